@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: unit tests of each module and the multi-process it-tests.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+bash scripts/setup-debian.sh
+./mvnw -B verify "$@"
