@@ -1,0 +1,57 @@
+package cocaine.config;
+
+import java.util.Objects;
+
+/**
+ * Where this process listens and what it tells others ({@code cocaine.network}).
+ *
+ * @param host          address every listening socket binds to
+ * @param hostname      address announced to other processes
+ * @param locatorPort   TCP port of the locator service (0 = OS-assigned)
+ * @param sharedPorts   [min, max) range for every other service and app
+ * @param maxFrameBytes largest msgpack frame accepted on a connection
+ * @param channelBuffer messages buffered per channel before the sender is backpressured
+ */
+public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
+    int maxFrameBytes, int channelBuffer) {
+
+  public NetworkSettings {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(sharedPorts, "sharedPorts");
+  }
+
+  /** Ports [min, max) that services and apps take from; [0, 0] means each port is OS-assigned. */
+  public record PortRange(int min, int max) {
+    public PortRange {
+      if (min < 0 || max > 65535 || min > max) {
+        throw new IllegalArgumentException("port range [" + min + ", " + max + ") is not within 0..65535");
+      }
+    }
+
+    /** True when the OS picks each port (bind to port 0). */
+    public boolean osAssigned() {
+      return min == 0 && max == 0;
+    }
+  }
+
+  static NetworkSettings from(SettingsReader r) {
+    var ports = r.rawList("shared-ports");
+    String rule = "must be [min, max] with 0 <= min <= max <= 65535";
+    if (ports.size() != 2) {
+      throw r.bad(r.path("shared-ports"), ports, rule);
+    }
+    long min = r.integer(r.path("shared-ports") + "[0]", ports.get(0), 0, 65535);
+    long max = r.integer(r.path("shared-ports") + "[1]", ports.get(1), 0, 65535);
+    if (min > max) {
+      throw r.bad(r.path("shared-ports"), ports, rule);
+    }
+    return new NetworkSettings(
+        r.nonEmptyString("host"),
+        r.nonEmptyString("hostname"),
+        r.port("locator-port"),
+        new PortRange((int) min, (int) max),
+        (int) r.bytes("max-frame-bytes", 1, Integer.MAX_VALUE),
+        (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE));
+  }
+}
