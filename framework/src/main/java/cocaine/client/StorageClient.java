@@ -1,0 +1,65 @@
+package cocaine.client;
+
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Values;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.msgpack.value.Value;
+
+/**
+ * Blocking client of the {@code storage} service: blobs by collection and key, with tags for
+ * {@code find} (PROTOCOL.md 2.6). A missing key fails with {@code [12, 2]}.
+ */
+public final class StorageClient implements AutoCloseable {
+  private final ServiceClient service;
+  private final Duration timeout;
+
+  public StorageClient(ServiceClient service, Duration timeout) {
+    this.service = service;
+    this.timeout = timeout;
+  }
+
+  /** Resolves {@code storage} at the locator and connects to it. */
+  public static StorageClient connect(String locatorHost, int locatorPort) throws IOException {
+    return new StorageClient(ServiceClient.connect(locatorHost, locatorPort, "storage"), Locator.DEFAULT_TIMEOUT);
+  }
+
+  public byte[] read(String collection, String key) {
+    List<Value> args = Connection.await(service.call("read", collection, key), timeout, what("read", collection, key));
+    if (args.isEmpty()) {
+      throw new CocaineException(ErrorCode.FRAME_FORMAT, what("read", collection, key) + " returned no blob");
+    }
+    return Values.asBytes(args.get(0));
+  }
+
+  public void write(String collection, String key, byte[] blob, List<String> tags) {
+    Connection.await(service.call("write", collection, key, blob, tags), timeout, what("write", collection, key));
+  }
+
+  /** Removing a missing key succeeds. */
+  public void remove(String collection, String key) {
+    Connection.await(service.call("remove", collection, key), timeout, what("remove", collection, key));
+  }
+
+  /** Keys of the collection that carry all of the tags. */
+  public List<String> find(String collection, List<String> tags) {
+    List<Value> args = Connection.await(service.call("find", collection, tags), timeout,
+        "storage find('" + collection + "', " + tags + ")");
+    return args.isEmpty() ? List.of() : Values.asStrings(args.get(0));
+  }
+
+  public ServiceClient service() {
+    return service;
+  }
+
+  private static String what(String op, String collection, String key) {
+    return "storage " + op + "('" + collection + "', '" + key + "')";
+  }
+
+  @Override
+  public void close() {
+    service.close();
+  }
+}

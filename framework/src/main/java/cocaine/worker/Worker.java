@@ -1,0 +1,472 @@
+package cocaine.worker;
+
+import cocaine.client.Locator;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.FrameDecoder;
+import cocaine.wire.Message;
+import cocaine.wire.Values;
+import cocaine.wire.WireException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.msgpack.value.Value;
+
+/**
+ * A Cocaine worker process speaking worker protocol v1 to its runtime over a unix socket
+ * (PROTOCOL.md 3): handshake, heartbeats, terminate, and one {@link Handler} call per invocation.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) throws Exception {
+ *   Worker worker = Worker.fromArgs(args);
+ *   worker.on("ping", (req, resp) -> { byte[] c; while ((c = req.read()) != null) resp.write(c); });
+ *   System.exit(worker.run().status());
+ * }
+ * }</pre>
+ */
+public final class Worker {
+  private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+  private static final long CONTROL = 1;
+  private static final int HEARTBEAT = 0;
+  private static final int TERMINATE = 1;
+  private static final ErrorCode INVALID_MESSAGE_TYPE = new ErrorCode(ErrorCode.CATEGORY_WORKER, 240);
+
+  /**
+   * What the runtime told the worker in argv, and the worker's own limits: heartbeat period, how
+   * long to wait for a heartbeat reply before exiting ("disowned"), handler threads and the
+   * invocations that may wait for one, request chunks buffered per invocation, frame and body size.
+   */
+  public record Settings(String app, String endpoint, List<Locator.Endpoint> locators, String uuid,
+                         Duration heartbeatInterval, Duration disownTimeout, int handlerThreads, int handlerQueue,
+                         int requestBuffer, int maxFrameBytes, long maxBodyBytes) {
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_DISOWN = Duration.ofSeconds(5);
+
+    public Settings {
+      locators = List.copyOf(locators);
+      require(app != null && !app.isEmpty(), "--app is missing");
+      require(endpoint != null && !endpoint.isEmpty(), "--endpoint is missing");
+      require(uuid != null && !uuid.isEmpty(), "--uuid is missing");
+      require(heartbeatInterval.toMillis() > 0, "heartbeat interval must be > 0, got " + heartbeatInterval);
+      require(disownTimeout.toMillis() > 0, "disown timeout must be > 0, got " + disownTimeout);
+      require(handlerThreads > 0, "handler threads must be > 0, got " + handlerThreads);
+      require(handlerQueue > 0, "handler queue must be > 0, got " + handlerQueue);
+      require(requestBuffer > 0, "request buffer must be > 0, got " + requestBuffer);
+      require(maxFrameBytes >= 1024, "max frame bytes must be >= 1024, got " + maxFrameBytes);
+      require(maxBodyBytes > 0, "max body bytes must be > 0, got " + maxBodyBytes);
+    }
+
+    /** Settings with defaults for what argv does not carry. */
+    public static Settings of(String app, String endpoint, List<Locator.Endpoint> locators, String uuid) {
+      return new Settings(app, endpoint, locators, uuid, DEFAULT_HEARTBEAT, DEFAULT_DISOWN, 16, 1024, 64,
+          64 * 1024 * 1024, 64L * 1024 * 1024);
+    }
+
+    /**
+     * Parses the runtime's argv: {@code --app A --endpoint SOCK --locator H:P[,H:P] --protocol 1
+     * --uuid U}, in any order, {@code --key=value} too; unknown options are ignored.
+     */
+    public static Settings fromArgs(String[] argv) {
+      Map<String, String> opts = new HashMap<>();
+      for (int i = 0; i < argv.length; i++) {
+        String a = argv[i];
+        if (!a.startsWith("--")) {
+          continue;
+        }
+        int eq = a.indexOf('=');
+        if (eq > 0) {
+          opts.put(a.substring(2, eq), a.substring(eq + 1));
+        } else if (i + 1 < argv.length) {
+          opts.put(a.substring(2), argv[++i]);
+        } else {
+          throw new IllegalArgumentException("option " + a + " has no value");
+        }
+      }
+      String protocol = opts.get("protocol");
+      if (!"1".equals(protocol)) {
+        throw new IllegalArgumentException("unsupported worker protocol " + (protocol == null ? "(none given)" : protocol)
+            + ": this worker speaks --protocol 1 (cocaine 0.12); argv was " + String.join(" ", argv));
+      }
+      List<Locator.Endpoint> locators = new ArrayList<>();
+      String locator = opts.get("locator");
+      if (locator != null && !locator.isBlank()) {
+        for (String part : locator.split(",")) {
+          locators.add(Locator.Endpoint.parse(part, Locator.DEFAULT_PORT));
+        }
+      }
+      return of(opts.get("app"), opts.get("endpoint"), locators, opts.get("uuid"));
+    }
+
+    public Settings withHeartbeat(Duration interval, Duration disown) {
+      return new Settings(app, endpoint, locators, uuid, interval, disown, handlerThreads, handlerQueue,
+          requestBuffer, maxFrameBytes, maxBodyBytes);
+    }
+
+    public Settings withHandlers(int threads, int queue) {
+      return new Settings(app, endpoint, locators, uuid, heartbeatInterval, disownTimeout, threads, queue,
+          requestBuffer, maxFrameBytes, maxBodyBytes);
+    }
+
+    public Settings withRequestBuffer(int chunks) {
+      return new Settings(app, endpoint, locators, uuid, heartbeatInterval, disownTimeout, handlerThreads,
+          handlerQueue, chunks, maxFrameBytes, maxBodyBytes);
+    }
+
+    public Settings withLimits(int frameBytes, long bodyBytes) {
+      return new Settings(app, endpoint, locators, uuid, heartbeatInterval, disownTimeout, handlerThreads,
+          handlerQueue, requestBuffer, frameBytes, bodyBytes);
+    }
+
+    private static void require(boolean ok, String problem) {
+      if (!ok) {
+        throw new IllegalArgumentException(problem
+            + " (a worker is started by the runtime as: --app A --endpoint SOCKET --locator HOST:PORT --protocol 1 --uuid U)");
+      }
+    }
+  }
+
+  /** Why {@link #run()} returned. */
+  public record Exit(Reason reason, long code, String message) {
+    public enum Reason {
+      /** The runtime sent terminate; the worker echoed it. */
+      TERMINATED,
+      /** A heartbeat got no reply within the disown timeout. */
+      DISOWNED,
+      /** The socket closed or broke, or the runtime sent undecodable data. */
+      DISCONNECTED
+    }
+
+    /** Process exit status: 0 after terminate, 1 otherwise. */
+    public int status() {
+      return reason == Reason.TERMINATED ? 0 : 1;
+    }
+  }
+
+  private final Settings settings;
+  private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+  private final Map<Long, Request> sessions = new ConcurrentHashMap<>();
+  private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicLong heartbeatReplies = new AtomicLong();
+  private volatile boolean readerStalled;
+  private volatile Pipe pipe;
+  private ScheduledExecutorService timers;
+  private ThreadPoolExecutor pool;
+  private long highestChannel = CONTROL; // reader thread only: the handshake took channel 1
+
+  private Worker(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** A worker configured from the runtime's argv; see {@link Settings#fromArgs}. */
+  public static Worker fromArgs(String[] argv) {
+    return new Worker(Settings.fromArgs(argv));
+  }
+
+  public static Worker create(Settings settings) {
+    return new Worker(settings);
+  }
+
+  /**
+   * The whole {@code main} of a worker process: parses argv, lets {@code setup} register handlers,
+   * runs, and exits the JVM with {@link Exit#status()}; bad argv exits with 2, an unreachable
+   * socket with 1, each after one line on stderr.
+   */
+  public static void serve(String[] argv, Consumer<Worker> setup) {
+    Worker worker;
+    try {
+      worker = fromArgs(argv);
+    } catch (IllegalArgumentException e) {
+      System.err.println("cannot start the worker: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    setup.accept(worker);
+    try {
+      System.exit(worker.run().status());
+    } catch (IOException e) {
+      System.err.println("worker " + worker.settings.uuid() + " of app '" + worker.settings.app() + "': " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Serves {@code event} with {@code handler}; replaces an earlier handler of that event. */
+  public Worker on(String event, Handler handler) {
+    handlers.put(event, handler);
+    return this;
+  }
+
+  /**
+   * Connects to the runtime and serves invocations until it terminates the worker, stops answering
+   * heartbeats, or goes away. Fails only if the socket cannot be reached at all.
+   */
+  public Exit run() throws IOException {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("a worker runs once");
+    }
+    SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      socket.connect(UnixDomainSocketAddress.of(settings.endpoint()));
+    } catch (IOException e) {
+      socket.close();
+      throw new IOException("cannot connect to the runtime at " + settings.endpoint() + ": " + e.getMessage(), e);
+    }
+    pipe = new Pipe(socket, settings.endpoint());
+    // Two threads: a heartbeat blocked on a full socket must not hold up the disown check.
+    timers = Executors.newScheduledThreadPool(2, daemon("cocaine-worker-heartbeat"));
+    pool = new ThreadPoolExecutor(settings.handlerThreads(), settings.handlerThreads(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(settings.handlerQueue()), daemon("cocaine-handler"));
+    Thread reader = daemon("cocaine-worker-reader").newThread(this::readLoop);
+    try {
+      pipe.send(CONTROL, Message.of(0, Values.str(settings.uuid())));
+      heartbeat();
+      long period = settings.heartbeatInterval().toMillis();
+      timers.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+      reader.start();
+      LOG.log(Level.INFO, "worker {0} of app ''{1}'' connected to {2}", settings.uuid(), settings.app(), settings.endpoint());
+      Exit result = exit.get();
+      LOG.log(Level.INFO, "worker {0} exits: {1} {2}", settings.uuid(), result.reason(), result.message());
+      return result;
+    } catch (CocaineException e) {
+      return new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Exit(Exit.Reason.DISCONNECTED, 0, "interrupted");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      timers.shutdownNow();
+      pipe.close();
+      pool.shutdownNow();
+      CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
+      sessions.values().forEach(r -> r.fail(gone));
+      sessions.clear();
+    }
+  }
+
+  /** Ends {@link #run()} locally, as if the runtime had gone away; sends nothing. */
+  public void stop() {
+    finish(new Exit(Exit.Reason.DISCONNECTED, 0, "stopped by the application"));
+  }
+
+  private void finish(Exit result) {
+    exit.complete(result);
+  }
+
+  private void heartbeat() {
+    // Armed before sending: a runtime that stopped reading blocks the send, and must still disown us.
+    scheduleDisownCheck(heartbeatReplies.get());
+    try {
+      pipe.send(CONTROL, Message.of(HEARTBEAT));
+    } catch (CocaineException e) {
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
+    }
+  }
+
+  private void scheduleDisownCheck(long repliesBefore) {
+    try {
+      timers.schedule(() -> checkDisown(repliesBefore), settings.disownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // exiting already
+    }
+  }
+
+  private void checkDisown(long repliesBefore) {
+    if (heartbeatReplies.get() != repliesBefore) {
+      return;
+    }
+    if (readerStalled) {
+      // The reply may be waiting unread behind a slow handler's chunks; the runtime is not silent.
+      scheduleDisownCheck(repliesBefore);
+      return;
+    }
+    LOG.log(Level.ERROR, "disowned: the runtime at {0} did not answer a heartbeat within {1} ms",
+        settings.endpoint(), settings.disownTimeout().toMillis());
+    finish(new Exit(Exit.Reason.DISOWNED, 0,
+        "no heartbeat reply within " + settings.disownTimeout().toMillis() + " ms"));
+  }
+
+  private void readLoop() {
+    FrameDecoder decoder = new FrameDecoder(settings.maxFrameBytes());
+    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    try {
+      while (!exit.isDone()) {
+        buf.clear();
+        int n = pipe.read(buf);
+        if (n < 0) {
+          finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the runtime closed the socket"));
+          return;
+        }
+        decoder.feed(buf.array(), 0, n);
+        Frame frame;
+        while ((frame = decoder.next()) != null) {
+          dispatch(frame);
+        }
+      }
+    } catch (WireException e) {
+      LOG.log(Level.ERROR, "closing the socket: the runtime sent undecodable data: {0}", e.getMessage());
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "undecodable data from the runtime: " + e.getMessage()));
+    } catch (ClosedChannelException e) {
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the socket was closed"));
+    } catch (IOException e) {
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "socket error: " + e.getMessage()));
+    } catch (InterruptedException e) {
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "interrupted"));
+    } catch (CocaineException e) {
+      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
+    }
+  }
+
+  private void dispatch(Frame frame) throws InterruptedException {
+    long ch = frame.channel();
+    if (ch == CONTROL) {
+      control(frame);
+    } else if (ch > highestChannel) {
+      highestChannel = ch;
+      invoke(frame);
+    } else {
+      Request request = sessions.get(ch);
+      if (request == null) {
+        LOG.log(Level.DEBUG, "dropping {0}: channel {1} is not open", frame, ch);
+        return;
+      }
+      switch (frame.type()) {
+        case 0 -> {
+          Value chunk = frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
+          readerStalled = true;
+          try {
+            request.push(chunk);
+          } finally {
+            readerStalled = false;
+          }
+        }
+        case 1 -> {
+          sessions.remove(ch);
+          request.fail(frame.message().toException());
+        }
+        case 2 -> {
+          sessions.remove(ch);
+          request.end();
+        }
+        default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
+      }
+    }
+  }
+
+  private void control(Frame frame) {
+    if (frame.type() == HEARTBEAT) {
+      heartbeatReplies.incrementAndGet();
+    } else if (frame.type() == TERMINATE) {
+      long code = frame.args().size() > 0 && frame.args().get(0).isIntegerValue() ? Values.asLong(frame.args().get(0)) : 0;
+      String reason = frame.args().size() > 1 && frame.args().get(1).isRawValue() ? Values.asString(frame.args().get(1)) : "";
+      LOG.log(Level.INFO, "terminated by the runtime: [{0}] {1}", code, reason);
+      try {
+        pipe.send(CONTROL, Message.of(TERMINATE, Values.integer(code), Values.str(reason)));
+      } catch (CocaineException e) {
+        LOG.log(Level.WARNING, "could not echo terminate: {0}", e.getMessage());
+      }
+      finish(new Exit(Exit.Reason.TERMINATED, code, reason));
+    } else {
+      LOG.log(Level.WARNING, "dropping {0}: unknown control message type {1}", frame, frame.type());
+    }
+  }
+
+  private void invoke(Frame frame) {
+    long ch = frame.channel();
+    if (frame.type() != 0 || frame.args().isEmpty() || !frame.args().get(0).isRawValue()) {
+      LOG.log(Level.WARNING, "refusing {0}: a new channel must start with invoke [event]", frame);
+      sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
+          "a new channel must start with invoke [event] (type 0), got type " + frame.type() + " " + frame.args()));
+      return;
+    }
+    String event = Values.asString(frame.args().get(0));
+    Handler handler = handlers.get(event);
+    if (handler == null) {
+      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, handlers.keySet());
+      sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
+      return;
+    }
+    Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
+    Response response = new Response(pipe, ch);
+    sessions.put(ch, request);
+    try {
+      pool.execute(() -> serve(handler, request, response));
+    } catch (RejectedExecutionException e) {
+      sessions.remove(ch);
+      LOG.log(Level.WARNING, "refusing event ''{0}'' on channel {1}: all {2} handler threads busy and {3} waiting",
+          event, ch, settings.handlerThreads(), settings.handlerQueue());
+      sendQuietly(ch, Message.error(ErrorCode.QUEUE_IS_FULL, "worker " + settings.uuid() + " is busy: all "
+          + settings.handlerThreads() + " handler threads are running and " + settings.handlerQueue()
+          + " invocations wait; lower the profile's concurrency or give the worker more handler threads"));
+    }
+  }
+
+  private void serve(Handler handler, Request request, Response response) {
+    try {
+      handler.handle(request, response);
+      if (!response.isClosed()) {
+        response.close();
+      }
+    } catch (Throwable t) {
+      String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+      LOG.log(Level.ERROR, "handler of event ''" + request.event() + "'' on channel " + request.channel() + " failed", t);
+      if (!response.isClosed()) {
+        try {
+          response.error(ErrorCode.WORKER_UNCAUGHT, message);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", request.channel(), e.getMessage());
+        }
+      }
+      if (t instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+    } finally {
+      request.abandon();
+    }
+  }
+
+  private void sendQuietly(long channel, Message message) {
+    try {
+      pipe.send(channel, message);
+    } catch (CocaineException e) {
+      LOG.log(Level.WARNING, "could not send to channel {0}: {1}", channel, e.getMessage());
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,264 @@
+package cocaine.cli;
+
+import cocaine.client.ClientChannel;
+import cocaine.client.Locator;
+import cocaine.client.ServiceClient;
+import cocaine.client.StorageClient;
+import cocaine.wire.CocaineException;
+import cocaine.wire.Values;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.msgpack.value.Value;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code cocaine} command line: talks to a runtime's services over the wire, like the original
+ * {@code cocaine-tool}. Exit codes: 0 ok, 1 the service or the network said no, 2 bad arguments.
+ */
+@Command(name = "cocaine", mixinStandardHelpOptions = true, version = "cocaine 0.1.0",
+    description = "Manage apps, profiles, runlists, routing groups and storage of a Cocaine cluster.",
+    subcommands = {
+        Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
+        AppCommands.class, StoredCommands.ProfileCommands.class, StoredCommands.RunlistCommands.class,
+        StoredCommands.GroupCommands.class, StoredCommands.CrashlogCommands.class, Cocaine.Call.class,
+        AppCommands.Info.class, StoredCommands.Routing.class})
+public final class Cocaine implements Runnable {
+  @Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs one command line and returns its exit code (tests call this in-process too). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Cocaine());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("cocaine: " + explain(e));
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    return cli.execute(args);
+  }
+
+  static String explain(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && !(cause instanceof CocaineException) && !(cause instanceof ConnectException)) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof CocaineException ce) {
+      return "error " + ce.code() + ": " + ce.getMessage();
+    }
+    if (cause instanceof ConnectException) {
+      return "cannot connect: " + cause.getMessage() + " (is the runtime running? see --host/--port)";
+    }
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code cocaine locate -n NAME}: endpoints, version and methods of a service. */
+  @Command(name = "locate", description = "Resolve a service through the locator.")
+  static final class Locate implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true, description = "service name") String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (Locator locator = target.locator()) {
+        Locator.Resolved r = locator.resolve(name);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("endpoints", r.endpoints().stream().map(Object::toString).toList());
+        out.put("version", r.version());
+        Map<String, Object> methods = new LinkedHashMap<>();
+        r.methods().forEach((id, m) -> methods.put(String.valueOf(id), m));
+        out.put("methods", methods);
+        Printer.print(spec.commandLine().getOut(), out);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code cocaine cluster}: nodes the locator knows, uuid to address. */
+  @Command(name = "cluster", description = "Show the cluster's nodes as the locator sees them.")
+  static final class Cluster implements Callable<Integer> {
+    @Mixin Target target;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (Locator locator = target.locator()) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        locator.cluster().forEach((uuid, endpoint) -> out.put(uuid, endpoint.toString()));
+        Printer.print(spec.commandLine().getOut(), out);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code cocaine uuid}: the runtime's node id. */
+  @Command(name = "uuid", description = "Print the uuid of the runtime behind the locator.")
+  static final class Uuid implements Callable<Integer> {
+    @Mixin Target target;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (Locator locator = target.locator()) {
+        spec.commandLine().getOut().println(locator.uuid());
+      }
+      return 0;
+    }
+  }
+
+  /** {@code cocaine storage read|write|remove|find}: the storage service, blob by blob. */
+  @Command(name = "storage", description = "Read and write objects in the storage service.",
+      subcommands = {StorageCommands.Read.class, StorageCommands.Write.class, StorageCommands.Remove.class,
+          StorageCommands.Find.class})
+  static final class StorageCommands {
+    @Command(name = "read", description = "Print an object (stored msgpack as JSON; --raw for the bytes).")
+    static final class Read implements Callable<Integer> {
+      @Mixin Target target;
+      @Parameters(index = "0", paramLabel = "COLLECTION") String collection;
+      @Parameters(index = "1", paramLabel = "KEY") String key;
+      @Option(names = "--raw", description = "write the stored bytes as they are") boolean raw;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          byte[] blob = storage.read(collection, key);
+          if (raw) {
+            System.out.write(blob);
+            System.out.flush();
+            return 0;
+          }
+          Object value;
+          try {
+            value = Printer.unpack(blob);
+          } catch (RuntimeException notMsgpack) {
+            value = new String(blob, StandardCharsets.UTF_8);
+          }
+          Printer.print(spec.commandLine().getOut(), value);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "write", description = "Store an object: VALUE as text, --file, or --json packed as msgpack.")
+    static final class Write implements Callable<Integer> {
+      @Mixin Target target;
+      @Parameters(index = "0", paramLabel = "COLLECTION") String collection;
+      @Parameters(index = "1", paramLabel = "KEY") String key;
+      @Parameters(index = "2", paramLabel = "VALUE", arity = "0..1") String value;
+      @Option(names = "--file", description = "take the bytes from this file") Path file;
+      @Option(names = "--json", description = "VALUE (or --file) is JSON; store it as msgpack") boolean asJson;
+      @Option(names = {"-t", "--tag"}, description = "tag, repeatable") List<String> tags = List.of();
+
+      @Override
+      public Integer call() throws IOException {
+        if ((value == null) == (file == null)) {
+          throw new IllegalArgumentException("give either VALUE or --file");
+        }
+        byte[] blob = file != null ? Files.readAllBytes(file) : value.getBytes(StandardCharsets.UTF_8);
+        if (asJson) {
+          blob = Printer.pack(Printer.JSON.readValue(blob, Object.class));
+        }
+        try (StorageClient storage = target.storage()) {
+          storage.write(collection, key, blob, tags);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove", description = "Remove an object (a missing one is fine).")
+    static final class Remove implements Callable<Integer> {
+      @Mixin Target target;
+      @Parameters(index = "0", paramLabel = "COLLECTION") String collection;
+      @Parameters(index = "1", paramLabel = "KEY") String key;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          storage.remove(collection, key);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "find", description = "List the keys that carry all the given tags.")
+    static final class Find implements Callable<Integer> {
+      @Mixin Target target;
+      @Parameters(index = "0", paramLabel = "COLLECTION") String collection;
+      @Parameters(index = "1..*", paramLabel = "TAG") List<String> tags = List.of();
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          List<String> keys = storage.find(collection, tags);
+          if (target.json) {
+            Printer.print(spec.commandLine().getOut(), keys);
+          } else {
+            keys.forEach(spec.commandLine().getOut()::println);
+          }
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** {@code cocaine call APP EVENT [DATA]}: one enqueue, reply chunks streamed to stdout. */
+  @Command(name = "call", description = "Enqueue EVENT on APP with DATA (or stdin for '-') and print the reply chunks.")
+  static final class Call implements Callable<Integer> {
+    @Mixin Target target;
+    @Parameters(index = "0", paramLabel = "APP") String app;
+    @Parameters(index = "1", paramLabel = "EVENT") String event;
+    @Parameters(index = "2", paramLabel = "DATA", arity = "0..1") String data;
+
+    @Override
+    public Integer call() throws IOException {
+      try (ServiceClient service = target.service(app)) {
+        ClientChannel channel = service.enqueue(event);
+        if ("-".equals(data)) {
+          InputStream in = System.in;
+          byte[] buf = new byte[64 * 1024];
+          for (int n; (n = in.read(buf)) > 0; ) {
+            channel.write(java.util.Arrays.copyOf(buf, n));
+          }
+        } else if (data != null) {
+          channel.write(data.getBytes(StandardCharsets.UTF_8));
+        }
+        channel.close();
+        for (List<Value> chunk : channel.chunks(target.timeout)) {
+          for (Value v : chunk) {
+            System.out.write(v.isRawValue() ? Values.asBytes(v) : v.toJson().getBytes(StandardCharsets.UTF_8));
+          }
+          System.out.flush();
+        }
+        return 0;
+      }
+    }
+  }
+
+  static PrintWriter out(CommandLine.Model.CommandSpec spec) {
+    return spec.commandLine().getOut();
+  }
+}

@@ -1,0 +1,521 @@
+package cocaine.cli;
+
+import cocaine.client.ClientChannel;
+import cocaine.client.Locator;
+import cocaine.client.StorageClient;
+import cocaine.model.Profile;
+import cocaine.model.RoutingGroup;
+import cocaine.model.Runlist;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Values;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.msgpack.value.Value;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Commands over the stored objects: profiles, runlists, routing groups and crashlogs (PROTOCOL.md 4). */
+final class StoredCommands {
+  private StoredCommands() {}
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> readMap(StorageClient storage, String collection, String key) {
+    Object value = Printer.unpack(storage.read(collection, key));
+    if (!(value instanceof Map)) {
+      throw new CocaineException(ErrorCode.INVALID, collection + "/" + key + " is not a map");
+    }
+    return new LinkedHashMap<>((Map<String, Object>) value);
+  }
+
+  /** {@code cocaine profile ...}. */
+  @Command(name = "profile", description = "Manage profiles.",
+      subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
+          ProfileCommands.Remove.class})
+  static final class ProfileCommands {
+    static final List<String> TAGS = List.of("profile");
+
+    @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON.")
+    static final class Upload implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = {"-r", "--profile"}, required = true, description = "JSON file or inline JSON") String source;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        Map<String, Object> map = Printer.readJsonObject(source, "profile");
+        Profile.fromMap(name, map);
+        try (StorageClient storage = target.storage()) {
+          storage.write("profiles", name, Printer.pack(map), TAGS);
+        }
+        spec.commandLine().getOut().println("profile '" + name + "' uploaded");
+        return 0;
+      }
+    }
+
+    @Command(name = "list", description = "List profiles.")
+    static final class ListAll implements Callable<Integer> {
+      @Mixin Target target;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), storage.find("profiles", TAGS));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "view", description = "Print a profile.")
+    static final class View implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), readMap(storage, "profiles", name));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove", description = "Remove a profile.")
+    static final class Remove implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          storage.remove("profiles", name);
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** {@code cocaine runlist ...}: which apps a node starts at boot, with which profile. */
+  @Command(name = "runlist", description = "Manage runlists.",
+      subcommands = {RunlistCommands.ListAll.class, RunlistCommands.View.class, RunlistCommands.AddApp.class,
+          RunlistCommands.RemoveApp.class, RunlistCommands.Remove.class})
+  static final class RunlistCommands {
+    static final List<String> TAGS = List.of("runlist");
+
+    @Command(name = "list", description = "List runlists.")
+    static final class ListAll implements Callable<Integer> {
+      @Mixin Target target;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), storage.find("runlists", TAGS));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "view", description = "Print a runlist.")
+    static final class View implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), readMap(storage, "runlists", name));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "add-app", description = "Add an app with its profile to a runlist.")
+    static final class AddApp implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = "--app", required = true) String app;
+      @Option(names = {"-r", "--profile"}, required = true) String profile;
+      @Option(names = {"-f", "--force"}, description = "create the runlist if it is missing") boolean force;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Map<String, Object> runlist;
+          try {
+            runlist = readMap(storage, "runlists", name);
+          } catch (CocaineException e) {
+            if (!force || !e.code().equals(ErrorCode.NOT_FOUND)) {
+              throw e;
+            }
+            runlist = new LinkedHashMap<>();
+          }
+          runlist.put(app, profile);
+          Runlist.fromMap(name, runlist);
+          storage.write("runlists", name, Printer.pack(runlist), TAGS);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove-app", description = "Remove an app from a runlist.")
+    static final class RemoveApp implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = "--app", required = true) String app;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Map<String, Object> runlist = readMap(storage, "runlists", name);
+          if (runlist.remove(app) == null) {
+            throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in runlist '" + name + "'");
+          }
+          storage.write("runlists", name, Printer.pack(runlist), TAGS);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove", description = "Remove a runlist.")
+    static final class Remove implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          storage.remove("runlists", name);
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** {@code cocaine group ...}: routing groups that split a name between app versions by weight. */
+  @Command(name = "group", description = "Manage routing groups.",
+      subcommands = {GroupCommands.ListAll.class, GroupCommands.View.class, GroupCommands.Create.class,
+          GroupCommands.Remove.class, GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class})
+  static final class GroupCommands {
+    static final List<String> TAGS = List.of("group", "active");
+
+    static void store(StorageClient storage, String name, Map<String, Object> weights) {
+      RoutingGroup.fromMap(name, weights);
+      storage.write("groups", name, Printer.pack(weights), TAGS);
+    }
+
+    @Command(name = "list", description = "List routing groups.")
+    static final class ListAll implements Callable<Integer> {
+      @Mixin Target target;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), storage.find("groups", TAGS));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "view", description = "Print a routing group.")
+    static final class View implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Printer.print(spec.commandLine().getOut(), readMap(storage, "groups", name));
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "create", description = "Create a group from JSON {\"app\": weight, ...} (empty if omitted).")
+    static final class Create implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = {"-c", "--content"}, description = "JSON file or inline JSON") String content;
+
+      @Override
+      public Integer call() throws IOException {
+        Map<String, Object> weights = content == null ? new LinkedHashMap<>() : Printer.readJsonObject(content, "group");
+        try (StorageClient storage = target.storage()) {
+          if (weights.isEmpty()) {
+            storage.write("groups", name, Printer.pack(weights), TAGS);
+          } else {
+            store(storage, name, weights);
+          }
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove", description = "Remove a routing group.")
+    static final class Remove implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          storage.remove("groups", name);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "push", description = "Add an app to a group, or change its weight.")
+    static final class Push implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = "--app", required = true) String app;
+      @Option(names = {"-w", "--weight"}, required = true) long weight;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Map<String, Object> weights = readMap(storage, "groups", name);
+          weights.put(app, weight);
+          store(storage, name, weights);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "pop", description = "Remove an app from a group.")
+    static final class Pop implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String name;
+      @Option(names = "--app", required = true) String app;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          Map<String, Object> weights = readMap(storage, "groups", name);
+          if (weights.remove(app) == null) {
+            throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in group '" + name + "'");
+          }
+          storage.write("groups", name, Printer.pack(weights), TAGS);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "refresh", description = "Make the locator reload a group (all groups without -n).")
+    static final class Refresh implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}) String name;
+
+      @Override
+      public Integer call() throws IOException {
+        List<String> names;
+        if (name != null) {
+          names = List.of(name);
+        } else {
+          try (StorageClient storage = target.storage()) {
+            names = storage.find("groups", TAGS);
+          }
+        }
+        try (Locator locator = target.locator()) {
+          locator.refresh(names);
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** {@code cocaine routing}: each group's share of the ring per app, as the locator computes it. */
+  @Command(name = "routing", description = "Show each routing group's split as the locator sees it.")
+  static final class Routing implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, description = "only this group") String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (Locator locator = target.locator()) {
+        ClientChannel channel = locator.routing("cli-" + UUID.randomUUID());
+        Message first = channel.receive(target.timeout);
+        if (first == null) {
+          throw new CocaineException(ErrorCode.TIMEOUT, "the locator sent no routing table");
+        }
+        if (first.type() == Graph.ERROR) {
+          throw first.toException();
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        Value groups = first.args().get(0);
+        for (Map.Entry<Value, Value> g : groups.asMapValue().entrySet()) {
+          String group = Values.asString(g.getKey());
+          if (name == null || name.equals(group)) {
+            out.put(group, shares(g.getValue()));
+          }
+        }
+        channel.cancel();
+        Printer.print(spec.commandLine().getOut(), out);
+      }
+      return 0;
+    }
+
+    /** Fraction of the 2^32 ring each app owns: a point owns the arc up to it from the previous point. */
+    private static Map<String, Object> shares(Value ring) {
+      List<Value> points = ring.asArrayValue().list();
+      Map<String, Double> share = new LinkedHashMap<>();
+      long previous = points.isEmpty() ? 0 : Values.asLong(points.get(points.size() - 1).asArrayValue().get(0)) - (1L << 32);
+      for (Value p : points) {
+        long point = Values.asLong(p.asArrayValue().get(0));
+        String app = Values.asString(p.asArrayValue().get(1));
+        share.merge(app, (point - previous) / (double) (1L << 32), Double::sum);
+        previous = point;
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      share.forEach((app, s) -> out.put(app, Math.round(s * 10000) / 100.0 + "%"));
+      return out;
+    }
+  }
+
+  /** {@code cocaine crashlog ...}: what dead workers printed last. */
+  @Command(name = "crashlog", description = "List, view and remove crashlogs.",
+      subcommands = {CrashlogCommands.ListAll.class, CrashlogCommands.View.class, CrashlogCommands.Remove.class,
+          CrashlogCommands.RemoveAll.class})
+  static final class CrashlogCommands {
+    /** Keys are "<microseconds>:<uuid>", newest last. */
+    static List<String> keys(StorageClient storage, String app, String day) {
+      List<String> tags = new ArrayList<>(List.of(app));
+      if (day != null) {
+        tags.add("cocaine-" + parseDay(day));
+      }
+      List<String> keys = new ArrayList<>(storage.find("crashlogs", tags));
+      keys.sort(Comparator.comparingLong(CrashlogCommands::timestamp));
+      return keys;
+    }
+
+    static long timestamp(String key) {
+      int colon = key.indexOf(':');
+      try {
+        return Long.parseLong(colon < 0 ? key : key.substring(0, colon));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    static LocalDate parseDay(String day) {
+      LocalDate today = LocalDate.now(ZoneOffset.UTC);
+      return switch (day) {
+        case "today" -> today;
+        case "yesterday" -> today.minusDays(1);
+        default -> LocalDate.parse(day);
+      };
+    }
+
+    @Command(name = "list", description = "List an app's crashlogs: timestamp, time, worker uuid.")
+    static final class ListAll implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String app;
+      @Option(names = {"-d", "--day"}, description = "today, yesterday or YYYY-MM-DD") String day;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          List<Map<String, Object>> out = new ArrayList<>();
+          for (String key : keys(storage, app, day)) {
+            long us = timestamp(key);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("timestamp", us);
+            row.put("time", Instant.ofEpochSecond(us / 1_000_000, (us % 1_000_000) * 1000).toString());
+            row.put("uuid", key.substring(key.indexOf(':') + 1));
+            out.add(row);
+          }
+          Printer.print(spec.commandLine().getOut(), out);
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "view", description = "Print a crashlog (the latest without -t).")
+    static final class View implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String app;
+      @Option(names = {"-t", "--timestamp"}) Long timestamp;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          List<String> keys = keys(storage, app, null);
+          String key = keys.stream().filter(k -> timestamp == null || timestamp(k) == timestamp)
+              .reduce((a, b) -> b)
+              .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "no crashlog of app '" + app + "'"
+                  + (timestamp == null ? "" : " at " + timestamp)));
+          Object lines = Printer.unpack(storage.read("crashlogs", key));
+          if (lines instanceof List<?> l) {
+            l.forEach(line -> spec.commandLine().getOut().println(line));
+          } else {
+            Printer.print(spec.commandLine().getOut(), lines);
+          }
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "remove", description = "Remove one crashlog.")
+    static final class Remove implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String app;
+      @Option(names = {"-t", "--timestamp"}, required = true) long timestamp;
+
+      @Override
+      public Integer call() throws IOException {
+        try (StorageClient storage = target.storage()) {
+          for (String key : keys(storage, app, null)) {
+            if (timestamp(key) == timestamp) {
+              storage.remove("crashlogs", key);
+            }
+          }
+        }
+        return 0;
+      }
+    }
+
+    @Command(name = "removeall", description = "Remove every crashlog of an app.")
+    static final class RemoveAll implements Callable<Integer> {
+      @Mixin Target target;
+      @Option(names = {"-n", "--name"}, required = true) String app;
+      @Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() throws IOException {
+        int n = 0;
+        try (StorageClient storage = target.storage()) {
+          for (String key : keys(storage, app, null)) {
+            storage.remove("crashlogs", key);
+            n++;
+          }
+        }
+        spec.commandLine().getOut().println(n + " crashlogs removed");
+        return 0;
+      }
+    }
+  }
+}
