@@ -162,14 +162,14 @@ public final class Cocaine implements Runnable {
       }
     }
 
-    @Command(name = "write", description = "Store an object: VALUE as text, --file, or --json packed as msgpack.")
+    @Command(name = "write", description = "Store an object: VALUE as text, --file, or --pack-json to store JSON as msgpack.")
     static final class Write implements Callable<Integer> {
       @Mixin Target target;
       @Parameters(index = "0", paramLabel = "COLLECTION") String collection;
       @Parameters(index = "1", paramLabel = "KEY") String key;
       @Parameters(index = "2", paramLabel = "VALUE", arity = "0..1") String value;
       @Option(names = "--file", description = "take the bytes from this file") Path file;
-      @Option(names = "--json", description = "VALUE (or --file) is JSON; store it as msgpack") boolean asJson;
+      @Option(names = "--pack-json", description = "VALUE (or --file) is JSON; store it as msgpack") boolean asJson;
       @Option(names = {"-t", "--tag"}, description = "tag, repeatable") List<String> tags = List.of();
 
       @Override

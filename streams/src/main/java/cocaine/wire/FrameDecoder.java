@@ -17,6 +17,7 @@ import org.msgpack.value.Value;
 public final class FrameDecoder {
   private final int maxFrameBytes;
   private final HeaderTable headers = new HeaderTable();
+  private final long[] scanScratch = new long[MsgpackScanner.MAX_DEPTH + 1];
   private byte[] buf = new byte[4096];
   private int start;
   private int end;
@@ -61,7 +62,7 @@ public final class FrameDecoder {
       compact();
       return null;
     }
-    int length = MsgpackScanner.objectLength(buf, start, end, maxFrameBytes);
+    int length = MsgpackScanner.objectLength(buf, start, end, maxFrameBytes, scanScratch);
     if (length == MsgpackScanner.INCOMPLETE) {
       if (end - start > maxFrameBytes) {
         throw new WireException(ErrorCode.PARSE, "incomplete message of more than " + maxFrameBytes + " bytes");
@@ -95,8 +96,7 @@ public final class FrameDecoder {
     Value channel = parts.get(0);
     Value type = parts.get(1);
     Value args = parts.get(2);
-    if (!channel.isIntegerValue() || channel.asIntegerValue().toBigInteger().signum() < 0
-        || !channel.asIntegerValue().isInLongRange()) {
+    if (!channel.isIntegerValue() || !channel.asIntegerValue().isInLongRange() || channel.asIntegerValue().toLong() < 0) {
       throw new WireException(ErrorCode.FRAME_FORMAT, "channel id must be a non-negative integer, got " + abbreviate(channel));
     }
     if (!type.isIntegerValue() || !type.asIntegerValue().isInIntRange() || type.asIntegerValue().toInt() < 0) {
@@ -110,7 +110,9 @@ public final class FrameDecoder {
       if (!parts.get(3).isArrayValue()) {
         throw new WireException(ErrorCode.HPACK, "headers must be an array, got " + abbreviate(parts.get(3)));
       }
-      decoded = headers.decode(parts.get(3).asArrayValue());
+      if (parts.get(3).asArrayValue().size() > 0) {
+        decoded = headers.decode(parts.get(3).asArrayValue());
+      }
     }
     return new Frame(channel.asIntegerValue().toLong(), type.asIntegerValue().toInt(), args.asArrayValue().list(), decoded);
   }

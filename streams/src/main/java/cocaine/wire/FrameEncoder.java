@@ -18,7 +18,9 @@ import org.msgpack.value.Value;
  * uncompressed literals {@code [false, name, value]}.
  */
 public final class FrameEncoder {
-  private static final MessagePack.PackerConfig CONFIG = new MessagePack.PackerConfig().withStr8FormatSupport(false);
+  // Most frames are small: the default 8 KiB buffer would cost more to allocate than to fill.
+  private static final MessagePack.PackerConfig CONFIG =
+      new MessagePack.PackerConfig().withStr8FormatSupport(false).withBufferSize(512);
 
   private FrameEncoder() {}
 
@@ -75,7 +77,9 @@ public final class FrameEncoder {
         }
       }
       case FLOAT -> packer.packDouble(v.asFloatValue().toDouble());
-      case STRING, BINARY -> writeRaw(packer, v.asRawValue().asByteArray());
+      // Same bytes as writeRaw (packRawStringHeader + payload) without copying the payload first.
+      case STRING -> v.writeTo(packer);
+      case BINARY -> writeRaw(packer, v.asRawValue().asByteArray());
       case ARRAY -> {
         packer.packArrayHeader(v.asArrayValue().size());
         for (Value item : v.asArrayValue()) {

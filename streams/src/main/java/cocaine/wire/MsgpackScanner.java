@@ -16,7 +16,11 @@ final class MsgpackScanner {
    * {@link #MAX_DEPTH}, or uses the never-used type byte 0xc1.
    */
   static int objectLength(byte[] buf, int start, int end, int maxBytes) {
-    long[] pending = new long[MAX_DEPTH + 1];
+    return objectLength(buf, start, end, maxBytes, new long[MAX_DEPTH + 1]);
+  }
+
+  /** As above, with the caller's scratch array of {@code MAX_DEPTH + 1} counters (saves an allocation per frame). */
+  static int objectLength(byte[] buf, int start, int end, int maxBytes, long[] pending) {
     int depth = 0;
     pending[0] = 1;
     long pos = start;
@@ -25,7 +29,8 @@ final class MsgpackScanner {
         depth--;
       }
       if (pending[depth] == 0) {
-        return (int) (pos - start);
+        // The last value's payload (a str, an int's bytes) may still be on its way.
+        return pos > end ? INCOMPLETE : (int) (pos - start);
       }
       if (pos >= end) {
         return INCOMPLETE;

@@ -1,0 +1,292 @@
+package cocaine.locator;
+
+import cocaine.rpc.ChannelContext;
+import cocaine.rpc.Service;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Protocol;
+import cocaine.wire.Values;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.msgpack.value.Value;
+import org.msgpack.value.ValueFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code locator} service (version 3, PROTOCOL.md 2.6): the wire face of the {@link Locator}
+ * actor. Streams ({@code connect}, {@code routing}) end with {@code close} when the locator stops;
+ * a {@code routing} or {@code publish} channel lasts until the client sends {@code discard} or
+ * disconnects.
+ */
+public final class LocatorService implements Service {
+  public static final String NAME = "locator";
+  public static final int VERSION = 3;
+  public static final int RESOLVE = 0;
+  public static final int CONNECT = 1;
+  public static final int REFRESH = 2;
+  public static final int CLUSTER = 3;
+  public static final int PUBLISH = 4;
+  public static final int ROUTING = 5;
+  public static final int UUID = 6;
+  /** What the client may send on a {@code publish}/{@code routing} channel: {@code {0: ["discard", {}]}}. */
+  public static final Graph DISCARD = Graph.builder().edge(0, "discard", Graph.TERMINAL).build();
+  public static final Protocol PROTOCOL = Protocol.builder()
+      .method(RESOLVE, "resolve", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONNECT, "connect", Graph.TERMINAL, Graph.STREAMING)
+      .method(REFRESH, "refresh", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CLUSTER, "cluster", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(PUBLISH, "publish", DISCARD, Graph.PRIMITIVE)
+      .method(ROUTING, "routing", DISCARD, Graph.STREAMING)
+      .method(UUID, "uuid", Graph.TERMINAL, Graph.PRIMITIVE)
+      .build();
+
+  private static final Logger log = LoggerFactory.getLogger(LocatorService.class);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Locator.Command> locator;
+  private final String uuid;
+  private final Duration askTimeout;
+
+  /**
+   * @param uuid this node's id, the same the {@link Locator} was created with
+   * @param askTimeout how long a call waits for the locator actor
+   */
+  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout) {
+    this.system = system;
+    this.locator = locator;
+    this.uuid = uuid;
+    this.askTimeout = askTimeout;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int version() {
+    return VERSION;
+  }
+
+  @Override
+  public Protocol protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    List<Value> args = first.args();
+    try {
+      switch (first.type()) {
+        case RESOLVE:
+          return resolve(args);
+        case CONNECT:
+          expect(args, 1, 1, isStr(args, 0), "connect", "(node_uuid: str)");
+          return stream(ask(r -> new Locator.Subscribe(Values.asString(args.get(0)), r)),
+              updates -> updates.concat(Source.single(Message.close())));
+        case REFRESH:
+          return refresh(args);
+        case CLUSTER:
+          return reply(this.<Locator.Nodes>ask(Locator.Cluster::new).thenApply(LocatorService::nodes));
+        case PUBLISH:
+          return publish(args, rest, channel);
+        case ROUTING:
+          expect(args, 1, 1, isStr(args, 0), "routing", "(router_id: str)");
+          // the client's discard (or its disconnect) completes rest, which ends the stream
+          return stream(ask(r -> new Locator.Routing(Values.asString(args.get(0)), r)),
+              updates -> updates.merge(rest.filter(m -> false), true).concat(Source.single(Message.close())));
+        case UUID:
+          return Source.single(Message.value(Values.str(uuid)));
+        default:
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "locator has no method " + first.type());
+      }
+    } catch (CocaineException e) {
+      log.warn("locator: refused a call from {}: {}", channel.peer(), e.getMessage());
+      return Source.single(Message.error(e));
+    }
+  }
+
+  private Source<Message, NotUsed> resolve(List<Value> args) {
+    expect(args, 1, 2, isStr(args, 0) && (args.size() == 1 || isStr(args, 1)), "resolve", "(name: str, seed: str?)");
+    String name = Values.asString(args.get(0));
+    Optional<String> seed = args.size() == 2 ? Optional.of(Values.asString(args.get(1))) : Optional.empty();
+    return reply(this.<Locator.Resolved>ask(r -> new Locator.Resolve(name, seed, r)).thenApply(resolved -> {
+      if (resolved instanceof Locator.Resolved.Ok ok) {
+        List<Value> value = ok.info().toValue().asArrayValue().list();
+        return new Message(Graph.VALUE, value, List.of());
+      }
+      return Message.error(((Locator.Resolved.Failed) resolved).error());
+    }));
+  }
+
+  private Source<Message, NotUsed> refresh(List<Value> args) {
+    // 0.11 clients send one group name instead of a list
+    expect(args, 1, 1, isStr(args, 0) || isStrs(args, 0), "refresh", "(groups: [str])");
+    List<String> groups = args.get(0).isRawValue() ? List.of(Values.asString(args.get(0))) : Values.asStrings(args.get(0));
+    return reply(this.<Locator.Refreshed>ask(r -> new Locator.Refresh(groups, r))
+        .thenApply(r -> r.error().map(Message::error).orElseGet(Message::value)));
+  }
+
+  private Source<Message, NotUsed> publish(List<Value> args, Source<Message, NotUsed> rest, ChannelContext channel) {
+    String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
+    expect(args, 2, 3, isStr(args, 0) && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
+        "publish", signature);
+    ServiceInfo info = publishedInfo(args, signature);
+    return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {
+      CompletionStage<Done> published = ask(r -> new Locator.Publish(info, r));
+      // published while the channel lasts: discard or disconnect completes rest
+      rest.runWith(Sink.ignore(), mat).whenComplete((done, failure) -> published.whenComplete((p, e) -> {
+        log.info("locator: publish of '{}' by {} ended", info.name(), channel.peer());
+        locator.tell(new Locator.Withdraw(info, system.ignoreRef()));
+      }));
+      return reply(published.thenApply(d -> Message.value()));
+    }).mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private static ServiceInfo publishedInfo(List<Value> args, String signature) {
+    String name = Values.asString(args.get(0));
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (Value e : args.get(1).asArrayValue()) {
+      if (!e.isArrayValue() || e.asArrayValue().size() != 2 || !e.asArrayValue().get(0).isRawValue()
+          || !e.asArrayValue().get(1).isIntegerValue()) {
+        throw invalid("publish", signature, args);
+      }
+      long port = e.asArrayValue().get(1).asIntegerValue().asLong();
+      if (port < 0 || port > 65535) {
+        throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator.publish: port must be 0..65535, got " + port);
+      }
+      endpoints.add(new Endpoint(Values.asString(e.asArrayValue().get(0)), (int) port));
+    }
+    if (endpoints.isEmpty()) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator.publish: '" + name + "' needs at least one endpoint");
+    }
+    if (args.size() == 2) {
+      return new ServiceInfo(name, endpoints, 1, Protocol.builder().build());
+    }
+    List<Value> versioned = args.get(2).asArrayValue().list();
+    if (versioned.size() != 2 || !versioned.get(0).isIntegerValue() || !versioned.get(1).isMapValue()) {
+      throw invalid("publish", signature, args);
+    }
+    return new ServiceInfo(name, endpoints, versioned.get(0).asIntegerValue().asInt(), protocolOf(versioned.get(1)));
+  }
+
+  /** A root protocol from its wire shape {@code {id: [name, dispatch, upstream]}}. */
+  static Protocol protocolOf(Value root) {
+    Protocol.Builder protocol = Protocol.builder();
+    for (Map.Entry<Value, Value> e : root.asMapValue().entrySet()) {
+      List<Value> m = e.getValue().isArrayValue() ? e.getValue().asArrayValue().list() : List.of();
+      if (!e.getKey().isIntegerValue() || m.size() != 3 || !m.get(0).isRawValue()) {
+        throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
+            "locator.publish: graph entries must be {id: [name, dispatch, upstream]}, got " + e.getKey() + ": " + e.getValue());
+      }
+      protocol.method(e.getKey().asIntegerValue().asInt(), Values.asString(m.get(0)), graphOf(m.get(1)), graphOf(m.get(2)));
+    }
+    return protocol.build();
+  }
+
+  private static Graph graphOf(Value v) {
+    if (v.isNilValue()) {
+      return Graph.RECURSIVE;
+    }
+    if (!v.isMapValue()) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator.publish: a graph must be nil or a map, got " + v);
+    }
+    if (v.asMapValue().size() == 0) {
+      return Graph.TERMINAL;
+    }
+    Graph.Builder graph = Graph.builder();
+    for (Map.Entry<Value, Value> e : v.asMapValue().entrySet()) {
+      List<Value> edge = e.getValue().isArrayValue() ? e.getValue().asArrayValue().list() : List.of();
+      if (!e.getKey().isIntegerValue() || edge.size() != 2 || !edge.get(0).isRawValue()) {
+        throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
+            "locator.publish: graph edges must be {id: [name, next]}, got " + e.getKey() + ": " + e.getValue());
+      }
+      graph.edge(e.getKey().asIntegerValue().asInt(), Values.asString(edge.get(0)), graphOf(edge.get(1)));
+    }
+    return graph.build();
+  }
+
+  private static Message nodes(Locator.Nodes nodes) {
+    ValueFactory.MapBuilder map = ValueFactory.newMapBuilder();
+    nodes.nodes().forEach((id, e) -> map.put(Values.str(id), Values.array(Values.str(e.host()), Values.integer(e.port()))));
+    return Message.value(map.build());
+  }
+
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Locator.Command> message) {
+    return AskPattern.ask(locator, message::apply, askTimeout, system.scheduler());
+  }
+
+  /** One reply message; a locator that does not answer in time becomes an error reply. */
+  private Source<Message, NotUsed> reply(CompletionStage<Message> answer) {
+    return Source.completionStage(answer.exceptionally(this::timedOut));
+  }
+
+  /** The subscription's writes shaped by {@code ending}, or one error when the locator does not answer. */
+  private Source<Message, NotUsed> stream(CompletionStage<Locator.Subscribed> subscribed,
+      java.util.function.Function<Source<Message, NotUsed>, Source<Message, NotUsed>> ending) {
+    return Source.completionStageSource(subscribed.thenApply(s -> ending.apply(s.updates()))
+            .exceptionally(e -> Source.single(timedOut(e))))
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  private Message timedOut(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof CocaineException ce) {
+      return Message.error(ce);
+    }
+    log.warn("locator: no answer from the locator actor: {}", cause.toString());
+    return Message.error(ErrorCode.TIMEOUT, "locator did not answer within " + askTimeout.toMillis() + " ms");
+  }
+
+  private static void expect(List<Value> args, int min, int max, boolean typesOk, String method, String signature) {
+    if (args.size() < min || args.size() > max || !typesOk) {
+      throw invalid(method, signature, args);
+    }
+  }
+
+  private static CocaineException invalid(String method, String signature, List<Value> args) {
+    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator." + method + " expects " + signature + ", got "
+        + args.stream().map(LocatorService::type).collect(Collectors.joining(", ", "(", ")")));
+  }
+
+  private static boolean isStr(List<Value> args, int i) {
+    return i < args.size() && args.get(i).isRawValue();
+  }
+
+  private static boolean isStrs(List<Value> args, int i) {
+    return i < args.size() && args.get(i).isArrayValue()
+        && args.get(i).asArrayValue().list().stream().allMatch(Value::isRawValue);
+  }
+
+  private static String type(Value v) {
+    switch (v.getValueType()) {
+      case STRING:
+      case BINARY:
+        return "str";
+      case INTEGER:
+        return "int";
+      case ARRAY:
+        return v.asArrayValue().list().stream().map(LocatorService::type).distinct().collect(Collectors.joining("|", "[", "]"));
+      default:
+        return v.getValueType().name().toLowerCase(Locale.ROOT);
+    }
+  }
+}

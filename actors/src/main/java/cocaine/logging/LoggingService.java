@@ -1,0 +1,162 @@
+package cocaine.logging;
+
+import cocaine.rpc.ChannelContext;
+import cocaine.rpc.Service;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Protocol;
+import cocaine.wire.Values;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.javadsl.Source;
+import org.msgpack.value.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code logging} service (version 2, PROTOCOL.md 2.6): {@code emit} (no reply at all),
+ * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor.
+ */
+public final class LoggingService implements Service {
+  public static final String NAME = "logging";
+  public static final int VERSION = 2;
+  public static final int EMIT = 0;
+  public static final int VERBOSITY = 1;
+  public static final int SET_VERBOSITY = 2;
+  public static final Protocol PROTOCOL = Protocol.builder()
+      .method(EMIT, "emit", Graph.TERMINAL, Graph.TERMINAL)
+      .method(VERBOSITY, "verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(SET_VERBOSITY, "set_verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
+      .build();
+
+  private static final Logger log = LoggerFactory.getLogger(LoggingService.class);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Logging.Command> logging;
+  private final Duration askTimeout;
+  private final Clock clock;
+
+  /** @param askTimeout how long {@code verbosity} calls wait for the actor */
+  public LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout) {
+    this(system, logging, askTimeout, Clock.systemUTC());
+  }
+
+  LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout, Clock clock) {
+    this.system = system;
+    this.logging = logging;
+    this.askTimeout = askTimeout;
+    this.clock = clock;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int version() {
+    return VERSION;
+  }
+
+  @Override
+  public Protocol protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    try {
+      switch (first.type()) {
+        case EMIT:
+          // emit has no upstream at all: a bad record can only be logged, never answered
+          logging.tell(new Logging.Emit(record(first.args())));
+          return Source.empty();
+        case VERBOSITY:
+          return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, Logging.GetVerbosity::new, askTimeout, system.scheduler())
+              .thenApply(v -> Message.value(Values.integer(v.level().level()))));
+        case SET_VERBOSITY:
+          Severity level = setVerbosityArgs(first.args());
+          return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, r -> new Logging.SetVerbosity(level, r), askTimeout, system.scheduler())
+              .thenApply(v -> Message.value()));
+        default:
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "logging has no method " + first.type());
+      }
+    } catch (CocaineException e) {
+      log.warn("logging: refused a call from {}: {}", channel.peer(), e.getMessage());
+      return first.type() == EMIT ? Source.empty() : Source.single(Message.error(e));
+    }
+  }
+
+  private Source<Message, NotUsed> reply(CompletionStage<Message> answer) {
+    return Source.completionStage(answer.exceptionally(e -> Message.error(ErrorCode.TIMEOUT,
+        "logging did not answer within " + askTimeout.toMillis() + " ms: " + e)));
+  }
+
+  private LogRecord record(List<Value> args) {
+    String signature = "(level: int 0-3, source: str, message: str, attributes: [[name, value]]?)";
+    if (args.size() < 3 || args.size() > 4 || !args.get(0).isIntegerValue() || !args.get(1).isRawValue()
+        || !args.get(2).isRawValue() || (args.size() == 4 && !args.get(3).isArrayValue())) {
+      throw invalid("emit", signature, args);
+    }
+    Severity severity = Severity.ofLevel(args.get(0).asIntegerValue().isInLongRange() ? args.get(0).asIntegerValue().toLong() : -1);
+    if (severity == null) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging.emit: level must be 0 (debug) to 3 (error), got " + args.get(0));
+    }
+    Map<String, Object> attributes = new LinkedHashMap<>();
+    if (args.size() == 4) {
+      for (Value pair : args.get(3).asArrayValue()) {
+        if (!pair.isArrayValue() || pair.asArrayValue().size() != 2 || !pair.asArrayValue().get(0).isRawValue()
+            || !isScalar(pair.asArrayValue().get(1))) {
+          throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
+              "logging.emit: each attribute must be [name: str, value: str|int|float|bool], got " + pair);
+        }
+        attributes.put(Values.asString(pair.asArrayValue().get(0)), Values.toJava(pair.asArrayValue().get(1)));
+      }
+    }
+    return new LogRecord(clock.instant(), severity, Values.asString(args.get(1)), Values.asString(args.get(2)), attributes);
+  }
+
+  private static Severity setVerbosityArgs(List<Value> args) {
+    Severity level = args.size() == 1 && args.get(0).isIntegerValue() && args.get(0).asIntegerValue().isInLongRange()
+        ? Severity.ofLevel(args.get(0).asIntegerValue().toLong()) : null;
+    if (level == null) {
+      throw invalid("set_verbosity", "(level: int 0-3)", args);
+    }
+    return level;
+  }
+
+  private static boolean isScalar(Value v) {
+    return v.isRawValue() || v.isIntegerValue() || v.isFloatValue() || v.isBooleanValue();
+  }
+
+  private static CocaineException invalid(String method, String signature, List<Value> args) {
+    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging." + method + " expects " + signature + ", got "
+        + args.stream().map(LoggingService::type).collect(Collectors.joining(", ", "(", ")")));
+  }
+
+  private static String type(Value v) {
+    switch (v.getValueType()) {
+      case STRING:
+      case BINARY:
+        return "str";
+      case INTEGER:
+        return "int";
+      case ARRAY:
+        return v.asArrayValue().list().stream().map(LoggingService::type).distinct().collect(Collectors.joining("|", "[", "]"));
+      default:
+        return v.getValueType().name().toLowerCase(Locale.ROOT);
+    }
+  }
+}

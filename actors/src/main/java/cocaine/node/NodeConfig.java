@@ -1,0 +1,58 @@
+package cocaine.node;
+
+import cocaine.config.Settings;
+import cocaine.locator.Endpoint;
+import cocaine.rpc.ConnectionSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * What the node needs from the runtime's settings.
+ *
+ * @param bindHost address the apps' invocation services listen on ({@code network.host})
+ * @param announceHost address published for them ({@code network.hostname})
+ * @param locator the local locator's endpoints, passed to workers as {@code --locator}
+ * @param runtimeDir worker sockets: {@code <runtimeDir>/<app>.<pid>} ({@code paths.runtime})
+ * @param spoolDir unpacked archives, unless a profile sets {@code isolate.args.spool} ({@code paths.spool})
+ * @param runlist runlist started at boot ({@code node.runlist})
+ * @param askTimeout how long the node service waits for an app's answer ({@code node.ask-timeout})
+ * @param connection bounds of the apps' service connections and worker pipes; its channel-buffer also
+ *     bounds each session's queue of worker chunks waiting for a slow client
+ * @param maxWorkers live workers on this node at most (one output reader thread each)
+ */
+public record NodeConfig(String bindHost, String announceHost, List<Endpoint> locator, Path runtimeDir, Path spoolDir,
+    String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers) {
+  /** Workers per node unless told otherwise; each costs one thread reading its output. */
+  public static final int DEFAULT_MAX_WORKERS = 1024;
+
+  public NodeConfig {
+    Objects.requireNonNull(bindHost, "bindHost");
+    Objects.requireNonNull(announceHost, "announceHost");
+    locator = List.copyOf(locator);
+    Objects.requireNonNull(runtimeDir, "runtimeDir");
+    Objects.requireNonNull(spoolDir, "spoolDir");
+    Objects.requireNonNull(runlist, "runlist");
+    Objects.requireNonNull(askTimeout, "askTimeout");
+    Objects.requireNonNull(connection, "connection");
+    if (maxWorkers < 1) {
+      throw new IllegalArgumentException("maxWorkers: " + maxWorkers + " (expected: >= 1)");
+    }
+  }
+
+  /** The node's part of the runtime settings, with the endpoints the locator listens on. */
+  public static NodeConfig from(Settings settings, List<Endpoint> locator) {
+    var network = settings.network();
+    return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
+        settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
+        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(), ConnectionSettings.DEFAULTS.maxChannels()),
+        DEFAULT_MAX_WORKERS);
+  }
+
+  /** The {@code --locator} argument: endpoints joined with ',', IPv6 bracketed (PROTOCOL.md 3.1). */
+  public String locatorArgument() {
+    return locator.stream().map(Endpoint::toString).collect(Collectors.joining(","));
+  }
+}

@@ -1,0 +1,163 @@
+package cocaine.node;
+
+import cocaine.node.app.App;
+import cocaine.node.app.AppService;
+import cocaine.node.app.InfoFlags;
+import cocaine.rpc.ChannelContext;
+import cocaine.rpc.Service;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Protocol;
+import cocaine.wire.Values;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.javadsl.Source;
+import org.msgpack.value.Value;
+
+/**
+ * The {@code node} service (PROTOCOL.md 2.6, version 1): start_app, pause_app, list, info, control
+ * and enqueue, answered through the {@link Node} actor and each app's own service.
+ */
+public final class NodeService implements Service {
+  public static final String NAME = "node";
+  public static final int START_APP = 0;
+  public static final int PAUSE_APP = 1;
+  public static final int LIST = 2;
+  public static final int INFO = 3;
+  public static final int CONTROL = 4;
+  public static final int ENQUEUE = 5;
+  public static final Protocol PROTOCOL = Protocol.builder()
+      .method(START_APP, "start_app", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(PAUSE_APP, "pause_app", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(LIST, "list", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(INFO, "info", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONTROL, "control", Graph.STREAMING, Graph.PRIMITIVE)
+      .method(ENQUEUE, "enqueue", Graph.STREAMING, Graph.STREAMING)
+      .build();
+
+  private final ActorRef<Node.Command> node;
+  private final Scheduler scheduler;
+  private final Duration askTimeout;
+  /** start_app waits for spooling (unpacking, binding, publishing), which may take longer than a query. */
+  private final Duration startTimeout;
+
+  /**
+   * @param askTimeout how long a query waits for the node or an app ({@code node.ask-timeout})
+   */
+  public NodeService(ActorRef<Node.Command> node, Scheduler scheduler, Duration askTimeout) {
+    this.node = node;
+    this.scheduler = scheduler;
+    this.askTimeout = askTimeout;
+    this.startTimeout = askTimeout.multipliedBy(4);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int version() {
+    return 1;
+  }
+
+  @Override
+  public Protocol protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    List<Value> args = first.args();
+    try {
+      switch (first.type()) {
+        case START_APP: {
+          String app = string(args, 0, "app");
+          String profile = string(args, 1, "profile");
+          return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.StartApp(app, profile, r), startTimeout, scheduler));
+        }
+        case PAUSE_APP: {
+          String app = string(args, 0, "app");
+          return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.PauseApp(app, r), askTimeout, scheduler));
+        }
+        case LIST:
+          return Source.completionStage(AskPattern.ask(node, Node.ListApps::new, askTimeout, scheduler))
+              .map(apps -> Message.value(Values.strings(apps)));
+        case INFO:
+          return info(string(args, 0, "app"), flags(args));
+        case CONTROL: {
+          String app = string(args, 0, "app");
+          return withService(app, s -> s.control(rest));
+        }
+        case ENQUEUE: {
+          String app = string(args, 0, "app");
+          String event = string(args, 1, "event");
+          return withService(app, s -> s.enqueue(event, first.headers(), rest));
+        }
+        default:
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "node has no method " + first.type());
+      }
+    } catch (CocaineException e) {
+      return Source.failed(e);
+    }
+  }
+
+  private Source<Message, NotUsed> info(String app, int flags) {
+    CompletionStage<Map<String, Object>> report = find(app).thenCompose(ref -> AskPattern.<App.Command, Map<String, Object>>ask(
+        ref, r -> new App.Info(flags, r), askTimeout, scheduler));
+    return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
+  }
+
+  private Source<Message, NotUsed> withService(String app, Function<AppService, Source<Message, NotUsed>> use) {
+    CompletionStage<AppService> service = find(app)
+        .thenCompose(ref -> AskPattern.<App.Command, Optional<AppService>>ask(ref, App.GetService::new, askTimeout, scheduler))
+        .thenApply(s -> s.orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
+            "app '" + app + "' is not running (see node.info for its state)")));
+    return Source.completionStageSource(service.thenApply(use))
+        .mapMaterializedValue(m -> NotUsed.getInstance())
+        .mapError(CompletionException.class, NodeService::unwrapped);
+  }
+
+  private CompletionStage<ActorRef<App.Command>> find(String app) {
+    return AskPattern.<Node.Command, Optional<ActorRef<App.Command>>>ask(node, r -> new Node.FindApp(app, r), askTimeout,
+            scheduler)
+        .thenApply(ref -> ref.orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
+            "app '" + app + "' is not running")));
+  }
+
+  private static Source<Message, NotUsed> done(CompletionStage<?> stage) {
+    return Source.completionStage(stage).map(x -> Message.value()).mapError(CompletionException.class, NodeService::unwrapped);
+  }
+
+  /** A failed ask arrives wrapped; the client must see the CocaineException inside. */
+  private static Throwable unwrapped(CompletionException e) {
+    return e.getCause() != null ? e.getCause() : e;
+  }
+
+  private static String string(List<Value> args, int index, String name) {
+    if (args.size() <= index) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "missing argument '" + name + "'");
+    }
+    return Values.asString(args.get(index));
+  }
+
+  /** Flags default to the overseer report when the caller sends none. */
+  private static int flags(List<Value> args) {
+    if (args.size() < 2 || args.get(1).isNilValue()) {
+      return InfoFlags.OVERSEER;
+    }
+    return (int) Values.asLong(args.get(1));
+  }
+}

@@ -1,0 +1,158 @@
+package cocaine.node.app;
+
+import cocaine.model.Profile;
+import cocaine.node.engine.Engine;
+import cocaine.node.slot.Session;
+import cocaine.rpc.ChannelContext;
+import cocaine.rpc.Service;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Header;
+import cocaine.wire.Message;
+import cocaine.wire.Protocol;
+import cocaine.wire.Values;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * A running app's invocation service, published under the app's name (PROTOCOL.md 2.6 "app
+ * service", version 1): {@code enqueue(event, tag?)} streams both ways through the engine to a
+ * worker, {@code info} returns the app's info map, {@code control} pins the pool size while the
+ * channel is open.
+ */
+public final class AppService implements Service {
+  public static final int ENQUEUE = 0;
+  public static final int INFO = 1;
+  public static final int CONTROL = 2;
+  public static final Protocol PROTOCOL = Protocol.builder()
+      .method(ENQUEUE, "enqueue", Graph.STREAMING, Graph.STREAMING)
+      .method(INFO, "info", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONTROL, "control", Graph.STREAMING, Graph.PRIMITIVE)
+      .build();
+  /** "No limit" for a request-timeout of 0: far enough never to fire, small enough not to overflow nanoTime. */
+  private static final Duration FOREVER = Duration.ofDays(3650);
+  private static final AtomicLong SESSION_IDS = new AtomicLong();
+
+  private final String app;
+  private final Profile profile;
+  private final ActorRef<Engine.Command> engine;
+  private final ActorRef<App.Command> appActor;
+  private final Scheduler scheduler;
+  private final Duration askTimeout;
+  private final int upstreamBuffer;
+
+  /**
+   * @param upstreamBuffer worker messages queued per session for a client that does not read
+   */
+  public AppService(String app, Profile profile, ActorRef<Engine.Command> engine, ActorRef<App.Command> appActor,
+      Scheduler scheduler, Duration askTimeout, int upstreamBuffer) {
+    this.app = app;
+    this.profile = profile;
+    this.engine = engine;
+    this.appActor = appActor;
+    this.scheduler = scheduler;
+    this.askTimeout = askTimeout;
+    this.upstreamBuffer = upstreamBuffer;
+  }
+
+  @Override
+  public String name() {
+    return app;
+  }
+
+  @Override
+  public int version() {
+    return 1;
+  }
+
+  @Override
+  public Protocol protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    try {
+      switch (first.type()) {
+        case ENQUEUE:
+          return enqueue(event(first.args()), first.headers(), rest);
+        case INFO:
+          return info(InfoFlags.ALL);
+        case CONTROL:
+          return control(rest);
+        default:
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "app '" + app + "' has no method " + first.type());
+      }
+    } catch (CocaineException e) {
+      return Source.failed(e);
+    }
+  }
+
+  /**
+   * Serves one event: the session is handed to the engine when the returned upstream is
+   * materialized; the client's {@code rest} is pulled only as fast as the worker's pipe takes it.
+   */
+  public Source<Message, NotUsed> enqueue(String event, List<Header> headers, Source<Message, NotUsed> rest) {
+    long now = System.nanoTime();
+    Duration timeout = Header.find(headers, Header.REQUEST_TIMEOUT)
+        .flatMap(Header::asLong)
+        .filter(ms -> ms > 0)
+        .map(Duration::ofMillis)
+        .orElse(profile.timeouts().request());
+    long deadline = now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
+    return Source.<Message>queue(upstreamBuffer, OverflowStrategy.backpressure())
+        .mapMaterializedValue(queue -> {
+          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, queue, now,
+              deadline)));
+          return NotUsed.getInstance();
+        });
+  }
+
+  /** The app's info map as {@code value [map]}. */
+  public Source<Message, NotUsed> info(int flags) {
+    return Source.completionStage(AskPattern.<App.Command, Map<String, Object>>ask(appActor,
+            replyTo -> new App.Info(flags, replyTo), askTimeout, scheduler))
+        .map(map -> Message.value(Values.fromJava(map)));
+  }
+
+  /** Pins the pool to each {@code write [n]} while the channel is open; {@code value []} after the client closes. */
+  public Source<Message, NotUsed> control(Source<Message, NotUsed> rest) {
+    return rest
+        .watchTermination((mat, done) -> {
+          done.whenComplete((d, e) -> engine.tell(new Engine.Pin(0)));
+          return mat;
+        })
+        .mapConcat(m -> {
+          if (m.type() == Graph.WRITE) {
+            engine.tell(new Engine.Pin(workers(m.args())));
+          }
+          return List.<Message>of();
+        })
+        .concat(Source.single(Message.value()));
+  }
+
+  private int workers(List<org.msgpack.value.Value> args) {
+    if (args.size() != 1 || !args.get(0).isIntegerValue()) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + app + "': control expects write [workers: int], got "
+          + args);
+    }
+    long n = Values.asLong(args.get(0));
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, n));
+  }
+
+  private String event(List<org.msgpack.value.Value> args) {
+    if (args.isEmpty()) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + app + "': enqueue needs an event name");
+    }
+    return Values.asString(args.get(0));
+  }
+}

@@ -1,0 +1,310 @@
+package cocaine.node.isolate;
+
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The process isolate (PROTOCOL.md 3.1, 4.3): unpacks the app archive into {@code <spool>/<app>}
+ * with the system {@code tar} and runs the manifest's {@code slave} there as a child process,
+ * keeping its output in a bounded ring for crashlogs. Blocking work runs on the given executors.
+ */
+public final class ProcessIsolate implements Isolate {
+  /** Isolate types this class serves: "process" and the 0.12.14 in-process name. */
+  public static final List<String> TYPES = List.of("process", "legacy_process");
+  static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
+  /** How long after exit the output reader may take to reach the end of the pipe. */
+  private static final Duration OUTPUT_DRAIN_GRACE = Duration.ofMillis(500);
+  private static final Duration TAR_TIMEOUT = Duration.ofMinutes(5);
+  private static final Logger log = LoggerFactory.getLogger(ProcessIsolate.class);
+
+  private final String app;
+  private final String slave;
+  private final Path spool;
+  private final Duration killTimeout;
+  private final OutputPolicy outputPolicy;
+  private final Executor blocking;
+  private final ExecutorService outputReaders;
+  private volatile Path workDir;
+  private volatile Path executable;
+
+  ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
+      Executor blocking, ExecutorService outputReaders) {
+    this.app = app;
+    this.slave = slave;
+    this.spool = spool;
+    this.killTimeout = killTimeout;
+    this.outputPolicy = outputPolicy;
+    this.blocking = blocking;
+    this.outputReaders = outputReaders;
+  }
+
+  /**
+   * Makes process isolates. Profile args: {@code spool} (folder, default {@code defaultSpool}) and
+   * {@code kill_timeout} (seconds, default 5).
+   *
+   * @param blocking runs tar and process starts
+   * @param outputReaders one thread per running worker reads its output; see {@link #outputReaders(int)}
+   */
+  public static Factory factory(Path defaultSpool, Executor blocking, ExecutorService outputReaders) {
+    return (app, slave, type, args, output) -> {
+      if (!TYPES.contains(type)) {
+        throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.type': unsupported isolate '" + type
+            + "' (this node runs: " + String.join(", ", TYPES) + ")");
+      }
+      Path spool = defaultSpool;
+      Object spoolArg = args.get("spool");
+      if (spoolArg != null) {
+        if (!(spoolArg instanceof String s) || s.isBlank()) {
+          throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.spool': must be a folder path, got "
+              + spoolArg);
+        }
+        spool = Path.of(s);
+      }
+      Duration killTimeout = DEFAULT_KILL_TIMEOUT;
+      Object killArg = args.get("kill_timeout");
+      if (killArg != null) {
+        if (!(killArg instanceof Number n) || n.doubleValue() <= 0) {
+          throw new CocaineException(ErrorCode.INVALID,
+              "profile field 'isolate.args.kill_timeout': must be a positive number of seconds, got " + killArg);
+        }
+        killTimeout = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
+      }
+      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders);
+    };
+  }
+
+  /**
+   * A pool for output readers: at most {@code maxWorkers} threads (one per live worker); a spawn past
+   * that bound fails with a clear error instead of leaving a worker's output undrained.
+   */
+  public static ExecutorService outputReaders(int maxWorkers) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(0, maxWorkers, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+      Thread t = new Thread(r, "cocaine-worker-output-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> spool(Optional<byte[]> archive) {
+    return CompletableFuture.runAsync(() -> prepare(archive), blocking);
+  }
+
+  private void prepare(Optional<byte[]> archive) {
+    Path appDir = spool.resolve(app);
+    Path slavePath = Path.of(slave);
+    if (archive.isPresent()) {
+      unpack(archive.get(), appDir);
+      workDir = appDir;
+      executable = appDir.resolve(slavePath).normalize();
+    } else if (slavePath.isAbsolute()) {
+      // no archive: an app installed on the host, run in place
+      workDir = slavePath.getParent() == null ? Path.of("/") : slavePath.getParent();
+      executable = slavePath;
+    } else if (Files.isRegularFile(appDir.resolve(slavePath))) {
+      workDir = appDir;
+      executable = appDir.resolve(slavePath).normalize();
+    } else {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no archive in storage (apps/" + app
+          + ") and its manifest's slave '" + slave + "' is not an absolute path");
+    }
+    if (!Files.isRegularFile(executable)) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "': the manifest's slave '" + slave
+          + "' is not a file (looked for " + executable + ")");
+    }
+  }
+
+  private void unpack(byte[] archive, Path appDir) {
+    Path tmpDir = null;
+    Path tmpFile = null;
+    try {
+      Files.createDirectories(spool);
+      tmpDir = Files.createTempDirectory(spool, "." + app + ".unpack-");
+      tmpFile = Files.createTempFile(spool, "." + app + ".archive-", ".tar");
+      Files.write(tmpFile, archive);
+      // GNU tar detects the compression itself when reading from a file
+      Process tar = new ProcessBuilder("tar", "-xf", tmpFile.toString(), "-C", tmpDir.toString())
+          .redirectErrorStream(true).start();
+      String out;
+      try (InputStream in = tar.getInputStream()) {
+        out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
+      }
+      if (!tar.waitFor(TAR_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        tar.destroyForcibly();
+        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': unpacking the archive took longer than "
+            + TAR_TIMEOUT.toMinutes() + " min");
+      }
+      if (tar.exitValue() != 0) {
+        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot unpack the archive (apps/" + app
+            + "): tar exited with " + tar.exitValue() + ": " + out);
+      }
+      deleteTree(appDir);
+      Files.move(tmpDir, appDir);
+      tmpDir = null;
+    } catch (IOException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot unpack the archive into "
+          + appDir + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': interrupted while unpacking");
+    } finally {
+      quietlyDelete(tmpFile);
+      quietlyDelete(tmpDir);
+    }
+  }
+
+  @Override
+  public CompletionStage<Worker> spawn(SortedMap<String, String> args, Map<String, String> env) {
+    return CompletableFuture.supplyAsync(() -> start(args, env), blocking);
+  }
+
+  private Worker start(SortedMap<String, String> args, Map<String, String> env) {
+    Path exe = executable;
+    if (exe == null) {
+      throw new IllegalStateException("spawn before spool");
+    }
+    List<String> command = new ArrayList<>();
+    if (!Files.isExecutable(exe)) {
+      command.add("/bin/sh"); // an archive may lose the x bit; the original ran such scripts the same way
+    }
+    command.add(exe.toString());
+    args.forEach((k, v) -> {
+      command.add("--" + k);
+      command.add(v);
+    });
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot start " + exe + ": " + e.getMessage(), e);
+    }
+    String uuid = args.getOrDefault("uuid", String.valueOf(process.pid()));
+    OutputRing ring = new OutputRing(outputPolicy.lines(), outputPolicy.maxLineBytes(),
+        outputPolicy.log() ? line -> log.info("app [{}] worker [{}]: {}", app, uuid, line) : line -> {});
+    CompletableFuture<Void> drained = new CompletableFuture<>();
+    try {
+      outputReaders.execute(() -> pump(process.getInputStream(), ring, drained));
+    } catch (RejectedExecutionException e) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      throw new CocaineException(ErrorCode.RESOURCE, "app '" + app + "': too many live workers on this node to read"
+          + " one more worker's output");
+    }
+    return new ProcessWorker(process, ring, drained);
+  }
+
+  private static void pump(InputStream in, OutputRing ring, CompletableFuture<Void> drained) {
+    byte[] buf = new byte[8192];
+    try (in) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        ring.feed(buf, 0, n);
+      }
+    } catch (IOException e) {
+      // the pipe closes when the worker dies; what was read is kept
+    } finally {
+      drained.complete(null);
+    }
+  }
+
+  private final class ProcessWorker implements Worker {
+    private final Process process;
+    private final OutputRing ring;
+    private final CompletionStage<Integer> exit;
+
+    ProcessWorker(Process process, OutputRing ring, CompletableFuture<Void> drained) {
+      this.process = process;
+      this.ring = ring;
+      // a grandchild may hold the pipe open after the worker exits: wait for its end only briefly
+      this.exit = process.onExit().thenCompose(p -> drained
+          .completeOnTimeout(null, OUTPUT_DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+          .thenApply(x -> p.exitValue()));
+    }
+
+    @Override
+    public long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public CompletionStage<Integer> exit() {
+      return exit;
+    }
+
+    @Override
+    public List<String> output() {
+      return ring.snapshot();
+    }
+
+    @Override
+    public void kill() {
+      if (!process.isAlive()) {
+        return;
+      }
+      // through the handle: Process.destroy() would also close our end of its output pipe, and the
+      // worker's last words (and then the worker, by SIGPIPE) would be lost
+      process.descendants().forEach(ProcessHandle::destroy);
+      process.toHandle().destroy();
+      CompletableFuture.delayedExecutor(killTimeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (process.isAlive()) {
+          log.warn("app [{}]: worker pid [{}] still alive [{}] ms after SIGTERM (kill_timeout): SIGKILL", app,
+              process.pid(), killTimeout.toMillis());
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.toHandle().destroyForcibly();
+        }
+      });
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static void quietlyDelete(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      deleteTree(p);
+    } catch (IOException e) {
+      log.warn("cannot delete [{}]: {}", p, e.toString());
+    }
+  }
+}

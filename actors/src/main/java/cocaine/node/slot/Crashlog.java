@@ -1,0 +1,35 @@
+package cocaine.node.slot;
+
+import cocaine.wire.FrameEncoder;
+import cocaine.wire.Values;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * A dead worker's last output as stored for {@code cocaine-tool crashlog} (PROTOCOL.md 4.1, 4.6):
+ * collection {@code crashlogs}, key {@code <µs since epoch>:<uuid>}, tags the app and
+ * {@code cocaine-YYYY-MM-DD} (UTC), value a msgpack array of the lines.
+ */
+record Crashlog(String app, String uuid, Instant at, List<String> lines) {
+  static final String COLLECTION = "crashlogs";
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("'cocaine-'yyyy-MM-dd").withZone(ZoneOffset.UTC);
+
+  Crashlog {
+    lines = List.copyOf(lines);
+  }
+
+  String key() {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, at) + ":" + uuid;
+  }
+
+  List<String> tags() {
+    return List.of(app, DAY.format(at));
+  }
+
+  byte[] value() {
+    return FrameEncoder.encodeValue(Values.strings(lines));
+  }
+}

@@ -1,0 +1,20 @@
+package cocaine.node.slot;
+
+import cocaine.model.Profile;
+import cocaine.node.isolate.Isolate;
+import cocaine.storage.Storage;
+import java.util.Map;
+
+/**
+ * What every slot of one app shares: the app's name and profile, its isolate and worker pipe, the
+ * locator endpoints and environment handed to workers, and where crashlogs go.
+ *
+ * @param locator the {@code --locator} argument: {@code host:port[,host:port...]}
+ * @param environment the manifest's {@code environment}
+ */
+public record SlotSettings(String app, Profile profile, Isolate isolate, WorkerPipe pipe, String locator,
+    Map<String, String> environment, Storage storage) {
+  public SlotSettings {
+    environment = Map.copyOf(environment);
+  }
+}

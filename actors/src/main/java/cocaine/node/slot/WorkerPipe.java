@@ -1,0 +1,129 @@
+package cocaine.node.slot;
+
+import cocaine.rpc.Codec;
+import cocaine.rpc.UnixConnectionInfo;
+import cocaine.rpc.UnixSocketServer;
+import cocaine.wire.Frame;
+import cocaine.wire.Values;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.MergeHub;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unix socket one app's workers connect to ({@code <paths.runtime>/<app>.<pid>}, PROTOCOL.md
+ * 3.1-3.2). A worker's first frame must be its handshake {@code [1, 0, [uuid]]}; the connection is
+ * then handed to the slot that expects that uuid. A connection with another first frame or an
+ * unknown uuid is closed and logged.
+ */
+public final class WorkerPipe implements AutoCloseable {
+  /** Frames each producer (an invocation, the control channel) may have waiting for the socket. */
+  static final int PRODUCER_BUFFER = 16;
+  private static final Logger log = LoggerFactory.getLogger(WorkerPipe.class);
+
+  private final String app;
+  private final ActorSystem<?> system;
+  private final int maxFrameBytes;
+  private final ConcurrentMap<String, ActorRef<Slot.Command>> pending = new ConcurrentHashMap<>();
+  private volatile UnixSocketServer server;
+  private volatile Path path;
+
+  private WorkerPipe(String app, ActorSystem<?> system, int maxFrameBytes) {
+    this.app = app;
+    this.system = system;
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * Listens at {@code socket}; blocking (creates the directory with mode 0700, replaces a stale
+   * socket file), so call it off the actor threads.
+   */
+  public static WorkerPipe bind(ActorSystem<?> system, String app, Path socket, int maxFrameBytes) throws IOException {
+    WorkerPipe pipe = new WorkerPipe(app, system, maxFrameBytes);
+    pipe.server = UnixSocketServer.bind(system, socket, pipe::connection);
+    pipe.path = socket;
+    return pipe;
+  }
+
+  /** The socket path handed to workers as {@code --endpoint}. */
+  public Path path() {
+    return path;
+  }
+
+  /** Stops accepting and removes the socket file; live workers keep their connections. */
+  @Override
+  public void close() {
+    UnixSocketServer s = server;
+    if (s != null) {
+      s.unbind();
+    }
+  }
+
+  /** A worker with this uuid is about to start; its handshake goes to {@code slot}. */
+  void expect(String uuid, ActorRef<Slot.Command> slot) {
+    pending.put(uuid, slot);
+  }
+
+  /** The slot is gone: a late handshake with its uuid is refused. */
+  void forget(String uuid, ActorRef<Slot.Command> slot) {
+    pending.remove(uuid, slot);
+  }
+
+  private Flow<ByteString, ByteString, NotUsed> connection(UnixConnectionInfo info) {
+    SharedKillSwitch close = KillSwitches.shared("worker-pipe-" + info.connectionId());
+    Pair<Sink<Frame, NotUsed>, Source<Frame, NotUsed>> hub =
+        MergeHub.of(Frame.class, PRODUCER_BUFFER).preMaterialize(system);
+    Sink<Frame, NotUsed> inbound = Flow.of(Frame.class)
+        .prefixAndTail(1)
+        .to(Sink.foreach(p -> route(info, p.first(), p.second(), hub.first(), close)));
+    Flow<Frame, Frame, NotUsed> frames = Flow.fromSinkAndSourceCoupled(inbound, hub.second()).via(close.flow());
+    return Codec.codec(maxFrameBytes).reversed().join(frames);
+  }
+
+  private void route(UnixConnectionInfo info, List<Frame> head, Source<Frame, NotUsed> tail,
+      Sink<Frame, NotUsed> outbound, SharedKillSwitch close) {
+    if (head.isEmpty()) {
+      return; // closed before saying anything
+    }
+    Frame first = head.get(0);
+    String uuid = handshakeUuid(first);
+    if (uuid == null) {
+      log.warn("app [{}]: {} sent {} instead of a handshake [1, 0, [uuid]]; closing it", app, info.peer(), first);
+      refuse(tail, close);
+      return;
+    }
+    ActorRef<Slot.Command> slot = pending.get(uuid);
+    if (slot == null) {
+      log.warn("app [{}]: {} shook hands with unknown worker uuid [{}]; closing it", app, info.peer(), uuid);
+      refuse(tail, close);
+      return;
+    }
+    slot.tell(new Slot.Connected(new WorkerConnection(tail, outbound, close)));
+  }
+
+  private void refuse(Source<Frame, NotUsed> tail, SharedKillSwitch close) {
+    tail.runWith(Sink.cancelled(), system);
+    close.shutdown();
+  }
+
+  private static String handshakeUuid(Frame f) {
+    if (f.channel() != Link.CONTROL_CHANNEL || f.type() != 0 || f.args().size() != 1 || !f.args().get(0).isRawValue()) {
+      return null;
+    }
+    return Values.asString(f.args().get(0));
+  }
+}

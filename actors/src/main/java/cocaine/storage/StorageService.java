@@ -1,0 +1,151 @@
+package cocaine.storage;
+
+import cocaine.rpc.ChannelContext;
+import cocaine.rpc.Service;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Protocol;
+import cocaine.wire.Values;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.msgpack.value.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code storage} service (version 1, PROTOCOL.md 2.6): read, write, remove and find over a
+ * {@link Storage} backend. It holds no state of its own, so it is not an actor: each channel is one
+ * asynchronous backend call, and the backend bounds and serialises its own IO.
+ */
+public final class StorageService implements Service {
+  public static final String NAME = "storage";
+  public static final int VERSION = 1;
+  public static final int READ = 0;
+  public static final int WRITE = 1;
+  public static final int REMOVE = 2;
+  public static final int FIND = 3;
+  public static final Protocol PROTOCOL = Protocol.builder()
+      .method(READ, "read", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(WRITE, "write", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(REMOVE, "remove", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(FIND, "find", Graph.TERMINAL, Graph.PRIMITIVE)
+      .build();
+
+  private static final Logger log = LoggerFactory.getLogger(StorageService.class);
+
+  private final Storage storage;
+
+  public StorageService(Storage storage) {
+    this.storage = storage;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int version() {
+    return VERSION;
+  }
+
+  @Override
+  public Protocol protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    List<Value> args = first.args();
+    CompletionStage<Message> reply;
+    try {
+      reply = call(first.type(), args);
+    } catch (CocaineException e) {
+      log.warn("storage: refused a call from {}: {}", channel.peer(), e.getMessage());
+      return Source.single(Message.error(e));
+    }
+    return Source.completionStage(reply.exceptionally(e -> {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof CocaineException ce) {
+        return Message.error(ce);
+      }
+      log.error("storage: unexpected failure serving {}", channel.peer(), cause);
+      return Message.error(ErrorCode.UNCAUGHT, "storage failed: " + cause);
+    }));
+  }
+
+  private CompletionStage<Message> call(int method, List<Value> args) {
+    switch (method) {
+      case READ:
+        expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "read", "(collection: str, key: str)");
+        return storage.read(str(args, 0), str(args, 1)).thenApply(blob -> Message.value(Values.bytes(blob)));
+      case WRITE:
+        expect(args, 3, 4, isStr(args, 0) && isStr(args, 1) && isStr(args, 2) && (args.size() == 3 || isStrs(args.get(3))),
+            "write", "(collection: str, key: str, blob: raw, tags: [str]?)");
+        List<String> tags = args.size() == 4 ? Values.asStrings(args.get(3)) : List.of();
+        return storage.write(str(args, 0), str(args, 1), Values.asBytes(args.get(2)), tags).thenApply(v -> Message.value());
+      case REMOVE:
+        expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "remove", "(collection: str, key: str)");
+        return storage.remove(str(args, 0), str(args, 1)).thenApply(v -> Message.value());
+      case FIND:
+        expect(args, 2, 2, isStr(args, 0) && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
+        return storage.find(str(args, 0), Values.asStrings(args.get(1)))
+            .thenApply(keys -> Message.value(Values.strings(keys)));
+      default:
+        throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "storage has no method " + method);
+    }
+  }
+
+  private static void expect(List<Value> args, int min, int max, boolean typesOk, String method, String signature) {
+    if (args.size() < min || args.size() > max || !typesOk) {
+      throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
+          "storage." + method + " expects " + signature + ", got " + describe(args));
+    }
+  }
+
+  private static boolean isStr(List<Value> args, int i) {
+    return i < args.size() && args.get(i).isRawValue();
+  }
+
+  private static boolean isStrs(Value v) {
+    return v.isArrayValue() && v.asArrayValue().list().stream().allMatch(Value::isRawValue);
+  }
+
+  private static String str(List<Value> args, int i) {
+    return Values.asString(args.get(i));
+  }
+
+  /** The argument types as a reader of the error wants them: {@code (str, int, [str])}. */
+  static String describe(List<Value> args) {
+    return args.stream().map(StorageService::type).collect(Collectors.joining(", ", "(", ")"));
+  }
+
+  private static String type(Value v) {
+    switch (v.getValueType()) {
+      case STRING:
+      case BINARY:
+        return "str";
+      case INTEGER:
+        return "int";
+      case FLOAT:
+        return "float";
+      case BOOLEAN:
+        return "bool";
+      case NIL:
+        return "nil";
+      case MAP:
+        return "map";
+      case ARRAY:
+        return v.asArrayValue().list().stream().map(StorageService::type).distinct()
+            .collect(Collectors.joining("|", "[", "]"));
+      default:
+        return v.getValueType().name().toLowerCase();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package cocaine.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocaine.node.app.AppService;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.Message;
+import cocaine.wire.Values;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class NodeTest {
+  static final ActorTestKit testKit = ActorTestKit.create();
+  NodeFixture node;
+
+  @BeforeEach
+  void start() throws Exception {
+    node = new NodeFixture(testKit);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    node.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void startAppRepliesAfterPublishAndEnqueueRoundTripsThroughARealWorker() throws Exception {
+    Path argsFile = node.dir.resolve("argv");
+    node.app("echo", Map.of("TEST_WORKER_ARGS_FILE", argsFile.toString()), NodeFixture.profile());
+
+    Frame reply = node.startApp("echo", "echo");
+
+    assertEquals(0, reply.type(), "start_app: " + reply);
+    assertTrue(reply.args().isEmpty());
+    assertTrue(node.publisher.published.containsKey("echo"), "published before start_app replied");
+    try (WireClient client = node.appClient("echo")) {
+      long ch = client.open(Message.of(AppService.ENQUEUE, Values.str("echo")));
+      client.send(Message.write(Values.str("hello")).on(ch));
+      client.send(Message.write(Values.str("world")).on(ch));
+      client.send(Message.close().on(ch));
+      List<Frame> frames = client.all(ch);
+      assertEquals(List.of(Message.write(Values.str("hello")).on(ch), Message.write(Values.str("world")).on(ch),
+          Message.close().on(ch)), frames);
+
+      long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(List.of(Message.write(Values.str("pong")).on(ping), Message.close().on(ping)), client.all(ping));
+    }
+    List<String> argv = Files.readAllLines(argsFile);
+    assertEquals(10, argv.size(), argv.toString());
+    assertEquals(List.of("--app", "echo", "--endpoint", node.config.runtimeDir().resolve("echo." + ProcessHandle.current().pid()).toString(),
+        "--locator", NodeFixture.LOCATOR, "--protocol", "1", "--uuid"), argv.subList(0, 9));
+  }
+
+  @Test
+  void startingARunningAppAgainIsRefusedWithAlreadyStarted() throws Exception {
+    node.app("echo", Map.of(), NodeFixture.profile());
+    assertEquals(0, node.startApp("echo", "echo").type());
+
+    Frame again = node.startApp("echo", "echo");
+
+    assertEquals(1, again.type());
+    var e = again.message().toException();
+    assertEquals(ErrorCode.ALREADY_STARTED, e.code());
+    assertEquals("app 'echo' is already running", e.getMessage());
+  }
+
+  @Test
+  void pausingAnAppThatIsNotRunningIsRefusedWithNotRunning() throws Exception {
+    Frame reply = node.call(Message.of(NodeService.PAUSE_APP, Values.str("nosuch")));
+
+    assertEquals(1, reply.type());
+    assertEquals(ErrorCode.NOT_RUNNING, reply.message().toException().code());
+    assertTrue(reply.message().toException().getMessage().contains("nosuch"));
+  }
+
+  @Test
+  void appServiceInfoReportsTheRunningAppWithItsCounters() throws Exception {
+    node.app("echo", Map.of(), NodeFixture.profile());
+    assertEquals(0, node.startApp("echo", "echo").type());
+    try (WireClient client = node.appClient("echo")) {
+      long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(2, client.all(ping).size());
+      // the channel ends, and the worker's load drops, only once both sides closed
+      assertEquals(1L, ((Map<?, ?>) ((Map<?, ?>) NodeFixture.at(node.info("echo"), "pool", "slaves")).values().iterator().next())
+          .get("load"));
+      client.send(Message.close().on(ping));
+      org.awaitility.Awaitility.await().until(() -> ((Number) NodeFixture.at(node.info("echo"), "pool", "idle")).intValue() == 1);
+
+      long ch = client.open(Message.of(AppService.INFO));
+      Frame reply = client.next(ch);
+
+      assertEquals(0, reply.type(), reply.toString());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> info = (Map<String, Object>) Values.toJava(reply.args().get(0));
+      assertEquals("running", info.get("state"));
+      assertEquals(1L, NodeFixture.at(info, "requests", "accepted"));
+      assertEquals(1L, NodeFixture.at(info, "pool", "active"));
+      Map<?, ?> slaves = (Map<?, ?>) NodeFixture.at(info, "pool", "slaves");
+      Map<?, ?> slave = (Map<?, ?>) slaves.values().iterator().next();
+      assertEquals("active", slave.get("state"));
+      assertEquals(1L, slave.get("accepted"));
+      assertEquals(0L, slave.get("load"));
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package cocaine.node.isolate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessIsolateTest {
+  @TempDir
+  Path dir;
+  final ExecutorService blocking = Executors.newFixedThreadPool(2);
+  final ExecutorService outputs = ProcessIsolate.outputReaders(4);
+  final Isolate.OutputPolicy policy = new Isolate.OutputPolicy(50, 4096, false);
+
+  @AfterEach
+  void stop() {
+    blocking.shutdownNow();
+    outputs.shutdownNow();
+  }
+
+  private Isolate isolate(String slave, Map<String, Object> args) {
+    Map<String, Object> all = new java.util.HashMap<>(args);
+    all.putIfAbsent("spool", dir.resolve("spool").toString());
+    return ProcessIsolate.factory(dir.resolve("default-spool"), blocking, outputs).create("app", slave, "process", all, policy);
+  }
+
+  private byte[] tarGz(Path content) throws Exception {
+    Path archive = dir.resolve("app.tar.gz");
+    Process tar = new ProcessBuilder("tar", "-czf", archive.toString(), "-C", content.toString(), ".").inheritIO().start();
+    assertEquals(0, tar.waitFor());
+    return Files.readAllBytes(archive);
+  }
+
+  private static TreeMap<String, String> args() {
+    TreeMap<String, String> args = new TreeMap<>();
+    args.put("uuid", "u-1");
+    args.put("app", "app");
+    args.put("protocol", "1");
+    return args;
+  }
+
+  @Test
+  void unpacksTheArchiveAndRunsARelativeSlaveWithoutItsExecutableBit() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("content/bin"));
+    Files.writeString(content.resolve("worker"), "echo \"args: $*\"\necho \"pwd: $(pwd)\"\necho \"env: $GREETING\"\nexit 7\n");
+    Isolate isolate = isolate("bin/worker", Map.of());
+
+    isolate.spool(Optional.of(tarGz(dir.resolve("content")))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Isolate.Worker worker = isolate.spawn(args(), Map.of("GREETING", "hello")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertEquals(7, worker.exit().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertEquals(List.of("args: --app app --protocol 1 --uuid u-1", "pwd: " + dir.resolve("spool/app").toRealPath(),
+        "env: hello"), worker.output());
+  }
+
+  @Test
+  void respoolingReplacesTheOldFiles() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("content"));
+    Files.writeString(content.resolve("worker"), "exit 0\n");
+    Files.writeString(content.resolve("old-file"), "x");
+    Isolate isolate = isolate("worker", Map.of());
+    isolate.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Files.delete(content.resolve("old-file"));
+
+    isolate.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertTrue(Files.exists(dir.resolve("spool/app/worker")));
+    assertTrue(Files.notExists(dir.resolve("spool/app/old-file")));
+  }
+
+  @Test
+  void noArchiveAndARelativeSlaveIsRefusedNamingBoth() {
+    Isolate isolate = isolate("run.sh", Map.of());
+
+    var e = assertThrows(CompletionException.class, () -> isolate.spool(Optional.empty()).toCompletableFuture().join());
+
+    CocaineException c = (CocaineException) e.getCause();
+    assertEquals(ErrorCode.NOT_FOUND, c.code());
+    assertTrue(c.getMessage().contains("no archive in storage (apps/app)") && c.getMessage().contains("'run.sh'"), c.getMessage());
+  }
+
+  @Test
+  void aBrokenArchiveIsASpoolError() {
+    Isolate isolate = isolate("run.sh", Map.of());
+
+    var e = assertThrows(CompletionException.class,
+        () -> isolate.spool(Optional.of("not a tar".getBytes())).toCompletableFuture().join());
+
+    assertEquals(ErrorCode.SPOOL_ERROR, ((CocaineException) e.getCause()).code());
+  }
+
+  @Test
+  void killSendsTermThenKillAfterKillTimeout() throws Exception {
+    Path script = dir.resolve("stubborn.sh");
+    Files.writeString(script, "#!/bin/sh\ntrap 'echo got TERM' TERM\necho ready\nwhile true; do sleep 0.05; done\n");
+    script.toFile().setExecutable(true);
+    Isolate isolate = isolate(script.toString(), Map.of("kill_timeout", 0.5));
+    isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Isolate.Worker worker = isolate.spawn(args(), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    org.awaitility.Awaitility.await().until(() -> worker.output().contains("ready"));
+
+    worker.kill();
+
+    assertEquals(128 + 9, worker.exit().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertTrue(worker.output().contains("got TERM"), worker.output().toString());
+  }
+
+  @Test
+  void unsupportedIsolateTypeIsRefusedNamingTheField() {
+    var e = assertThrows(CocaineException.class, () -> ProcessIsolate.factory(dir, blocking, outputs)
+        .create("app", "run.sh", "docker", Map.of(), policy));
+    assertTrue(e.getMessage().contains("'isolate.type'"), e.getMessage());
+    var bad = assertThrows(CocaineException.class, () -> isolate("run.sh", Map.of("kill_timeout", "soon")));
+    assertTrue(bad.getMessage().contains("'isolate.args.kill_timeout'"), bad.getMessage());
+  }
+
+  @Test
+  void spawnsBeyondTheOutputReaderBoundFailClearly() throws Exception {
+    ExecutorService one = ProcessIsolate.outputReaders(1);
+    try {
+      Path script = dir.resolve("sleeper.sh");
+      Files.writeString(script, "#!/bin/sh\nexec sleep 30\n");
+      script.toFile().setExecutable(true);
+      Isolate isolate = ProcessIsolate.factory(dir, blocking, one).create("app", script.toString(), "process",
+          Map.of("kill_timeout", 0.2), policy);
+      isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Isolate.Worker first = isolate.spawn(args(), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+      var e = assertThrows(CompletionException.class, () -> isolate.spawn(args(), Map.of()).toCompletableFuture().join());
+
+      assertEquals(ErrorCode.RESOURCE, ((CocaineException) e.getCause()).code());
+      first.kill();
+      first.exit().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } finally {
+      one.shutdownNow();
+    }
+  }
+
+}

@@ -1,0 +1,107 @@
+package cocaine.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocaine.rpc.ChannelContext;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.Values;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.msgpack.value.Value;
+
+@ExtendWith(TestKitJUnit5Extension.class)
+class StorageServiceTest {
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @TempDir Path root;
+  FilesStorage storage;
+  StorageService service;
+
+  @BeforeEach
+  void open() {
+    storage = FilesStorage.create(root, 2, 64);
+    service = new StorageService(storage);
+  }
+
+  @AfterEach
+  void close() {
+    storage.close();
+  }
+
+  Message call(int method, Value... args) throws Exception {
+    List<Message> out = service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(1, out.size(), "a primitive reply is one message: " + out);
+    return out.get(0);
+  }
+
+  static Value str(String s) {
+    return Values.str(s);
+  }
+
+  @Test
+  void graphsAreThoseOfTheOriginal() {
+    assertEquals("{\"0\":[\"read\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"1\":[\"write\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"2\":[\"remove\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"3\":[\"find\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}]}",
+        service.protocol().toValue().toJson());
+    assertEquals(1, service.version());
+    assertEquals("storage", service.name());
+  }
+
+  @Test
+  void writeThenReadThenFindThenRemove() throws Exception {
+    byte[] blob = {(byte) 0x81, (byte) 0xa1, 'a', 1, 0, (byte) 0xff};
+    assertEquals(Message.value(), call(1, str("manifests"), str("echo"), Values.bytes(blob), Values.strings(List.of("app"))));
+    Message read = call(0, str("manifests"), str("echo"));
+    assertEquals(Graph.VALUE, read.type());
+    assertArrayEquals(blob, Values.asBytes(read.args().get(0)));
+    assertEquals(Message.value(Values.strings(List.of("echo"))), call(3, str("manifests"), Values.strings(List.of("app"))));
+    assertEquals(Message.value(), call(2, str("manifests"), str("echo")));
+    CocaineException missing = call(0, str("manifests"), str("echo")).toException();
+    assertEquals(ErrorCode.NOT_FOUND, missing.code());
+  }
+
+  @Test
+  void writeWithoutTagsIsAccepted() throws Exception {
+    assertEquals(Message.value(), call(1, str("c"), str("k"), Values.bytes("v".getBytes(StandardCharsets.UTF_8))));
+  }
+
+  @Test
+  void badArgumentsGetInvalidArgumentNamingTheSignature() throws Exception {
+    CocaineException e = call(1, str("c"), Values.integer(7)).toException();
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertEquals("storage.write expects (collection: str, key: str, blob: raw, tags: [str]?), got (str, int)", e.getMessage());
+
+    e = call(3, str("c"), Values.array(Values.integer(1))).toException();
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().endsWith("got (str, [int])"), e.getMessage());
+
+    assertEquals(ErrorCode.INVALID_ARGUMENT, call(0).toException().code());
+  }
+
+  @Test
+  void badKeyOverTheWireIsRefusedWithInvalidKey() throws Exception {
+    CocaineException e = call(0, str("c"), str("..")).toException();
+    assertEquals(new ErrorCode(12, 22), e.code());
+    assertEquals("invalid key '..': must not be '.' or '..'", e.getMessage());
+  }
+}

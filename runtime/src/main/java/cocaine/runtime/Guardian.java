@@ -1,0 +1,81 @@
+package cocaine.runtime;
+
+import cocaine.config.Role;
+import cocaine.config.Settings;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The root of the actor tree: starts the roles this process plays and stops the process with a
+ * clear message when one of them cannot start (a port in use, an unreadable directory).
+ */
+public final class Guardian {
+  public sealed interface Command {}
+
+  /** A role finished starting; {@code listening} says where, for the log. */
+  record Started(String role, String listening) implements Command {}
+
+  /** The node's locator listens: the node role goes on with its second phase. */
+  record LocatorBound(NodeRole.Pending pending, org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding)
+      implements Command {}
+
+  /** A role could not start: the process stops with exit code 1. */
+  record Failed(String role, Throwable cause) implements Command {}
+
+  private static final AtomicInteger EXIT_CODE = new AtomicInteger();
+
+  private final ActorContext<Command> ctx;
+
+  private Guardian(ActorContext<Command> ctx) {
+    this.ctx = ctx;
+  }
+
+  public static Behavior<Command> create(Settings settings) {
+    return Behaviors.setup(ctx -> {
+      Guardian guardian = new Guardian(ctx);
+      ctx.getLog().info("cocaine runtime {} starting roles {}", settings.uuid(), settings.roles());
+      if (settings.plays(Role.NODE)) {
+        NodeRole.start(ctx, settings);
+      }
+      if (settings.plays(Role.PROXY)) {
+        ProxyRole.start(ctx, settings);
+      }
+      return guardian.running();
+    });
+  }
+
+  static int exitCode() {
+    return EXIT_CODE.get();
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Started.class, this::onStarted)
+        .onMessage(Failed.class, this::onFailed)
+        .onMessage(LocatorBound.class, this::onLocatorBound)
+        .build();
+  }
+
+  private Behavior<Command> onStarted(Started m) {
+    ctx.getLog().info("role {} ready: {}", m.role(), m.listening());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLocatorBound(LocatorBound m) {
+    NodeRole.continueWith(ctx, m.pending(), m.binding());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFailed(Failed m) {
+    Throwable cause = m.cause();
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    ctx.getLog().error("role {} failed to start: {}", m.role(), cause.getMessage() != null ? cause.getMessage() : cause);
+    EXIT_CODE.set(1);
+    ctx.getSystem().terminate();
+    return Behaviors.same();
+  }
+}

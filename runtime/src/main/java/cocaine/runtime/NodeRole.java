@@ -1,0 +1,143 @@
+package cocaine.runtime;
+
+import cocaine.config.LoggingSettings;
+import cocaine.config.Settings;
+import cocaine.locator.Endpoint;
+import cocaine.locator.Locator;
+import cocaine.locator.LocatorService;
+import cocaine.locator.ServiceInfo;
+import cocaine.logging.ConsoleSink;
+import cocaine.logging.FileSink;
+import cocaine.logging.Logging;
+import cocaine.logging.LoggingService;
+import cocaine.logging.Severity;
+import cocaine.logging.Sink;
+import cocaine.node.Node;
+import cocaine.node.NodeConfig;
+import cocaine.node.LocatorPublisher;
+import cocaine.node.NodeService;
+import cocaine.node.Publisher;
+import cocaine.node.app.AppHost;
+import cocaine.node.isolate.ProcessIsolate;
+import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.Server;
+import cocaine.rpc.Service;
+import cocaine.storage.FilesStorage;
+import cocaine.storage.StorageService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.stream.javadsl.Tcp;
+
+/**
+ * Starts the node role: storage, logging and the locator on its well-known port, then the node
+ * service with its apps; every service is published in the locator under its name.
+ */
+final class NodeRole {
+  private static final int STORAGE_IO_THREADS = 2;
+  private static final int STORAGE_QUEUE = 1024;
+  private static final int SUBSCRIPTION_BUFFER = 256;
+  private static final int LOG_MAILBOX = 8192;
+  private static final int LOG_FILE_QUEUE = 8192;
+
+  private NodeRole() {}
+
+  /** What the first phase started; the rest needs the locator's bound port. */
+  record Pending(Settings settings, FilesStorage storage, ActorRef<Locator.Command> locator,
+      ActorRef<Logging.Command> logging, Publisher publisher, ConnectionSettings connection) {}
+
+  /** Phase one: storage, logging and the locator on its port; phase two runs on {@link Guardian.LocatorBound}. */
+  static void start(ActorContext<Guardian.Command> ctx, Settings settings) {
+    ActorSystem<?> system = ctx.getSystem();
+    var network = settings.network();
+    Duration askTimeout = settings.node().askTimeout();
+    ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
+        ConnectionSettings.DEFAULTS.maxChannels());
+    FilesStorage storage = FilesStorage.create(settings.paths().storage(), STORAGE_IO_THREADS, STORAGE_QUEUE);
+    ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
+        Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
+        .onFailure(SupervisorStrategy.resume()), "locator");
+    ActorRef<Logging.Command> logging = ctx.spawn(
+        Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks(settings.logging())),
+        "logging", Logging.mailbox(LOG_MAILBOX));
+    Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
+    Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
+    ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
+            new LocatorService(system, locator, settings.uuid(), askTimeout), connection),
+        (binding, failure) -> failure == null ? new Guardian.LocatorBound(pending, binding)
+            : new Guardian.Failed("node", failure));
+  }
+
+  /** Phase two: the node with its apps, then storage, logging and node services, all published. */
+  static void continueWith(ActorContext<Guardian.Command> ctx, Pending p, Tcp.ServerBinding locatorBinding) {
+    ActorSystem<?> system = ctx.getSystem();
+    Settings settings = p.settings();
+    var network = settings.network();
+    Duration askTimeout = settings.node().askTimeout();
+    int port = locatorBinding.localAddress().getPort();
+    List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
+    NodeConfig nodeConfig = NodeConfig.from(settings, locatorEndpoints);
+    ExecutorService outputReaders = ProcessIsolate.outputReaders(nodeConfig.maxWorkers());
+    ActorRef<Node.Command> node = ctx.spawn(
+        Node.create(AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders)), "node");
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
+        () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
+            .whenComplete((done, failure) -> {
+              outputReaders.shutdownNow();
+              p.storage().close();
+            }));
+    List<Service> services = List.of(
+        new StorageService(p.storage()),
+        new LoggingService(system, p.logging(), askTimeout),
+        new NodeService(node, system.scheduler(), askTimeout));
+    List<CompletableFuture<String>> published = new ArrayList<>();
+    published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
+        LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
+    for (Service service : services) {
+      published.add(Server.bind(system, network.host(), 0, service, p.connection())
+          .thenCompose(b -> publish(p.publisher(), service, network.hostname(), b.localAddress()))
+          .toCompletableFuture());
+    }
+    CompletableFuture<String> started = CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+        .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()));
+    ctx.pipeToSelf(started, (listening, failure) -> failure == null
+        ? new Guardian.Started("node", listening) : new Guardian.Failed("node", failure));
+  }
+
+  private static CompletionStage<String> publish(Publisher publisher, Service service, String hostname,
+      InetSocketAddress address) {
+    return publisher.publish(new ServiceInfo(service.name(), List.of(new Endpoint(hostname, address.getPort())),
+        service.version(), service.protocol())).thenApply(d -> service.name() + "=" + address.getPort());
+  }
+
+  private static List<Sink> sinks(LoggingSettings logging) {
+    List<Sink> sinks = new ArrayList<>();
+    for (LoggingSettings.Sink sink : logging.sinks()) {
+      switch (sink) {
+        case CONSOLE -> sinks.add(ConsoleSink.stdout());
+        case FILE -> {
+          try {
+            sinks.add(FileSink.open(logging.filePath(), LOG_FILE_QUEUE, Duration.ofSeconds(60)));
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the log file " + logging.filePath() + ": " + e.getMessage(), e);
+          }
+        }
+      }
+    }
+    return sinks;
+  }
+}

@@ -1,0 +1,399 @@
+package cocaine.rpc;
+
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import cocaine.wire.WireException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The channel layer of one server connection: checks incoming frames with a {@link ChannelTable},
+ * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
+ * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
+ * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
+ * per channel towards the service, one message per channel towards the peer, and a few refusals.
+ */
+final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
+  private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+  /** Refusals waiting for the output before reads stop: a peer that floods breaches must also read. */
+  private static final int MAX_PENDING_REFUSALS = 16;
+  /** EAGAIN in the generic category: the connection has too many live channels, try again later. */
+  static final ErrorCode TOO_MANY_CHANNELS = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
+
+  private final Service service;
+  private final ConnectionSettings settings;
+  private final long connectionId;
+  private final String peer;
+  private final Inlet<Frame> in = Inlet.create("ServerChannels.in");
+  private final Outlet<Frame> out = Outlet.create("ServerChannels.out");
+  private final FlowShape<Frame, Frame> shape = FlowShape.of(in, out);
+
+  ServerChannels(Service service, ConnectionSettings settings, long connectionId, String peer) {
+    this.service = service;
+    this.settings = settings;
+    this.connectionId = connectionId;
+    this.peer = peer;
+  }
+
+  @Override
+  public FlowShape<Frame, Frame> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new Logic();
+  }
+
+  /** A frame waiting for the output; {@code owner} is null for a refusal on no live channel. */
+  private record Queued(Frame frame, Logic.Channel owner) {}
+
+  private final class Logic extends GraphStageLogic {
+    private final ChannelTable table = new ChannelTable(service.name(), service.protocol());
+    private final Map<Long, Channel> live = new HashMap<>();
+    private final ArrayDeque<Queued> output = new ArrayDeque<>();
+    private int pendingRefusals;
+    /** Channels whose buffer towards the service is full; reads stop while any is. */
+    private int saturated;
+
+    Logic() {
+      super(shape);
+      setHandler(in, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          onFrame(grab(in));
+          pullIfReady();
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          log.debug("{} closed its connection to '{}'", peer, service.name());
+          shutdown();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          if (ex instanceof WireException) {
+            log.warn("closing connection from {} to '{}': {} {}", peer, service.name(),
+                ((WireException) ex).code(), ex.getMessage());
+          } else {
+            log.warn("closing connection from {} to '{}': {}", peer, service.name(), ex.toString());
+          }
+          shutdown();
+        }
+      });
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          emitOutput();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          log.debug("connection from {} to '{}' can no longer be written", peer, service.name());
+          shutdown();
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      pull(in);
+    }
+
+    /**
+     * Ends the connection. Services still reading a channel see the disconnect as a failure of
+     * {@code rest}; this must happen before the stage stops, which would complete them normally.
+     */
+    private void shutdown() {
+      CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "client " + peer + " disconnected");
+      for (Channel c : new ArrayList<>(live.values())) {
+        if (c.rest != null && !c.rest.isClosed()) {
+          c.rest.fail(gone);
+        }
+        if (!c.upstream.isClosed()) {
+          c.upstream.cancel();
+        }
+      }
+      live.clear();
+      completeStage();
+    }
+
+    private void onFrame(Frame frame) {
+      ChannelTable.Verdict verdict = table.accept(frame);
+      if (verdict instanceof ChannelTable.Open open) {
+        open(open);
+      } else if (verdict instanceof ChannelTable.Deliver deliver) {
+        Channel c = live.get(deliver.channel());
+        if (c != null) {
+          c.deliver(deliver.message(), deliver.last());
+        }
+      } else {
+        refuse((ChannelTable.Reject) verdict);
+      }
+      Channel c = live.get(verdict.channel());
+      if (c != null) {
+        c.forgetIfDone();
+      }
+    }
+
+    private void open(ChannelTable.Open open) {
+      long id = open.channel();
+      if (live.size() >= settings.maxChannels()) {
+        table.end(id);
+        refuse(new ChannelTable.Reject(id, TOO_MANY_CHANNELS, "too many open channels on this connection (limit "
+            + settings.maxChannels() + "); retry when some of them end"));
+        return;
+      }
+      Channel c = new Channel(id, open.method().upstream());
+      live.put(id, c);
+      Source<Message, NotUsed> rest;
+      if (open.last()) {
+        rest = Source.empty();
+      } else {
+        c.rest = new SubSourceOutlet<>("rest-" + id);
+        c.rest.setHandler(c.restHandler());
+        rest = Source.fromGraph(c.rest.source());
+      }
+      c.upstream = new SubSinkInlet<>("upstream-" + id);
+      c.upstream.setHandler(c.upstreamHandler());
+      Source<Message, NotUsed> upstream;
+      try {
+        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), open.message(), rest),
+            "service returned no upstream");
+      } catch (RuntimeException e) {
+        upstream = Source.failed(e);
+      }
+      try {
+        upstream.runWith(c.upstream.sink(), subFusingMaterializer());
+      } catch (RuntimeException e) {
+        Source.<Message>failed(e).runWith(c.upstream.sink(), subFusingMaterializer());
+      }
+      c.upstream.pull();
+    }
+
+    private void refuse(ChannelTable.Reject reject) {
+      log.warn("refused a frame from {} on channel {} of '{}': {} {}", peer, reject.channel(), service.name(),
+          reject.code(), reject.reason());
+      Channel c = live.get(reject.channel());
+      if (c == null) {
+        pendingRefusals++;
+        enqueue(reject.errorFrame(), null);
+        return;
+      }
+      c.refused(reject);
+    }
+
+    private void enqueue(Frame frame, Channel owner) {
+      output.add(new Queued(frame, owner));
+      emitOutput();
+    }
+
+    private void emitOutput() {
+      if (!isAvailable(out) || output.isEmpty()) {
+        return;
+      }
+      Queued q = output.poll();
+      push(out, q.frame());
+      if (q.owner() == null) {
+        pendingRefusals--;
+        pullIfReady();
+      } else {
+        q.owner().written();
+      }
+    }
+
+    private void pullIfReady() {
+      if (!isClosed(in) && !hasBeenPulled(in) && saturated == 0 && pendingRefusals < MAX_PENDING_REFUSALS) {
+        pull(in);
+      }
+    }
+
+    /** One live channel: its side towards the service ({@code rest}) and its upstream. */
+    final class Channel {
+      final long id;
+      /** Null when the method's dispatch is terminal: the service gets an empty {@code rest}. */
+      SubSourceOutlet<Message> rest;
+      final ArrayDeque<Message> waiting = new ArrayDeque<>();
+      /** The client's terminal message is in {@link #waiting} or was handed over. */
+      boolean clientEnded;
+      boolean full;
+      SubSinkInlet<Message> upstream;
+      Graph upState;
+      /** Nothing more may be sent on this channel. */
+      boolean upTerminal;
+
+      Channel(long id, Graph upstreamGraph) {
+        this.id = id;
+        this.upState = upstreamGraph;
+        this.upTerminal = upstreamGraph.isTerminal();
+      }
+
+      AbstractOutHandler restHandler() {
+        return new AbstractOutHandler() {
+          @Override
+          public void onPull() {
+            drainRest();
+            pullIfReady();
+          }
+
+          @Override
+          public void onDownstreamFinish(Throwable cause) {
+            if (!waiting.isEmpty()) {
+              log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
+                  peer, waiting.size());
+            }
+            waiting.clear();
+            updateSaturation();
+            pullIfReady();
+          }
+        };
+      }
+
+      AbstractInHandler upstreamHandler() {
+        return new AbstractInHandler() {
+          @Override
+          public void onPush() {
+            upstreamMessage(upstream.grab());
+          }
+
+          @Override
+          public void onUpstreamFinish() {
+            if (!upTerminal) {
+              log.warn("service '{}' closed channel {} of {} without a reply", service.name(), id, peer);
+              terminate(Message.error(ErrorCode.CLOSED_UPSTREAM, "service closed the channel without a reply"));
+            }
+            forgetIfDone();
+          }
+
+          @Override
+          public void onUpstreamFailure(Throwable ex) {
+            if (upTerminal) {
+              log.debug("service '{}' failed channel {} of {} after its end", service.name(), id, peer, ex);
+            } else if (ex instanceof CocaineException ce) {
+              log.debug("service '{}' answers channel {} of {} with {} {}", service.name(), id, peer, ce.code(),
+                  ce.getMessage());
+              terminate(Message.error(ce));
+            } else {
+              log.error("uncaught error in service '{}' on channel {} of {}", service.name(), id, peer, ex);
+              String what = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getName();
+              terminate(Message.error(ErrorCode.UNCAUGHT, "uncaught error: " + what));
+            }
+            forgetIfDone();
+          }
+        };
+      }
+
+      void deliver(Message message, boolean last) {
+        clientEnded = last;
+        if (rest == null || rest.isClosed()) {
+          log.debug("dropped message type {} on channel {} of {}: service '{}' no longer reads it", message.type(),
+              id, peer, service.name());
+          return;
+        }
+        waiting.add(message);
+        drainRest();
+      }
+
+      void drainRest() {
+        if (rest.isAvailable() && !waiting.isEmpty()) {
+          rest.push(waiting.poll());
+        }
+        if (waiting.isEmpty() && clientEnded && !rest.isClosed()) {
+          rest.complete();
+        }
+        updateSaturation();
+      }
+
+      private void updateSaturation() {
+        boolean nowFull = waiting.size() >= settings.channelBuffer();
+        if (nowFull != full) {
+          saturated += nowFull ? 1 : -1;
+          full = nowFull;
+        }
+      }
+
+      void refused(ChannelTable.Reject reject) {
+        CocaineException error = new CocaineException(reject.code(), reject.reason());
+        if (!clientEnded && rest != null && !rest.isClosed()) {
+          waiting.clear();
+          updateSaturation();
+          rest.fail(error);
+        }
+        clientEnded = true;
+        if (upTerminal) {
+          log.debug("cannot tell {} about the refusal on channel {}: its upstream has ended", peer, id);
+        }
+        terminate(Message.error(error));
+      }
+
+      void upstreamMessage(Message m) {
+        Graph next = upTerminal ? null : upState.after(m.type());
+        if (next == null) {
+          log.warn("service '{}' sent message type {} on channel {} of {}, not allowed now (allowed: {}); dropped",
+              service.name(), m.type(), id, peer, upTerminal ? "nothing" : upState.edges().keySet());
+          if (!upstream.isClosed()) {
+            upstream.pull();
+          }
+          return;
+        }
+        upState = next;
+        if (next.isTerminal()) {
+          upTerminal = true;
+          upstream.cancel();
+          forgetIfDone();
+        }
+        enqueue(m.on(id), this);
+      }
+
+      /** Our last word on the channel (an error), if its upstream graph still allows one. */
+      void terminate(Message error) {
+        if (upTerminal) {
+          return;
+        }
+        upTerminal = true;
+        Graph.Edge edge = upState.edge(error.type());
+        if (edge != null && edge.name().equals("error")) {
+          enqueue(error.on(id), this);
+        } else {
+          log.warn("cannot send {} on channel {} of {}: its upstream state has no error (allowed: {})", error.args(), id,
+              peer, upState.edges().keySet());
+        }
+        if (!upstream.isClosed()) {
+          upstream.cancel();
+        }
+      }
+
+      /** One of this channel's frames went out: ask the service for the next one. */
+      void written() {
+        if (!upTerminal && !upstream.isClosed() && !upstream.hasBeenPulled()) {
+          upstream.pull();
+        }
+      }
+
+      void forgetIfDone() {
+        if (upstream.isClosed() && !table.isOpen(id)) {
+          live.remove(id);
+        }
+      }
+    }
+  }
+}
