@@ -114,7 +114,16 @@ public final class FrameDecoder {
         decoded = headers.decode(parts.get(3).asArrayValue());
       }
     }
-    return new Frame(channel.asIntegerValue().toLong(), type.asIntegerValue().toInt(), args.asArrayValue().list(), decoded);
+    return new Frame(channel.asIntegerValue().toLong(), type.asIntegerValue().toInt(), argList(args.asArrayValue()), decoded);
+  }
+
+  /** An immutable JDK list, so that Frame keeps it as is instead of copying msgpack's list view twice. */
+  private static List<Value> argList(ArrayValue args) {
+    Value[] items = new Value[args.size()];
+    for (int i = 0; i < items.length; i++) {
+      items[i] = args.get(i);
+    }
+    return List.of(items);
   }
 
   private static String abbreviate(Value v) {

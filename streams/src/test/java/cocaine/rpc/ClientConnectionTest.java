@@ -108,6 +108,8 @@ class ClientConnectionTest {
   void channelsBeyondTheLimitAreRefusedAtOnce() throws Exception {
     List<CompletableFuture<List<Value>>> hanging = IntStream.range(0, SETTINGS.maxChannels())
         .mapToObj(i -> client.call(TestService.HANG).toCompletableFuture()).toList();
+    // A call takes its channel when its stream starts, which is asynchronous.
+    await().atMost(Duration.ofSeconds(10)).until(() -> service.contexts.size() == SETTINGS.maxChannels());
     CocaineException refused = failure(client.call(TestService.ECHO));
     assertEquals(ServerChannels.TOO_MANY_CHANNELS, refused.code());
     assertTrue(refused.getMessage().startsWith("too many open channels to 127.0.0.1:"), refused.getMessage());

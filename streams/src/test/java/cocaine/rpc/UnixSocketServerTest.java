@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
+@SuppressWarnings("try") // the server is opened in try blocks only to be closed
 class UnixSocketServerTest {
   private static final ConnectionSettings SETTINGS = new ConnectionSettings(1 << 20, 4, 16);
   private final ExecutorService reader = Executors.newSingleThreadExecutor();
