@@ -150,7 +150,8 @@ class ExamplesTest {
   void streamSinkCountsAStreamedHttpBody() throws Exception {
     serve(Stream.register(worker("stream")));
     runtime.invoke(2, "sink");
-    runtime.write(2, httpHead("POST", "/", ""));
+    runtime.write(2, FrameEncoder.encodeValue(Values.array(Values.str("POST"), Values.str("/"), Values.str("1.1"),
+        Values.array(Values.array(Values.str("Transfer-Encoding"), Values.str("chunked"))), Values.str(""))));
     byte[] chunk = new byte[10_000];
     for (int i = 0; i < 30; i++) {
       runtime.write(2, chunk);

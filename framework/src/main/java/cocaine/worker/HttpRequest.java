@@ -36,7 +36,33 @@ public final class HttpRequest {
     this.version = version;
     this.headers = Collections.unmodifiableList(headers);
     this.request = request;
-    this.body = new BodyStream(firstBody, request);
+    this.body = new BodyStream(firstBody, request, bodyFollows(firstBody, this.headers));
+  }
+
+  /**
+   * Whether the body comes as further chunks: only when the head carries none and the request
+   * declares one (a Content-Length above 0, or chunked transfer). Otherwise the head is the whole
+   * request, so a handler never waits for a {@code close} a proxy may hold back until it answers.
+   */
+  static boolean bodyFollows(byte[] firstBody, List<Map.Entry<String, String>> headers) {
+    if (firstBody.length > 0) {
+      return false;
+    }
+    for (Map.Entry<String, String> h : headers) {
+      String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
+      String value = h.getValue().trim().toLowerCase(java.util.Locale.ROOT);
+      if (name.equals("transfer-encoding") && value.contains("chunked")) {
+        return true;
+      }
+      if (name.equals("content-length")) {
+        try {
+          return Long.parseLong(value) > 0;
+        } catch (NumberFormatException e) {
+          return false;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -132,7 +158,7 @@ public final class HttpRequest {
     return Optional.empty();
   }
 
-  /** The body: the head chunk's body, then the raw chunks that follow it until close. */
+  /** The body: the head chunk's body, or, when it is empty and a body is declared, the chunks that follow until close. */
   public InputStream body() {
     return body;
   }
@@ -161,9 +187,10 @@ public final class HttpRequest {
     private int pos;
     private boolean ended;
 
-    BodyStream(byte[] first, Request request) {
+    BodyStream(byte[] first, Request request, boolean more) {
       this.current = first;
       this.request = request;
+      this.ended = !more;
     }
 
     void checkLimit(long size) {

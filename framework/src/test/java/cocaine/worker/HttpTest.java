@@ -77,13 +77,29 @@ class HttpTest {
   @Test
   void streamedBodyIsReadFromFollowingChunks() throws Exception {
     runtime.invoke(2, "stream");
-    runtime.write(2, head("PUT", "/", List.of(), ""));
+    runtime.write(2, head("PUT", "/", List.of(List.of("Transfer-Encoding", "chunked")), ""));
     runtime.write(2, "abcd");
     runtime.write(2, "efghij");
     runtime.close(2);
     List<Frame> replies = runtime.replies(2, WAIT);
     assertEquals(Values.integer(200), unpack(replies.get(0)).asArrayValue().get(0));
     assertEquals("10", text(replies.subList(1, replies.size() - 1)));
+  }
+
+  @Test
+  void requestWithItsBodyInTheHeadIsAnsweredWithoutWaitingForClose() throws Exception {
+    runtime.invoke(2, "echo");
+    runtime.write(2, head("POST", "/x?a=1", List.of(List.of("Host", "example")), "hi"));
+    List<Frame> replies = runtime.replies(2, WAIT);
+    assertEquals("POST /x a=1 example hi", text(replies.subList(1, replies.size() - 1)));
+  }
+
+  @Test
+  void getWithoutBodyIsAnsweredWithoutWaitingForClose() throws Exception {
+    runtime.invoke(2, "echo");
+    runtime.write(2, head("GET", "/y", List.of(List.of("Host", "example")), ""));
+    List<Frame> replies = runtime.replies(2, WAIT);
+    assertEquals(2, replies.get(replies.size() - 1).type());
   }
 
   @Test

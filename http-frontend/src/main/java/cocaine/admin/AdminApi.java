@@ -1,0 +1,120 @@
+package cocaine.admin;
+
+import cocaine.config.AdminSettings;
+import cocaine.config.Settings;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP API (default 127.0.0.1:8081): {@code GET /ping}, {@code GET /info} (the proxy's
+ * pools as JSON) and {@code GET /metrics} (Prometheus text). With a token configured every call
+ * needs {@code Authorization: Bearer <token>}, else 401.
+ */
+public final class AdminApi {
+  private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+  /** The Prometheus text format's content type. */
+  static final ContentType PROMETHEUS = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
+
+  private final AdminSettings settings;
+  private final ProxyMetrics metrics;
+  private final Materializer mat;
+  private final ObjectMapper json = new ObjectMapper();
+  private final byte[] expected;
+
+  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat) {
+    this.settings = settings;
+    this.metrics = metrics;
+    this.mat = mat;
+    this.expected = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Binds the admin API on {@code cocaine.admin.host:port} of settings. */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Settings settings, ProxyMetrics metrics) {
+    return start(system, settings.admin(), metrics);
+  }
+
+  /** Binds the admin API on {@code host:port}; fails when the address cannot be bound. */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings,
+      ProxyMetrics metrics) {
+    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system));
+    return Http.get(system).newServerAt(settings.host(), settings.port()).bindSync(api::handle)
+        .whenComplete((binding, failure) -> {
+          if (failure != null) {
+            log.error("admin API cannot listen on {}:{}: {}", settings.host(), settings.port(), failure.getMessage());
+          } else {
+            log.info("admin API listening on {}{}", binding.localAddress(),
+                settings.requiresToken() ? " (bearer token required)" : "");
+          }
+        });
+  }
+
+  HttpResponse handle(HttpRequest request) {
+    request.discardEntityBytes(mat);
+    if (settings.requiresToken() && !authorized(request)) {
+      log.info("admin API refused {} {}: missing or wrong bearer token", request.method().value(),
+          request.getUri().path());
+      return text(401, "this admin API needs the header Authorization: Bearer <cocaine.admin.token>\n")
+          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"cocaine\""));
+    }
+    String path = request.getUri().path();
+    if (!request.method().equals(HttpMethods.GET) && !request.method().equals(HttpMethods.HEAD)) {
+      return text(405, "only GET is served here\n");
+    }
+    return switch (path) {
+      case "/ping" -> text(200, "OK\n");
+      case "/info" -> info();
+      case "/metrics" -> HttpResponse.create().withEntity(HttpEntities.create(PROMETHEUS,
+          metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+      default -> text(404, "no such admin resource: " + path + " (try /ping, /info, /metrics)\n");
+    };
+  }
+
+  private HttpResponse info() {
+    Map<String, Object> pools = new LinkedHashMap<>();
+    metrics.pools().forEach((app, p) -> {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("connections", p.connections());
+      one.put("in-flight", p.inFlight());
+      one.put("waiting", p.waiting());
+      one.put("endpoints", p.endpoints());
+      pools.put(app, one);
+    });
+    try {
+      return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          json.writeValueAsBytes(Map.of("pools", pools))));
+    } catch (JsonProcessingException e) {
+      log.error("cannot render /info", e);
+      return text(500, "cannot render /info: " + e.getMessage() + "\n");
+    }
+  }
+
+  private boolean authorized(HttpRequest request) {
+    return request.getHeader("Authorization")
+        .map(h -> MessageDigest.isEqual(h.value().trim().getBytes(StandardCharsets.UTF_8), expected))
+        .orElse(false);
+  }
+
+  private static HttpResponse text(int status, String body) {
+    return HttpResponse.create().withStatus(StatusCodes.get(status))
+        .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, body));
+  }
+}

@@ -1,0 +1,125 @@
+package cocaine.admin;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the HTTP proxy counts, kept in a Micrometer registry that the admin API serves as
+ * Prometheus text: requests by app and status, their latency, retries, aborted responses and the
+ * size of every app's pool. Thread-safe; pools write their gauges, request handlers the rest.
+ */
+public final class ProxyMetrics {
+  /** The app label of requests that never reached a pool with a live connection (unknown apps). */
+  public static final String NO_APP = "-";
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, PoolGauges> pools = new ConcurrentHashMap<>();
+
+  public ProxyMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** A fresh registry of its own, for a process that has no other meters. */
+  public static ProxyMetrics create() {
+    return new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** One finished HTTP request: its status and how long it took until the response ended. */
+  public void request(String app, int status, long nanos) {
+    Counter.builder("cocaine.proxy.requests").description("HTTP requests answered, by app and status")
+        .tag("app", app).tag("status", Integer.toString(status)).register(registry).increment();
+    Timer.builder("cocaine.proxy.request.duration").description("time from request to end of response")
+        .tag("app", app).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** One more try of a request that surely never reached a worker; reason e.g. "queue-full". */
+  public void retry(String app, String reason) {
+    Counter.builder("cocaine.proxy.retries").description("requests tried again on another connection")
+        .tag("app", app).tag("reason", reason).register(registry).increment();
+  }
+
+  /** A response cut after its head was sent; reason e.g. "app-error", "timeout". */
+  public void aborted(String app, String reason) {
+    Counter.builder("cocaine.proxy.responses.aborted").description("responses cut after their head was sent")
+        .tag("app", app).tag("reason", reason).register(registry).increment();
+  }
+
+  /** The gauges of app's pool, registered on first use. */
+  public PoolGauges pool(String app) {
+    return pools.computeIfAbsent(app, a -> new PoolGauges(a, registry));
+  }
+
+  /** Unregisters the gauges of a pool that stopped. */
+  public void poolStopped(String app) {
+    PoolGauges gone = pools.remove(app);
+    if (gone != null) {
+      gone.meters.forEach(registry::remove);
+    }
+  }
+
+  /** Every live pool, sorted by app. */
+  public Map<String, PoolSnapshot> pools() {
+    Map<String, PoolSnapshot> out = new TreeMap<>();
+    pools.forEach((app, g) -> out.put(app, new PoolSnapshot(g.connections.get(), g.inFlight.get(), g.waiting.get(),
+        List.copyOf(g.endpoints))));
+    return out;
+  }
+
+  /**
+   * What /info shows of one pool.
+   *
+   * @param connections live connections
+   * @param inFlight    requests using them
+   * @param waiting     requests waiting for a first connection
+   * @param endpoints   the endpoints the live connections lead to, one entry per connection
+   */
+  public record PoolSnapshot(int connections, int inFlight, int waiting, List<String> endpoints) {}
+
+  /** Live numbers of one app's pool; written by its pool actor only. */
+  public static final class PoolGauges {
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile List<String> endpoints = List.of();
+    private final List<Meter> meters;
+
+    private PoolGauges(String app, MeterRegistry registry) {
+      meters = List.of(
+          Gauge.builder("cocaine.proxy.pool.connections", connections, AtomicInteger::get)
+              .description("live connections of an app's pool").tag("app", app).register(registry),
+          Gauge.builder("cocaine.proxy.pool.in.flight", inFlight, AtomicInteger::get)
+              .description("requests in flight on an app's pool").tag("app", app).register(registry),
+          Gauge.builder("cocaine.proxy.pool.waiting", waiting, AtomicInteger::get)
+              .description("requests waiting for an app's first connection").tag("app", app).register(registry));
+    }
+
+    public void set(int connections, int inFlight, int waiting, List<String> endpoints) {
+      this.connections.set(connections);
+      this.inFlight.set(inFlight);
+      this.waiting.set(waiting);
+      this.endpoints = List.copyOf(endpoints);
+    }
+  }
+}

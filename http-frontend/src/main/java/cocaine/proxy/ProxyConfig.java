@@ -1,0 +1,144 @@
+package cocaine.proxy;
+
+import cocaine.config.ProxySettings;
+import cocaine.config.Settings;
+import cocaine.config.SettingsException;
+import cocaine.rpc.ConnectionSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the HTTP proxy is configured with: {@code cocaine.proxy} of cocaine-config plus the
+ * keys this module's reference.conf adds (locator address, per-app timeouts, head limits).
+ *
+ * @param proxy              host, port, pool size, refresh period, timeout, body limit, retries
+ * @param locatorHost        where apps are resolved
+ * @param locatorPort        the locator's TCP port
+ * @param connectTimeout     longest a resolve plus connect may take
+ * @param refreshFraction    share of a pool replaced at each refresh (at least one connection)
+ * @param maxWaiting         requests per app waiting for its first connection
+ * @param appTimeouts        per-app overrides of {@code proxy.timeout()}
+ * @param cancelOnDisconnect keep the request side open until the response ends (see reference.conf)
+ * @param maxHeaderValueBytes longest header value accepted (431 beyond)
+ * @param maxHeaderCount     most headers accepted (431 beyond)
+ * @param maxUriBytes        longest request target accepted (414 beyond)
+ * @param connection         bounds of every wire connection (frame size, per-channel buffer)
+ */
+public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
+    double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
+    int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection) {
+
+  /** The bound on connections per app: more would only load the nodes' accept queues. */
+  public static final int MAX_POOL_SIZE = 256;
+
+  public ProxyConfig {
+    Objects.requireNonNull(proxy, "proxy");
+    Objects.requireNonNull(locatorHost, "locatorHost");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    appTimeouts = Map.copyOf(appTimeouts);
+    Objects.requireNonNull(connection, "connection");
+    if (proxy.poolSize() < 1 || proxy.poolSize() > MAX_POOL_SIZE) {
+      throw new SettingsException("bad value for 'cocaine.proxy.pool-size': must be from 1 to " + MAX_POOL_SIZE
+          + ", got " + proxy.poolSize());
+    }
+  }
+
+  /** Reads the proxy's keys; a bad value throws a {@link SettingsException} naming the key. */
+  public static ProxyConfig from(Settings settings) {
+    Config c = settings.config();
+    String p = "cocaine.proxy.";
+    try {
+      double fraction = c.getDouble(p + "refresh-fraction");
+      if (!(fraction > 0 && fraction <= 1)) {
+        throw bad(c, p + "refresh-fraction", "must be in (0, 1]");
+      }
+      int port = c.getInt(p + "locator-port");
+      if (port < 1 || port > 65535) {
+        throw bad(c, p + "locator-port", "must be a port from 1 to 65535 (the locator's actual port)");
+      }
+      return new ProxyConfig(
+          settings.proxy(),
+          nonEmpty(c, p + "locator-host"),
+          port,
+          positive(c, p + "connect-timeout"),
+          fraction,
+          atLeastOne(c, p + "max-waiting", c.getInt(p + "max-waiting")),
+          appTimeouts(c, p + "app-timeouts"),
+          c.getBoolean(p + "cancel-on-disconnect"),
+          atLeastOne(c, p + "max-header-value-bytes", c.getBytes(p + "max-header-value-bytes").intValue()),
+          atLeastOne(c, p + "max-header-count", c.getInt(p + "max-header-count")),
+          atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
+          new ConnectionSettings(settings.network().maxFrameBytes(), settings.network().channelBuffer(),
+              ConnectionSettings.DEFAULTS.maxChannels()));
+    } catch (ConfigException e) {
+      throw new SettingsException(e.getMessage(), e);
+    }
+  }
+
+  /** The same settings resolving through another locator, e.g. one whose port the OS picked. */
+  public ProxyConfig withLocator(String host, int port) {
+    return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
+        cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection);
+  }
+
+  /** How long a request to app may take: its own timeout or the proxy's. */
+  public Duration timeout(String app) {
+    return appTimeouts.getOrDefault(app, proxy.timeout());
+  }
+
+  private static Map<String, Duration> appTimeouts(Config c, String key) {
+    Map<String, Duration> out = new LinkedHashMap<>();
+    for (ConfigObject entry : c.getObjectList(key)) {
+      Config e = entry.toConfig();
+      String rule = "each entry must be { app = \"<name>\", timeout = <duration> }";
+      if (!e.hasPath("app") || !e.hasPath("timeout") || entry.size() != 2) {
+        throw new SettingsException("bad value for '" + key + "' in " + where(entry) + ": " + rule);
+      }
+      Duration timeout = e.getDuration("timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new SettingsException("bad value for '" + key + "' in " + where(entry) + ": timeout must be > 0");
+      }
+      out.put(e.getString("app"), timeout);
+    }
+    return out;
+  }
+
+  private static String nonEmpty(Config c, String key) {
+    String v = c.getString(key).trim();
+    if (v.isEmpty()) {
+      throw bad(c, key, "must not be empty");
+    }
+    return v;
+  }
+
+  private static Duration positive(Config c, String key) {
+    Duration d = c.getDuration(key);
+    if (d.isNegative() || d.isZero()) {
+      throw bad(c, key, "must be a duration > 0, e.g. 5s");
+    }
+    return d;
+  }
+
+  private static int atLeastOne(Config c, String key, int value) {
+    if (value < 1) {
+      throw bad(c, key, "must be at least 1");
+    }
+    return value;
+  }
+
+  private static SettingsException bad(Config c, String key, String rule) {
+    ConfigValue v = c.getValue(key);
+    return new SettingsException("bad value for '" + key + "' in " + where(v) + ": " + rule + ", got "
+        + v.render());
+  }
+
+  private static String where(ConfigValue v) {
+    return v.origin().description();
+  }
+}

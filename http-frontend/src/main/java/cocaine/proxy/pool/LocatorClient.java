@@ -1,0 +1,223 @@
+package cocaine.proxy.pool;
+
+import cocaine.rpc.ClientConnection;
+import cocaine.rpc.ConnectionSettings;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Values;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's way into the cluster, over the wire only: resolves apps through the locator's TCP
+ * port and connects to them, and reads manifests through the storage service it resolves the
+ * same way. The locator and storage connections are shared and made again when they drop.
+ * Thread-safe.
+ */
+public final class LocatorClient {
+  private static final Logger log = LoggerFactory.getLogger(LocatorClient.class);
+  private static final int RESOLVE = 0;
+  private static final int STORAGE_READ = 0;
+
+  private final ActorSystem<?> system;
+  private final String host;
+  private final int port;
+  private final ConnectionSettings settings;
+  private final Duration timeout;
+  private CompletableFuture<ClientConnection> locator;
+  private CompletableFuture<ClientConnection> storage;
+
+  /**
+   * @param timeout longest one resolve, connect or storage read may take
+   */
+  public LocatorClient(ActorSystem<?> system, String host, int port, ConnectionSettings settings, Duration timeout) {
+    this.system = system;
+    this.host = host;
+    this.port = port;
+    this.settings = settings;
+    this.timeout = timeout;
+  }
+
+  /** A connection to an app and where it leads. */
+  public record AppConnection(ClientConnection connection, String endpoint) {}
+
+  /** "host:port" of the locator. */
+  public String address() {
+    return host + ":" + port;
+  }
+
+  /**
+   * Resolves app (a routing group resolves to one of its members, picked by weight by the
+   * locator) and connects to the first of its endpoints that accepts. Fails with the locator's
+   * error ([10, 1] for an unknown app) or {@link ErrorCode#NOT_CONNECTED}.
+   */
+  public CompletionStage<AppConnection> connect(String app) {
+    return resolve(app).thenCompose(endpoints -> connectFirst(app, endpoints, 0, null));
+  }
+
+  /**
+   * The app's manifest as a plain map, or empty when storage has none under that name (e.g. the
+   * name is a routing group). Fails when the storage service cannot be reached.
+   */
+  public CompletionStage<Optional<Map<String, Object>>> manifest(String app) {
+    return storageConnection()
+        .thenCompose(c -> timed(c.call(STORAGE_READ, Values.str("manifests"), Values.str(app)),
+            "read of manifests/" + app))
+        .handle((reply, failure) -> {
+          if (failure == null) {
+            return Optional.of(decodeMap(app, reply));
+          }
+          Throwable cause = unwrap(failure);
+          if (cause instanceof CocaineException e && e.code().equals(ErrorCode.NOT_FOUND)) {
+            return Optional.<Map<String, Object>>empty();
+          }
+          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+  }
+
+  /** Closes the shared connections; later calls connect again. */
+  public synchronized void close() {
+    closeQuietly(locator);
+    closeQuietly(storage);
+    locator = null;
+    storage = null;
+  }
+
+  private CompletionStage<List<Endpoint>> resolve(String name) {
+    return locatorConnection()
+        .thenCompose(c -> timed(c.call(RESOLVE, Values.str(name)), "resolve('" + name + "') at " + address()))
+        .thenApply(reply -> endpoints(name, reply));
+  }
+
+  private CompletionStage<AppConnection> connectFirst(String app, List<Endpoint> endpoints, int i,
+      Throwable last) {
+    if (i >= endpoints.size()) {
+      String why = last != null ? unwrap(last).getMessage() : "the locator returned no endpoints";
+      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.NOT_CONNECTED,
+          "cannot connect to app '" + app + "' at " + endpoints + ": " + why));
+    }
+    Endpoint e = endpoints.get(i);
+    return connectTimed(e.host(), e.port(), "connect to " + e)
+        .thenApply(c -> new AppConnection(c, e.toString()))
+        .handle((ok, failure) -> failure == null
+            ? CompletableFuture.completedFuture(ok)
+            : connectFirst(app, endpoints, i + 1, failure))
+        .thenCompose(x -> x);
+  }
+
+  private synchronized CompletionStage<ClientConnection> locatorConnection() {
+    if (unusable(locator)) {
+      closeQuietly(locator);
+      locator = connectTimed(host, port, "connect to the locator at " + address()).toCompletableFuture();
+    }
+    return locator;
+  }
+
+  private synchronized CompletionStage<ClientConnection> storageConnection() {
+    if (unusable(storage)) {
+      closeQuietly(storage);
+      storage = resolve("storage")
+          .thenCompose(endpoints -> connectFirst("storage", endpoints, 0, null))
+          .thenApply(AppConnection::connection)
+          .toCompletableFuture();
+    }
+    return storage;
+  }
+
+  private static boolean unusable(CompletableFuture<ClientConnection> c) {
+    return c == null || c.isCompletedExceptionally()
+        || (c.isDone() && c.join().closed().toCompletableFuture().isDone());
+  }
+
+  private static void closeQuietly(CompletableFuture<ClientConnection> c) {
+    if (c != null) {
+      c.thenAccept(ClientConnection::close);
+    }
+  }
+
+  /** A connect that gives up after the timeout, closing the connection should it come later. */
+  private CompletionStage<ClientConnection> connectTimed(String h, int p, String what) {
+    CompletableFuture<ClientConnection> attempt = ClientConnection.connect(system, h, p, settings).toCompletableFuture();
+    CompletionStage<ClientConnection> result = timed(attempt, what);
+    result.whenComplete((c, failure) -> {
+      if (failure != null) {
+        attempt.thenAccept(ClientConnection::close);
+      }
+    });
+    return result;
+  }
+
+  private <T> CompletionStage<T> timed(CompletionStage<T> stage, String what) {
+    return stage.toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(failure -> {
+          Throwable cause = unwrap(failure);
+          if (cause instanceof TimeoutException) {
+            throw new CocaineException(ErrorCode.NOT_CONNECTED, what + " took longer than " + timeout.toMillis()
+                + " ms");
+          }
+          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+  }
+
+  private record Endpoint(String host, int port) {
+    @Override
+    public String toString() {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  private List<Endpoint> endpoints(String name, List<Value> reply) {
+    try {
+      List<Endpoint> out = new ArrayList<>();
+      for (Value e : reply.get(0).asArrayValue()) {
+        var pair = e.asArrayValue();
+        out.add(new Endpoint(Values.asString(pair.get(0)), (int) Values.asLong(pair.get(1))));
+      }
+      return out;
+    } catch (RuntimeException e) {
+      log.warn("locator {} answered resolve('{}') with an unreadable reply {}: {}", address(), name, reply,
+          e.toString());
+      throw new CocaineException(ErrorCode.FRAME_FORMAT, "locator " + address() + " answered resolve('" + name
+          + "') with an unreadable reply");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> decodeMap(String app, List<Value> reply) {
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(Values.asBytes(reply.get(0)))) {
+      Object manifest = Values.toJava(u.unpackValue());
+      if (!(manifest instanceof Map)) {
+        throw new CocaineException(ErrorCode.INVALID, "manifest of '" + app + "' is not a map");
+      }
+      return (Map<String, Object>) manifest;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof CocaineException c) {
+        throw c;
+      }
+      throw new CocaineException(ErrorCode.INVALID, "manifest of '" + app + "' is not msgpack: " + e);
+    }
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,421 @@
+package cocaine.proxy.pool;
+
+import cocaine.admin.ProxyMetrics;
+import cocaine.rpc.ClientConnection;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * {@code pool:<app>}: the proxy's connections to one app. Each connection is made after a fresh
+ * {@code resolve}, so a routing group's weights decide where it leads; every refresh period a
+ * share of them is replaced (new one first, old one closed once its requests are done) so weight
+ * changes and new endpoints show in the traffic. A connection that drops is replaced at once.
+ * Requests go to the connection with the fewest in flight. It also knows, from the app's manifest,
+ * whether the app takes request bodies streamed.
+ */
+public final class Pool {
+  public sealed interface Command {}
+
+  /**
+   * Asks for a connection. Waits while the pool has none yet; a lease still waiting at
+   * {@code deadlineNanos} (System.nanoTime) is dropped, its asker has given up.
+   */
+  public record Lease(long deadlineNanos, ActorRef<Leased> replyTo) implements Command {}
+
+  /** The answer to {@link Lease}. */
+  public sealed interface Leased {}
+
+  /**
+   * A connection to use for one request; send {@link Release} with {@code connectionId} to
+   * {@code pool} when the request is over.
+   *
+   * @param streaming the app's manifest says {@code "streaming": true}
+   */
+  public record Granted(ActorRef<Command> pool, long connectionId, ClientConnection connection, String endpoint,
+      boolean streaming) implements Leased {}
+
+  /**
+   * No connection: the app cannot be resolved or reached, too many requests wait for it, or none
+   * was made before the lease's deadline ({@link ErrorCode#TIMEOUT}).
+   *
+   * @param retriable the request surely reached no worker and another try may succeed
+   */
+  public record Refused(CocaineException cause, boolean retriable) implements Leased {}
+
+  /** A request leased on {@code connectionId} is over. */
+  public record Release(long connectionId) implements Command {}
+
+  /** From the proxy, after the pool said it is {@link Idle}: stop (requests still waiting are refused). */
+  public record Shutdown() implements Command {}
+
+  /** To the parent: this pool has no connection and cannot make one; stop it with {@link Shutdown}. */
+  public record Idle(String app, ActorRef<Command> pool) {}
+
+  record Connected(LocatorClient.AppConnection connection) implements Command {}
+
+  record ConnectFailed(Throwable cause) implements Command {}
+
+  record Disconnected(long connectionId) implements Command {}
+
+  record ManifestRead(Optional<Map<String, Object>> manifest, Throwable failure) implements Command {}
+
+  private record Refresh() implements Command {}
+
+  /**
+   * Settings of one pool.
+   *
+   * @param size                     connections kept
+   * @param refreshPeriod            how often a share of them is replaced
+   * @param refreshFraction          that share (at least one connection)
+   * @param maxWaiting               leases that may wait for a first connection
+   * @param maxChannelsPerConnection requests one connection carries at most
+   */
+  public record Options(int size, Duration refreshPeriod, double refreshFraction, int maxWaiting,
+      int maxChannelsPerConnection) {}
+
+  private static final class Connection {
+    final long id;
+    final ClientConnection client;
+    final String endpoint;
+    int inFlight;
+    boolean retiring;
+
+    Connection(long id, ClientConnection client, String endpoint) {
+      this.id = id;
+      this.client = client;
+      this.endpoint = endpoint;
+    }
+  }
+
+  private record Waiter(long deadlineNanos, ActorRef<Leased> replyTo) {}
+
+  private final ActorContext<Command> ctx;
+  private final String app;
+  private final Options options;
+  private final LocatorClient locator;
+  private final ActorRef<Idle> parent;
+  private final ProxyMetrics.PoolGauges gauges;
+  /** Oldest first: the refresh retires from the front. */
+  private final Map<Long, Connection> connections = new LinkedHashMap<>();
+  private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+  private long nextId;
+  private int connecting;
+  /** Connections being made to replace old ones; each success retires the oldest. */
+  private int replacing;
+  /** From the manifest; null until the first read ended. */
+  private Boolean streaming;
+  private CocaineException lastFailure;
+
+  private Pool(ActorContext<Command> ctx, String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
+      ProxyMetrics metrics) {
+    this.ctx = ctx;
+    this.app = app;
+    this.options = options;
+    this.locator = locator;
+    this.parent = parent;
+    this.gauges = metrics.pool(app);
+  }
+
+  public static Behavior<Command> create(String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
+      ProxyMetrics metrics) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Pool pool = new Pool(ctx, app, options, locator, parent, metrics);
+      timers.startTimerWithFixedDelay(new Refresh(), options.refreshPeriod());
+      pool.readManifest();
+      pool.connect();
+      return pool.running();
+    }));
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Lease.class, this::onLease)
+        .onMessage(Release.class, this::onRelease)
+        .onMessage(Connected.class, this::onConnected)
+        .onMessage(ConnectFailed.class, this::onConnectFailed)
+        .onMessage(Disconnected.class, this::onDisconnected)
+        .onMessage(ManifestRead.class, this::onManifest)
+        .onMessage(Refresh.class, r -> onRefresh())
+        .onMessage(Shutdown.class, s -> onShutdown())
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          connections.values().forEach(c -> c.client.close());
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onLease(Lease lease) {
+    Waiter w = new Waiter(lease.deadlineNanos(), lease.replyTo());
+    if (!grant(w)) {
+      dropExpired();
+      if (waiting.size() >= options.maxWaiting()) {
+        ctx.getLog().warn("refused a request to app '{}': {} requests already wait for a connection", app,
+            waiting.size());
+        w.replyTo().tell(new Refused(new CocaineException(ErrorCode.RESOURCE, "too many requests ("
+            + waiting.size() + ") wait for a connection to app '" + app + "'; try again later"), false));
+      } else {
+        waiting.add(w);
+        if (connecting == 0 && live() == 0) {
+          connect();
+        }
+      }
+    }
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRelease(Release r) {
+    Connection c = connections.get(r.connectionId());
+    if (c != null) {
+      c.inFlight--;
+      if (c.retiring && c.inFlight == 0) {
+        close(c);
+      }
+    }
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onConnected(Connected m) {
+    connecting--;
+    long id = ++nextId;
+    Connection c = new Connection(id, m.connection().connection(), m.connection().endpoint());
+    ctx.pipeToSelf(c.client.closed(), (done, failure) -> new Disconnected(id));
+    if (replacing > 0) {
+      replacing--;
+      connections.values().stream().filter(old -> !old.retiring).findFirst().ifPresent(this::retire);
+    }
+    connections.put(id, c);
+    ctx.getLog().debug("pool of '{}': connection {} to {} ({} live)", app, id, c.endpoint, live());
+    lastFailure = null;
+    serveWaiting();
+    topUp();
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onConnectFailed(ConnectFailed m) {
+    connecting--;
+    if (replacing > 0) {
+      replacing--;
+    }
+    Throwable cause = LocatorClient.unwrap(m.cause());
+    lastFailure = cause instanceof CocaineException e ? e
+        : new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to app '" + app + "': " + cause);
+    if (live() == 0 && connecting == 0) {
+      ctx.getLog().info("app '{}' is not available: {} {}", app, lastFailure.code(), lastFailure.getMessage());
+      for (Waiter w : waiting) {
+        w.replyTo().tell(new Refused(lastFailure, true));
+      }
+      waiting.clear();
+      if (connections.isEmpty()) {
+        parent.tell(new Idle(app, ctx.getSelf()));
+      }
+    } else {
+      // The slot stays empty until the next refresh: no reconnect loop against a failing app.
+      ctx.getLog().warn("pool of '{}': a connection could not be made ({} live): {}", app, live(),
+          lastFailure.getMessage());
+    }
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDisconnected(Disconnected m) {
+    Connection c = connections.remove(m.connectionId());
+    if (c != null && !c.retiring) {
+      ctx.getLog().info("pool of '{}': connection {} to {} dropped with {} requests in flight; replacing it", app,
+          c.id, c.endpoint, c.inFlight);
+      connect();
+    }
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onManifest(ManifestRead m) {
+    boolean before = Boolean.TRUE.equals(streaming);
+    if (m.failure() != null) {
+      if (streaming == null) {
+        ctx.getLog().warn("cannot read the manifest of '{}' ({}); sending it whole request bodies", app,
+            LocatorClient.unwrap(m.failure()).getMessage());
+      }
+      streaming = before;
+    } else {
+      streaming = m.manifest().map(manifest -> Boolean.TRUE.equals(manifest.get("streaming"))
+          || "true".equals(manifest.get("streaming"))).orElse(false);
+      if (streaming != before) {
+        ctx.getLog().info("app '{}' takes request bodies {}", app, streaming ? "streamed" : "whole");
+      }
+    }
+    serveWaiting();
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRefresh() {
+    readManifest();
+    List<Connection> current = new ArrayList<>();
+    for (Connection c : connections.values()) {
+      if (!c.retiring) {
+        current.add(c);
+      }
+    }
+    int replace = Math.min(current.size(), Math.max(1, (int) Math.ceil(current.size() * options.refreshFraction())))
+        - replacing;
+    for (int i = 0; i < replace; i++) {
+      replacing++;
+      connect();
+    }
+    topUp();
+    report();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onShutdown() {
+    CocaineException why = lastFailure != null ? lastFailure
+        : new CocaineException(ErrorCode.SERVICE_NOT_AVAILABLE, "app '" + app + "' is not available");
+    for (Waiter w : waiting) {
+      w.replyTo().tell(new Refused(why, true));
+    }
+    waiting.clear();
+    ctx.getLog().debug("pool of '{}' stopped", app);
+    return connecting == 0 ? Behaviors.stopped() : draining(why);
+  }
+
+  /** Stopping, but connects are under way: their connections must be closed, not leaked. */
+  private Behavior<Command> draining(CocaineException why) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Lease.class, l -> {
+          l.replyTo().tell(new Refused(why, true));
+          return Behaviors.same();
+        })
+        .onMessage(Connected.class, c -> {
+          c.connection().connection().close();
+          return --connecting == 0 ? Behaviors.stopped() : Behaviors.same();
+        })
+        .onMessage(ConnectFailed.class, f -> --connecting == 0 ? Behaviors.stopped() : Behaviors.same())
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          connections.values().forEach(c -> c.client.close());
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /** Grants w a connection if one is usable; false when w must wait. */
+  private boolean grant(Waiter w) {
+    if (streaming == null) {
+      return false;
+    }
+    Connection best = null;
+    int ties = 0;
+    for (Connection c : connections.values()) {
+      if (c.retiring || c.inFlight >= options.maxChannelsPerConnection()) {
+        continue;
+      }
+      if (best == null || c.inFlight < best.inFlight) {
+        best = c;
+        ties = 1;
+      } else if (c.inFlight == best.inFlight && ThreadLocalRandom.current().nextInt(++ties) == 0) {
+        // reservoir choice among equals, so idle connections share the traffic evenly
+        best = c;
+      }
+    }
+    if (best == null) {
+      return false;
+    }
+    best.inFlight++;
+    w.replyTo().tell(new Granted(ctx.getSelf(), best.id, best.client, best.endpoint, streaming));
+    return true;
+  }
+
+  private void serveWaiting() {
+    long now = System.nanoTime();
+    while (!waiting.isEmpty()) {
+      Waiter w = waiting.peek();
+      if (w.deadlineNanos() - now < 0) {
+        expired(waiting.poll());
+      } else if (grant(w)) {
+        waiting.poll();
+      } else {
+        return;
+      }
+    }
+  }
+
+  private void dropExpired() {
+    long now = System.nanoTime();
+    waiting.removeIf(w -> {
+      if (w.deadlineNanos() - now < 0) {
+        expired(w);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private void expired(Waiter w) {
+    w.replyTo().tell(new Refused(new CocaineException(ErrorCode.TIMEOUT, "no connection to app '" + app
+        + "' was made in time"), false));
+  }
+
+  /** Starts connections until live plus coming ones reach the pool size. */
+  private void topUp() {
+    int missing = options.size() - (live() + connecting - replacing);
+    for (int i = 0; i < missing; i++) {
+      connect();
+    }
+  }
+
+  private void connect() {
+    connecting++;
+    ctx.pipeToSelf(locator.connect(app), (c, failure) -> failure == null ? new Connected(c) : new ConnectFailed(failure));
+  }
+
+  private void readManifest() {
+    ctx.pipeToSelf(locator.manifest(app), ManifestRead::new);
+  }
+
+  private void retire(Connection c) {
+    c.retiring = true;
+    ctx.getLog().debug("pool of '{}': retiring connection {} to {} ({} in flight)", app, c.id, c.endpoint, c.inFlight);
+    if (c.inFlight == 0) {
+      close(c);
+    }
+  }
+
+  private void close(Connection c) {
+    connections.remove(c.id);
+    c.client.close();
+  }
+
+  private int live() {
+    int n = 0;
+    for (Connection c : connections.values()) {
+      if (!c.retiring) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void report() {
+    int inFlight = 0;
+    List<String> endpoints = new ArrayList<>();
+    for (Connection c : connections.values()) {
+      inFlight += c.inFlight;
+      endpoints.add(c.endpoint);
+    }
+    gauges.set(connections.size(), inFlight, waiting.size(), endpoints);
+  }
+}
