@@ -26,36 +26,41 @@ if [ "${1:-}" = "stop" ]; then
 fi
 
 bash scripts/setup-debian.sh
+if pid="$(running_pid)"; then
+  # The build replaces the jars the running runtime reads: stop it first, start it again after.
+  echo "==> stopping the runtime this script started before (pid $pid)"
+  kill "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  rm -f "$pidfile"
+fi
 echo "==> building (./mvnw -B -q -DskipTests package)"
 ./mvnw -B -q -DskipTests package
 
 cli() { bin/cocaine "$@"; }
 
-if running_pid >/dev/null && cli locate -n node >/dev/null 2>&1; then
-  echo "==> runtime already running (pid $(cat "$pidfile"))"
+if cli locate -n node >/dev/null 2>&1; then
+  echo "==> a runtime not started by this script answers on localhost:10053; using it"
 else
-  if cli locate -n node >/dev/null 2>&1; then
-    echo "==> a runtime not started by this script answers on localhost:10053; using it"
-  else
-    echo "==> starting bin/cocaine-runtime --role all (log: $state/runtime.out)"
-    nohup bin/cocaine-runtime --role all > "$state/runtime.out" 2>&1 &
-    echo $! > "$pidfile"
-    for i in $(seq 1 120); do
-      if cli locate -n node >/dev/null 2>&1; then break; fi
-      if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        echo "the runtime exited; its log:" >&2
-        tail -n 30 "$state/runtime.out" >&2
-        exit 1
-      fi
-      sleep 0.5
-    done
-  fi
+  echo "==> starting bin/cocaine-runtime --role all (log: $state/runtime.out)"
+  nohup bin/cocaine-runtime --role all > "$state/runtime.out" 2>&1 &
+  echo $! > "$pidfile"
+  for _ in $(seq 1 120); do
+    if cli locate -n node >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "the runtime exited; its log:" >&2
+      tail -n 30 "$state/runtime.out" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
 fi
 
 for app in echo http-echo; do
   echo "==> uploading and starting $app"
   cli app upload "examples/target/apps/$app" --name "$app" >/dev/null
   cli profile upload -n "$app" -r "examples/target/apps/$app/profile.json" >/dev/null
+  # In the default runlist, the node starts the app again whenever the runtime restarts.
+  cli runlist add-app -n default --app "$app" -r "$app" --force >/dev/null
   if ! out="$(cli app start -n "$app" -r "$app" 2>&1)"; then
     case "$out" in
       *"already running"*) cli app restart -n "$app" -r "$app" >/dev/null ;;
