@@ -1,6 +1,9 @@
 package cocaine.runtime;
 
+import cocaine.cluster.metalocator.Balancer;
+import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
+import cocaine.config.Role;
 import cocaine.config.Settings;
 import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
@@ -22,7 +25,6 @@ import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.ConnectionSettings;
 import cocaine.rpc.Server;
 import cocaine.rpc.Service;
-import cocaine.storage.FilesStorage;
 import cocaine.storage.StorageService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,8 +50,6 @@ import org.apache.pekko.stream.javadsl.Tcp;
  * service with its apps; every service is published in the locator under its name.
  */
 final class NodeRole {
-  private static final int STORAGE_IO_THREADS = 2;
-  private static final int STORAGE_QUEUE = 1024;
   private static final int SUBSCRIPTION_BUFFER = 256;
   private static final int LOG_MAILBOX = 8192;
   private static final int LOG_FILE_QUEUE = 8192;
@@ -57,7 +57,7 @@ final class NodeRole {
   private NodeRole() {}
 
   /** What the first phase started; the rest needs the locator's bound port. */
-  record Pending(Settings settings, FilesStorage storage, ActorRef<Locator.Command> locator,
+  record Pending(Settings settings, ClosableStorage storage, ActorRef<Locator.Command> locator,
       ActorRef<Logging.Command> logging, Publisher publisher, ConnectionSettings connection) {}
 
   /** Phase one: storage, logging and the locator on its port; phase two runs on {@link Guardian.LocatorBound}. */
@@ -67,7 +67,7 @@ final class NodeRole {
     Duration askTimeout = settings.node().askTimeout();
     ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
         ConnectionSettings.DEFAULTS.maxChannels());
-    FilesStorage storage = FilesStorage.create(settings.paths().storage(), STORAGE_IO_THREADS, STORAGE_QUEUE);
+    ClosableStorage storage = ClosableStorage.open(settings);
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
@@ -92,6 +92,13 @@ final class NodeRole {
     List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
     NodeConfig nodeConfig = NodeConfig.from(settings, locatorEndpoints);
     ExecutorService outputReaders = ProcessIsolate.outputReaders(nodeConfig.maxWorkers());
+    Balancer.startAnnouncer(ctx, settings, locatorEndpoints);
+    if (settings.plays(Role.BALANCER) && settings.locator().cluster().type() != ClusterSettings.Type.NONE) {
+      // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
+      Balancer.Cluster cluster = Balancer.startCluster(ctx, settings);
+      p.locator().tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
+    }
+    p.storage().watchGroups(group -> p.locator().tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
     ActorRef<Node.Command> node = ctx.spawn(
         Node.create(AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders)), "node");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",

@@ -1,0 +1,252 @@
+package cocaine.gateway.userspace;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocaine.config.NetworkSettings;
+import cocaine.gateway.Gateway;
+import cocaine.locator.Endpoint;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Real TCP through the gateway to real backends on loopback. */
+@ExtendWith(TestKitJUnit5Extension.class)
+class UserspaceGatewayTest {
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  Gateway gateway;
+  final List<AutoCloseable> closing = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    gateway = UserspaceGateway.start(testKit.system(), new UserspaceSettings("127.0.0.1", "127.0.0.1",
+        new NetworkSettings.PortRange(0, 0), Duration.ofSeconds(2), Duration.ofSeconds(30), 100, 3));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+    gateway.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** A backend that answers each chunk with "name:chunk" and counts its connections. */
+  record Backend(String name, Tcp.ServerBinding binding, AtomicInteger accepted) {
+    Endpoint endpoint() {
+      return new Endpoint("127.0.0.1", binding.localAddress().getPort());
+    }
+
+    void die() throws Exception {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  Backend backend(String name) throws Exception {
+    AtomicInteger accepted = new AtomicInteger();
+    Tcp.ServerBinding b = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
+        .to(Sink.foreach(conn -> {
+          accepted.incrementAndGet();
+          conn.handleWith(Flow.of(ByteString.class).map(bytes -> ByteString.fromString(name + ":").concat(bytes)),
+              testKit.system());
+        }))
+        .run(testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return new Backend(name, b, accepted);
+  }
+
+  Endpoint virtual(String app) throws Exception {
+    List<Endpoint> eps = gateway.resolve(app).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(1, eps.size());
+    return eps.get(0);
+  }
+
+  /** A client that said hello through the gateway; its reply names the backend it reached. */
+  record Client(Socket socket, String backend) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  Client connect(Endpoint virtual) throws IOException {
+    Socket s = new Socket(virtual.host(), virtual.port());
+    s.setSoTimeout((int) WAIT.toMillis());
+    s.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+    byte[] reply = new byte[64];
+    int n = 0;
+    InputStream in = s.getInputStream();
+    while (n < 2 || !new String(reply, 0, n, StandardCharsets.UTF_8).endsWith("hello")) {
+      int r = in.read(reply, n, reply.length - n);
+      if (r < 0) {
+        s.close();
+        throw new IOException("closed by the gateway after " + new String(reply, 0, n, StandardCharsets.UTF_8));
+      }
+      n += r;
+    }
+    String text = new String(reply, 0, n, StandardCharsets.UTF_8);
+    return new Client(s, text.substring(0, text.indexOf(':')));
+  }
+
+  @Test
+  void splicesBothWaysAndSpreadsConnectionsByLeastConnections() throws Exception {
+    Backend a = backend("A");
+    Backend b = backend("B");
+    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("echo");
+    assertEquals("127.0.0.1", v.host());
+
+    List<Client> clients = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      clients.add(connect(v));
+    }
+    assertEquals(2, clients.stream().filter(c -> c.backend().equals("A")).count(), clients.toString());
+    assertEquals(2, clients.stream().filter(c -> c.backend().equals("B")).count(), clients.toString());
+
+    // A's two connections end: A now has the fewest, so new clients go there
+    for (Client c : clients) {
+      if (c.backend().equals("A")) {
+        c.close();
+      }
+    }
+    await().atMost(WAIT).until(() -> {
+      try (Client probe = connect(v)) {
+        return probe.backend().equals("A");
+      }
+    });
+    List<Client> more = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      more.add(connect(v));
+    }
+    assertEquals(List.of("A", "A"), more.stream().map(Client::backend).toList(), "B still holds 2 connections");
+    for (Client c : clients) {
+      c.close();
+    }
+    for (Client c : more) {
+      c.close();
+    }
+  }
+
+  @Test
+  void aBackendThatDiesIsSkippedAndItsClientsGoToTheOthers() throws Exception {
+    Backend a = backend("A");
+    Backend b = backend("B");
+    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("echo");
+    b.die();
+    for (int i = 0; i < 4; i++) {
+      try (Client c = connect(v)) {
+        assertEquals("A", c.backend());
+      }
+    }
+    assertEquals(0, b.accepted().get());
+  }
+
+  @Test
+  void anAppWithoutRealsIsNotAvailableAndItsClientsAreClosed() throws Exception {
+    Backend a = backend("A");
+    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("echo");
+    gateway.removeReal("echo", "node-a").toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    CompletionException e = assertThrows(CompletionException.class, () -> gateway.resolve("echo").toCompletableFuture().join());
+    assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE, assertInstanceOf(CocaineException.class, e.getCause()).code());
+    assertTrue(e.getCause().getMessage().contains("'echo'"), e.getCause().getMessage());
+    IOException closed = assertThrows(IOException.class, () -> connect(v));
+    assertTrue(closed.getMessage().contains("closed by the gateway") || closed.getMessage().contains("reset"),
+        closed.getMessage());
+
+    CompletionException unknown = assertThrows(CompletionException.class,
+        () -> gateway.resolve("never-seen").toCompletableFuture().join());
+    assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE, ((CocaineException) unknown.getCause()).code());
+
+    // the virtual endpoint stays (as in 0.12): a real coming back serves the same port
+    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(v, virtual("echo"));
+    try (Client c = connect(v)) {
+      assertEquals("A", c.backend());
+    }
+  }
+
+  @Test
+  void aBackendThatDoesNotReadStopsTheClientInsteadOfFillingMemory() throws Exception {
+    try (ServerSocket deaf = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(deaf.accept()); // and never read
+          }
+        } catch (IOException e) {
+          // closed at the end
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      gateway.addReal("sink", "node-a", List.of(new Endpoint("127.0.0.1", deaf.getLocalPort())))
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      Endpoint v = virtual("sink");
+      long offered = 256L << 20;
+      AtomicLong written = new AtomicLong();
+      try (Socket client = new Socket(v.host(), v.port())) {
+        Thread writer = new Thread(() -> {
+          byte[] chunk = new byte[64 << 10];
+          try {
+            OutputStream out = client.getOutputStream();
+            while (written.get() < offered) {
+              out.write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (IOException e) {
+            // closed at the end
+          }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        long[] last = {-1};
+        // the writer stalls: nothing moves between two polls
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+          long now = written.get();
+          boolean stalled = now == last[0] && now > 0;
+          last[0] = now;
+          return stalled;
+        });
+        assertTrue(written.get() < offered / 4, "the gateway took " + written.get() + " bytes from the client");
+      }
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
+}

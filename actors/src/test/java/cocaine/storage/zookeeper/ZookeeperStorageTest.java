@@ -1,0 +1,246 @@
+package cocaine.storage.zookeeper;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import cocaine.config.ZookeeperSettings;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against a real ZooKeeper server started by scripts/zookeeper.sh (Debian package {@code zookeeper}). */
+class ZookeeperStorageTest {
+  static final Path SCRIPT = Path.of(System.getProperty("user.dir")).resolve("../scripts/zookeeper.sh").normalize();
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final AtomicInteger ROOTS = new AtomicInteger();
+
+  @TempDir static Path zkDir;
+  static int port;
+
+  ZookeeperStorage storage;
+  String root;
+
+  @BeforeAll
+  static void startZookeeper() throws Exception {
+    assumeTrue(Files.exists(Path.of("/usr/share/java/zookeeper.jar")),
+        "ZooKeeper is not installed: apt-get install -y zookeeper (scripts/setup-debian.sh); ZooKeeper tests skipped");
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    script("start", zkDir.toString(), Integer.toString(port));
+  }
+
+  @AfterAll
+  static void stopZookeeper() throws Exception {
+    if (port != 0) {
+      script("stop", zkDir.toString());
+    }
+  }
+
+  static void script(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "zookeeper.sh " + String.join(" ", args) + " did not finish");
+    assertEquals(0, p.exitValue(), "zookeeper.sh " + String.join(" ", args) + ": " + out);
+  }
+
+  @BeforeEach
+  void open() {
+    root = "/cocaine-test-" + ROOTS.incrementAndGet();
+    storage = open(1024);
+  }
+
+  ZookeeperStorage open(int chunkBytes) {
+    return ZookeeperStorage.open(new ZookeeperSettings("127.0.0.1:" + port, root, Duration.ofSeconds(10)),
+        Duration.ofSeconds(1), 2, 64, chunkBytes);
+  }
+
+  @AfterEach
+  void close() {
+    storage.close();
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  CocaineException failure(java.util.concurrent.CompletionStage<?> stage) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(30, TimeUnit.SECONDS));
+    return assertInstanceOf(CocaineException.class, e.getCause());
+  }
+
+  @Test
+  void readsWritesRemovesAndFindsLikeTheFilesBackend() throws Exception {
+    get(storage.write("manifests", "echo", bytes("v1"), List.of("app", "python")));
+    get(storage.write("manifests", "web", bytes("w"), List.of("app")));
+    assertArrayEquals(bytes("v1"), get(storage.read("manifests", "echo")));
+    get(storage.write("manifests", "echo", bytes("v2"), List.of("app")));
+    assertArrayEquals(bytes("v2"), get(storage.read("manifests", "echo")));
+
+    assertEquals(List.of("echo", "web"), get(storage.find("manifests", List.of("app"))));
+    assertEquals(List.of("echo"), get(storage.find("manifests", List.of("app", "python"))), "tags accumulate");
+    assertEquals(List.of(), get(storage.find("manifests", List.of("app", "missing-tag"))));
+    assertEquals(List.of(), get(storage.find("manifests", List.of())));
+    assertEquals(List.of(), get(storage.find("nothing-here", List.of("app"))));
+
+    get(storage.remove("manifests", "echo"));
+    CocaineException missing = failure(storage.read("manifests", "echo"));
+    assertEquals(ErrorCode.NOT_FOUND, missing.code());
+    assertTrue(missing.getMessage().contains("manifests/echo"), missing.getMessage());
+    assertEquals(List.of("web"), get(storage.find("manifests", List.of("app"))));
+    assertEquals(List.of(), get(storage.find("manifests", List.of("python"))));
+    get(storage.remove("manifests", "echo")); // removing a missing key succeeds
+
+    for (String bad : List.of("", ".hidden", "a/b", "..")) {
+      assertEquals(ErrorCode.INVALID, failure(storage.write("manifests", bad, bytes("x"), List.of())).code(), bad);
+      assertEquals(ErrorCode.INVALID, failure(storage.write(bad, "k", bytes("x"), List.of())).code(), bad);
+    }
+    assertEquals(ErrorCode.INVALID, failure(storage.write("manifests", "k", bytes("x"), List.of("a/b"))).code());
+  }
+
+  @Test
+  void largeValuesAreChunkedAndReplacedWithoutLeftovers() throws Exception {
+    byte[] big = new byte[3 * 1024 * 1024 + 17]; // well past ZooKeeper's 1 MiB znode limit
+    ThreadLocalRandom.current().nextBytes(big);
+    storage.close();
+    storage = open(256 * 1024);
+    get(storage.write("apps", "echo@1", big, List.of("archive")));
+    assertArrayEquals(big, get(storage.read("apps", "echo@1")));
+    byte[] bigger = new byte[2 * 1024 * 1024];
+    ThreadLocalRandom.current().nextBytes(bigger);
+    get(storage.write("apps", "echo@1", bigger, List.of("archive")));
+    assertArrayEquals(bigger, get(storage.read("apps", "echo@1")));
+    assertEquals(1, chunkSets("apps", "echo@1"), "the replaced value's chunks are deleted");
+    get(storage.write("apps", "echo@1", bytes("small"), List.of()));
+    assertArrayEquals(bytes("small"), get(storage.read("apps", "echo@1")));
+    assertEquals(0, chunkSets("apps", "echo@1"));
+    get(storage.write("apps", "echo@1", big, List.of()));
+    get(storage.remove("apps", "echo@1"));
+    assertEquals(0, chunkSets("apps", "echo@1"));
+    assertEquals(ErrorCode.NOT_FOUND, failure(storage.read("apps", "echo@1")).code());
+  }
+
+  int chunkSets(String collection, String key) throws Exception {
+    try (CuratorFramework zk = CuratorFrameworkFactory.newClient("127.0.0.1:" + port, new RetryOneTime(100))) {
+      zk.start();
+      String path = root + "/.chunks/" + collection + "/" + key;
+      return zk.checkExists().forPath(path) == null ? 0 : zk.getChildren().forPath(path).size();
+    }
+  }
+
+  @Test
+  void concurrentWritesOfOneKeyAllSucceedAndLeaveOneOfTheirValues() throws Exception {
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      writes.add(storage.write("runlists", "default", bytes("value-" + i), List.of("tag-" + i)).toCompletableFuture());
+    }
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    String value = new String(get(storage.read("runlists", "default")), StandardCharsets.UTF_8);
+    assertTrue(value.matches("value-[0-7]"), value);
+    for (int i = 0; i < 8; i++) {
+      assertEquals(List.of("default"), get(storage.find("runlists", List.of("tag-" + i))));
+    }
+  }
+
+  @Test
+  void watchersSeeEveryCreateChangeAndRemoval() throws Exception {
+    get(storage.write("groups", "before", bytes("{}"), List.of("group")));
+    LinkedBlockingQueue<StorageChange> changes = new LinkedBlockingQueue<>();
+    try (AutoCloseable watch = storage.watch("groups", changes::add)) {
+      assertEquals(new StorageChange("groups", "before", StorageChange.Kind.CREATED), changes.poll(30, TimeUnit.SECONDS));
+      get(storage.write("groups", "app", bytes("{\"app-v1\":1}"), List.of("group")));
+      assertEquals(new StorageChange("groups", "app", StorageChange.Kind.CREATED), changes.poll(30, TimeUnit.SECONDS));
+      get(storage.write("groups", "app", bytes("{\"app-v2\":1}"), List.of("group")));
+      assertEquals(new StorageChange("groups", "app", StorageChange.Kind.CHANGED), changes.poll(30, TimeUnit.SECONDS));
+      get(storage.remove("groups", "app"));
+      assertEquals(new StorageChange("groups", "app", StorageChange.Kind.REMOVED), changes.poll(30, TimeUnit.SECONDS));
+      get(storage.write("other", "x", bytes("x"), List.of("group")));
+      assertEquals(null, changes.poll(500, TimeUnit.MILLISECONDS), "other collections and tag entries are not reported");
+    }
+  }
+
+  @Test
+  void noAcknowledgedWriteIsLostWhenZookeeperCrashesAndComesBack() throws Exception {
+    Map<String, String> acknowledged = new ConcurrentHashMap<>();
+    AtomicReference<CocaineException> lastFailure = new AtomicReference<>();
+    AtomicInteger failures = new AtomicInteger();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Thread writer = new Thread(() -> {
+      for (int i = 0; writing.get() && i < 100_000; i++) {
+        String key = "k" + i;
+        String value = "value-" + i;
+        try {
+          storage.write("crashlogs", key, bytes(value), List.of("crash")).toCompletableFuture().get(60, TimeUnit.SECONDS);
+          acknowledged.put(key, value);
+        } catch (ExecutionException e) {
+          lastFailure.set((CocaineException) e.getCause());
+          failures.incrementAndGet();
+        } catch (Exception e) {
+          return;
+        }
+      }
+    });
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      await().atMost(WAIT).until(() -> acknowledged.size() >= 20);
+      script("kill", zkDir.toString());
+      await().atMost(WAIT).until(() -> failures.get() >= 2);
+      CocaineException down = lastFailure.get();
+      assertEquals(ErrorCode.IO_ERROR, down.code());
+      assertTrue(down.getMessage().contains("cannot be reached") && down.getMessage().contains("127.0.0.1:" + port),
+          down.getMessage());
+      CocaineException readWhileDown = failure(storage.read("crashlogs", "k0"));
+      assertTrue(readWhileDown.getMessage().contains("was not done"), readWhileDown.getMessage());
+
+      int beforeRestart = acknowledged.size();
+      script("start", zkDir.toString(), Integer.toString(port));
+      await().atMost(WAIT).until(() -> acknowledged.size() >= beforeRestart + 20);
+    } finally {
+      writing.set(false);
+      writer.join(TimeUnit.SECONDS.toMillis(90));
+    }
+    for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+      assertArrayEquals(bytes(e.getValue()), get(storage.read("crashlogs", e.getKey())), e.getKey());
+    }
+    assertTrue(Set.copyOf(get(storage.find("crashlogs", List.of("crash")))).containsAll(acknowledged.keySet()));
+  }
+}

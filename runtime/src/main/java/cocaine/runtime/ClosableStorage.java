@@ -1,0 +1,76 @@
+package cocaine.runtime;
+
+import cocaine.config.Settings;
+import cocaine.config.StorageSettings;
+import cocaine.locator.Locator;
+import cocaine.storage.FilesStorage;
+import cocaine.storage.Storage;
+import cocaine.storage.zookeeper.StorageChange;
+import cocaine.storage.zookeeper.ZookeeperStorage;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * The storage backend a role runs on, chosen by {@code cocaine.storage.backend}: files on one
+ * machine, ZooKeeper for a cluster, where changes to routing groups are pushed, not polled.
+ */
+final class ClosableStorage implements Storage, AutoCloseable {
+  private static final int FILES_IO_THREADS = 2;
+  private static final int FILES_QUEUE = 1024;
+
+  private final Storage backend;
+  private final AutoCloseable closer;
+  private final ZookeeperStorage zookeeper;
+
+  private ClosableStorage(Storage backend, AutoCloseable closer, ZookeeperStorage zookeeper) {
+    this.backend = backend;
+    this.closer = closer;
+    this.zookeeper = zookeeper;
+  }
+
+  static ClosableStorage open(Settings settings) {
+    if (settings.storage().backend() == StorageSettings.Backend.ZOOKEEPER) {
+      ZookeeperStorage zk = ZookeeperStorage.open(settings);
+      return new ClosableStorage(zk, zk, zk);
+    }
+    FilesStorage files = FilesStorage.create(settings.paths().storage(), FILES_IO_THREADS, FILES_QUEUE);
+    return new ClosableStorage(files, files, null);
+  }
+
+  /** Calls {@code onChange} with a group's name when ZooKeeper reports it changed; nothing on files. */
+  void watchGroups(Consumer<String> onChange) {
+    if (zookeeper != null) {
+      zookeeper.watch(Locator.GROUPS, (StorageChange change) -> onChange.accept(change.key()));
+    }
+  }
+
+  @Override
+  public CompletionStage<byte[]> read(String collection, String key) {
+    return backend.read(collection, key);
+  }
+
+  @Override
+  public CompletionStage<Void> write(String collection, String key, byte[] blob, List<String> tags) {
+    return backend.write(collection, key, blob, tags);
+  }
+
+  @Override
+  public CompletionStage<Void> remove(String collection, String key) {
+    return backend.remove(collection, key);
+  }
+
+  @Override
+  public CompletionStage<List<String>> find(String collection, List<String> tags) {
+    return backend.find(collection, tags);
+  }
+
+  @Override
+  public void close() {
+    try {
+      closer.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing storage: " + e.getMessage(), e);
+    }
+  }
+}
