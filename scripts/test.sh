@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 bash scripts/setup-debian.sh
+bash scripts/setup-test-deps.sh
 ./mvnw -B verify "$@"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests use besides the JDK (Debian packages), on top of setup-debian.sh:
+#   zookeeper                     ZooKeeper storage tests (a real server started by scripts/zookeeper.sh)
+#   nftables iproute2 python3     nftables gateway in network namespaces (scripts/netns-lab.sh)
+#   gcc                           the IPVS gateway's netlink shim (built by ipvs-native)
+#   qemu-system-x86 busybox-static ipvsadm   IPVS in a booted Debian cloud kernel (scripts/ipvs-qemu.sh)
+# Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
+set -euo pipefail
+packages=(zookeeper nftables iproute2 python3 gcc qemu-system-x86 busybox-static ipvsadm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+$sudo_cmd apt-get update -q >/dev/null
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
