@@ -59,6 +59,32 @@ class AppsIT {
   }
 
   @Test
+  void concurrentEnqueuesOnFewConnectionsAllGetTheirReply() throws Exception {
+    // Invokes of channels opened at once must reach the worker in id order, or it drops them.
+    List<ServiceClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        clients.add(ServiceClient.connect("127.0.0.1", runtime.locatorPort(), "echo"));
+      }
+      for (int round = 0; round < 5; round++) {
+        List<ClientChannel> channels = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+          ClientChannel ch = clients.get(i % 4).enqueue("ping");
+          ch.write(("r" + round + "-" + i).getBytes(StandardCharsets.UTF_8));
+          ch.close();
+          channels.add(ch);
+        }
+        for (int i = 0; i < 64; i++) {
+          List<byte[]> reply = channels.get(i).readAll(TIMEOUT);
+          assertEquals("r" + round + "-" + i, new String(reply.get(0), StandardCharsets.UTF_8));
+        }
+      }
+    } finally {
+      clients.forEach(ServiceClient::close);
+    }
+  }
+
+  @Test
   void secondStartSaysAlreadyRunning() throws Exception {
     RuntimeProcess.CliResult r = runtime.cli("app", "start", "-n", "echo", "-r", "echo");
     assertEquals(1, r.exit(), r.output());

@@ -29,8 +29,6 @@ import org.msgpack.value.Value;
  * outgoing queue and the open invocation channels. Mutable; owned by one slot actor.
  */
 final class Link {
-  /** Control frames waiting for the pipe; the worker reads them at once unless it is stuck. */
-  static final int CONTROL_BUFFER = 32;
   static final long CONTROL_CHANNEL = 1;
 
   final Isolate.Worker worker;
@@ -56,8 +54,15 @@ final class Link {
     long ch = nextChannel++;
     Frame invoke = new Frame(ch, 0, List.of(Values.str(session.event())), session.headers());
     CompletableFuture<Optional<Frame>> tail = new CompletableFuture<>();
-    UniqueKillSwitch dispatch = Source.single(invoke)
-        .concat(clientFrames(session, ch))
+    // The invoke goes through the ordered control queue (ids must reach the worker increasing); the
+    // client's frames follow once it is in the pipe.
+    var written = connection.invokeWritten(ch);
+    if (control.offer(invoke) != QueueOfferResult.enqueued()) {
+      connection.invokes().remove(ch);
+      return null;
+    }
+    UniqueKillSwitch dispatch = Source.completionStage(written)
+        .flatMapConcat(done -> clientFrames(session, ch))
         .viaMat(KillSwitches.single(), Keep.right())
         .watchTermination((ks, done) -> {
           done.whenComplete((d, e) -> tail.complete(Optional.empty()));

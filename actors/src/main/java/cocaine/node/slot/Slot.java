@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 
@@ -193,7 +194,7 @@ public final class Slot {
   }
 
   private Behavior<Command> attach(Isolate.Worker worker, WorkerConnection connection) {
-    var control = Source.<Frame>queue(Link.CONTROL_BUFFER).to(connection.outbound()).run(materializer);
+    var control = connection.control();
     connection.inbound().runWith(ActorSink.actorRefWithBackpressure(ctx.getSelf(),
         (ActorRef<Ack> ack, Frame frame) -> new Inbound(ack, frame), InboundStarted::new, Ack.INSTANCE,
         new InboundEnded(Optional.empty()), e -> new InboundEnded(Optional.of(e))), materializer);
@@ -332,7 +333,15 @@ public final class Slot {
       return Behaviors.same();
     }
     ActorRef<Command> self = ctx.getSelf();
-    long ch = link.open(session, channel -> self.tell(new DispatchEnded(channel)), materializer).id;
+    Channel opened = link.open(session, channel -> self.tell(new DispatchEnded(channel)), materializer);
+    if (opened == null) {
+      ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
+      session.rest().runWith(Sink.cancelled(), materializer);
+      session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
+      reports.tell(new ChannelFinished(uuid));
+      return Behaviors.same();
+    }
+    long ch = opened.id;
     long remaining = session.deadlineNanos() - System.nanoTime();
     timers.startSingleTimer(new ChannelTimer(ch), new ChannelExpired(ch), Duration.ofNanos(Math.max(0, remaining)));
     return Behaviors.same();
