@@ -229,9 +229,9 @@ class MetalocatorTest {
     Duration interval = Duration.ofMillis(300);
     ActorRef<Metalocator.Command> m = multicast(interval);
     hear(m, "node-a", a.endpoint());
+    long silentSince = System.nanoTime(); // node-b's last announce is heard after this instant
     hear(m, "node-b", b.endpoint());
     await().atMost(WAIT).until(() -> who(m).equals(Map.of("echo", Set.of("node-a", "node-b"))));
-    long silentSince = System.nanoTime();
     // node-a keeps announcing, node-b falls silent
     await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
       hear(m, "node-a", a.endpoint());
