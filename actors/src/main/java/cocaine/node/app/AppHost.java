@@ -4,7 +4,10 @@ import cocaine.node.NodeConfig;
 import cocaine.node.Publisher;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
+import cocaine.node.isolate.docker.DockerNode;
 import cocaine.storage.Storage;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -19,14 +22,30 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
     Executor blocking) {
 
   /**
-   * Apps run as local processes (the process isolate), blocking work on Pekko's blocking dispatcher.
+   * Apps run as local processes (the process isolate) or in Docker containers (the docker isolate),
+   * as each profile's {@code isolate.type} says; blocking work on Pekko's blocking dispatcher. Starts
+   * removing the containers an earlier run of this node left on the default Docker daemon.
    *
    * @param outputReaders see {@link ProcessIsolate#outputReaders(int)}; shut it down after the node
    */
   public static AppHost processes(ActorSystem<?> system, Storage storage, Publisher publisher, NodeConfig config,
       ExecutorService outputReaders) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    return new AppHost(storage, publisher, ProcessIsolate.factory(config.spoolDir(), blocking, outputReaders), config,
-        blocking);
+    Isolate.Factory process = ProcessIsolate.factory(config.spoolDir(), blocking, outputReaders);
+    DockerNode docker = DockerNode.create(config.runtimeDir(), config.maxWorkers(), blocking, outputReaders);
+    docker.sweepDefault();
+    Isolate.Factory containers = docker.factory();
+    Isolate.Factory isolates = (app, slave, type, args, output) -> {
+      if (ProcessIsolate.TYPES.contains(type)) {
+        return process.create(app, slave, type, args, output);
+      }
+      if (DockerNode.TYPES.contains(type)) {
+        return containers.create(app, slave, type, args, output);
+      }
+      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.type': unsupported isolate '" + type
+          + "' (this node runs: " + String.join(", ", ProcessIsolate.TYPES) + ", " + String.join(", ", DockerNode.TYPES)
+          + ")");
+    };
+    return new AppHost(storage, publisher, isolates, config, blocking);
   }
 }

@@ -10,9 +10,10 @@ import java.util.function.Consumer;
 /**
  * The last lines a worker wrote, for its crashlog: at most {@code maxLines} lines of at most
  * {@code maxLineBytes} bytes each, so a worker flooding its output cannot grow the runtime's memory.
- * Bytes are fed from one reader thread; snapshots may be taken from any thread.
+ * Bytes are fed from one reader thread; snapshots may be taken from any thread. Every isolate keeps
+ * its workers' output in one.
  */
-final class OutputRing {
+public final class OutputRing {
   static final String CUT_MARK = " [cut]";
 
   private final int maxLines;
@@ -25,14 +26,14 @@ final class OutputRing {
   /**
    * @param onLine called with every complete line (for log-output), on the reader thread
    */
-  OutputRing(int maxLines, int maxLineBytes, Consumer<String> onLine) {
+  public OutputRing(int maxLines, int maxLineBytes, Consumer<String> onLine) {
     this.maxLines = maxLines;
     this.maxLineBytes = maxLineBytes;
     this.onLine = onLine;
   }
 
   /** Appends bytes read from the worker; completes lines on '\n' (a trailing '\r' is dropped). */
-  synchronized void feed(byte[] bytes, int offset, int length) {
+  public synchronized void feed(byte[] bytes, int offset, int length) {
     for (int i = offset; i < offset + length; i++) {
       byte b = bytes[i];
       if (b == '\n') {
@@ -46,7 +47,7 @@ final class OutputRing {
   }
 
   /** The kept lines, oldest first, plus the unterminated tail if any (PROTOCOL.md 4.6). */
-  synchronized List<String> snapshot() {
+  public synchronized List<String> snapshot() {
     List<String> out = new ArrayList<>(lines);
     if (partial.size() > 0 || cut) {
       out.add(text());

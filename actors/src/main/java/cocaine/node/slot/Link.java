@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
@@ -30,6 +31,14 @@ import org.msgpack.value.Value;
  */
 final class Link {
   static final long CONTROL_CHANNEL = 1;
+  /**
+   * Runs a callback on the thread that completes the stage. Pekko's stages are Scala futures seen
+   * as CompletableFutures that turn every plain {@code whenComplete} into {@code whenCompleteAsync} on
+   * the common pool; with 2 CPUs that pool has parallelism 1, so the JDK starts a new thread per
+   * callback (about 0.1-0.5 ms each, several per request). Our callbacks only tell an actor or complete
+   * a future, so they are safe to run inline.
+   */
+  static final Executor SAME_THREAD = Runnable::run;
 
   final Isolate.Worker worker;
   final WorkerConnection connection;
@@ -65,12 +74,12 @@ final class Link {
         .flatMapConcat(done -> clientFrames(session, ch))
         .viaMat(KillSwitches.single(), Keep.right())
         .watchTermination((ks, done) -> {
-          done.whenComplete((d, e) -> tail.complete(Optional.empty()));
+          done.whenCompleteAsync((d, e) -> tail.complete(Optional.empty()), SAME_THREAD);
           return ks;
         })
         .concat(Source.completionStage(tail).mapConcat(last -> last.map(List::of).orElse(List.of())))
         .watchTermination((ks, done) -> {
-          done.whenComplete((d, e) -> dispatchEnded.accept(ch));
+          done.whenCompleteAsync((d, e) -> dispatchEnded.accept(ch), SAME_THREAD);
           return ks;
         })
         .to(connection.outbound())
@@ -109,6 +118,8 @@ final class Link {
     final CompletableFuture<Optional<Frame>> dispatchTail;
     boolean upstreamDone;
     boolean dispatchDone;
+    /** Worker frames of this channel handed to the session and not yet delivered to its client. */
+    int sending;
 
     Channel(long id, Session session, UniqueKillSwitch dispatch, CompletableFuture<Optional<Frame>> dispatchTail) {
       this.id = id;

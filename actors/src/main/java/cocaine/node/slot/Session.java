@@ -44,7 +44,8 @@ public final class Session {
     this.upstream = upstream;
     this.enqueuedNanos = enqueuedNanos;
     this.deadlineNanos = deadlineNanos;
-    upstream.watchCompletion().whenComplete((done, e) -> clientGone = true);
+    // inline: a plain whenComplete on a Pekko stage starts a thread per session on small machines (see Link)
+    upstream.watchCompletion().whenCompleteAsync((done, e) -> clientGone = true, Link.SAME_THREAD);
   }
 
   public long id() {

@@ -74,7 +74,10 @@ public final class Slot {
 
   private record InboundEnded(Optional<Throwable> failure) implements Command {}
 
-  /** A worker frame reached the client's queue ({@code queued}) or was dropped because the client left. */
+  /**
+   * A worker frame reached the client's queue ({@code queued}) or was dropped because the client left;
+   * {@code ack} is null when the pipe was already let go on (the frame was within its channel's window).
+   */
   private record Delivered(ActorRef<Ack> ack, long channel, boolean queued) implements Command {}
 
   private record DispatchEnded(long channel) implements Command {}
@@ -110,6 +113,13 @@ public final class Slot {
   static final ErrorCode UNKNOWN_ACTIVATE = new ErrorCode(ErrorCode.CATEGORY_SLAVE, 5);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Slot.class);
   private static final int STASH = 8;
+  /**
+   * Frames of one channel that may be on their way to its client while the worker's pipe goes on.
+   * Waiting for each frame to reach its client before reading the next one serialized every channel
+   * of a worker behind a few actor hops per frame; beyond this window the pipe waits as before, so a
+   * client that does not read still stalls the worker, and the extra buffering is bounded per channel.
+   */
+  static final int SEND_WINDOW = 2;
   private static final Object STATE_TIMER = "state";
   private static final Object HEARTBEAT_TIMER = "heartbeat";
 
@@ -278,7 +288,7 @@ public final class Slot {
         })
         .onMessage(Inbound.class, m -> ack(m.ack()))
         .onMessage(InboundStarted.class, m -> ack(m.ack()))
-        .onMessage(Delivered.class, m -> ack(m.ack()))
+        .onMessage(Delivered.class, m -> ackIfHeld(m.ack()))
         .onMessage(Invoke.class, this::giveBack)
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .onAnyMessage(m -> Behaviors.same())
@@ -305,7 +315,7 @@ public final class Slot {
         .onMessage(Invoke.class, this::giveBack)
         .onMessage(Inbound.class, m -> ack(m.ack()))
         .onMessage(InboundStarted.class, m -> ack(m.ack()))
-        .onMessage(Delivered.class, m -> ack(m.ack()))
+        .onMessage(Delivered.class, m -> ackIfHeld(m.ack()))
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
@@ -358,19 +368,28 @@ public final class Slot {
       ctx.getLog().debug("{}: dropped a frame for closed or unknown channel {}", who, f.channel());
       return ack(in.ack());
     }
-    // while a client is slow to take a chunk we hold the worker's pipe: that is not the worker's fault
-    timers.cancel(HEARTBEAT_TIMER);
+    // Within the channel's window the pipe goes on at once; beyond it we hold the worker's pipe until
+    // the client takes the frame, and a slow client is not the worker's fault: no heartbeat timeout.
+    c.sending++;
+    ActorRef<Ack> held = null;
+    if (c.sending <= SEND_WINDOW) {
+      in.ack().tell(Ack.INSTANCE);
+    } else {
+      held = in.ack();
+      timers.cancel(HEARTBEAT_TIMER);
+    }
+    ActorRef<Ack> ack = held;
     if (f.type() == Graph.WRITE) {
-      ctx.pipeToSelf(c.session.send(f.message()), (ok, e) -> new Delivered(in.ack(), c.id, Boolean.TRUE.equals(ok)));
+      ctx.pipeToSelf(c.session.send(f.message()), (ok, e) -> new Delivered(ack, c.id, Boolean.TRUE.equals(ok)));
       return Behaviors.same();
     }
     c.upstreamDone = true;
     if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
-      ctx.pipeToSelf(c.session.finish(f.message()), (ok, e) -> new Delivered(in.ack(), c.id, true));
+      ctx.pipeToSelf(c.session.finish(f.message()), (ok, e) -> new Delivered(ack, c.id, true));
     } else {
       ctx.getLog().warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), f.channel());
       ctx.pipeToSelf(c.session.fail(new CocaineException(ErrorCode.FRAME_FORMAT, who + " sent message type " + f.type()
-          + " on an invocation channel")), (ok, e) -> new Delivered(in.ack(), c.id, true));
+          + " on an invocation channel")), (ok, e) -> new Delivered(ack, c.id, true));
       c.cutDispatch(Optional.of(Message.error(ErrorCode.FRAME_FORMAT, "unexpected message type " + f.type()).on(c.id)));
     }
     return afterChannelStep(link, state, c);
@@ -390,9 +409,14 @@ public final class Slot {
   }
 
   private Behavior<Command> onDelivered(Link link, State state, Delivered m) {
-    armHeartbeat();
-    ack(m.ack());
     Channel c = link.channels.get(m.channel());
+    if (c != null) {
+      c.sending--;
+    }
+    if (m.ack() != null) {
+      armHeartbeat();
+      ack(m.ack());
+    }
     if (m.queued() || c == null || c.upstreamDone) {
       return Behaviors.same();
     }
@@ -460,6 +484,10 @@ public final class Slot {
   private static Behavior<Command> ack(ActorRef<Ack> ack) {
     ack.tell(Ack.INSTANCE);
     return Behaviors.same();
+  }
+
+  private static Behavior<Command> ackIfHeld(ActorRef<Ack> ack) {
+    return ack == null ? Behaviors.same() : ack(ack);
   }
 
   private void armHeartbeat() {

@@ -1,0 +1,432 @@
+package cocaine.node.isolate.docker;
+
+import cocaine.node.isolate.Isolate;
+import cocaine.node.isolate.OutputRing;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The docker isolate (ECOSYSTEM.md 3): spool pulls the app's image from the profile's registry (or
+ * finds it on the daemon); each worker is a container of it running the manifest's {@code slave} with
+ * the runtime's argv, the node's socket folder bind-mounted so the worker reaches its pipe, and labels
+ * naming node, app and slot. The container's output goes into the worker's bounded output ring;
+ * a worker that stops for any reason has its container removed. Blocking calls run on the given
+ * executors.
+ */
+public final class DockerIsolate implements Isolate {
+  /** Labels on every container, so a node finds (and removes) what it left behind. */
+  public static final String NODE_LABEL = "cocaine.node";
+  public static final String APP_LABEL = "cocaine.app";
+  public static final String SLOT_LABEL = "cocaine.slot";
+  private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
+  private static final Logger log = LoggerFactory.getLogger(DockerIsolate.class);
+
+  private final String app;
+  private final String slave;
+  private final String node;
+  private final DockerOptions options;
+  private final Daemon daemon;
+  private final CompletionStage<?> swept;
+  private final OutputPolicy outputPolicy;
+  private final Executor blocking;
+  private final ExecutorService outputReaders;
+  private final String image;
+  /** Containers started and not yet removed; closing the isolate removes what is left. */
+  private final Map<String, ContainerWorker> live = new ConcurrentHashMap<>();
+  private volatile String executable;
+
+  DockerIsolate(String app, String slave, String node, DockerOptions options, Daemon daemon, CompletionStage<?> swept,
+      OutputPolicy outputPolicy, Executor blocking, ExecutorService outputReaders) {
+    this.app = app;
+    this.slave = slave;
+    this.node = node;
+    this.options = options;
+    this.daemon = daemon;
+    this.swept = swept;
+    this.outputPolicy = outputPolicy;
+    this.blocking = blocking;
+    this.outputReaders = outputReaders;
+    this.image = options.image(app);
+  }
+
+  /** The image this app's workers run: {@code [registry/][repository/]<app>:<tag>}. */
+  public String image() {
+    return image;
+  }
+
+  @Override
+  public CompletionStage<Void> spool(Optional<byte[]> archive) {
+    // the node's leftovers on this daemon go first: a new worker must never be taken for one
+    return swept.handle((v, e) -> null).thenRunAsync(() -> prepare(archive), blocking);
+  }
+
+  private void prepare(Optional<byte[]> archive) {
+    if (archive.isPresent()) {
+      log.info("app [{}]: the docker isolate runs image [{}]; the stored archive apps/{} is not used", app, image, app);
+    }
+    try {
+      daemon.api().pingCmd().exec();
+    } catch (RuntimeException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot reach the Docker daemon at "
+          + daemon.endpoint() + " (profile field 'isolate.args.endpoint'): " + reason(e));
+    }
+    if (options.registry().isPresent()) {
+      pull();
+    } else {
+      log.warn("app [{}]: no registry in the profile (isolate.args.registry): image [{}] must already be on the"
+          + " daemon", app, image);
+    }
+    InspectImageResponse inspected;
+    try {
+      inspected = daemon.api().inspectImageCmd(image).exec();
+    } catch (NotFoundException e) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "': image '" + image + "' is not on the Docker"
+          + " daemon at " + daemon.endpoint() + (options.registry().isPresent() ? ""
+          : "; build it there, or set 'isolate.args.registry' in the profile to pull it"));
+    } catch (RuntimeException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot inspect image '" + image + "': "
+          + reason(e));
+    }
+    String workDir = inspected.getConfig() == null || inspected.getConfig().getWorkingDir() == null
+        || inspected.getConfig().getWorkingDir().isBlank() ? "/" : inspected.getConfig().getWorkingDir();
+    // a relative slave is the manifest's path inside the app folder: the image's working directory
+    executable = slave.startsWith("/") ? slave : Path.of(workDir).resolve(slave).normalize().toString();
+    log.info("app [{}]: image [{}] ready, workers run [{}]", app, image, executable);
+  }
+
+  private void pull() {
+    int colon = image.lastIndexOf(':');
+    String repository = image.substring(0, colon);
+    String tag = image.substring(colon + 1);
+    log.info("app [{}]: pulling image [{}]", app, image);
+    var progress = new ResultCallback.Adapter<PullResponseItem>() {
+      final Map<String, String> layers = new LinkedHashMap<>();
+      volatile String error;
+
+      @Override
+      public void onError(Throwable t) {
+        // kept for the spool's error; the default would log it with a stack trace as well
+        error = reason(t);
+        closeQuietly(this);
+      }
+
+      @Override
+      public void onNext(PullResponseItem item) {
+        if (item.getErrorDetail() != null || item.getError() != null) {
+          error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+              ? item.getErrorDetail().getMessage() : item.getError();
+          return;
+        }
+        String status = item.getStatus();
+        if (status == null) {
+          return;
+        }
+        if (item.getId() == null) {
+          log.info("app [{}]: pull [{}]: {}", app, image, status);
+        } else if (!status.equals(layers.put(item.getId(), status))) {
+          // one line per layer and step, not per progress tick
+          log.debug("app [{}]: pull [{}]: layer {}: {}", app, image, item.getId(), status);
+        }
+      }
+    };
+    try {
+      boolean done = daemon.api().pullImageCmd(repository).withTag(tag).exec(progress)
+          .awaitCompletion(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (!done) {
+        closeQuietly(progress);
+        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': pulling image '" + image
+            + "' took longer than " + PULL_TIMEOUT.toMinutes() + " min");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': interrupted while pulling " + image);
+    } catch (CocaineException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot pull image '" + image + "' from "
+          + options.registry().get() + ": " + reason(e));
+    }
+    if (progress.error != null) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot pull image '" + image + "' from "
+          + options.registry().get() + ": " + progress.error);
+    }
+    log.info("app [{}]: pulled image [{}]", app, image);
+  }
+
+  @Override
+  public CompletionStage<Worker> spawn(SortedMap<String, String> args, Map<String, String> env) {
+    return CompletableFuture.supplyAsync(() -> start(args, env), blocking);
+  }
+
+  private Worker start(SortedMap<String, String> args, Map<String, String> env) {
+    String exe = executable;
+    if (exe == null) {
+      throw new IllegalStateException("spawn before spool");
+    }
+    String uuid = args.getOrDefault("uuid", "");
+    String id = create(exe, args, env, uuid);
+    OutputRing ring = new OutputRing(outputPolicy.lines(), outputPolicy.maxLineBytes(),
+        outputPolicy.log() ? line -> log.info("app [{}] worker [{}]: {}", app, uuid, line) : line -> {});
+    ContainerWorker worker = new ContainerWorker(id, uuid, ring);
+    DockerHttpClient.Response attached;
+    try {
+      // before the start: output written at once is not lost, and a quick exit ends the stream
+      attached = daemon.attach(id);
+    } catch (RuntimeException e) {
+      removeQuietly(id);
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot attach to the output of container "
+          + shortId(id) + ": " + reason(e));
+    }
+    try {
+      outputReaders.execute(() -> worker.watch(attached));
+    } catch (RejectedExecutionException e) {
+      attached.close();
+      removeQuietly(id);
+      throw new CocaineException(ErrorCode.RESOURCE, "app '" + app + "': too many live workers on this node to read"
+          + " one more worker's output");
+    }
+    live.put(id, worker);
+    try {
+      daemon.api().startContainerCmd(id).exec();
+    } catch (RuntimeException e) {
+      attached.close(); // the watcher then removes the container
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot start a container of image '"
+          + image + "' running '" + exe + "': " + reason(e));
+    }
+    try {
+      Long pid = daemon.api().inspectContainerCmd(id).exec().getState().getPidLong();
+      worker.pid = pid == null ? 0 : pid;
+    } catch (RuntimeException e) {
+      log.debug("app [{}]: cannot read the pid of container [{}]: {}", app, shortId(id), reason(e));
+    }
+    log.debug("app [{}]: worker [{}] runs in container [{}] (pid {})", app, uuid, shortId(id), worker.pid);
+    return worker;
+  }
+
+  private String create(String exe, SortedMap<String, String> args, Map<String, String> env, String uuid) {
+    Path endpoint = Path.of(args.getOrDefault("endpoint", ""));
+    if (endpoint.getParent() == null || endpoint.getFileName() == null) {
+      throw new IllegalArgumentException("the worker's --endpoint is not a socket path: " + endpoint);
+    }
+    // the worker sees the node's socket folder at runtime-path
+    TreeMap<String, String> argv = new TreeMap<>(args);
+    argv.put("endpoint", options.runtimePath().replaceAll("/+$", "") + "/" + endpoint.getFileName());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(exe);
+    argv.forEach((k, v) -> {
+      cmd.add("--" + k);
+      cmd.add(v);
+    });
+    List<Bind> binds = new ArrayList<>();
+    binds.add(new Bind(endpoint.getParent().toString(), new Volume(options.runtimePath())));
+    binds.addAll(options.volumes());
+    HostConfig host = HostConfig.newHostConfig()
+        .withBinds(binds)
+        .withNetworkMode(options.networkMode());
+    if (options.memoryLimit() > 0) {
+      host.withMemory(options.memoryLimit());
+    }
+    if (options.memorySwap() != 0) {
+      host.withMemorySwap(options.memorySwap());
+    }
+    if (options.cpuShares() > 0) {
+      host.withCpuShares((int) Math.min(Integer.MAX_VALUE, options.cpuShares()));
+    }
+    if (!options.capabilities().isEmpty()) {
+      host.withCapAdd(options.capabilities().toArray(com.github.dockerjava.api.model.Capability[]::new));
+    }
+    try {
+      return daemon.api().createContainerCmd(image)
+          .withCmd(cmd)
+          .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+          .withLabels(Map.of(NODE_LABEL, node, APP_LABEL, app, SLOT_LABEL, uuid))
+          .withAttachStdout(true)
+          .withAttachStderr(true)
+          .withAttachStdin(false)
+          .withTty(false)
+          .withHostConfig(host)
+          .exec()
+          .getId();
+    } catch (NotFoundException e) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "': image '" + image + "' is gone from the"
+          + " Docker daemon at " + daemon.endpoint() + ": " + reason(e));
+    } catch (RuntimeException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot create a container of image '"
+          + image + "': " + reason(e));
+    }
+  }
+
+  /** Removes every container still there (workers the engine did not stop); never fails. */
+  @Override
+  public void close() {
+    for (ContainerWorker w : List.copyOf(live.values())) {
+      log.warn("app [{}]: container [{}] of worker [{}] still there at app stop: removing it", app, shortId(w.id),
+          w.uuid);
+      removeQuietly(w.id);
+    }
+    daemon.close();
+  }
+
+  private void removeQuietly(String id) {
+    try {
+      daemon.api().removeContainerCmd(id).withForce(true).withRemoveVolumes(false).exec();
+    } catch (NotFoundException e) {
+      // already gone
+    } catch (RuntimeException e) {
+      log.warn("app [{}]: cannot remove container [{}]: {}", app, shortId(id), reason(e));
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("closing {}: {}", c, e.toString());
+    }
+  }
+
+  static String shortId(String id) {
+    return id.length() > 12 ? id.substring(0, 12) : id;
+  }
+
+  /** Docker's own message from a failed call, without the HTTP noise around it. */
+  public static String reason(Throwable e) {
+    Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    String message = t.getMessage() == null ? t.toString() : t.getMessage();
+    if (t instanceof DockerException) {
+      // docker-java puts the daemon's JSON body in the message: {"message":"..."}
+      var m = java.util.regex.Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(message);
+      if (m.find()) {
+        return m.group(1).replace("\\\"", "\"");
+      }
+    }
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == t ? message.strip() : message.strip() + " (" + root + ")";
+  }
+
+  /** One container running one worker; its watcher reads the output, then reaps and removes it. */
+  private final class ContainerWorker implements Worker {
+    final String id;
+    final String uuid;
+    final OutputRing ring;
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    final AtomicBoolean stopping = new AtomicBoolean();
+    volatile long pid;
+
+    ContainerWorker(String id, String uuid, OutputRing ring) {
+      this.id = id;
+      this.uuid = uuid;
+      this.ring = ring;
+    }
+
+    // on an output reader thread, for the container's whole life
+    void watch(DockerHttpClient.Response attached) {
+      try (attached) {
+        AttachStream.copy(attached.getBody(), ring);
+      } catch (IOException | RuntimeException e) {
+        // the stream breaks when the container is removed or the daemon goes; what was read is kept
+        log.debug("app [{}]: output of container [{}] ended: {}", app, shortId(id), e.toString());
+      }
+      int code;
+      try {
+        code = daemon.awaitExit(id);
+      } catch (IOException | RuntimeException e) {
+        log.warn("app [{}]: cannot learn how container [{}] of worker [{}] ended: {}", app, shortId(id), uuid,
+            reason(e));
+        code = -1;
+      }
+      removeQuietly(id);
+      live.remove(id);
+      exit.complete(code);
+    }
+
+    @Override
+    public long pid() {
+      return pid;
+    }
+
+    @Override
+    public CompletionStage<Integer> exit() {
+      return exit;
+    }
+
+    @Override
+    public List<String> output() {
+      return ring.snapshot();
+    }
+
+    /**
+     * SIGTERM to the container now, SIGKILL after kill_timeout if it still runs (what {@code docker stop}
+     * does, without holding a thread for the wait); the watcher then removes the container.
+     */
+    @Override
+    public void kill() {
+      if (exit.isDone()) {
+        return;
+      }
+      if (stopping.compareAndSet(false, true)) {
+        signal("TERM");
+        CompletableFuture.delayedExecutor(options.killTimeout().toMillis(), TimeUnit.MILLISECONDS, blocking)
+            .execute(() -> {
+              if (!exit.isDone()) {
+                log.warn("app [{}]: worker [{}] still runs [{}] ms after SIGTERM (kill_timeout): SIGKILL to container"
+                    + " [{}]", app, uuid, options.killTimeout().toMillis(), shortId(id));
+                signal("KILL");
+              }
+            });
+      } else {
+        signal("KILL");
+      }
+    }
+
+    private void signal(String signal) {
+      try {
+        blocking.execute(() -> {
+          try {
+            daemon.api().killContainerCmd(id).withSignal(signal).exec();
+          } catch (RuntimeException e) {
+            // a container that has just exited (409) or is gone (404) needs no signal
+            if (!exit.isDone()) {
+              log.debug("app [{}]: SIG{} to container [{}]: {}", app, signal, shortId(id), reason(e));
+            }
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        log.warn("app [{}]: cannot signal container [{}] now: {}", app, shortId(id), e.toString());
+      }
+    }
+  }
+}
