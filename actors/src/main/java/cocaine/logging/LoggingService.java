@@ -5,6 +5,7 @@ import cocaine.rpc.Service;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
@@ -81,7 +82,7 @@ public final class LoggingService implements Service {
       switch (first.type()) {
         case EMIT:
           // emit has no upstream at all: a bad record can only be logged, never answered
-          logging.tell(new Logging.Emit(record(first.args())));
+          logging.tell(new Logging.Emit(record(first.args(), first.headers())));
           return Source.empty();
         case VERBOSITY:
           return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, Logging.GetVerbosity::new, askTimeout, system.scheduler())
@@ -104,7 +105,7 @@ public final class LoggingService implements Service {
         "logging did not answer within " + askTimeout.toMillis() + " ms: " + e)));
   }
 
-  private LogRecord record(List<Value> args) {
+  private LogRecord record(List<Value> args, List<Header> headers) {
     String signature = "(level: int 0-3, source: str, message: str, attributes: [[name, value]]?)";
     if (args.size() < 3 || args.size() > 4 || !args.get(0).isIntegerValue() || !args.get(1).isRawValue()
         || !args.get(2).isRawValue() || (args.size() == 4 && !args.get(3).isArrayValue())) {
@@ -125,7 +126,18 @@ public final class LoggingService implements Service {
         attributes.put(Values.asString(pair.asArrayValue().get(0)), Values.toJava(pair.asArrayValue().get(1)));
       }
     }
+    // the v12 trace headers of the emit, so a line can be found by the request it belongs to
+    traceAttribute(headers, Header.TRACE_ID, attributes);
+    traceAttribute(headers, Header.SPAN_ID, attributes);
     return new LogRecord(clock.instant(), severity, Values.asString(args.get(1)), Values.asString(args.get(2)), attributes);
+  }
+
+  /** Adds a trace header as a 16-digit hex attribute, unless the sender set that attribute itself. */
+  private static void traceAttribute(List<Header> headers, String name, Map<String, Object> attributes) {
+    if (!attributes.containsKey(name)) {
+      Header.find(headers, name).flatMap(Header::asLong)
+          .ifPresent(id -> attributes.put(name, String.format("%016x", id)));
+    }
   }
 
   private static Severity setVerbosityArgs(List<Value> args) {

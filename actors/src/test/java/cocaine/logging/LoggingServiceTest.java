@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocaine.rpc.ChannelContext;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.time.Duration;
@@ -61,6 +62,21 @@ class LoggingServiceTest {
     assertEquals(List.of("uuid", "n"), List.copyOf(r.attributes().keySet()));
     assertEquals(3L, r.attributes().get("n"));
     assertEquals(Instant.parse("2024-01-02T03:04:05Z"), r.timestamp());
+  }
+
+  @Test
+  void emitCarriesItsTraceHeadersAsHexAttributesUnlessTheSenderSetThem() throws Exception {
+    List<Value> args = List.of(Values.integer(1), Values.str("app/echo"), Values.str("traced"));
+    List<Header> headers = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7));
+    service.open(new ChannelContext(1, "test", 1), new Message(0, args, headers), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(java.util.Map.of("trace_id", "000000000000002a", "span_id", "0000000000000007"), sink.next().attributes());
+
+    List<Value> own = List.of(Values.integer(1), Values.str("app/echo"), Values.str("own"),
+        Values.array(Values.array(Values.str("trace_id"), Values.str("mine"))));
+    service.open(new ChannelContext(1, "test", 1), new Message(0, own, headers), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals("mine", sink.next().attributes().get("trace_id"));
   }
 
   @Test

@@ -9,18 +9,22 @@ import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
 import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
+import cocaine.logging.AppOutput;
 import cocaine.logging.ConsoleSink;
 import cocaine.logging.FileSink;
 import cocaine.logging.Logging;
 import cocaine.logging.LoggingService;
 import cocaine.logging.Severity;
 import cocaine.logging.Sink;
+import cocaine.logging.search.SearchSink;
+import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.Node;
 import cocaine.node.NodeConfig;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.NodeService;
 import cocaine.node.Publisher;
 import cocaine.node.app.AppHost;
+import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.ConnectionSettings;
 import cocaine.rpc.Server;
@@ -71,8 +75,10 @@ final class NodeRole {
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
+    List<Sink> sinks = sinks(settings.logging());
+    SearchSinkSettings.from(settings).ifPresent(search -> sinks.add(SearchSink.start(search)));
     ActorRef<Logging.Command> logging = ctx.spawn(
-        Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks(settings.logging())),
+        Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
@@ -99,8 +105,11 @@ final class NodeRole {
       p.locator().tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     }
     p.storage().watchGroups(group -> p.locator().tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
+    // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
+    Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
+        ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
     ActorRef<Node.Command> node = ctx.spawn(
-        Node.create(AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders)), "node");
+        Node.create(AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders, output)), "node");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
             .whenComplete((done, failure) -> {

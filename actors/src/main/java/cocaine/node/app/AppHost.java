@@ -30,8 +30,14 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
    */
   public static AppHost processes(ActorSystem<?> system, Storage storage, Publisher publisher, NodeConfig config,
       ExecutorService outputReaders) {
+    return processes(system, storage, publisher, config, outputReaders, Isolate.OutputListener.NONE);
+  }
+
+  /** Like the other {@code processes}; every line a process worker prints also goes to {@code outputListener}. */
+  public static AppHost processes(ActorSystem<?> system, Storage storage, Publisher publisher, NodeConfig config,
+      ExecutorService outputReaders, Isolate.OutputListener outputListener) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    Isolate.Factory process = ProcessIsolate.factory(config.spoolDir(), blocking, outputReaders);
+    Isolate.Factory process = ProcessIsolate.factory(config.spoolDir(), blocking, outputReaders, outputListener);
     DockerNode docker = DockerNode.create(config.runtimeDir(), config.maxWorkers(), blocking, outputReaders);
     docker.sweepDefault();
     Isolate.Factory containers = docker.factory();

@@ -58,6 +58,14 @@ public interface Isolate {
     Isolate create(String app, String slave, String type, Map<String, Object> args, OutputPolicy output);
   }
 
+  /** Receives every complete line a worker prints, on the isolate's output-reader thread; must not block. */
+  @FunctionalInterface
+  interface OutputListener {
+    OutputListener NONE = (app, worker, line) -> {};
+
+    void line(String app, String worker, String line);
+  }
+
   /** How a worker's output is kept: the last {@code lines} lines, each cut at {@code maxLineBytes}. */
   record OutputPolicy(int lines, int maxLineBytes, boolean log) {
     public OutputPolicy {

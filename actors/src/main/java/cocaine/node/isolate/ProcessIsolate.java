@@ -49,11 +49,17 @@ public final class ProcessIsolate implements Isolate {
   private final OutputPolicy outputPolicy;
   private final Executor blocking;
   private final ExecutorService outputReaders;
+  private final OutputListener outputListener;
   private volatile Path workDir;
   private volatile Path executable;
 
   ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
       Executor blocking, ExecutorService outputReaders) {
+    this(app, slave, spool, killTimeout, outputPolicy, blocking, outputReaders, OutputListener.NONE);
+  }
+
+  ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
+      Executor blocking, ExecutorService outputReaders, OutputListener outputListener) {
     this.app = app;
     this.slave = slave;
     this.spool = spool;
@@ -61,6 +67,7 @@ public final class ProcessIsolate implements Isolate {
     this.outputPolicy = outputPolicy;
     this.blocking = blocking;
     this.outputReaders = outputReaders;
+    this.outputListener = outputListener;
   }
 
   /**
@@ -71,6 +78,12 @@ public final class ProcessIsolate implements Isolate {
    * @param outputReaders one thread per running worker reads its output; see {@link #outputReaders(int)}
    */
   public static Factory factory(Path defaultSpool, Executor blocking, ExecutorService outputReaders) {
+    return factory(defaultSpool, blocking, outputReaders, OutputListener.NONE);
+  }
+
+  /** Like {@link #factory(Path, Executor, ExecutorService)}; every line workers print also goes to {@code listener}. */
+  public static Factory factory(Path defaultSpool, Executor blocking, ExecutorService outputReaders,
+      OutputListener listener) {
     return (app, slave, type, args, output) -> {
       if (!TYPES.contains(type)) {
         throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.type': unsupported isolate '" + type
@@ -94,7 +107,7 @@ public final class ProcessIsolate implements Isolate {
         }
         killTimeout = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
       }
-      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders);
+      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders, listener);
     };
   }
 
@@ -207,8 +220,12 @@ public final class ProcessIsolate implements Isolate {
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot start " + exe + ": " + e.getMessage(), e);
     }
     String uuid = args.getOrDefault("uuid", String.valueOf(process.pid()));
-    OutputRing ring = new OutputRing(outputPolicy.lines(), outputPolicy.maxLineBytes(),
-        outputPolicy.log() ? line -> log.info("app [{}] worker [{}]: {}", app, uuid, line) : line -> {});
+    OutputRing ring = new OutputRing(outputPolicy.lines(), outputPolicy.maxLineBytes(), line -> {
+      if (outputPolicy.log()) {
+        log.info("app [{}] worker [{}]: {}", app, uuid, line);
+      }
+      outputListener.line(app, uuid, line);
+    });
     CompletableFuture<Void> drained = new CompletableFuture<>();
     try {
       outputReaders.execute(() -> pump(process.getInputStream(), ring, drained));
