@@ -26,6 +26,12 @@ public final class Main implements Callable<Integer> {
   Path config;
 
   public static void main(String[] args) {
+    // Pekko's Java futures run plain callbacks on the common pool; with its default parallelism of
+    // cores - 1 (1 on a 2-core machine) the JDK starts a new thread per callback instead.
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+          String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
     System.exit(new CommandLine(new Main()).execute(args));
   }
 

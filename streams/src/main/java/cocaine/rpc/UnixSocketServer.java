@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * A listening unix stream socket (the node's worker pipes, PROTOCOL.md 1.1), each accepted
  * connection served by a byte flow. Pekko's Tcp has no unix sockets, so each connection has a
  * reader and a writer thread of its own doing blocking I/O; neither ever waits on Pekko's shared
- * dispatchers. Reads stop while {@value #READ_CHUNKS} chunks wait for the handler; the socket is
- * closed when either side ends.
+ * dispatchers. Reads stop while {@value #READ_CHUNKS} chunks wait for the handler; writes that wait
+ * for the writer are joined into chunks of up to {@value #CHUNK_BYTES} bytes; the socket is closed
+ * when either side ends.
  */
 public final class UnixSocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UnixSocketServer.class);
@@ -132,6 +133,9 @@ public final class UnixSocketServer implements AutoCloseable {
     Pair<SourceQueueWithComplete<ByteString>, SinkQueueWithCancel<ByteString>> queues =
         Source.<ByteString>queue(READ_CHUNKS, OverflowStrategy.backpressure())
             .via(flow)
+            // Frames that pile up while the writer is in a syscall go out in one write (at most
+            // CHUNK_BYTES plus one element), instead of one pull round trip and syscall per frame.
+            .batchWeighted(CHUNK_BYTES, b -> (long) b.size(), b -> b, ByteString::concat)
             .toMat(Sink.queue(1), Keep.both())
             .run(system);
     SourceQueueWithComplete<ByteString> reads = queues.first();
