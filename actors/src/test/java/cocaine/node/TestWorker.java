@@ -68,7 +68,7 @@ public final class TestWorker {
     var socket = java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX);
     socket.connect(UnixDomainSocketAddress.of(args.get("endpoint")));
     if (mode.equals("no-handshake")) {
-      Thread.sleep(Long.MAX_VALUE);
+      new java.util.concurrent.CountDownLatch(1).await(); // hangs connected until the runtime kills it
     }
     TestWorker worker = new TestWorker(socket);
     worker.send(new Frame(1, 0, List.of(Values.str(args.get("uuid"))), List.of()));
