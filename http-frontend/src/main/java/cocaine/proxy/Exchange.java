@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,10 +76,21 @@ final class Exchange {
   private static final Set<String> NOT_FORWARDED = Set.of("raw-request-uri", "timeout-access");
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
       "trailer", "upgrade", "proxy-connection", "content-length", "content-type", "x-powered-by",
-      "x-request-id", "x-cocaine-application");
+      "x-request-id", "x-cocaine-application", "x-cocaine-version-app");
   /** Methods whose empty body still gets "Content-Length: 0" (pekko does not say whether the client sent one). */
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
   private static final String PROTO_VERSION = "X-Cocaine-HTTP-Proto-Version";
+  /** Its value picks a routing group's member by hash: the same value, the same member (ECOSYSTEM.md 2.2). */
+  static final String STICKY_HEADER = "X-Cocaine-Sticky";
+  /** On answers to a routing group: the member app that answered. */
+  static final String VERSION_APP_HEADER = "X-Cocaine-Version-App";
+  /**
+   * For trivial callbacks (a tell, a counter, a log line) on stages Pekko completes: run them where
+   * the stage completes. Pekko's stages come from Scala futures, whose plain {@code handle},
+   * {@code whenComplete}, ... always hop to the common pool, and on a machine with 2 cores the
+   * common pool has parallelism 1, so CompletableFuture starts a new thread for every such hop.
+   */
+  private static final Executor SAME_THREAD = Runnable::run;
   /** How long past its deadline a lease may still be answered before the ask gives up. */
   private static final Duration ASK_SLACK = Duration.ofSeconds(1);
 
@@ -87,6 +99,8 @@ final class Exchange {
   private final ProxyConfig config;
   private final ActorRef<HttpProxy.Command> proxy;
   private final ProxyMetrics metrics;
+  /** For callbacks that go on with the request (stream materialization): Pekko's dispatcher. */
+  private final Executor dispatcher;
 
   Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, ProxyMetrics metrics) {
     this.system = system;
@@ -94,6 +108,7 @@ final class Exchange {
     this.config = config;
     this.proxy = proxy;
     this.metrics = metrics;
+    this.dispatcher = system.executionContext();
   }
 
   /** What one request carries through its attempts. */
@@ -214,26 +229,27 @@ final class Exchange {
   private CompletionStage<Pool.Leased> lease(Call call) {
     Duration wait = call.remaining();
     return AskPattern.<HttpProxy.Command, Pool.Leased>ask(proxy,
-            replyTo -> new HttpProxy.Lease(call.app(), call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
+            replyTo -> new HttpProxy.Lease(call.app(), call.request().getHeader(STICKY_HEADER).map(HttpHeader::value),
+                call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
             system.scheduler())
-        .exceptionally(failure -> {
+        .exceptionallyAsync(failure -> {
           if (unwrap(failure) instanceof TimeoutException) {
             throw new ProxyError(504, "no connection to app '" + call.app() + "' within " + millis(call.timeout()));
           }
           throw new CompletionException(unwrap(failure));
-        });
+        }, dispatcher);
   }
 
   /** The body of a request to an app that reads it whole from the first chunk, bounded by time and size. */
   private CompletionStage<byte[]> readBody(Call call) {
     return call.request().entity()
         .toStrict(call.remaining().toMillis(), config.proxy().maxBodyBytes(), mat)
-        .handle((strict, failure) -> {
+        .handleAsync((strict, failure) -> {
           if (failure != null) {
             throw bodyError(call, unwrap(failure));
           }
           return strict.getData().toArray();
-        });
+        }, dispatcher);
   }
 
   private ProxyError bodyError(Call call, Throwable cause) {
@@ -298,19 +314,20 @@ final class Exchange {
     Source<Message, NotUsed> replies = requests
         .via(granted.connection().channel(enqueue, Graph.STREAMING))
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((d, failure) -> {
+          done.whenCompleteAsync((d, failure) -> {
             onEnd.run();
             release(granted);
-          });
+          }, SAME_THREAD);
           return notUsed;
         })
         .via(new ChannelGuard<Message>(onCancel, call.timeout()))
         .initialTimeout(call.remaining())
         .idleTimeout(call.timeout());
     return replies.prefixAndTail(1).runWith(Sink.head(), mat)
-        .handle((headAndTail, failure) -> failure != null
+        .handleAsync((headAndTail, failure) -> failure != null
             ? failed(call, granted, unwrap(failure), mayRetry, bodyFailure.get())
-            : answered(call, granted, headAndTail.first(), headAndTail.second(), mayRetry, bodyFailure.get()));
+            : answered(call, granted, headAndTail.first(), headAndTail.second(), mayRetry, bodyFailure.get()),
+            dispatcher);
   }
 
   private static void finish(AtomicBoolean finished, BoundedSourceQueue<Message> control, Message last) {
@@ -396,11 +413,14 @@ final class Exchange {
           granted.endpoint(), e.getMessage());
       throw new ProxyError(502, "app '" + call.app() + "' sent a malformed response head: " + e.getMessage());
     }
-    return new Respond(response(call, parsed, tail));
+    return new Respond(response(call, granted.app(), parsed, tail));
   }
 
-  private HttpResponse response(Call call, ResponseHead head, Source<Message, NotUsed> tail) {
+  private HttpResponse response(Call call, String member, ResponseHead head, Source<Message, NotUsed> tail) {
     List<HttpHeader> headers = new ArrayList<>(ProxyError.common(call.trace().requestId(), call.app()));
+    if (!member.equals(call.app())) {
+      headers.add(RawHeader.create(VERSION_APP_HEADER, member));
+    }
     ContentType contentType = ContentTypes.NO_CONTENT_TYPE;
     OptionalLong length = OptionalLong.empty();
     boolean emptyChunkEnds = false;
@@ -475,13 +495,13 @@ final class Exchange {
                 + "' after the response head: " + e.code() + " " + e.getMessage()))
             .build())
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((d, failure) -> {
+          done.whenCompleteAsync((d, failure) -> {
             if (failure == null) {
               finished(call, status, call.app());
             } else {
               aborted(call, status, unwrap(failure));
             }
-          });
+          }, SAME_THREAD);
           return notUsed;
         });
   }

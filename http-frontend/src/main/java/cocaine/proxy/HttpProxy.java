@@ -4,12 +4,18 @@ import cocaine.admin.ProxyMetrics;
 import cocaine.config.Settings;
 import cocaine.proxy.pool.LocatorClient;
 import cocaine.proxy.pool.Pool;
+import cocaine.proxy.routing.Rings;
+import cocaine.proxy.routing.RoutingFeed;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +26,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ParserSettings;
@@ -31,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * {@code http-proxy}: the HTTP front end. Serves HTTP on {@code cocaine.proxy.host:port}, turns
  * each request into an {@code enqueue} on the app it names, and keeps one {@link Pool}
  * ({@code pool:<app>}) per app, made on the app's first request and dropped when the app cannot
- * be reached any more.
+ * be reached any more. A request for a routing group goes to the pool of one member, picked per
+ * request on the group's ring as the locator's {@code routing} stream last sent it
+ * ({@link RoutingFeed}), so the traffic follows the weights rather than where a few connections
+ * happened to resolve.
  */
 public final class HttpProxy {
   private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
@@ -39,8 +49,12 @@ public final class HttpProxy {
 
   public sealed interface Command {}
 
-  /** A connection for one request to app, answered by the app's pool. */
-  public record Lease(String app, long deadlineNanos, ActorRef<Pool.Leased> replyTo) implements Command {}
+  /**
+   * A connection for one request to app, answered by the app's pool; when app is a routing group,
+   * by the pool of the member picked on its ring (by the sticky seed when there is one).
+   */
+  public record Lease(String app, Optional<String> sticky, long deadlineNanos, ActorRef<Pool.Leased> replyTo)
+      implements Command {}
 
   /** Stops the proxy actor and its pools (their connections close). */
   public record Stop() implements Command {}
@@ -49,14 +63,20 @@ public final class HttpProxy {
 
   private record PoolStopped(String app, ActorRef<Pool.Command> pool) implements Command {}
 
+  private record Routing(RoutingFeed.Report report) implements Command {}
+
+  private record StopWaitingForRings() implements Command {}
+
   private final ActorContext<Command> ctx;
   private final Pool.Options poolOptions;
   private final LocatorClient locator;
   private final ProxyMetrics metrics;
   private final ActorRef<Pool.Idle> idleAdapter;
+  private final Duration ringsWait;
 
   private HttpProxy(ActorContext<Command> ctx, ProxyConfig config, LocatorClient locator, ProxyMetrics metrics) {
     this.ctx = ctx;
+    this.ringsWait = config.connectTimeout();
     this.poolOptions = new Pool.Options(config.proxy().poolSize(), config.proxy().refreshPeriod(),
         config.refreshFraction(), config.maxWaiting(), config.connection().maxChannels());
     this.locator = locator;
@@ -64,25 +84,77 @@ public final class HttpProxy {
     this.idleAdapter = ctx.messageAdapter(Pool.Idle.class, PoolIdle::new);
   }
 
-  public static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics) {
-    return Behaviors.setup(ctx -> new HttpProxy(ctx, config, locator, metrics).running(Map.of()));
+  /**
+   * @param routerId who the proxy is in the locator's {@code routing} stream
+   */
+  public static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
+      String routerId) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(config.maxWaiting(), stash -> Behaviors.withTimers(timers -> {
+      ctx.spawn(RoutingFeed.create(locator, new RoutingFeed.Options(routerId, config.routingBackoffMin(),
+          config.routingBackoffMax()), ctx.messageAdapter(RoutingFeed.Report.class, Routing::new)), "routing");
+      timers.startSingleTimer(new StopWaitingForRings(), config.connectTimeout());
+      return new HttpProxy(ctx, config, locator, metrics).waitingForRings(stash);
+    })));
   }
 
-  private Behavior<Command> running(Map<String, ActorRef<Pool.Command>> pools) {
+  /**
+   * Until the first rings come (or the locator says it has none to give, or a connect timeout
+   * passed), requests wait: a group name must not make a pool of its own that resolves members
+   * by luck again.
+   */
+  private Behavior<Command> waitingForRings(StashBuffer<Command> stash) {
     return Behaviors.receive(Command.class)
         .onMessage(Lease.class, lease -> {
-          ActorRef<Pool.Command> pool = pools.get(lease.app());
+          if (stash.isFull()) {
+            lease.replyTo().tell(new Pool.Refused(new CocaineException(ErrorCode.RESOURCE, "too many requests ("
+                + stash.size() + ") wait for the routing groups from the locator; try again later"), false));
+          } else {
+            stash.stash(lease);
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Routing.class, m -> m.report() instanceof RoutingFeed.Updated u
+            ? stash.unstashAll(running(Map.of(), u.rings()))
+            : stopWaiting(stash, "the locator has no routing stream for now ("
+                + ((RoutingFeed.Unavailable) m.report()).why() + ")"))
+        .onMessage(StopWaitingForRings.class, m -> stopWaiting(stash, "no routing groups came within "
+            + ringsWait.toMillis() + " ms"))
+        .onMessage(Stop.class, s -> Behaviors.stopped())
+        .build();
+  }
+
+  private Behavior<Command> stopWaiting(StashBuffer<Command> stash, String why) {
+    log.warn("serving requests without routing groups: {}; a group name resolves at the locator until they come", why);
+    return stash.unstashAll(running(Map.of(), Rings.NONE));
+  }
+
+  private Behavior<Command> running(Map<String, ActorRef<Pool.Command>> pools, Rings rings) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Lease.class, lease -> {
+          String app = rings.member(lease.app(), lease.sticky()).orElse(lease.app());
+          ActorRef<Pool.Command> pool = pools.get(app);
           Map<String, ActorRef<Pool.Command>> next = pools;
           if (pool == null) {
-            pool = ctx.spawn(Pool.create(lease.app(), poolOptions, locator, idleAdapter, metrics),
-                "pool:" + URLEncoder.encode(lease.app(), StandardCharsets.UTF_8));
-            ctx.watchWith(pool, new PoolStopped(lease.app(), pool));
+            pool = ctx.spawn(Pool.create(app, poolOptions, locator, idleAdapter, metrics),
+                "pool:" + URLEncoder.encode(app, StandardCharsets.UTF_8));
+            ctx.watchWith(pool, new PoolStopped(app, pool));
             next = new HashMap<>(pools);
-            next.put(lease.app(), pool);
+            next.put(app, pool);
           }
           pool.tell(new Pool.Lease(lease.deadlineNanos(), lease.replyTo()));
-          return next == pools ? Behaviors.same() : running(Map.copyOf(next));
+          return next == pools ? Behaviors.same() : running(Map.copyOf(next), rings);
         })
+        .onMessage(Routing.class, m -> {
+          if (m.report() instanceof RoutingFeed.Updated u) {
+            Set<String> changed = u.rings().changedFrom(rings);
+            if (!changed.isEmpty()) {
+              log.info("routing groups {} changed; requests now follow the new rings", changed);
+            }
+            return running(pools, u.rings());
+          }
+          return Behaviors.same();
+        })
+        .onMessage(StopWaitingForRings.class, m -> Behaviors.same())
         .onMessage(PoolIdle.class, m -> {
           if (pools.get(m.idle().app()) != m.idle().pool()) {
             return Behaviors.same();
@@ -91,7 +163,7 @@ public final class HttpProxy {
           m.idle().pool().tell(new Pool.Shutdown());
           Map<String, ActorRef<Pool.Command>> next = new HashMap<>(pools);
           next.remove(m.idle().app());
-          return running(Map.copyOf(next));
+          return running(Map.copyOf(next), rings);
         })
         .onMessage(PoolStopped.class, m -> {
           if (!pools.containsKey(m.app())) {
@@ -103,7 +175,7 @@ public final class HttpProxy {
             metrics.poolStopped(m.app());
             Map<String, ActorRef<Pool.Command>> next = new HashMap<>(pools);
             next.remove(m.app());
-            return running(Map.copyOf(next));
+            return running(Map.copyOf(next), rings);
           }
           return Behaviors.same();
         })
@@ -152,7 +224,7 @@ public final class HttpProxy {
     LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
         config.connectTimeout());
     int n = instances.incrementAndGet();
-    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics),
+    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n)),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
     Exchange exchange = new Exchange(system, config, proxy, metrics);
     return Http.get(system)
@@ -171,6 +243,17 @@ public final class HttpProxy {
           return CompletableFuture.completedFuture(new Running(binding, proxy, locator));
         })
         .thenCompose(x -> x);
+  }
+
+  /** Like the original proxies' ids: host, process and instance, unique among the locator's routers. */
+  private static String routerId(int instance) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return "http-proxy:" + host + "_" + ProcessHandle.current().pid() + "_" + instance;
   }
 
   /**

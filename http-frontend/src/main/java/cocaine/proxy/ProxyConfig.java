@@ -29,10 +29,13 @@ import java.util.Objects;
  * @param maxHeaderCount     most headers accepted (431 beyond)
  * @param maxUriBytes        longest request target accepted (414 beyond)
  * @param connection         bounds of every wire connection (frame size, per-channel buffer)
+ * @param routingBackoffMin  first wait before the locator's {@code routing} stream is made again
+ * @param routingBackoffMax  longest such wait (the wait doubles from the first up to it)
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
-    int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection) {
+    int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
+    Duration routingBackoffMin, Duration routingBackoffMax) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -43,6 +46,12 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     appTimeouts = Map.copyOf(appTimeouts);
     Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(routingBackoffMin, "routingBackoffMin");
+    Objects.requireNonNull(routingBackoffMax, "routingBackoffMax");
+    if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
+      throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
+          + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
+    }
     if (proxy.poolSize() < 1 || proxy.poolSize() > MAX_POOL_SIZE) {
       throw new SettingsException("bad value for 'cocaine.proxy.pool-size': must be from 1 to " + MAX_POOL_SIZE
           + ", got " + proxy.poolSize());
@@ -75,7 +84,9 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           atLeastOne(c, p + "max-header-count", c.getInt(p + "max-header-count")),
           atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
           new ConnectionSettings(settings.network().maxFrameBytes(), settings.network().channelBuffer(),
-              ConnectionSettings.DEFAULTS.maxChannels()));
+              ConnectionSettings.DEFAULTS.maxChannels()),
+          positive(c, p + "routing-backoff-min"),
+          positive(c, p + "routing-backoff-max"));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -84,7 +95,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   /** The same settings resolving through another locator, e.g. one whose port the OS picked. */
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
-        cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection);
+        cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
+        routingBackoffMax);
   }
 
   /** How long a request to app may take: its own timeout or the proxy's. */

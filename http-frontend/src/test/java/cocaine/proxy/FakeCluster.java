@@ -1,5 +1,7 @@
 package cocaine.proxy;
 
+import cocaine.locator.routing.Continuum;
+import cocaine.model.RoutingGroup;
 import cocaine.rpc.ChannelContext;
 import cocaine.rpc.ConnectionSettings;
 import cocaine.rpc.Server;
@@ -17,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -32,6 +37,7 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
+import org.msgpack.value.ValueFactory;
 
 /**
  * A cluster in miniature for proxy tests, spoken to over the real wire: a locator that resolves
@@ -87,11 +93,81 @@ public final class FakeCluster implements AutoCloseable {
 
   // ---- the services --------------------------------------------------------------------------
 
-  /** resolve(name) -> [[[host, port]], 1, graph], or [10, 1] for names it does not know. */
+  /**
+   * resolve(name) -> [[[host, port]], 1, graph], or [10, 1] for names it does not know (routing
+   * groups included: only the proxy's own pick can reach their members);
+   * routing(router_id) -> write [{group: [[point, app], ...]}] now and after every change.
+   */
   public static final class Locator implements Service {
     final AtomicReference<InetSocketAddress> address = new AtomicReference<>();
     private final Map<String, AtomicReference<InetSocketAddress>> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> resolves = new ConcurrentHashMap<>();
+    private final Map<String, RoutingGroup> groups = new TreeMap<>();
+    private final Set<BoundedSourceQueue<Message>> routers = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger routingSubscriptions = new AtomicInteger();
+
+    /** Sets (or replaces) a routing group and sends the new rings to every routing subscriber. */
+    public synchronized void group(String name, Map<String, Long> weights) {
+      groups.put(name, new RoutingGroup(weights));
+      Message rings = rings();
+      routers.forEach(q -> offer(q, rings));
+    }
+
+    /** Ends every routing stream with close, as a locator that stops does. */
+    public synchronized void endRouting() {
+      routers.forEach(q -> {
+        offer(q, Message.close());
+        try {
+          q.complete();
+        } catch (IllegalStateException alreadyGone) {
+          // the subscriber went away and its stream completed the queue already
+        }
+      });
+      routers.clear();
+    }
+
+    /** Offers m unless the subscriber is gone already (its queue completed, not yet forgotten). */
+    private static void offer(BoundedSourceQueue<Message> q, Message m) {
+      try {
+        q.offer(m);
+      } catch (IllegalStateException alreadyGone) {
+        // nothing to tell it
+      }
+    }
+
+    /** routing subscriptions made so far. */
+    public int routingSubscriptions() {
+      return routingSubscriptions.get();
+    }
+
+    private synchronized Message rings() {
+      ValueFactory.MapBuilder map = ValueFactory.newMapBuilder();
+      groups.forEach((name, group) -> {
+        List<Value> points = new ArrayList<>();
+        Continuum.of(group).points().forEach(p -> points.add(Values.array(Values.integer(p.getKey()),
+            Values.str(p.getValue()))));
+        map.put(Values.str(name), Values.array(points));
+      });
+      return Message.write(map.build());
+    }
+
+    private Source<Message, NotUsed> routing(Source<Message, NotUsed> rest) {
+      routingSubscriptions.incrementAndGet();
+      return Source.<Message>queue(16)
+          .mapMaterializedValue(q -> {
+            synchronized (this) {
+              q.offer(rings());
+              routers.add(q);
+            }
+            return q;
+          })
+          // the client's discard or disconnect ends the stream
+          .merge(rest.filter(m -> false), true)
+          .watchTermination((q, done) -> {
+            done.whenComplete((d, failure) -> routers.remove(q));
+            return NotUsed.getInstance();
+          });
+    }
 
     public void route(String name, InetSocketAddress to) {
       routes.computeIfAbsent(name, n -> new AtomicReference<>()).set(to);
@@ -113,11 +189,17 @@ public final class FakeCluster implements AutoCloseable {
 
     @Override
     public Protocol protocol() {
-      return Protocol.builder().method(0, "resolve", Graph.TERMINAL, Graph.PRIMITIVE).build();
+      return Protocol.builder()
+          .method(0, "resolve", Graph.TERMINAL, Graph.PRIMITIVE)
+          .method(5, "routing", Graph.builder().edge(0, "discard", Graph.TERMINAL).build(), Graph.STREAMING)
+          .build();
     }
 
     @Override
     public Source<Message, NotUsed> open(ChannelContext ctx, Message first, Source<Message, NotUsed> rest) {
+      if (first.type() == 5) {
+        return routing(rest);
+      }
       String name = Values.asString(first.args().get(0));
       resolves.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
       AtomicReference<InetSocketAddress> to = routes.get(name);

@@ -90,6 +90,15 @@ public final class LocatorClient {
         });
   }
 
+  /**
+   * A connection of the caller's own to the locator, for a long-lived stream such as
+   * {@code routing}: closing it ends the stream on the locator's side too. Fails like
+   * {@link #connect} when the locator cannot be reached in time.
+   */
+  public CompletionStage<ClientConnection> connectToLocator() {
+    return connectTimed(host, port, "connect to the locator at " + address());
+  }
+
   /** Closes the shared connections; later calls connect again. */
   public synchronized void close() {
     closeQuietly(locator);
@@ -213,7 +222,8 @@ public final class LocatorClient {
     }
   }
 
-  static Throwable unwrap(Throwable t) {
+  /** The failure inside the wrappers a completion stage puts around it. */
+  public static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
         && t.getCause() != null) {
       t = t.getCause();

@@ -41,10 +41,11 @@ public final class Pool {
    * A connection to use for one request; send {@link Release} with {@code connectionId} to
    * {@code pool} when the request is over.
    *
+   * @param app       the app the connection leads to (a routing group's member when a group was asked for)
    * @param streaming the app's manifest says {@code "streaming": true}
    */
-  public record Granted(ActorRef<Command> pool, long connectionId, ClientConnection connection, String endpoint,
-      boolean streaming) implements Leased {}
+  public record Granted(ActorRef<Command> pool, String app, long connectionId, ClientConnection connection,
+      String endpoint, boolean streaming) implements Leased {}
 
   /**
    * No connection: the app cannot be resolved or reached, too many requests wait for it, or none
@@ -335,7 +336,7 @@ public final class Pool {
       return false;
     }
     best.inFlight++;
-    w.replyTo().tell(new Granted(ctx.getSelf(), best.id, best.client, best.endpoint, streaming));
+    w.replyTo().tell(new Granted(ctx.getSelf(), app, best.id, best.client, best.endpoint, streaming));
     return true;
   }
 
