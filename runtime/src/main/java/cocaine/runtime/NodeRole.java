@@ -14,6 +14,7 @@ import cocaine.logging.ConsoleSink;
 import cocaine.logging.FileSink;
 import cocaine.logging.Logging;
 import cocaine.logging.LoggingService;
+import cocaine.logging.LostEmits;
 import cocaine.logging.Severity;
 import cocaine.logging.Sink;
 import cocaine.logging.search.SearchSink;
@@ -80,6 +81,7 @@ final class NodeRole {
     ActorRef<Logging.Command> logging = ctx.spawn(
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
+    ctx.spawn(LostEmits.create(Duration.ofSeconds(10)), "lost-emits");
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
     ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
