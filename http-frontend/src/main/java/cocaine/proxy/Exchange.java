@@ -477,7 +477,12 @@ final class Exchange {
             call.answered().set(true);
             return false;
           }
-          return m.type() != Graph.CLOSE;
+          if (m.type() == Graph.CLOSE) {
+            // answered in full: the cancellation that follows must close the app's channel, not fail it
+            call.answered().set(true);
+            return false;
+          }
+          return true;
         })
         .map(m -> {
           if (m.type() == Graph.ERROR) {
