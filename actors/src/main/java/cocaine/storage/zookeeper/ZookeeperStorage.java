@@ -51,7 +51,9 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZookeeperStorage.class);
   private static final ErrorCode BUSY = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
   private static final int NAME_MAX = 255;
-  private static final int ATTEMPTS = 5;
+  // Each lost attempt means another writer won; with N writers of one key a write may lose N - 1
+  // times in a row, so the bound is well above the writers a cluster has, yet finite.
+  private static final int ATTEMPTS = 32;
   /** Marks a key's znode whose value lives in chunks: the magic, then "id count length". */
   private static final byte[] CHUNKED = "\0cocaine-chunks\0".getBytes(StandardCharsets.US_ASCII);
 
