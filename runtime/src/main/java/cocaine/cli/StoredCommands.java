@@ -42,6 +42,32 @@ final class StoredCommands {
     return new LinkedHashMap<>((Map<String, Object>) value);
   }
 
+  /** Prints the keys of a collection that carry the tags. */
+  static int list(Target target, CommandLine.Model.CommandSpec spec, String collection, List<String> tags)
+      throws IOException {
+    try (StorageClient storage = target.storage()) {
+      Printer.print(spec.commandLine().getOut(), storage.find(collection, tags));
+    }
+    return 0;
+  }
+
+  /** Prints a stored map as JSON. */
+  static int view(Target target, CommandLine.Model.CommandSpec spec, String collection, String name)
+      throws IOException {
+    try (StorageClient storage = target.storage()) {
+      Printer.print(spec.commandLine().getOut(), readMap(storage, collection, name));
+    }
+    return 0;
+  }
+
+  /** Removes a stored object; a missing one is fine. */
+  static int remove(Target target, String collection, String name) throws IOException {
+    try (StorageClient storage = target.storage()) {
+      storage.remove(collection, name);
+    }
+    return 0;
+  }
+
   /** {@code cocaine profile ...}. */
   @Command(name = "profile", description = "Manage profiles.",
       subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
@@ -75,10 +101,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), storage.find("profiles", TAGS));
-        }
-        return 0;
+        return list(target, spec, "profiles", TAGS);
       }
     }
 
@@ -90,10 +113,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), readMap(storage, "profiles", name));
-        }
-        return 0;
+        return view(target, spec, "profiles", name);
       }
     }
 
@@ -104,10 +124,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          storage.remove("profiles", name);
-        }
-        return 0;
+        return remove(target, "profiles", name);
       }
     }
   }
@@ -126,10 +143,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), storage.find("runlists", TAGS));
-        }
-        return 0;
+        return list(target, spec, "runlists", TAGS);
       }
     }
 
@@ -141,10 +155,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), readMap(storage, "runlists", name));
-        }
-        return 0;
+        return view(target, spec, "runlists", name);
       }
     }
 
@@ -202,10 +213,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          storage.remove("runlists", name);
-        }
-        return 0;
+        return remove(target, "runlists", name);
       }
     }
   }
@@ -229,10 +237,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), storage.find("groups", TAGS));
-        }
-        return 0;
+        return list(target, spec, "groups", TAGS);
       }
     }
 
@@ -244,10 +249,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          Printer.print(spec.commandLine().getOut(), readMap(storage, "groups", name));
-        }
-        return 0;
+        return view(target, spec, "groups", name);
       }
     }
 
@@ -278,10 +280,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        try (StorageClient storage = target.storage()) {
-          storage.remove("groups", name);
-        }
-        return 0;
+        return remove(target, "groups", name);
       }
     }
 
