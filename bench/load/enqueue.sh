@@ -16,6 +16,7 @@ start_frame_server --mode echo
 log "measuring (2 rows per config of ${WARMUP:-3}+${SECONDS_PER_ROW:-10} s)"
 bench enqueue --locator-port "$LOCATOR_PORT" --baseline-port "$FRAME_PORT" --app echo --event ping \
   --configs "${CONFIGS:-64x4,1x1}" --payload "${PAYLOAD:-1024}" \
-  --warmup "${WARMUP:-3}" --seconds "${SECONDS_PER_ROW:-10}" --timeout "${TIMEOUT:-5}"
+  --warmup "${WARMUP:-3}" --seconds "${SECONDS_PER_ROW:-10}" --timeout "${TIMEOUT:-5}" \
+  --runtime-pid "$RT_PID" --baseline-pid "${BENCH_PIDS[-1]}"
 runtime_report
 BENCH_OK=1

@@ -5,7 +5,7 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 JAR="$BENCH_DIR/target/cocaine-load.jar"
-ECHO_APP="$ROOT/examples/target/apps/echo"
+ECHO_APP="${ECHO_APP:-$ROOT/examples/target/apps/echo}"
 WORK="$(mktemp -d /tmp/cocaine-bench.XXXXXX)"
 RT_PID=""
 LOCATOR_PORT=""

@@ -204,14 +204,13 @@ public final class Slot {
   }
 
   private Behavior<Command> attach(Isolate.Worker worker, WorkerConnection connection) {
-    var control = connection.control();
     connection.inbound().runWith(ActorSink.actorRefWithBackpressure(ctx.getSelf(),
         (ActorRef<Ack> ack, Frame frame) -> new Inbound(ack, frame), InboundStarted::new, Ack.INSTANCE,
         new InboundEnded(Optional.empty()), e -> new InboundEnded(Optional.of(e))), materializer);
     timers.cancel(STATE_TIMER);
     ctx.getLog().debug("{} (pid {}) shook hands", who, worker.pid());
     reports.tell(new Activated(uuid, worker.pid()));
-    return active(new Link(worker, connection, control));
+    return active(new Link(worker, connection));
   }
 
   // Takes sessions; the worker must heartbeat within heartbeat-timeout.
@@ -331,9 +330,6 @@ public final class Slot {
       c.cutDispatch(Optional.empty());
     }
     link.channels.clear();
-    if (!link.control.isCompleted()) {
-      link.control.complete();
-    }
     link.connection.close().shutdown();
   }
 
@@ -343,7 +339,7 @@ public final class Slot {
       return Behaviors.same();
     }
     ActorRef<Command> self = ctx.getSelf();
-    Channel opened = link.open(session, channel -> self.tell(new DispatchEnded(channel)), materializer);
+    Channel opened = link.open(session, channel -> self.tell(new DispatchEnded(channel)));
     if (opened == null) {
       ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
       session.rest().runWith(Sink.cancelled(), materializer);

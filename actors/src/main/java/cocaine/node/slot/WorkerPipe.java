@@ -11,16 +11,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.MergeHub;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -34,21 +31,18 @@ import org.slf4j.LoggerFactory;
  * unknown uuid is closed and logged.
  */
 public final class WorkerPipe implements AutoCloseable {
-  /** Frames each producer (an invocation, the control channel) may have waiting for the socket. */
-  static final int PRODUCER_BUFFER = 16;
   /**
    * Control frames and invokes waiting for the socket. A worker holds at most its profile's
    * {@code concurrency} channels, so invokes beyond this many would mean a stuck worker; the slot
    * then fails the session with a clear error instead of queueing it.
    */
   static final int CONTROL_BUFFER = 8192;
-  /** How much more often the control queue is served than the invocations' frames when both wait. */
-  private static final int CONTROL_PRIORITY = 64;
   private static final Logger log = LoggerFactory.getLogger(WorkerPipe.class);
 
   private final String app;
   private final ActorSystem<?> system;
   private final int maxFrameBytes;
+  private final Materializer materializer;
   private final ConcurrentMap<String, ActorRef<Slot.Command>> pending = new ConcurrentHashMap<>();
   private volatile UnixSocketServer server;
   private volatile Path path;
@@ -57,6 +51,7 @@ public final class WorkerPipe implements AutoCloseable {
     this.app = app;
     this.system = system;
     this.maxFrameBytes = maxFrameBytes;
+    this.materializer = Materializer.matFromSystem(system);
   }
 
   /**
@@ -96,35 +91,22 @@ public final class WorkerPipe implements AutoCloseable {
 
   private Flow<ByteString, ByteString, NotUsed> connection(UnixConnectionInfo info) {
     SharedKillSwitch close = KillSwitches.shared("worker-pipe-" + info.connectionId());
-    Pair<Sink<Frame, NotUsed>, Source<Frame, NotUsed>> hub =
-        MergeHub.of(Frame.class, PRODUCER_BUFFER).preMaterialize(system);
-    Pair<BoundedSourceQueue<Frame>, Source<Frame, NotUsed>> control =
-        Source.<Frame>queue(CONTROL_BUFFER).preMaterialize(system);
-    ConcurrentMap<Long, CompletableFuture<Done>> invokes = new ConcurrentHashMap<>();
-    Source<Frame, NotUsed> outbound = control.second()
-        .mergePrioritized(hub.second(), CONTROL_PRIORITY, 1, false)
-        .map(f -> announceInvoke(f, invokes));
+    // The writer's handle exists once the connection's flow runs, which is before any frame arrives.
+    CompletableFuture<PipeWriter.Handle> writer = new CompletableFuture<>();
+    Source<Frame, NotUsed> outbound = Source.fromGraph(new PipeWriter(CONTROL_BUFFER, materializer))
+        .mapMaterializedValue(handle -> {
+          writer.complete(handle);
+          return NotUsed.getInstance();
+        });
     Sink<Frame, NotUsed> inbound = Flow.of(Frame.class)
         .prefixAndTail(1)
-        .to(Sink.foreach(p -> route(info, p.first(), p.second(), hub.first(), control.first(), invokes, close)));
+        .to(Sink.foreach(p -> route(info, p.first(), p.second(), writer.join(), close)));
     Flow<Frame, Frame, NotUsed> frames = Flow.fromSinkAndSourceCoupled(inbound, outbound).via(close.flow());
     return Codec.codec(maxFrameBytes).reversed().join(frames);
   }
 
-  /** An invoke frame (it is the first frame of its channel to reach here) lets the channel's other frames go. */
-  private static Frame announceInvoke(Frame f, ConcurrentMap<Long, CompletableFuture<Done>> invokes) {
-    if (f.channel() != Link.CONTROL_CHANNEL) {
-      CompletableFuture<Done> written = invokes.remove(f.channel());
-      if (written != null) {
-        written.complete(Done.getInstance());
-      }
-    }
-    return f;
-  }
-
   private void route(UnixConnectionInfo info, List<Frame> head, Source<Frame, NotUsed> tail,
-      Sink<Frame, NotUsed> outbound, BoundedSourceQueue<Frame> control,
-      ConcurrentMap<Long, CompletableFuture<Done>> invokes, SharedKillSwitch close) {
+      PipeWriter.Handle writer, SharedKillSwitch close) {
     if (head.isEmpty()) {
       return; // closed before saying anything
     }
@@ -141,7 +123,7 @@ public final class WorkerPipe implements AutoCloseable {
       refuse(tail, close);
       return;
     }
-    slot.tell(new Slot.Connected(new WorkerConnection(tail, outbound, control, invokes, close)));
+    slot.tell(new Slot.Connected(new WorkerConnection(tail, writer, close)));
   }
 
   private void refuse(Source<Frame, NotUsed> tail, SharedKillSwitch close) {

@@ -26,7 +26,15 @@ final class ClosedLoop {
     Op create(int thread) throws Exception;
   }
 
-  record Result(long ops, double seconds, Histogram latency, long errors, String firstError) {
+  /**
+   * @param serverCpuNanos CPU the measured server used during the window (0 when not measured)
+   */
+  record Result(long ops, double seconds, Histogram latency, long errors, String firstError, long serverCpuNanos) {
+    /** Server CPU microseconds per request in the window, or NaN when not measured. */
+    double serverMicrosPerOp() {
+      return serverCpuNanos == 0 || ops == 0 ? Double.NaN : serverCpuNanos / 1e3 / ops;
+    }
+
     double opsPerSecond() {
       return ops / seconds;
     }
@@ -36,6 +44,12 @@ final class ClosedLoop {
 
   static Result run(int threads, OpFactory factory, Duration warmup, Duration window, long maxOpsPerThread)
       throws Exception {
+    return run(threads, factory, warmup, window, maxOpsPerThread, null);
+  }
+
+  /** As above, also measuring the CPU {@code server} uses during the measured window. */
+  static Result run(int threads, OpFactory factory, Duration warmup, Duration window, long maxOpsPerThread,
+      CpuMeter server) throws Exception {
     List<Op> ops = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       ops.add(factory.create(i));
@@ -94,9 +108,15 @@ final class ClosedLoop {
       t.start();
     }
     start.await();
+    long cpuStart = 0;
+    if (server != null) {
+      java.util.concurrent.locks.LockSupport.parkNanos(warmEnd - System.nanoTime());
+      cpuStart = server.nanos();
+    }
     for (Thread t : running) {
       t.join(warmup.toMillis() + window.toMillis() + 60_000);
     }
+    long cpu = server == null ? 0 : server.nanos() - cpuStart;
     for (Op op : ops) {
       try {
         op.close();
@@ -114,6 +134,6 @@ final class ClosedLoop {
     }
     // The window ends when the last thread's last operation did (it may overrun the deadline).
     double seconds = Math.max(1e-9, (last - warmEnd) / 1e9);
-    return new Result(total, seconds, all, errors.get(), firstError.get());
+    return new Result(total, seconds, all, errors.get(), firstError.get(), cpu);
   }
 }

@@ -22,6 +22,9 @@ final class EnqueueBench {
     Opts o = new Opts(args);
     int locatorPort = o.integer("locator-port", 0);
     int baselinePort = o.integer("baseline-port", 0);
+    // Server processes whose CPU per request is reported (0: not measured).
+    CpuMeter runtimeCpu = meter(o.integer("runtime-pid", 0));
+    CpuMeter baselineCpu = meter(o.integer("baseline-pid", 0));
     String app = o.str("app", "echo");
     String event = o.str("event", "ping");
     int connections = o.integer("connections", 4);
@@ -45,7 +48,7 @@ final class EnqueueBench {
     }
     // Each config is CHANNELSxCONNECTIONS; the first is the headline, the others are for comparison.
     Report t = new Report("target", "channels x conns", "requests/s", "p50 ms", "p99 ms", "max ms", "requests",
-        "errors", "vs baseline");
+        "errors", "vs baseline", "server CPU us/req");
     double headline = 0;
     List<String> firstErrors = new ArrayList<>();
     for (String config : o.str("configs", channels + "x" + connections).split(",")) {
@@ -53,15 +56,15 @@ final class EnqueueBench {
       int ch = Integer.parseInt(cx[0]);
       int cn = Integer.parseInt(cx[1]);
       ClosedLoop.Result base = run(AppClients.elsewhere(resolved, baselinePort), cn, ch, event, payload, warmup, window,
-          timeout);
+          timeout, baselineCpu);
       System.out.printf("%s baseline done: %.0f requests/s, %d errors%n", config, base.opsPerSecond(), base.errors());
-      ClosedLoop.Result rt = run(resolved, cn, ch, event, payload, warmup, window, timeout);
+      ClosedLoop.Result rt = run(resolved, cn, ch, event, payload, warmup, window, timeout, runtimeCpu);
       System.out.printf("%s runtime done: %.0f requests/s, %d errors%n", config, rt.opsPerSecond(), rt.errors());
       for (var e : List.of(Map.entry("baseline echo frame server", base), Map.entry("runtime + echo app", rt))) {
         ClosedLoop.Result r = e.getValue();
         t.row(e.getKey(), ch + " x " + cn, Report.num(r.opsPerSecond()), Report.ms(r.latency().quantileMicros(0.5)),
             Report.ms(r.latency().quantileMicros(0.99)), Report.ms(r.latency().maxMicros()), r.ops(), r.errors(),
-            String.format("%.3fx", r.opsPerSecond() / base.opsPerSecond()));
+            String.format("%.3fx", r.opsPerSecond() / base.opsPerSecond()), String.format("%.0f", r.serverMicrosPerOp()));
         if (r.firstError() != null) {
           firstErrors.add(e.getKey() + " " + config + ": " + r.firstError());
         }
@@ -83,6 +86,8 @@ final class EnqueueBench {
         + " s measured after " + warmup.toSeconds() + " s warm-up per row; a request without reply in "
         + timeout.toMillis() + " ms counts as an error");
     t.print();
+    System.out.println("server CPU us/req: CPU of the server process tree (runtime + its workers, or the baseline"
+        + " server) in the window per request; steadier than requests/s when other load shares the machine");
     System.out.printf("ratio runtime/baseline (first config): %.3f (target >= 0.5)%n", headline);
     System.out.println("app pool after the run: active workers " + AppClients.number(info, "pool", "active")
         + ", spawned " + AppClients.number(info, "pool", "total:spawned") + ", crashed "
@@ -93,8 +98,13 @@ final class EnqueueBench {
     firstErrors.forEach(e -> System.out.println("first error, " + e));
   }
 
+  private static CpuMeter meter(int pid) {
+    return pid == 0 ? null : new CpuMeter(pid);
+  }
+
   private static ClosedLoop.Result run(Locator.Resolved target, int connections, int channels, String event,
-                                       byte[] payload, Duration warmup, Duration window, Duration timeout) throws Exception {
+                                       byte[] payload, Duration warmup, Duration window, Duration timeout,
+                                       CpuMeter server) throws Exception {
     List<ServiceClient> clients = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
       clients.add(ServiceClient.connect(target, Connection.Settings.DEFAULT));
@@ -103,7 +113,7 @@ final class EnqueueBench {
       return ClosedLoop.run(channels, thread -> {
         ServiceClient c = clients.get(thread % connections);
         return () -> AppClients.echo(c, event, payload, timeout);
-      }, warmup, window, 50_000_000);
+      }, warmup, window, 50_000_000, server);
     } finally {
       clients.forEach(ServiceClient::close);
     }
