@@ -78,6 +78,7 @@ cocaine {
   paths { runtime = "$WORK/run", spool = "$WORK/spool", storage = "$WORK/storage" }
   logging { verbosity = ${RT_VERBOSITY:-info}, file.path = "$WORK/log/cocaine.jsonl" }
 }
+${RT_EXTRA_CONF:-}
 CONF
   log "starting runtime (role ${ROLE:-all}, locator port $LOCATOR_PORT, ${COCAINE_JAVA_OPTS:--Xmx512m})"
   "$ROOT/bin/cocaine-runtime" --role "${ROLE:-all}" --config "$WORK/runtime.conf" >"$WORK/runtime.log" 2>&1 &

@@ -70,7 +70,9 @@ public record Settings(String uuid, Set<Role> roles, NetworkSettings network, Pa
       reference = ConfigFactory.defaultReferenceUnresolved(loader);
       Config roleFile = ConfigFactory.parseResources(loader, "roles/" + role + ".conf",
           ConfigParseOptions.defaults().setAllowMissing(false));
-      merged = overrides.withFallback(roleFile).withFallback(reference).resolve();
+      // application.conf (the runtime's Pekko tuning) sits under the user's and role's settings
+      Config application = ConfigFactory.parseResourcesAnySyntax(loader, "application");
+      merged = overrides.withFallback(roleFile).withFallback(application).withFallback(reference).resolve();
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
