@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * and writes are done by the stage itself, on the stream's thread, as far as the socket allows
  * without waiting; only when it would wait does the {@link SelectorLoop} watch the socket and call
  * back. A request thus crosses no thread of its own (a reader and a writer thread per connection
- * cost two thread wake-ups per frame). Holds one read buffer and at most one element being written.
+ * cost two thread wake-ups per frame). The elements pushed during one run of the stream go out in
+ * one gathering write. Holds one read buffer and up to {@code writeBytes} (plus one element) to write.
  */
 final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private static final Logger log = LoggerFactory.getLogger(SocketStage.class);
@@ -31,6 +33,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final SelectorLoop loop;
   private final String peer;
   private final int readBytes;
+  private final int writeBytes;
   private final Inlet<ByteString> in = Inlet.create("SocketStage.write");
   private final Outlet<ByteString> out = Outlet.create("SocketStage.read");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -38,12 +41,14 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   /**
    * @param socket connected; made non-blocking here
    * @param readBytes the most one read takes
+   * @param writeBytes bytes gathered for one write before pulling stops until it is written
    */
-  SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes) {
+  SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes) {
     this.socket = socket;
     this.loop = loop;
     this.peer = peer;
     this.readBytes = readBytes;
+    this.writeBytes = writeBytes;
   }
 
   @Override
@@ -59,23 +64,39 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final class Logic extends GraphStageLogic {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(readBytes);
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
-    private SelectionKey key;
-    private ByteBuffer writing;
+    /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
+    private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private boolean flushScheduled;
+    /** A write the socket did not take whole: wait for it to be writable. */
+    private boolean blocked;
     private boolean closed;
+    private SelectionKey key;
 
     Logic() {
       super(shape);
       setHandler(in, new AbstractInHandler() {
         @Override
         public void onPush() {
-          writing = grab(in).asByteBuffer();
-          write();
+          ByteString bytes = grab(in);
+          pending.add(bytes.asByteBuffer());
+          pendingBytes += bytes.size();
+          if (pendingBytes >= writeBytes) {
+            flush();
+          } else {
+            pull(in);
+            if (!flushScheduled) {
+              flushScheduled = true;
+              flushLater.invoke(Boolean.TRUE);
+            }
+          }
         }
 
         @Override
         public void onUpstreamFinish() {
-          if (writing == null) {
-            finishWriting();
+          if (!flushScheduled && !blocked) {
+            flush();
           }
         }
 
@@ -118,8 +139,9 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       if ((ops & SelectionKey.OP_READ) != 0 && isAvailable(out)) {
         read();
       }
-      if ((ops & SelectionKey.OP_WRITE) != 0 && writing != null) {
-        write();
+      if ((ops & SelectionKey.OP_WRITE) != 0 && blocked) {
+        blocked = false;
+        flush();
       }
     }
 
@@ -149,22 +171,34 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       push(out, chunk);
     }
 
-    private void write() {
+    /** Writes what is pending, as far as the socket takes it without waiting. */
+    private void flush() {
+      flushScheduled = false;
+      if (closed || blocked) {
+        return;
+      }
       try {
-        socket.write(writing);
+        while (!pending.isEmpty()) {
+          socket.write(pending.toArray(new ByteBuffer[0]));
+          while (!pending.isEmpty() && !pending.peek().hasRemaining()) {
+            pending.poll();
+          }
+          if (!pending.isEmpty()) {
+            pendingBytes = pending.stream().mapToLong(ByteBuffer::remaining).sum();
+            blocked = true;
+            loop.interest(key, SelectionKey.OP_WRITE);
+            return;
+          }
+        }
       } catch (IOException e) {
         log.debug("writing {} failed: {}", peer, e.toString());
         close();
         return;
       }
-      if (writing.hasRemaining()) {
-        loop.interest(key, SelectionKey.OP_WRITE);
-        return;
-      }
-      writing = null;
+      pendingBytes = 0;
       if (isClosed(in)) {
         finishWriting();
-      } else {
+      } else if (!hasBeenPulled(in)) {
         pull(in);
       }
     }

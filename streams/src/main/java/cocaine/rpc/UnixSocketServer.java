@@ -119,7 +119,7 @@ public final class UnixSocketServer implements AutoCloseable {
   private void serve(ActorSystem<?> system, SocketChannel socket, UnixConnectionInfo info,
       Flow<ByteString, ByteString, ?> flow) {
     log.debug("accepted {}", info.peer());
-    flow.join(Flow.fromGraph(new SocketStage(socket, loop, info.peer(), CHUNK_BYTES))).run(system);
+    flow.join(Flow.fromGraph(new SocketStage(socket, loop, info.peer(), CHUNK_BYTES, CHUNK_BYTES))).run(system);
   }
 
   private static void closeQuietly(SocketChannel socket) {
