@@ -3,6 +3,7 @@ package cocaine.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import cocaine.client.Connection;
 import cocaine.client.Locator;
@@ -82,6 +83,12 @@ abstract class ClusterScenario {
 
   @BeforeAll
   void up() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root; "
+        + getClass().getSimpleName() + " skipped");
+    for (String tool : List.of("/usr/bin/curl", "/usr/sbin/nft")) {
+      assumeTrue(Files.isExecutable(Path.of(tool)), tool + " missing (scripts/setup-test-deps.sh); "
+          + getClass().getSimpleName() + " skipped");
+    }
     dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), prefix + "-").toAbsolutePath();
     lab("up", prefix, net);
     Path storage = dir.resolve("shared-storage");
@@ -141,6 +148,9 @@ abstract class ClusterScenario {
 
   @AfterAll
   void down() throws Exception {
+    if (dir == null) {
+      return; // skipped: nothing was set up
+    }
     for (RuntimeProcess p : new RuntimeProcess[] {balancer, nodeA, nodeB}) {
       if (p != null) {
         p.close();
