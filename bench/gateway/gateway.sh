@@ -6,7 +6,7 @@
 # Two runtimes on 127.0.0.1, free ports: a node (role node, echo started, no announces) and a
 # balancer (role balancer, userspace gateway) that links the node as a predefined peer, so nothing
 # goes out on a multicast group that other runtimes of this host might hear.
-# Usage: bench/gateway/gateway.sh   (env: THREADS=8 STREAMS=4 WARMUP=2 SECONDS_PER_ROW=5; see bench/load/lib.sh)
+# Usage: bench/gateway/gateway.sh   (env: THREADS=8 STREAMS=4 WARMUP=2 SECONDS_PER_ROW=5 ROUNDS=3; see bench/load/lib.sh)
 source "$(dirname "$0")/../load/lib.sh"
 build_bench
 ROLE=node RT_EXTRA_CONF='cocaine { uuid = bench-node, locator.cluster.type = none }' start_runtime
@@ -39,9 +39,9 @@ done
 grep -q "app 'echo' gets a real of node 'bench-node'" "$WORK/balancer.log" \
   || { echo "the balancer's gateway got no real of echo within 60 s; see $WORK/balancer.log" >&2; exit 1; }
 
-log "measuring (4 rows of ${WARMUP:-2}+${SECONDS_PER_ROW:-5} s)"
+log "measuring (${ROUNDS:-3} rounds of 4 windows of ${WARMUP:-2}+${SECONDS_PER_ROW:-5} s, direct and gateway alternating)"
 bench gateway --node-locator-port "$LOCATOR_PORT" --balancer-locator-port "$BALANCER_PORT" --app echo \
-  --threads "${THREADS:-8}" --streams "${STREAMS:-4}" --warmup "${WARMUP:-2}" --seconds "${SECONDS_PER_ROW:-5}"
+  --threads "${THREADS:-8}" --streams "${STREAMS:-4}" --warmup "${WARMUP:-2}" --seconds "${SECONDS_PER_ROW:-5}" --rounds "${ROUNDS:-3}"
 runtime_report
 
 # The node's workers outlive a kill -9 of the node for a moment: the cleanup ends them by pid.
