@@ -2,12 +2,13 @@
 # Installs what the tests use besides the JDK (Debian packages), on top of setup-debian.sh:
 #   zookeeper                     ZooKeeper storage tests (a real server started by scripts/zookeeper.sh)
 #   nftables iproute2 python3     nftables gateway in network namespaces (scripts/netns-lab.sh)
+#   curl                          HTTP client of the cluster ITs (scripts/cluster-lab.sh namespaces)
 #   gcc                           the IPVS gateway's netlink shim (built by ipvs-native)
 #   qemu-system-x86 busybox-static ipvsadm   IPVS in a booted Debian cloud kernel (scripts/ipvs-qemu.sh)
 #   docker.io docker-registry     docker isolate against a real daemon and registry (scripts/docker.sh, registry.sh)
 # Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
 set -euo pipefail
-packages=(zookeeper nftables iproute2 python3 gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry)
+packages=(zookeeper nftables iproute2 python3 curl gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -63,8 +63,8 @@ build_bench() {
   fi
 }
 
-# Starts `cocaine-runtime --role ${ROLE:-all}` with its state under $WORK; waits until the node
-# role is ready; sets RT_PID and LOCATOR_PORT.
+# Starts `cocaine-runtime --role ${ROLE:-all}` with its state under $WORK (HOCON in $RT_EXTRA_CONF
+# goes last); waits until the node role is ready; sets RT_PID and LOCATOR_PORT.
 start_runtime() {
   LOCATOR_PORT="$(free_port)"
   local proxy admin

@@ -1,7 +1,9 @@
 package cocaine.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import cocaine.locator.Endpoint;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -71,13 +73,14 @@ class AnnouncerTest {
 
   @Test
   void malformedDatagramsAreIgnoredAndTheNextAnnounceIsHeard() throws IOException {
-    try (DatagramChannel ch = settings.openSender()) {
+    try (CapturedLog log = CapturedLog.capture(); DatagramChannel ch = settings.openSender()) {
       InetSocketAddress target = new InetSocketAddress(settings.group(), settings.port());
       ch.send(ByteBuffer.wrap(new byte[] {(byte) 0xc1, 1, 2}), target);
       ch.send(ByteBuffer.wrap(new byte[] {(byte) 0x92, (byte) 0xa1, 'x', 0x01}), target);
       ch.send(ByteBuffer.wrap(new Announce("after-garbage", List.of(new Endpoint("h", 1))).encode()), target);
+      assertEquals("after-garbage", heard.receiveMessage(Duration.ofSeconds(5)).uuid());
+      assertTrue(log.has(Level.WARN, "ignored a malformed announce from"), log.lines());
     }
-    assertEquals("after-garbage", heard.receiveMessage(Duration.ofSeconds(5)).uuid());
   }
 
   @Test

@@ -21,13 +21,15 @@ final class RuntimeProcess implements AutoCloseable {
 
   private final Process process;
   private final Path dir;
+  private final String host;
   private final int locatorPort;
   private final int proxyPort;
   private final int adminPort;
 
-  private RuntimeProcess(Process process, Path dir, int locatorPort, int proxyPort, int adminPort) {
+  private RuntimeProcess(Process process, Path dir, String host, int locatorPort, int proxyPort, int adminPort) {
     this.process = process;
     this.dir = dir;
+    this.host = host;
     this.locatorPort = locatorPort;
     this.proxyPort = proxyPort;
     this.adminPort = adminPort;
@@ -35,9 +37,23 @@ final class RuntimeProcess implements AutoCloseable {
 
   /** Starts {@code --role role} with fresh directories under {@code dir} and waits until the locator answers. */
   static RuntimeProcess start(Path dir, String role, String extraConfig) throws IOException {
-    int locatorPort = freePort();
-    int proxyPort = freePort();
-    int adminPort = freePort();
+    return launch(List.of(), "127.0.0.1", freePort(), freePort(), freePort(), dir, role, extraConfig, "storage");
+  }
+
+  /**
+   * Starts {@code --role role} inside network namespace {@code netns} ({@code ip netns exec}, which
+   * execs: the process is the runtime's JVM, so {@link #kill()} is a real {@code kill -9}), bound to
+   * {@code host} with the well-known ports (the namespace's ports are its own), and waits until the
+   * locator answers {@code resolve(readyService)} from this (the root) namespace.
+   */
+  static RuntimeProcess startIn(String netns, String host, Path dir, String role, String extraConfig,
+      String readyService) throws IOException {
+    return launch(List.of("ip", "netns", "exec", netns), host, 10053, 8080, 8081, dir, role,
+        "cocaine.network { host = \"" + host + "\", hostname = \"" + host + "\" }\n" + extraConfig, readyService);
+  }
+
+  private static RuntimeProcess launch(List<String> prefix, String host, int locatorPort, int proxyPort, int adminPort,
+      Path dir, String role, String extraConfig, String readyService) throws IOException {
     Files.createDirectories(dir);
     Path conf = dir.resolve("runtime.conf");
     Files.writeString(conf, String.join("\n",
@@ -46,26 +62,27 @@ final class RuntimeProcess implements AutoCloseable {
         "  paths { runtime = \"" + dir.resolve("run") + "\", spool = \"" + dir.resolve("spool")
             + "\", storage = \"" + dir.resolve("storage") + "\" }",
         "  logging.file.path = \"" + dir.resolve("log/cocaine.jsonl") + "\"",
-        "  proxy { host = \"127.0.0.1\", port = " + proxyPort + " }",
+        "  proxy { host = \"" + host + "\", port = " + proxyPort + " }",
         "  admin.port = " + adminPort,
         "}",
         extraConfig, ""));
-    List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/cocaine-runtime").toString(),
-        "--role", role, "--config", conf.toString()));
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(HOME.resolve("bin/cocaine-runtime").toString(), "--role", role, "--config", conf.toString()));
+    // appended, not replaced: a restart in the same directory keeps the first run's lines
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("runtime.out").toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("runtime.out").toFile()))
         .start();
-    RuntimeProcess runtime = new RuntimeProcess(process, dir, locatorPort, proxyPort, adminPort);
+    RuntimeProcess runtime = new RuntimeProcess(process, dir, host, locatorPort, proxyPort, adminPort);
     try {
-      await("runtime's locator on port " + locatorPort).atMost(Duration.ofSeconds(60))
+      await("runtime's locator on " + host + ":" + locatorPort).atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
           .until(() -> {
             if (!process.isAlive()) {
               throw new AssertionError("runtime exited with " + process.exitValue() + ":\n" + runtime.output());
             }
-            try (Locator locator = Locator.connect("127.0.0.1", locatorPort)) {
-              return locator.resolve("storage") != null;
+            try (Locator locator = Locator.connect(host, locatorPort)) {
+              return locator.resolve(readyService) != null;
             }
           });
     } catch (RuntimeException | AssertionError e) {
@@ -79,6 +96,10 @@ final class RuntimeProcess implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  String host() {
+    return host;
   }
 
   int locatorPort() {
@@ -115,8 +136,7 @@ final class RuntimeProcess implements AutoCloseable {
     command.add(HOME.resolve("bin/cocaine").toString());
     command.addAll(List.of(args));
     // Options go after the subcommand: picocli mixins are per command.
-    command.add("--port");
-    command.add(String.valueOf(locatorPort));
+    command.addAll(List.of("--host", host, "--port", String.valueOf(locatorPort)));
     Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(cli.getInputStream().readAllBytes());
     if (!cli.waitFor(60, TimeUnit.SECONDS)) {
@@ -128,6 +148,11 @@ final class RuntimeProcess implements AutoCloseable {
 
   /** What a CLI call printed and how it exited. */
   record CliResult(int exit, String output) {}
+
+  /** SIGKILL, as a crash or power loss would end it; returns once the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
 
   @Override
   public void close() {

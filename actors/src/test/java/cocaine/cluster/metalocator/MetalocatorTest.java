@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import cocaine.cluster.Announce;
+import cocaine.cluster.CapturedLog;
 import cocaine.config.ClusterSettings;
 import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
@@ -54,6 +56,12 @@ class MetalocatorTest {
         // already closed by the test
       }
     }
+  }
+
+  CapturedLog logged() {
+    CapturedLog log = CapturedLog.capture();
+    closing.add(log);
+    return log;
   }
 
   FakeNode node(String uuid) throws Exception {
@@ -174,6 +182,7 @@ class MetalocatorTest {
 
   @Test
   void twoNodesWithOneUuidKeepTheFirst() throws Exception {
+    CapturedLog log = logged();
     FakeNode first = node("dup");
     FakeNode second = node("dup");
     first.publish("from-first", 4001);
@@ -184,6 +193,86 @@ class MetalocatorTest {
     hear(m, "dup", second.endpoint());
     await().atMost(WAIT).until(() -> who(m).equals(Map.of("from-first", Set.of("dup"))));
     assertEquals(Map.of("dup", first.endpoint()), cluster(m));
+    assertTrue(log.has(Level.WARN, "two nodes announce uuid 'dup'", first.endpoint().toString(),
+        second.endpoint().toString()), log.lines());
+  }
+
+  @Test
+  void aGatewayRuleThatFailsToApplyIsLoggedAndTheOtherAppsAndNodesAreStillServed() throws Exception {
+    CapturedLog log = logged();
+    gateway.refuseRealsOf("broken");
+    FakeNode a = node("node-a");
+    FakeNode b = node("node-b");
+    a.publish("broken", 4001);
+    a.publish("echo", 4002);
+    b.publish("echo", 4003);
+    ActorRef<Metalocator.Command> m = multicast(Duration.ofMinutes(1));
+    hear(m, "node-a", a.endpoint());
+    hear(m, "node-b", b.endpoint());
+    await().atMost(WAIT).until(() -> who(m).equals(Map.of("broken", Set.of("node-a"), "echo", Set.of("node-a", "node-b"))));
+    await().atMost(WAIT).until(() -> log.has(Level.ERROR, "gateway could not add the real of node 'node-a' to 'broken'",
+        "nft refused the table"));
+    assertEquals(Map.of("echo", Map.of("node-a", List.of(new Endpoint("127.0.0.1", 4002)),
+        "node-b", List.of(new Endpoint("127.0.0.1", 4003)))), gateway.reals());
+    assertInstanceOf(Locator.Resolved.Ok.class, resolve(m, "echo"));
+    assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE,
+        assertInstanceOf(Locator.Resolved.Failed.class, resolve(m, "broken")).error().code());
+    assertEquals(Set.of("node-a", "node-b"), cluster(m).keySet());
+  }
+
+  @Test
+  void anAnnouncedLocatorThatRefusesConnectionsIsRetriedAndTheOthersAreServed() throws Exception {
+    CapturedLog log = logged();
+    FakeNode a = node("node-a");
+    a.publish("echo", 4001);
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort(); // nothing listens there once closed
+    }
+    ActorRef<Metalocator.Command> m = metalocator(ClusterSettings.Type.MULTICAST, Duration.ofMinutes(1), Map.of(), FAST);
+    hear(m, "gone", new Endpoint("127.0.0.1", closed));
+    hear(m, "node-a", a.endpoint());
+    await().atMost(WAIT).until(() -> log.has(Level.INFO, "node 'gone' cannot connect to", "failures in a row"));
+    assertTrue(log.has(Level.WARN, "node 'gone' cannot connect to [127.0.0.1:" + closed + "]"), log.lines());
+    assertEquals(Map.of("echo", Set.of("node-a")), who(m));
+    assertEquals(Set.of("node-a"), cluster(m).keySet());
+    assertInstanceOf(Locator.Resolved.Ok.class, resolve(m, "echo"));
+  }
+
+  @Test
+  void aConnectStreamThatStallsMidFrameIsDroppedAfterTheHandshakeTimeoutAndTheOthersAreServed() throws Exception {
+    CapturedLog log = logged();
+    FakeNode a = node("node-a");
+    a.publish("echo", 4001);
+    try (ServerSocket stalling = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread server = new Thread(() -> {
+        try {
+          while (true) {
+            Socket s = stalling.accept();
+            held.add(s);
+            // the head of a 4-element frame on channel 1, then nothing more: a stream that stalls
+            s.getOutputStream().write(new byte[] {(byte) 0x94, 0x01, 0x00});
+            s.getOutputStream().flush();
+          }
+        } catch (IOException e) {
+          // closed at the end of the test
+        }
+      });
+      server.setDaemon(true);
+      server.start();
+      ActorRef<Metalocator.Command> m = metalocator(ClusterSettings.Type.MULTICAST, Duration.ofMinutes(1), Map.of(),
+          new LinkSettings(Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(200)));
+      hear(m, "stalls", new Endpoint("127.0.0.1", stalling.getLocalPort()));
+      hear(m, "node-a", a.endpoint());
+      await().atMost(WAIT).until(() -> log.has(Level.WARN, "node 'stalls' did not answer connect", "within " + Duration.ofMillis(500)));
+      assertEquals(Map.of("echo", Set.of("node-a")), who(m));
+      assertEquals(Set.of("node-a"), cluster(m).keySet());
+      assertInstanceOf(Locator.Resolved.Ok.class, resolve(m, "echo"));
+      for (Socket s : held) {
+        s.close();
+      }
+    }
   }
 
   @Test

@@ -14,6 +14,12 @@ import org.apache.pekko.Done;
 /** A gateway that only remembers its reals; resolve answers 127.0.0.9:&lt;1000 + reals&gt;. */
 final class RecordingGateway implements Gateway {
   private final Map<String, Map<String, List<Endpoint>>> reals = new TreeMap<>();
+  private final java.util.Set<String> refused = new java.util.HashSet<>();
+
+  /** From now on, adding a real to {@code app} fails as a kernel refusing the rule would. */
+  synchronized void refuseRealsOf(String app) {
+    refused.add(app);
+  }
 
   /** app -> node -> endpoints, a copy. */
   synchronized Map<String, Map<String, List<Endpoint>>> reals() {
@@ -40,6 +46,10 @@ final class RecordingGateway implements Gateway {
 
   @Override
   public synchronized CompletionStage<Done> addReal(String name, String node, List<Endpoint> endpoints) {
+    if (refused.contains(name)) {
+      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.IO_ERROR,
+          "nft refused the table (exit 1): Error: Could not process rule: No such file or directory"));
+    }
     reals.computeIfAbsent(name, n -> new TreeMap<>()).put(node, endpoints);
     return CompletableFuture.completedFuture(Done.getInstance());
   }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs inside the IPVS VM (scripts/ipvs-qemu.sh, driven by {@link IpvsQemuTest}): programs the
+ * Runs inside the IPVS VM (scripts/ipvs-qemu.sh, driven by {@link IpvsGatewayIT}): programs the
  * kernel through {@link IpvsGateway} and prints what it did; the VM then lists the table with ipvsadm.
  * Leaves app "echo" with the reals of node-a and node-b, and nothing of "gone" or node-c.
  */

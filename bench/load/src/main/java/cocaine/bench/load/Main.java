@@ -8,7 +8,7 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: cocaine-load.jar frame-server|resolve|enqueue|coldstart|sessions|hold-worker [--key value ...]");
+      System.err.println("usage: cocaine-load.jar frame-server|resolve|enqueue|coldstart|sessions|hold-worker|gateway|gateway-removal [--key value ...]");
       System.exit(2);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -19,6 +19,8 @@ public final class Main {
       case "coldstart" -> ColdStartBench.main(rest);
       case "sessions" -> SessionsBench.main(rest);
       case "hold-worker" -> HoldWorker.main(rest);
+      case "gateway" -> GatewayBench.main(rest);
+      case "gateway-removal" -> GatewayBench.removal(rest);
       default -> {
         System.err.println("unknown command '" + args[0] + "'");
         System.exit(2);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The IPVS gateway against a real IPVS: {@link IpvsProbe} runs in a qemu VM booted with Debian's
  * cloud kernel (scripts/ipvs-qemu.sh), and the table it leaves is read back with ipvsadm.
  */
-class IpvsQemuTest {
+class IpvsGatewayIT {
   static final Path SCRIPT = Path.of(System.getProperty("user.dir")).resolve("../scripts/ipvs-qemu.sh").normalize();
 
   @Test

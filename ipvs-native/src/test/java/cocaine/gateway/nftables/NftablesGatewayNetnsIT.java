@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The gateway programming nftables in a balancer namespace between a client namespace and two
  * node namespaces (scripts/netns-lab.sh): real TCP connections are DNATed to the nodes.
  */
-class NftablesGatewayNetnsTest {
+class NftablesGatewayNetnsIT {
   static final Path LAB = Path.of(System.getProperty("user.dir")).resolve("../scripts/netns-lab.sh").normalize();
   static final String PREFIX = "czn" + (ProcessHandle.current().pid() % 10000);
   static final String SERVER = String.join("\n",
