@@ -36,6 +36,7 @@ public final class Guardian {
     return Behaviors.setup(ctx -> {
       Guardian guardian = new Guardian(ctx);
       ctx.getLog().info("cocaine runtime {} starting roles {}", settings.uuid(), settings.roles());
+      TracingSetup.start(ctx.getSystem(), settings);
       if (settings.plays(Role.NODE)) {
         NodeRole.start(ctx, settings);
       }

@@ -77,7 +77,19 @@ final class NodeRole {
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
     List<Sink> sinks = sinks(settings.logging());
-    SearchSinkSettings.from(settings).ifPresent(search -> sinks.add(SearchSink.start(search)));
+    SearchSinkSettings.from(settings).ifPresent(search -> {
+      SearchSink sink = SearchSink.start(search);
+      sinks.add(sink);
+      if (settings.config().getBoolean(SearchSinkSettings.SECTION + ".runtime-log")) {
+        RuntimeLog runtimeLog = RuntimeLog.attach(sink);
+        // detached before the logging actor stops and closes the sink
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "detach-runtime-log", () -> {
+              runtimeLog.detach();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
+      }
+    });
     ActorRef<Logging.Command> logging = ctx.spawn(
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));

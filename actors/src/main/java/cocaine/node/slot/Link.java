@@ -61,7 +61,8 @@ final class Link {
    */
   Channel open(Session session, LongConsumer dispatchEnded, Materializer materializer) {
     long ch = nextChannel++;
-    Frame invoke = new Frame(ch, 0, List.of(Values.str(session.event())), session.headers());
+    Frame invoke = new Frame(ch, 0, List.of(Values.str(session.event())),
+        session.trace().invokeHeaders(session.headers()));
     CompletableFuture<Optional<Frame>> tail = new CompletableFuture<>();
     // The invoke goes through the ordered control queue (ids must reach the worker increasing); the
     // client's frames follow once it is in the pipe.

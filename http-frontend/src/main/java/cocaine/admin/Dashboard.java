@@ -1,0 +1,218 @@
+package cocaine.admin;
+
+import cocaine.tracing.Span;
+import cocaine.tracing.Tracing;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tracing dashboard of the admin API: the page ({@code /dashboard}), the spans of a trace
+ * ({@code /api/traces/<hex id>}), the latest spans ({@code /api/spans}), per-app totals
+ * ({@code /api/stats}) and the live feed ({@code /api/events}, server-sent events: {@code spans}
+ * batches and a {@code stats} event every second). Each viewer of the feed has a bounded span
+ * queue: a viewer that reads slower than spans come loses the overflow, counted and shown to it.
+ */
+final class Dashboard {
+  private static final Logger log = LoggerFactory.getLogger(Dashboard.class);
+  private static final ContentType EVENT_STREAM = MediaTypes.TEXT_EVENT_STREAM.toContentType();
+  private static final ContentType JS = ContentTypes.parse("text/javascript; charset=utf-8");
+
+  private final Tracing tracing;
+  private final DashboardStats stats;
+  private final ObjectMapper json;
+  private final int viewerBuffer;
+  private final int maxViewers;
+  private final int maxSpans;
+  private final Duration statsInterval;
+  private final AtomicInteger viewers = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  private final byte[] page;
+  private final byte[] script;
+
+  private Dashboard(Tracing tracing, Config c, ObjectMapper json) {
+    this.tracing = tracing;
+    this.json = json;
+    this.viewerBuffer = c.getInt("viewer-buffer");
+    this.maxViewers = c.getInt("max-viewers");
+    this.maxSpans = c.getInt("max-spans");
+    this.statsInterval = c.getDuration("stats-interval");
+    this.stats = new DashboardStats(c.getInt("max-apps"));
+    this.page = resource("dashboard.html");
+    this.script = resource("dashboard.js");
+  }
+
+  /** Reads {@code cocaine.tracing.dashboard} of config and starts counting the spans of this process. */
+  static Dashboard create(Config config, ObjectMapper json) {
+    Dashboard d = new Dashboard(Tracing.process(), config.getConfig("cocaine.tracing.dashboard"), json);
+    d.tracing.subscribe(d.stats::add);
+    return d;
+  }
+
+  /** Serves path (under /dashboard or /api/), or empty when it is none of the dashboard's. */
+  HttpResponse handle(String path, String query) {
+    if (path.equals("/dashboard") || path.equals("/dashboard/")) {
+      return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page));
+    }
+    if (path.equals("/dashboard/dashboard.js")) {
+      return HttpResponse.create().withEntity(HttpEntities.create(JS, script));
+    }
+    if (path.equals("/api/stats")) {
+      return jsonResponse(statsEvent(0));
+    }
+    if (path.equals("/api/spans")) {
+      return jsonResponse(Map.of("node", tracing.node(), "spans", view(tracing.recent(limit(query)))));
+    }
+    if (path.startsWith("/api/traces/")) {
+      String hex = path.substring("/api/traces/".length());
+      long id;
+      try {
+        id = Long.parseUnsignedLong(hex, 16);
+      } catch (NumberFormatException e) {
+        return text(400, "a trace id is 1 to 16 hex digits (the X-Request-Id), got '" + hex + "'\n");
+      }
+      List<Span> spans = tracing.trace(id);
+      return jsonResponse(Map.of("trace", Span.hex(id), "spans", view(spans)));
+    }
+    if (path.equals("/api/events")) {
+      return events();
+    }
+    return null;
+  }
+
+  private int limit(String query) {
+    if (query != null) {
+      for (String part : query.split("&")) {
+        if (part.startsWith("limit=")) {
+          try {
+            return Math.max(1, Math.min(maxSpans, Integer.parseInt(part.substring(6))));
+          } catch (NumberFormatException e) {
+            break;
+          }
+        }
+      }
+    }
+    return maxSpans;
+  }
+
+  private HttpResponse events() {
+    if (viewers.incrementAndGet() > maxViewers) {
+      viewers.decrementAndGet();
+      log.info("dashboard refused a live viewer: {} already watch (cocaine.tracing.dashboard.max-viewers)", maxViewers);
+      return text(503, "too many live viewers (" + maxViewers + "); close one or raise "
+          + "cocaine.tracing.dashboard.max-viewers\n");
+    }
+    AtomicLong mine = new AtomicLong();
+    Source<ByteString, NotUsed> spans = Source.<Span>queue(viewerBuffer)
+        .mapMaterializedValue((BoundedSourceQueue<Span> queue) -> tracing.subscribe(s -> {
+          if (queue.offer(s) != QueueOfferResult.enqueued()) {
+            mine.incrementAndGet();
+            dropped.incrementAndGet();
+          }
+        }))
+        .watchTermination((unsubscribe, done) -> {
+          done.whenComplete((d, e) -> {
+            unsubscribe.run();
+            viewers.decrementAndGet();
+          });
+          return NotUsed.getInstance();
+        })
+        .groupedWithin(256, Duration.ofMillis(250))
+        .map(batch -> sse("spans", view(batch)));
+    // ticks a slow viewer cannot take are skipped: the next one carries the latest totals
+    Source<ByteString, NotUsed> ticks = Source.tick(Duration.ZERO, statsInterval, "tick")
+        .map(t -> sse("stats", statsEvent(mine.get())))
+        .mapMaterializedValue(c -> NotUsed.getInstance());
+    Source<ByteString, NotUsed> stream = Source.single(ByteString.fromString("retry: 2000\n\n"))
+        .concat(spans.merge(ticks, true));
+    return HttpResponse.create()
+        .addHeader(RawHeader.create("Cache-Control", "no-cache"))
+        .withEntity(HttpEntities.createChunked(EVENT_STREAM, stream));
+  }
+
+  /** Spans as the page reads them: ids as hex strings, since JavaScript numbers hold only 53 bits. */
+  private static List<Map<String, Object>> view(List<Span> spans) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>(spans.size());
+    for (Span s : spans) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("trace", Span.hex(s.traceId()));
+      m.put("span", Span.hex(s.spanId()));
+      m.put("parent", s.parentId() == 0 ? "" : Span.hex(s.parentId()));
+      m.put("name", s.name());
+      m.put("node", s.node());
+      m.put("app", s.app());
+      m.put("slot", s.slot());
+      m.put("start", s.startMicros());
+      m.put("duration", s.durationMicros());
+      m.put("error", s.error());
+      m.put("attributes", s.attributes());
+      out.add(m);
+    }
+    return out;
+  }
+
+  private Map<String, Object> statsEvent(long viewerDropped) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("node", tracing.node());
+    out.put("tracing", tracing.enabled());
+    out.put("recorded", tracing.recorded());
+    out.put("dropped", viewerDropped);
+    out.put("dropped_all_viewers", dropped.get());
+    out.put("viewers", viewers.get());
+    out.put("apps", stats.snapshot());
+    return out;
+  }
+
+  private ByteString sse(String event, Object data) throws JsonProcessingException {
+    return ByteString.fromString("event: " + event + "\ndata: " + json.writeValueAsString(data) + "\n\n");
+  }
+
+  private HttpResponse jsonResponse(Object body) {
+    try {
+      return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          json.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      log.error("cannot render dashboard data", e);
+      return text(500, "cannot render dashboard data: " + e.getMessage() + "\n");
+    }
+  }
+
+  private static HttpResponse text(int status, String body) {
+    return HttpResponse.create().withStatus(StatusCodes.get(status))
+        .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, body));
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = Dashboard.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("the dashboard's " + name + " is missing from the jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
