@@ -22,5 +22,13 @@ final class TracingSetup {
     String node = settings.network().hostname() + "/" + settings.uuid().substring(0, Math.min(8, settings.uuid().length()));
     Tracing tracing = Tracing.configure(c.getBoolean("enabled"), buffer, node);
     log.info("tracing {} (node {}, {} spans kept)", tracing.enabled() ? "on" : "off", node, buffer);
+    String endpoint = c.getString("otlp.endpoint").trim();
+    if (tracing.enabled() && !endpoint.isEmpty()) {
+      int queue = c.getInt("otlp.queue");
+      if (queue < 1) {
+        throw new IllegalArgumentException("cocaine.tracing.otlp.queue must be at least 1, got " + queue);
+      }
+      OtlpExport.start(system, tracing, endpoint, queue);
+    }
   }
 }
