@@ -42,9 +42,9 @@ public final class AdminApi {
   private final byte[] expected;
   private final Dashboard dashboard;
 
-  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat, com.typesafe.config.Config config) {
+  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat, ActorSystem<?> system) {
     this.settings = settings;
-    this.dashboard = Dashboard.create(config, json);
+    this.dashboard = Dashboard.create(system, json, settings.token());
     this.metrics = metrics;
     this.mat = mat;
     this.expected = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
@@ -58,8 +58,8 @@ public final class AdminApi {
   /** Binds the admin API on {@code host:port}; fails when the address cannot be bound. */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings,
       ProxyMetrics metrics) {
-    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system), system.settings().config());
-    return Http.get(system).newServerAt(settings.host(), settings.port()).bindSync(api::handle)
+    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system), system);
+    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(api::handleAsync)
         .whenComplete((binding, failure) -> {
           if (failure != null) {
             log.error("admin API cannot listen on {}:{}: {}", settings.host(), settings.port(), failure.getMessage());
@@ -68,6 +68,17 @@ public final class AdminApi {
                 settings.requiresToken() ? " (bearer token required)" : "");
           }
         });
+  }
+
+  /** Gathering a trace from the dashboard's peers takes a while; everything else answers at once. */
+  CompletionStage<HttpResponse> handleAsync(HttpRequest request) {
+    String path = request.getUri().path();
+    if (path.startsWith("/api/traces/") && request.method().equals(HttpMethods.GET)
+        && (!settings.requiresToken() || authorized(request))) {
+      request.discardEntityBytes(mat);
+      return dashboard.handleAsync(path, request.getUri().rawQueryString().orElse(null));
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(handle(request));
   }
 
   HttpResponse handle(HttpRequest request) {

@@ -9,7 +9,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,10 +59,19 @@ final class Dashboard {
   private final AtomicLong dropped = new AtomicLong();
   private final byte[] page;
   private final byte[] script;
+  private final List<String> peers;
+  private final Duration peerTimeout;
+  private final Optional<String> authorization;
+  private final ActorSystem<?> system;
 
-  private Dashboard(Tracing tracing, Config c, ObjectMapper json) {
+  private Dashboard(ActorSystem<?> system, Tracing tracing, Config c, ObjectMapper json, String token) {
+    this.system = system;
     this.tracing = tracing;
     this.json = json;
+    this.peers = c.getStringList("peers").stream().map(p -> p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
+        .toList();
+    this.peerTimeout = c.getDuration("peer-timeout");
+    this.authorization = token.isEmpty() ? Optional.empty() : Optional.of("Bearer " + token);
     this.viewerBuffer = c.getInt("viewer-buffer");
     this.maxViewers = c.getInt("max-viewers");
     this.maxSpans = c.getInt("max-spans");
@@ -65,9 +81,15 @@ final class Dashboard {
     this.script = resource("dashboard.js");
   }
 
-  /** Reads {@code cocaine.tracing.dashboard} of config and starts counting the spans of this process. */
-  static Dashboard create(Config config, ObjectMapper json) {
-    Dashboard d = new Dashboard(Tracing.process(), config.getConfig("cocaine.tracing.dashboard"), json);
+  /**
+   * Reads {@code cocaine.tracing.dashboard} of the system's config and starts counting the spans of
+   * this process.
+   *
+   * @param token the admin token, also sent to the peers
+   */
+  static Dashboard create(ActorSystem<?> system, ObjectMapper json, String token) {
+    Dashboard d = new Dashboard(system, Tracing.process(),
+        system.settings().config().getConfig("cocaine.tracing.dashboard"), json, token);
     d.tracing.subscribe(d.stats::add);
     return d;
   }
@@ -94,13 +116,77 @@ final class Dashboard {
       } catch (NumberFormatException e) {
         return text(400, "a trace id is 1 to 16 hex digits (the X-Request-Id), got '" + hex + "'\n");
       }
-      List<Span> spans = tracing.trace(id);
-      return jsonResponse(Map.of("trace", Span.hex(id), "spans", view(spans)));
+      return jsonResponse(Map.of("trace", Span.hex(id), "spans", view(tracing.trace(id))));
     }
     if (path.equals("/api/events")) {
       return events();
     }
     return null;
+  }
+
+  /**
+   * Like {@link #handle}, and a trace's spans gathered from the peers too ({@code
+   * cocaine.tracing.dashboard.peers}) unless the query says {@code local}: the nodes the request
+   * passed record their spans there. A peer that does not answer in time is named in {@code
+   * unreachable}; the spans of the others are still shown.
+   */
+  CompletionStage<HttpResponse> handleAsync(String path, String query) {
+    HttpResponse local = handle(path, query);
+    if (local == null || peers.isEmpty() || !path.startsWith("/api/traces/") || local.status().intValue() != 200
+        || (query != null && query.contains("local"))) {
+      return CompletableFuture.completedFuture(local);
+    }
+    long id = Long.parseUnsignedLong(path.substring("/api/traces/".length()), 16);
+    List<CompletableFuture<Object>> asked = new ArrayList<>();
+    for (String peer : peers) {
+      asked.add(peerSpans(peer, Span.hex(id)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+      List<Map<String, Object>> spans = new ArrayList<>(view(tracing.trace(id)));
+      Map<String, String> unreachable = new LinkedHashMap<>();
+      for (int i = 0; i < peers.size(); i++) {
+        Object got = asked.get(i).join();
+        if (got instanceof List<?> list) {
+          for (Object s : list) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> span = (Map<String, Object>) s;
+            spans.add(span);
+          }
+        } else {
+          unreachable.put(peers.get(i), String.valueOf(got));
+        }
+      }
+      spans.sort((a, b) -> Long.compare(((Number) a.get("start")).longValue(), ((Number) b.get("start")).longValue()));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("trace", Span.hex(id));
+      out.put("spans", spans);
+      out.put("unreachable", unreachable);
+      return jsonResponse(out);
+    });
+  }
+
+  /** The peer's spans of a trace as a list, or why not as a string; never fails. */
+  private CompletionStage<Object> peerSpans(String peer, String hex) {
+    HttpRequest request = HttpRequest.GET(peer + "/api/traces/" + hex + "?local=1");
+    if (authorization.isPresent()) {
+      request = request.addHeader(RawHeader.create("Authorization", authorization.get()));
+    }
+    return Http.get(system).singleRequest(request)
+        .thenCompose(r -> r.entity().toStrict(peerTimeout.toMillis(), system)
+            .thenApply(body -> {
+              if (r.status().intValue() != 200) {
+                return (Object) ("HTTP " + r.status().intValue());
+              }
+              try {
+                return (Object) json.readValue(body.getData().toArray(), Map.class).get("spans");
+              } catch (IOException e) {
+                return (Object) ("not a trace: " + e.getMessage());
+              }
+            }))
+        .toCompletableFuture()
+        .completeOnTimeout("no answer within " + peerTimeout.toMillis() + " ms", peerTimeout.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS)
+        .exceptionally(e -> (e.getCause() != null ? e.getCause() : e).toString());
   }
 
   private int limit(String query) {
@@ -155,7 +241,7 @@ final class Dashboard {
 
   /** Spans as the page reads them: ids as hex strings, since JavaScript numbers hold only 53 bits. */
   private static List<Map<String, Object>> view(List<Span> spans) {
-    List<Map<String, Object>> out = new java.util.ArrayList<>(spans.size());
+    List<Map<String, Object>> out = new ArrayList<>(spans.size());
     for (Span s : spans) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("trace", Span.hex(s.traceId()));

@@ -109,15 +109,18 @@
     selected = trace;
     renderRequests();
     $('#waterfall-trace').textContent = trace;
-    let spans;
+    let data;
     try {
       const r = await fetch('/api/traces/' + trace);
-      spans = (await r.json()).spans;
+      data = await r.json();
     } catch (e) {
       $('#waterfall').replaceChildren(el('span', { class: 'error' }, 'cannot load trace ' + trace + ': ' + e));
       return;
     }
-    renderWaterfall(spans);
+    renderWaterfall(data.spans);
+    for (const [peer, why] of Object.entries(data.unreachable || {})) {
+      $('#waterfall').append(el('div', { class: 'error' }, 'spans of ' + peer + ' missing: ' + why));
+    }
   }
 
   function renderWaterfall(spans) {

@@ -39,6 +39,9 @@ public final class Guardian {
       TracingSetup.start(ctx.getSystem(), settings);
       if (settings.plays(Role.NODE)) {
         NodeRole.start(ctx, settings);
+        if (!settings.plays(Role.PROXY)) {
+          NodeRole.startAdmin(ctx.getSystem(), settings);
+        }
       }
       if (settings.plays(Role.BALANCER) && !settings.plays(Role.NODE)) {
         BalancerRole.start(ctx, settings);

@@ -2,6 +2,8 @@ package cocaine.runtime;
 
 import cocaine.cluster.metalocator.Balancer;
 import cocaine.config.ClusterSettings;
+import cocaine.admin.AdminApi;
+import cocaine.admin.ProxyMetrics;
 import cocaine.config.LoggingSettings;
 import cocaine.config.Role;
 import cocaine.config.Settings;
@@ -146,6 +148,21 @@ final class NodeRole {
         .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()));
     ctx.pipeToSelf(started, (listening, failure) -> failure == null
         ? new Guardian.Started("node", listening) : new Guardian.Failed("node", failure));
+  }
+
+  /**
+   * A node without the proxy role serves its spans (and the dashboard) on the admin port, for the
+   * proxies' dashboards that list it in {@code cocaine.tracing.dashboard.peers}. A port that cannot
+   * be bound is logged and the node goes on: it is only a view.
+   */
+  static void startAdmin(ActorSystem<?> system, Settings settings) {
+    AdminApi.start(system, settings, ProxyMetrics.create()).whenComplete((binding, failure) -> {
+      if (failure != null) {
+        org.slf4j.LoggerFactory.getLogger(NodeRole.class).warn("this node's spans are not served: admin port {}:{} "
+            + "cannot be bound ({}); set cocaine.admin.port", settings.admin().host(), settings.admin().port(),
+            failure.getMessage());
+      }
+    });
   }
 
   private static CompletionStage<String> publish(Publisher publisher, Service service, String hostname,
