@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP API (default 127.0.0.1:8081): {@code GET /ping}, {@code GET /info} (the proxy's
- * pools as JSON) and {@code GET /metrics} (Prometheus text). With a token configured every call
+ * pools as JSON), {@code GET /metrics} (Prometheus text) and the tracing {@link Dashboard}
+ * ({@code /dashboard}, {@code /api/...}). With a token configured every call
  * needs {@code Authorization: Bearer <token>}, else 401.
  */
 public final class AdminApi {
@@ -39,9 +40,11 @@ public final class AdminApi {
   private final Materializer mat;
   private final ObjectMapper json = new ObjectMapper();
   private final byte[] expected;
+  private final Dashboard dashboard;
 
-  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat) {
+  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat, ActorSystem<?> system) {
     this.settings = settings;
+    this.dashboard = Dashboard.create(system, json, settings.token());
     this.metrics = metrics;
     this.mat = mat;
     this.expected = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
@@ -55,8 +58,8 @@ public final class AdminApi {
   /** Binds the admin API on {@code host:port}; fails when the address cannot be bound. */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings,
       ProxyMetrics metrics) {
-    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system));
-    return Http.get(system).newServerAt(settings.host(), settings.port()).bindSync(api::handle)
+    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system), system);
+    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(api::handleAsync)
         .whenComplete((binding, failure) -> {
           if (failure != null) {
             log.error("admin API cannot listen on {}:{}: {}", settings.host(), settings.port(), failure.getMessage());
@@ -65,6 +68,17 @@ public final class AdminApi {
                 settings.requiresToken() ? " (bearer token required)" : "");
           }
         });
+  }
+
+  /** Gathering a trace from the dashboard's peers takes a while; everything else answers at once. */
+  CompletionStage<HttpResponse> handleAsync(HttpRequest request) {
+    String path = request.getUri().path();
+    if (path.startsWith("/api/traces/") && request.method().equals(HttpMethods.GET)
+        && (!settings.requiresToken() || authorized(request))) {
+      request.discardEntityBytes(mat);
+      return dashboard.handleAsync(path, request.getUri().rawQueryString().orElse(null));
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(handle(request));
   }
 
   HttpResponse handle(HttpRequest request) {
@@ -79,12 +93,20 @@ public final class AdminApi {
     if (!request.method().equals(HttpMethods.GET) && !request.method().equals(HttpMethods.HEAD)) {
       return text(405, "only GET is served here\n");
     }
+    if (path.startsWith("/dashboard") || path.startsWith("/api/")) {
+      HttpResponse r = dashboard.handle(path, request.getUri().rawQueryString().orElse(null));
+      if (r != null) {
+        return r;
+      }
+    }
     return switch (path) {
+      case "/" -> HttpResponse.create().withStatus(StatusCodes.FOUND)
+          .addHeader(RawHeader.create("Location", "/dashboard"));
       case "/ping" -> text(200, "OK\n");
       case "/info" -> info();
       case "/metrics" -> HttpResponse.create().withEntity(HttpEntities.create(PROMETHEUS,
           metrics.scrape().getBytes(StandardCharsets.UTF_8)));
-      default -> text(404, "no such admin resource: " + path + " (try /ping, /info, /metrics)\n");
+      default -> text(404, "no such admin resource: " + path + " (try /ping, /info, /metrics, /dashboard)\n");
     };
   }
 

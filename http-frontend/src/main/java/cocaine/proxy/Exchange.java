@@ -160,6 +160,7 @@ final class Exchange {
       return attempt(call, 0, null).exceptionally(failure -> {
         Throwable cause = unwrap(failure);
         if (cause instanceof ProxyError e) {
+          RequestSpans.proxy(trace, route.app(), route.event(), e.status(), start, e.getMessage());
           return refuse(request, e, id, route.app(), start, call.reachedPool().get() ? route.app() : ProxyMetrics.NO_APP);
         }
         log.error("request {} to app '{}' failed unexpectedly", id, route.app(), cause);
@@ -228,10 +229,13 @@ final class Exchange {
 
   private CompletionStage<Pool.Leased> lease(Call call) {
     Duration wait = call.remaining();
+    long leaseStart = System.nanoTime();
     return AskPattern.<HttpProxy.Command, Pool.Leased>ask(proxy,
             replyTo -> new HttpProxy.Lease(call.app(), call.request().getHeader(STICKY_HEADER).map(HttpHeader::value),
                 call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
             system.scheduler())
+        .whenCompleteAsync((leased, failure) -> RequestSpans.leased(call.trace(), call.app(), leaseStart, leased,
+            failure), SAME_THREAD)
         .exceptionallyAsync(failure -> {
           if (unwrap(failure) instanceof TimeoutException) {
             throw new ProxyError(504, "no connection to app '" + call.app() + "' within " + millis(call.timeout()));
@@ -311,12 +315,14 @@ final class Exchange {
       onCancel = cause -> { };
     }
     Message enqueue = new Message(0, List.of(Values.str(call.route().event())), enqueueHeaders(call));
+    long channelStart = System.nanoTime();
     Source<Message, NotUsed> replies = requests
         .via(granted.connection().channel(enqueue, Graph.STREAMING))
         .watchTermination((notUsed, done) -> {
           done.whenCompleteAsync((d, failure) -> {
             onEnd.run();
             release(granted);
+            RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, failure);
           }, SAME_THREAD);
           return notUsed;
         })
@@ -544,6 +550,7 @@ final class Exchange {
   private void finished(Call call, int status, String app) {
     long nanos = System.nanoTime() - call.startNanos();
     metrics.request(app, status, nanos);
+    RequestSpans.proxy(call.trace(), app, call.route().event(), status, call.startNanos(), null);
     access.info("{} {} -> {} app={} event={} id={} ms={}", call.request().method().value(), call.request().getUri().path(), status,
         call.app(), call.route().event(), call.trace().requestId(), nanos / 1_000_000);
   }

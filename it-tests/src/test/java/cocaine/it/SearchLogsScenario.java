@@ -177,6 +177,18 @@ abstract class SearchLogsScenario {
   }
 
   @Test
+  @Order(3)
+  void runtimesOwnLogLinesAreSearchableAsSourceRuntime() throws Exception {
+    await("the runtime's own 'role node ready' line in the engine").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> hits("runtime").stream().anyMatch(d -> d.get("message").asText().startsWith("role node ready")));
+    JsonNode line = hits("runtime").stream().filter(d -> d.get("message").asText().startsWith("role node ready"))
+        .findFirst().orElseThrow();
+    assertEquals("info", line.get("level").asText(), line.toString());
+    assertTrue(line.get("attributes").get("logger").asText().startsWith("cocaine.runtime"), line.toString());
+  }
+
+  @Test
   @Order(4)
   void followPrintsNewLinesAsTheyComeAndStopsCleanlyOnCtrlC() throws Exception {
     Process follow = new ProcessBuilder(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs", "-f",

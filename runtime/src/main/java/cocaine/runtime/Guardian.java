@@ -36,8 +36,12 @@ public final class Guardian {
     return Behaviors.setup(ctx -> {
       Guardian guardian = new Guardian(ctx);
       ctx.getLog().info("cocaine runtime {} starting roles {}", settings.uuid(), settings.roles());
+      TracingSetup.start(ctx.getSystem(), settings);
       if (settings.plays(Role.NODE)) {
         NodeRole.start(ctx, settings);
+        if (!settings.plays(Role.PROXY)) {
+          NodeRole.startAdmin(ctx.getSystem(), settings);
+        }
       }
       if (settings.plays(Role.BALANCER) && !settings.plays(Role.NODE)) {
         BalancerRole.start(ctx, settings);

@@ -2,6 +2,8 @@ package cocaine.runtime;
 
 import cocaine.cluster.metalocator.Balancer;
 import cocaine.config.ClusterSettings;
+import cocaine.admin.AdminApi;
+import cocaine.admin.ProxyMetrics;
 import cocaine.config.LoggingSettings;
 import cocaine.config.Role;
 import cocaine.config.Settings;
@@ -77,7 +79,19 @@ final class NodeRole {
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
     List<Sink> sinks = sinks(settings.logging());
-    SearchSinkSettings.from(settings).ifPresent(search -> sinks.add(SearchSink.start(search)));
+    SearchSinkSettings.from(settings).ifPresent(search -> {
+      SearchSink sink = SearchSink.start(search);
+      sinks.add(sink);
+      if (settings.config().getBoolean(SearchSinkSettings.SECTION + ".runtime-log")) {
+        RuntimeLog runtimeLog = RuntimeLog.attach(sink);
+        // detached before the logging actor stops and closes the sink
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "detach-runtime-log", () -> {
+              runtimeLog.detach();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
+      }
+    });
     ActorRef<Logging.Command> logging = ctx.spawn(
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
@@ -134,6 +148,21 @@ final class NodeRole {
         .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()));
     ctx.pipeToSelf(started, (listening, failure) -> failure == null
         ? new Guardian.Started("node", listening) : new Guardian.Failed("node", failure));
+  }
+
+  /**
+   * A node without the proxy role serves its spans (and the dashboard) on the admin port, for the
+   * proxies' dashboards that list it in {@code cocaine.tracing.dashboard.peers}. A port that cannot
+   * be bound is logged and the node goes on: it is only a view.
+   */
+  static void startAdmin(ActorSystem<?> system, Settings settings) {
+    AdminApi.start(system, settings, ProxyMetrics.create()).whenComplete((binding, failure) -> {
+      if (failure != null) {
+        org.slf4j.LoggerFactory.getLogger(NodeRole.class).warn("this node's spans are not served: admin port {}:{} "
+            + "cannot be bound ({}); set cocaine.admin.port", settings.admin().host(), settings.admin().port(),
+            failure.getMessage());
+      }
+    });
   }
 
   private static CompletionStage<String> publish(Publisher publisher, Service service, String hostname,

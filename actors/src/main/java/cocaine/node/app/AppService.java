@@ -3,6 +3,7 @@ package cocaine.node.app;
 import cocaine.model.Profile;
 import cocaine.node.engine.Engine;
 import cocaine.node.slot.Session;
+import cocaine.node.slot.SessionTrace;
 import cocaine.rpc.ChannelContext;
 import cocaine.rpc.Service;
 import cocaine.wire.CocaineException;
@@ -109,10 +110,14 @@ public final class AppService implements Service {
         .map(Duration::ofMillis)
         .orElse(profile.timeouts().request());
     long deadline = now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
+    SessionTrace trace = SessionTrace.of(headers, app, now);
     return Source.<Message>queue(upstreamBuffer, OverflowStrategy.backpressure())
         .mapMaterializedValue(queue -> {
+          if (trace != SessionTrace.NONE) {
+            queue.watchCompletion().whenCompleteAsync((d, e) -> trace.completed(), Runnable::run);
+          }
           engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, queue, now,
-              deadline)));
+              deadline, trace)));
           return NotUsed.getInstance();
         });
   }

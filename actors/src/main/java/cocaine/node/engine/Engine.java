@@ -159,6 +159,7 @@ public final class Engine {
     } else {
       pool.queue.addLast(session);
     }
+    session.trace().queued(pool.queue.size());
     long left = session.deadlineNanos() - System.nanoTime();
     timers.startSingleTimer(new ExpireKey(session.id()), new Expire(session.id()), Duration.ofNanos(Math.max(0, left)));
   }
@@ -186,6 +187,7 @@ public final class Engine {
     slot.load++;
     slot.accepted++;
     timers.cancel(new IdleKey(slot.uuid));
+    session.trace().assigned(slot.uuid, session.enqueuedNanos());
     slot.ref.tell(new Slot.Invoke(session));
   }
 

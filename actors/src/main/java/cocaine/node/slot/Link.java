@@ -46,7 +46,8 @@ final class Link {
    */
   Channel open(Session session, LongConsumer dispatchEnded) {
     long ch = nextChannel++;
-    Frame invoke = new Frame(ch, 0, List.of(Values.str(session.event())), session.headers());
+    Frame invoke = new Frame(ch, 0, List.of(Values.str(session.event())),
+        session.trace().invokeHeaders(session.headers()));
     if (!connection.writer().open(invoke, session.rest(), dispatchEnded)) {
       return null;
     }

@@ -27,6 +27,7 @@ public final class Session {
   private final SourceQueueWithComplete<Message> upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
+  private final SessionTrace trace;
   private volatile boolean clientGone;
   private CompletionStage<Boolean> tail = CompletableFuture.completedFuture(true);
   private boolean finished;
@@ -37,7 +38,14 @@ public final class Session {
    */
   public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
       SourceQueueWithComplete<Message> upstream, long enqueuedNanos, long deadlineNanos) {
+    this(id, event, headers, rest, upstream, enqueuedNanos, deadlineNanos, SessionTrace.NONE);
+  }
+
+  /** Like the other constructor, with the spans this session records. */
+  public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
+      SourceQueueWithComplete<Message> upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
     this.id = id;
+    this.trace = trace;
     this.event = event;
     this.headers = List.copyOf(headers);
     this.rest = rest;
@@ -58,6 +66,11 @@ public final class Session {
 
   public List<Header> headers() {
     return headers;
+  }
+
+  /** Its spans; {@link SessionTrace#NONE} when not traced. */
+  public SessionTrace trace() {
+    return trace;
   }
 
   /** The client's messages after {@code enqueue}; may be materialized once. */
@@ -103,6 +116,7 @@ public final class Session {
     }
     CompletionStage<Boolean> sent = send(last);
     finished = true;
+    trace.finished(last);
     return sent.whenComplete((ok, e) -> upstream.complete());
   }
 

@@ -328,6 +328,7 @@ public final class Slot {
         c.session.fail(forSessions);
       }
       c.cutDispatch(Optional.empty());
+      c.session.trace().slotFinished(cause.getMessage());
     }
     link.channels.clear();
     link.connection.close().shutdown();
@@ -339,11 +340,13 @@ public final class Slot {
       return Behaviors.same();
     }
     ActorRef<Command> self = ctx.getSelf();
+    session.trace().invoking(uuid);
     Channel opened = link.open(session, channel -> self.tell(new DispatchEnded(channel)));
     if (opened == null) {
       ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
       session.rest().runWith(Sink.cancelled(), materializer);
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
+      session.trace().slotFinished("worker is not reading its pipe");
       reports.tell(new ChannelFinished(uuid));
       return Behaviors.same();
     }
@@ -381,6 +384,7 @@ public final class Slot {
     }
     c.upstreamDone = true;
     if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
+      c.session.trace().workerEnded(f.message());
       ctx.pipeToSelf(c.session.finish(f.message()), (ok, e) -> new Delivered(ack, c.id, true));
     } else {
       ctx.getLog().warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), f.channel());
@@ -449,6 +453,7 @@ public final class Slot {
       return Behaviors.same();
     }
     link.channels.remove(c.id);
+    c.session.trace().slotFinished(null);
     timers.cancel(new ChannelTimer(c.id));
     reports.tell(new ChannelFinished(uuid));
     if (state == State.SEALING && link.channels.isEmpty()) {

@@ -1,0 +1,62 @@
+package cocaine.tracing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TracingTest {
+  @AfterEach
+  void restore() {
+    Tracing.configure(true, 4096, "local");
+  }
+
+  static Span span(long trace, long id) {
+    return new Span(trace, id, 0, Span.PROXY, "n", "echo", "", id, 1, null, Map.of());
+  }
+
+  @Test
+  void ringKeepsOnlyTheLatestSpansWhateverTheTraffic() {
+    Tracing t = Tracing.configure(true, 4, "n");
+    for (long i = 1; i <= 10; i++) {
+      t.record(span(i % 2 == 0 ? 100 : 200, i));
+    }
+    List<Long> ids = t.recent(100).stream().map(Span::spanId).toList();
+    assertEquals(List.of(7L, 8L, 9L, 10L), ids);
+    assertEquals(List.of(8L, 10L), t.trace(100).stream().map(Span::spanId).toList());
+    assertEquals(List.of(9L, 10L), t.recent(2).stream().map(Span::spanId).toList());
+    assertEquals(10, t.recorded());
+  }
+
+  @Test
+  void tracingOffRecordsNothingAndTellsNoListener() {
+    Tracing t = Tracing.configure(false, 4, "n");
+    List<Span> heard = new ArrayList<>();
+    t.subscribe(heard::add);
+    t.record(span(1, 1));
+    t.record(1, 2, 1, Span.QUEUE, "echo", "", System.nanoTime(), null, Map.of());
+    assertTrue(t.recent(10).isEmpty());
+    assertTrue(heard.isEmpty());
+  }
+
+  @Test
+  void listenersHearEverySpanUntilTheyUnsubscribe() {
+    Tracing t = Tracing.configure(true, 4, "n");
+    List<Span> heard = new ArrayList<>();
+    Runnable unsubscribe = t.subscribe(heard::add);
+    t.record(span(1, 1));
+    t.record(1, 2, 1, Span.QUEUE, "echo", "slot-a", System.nanoTime() - 2_000_000, "late", Map.of("depth", 3));
+    unsubscribe.run();
+    t.record(span(1, 3));
+    assertEquals(2, heard.size());
+    Span queue = heard.get(1);
+    assertEquals("n", queue.node());
+    assertEquals("slot-a", queue.slot());
+    assertTrue(queue.durationMicros() >= 2000, "duration from the start's nanoTime: " + queue.durationMicros());
+    assertTrue(queue.failed());
+  }
+}

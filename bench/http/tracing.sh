@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The HTTP proxy with tracing on vs off, same run, same client: two runtimes (--role all), one with
+# cocaine.tracing.enabled = on and one with off, each proxying to its own http-echo (2 workers);
+# wrk, keep-alive, POST with a 1 KiB body, 64 connections. After a warm-up of each, the measured
+# runs alternate on/off ROUNDS times so that load from elsewhere on the machine hits both alike.
+# Prints requests/s and p99 of each side and the ratio (target: tracing on >= 0.95x tracing off).
+# Usage: bench/http/tracing.sh   (env: SECONDS_PER_ROUND=10 ROUNDS=3 WARMUP=15 CONNECTIONS=64
+#   THREADS=2 BODY=1024)
+source "$(dirname "$0")/lib.sh"
+need wrk wrk
+SECONDS_PER_ROUND="${SECONDS_PER_ROUND:-10}"
+ROUNDS="${ROUNDS:-3}"
+WARMUP="${WARMUP:-15}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+BODY="${BODY:-1024}"
+PROFILE='{"pool-limit": 2, "concurrency": 64, "queue-limit": 1000, "heartbeat-timeout": 30,
+  "handshake-timeout": 20, "terminate-timeout": 5}'
+
+# lib.sh runs one runtime: the first one started here is stopped by this script, the second by lib.sh
+BASE="$WORK"
+FIRST_PID=""
+stop_first() {
+  if [ -n "$FIRST_PID" ] && kill -0 "$FIRST_PID" 2>/dev/null; then
+    kill -TERM "$FIRST_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$FIRST_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$FIRST_PID" 2>/dev/null || true
+  fi
+  WORK="$BASE"
+}
+trap 'rc=$?; stop_first; (exit $rc); cleanup' EXIT
+
+declare -A URL
+for side in on off; do
+  WORK="$BASE/$side"
+  mkdir -p "$WORK"
+  start_runtime "cocaine.proxy.timeout = 5s
+cocaine.tracing.enabled = $side"
+  deploy_app http-echo "$APPS/http-echo" "$PROFILE"
+  URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
+  await_http -d hi "${URL[$side]}"
+  if [ "$side" = on ]; then
+    FIRST_PID="$RT_PID"
+    BENCH_PIDS+=("$RT_PID")
+  fi
+done
+WORK="$BASE"
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = string.rep("x", $BODY)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+
+for side in on off; do
+  log "tracing $side: warm-up ${WARMUP}s"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/post.lua" "${URL[$side]}" >/dev/null
+done
+for round in $(seq 1 "$ROUNDS"); do
+  for side in on off; do
+    log "round $round, tracing $side: ${SECONDS_PER_ROUND}s"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --timeout 10s --latency -s "$WORK/post.lua" \
+      "${URL[$side]}" >"$WORK/$side.$round.wrk"
+  done
+done
+
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
+p99() {
+  awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.2f", v * f }' "$1"
+}
+echo
+echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_ROUND}s x $ROUNDS rounds, POST ${BODY} B, keep-alive ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-8s %s\n' tracing "req/s per round (p99 ms)"
+declare -A MEAN
+for side in on off; do
+  line=""
+  sum=0
+  for round in $(seq 1 "$ROUNDS"); do
+    r="$(rps "$WORK/$side.$round.wrk")"
+    line="$line $r ($(p99 "$WORK/$side.$round.wrk"))"
+    sum="$(awk -v a="$sum" -v b="$r" 'BEGIN { print a + b }')"
+  done
+  MEAN[$side]="$(awk -v s="$sum" -v n="$ROUNDS" 'BEGIN { printf "%.0f", s / n }')"
+  printf '%-8s%s  mean %s req/s\n' "$side" "$line" "${MEAN[$side]}"
+done
+awk -v on="${MEAN[on]}" -v off="${MEAN[off]}" 'BEGIN {
+  printf "ratio  rps on/off = %.3fx (target >= 0.95x)\n", on / off }'
+echo
+WORK="$BASE/off" runtime_report || true
+BENCH_OK=1

@@ -1,0 +1,91 @@
+package cocaine.admin;
+
+import cocaine.tracing.Span;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Per-app totals the dashboard turns into rates and latencies: requests, errors and time spent of
+ * the requests' first hop (the proxy, or the app service when a client called it directly), the
+ * latest queue depth, and the nodes and slots that served it lately. Fed with every span; cheap
+ * enough for the request path (a map lookup and a few adders).
+ */
+final class DashboardStats {
+  /** Slots and nodes listed per app; older ones make room for newer. */
+  private static final int MAX_PLACES = 64;
+
+  private static final class App {
+    final LongAdder requests = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder micros = new LongAdder();
+    final AtomicLong queueDepth = new AtomicLong();
+    final Set<String> nodes = ConcurrentHashMap.newKeySet();
+    final Set<String> slots = ConcurrentHashMap.newKeySet();
+  }
+
+  private final Map<String, App> apps = new ConcurrentHashMap<>();
+  private final int maxApps;
+
+  DashboardStats(int maxApps) {
+    this.maxApps = maxApps;
+  }
+
+  void add(Span s) {
+    if (s.app().isEmpty()) {
+      return;
+    }
+    App a = apps.get(s.app());
+    if (a == null) {
+      if (apps.size() >= maxApps) {
+        return; // a flood of made-up app names must not grow the map
+      }
+      a = apps.computeIfAbsent(s.app(), k -> new App());
+    }
+    boolean first = s.name().equals(Span.PROXY) || s.name().equals(Span.APP_SERVICE) && s.parentId() == 0;
+    if (first) {
+      a.requests.increment();
+      a.micros.add(s.durationMicros());
+      if (s.failed()) {
+        a.errors.increment();
+      }
+    }
+    if (s.name().equals(Span.QUEUE) && s.attributes().get("depth") instanceof Number n) {
+      a.queueDepth.set(n.longValue());
+    }
+    if (s.name().equals(Span.SLOT)) {
+      place(a.slots, s.slot());
+      place(a.nodes, s.node());
+    }
+  }
+
+  private static void place(Set<String> places, String name) {
+    if (!name.isEmpty() && !places.contains(name)) {
+      if (places.size() >= MAX_PLACES) {
+        places.clear();
+      }
+      places.add(name);
+    }
+  }
+
+  /** app -> {requests, errors, micros, queue_depth, nodes, slots}, cumulative since start. */
+  Map<String, Object> snapshot() {
+    Map<String, Object> out = new TreeMap<>();
+    apps.forEach((name, a) -> {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("requests", a.requests.sum());
+      one.put("errors", a.errors.sum());
+      one.put("micros", a.micros.sum());
+      one.put("queue_depth", a.queueDepth.get());
+      one.put("nodes", List.copyOf(a.nodes));
+      one.put("slots", List.copyOf(a.slots));
+      out.put(name, one);
+    });
+    return out;
+  }
+}

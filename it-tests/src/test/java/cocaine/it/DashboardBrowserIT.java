@@ -1,0 +1,134 @@
+package cocaine.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * Issue 7's dashboard in a real browser: {@code bin/cocaine-runtime --role all} with the
+ * {@code http-echo} app, requests through its HTTP proxy, and Debian's headless chromium (driven by
+ * Selenium through {@code /usr/bin/chromedriver}) on the admin port's {@code /dashboard}. The
+ * requests must show up live, a failed one in red, and a click must open a waterfall across the
+ * proxy, the engine's queue, the slot and the worker. The last screen is kept as
+ * {@code it-tests/target/dashboard.png}.
+ */
+class DashboardBrowserIT {
+  static final Path APP = RuntimeProcess.HOME.resolve("examples/target/apps/http-echo");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path SCREENSHOT = RuntimeProcess.HOME.resolve("it-tests/target/dashboard.png");
+
+  @TempDir
+  static Path dir;
+  static RuntimeProcess runtime;
+  static ChromeDriver browser;
+  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    assertTrue(Files.isExecutable(CHROMEDRIVER), "chromium-driver is not installed (scripts/setup-test-deps.sh)");
+    runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", "");
+    cli("profile", "upload", "-n", "http-echo", "-r", APP.resolve("profile.json").toString());
+    cli("app", "upload", APP.toString());
+    cli("app", "start", "-n", "http-echo", "-r", "http-echo");
+    await("http-echo answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> get(runtime.proxyPort(), "/http-echo/echo").statusCode() == 200);
+
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")),
+        "--window-size=1400,1000");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .withLogFile(dir.resolve("chromedriver.log").toFile())
+        .build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (runtime != null) {
+      runtime.close();
+    }
+  }
+
+  @Test
+  void requestsAppearLiveAndAClickShowsTheirWaterfallAcrossProxyQueueSlotAndWorker() throws Exception {
+    browser.get("http://127.0.0.1:" + runtime.adminPort() + "/dashboard");
+    await("the live feed connects").atMost(Duration.ofSeconds(20))
+        .until(() -> browser.findElement(By.id("status")).getText().equals("live"));
+
+    // sent after the page is open: they must arrive over the live feed, not the initial fetch
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> r = get(runtime.proxyPort(), "/http-echo/echo?n=" + i);
+      assertEquals(200, r.statusCode(), r.body());
+      ids.add(r.headers().firstValue("X-Request-Id").orElseThrow());
+    }
+    HttpResponse<String> failed = get(runtime.proxyPort(), "/http-echo/no-such-event");
+    assertTrue(failed.statusCode() >= 500, "an event the app lacks fails: " + failed.statusCode());
+    String failedId = failed.headers().firstValue("X-Request-Id").orElseThrow();
+
+    await("the requests are listed").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      Set<String> shown = browser.findElements(By.cssSelector("#requests tr.request")).stream()
+          .map(row -> row.getAttribute("data-trace")).collect(Collectors.toSet());
+      assertTrue(shown.containsAll(ids) && shown.contains(failedId), "listed " + shown + ", sent " + ids);
+    });
+    WebElement failedRow = browser.findElement(By.cssSelector("#requests tr.request[data-trace='" + failedId + "']"));
+    assertTrue(failedRow.getAttribute("class").contains("error"), "a failed request is marked as an error");
+    await("the app's totals show").atMost(Duration.ofSeconds(10)).until(() ->
+        !browser.findElements(By.cssSelector("#apps tr[data-app='http-echo']")).isEmpty());
+    assertTrue(browser.findElement(By.id("tree")).getText().contains("app http-echo"), "flow tree names the app");
+
+    browser.findElement(By.cssSelector("#requests tr.request[data-trace='" + ids.get(2) + "']")).click();
+    await("the waterfall shows every hop").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Set<String> hops = browser.findElements(By.cssSelector("#waterfall .span")).stream()
+          .map(e -> e.getAttribute("data-name")).collect(Collectors.toSet());
+      assertTrue(hops.containsAll(Set.of("proxy", "pool", "connection", "app-service", "queue", "slot", "worker")),
+          "hops shown: " + hops);
+    });
+    assertEquals(ids.get(2), browser.findElement(By.id("waterfall-trace")).getText());
+    File shot = browser.getScreenshotAs(OutputType.FILE);
+    Files.createDirectories(SCREENSHOT.getParent());
+    Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  static HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static void cli(String... args) throws Exception {
+    RuntimeProcess.CliResult r = runtime.cli(args);
+    assertEquals(0, r.exit(), List.of(args) + ": " + r.output());
+  }
+}
