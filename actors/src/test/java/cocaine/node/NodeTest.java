@@ -1,5 +1,6 @@
 package cocaine.node;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -63,6 +65,30 @@ class NodeTest {
     assertEquals(10, argv.size(), argv.toString());
     assertEquals(List.of("--app", "echo", "--endpoint", node.config.runtimeDir().resolve("echo." + ProcessHandle.current().pid()).toString(),
         "--locator", NodeFixture.LOCATOR, "--protocol", "1", "--uuid"), argv.subList(0, 9));
+  }
+
+  @Test
+  void publishOnWaitsForItsWorkersAndUnpublishUnderWithdrawsTheAppUntilTheyAreBack() throws Exception {
+    node.app("echo", Map.of(), NodeFixture.profile("publish-on", 2, "unpublish-under", 2));
+
+    Frame reply = node.startApp("echo", "echo");
+
+    assertEquals(0, reply.type(), "start_app: " + reply);
+    assertTrue(node.publisher.published.containsKey("echo"), "published before start_app replied");
+    List<ProcessHandle> workers = ProcessHandle.current().descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("TestWorker")).toList();
+    assertEquals(2, workers.size(), "publish-on 2 started two workers before anything was enqueued: " + workers);
+
+    workers.get(0).destroyForcibly();
+
+    await("unpublished below unpublish-under").atMost(Duration.ofSeconds(20))
+        .until(() -> !node.publisher.published.containsKey("echo"));
+    await("published again once the engine respawned the worker").atMost(Duration.ofSeconds(30))
+        .until(() -> node.publisher.published.containsKey("echo"));
+    try (WireClient client = node.appClient("echo")) {
+      long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(List.of(Message.write(Values.str("pong")).on(ping), Message.close().on(ping)), client.all(ping));
+    }
   }
 
   @Test

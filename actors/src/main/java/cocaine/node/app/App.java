@@ -59,6 +59,12 @@ public final class App {
 
   private enum Published implements Command { INSTANCE }
 
+  /** The engine's count of active workers changed (drives publish-on / unpublish-under). */
+  private record ActiveChanged(int active) implements Command {}
+
+  /** A publish or unpublish after the start finished; {@code failure} is null when it worked. */
+  private record PublishChanged(boolean published, Throwable failure) implements Command {}
+
   private record Failed(Throwable cause) implements Command {}
 
   private enum Released implements Command { INSTANCE }
@@ -97,6 +103,12 @@ public final class App {
     AppService service;
     Tcp.ServerBinding binding;
     boolean published;
+    /** onStart was told the app runs. */
+    boolean started;
+    ServiceInfo info;
+    int active;
+    /** A publish or unpublish is on its way; the next one waits for it. */
+    boolean publishChanging;
   }
 
   private final ActorContext<Command> ctx;
@@ -140,7 +152,8 @@ public final class App {
   private Behavior<Command> binding(Parts parts) {
     var slots = new SlotSettings(name, parts.profile, parts.isolate, parts.pipe, host.config().locatorArgument(),
         parts.manifest.environment(), host.storage());
-    parts.engine = ctx.spawn(Engine.create(slots), "engine");
+    parts.engine = ctx.spawn(Engine.create(slots, ctx.messageAdapter(Engine.ActiveWorkers.class,
+        a -> new ActiveChanged(a.active()))), "engine");
     ctx.watchWith(parts.engine, new EngineStopped());
     parts.service = new AppService(name, parts.profile, parts.engine, ctx.getSelf(), ctx.getSystem().scheduler(),
         host.config().askTimeout(), host.config().connection().channelBuffer());
@@ -153,9 +166,19 @@ public final class App {
   private Behavior<Command> publishing(Parts parts, Tcp.ServerBinding binding) {
     parts.binding = binding;
     int port = binding.localAddress().getPort();
-    ServiceInfo info = new ServiceInfo(name, List.of(new Endpoint(host.config().announceHost(), port)),
+    parts.info = new ServiceInfo(name, List.of(new Endpoint(host.config().announceHost(), port)),
         SERVICE_VERSION, AppService.PROTOCOL);
-    ctx.pipeToSelf(host.publisher().publish(info), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
+    int publishOn = parts.profile.publishOn();
+    if (publishOn > 0 && parts.active < publishOn) {
+      // PROTOCOL.md 3.6: published once publish-on workers are active (the engine starts them)
+      LOG.info("app [{}] waits for [{}] active workers (publish-on) before it is published", name, publishOn);
+      return starting("spooling", parts, Behaviors.receive(Command.class)
+          .onMessage(ActiveChanged.class, m -> {
+            parts.active = m.active();
+            return m.active() >= publishOn ? publishing(parts, binding) : Behaviors.same();
+          }));
+    }
+    ctx.pipeToSelf(host.publisher().publish(parts.info), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
     return starting("spooling", parts, Behaviors.receive(Command.class)
         .onMessage(Published.class, m -> running(parts, System.nanoTime())));
   }
@@ -173,12 +196,17 @@ public final class App {
           return Behaviors.same();
         })
         .onMessage(Described.class, m -> Behaviors.same())
+        .onMessage(ActiveChanged.class, m -> {
+          parts.active = m.active();
+          return Behaviors.same();
+        })
         .build();
   }
 
   // Published: takes events until stopped.
   private Behavior<Command> running(Parts parts, long sinceNanos) {
     parts.published = true;
+    parts.started = true;
     LOG.info("app [{}] is running with profile [{}] on port [{}]", name, profileName,
         parts.binding.localAddress().getPort());
     onStart.tell(new Running(name, ctx.getSelf()));
@@ -188,7 +216,39 @@ public final class App {
         .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.of(parts.service)))
         .onMessage(Stop.class, m -> stopping(parts, new ArrayList<>(List.of(m.replyTo()))))
         .onMessage(EngineStopped.class, m -> broken(parts, engineDied(parts)))
+        .onMessage(ActiveChanged.class, m -> {
+          parts.active = m.active();
+          return republish(parts);
+        })
+        .onMessage(PublishChanged.class, m -> {
+          parts.publishChanging = false;
+          if (m.failure() != null) {
+            LOG.warn("app [{}]: could not {}: {}", name, m.published() ? "publish" : "unpublish", m.failure().toString());
+          } else {
+            parts.published = m.published();
+            LOG.info("app [{}] {} with [{}] active workers", name, m.published() ? "published again" : "unpublished",
+                parts.active);
+          }
+          return republish(parts);
+        })
         .build());
+  }
+
+  /** Unpublished below unpublish-under active workers, published again at publish-on (both > 0). */
+  private Behavior<Command> republish(Parts parts) {
+    int publishOn = parts.profile.publishOn();
+    int unpublishUnder = parts.profile.unpublishUnder();
+    if (parts.publishChanging) {
+      return Behaviors.same();
+    }
+    if (parts.published && unpublishUnder > 0 && parts.active < unpublishUnder) {
+      parts.publishChanging = true;
+      ctx.pipeToSelf(host.publisher().unpublish(name), (d, e) -> new PublishChanged(false, e));
+    } else if (!parts.published && parts.active >= Math.max(1, publishOn)) {
+      parts.publishChanging = true;
+      ctx.pipeToSelf(host.publisher().publish(parts.info), (d, e) -> new PublishChanged(true, e));
+    }
+    return Behaviors.same();
   }
 
   // Unpublished first so no new client comes, then unbound, workers terminated, pipe closed.
@@ -217,7 +277,7 @@ public final class App {
     if (parts.engine != null) {
       ctx.unwatch(parts.engine);
     }
-    if (!parts.published) {
+    if (!parts.started) {
       onStart.tell(new Broken(name, ctx.getSelf(), cause));
     }
     ctx.pipeToSelf(release(parts), (d, e) -> Released.INSTANCE);
@@ -288,6 +348,7 @@ public final class App {
       profile.put("data", parts.profileData);
     }
     out.put("profile", profile);
+    out.put("publushed", parts.published); // sic: the C++ runtime's key
     if ((flags & InfoFlags.MANIFEST) != 0 && parts.manifestData != null) {
       out.put("manifest", parts.manifestData);
     }

@@ -28,7 +28,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * queue-limit (refusing at once when full), assigns each to the least-loaded active slot below
  * concurrency or queues it FIFO, expires queued sessions at their request-timeout, grows the pool
  * lazily with the queue, respawns after crashes with back-off, reaps idle workers and keeps a pinned
- * size when {@code control} asks.
+ * size when {@code control} asks. With the profile's {@code publish-on} above 0 it keeps that many
+ * workers from the start, and tells its app how many are active whenever that changes.
  */
 public final class Engine {
   /** What the app and its services ask of the engine. */
@@ -69,19 +70,44 @@ public final class Engine {
   private final Growth growth;
   private final String app;
   private final ActorRef<Slot.Report> reports;
+  private final ActorRef<ActiveWorkers> activeWorkers;
+  private int lastActive = -1;
 
-  private Engine(ActorContext<Command> ctx, TimerScheduler<Command> timers, SlotSettings settings) {
+  /** The number of active (handshaken, not sealing) workers changed. */
+  public record ActiveWorkers(int active) {}
+
+  private Engine(ActorContext<Command> ctx, TimerScheduler<Command> timers, SlotSettings settings,
+      ActorRef<ActiveWorkers> activeWorkers) {
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
     this.profile = settings.profile();
-    this.growth = new Growth(profile.poolLimit(), profile.growThreshold());
+    this.growth = new Growth(profile.poolLimit(), profile.growThreshold(), profile.publishOn());
     this.app = settings.app();
     this.reports = ctx.messageAdapter(Slot.Report.class, SlotReported::new);
+    this.activeWorkers = activeWorkers;
   }
 
   public static Behavior<Command> create(SlotSettings settings) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Engine(ctx, timers, settings).running(new Pool())));
+    return create(settings, null);
+  }
+
+  /** @param activeWorkers hears the active worker count at start and on every change; may be null */
+  public static Behavior<Command> create(SlotSettings settings, ActorRef<ActiveWorkers> activeWorkers) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Engine engine = new Engine(ctx, timers, settings, activeWorkers);
+      Pool pool = new Pool();
+      engine.grow(pool); // spawns publish-on workers at once (nothing when it is 0) and tells the count
+      return engine.running(pool);
+    }));
+  }
+
+  private void tellActive(Pool pool) {
+    int active = pool.count(SlotState.ACTIVE);
+    if (activeWorkers != null && active != lastActive) {
+      lastActive = active;
+      activeWorkers.tell(new ActiveWorkers(active));
+    }
   }
 
   private Behavior<Command> running(Pool pool) {
@@ -207,6 +233,7 @@ public final class Engine {
       }
     }
     shrinkToPin(pool);
+    tellActive(pool);
     return Behaviors.same();
   }
 
@@ -347,12 +374,14 @@ public final class Engine {
 
   private Behavior<Command> onIdle(Pool pool, String uuid) {
     SlotView slot = pool.slots.get(uuid);
-    if (slot == null || slot.state != SlotState.ACTIVE || slot.load > 0 || pool.pinned > 0) {
+    if (slot == null || slot.state != SlotState.ACTIVE || slot.load > 0 || pool.pinned > 0
+        || pool.count(SlotState.ACTIVE) <= profile.publishOn()) {
       return Behaviors.same();
     }
     ctx.getLog().debug("app [{}]: worker [{}] idle for idle-timeout, terminating it", app, uuid);
     slot.ref.tell(new Slot.Terminate(ErrorCode.SLAVE_IDLE, "slave is idle"));
     slot.state = SlotState.TERMINATING;
+    tellActive(pool);
     return Behaviors.same();
   }
 

@@ -21,6 +21,16 @@ class GrowthTest {
   }
 
   @Test
+  void publishOnIsAFloorTheQueueAndAPinCannotGoBelow() {
+    Growth floored = new Growth(4, 5, 2);
+    assertEquals(2, floored.target(0, 0));
+    assertEquals(2, floored.target(6, 0));
+    assertEquals(3, floored.target(11, 0));
+    assertEquals(2, floored.target(0, 1));
+    assertEquals(2, floored.toSpawn(0, 0, 0));
+  }
+
+  @Test
   void onlyTheMissingWorkersAreSpawned() {
     assertEquals(1, growth.toSpawn(6, 0, 1));
     assertEquals(0, growth.toSpawn(6, 0, 3));
