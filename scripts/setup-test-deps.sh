@@ -5,9 +5,10 @@
 #   gcc                           the IPVS gateway's netlink shim (built by ipvs-native)
 #   qemu-system-x86 busybox-static ipvsadm   IPVS in a booted Debian cloud kernel (scripts/ipvs-qemu.sh)
 #   docker.io docker-registry     docker isolate against a real daemon and registry (scripts/docker.sh, registry.sh)
+#   git openssh-client curl       git-push deploys to the builder role with the real clients (GitPushDeployIT)
 # Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
 set -euo pipefail
-packages=(zookeeper nftables iproute2 python3 gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry)
+packages=(zookeeper nftables iproute2 python3 gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry git openssh-client curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -63,8 +63,8 @@ build_bench() {
   fi
 }
 
-# Starts `cocaine-runtime --role ${ROLE:-all}` with its state under $WORK; waits until the node
-# role is ready; sets RT_PID and LOCATOR_PORT.
+# Starts `cocaine-runtime --role ${ROLE:-all}` with its state under $WORK (HOCON in RT_EXTRA_CONF goes
+# over the generated file); waits until the node role is ready; sets RT_PID and LOCATOR_PORT.
 start_runtime() {
   LOCATOR_PORT="$(free_port)"
   local proxy admin
@@ -78,6 +78,7 @@ cocaine {
   paths { runtime = "$WORK/run", spool = "$WORK/spool", storage = "$WORK/storage" }
   logging { verbosity = ${RT_VERBOSITY:-info}, file.path = "$WORK/log/cocaine.jsonl" }
 }
+${RT_EXTRA_CONF:-}
 CONF
   log "starting runtime (role ${ROLE:-all}, locator port $LOCATOR_PORT, ${COCAINE_JAVA_OPTS:--Xmx512m})"
   "$ROOT/bin/cocaine-runtime" --role "${ROLE:-all}" --config "$WORK/runtime.conf" >"$WORK/runtime.log" 2>&1 &

@@ -174,7 +174,7 @@ final class GitCommand implements Command, Runnable {
       log.info("push of {} {} from {}: deployed as {} in {} ms", app, version, peer, d.image(), d.took().toMillis());
     } catch (DeployFailed e) {
       log.warn("push of {} {} from {}: deploy failed at {}: {}", app, version, peer, e.step(), e.getMessage());
-      say.apply("deploy of '" + app + "' version " + version + " FAILED at step " + e.step() + ": " + e.getMessage());
+      say.apply("deploy of '" + app + "' version " + version + " FAILED at step " + e.step() + ": " + e.reason());
       say.apply("the previous version keeps running; " + deploy.getRefName() + " is not updated");
       rejectAll(commands, "deploy failed at " + e.step());
     } catch (InterruptedException e) {

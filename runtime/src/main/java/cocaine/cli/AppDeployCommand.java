@@ -68,7 +68,7 @@ final class AppDeployCommand implements Callable<Integer> {
       out.printf("deployed '%s' version %s as %s in %.1f s%n", app, tag, d.image(), d.took().toMillis() / 1000.0);
       return 0;
     } catch (DeployFailed e) {
-      throw new CocaineException(ErrorCode.IO_ERROR, "deploy of '" + app + "' " + e.getMessage()
+      throw new CocaineException(ErrorCode.IO_ERROR, "deploy of '" + app + "' failed at step " + e.step() + ": " + e.reason()
           + "; the previous version keeps running");
     }
   }

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
  * thrown by {@link #await}.
  */
 public final class DockerProgress<T extends ResponseItem> extends ResultCallback.Adapter<T> {
+  private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*m");
   private final Consumer<String> out;
   private final String what;
   private final Map<String, String> layers = new HashMap<>();
@@ -47,7 +48,8 @@ public final class DockerProgress<T extends ResponseItem> extends ResultCallback
       return;
     }
     if (item.getStream() != null) {
-      item.getStream().lines().map(String::stripTrailing).filter(l -> !l.isBlank()).forEach(l -> out.accept(what + l));
+      // a build's stderr comes wrapped in terminal colour codes, which a git client prints raw
+      ANSI.matcher(item.getStream()).replaceAll("").lines().map(String::stripTrailing).filter(l -> !l.isBlank()).forEach(l -> out.accept(what + l));
       return;
     }
     String status = item.getStatus();
