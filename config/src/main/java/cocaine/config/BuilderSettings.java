@@ -68,8 +68,10 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
     if (!docker.startsWith("unix://") && !docker.startsWith("tcp://")) {
       throw r.refuse("docker-endpoint", "must be unix:///path or tcp://host:port");
     }
+    String host = r.string("host").trim();
+    String runlist = r.string("runlist").trim();
     return new BuilderSettings(
-        r.nonEmptyString("host"),
+        host.isEmpty() ? settings.network().host() : host,
         r.port("port"),
         data,
         keys.isEmpty() ? data.resolve("authorized_keys") : Path.of(keys),
@@ -77,7 +79,7 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
         registry,
         locatorHost,
         locatorPort,
-        r.nonEmptyString("runlist"),
+        runlist.isEmpty() ? settings.node().runlist() : runlist,
         (int) r.integer("concurrent-pushes", 1, 64),
         r.duration("build-timeout"),
         r.duration("start-timeout"),
