@@ -3,15 +3,18 @@
 #  - deploy: `git push` of the http-echo example (Dockerfile FROM the local base image) to the
 #    builder of a `--role all` runtime, timed from the push's start to the first answer of curl
 #    through the HTTP proxy (build, push to the registry, store, start, container spawn, JVM start);
-#  - cold: RUNS times, `app stop` + `app start` and no container of the app left, then one request
-#    through the proxy (an enqueue on an empty pool) timed to its reply: the node creates and starts
-#    a container, the JVM in it starts, connects and handshakes, the echo answers;
-#  - bare: alternated with cold, `docker run --rm --network none IMAGE /app/run.sh` of the same image
-#    without arguments (container create/start/attach/remove + the same JVM start, exit 2).
+#  - cold (bench/load's coldstart client, --docker-node): the echo example, also deployed by git push;
+#    RUNS times start_app, no container of the node left, then enqueue("ping") straight to the app
+#    timed to the first reply chunk: the node creates and starts a container, the JVM in it starts,
+#    connects and handshakes, the echo answers; then pause_app and wait until no container is left;
+#  - bare: alternated with cold, `docker run --rm IMAGE /app/run.sh` of the same image without
+#    arguments on the default bridge network, as the isolate's default (container create, start,
+#    attach, remove + the same JVM start; the worker refuses the missing argv and exits 2).
 # Reports medians and the difference (target: cold within +300 ms of bare).
 # Usage: bench/docker/coldstart.sh   (env: RUNS=7; needs scripts/docker.sh start, scripts/registry.sh
 # start and the base image of scripts/base-image.sh in the registry)
 source "$(dirname "$0")/../load/lib.sh"
+build_bench
 APP_SRC="$ROOT/examples/target/apps/http-echo"
 BASE=${BASE_IMAGE:-127.0.0.1:5000/cocaine/jre:17}
 RUNS=${RUNS:-7}
@@ -33,7 +36,6 @@ docker image inspect "$BASE" >/dev/null 2>&1 || docker pull -q "$BASE" >/dev/nul
 [ -d "$APP_SRC/lib" ] || { echo "examples not built: ./mvnw -B -q -o -DskipTests install" >&2; exit 2; }
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 mkdir -p "$WORK/builder"
 ssh-keygen -q -t ecdsa -N "" -f "$WORK/key"
@@ -73,38 +75,25 @@ t_pushed=$(ms)
 answer
 t_answer=$(ms)
 
-containers() { docker ps -aq --filter "label=cocaine.node=$WORK/run" --filter "label=cocaine.app=http-echo"; }
-cold=() bare=()
+# the echo example as a second app (its `ping` is what the cold-start client sends)
+echo_src="$WORK/echo"
+cp -r "$ROOT/examples/target/apps/echo" "$echo_src"
+printf 'FROM %s\nWORKDIR /app\nCOPY . /app/\n' "$BASE" >"$echo_src/Dockerfile"
+echo '{"manifest": {"slave": "/app/run.sh"}, "profile": {"pool-limit": 1, "handshake-timeout": 30}}' >"$echo_src/cocaine.json"
+git -C "$echo_src" init -q -b main . && git -C "$echo_src" add -A && git -C "$echo_src" commit -qm bench
+git -C "$echo_src" push -q "ssh://ape@127.0.0.1:$SSH_PORT/echo.git" main >"$WORK/push-echo.out" 2>&1 \
+  || { cat "$WORK/push-echo.out" >&2; exit 1; }
+echo_image="127.0.0.1:5000/echo:$(git -C "$echo_src" rev-parse --short=7 HEAD)"
+cli app stop -n http-echo >/dev/null # one app's containers at a time
+
 log "measuring ($RUNS runs each, alternated)"
-for i in $(seq 1 "$RUNS"); do
-  cli app stop -n http-echo >/dev/null
-  for _ in $(seq 1 300); do [ -z "$(containers)" ] && break; sleep 0.1; done
-  [ -z "$(containers)" ] || { echo "containers of http-echo left after stop" >&2; exit 1; }
-  cli app start -n http-echo -r http-echo >/dev/null
-  t=$(ms)
-  out=$(curl -s -m 30 --data-binary "cold $i" "$url")
-  cold+=($(( $(ms) - t )))
-  [ "$out" = "cold $i" ] || { echo "cold run $i answered '$out'" >&2; exit 1; }
-
-  t=$(ms)
-  set +e
-  docker run --rm --network none "$image" /app/run.sh >/dev/null 2>&1
-  rc=$?
-  set -e
-  bare+=($(( $(ms) - t )))
-  [ "$rc" = 2 ] || { echo "bare docker run exited $rc, expected 2 (no --protocol)" >&2; exit 1; }
-done
-
-cold_med=$(printf '%s\n' "${cold[@]}" | median)
-bare_med=$(printf '%s\n' "${bare[@]}" | median)
+bench coldstart --locator-port "$LOCATOR_PORT" --app echo --profile echo --runs "$RUNS" \
+  --docker-node "$WORK/run" --bare-command "docker run --rm $echo_image /app/run.sh"
 echo
-echo "| measure ($RUNS runs) | median ms | all ms |"
-echo "|---|---:|---|"
-echo "| bare \`docker run --rm --network none IMAGE /app/run.sh\` (JVM start, exit 2) | $bare_med | ${bare[*]} |"
-echo "| enqueue on an empty docker pool -> first reply (curl through the proxy) | $cold_med | ${cold[*]} |"
-echo "| difference of the medians (target <= +300) | **$(printf '%+d' $((cold_med - bare_med)))** | |"
-echo "| deploy: \`git push\` returned | $((t_pushed - t0)) | |"
-echo "| deploy: \`git push\` start -> first answer through the proxy | **$((t_answer - t0))** | |"
+echo "| deploy of http-echo (one run) | ms |"
+echo "|---|---:|"
+echo "| \`git push\` returned (check, build, push, store, start) | $((t_pushed - t0)) |"
+echo "| \`git push\` start -> first answer of curl through the proxy | **$((t_answer - t0))** |"
 echo
 runtime_report
 BENCH_OK=1
