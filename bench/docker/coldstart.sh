@@ -21,6 +21,7 @@ RUNS=${RUNS:-7}
 
 docker_cleanup() {
   local rc=$?
+  set +e # a failing command here must not end the trap before cleanup has stopped the runtime
   for id in $(docker ps -aq --filter "label=cocaine.node=$WORK/run" 2>/dev/null); do
     docker rm -f "$id" >/dev/null 2>&1
   done

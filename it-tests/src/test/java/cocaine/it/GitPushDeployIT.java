@@ -1,11 +1,14 @@
 package cocaine.it;
 
+import static cocaine.it.DockerLab.docker;
+import static cocaine.it.DockerLab.run;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocaine.it.DockerLab.Run;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,10 +20,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,13 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
 class GitPushDeployIT {
   static final Path HOME = RuntimeProcess.HOME;
   static final Path APP = HOME.resolve("examples/target/apps/http-echo");
-  static final String REGISTRY = "127.0.0.1:5000";
-  static final String BASE_IMAGE = REGISTRY + "/cocaine/jre:17";
+  static final String REGISTRY = DockerLab.REGISTRY;
+  static final String BASE_IMAGE = DockerLab.BASE_IMAGE;
   static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   @TempDir
   static Path dir;
-  static boolean startedDocker;
+  static DockerLab.Started lab;
   static RuntimeProcess runtime;
   static String nodeLabel;
   static int sshPort;
@@ -55,18 +56,7 @@ class GitPushDeployIT {
 
   @BeforeAll
   static void start() throws Exception {
-    if (run(List.of(script("docker.sh"), "status")).exit() != 0) {
-      Run docker = run(List.of(script("docker.sh"), "start"));
-      Assumptions.assumeTrue(docker.exit() != 3, "dockerd cannot start on this machine, skipping: " + docker.output());
-      assertEquals(0, docker.exit(), "scripts/docker.sh start: " + docker.output());
-      startedDocker = true;
-    }
-    Run registry = run(List.of(script("registry.sh"), "start"));
-    assertEquals(0, registry.exit(), "scripts/registry.sh start: " + registry.output());
-    if (docker("image", "inspect", BASE_IMAGE).exit() != 0 && docker("pull", BASE_IMAGE).exit() != 0) {
-      Run base = run(List.of(script("base-image.sh"), BASE_IMAGE));
-      assertEquals(0, base.exit(), "scripts/base-image.sh: " + base.output());
-    }
+    lab = DockerLab.start();
 
     Path data = Files.createDirectories(dir.resolve("builder"));
     key = dir.resolve("ape_key");
@@ -98,8 +88,8 @@ class GitPushDeployIT {
         docker("rm", "-f", id);
       }
     }
-    if (startedDocker) {
-      run(List.of(script("docker.sh"), "stop"));
+    if (lab != null) {
+      lab.stop();
     }
   }
 
@@ -254,38 +244,7 @@ class GitPushDeployIT {
     }
   }
 
-  private static Run docker(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("docker"));
-    command.addAll(List.of(args));
-    return run(command);
-  }
-
-  private static String script(String name) {
-    return HOME.resolve("scripts").resolve(name).toString();
-  }
-
   private static void assertOk(Run r) {
     assertEquals(0, r.exit(), r.output());
-  }
-
-  record Run(int exit, String output) {}
-
-  private static Run run(List<String> command) throws IOException, InterruptedException {
-    return run(command, null, Map.of());
-  }
-
-  private static Run run(List<String> command, Path cwd, Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    if (cwd != null) {
-      pb.directory(cwd.toFile());
-    }
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " did not finish: " + out);
-    }
-    return new Run(p.exitValue(), out);
   }
 }
