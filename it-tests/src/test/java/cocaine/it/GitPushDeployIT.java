@@ -167,6 +167,27 @@ class GitPushDeployIT {
     });
   }
 
+  @Test
+  @Order(6)
+  void cliDeployRunsTheSamePipelineFromADirectory() throws Exception {
+    RuntimeProcess.CliResult deployed = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",
+        "--version", "cli-1", "--registry", REGISTRY);
+    assertEquals(0, deployed.exit(), deployed.output());
+    for (String step : List.of("check: directory " + repo, "Step 3/3 : COPY . /app/", "push: ",
+        "start: app 'http-echo-cli' runs version cli-1", "deployed 'http-echo-cli' version cli-1 as " + REGISTRY
+            + "/http-echo-cli:cli-1")) {
+      assertTrue(deployed.output().contains(step), "'" + step + "' in:\n" + deployed.output());
+    }
+    assertEquals("from the cli", curl("http-echo-cli", "from the cli"));
+
+    Files.delete(repo.resolve("Dockerfile"));
+    RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli");
+    assertEquals(1, refused.exit(), refused.output());
+    assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step check: no Dockerfile at the top of"
+        + " directory " + repo), refused.output());
+    assertEquals("still deployed", curl("http-echo-cli", "still deployed"));
+  }
+
   private static Run push(Path identity) throws Exception {
     Map<String, String> env = new HashMap<>(gitEnv());
     env.put("GIT_SSH_COMMAND", "ssh -i " + identity + " -o IdentitiesOnly=yes -o StrictHostKeyChecking=no"
@@ -177,8 +198,12 @@ class GitPushDeployIT {
 
   /** POSTs body to the app's echo event through the proxy with curl; the app answers with the body. */
   private static String curl(String body) throws Exception {
+    return curl("http-echo", body);
+  }
+
+  private static String curl(String app, String body) throws Exception {
     List<String> command = List.of("curl", "-sS", "-m", "30", "--data-binary", body,
-        "http://127.0.0.1:" + runtime.proxyPort() + "/http-echo/echo");
+        "http://127.0.0.1:" + runtime.proxyPort() + "/" + app + "/echo");
     String[] answer = new String[1];
     // the first request after a start waits for a worker to spawn in a container
     await("curl through the proxy").atMost(TIMEOUT).untilAsserted(() -> {
