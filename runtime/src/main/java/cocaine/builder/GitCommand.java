@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
@@ -139,7 +139,8 @@ final class GitCommand implements Command, Runnable {
 
   /** The pre-receive hook: the deploy runs on the received objects; a failure rejects the branch update. */
   private void deploy(String app, Repository repo, ReceivePack pack, Collection<ReceiveCommand> commands) {
-    Function<String, Void> say = line -> {
+    // build output arrives on the Docker client's thread: one writer at a time on the side band
+    Consumer<String> say = line -> {
       synchronized (pack) {
         pack.sendMessage(line);
         try {
@@ -148,13 +149,12 @@ final class GitCommand implements Command, Runnable {
           // the client went away; the deploy goes on
         }
       }
-      return null;
     };
     ReceiveCommand deploy = commands.stream()
         .filter(c -> c.getType() != ReceiveCommand.Type.DELETE && DEPLOY_REFS.contains(c.getRefName()))
         .findFirst().orElse(null);
     if (deploy == null) {
-      say.apply("builder: only a push of main or master deploys; stored without deploying");
+      say.accept("builder: only a push of main or master deploys; stored without deploying");
       return;
     }
     RevCommit commit;
@@ -168,14 +168,14 @@ final class GitCommand implements Command, Runnable {
     log.info("push of {} {} from {}: deploying", app, version, peer);
     try {
       Deployment.Deployed d = Deployment.run(server.target(), app, version, new GitTree(repo, commit, app + ".git"),
-          say::apply);
-      say.apply(String.format("deployed '%s' version %s as %s in %.1f s", app, version, d.image(),
+          say);
+      say.accept(String.format("deployed '%s' version %s as %s in %.1f s", app, version, d.image(),
           d.took().toMillis() / 1000.0));
       log.info("push of {} {} from {}: deployed as {} in {} ms", app, version, peer, d.image(), d.took().toMillis());
     } catch (DeployFailed e) {
       log.warn("push of {} {} from {}: deploy failed at {}: {}", app, version, peer, e.step(), e.getMessage());
-      say.apply("deploy of '" + app + "' version " + version + " FAILED at step " + e.step() + ": " + e.reason());
-      say.apply("the previous version keeps running; " + deploy.getRefName() + " is not updated");
+      say.accept("deploy of '" + app + "' version " + version + " FAILED at step " + e.step() + ": " + e.reason());
+      say.accept("the previous version keeps running; " + deploy.getRefName() + " is not updated");
       rejectAll(commands, "deploy failed at " + e.step());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
