@@ -2,6 +2,7 @@ package cocaine.node;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.node.app.AppService;
@@ -9,6 +10,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,6 +104,22 @@ class NodeTest {
     var e = again.message().toException();
     assertEquals(ErrorCode.ALREADY_STARTED, e.code());
     assertEquals("app 'echo' is already running", e.getMessage());
+  }
+
+  @Test
+  void pausingAnAppClosesItsClientsConnectionsSoTheyResolveTheNextStartAgain() throws Exception {
+    node.app("echo", Map.of(), NodeFixture.profile());
+    assertEquals(0, node.startApp("echo", "echo").type());
+    try (WireClient client = node.appClient("echo")) {
+      long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(List.of(Message.write(Values.str("pong")).on(ping), Message.close().on(ping)), client.all(ping));
+
+      assertEquals(0, node.call(Message.of(NodeService.PAUSE_APP, Values.str("echo"))).type());
+
+      // before the fix the connection stayed open and an enqueue on it waited for a reply that never came
+      IOException closed = assertThrows(IOException.class, () -> client.next(Long.MAX_VALUE));
+      assertEquals("connection closed by the server", closed.getMessage());
+    }
   }
 
   @Test

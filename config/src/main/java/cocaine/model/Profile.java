@@ -37,6 +37,14 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
       "idle-timeout", "request-timeout", "crashlog-limit", "log-output", "publish-on", "unpublish-under",
       "isolate");
 
+  /**
+   * Default {@code spawn-timeout} of a docker-isolate profile: the isolate reports "spawned" once the
+   * daemon has created and started the container, which takes about a second on an idle daemon and
+   * several under load or with a cold image cache, so the process isolate's 1 s default would fail
+   * healthy starts. A profile that sets {@code spawn-timeout} keeps its own value.
+   */
+  public static final double DOCKER_SPAWN_TIMEOUT_SECONDS = 15.0;
+
   /** The profile of an empty map: every default of PROTOCOL.md 4.3. */
   public static final Profile DEFAULT = fromMap(Map.of());
 
@@ -153,8 +161,9 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
     if (queueLimit < 0) {
       throw f.bad("queue-limit", NON_NEGATIVE, map.get("queue-limit"));
     }
+    Isolate isolate = map.containsKey("isolate") ? isolate(f, map.get("isolate")) : Isolate.process();
     Timeouts timeouts = new Timeouts(
-        secondsOr(f, map, "spawn-timeout", 1.0),
+        secondsOr(f, map, "spawn-timeout", isolate.type().equals(Isolate.DOCKER) ? DOCKER_SPAWN_TIMEOUT_SECONDS : 1.0),
         secondsOr(f, map, "handshake-timeout", 5.0),
         secondsOr(f, map, "heartbeat-timeout", 30.0),
         secondsOr(f, map, "seal-timeout", 60.0),
@@ -171,7 +180,7 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
         map.containsKey("log-output") && f.bool("log-output", map.get("log-output")),
         intOr(f, map, "publish-on", 0, NON_NEGATIVE),
         intOr(f, map, "unpublish-under", 0, NON_NEGATIVE),
-        map.containsKey("isolate") ? isolate(f, map.get("isolate")) : Isolate.process());
+        isolate);
   }
 
   /** The map to encode for storage, every key written, times in seconds as floats. */

@@ -194,6 +194,30 @@ class SettingsTest {
   }
 
   @Test
+  void builderDefaultsToThisProcesssLocatorAndRunlistAndTheDataFoldersKeys() {
+    BuilderSettings b = BuilderSettings.from(Settings.load("all", com.typesafe.config.ConfigFactory.parseString(
+        "cocaine { network.locator-port = 12345, node.runlist = apps, builder.data = \"/srv/builder\" }")));
+    assertEquals("127.0.0.1", b.host());
+    assertEquals(2222, b.port());
+    assertEquals(Path.of("/srv/builder/authorized_keys"), b.authorizedKeys());
+    assertEquals("127.0.0.1", b.locatorHost());
+    assertEquals(12345, b.locatorPort());
+    assertEquals("apps", b.runlist());
+    assertEquals("127.0.0.1:5000", b.registry());
+    assertEquals(Duration.ofMinutes(10), b.buildTimeout());
+  }
+
+  @Test
+  void builderRefusesALocatorThatIsNotHostPortAndARegistryWithAPath() {
+    SettingsException locator = assertThrows(SettingsException.class, () -> BuilderSettings.from(Settings.load("all",
+        com.typesafe.config.ConfigFactory.parseString("cocaine.builder.locator = \"10.0.0.1\""))));
+    assertTrue(locator.getMessage().startsWith("bad value for 'cocaine.builder.locator'"), locator.getMessage());
+    SettingsException registry = assertThrows(SettingsException.class, () -> BuilderSettings.from(Settings.load("all",
+        com.typesafe.config.ConfigFactory.parseString("cocaine.builder.registry = \"http://r:5000/x\""))));
+    assertTrue(registry.getMessage().contains("must be host[:port] without a scheme or path"), registry.getMessage());
+  }
+
+  @Test
   void valueWhereASectionBelongsNamesKeyAndFile() throws IOException {
     Path file = write("cocaine.network = 5\n");
     SettingsException e = assertThrows(SettingsException.class, () -> Settings.load("all", Optional.of(file)));

@@ -52,6 +52,15 @@ class ProfileTest {
   }
 
   @Test
+  void dockerIsolateDefaultsToASpawnTimeoutLongEnoughForAContainerStart() {
+    Map<String, Object> docker = Map.of("type", "docker", "args", Map.of());
+    assertEquals(Duration.ofSeconds(15), Profile.fromMap(Map.of("isolate", docker)).timeouts().spawn());
+    assertEquals(Duration.ofSeconds(1), Profile.fromMap(Map.of()).timeouts().spawn());
+    assertEquals(Duration.ofMillis(2500),
+        Profile.fromMap(Map.of("isolate", docker, "spawn-timeout", 2.5)).timeouts().spawn());
+  }
+
+  @Test
   void wholeDoublesAreIntegersAndFractionsAreNot() {
     assertEquals(12, Profile.fromMap(Map.of("pool-limit", 12.0)).poolLimit());
     InvalidModelException e = assertThrows(InvalidModelException.class,

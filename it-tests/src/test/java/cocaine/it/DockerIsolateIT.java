@@ -1,22 +1,21 @@
 package cocaine.it;
 
+import static cocaine.it.DockerLab.assertDocker;
+import static cocaine.it.DockerLab.docker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import cocaine.it.DockerLab.Run;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerIsolateIT {
   static final Path HOME = RuntimeProcess.HOME;
   static final Path ECHO = HOME.resolve("examples/target/apps/echo");
-  static final String REGISTRY = "127.0.0.1:5000";
-  static final String BASE_IMAGE = REGISTRY + "/cocaine/jre:17";
+  static final String REGISTRY = DockerLab.REGISTRY;
+  static final String BASE_IMAGE = DockerLab.BASE_IMAGE;
   static final String REPOSITORY = "cocaine-it";
   /** A tag of this run only: the node cannot find the image on the daemon and must pull it. */
   static final String TAG = "it-" + UUID.randomUUID().toString().substring(0, 8);
@@ -48,28 +47,13 @@ class DockerIsolateIT {
 
   @TempDir
   static Path dir;
-  static boolean startedDocker;
-  static boolean startedRegistry;
+  static DockerLab.Started lab;
   static RuntimeProcess runtime;
   static String nodeLabel;
 
   @BeforeAll
   static void start() throws Exception {
-    if (run(script("docker.sh"), "status").exit() != 0) {
-      Run docker = run(script("docker.sh"), "start");
-      Assumptions.assumeTrue(docker.exit() != 3, "dockerd cannot start on this machine, skipping the docker"
-          + " isolate test: " + docker.output());
-      assertEquals(0, docker.exit(), "scripts/docker.sh start: " + docker.output());
-      startedDocker = true;
-    }
-    Run registry = run(script("registry.sh"), "start");
-    assertEquals(0, registry.exit(), "scripts/registry.sh start: " + registry.output());
-    startedRegistry = registry.output().contains("serves");
-    // the base image from an earlier run: on the daemon, else in the registry, else built (about a minute)
-    if (docker("image", "inspect", BASE_IMAGE).exit() != 0 && docker("pull", BASE_IMAGE).exit() != 0) {
-      Run base = run(script("base-image.sh"), BASE_IMAGE);
-      assertEquals(0, base.exit(), "scripts/base-image.sh: " + base.output());
-    }
+    lab = DockerLab.start();
     // the Dockerfile from the source tree, the context from the packaged app (run.sh and lib/)
     assertDocker("build", "-q", "-f", HOME.resolve("examples/apps/echo/Dockerfile").toString(), "-t", IMAGE,
         ECHO.toString());
@@ -96,11 +80,8 @@ class DockerIsolateIT {
       }
       docker("rmi", IMAGE, LOCAL_IMAGE, IMPORTED_IMAGE);
     }
-    if (startedRegistry) {
-      run(script("registry.sh"), "stop");
-    }
-    if (startedDocker) {
-      run(script("docker.sh"), "stop");
+    if (lab != null) {
+      lab.stop();
     }
   }
 
@@ -216,38 +197,5 @@ class DockerIsolateIT {
     RuntimeProcess.CliResult r = runtime.cli(args);
     assertEquals(exit, r.exit(), List.of(args) + ": " + r.output());
     assertTrue(r.output().contains(expected), List.of(args) + ": " + r.output());
-  }
-
-  private static void assertDocker(String... args) throws Exception {
-    Run r = docker(args);
-    assertEquals(0, r.exit(), "docker " + String.join(" ", args) + ": " + r.output());
-  }
-
-  private static Run docker(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("docker"));
-    command.addAll(List.of(args));
-    return run(command);
-  }
-
-  private static String script(String name) {
-    return HOME.resolve("scripts").resolve(name).toString();
-  }
-
-  private static Run run(String script, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(script));
-    command.addAll(List.of(args));
-    return run(command);
-  }
-
-  record Run(int exit, String output) {}
-
-  private static Run run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " did not finish: " + out);
-    }
-    return new Run(p.exitValue(), out);
   }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code cocaine app ...}: upload apps to storage and run them on the node (ECOSYSTEM.md 1.3-1.4). */
 @Command(name = "app", description = "Upload, list, start and stop apps.",
-    subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
+    subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
         AppCommands.Info.class})
 final class AppCommands {

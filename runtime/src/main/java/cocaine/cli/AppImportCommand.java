@@ -1,30 +1,25 @@
 package cocaine.cli;
 
 import cocaine.client.StorageClient;
+import cocaine.deploy.DeployFailed;
+import cocaine.deploy.Deployment;
+import cocaine.deploy.DockerDaemon;
+import cocaine.deploy.DockerProgress;
 import cocaine.model.Manifest;
-import cocaine.node.isolate.docker.DockerIsolate;
 import cocaine.node.isolate.docker.DockerOptions;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.PushResponseItem;
-import com.github.dockerjava.api.model.ResponseItem;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,16 +59,8 @@ final class AppImportCommand implements Callable<Integer> {
     }
     DockerOptions options = DockerOptions.parse(args); // the same rules as the profile's isolate args
     String destination = options.image(name);
-    var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(docker).build();
-    try (var http = new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost())
-        .connectionTimeout(Duration.ofSeconds(5)).build();
-        DockerClient client = DockerClientImpl.getInstance(config, http)) {
-      try {
-        client.pingCmd().exec();
-      } catch (RuntimeException e) {
-        throw new CocaineException(ErrorCode.IO_ERROR, "cannot reach the Docker daemon at " + docker + ": "
-            + DockerIsolate.reason(e));
-      }
+    try (DockerDaemon daemon = DockerDaemon.connect(docker)) {
+      DockerClient client = daemon.api();
       InspectImageResponse source = inspectOrPull(client, out);
       Map<String, Object> manifestMap = manifest != null ? Printer.readJsonObject(manifest, "manifest")
           : defaultManifest(source);
@@ -86,10 +73,10 @@ final class AppImportCommand implements Callable<Integer> {
       client.tagImageCmd(source.getId(), repo, destinationTag).withForce(true).exec();
       out.println("tagged " + image + " as " + destination);
       out.flush();
-      Progress<PushResponseItem> push = new Progress<>(out, "push");
+      DockerProgress<PushResponseItem> push = new DockerProgress<>(line(out), "push");
       try {
         client.pushImageCmd(repo).withTag(destinationTag).withAuthConfig(new AuthConfig()).exec(push);
-        push.await("pushing " + destination + " to " + registry);
+        push.await("pushing " + destination + " to " + registry, TRANSFER_TIMEOUT);
       } catch (RuntimeException e) {
         if (!tagExisted) {
           untag(client, destination); // a failed import leaves the daemon as it was
@@ -106,6 +93,15 @@ final class AppImportCommand implements Callable<Integer> {
           + (tag.equals("latest") ? "" : ", \"tag\": \"" + tag + "\"") + "}}");
       return 0;
     }
+  }
+
+  private static java.util.function.Consumer<String> line(PrintWriter out) {
+    return line -> {
+      synchronized (out) {
+        out.println(line);
+        out.flush();
+      }
+    };
   }
 
   private static boolean exists(DockerClient client, String name) {
@@ -135,82 +131,19 @@ final class AppImportCommand implements Callable<Integer> {
     int slash = image.lastIndexOf('/');
     int colon = image.lastIndexOf(':');
     boolean tagged = colon > slash;
-    Progress<PullResponseItem> pull = new Progress<>(out, "pull");
+    DockerProgress<PullResponseItem> pull = new DockerProgress<>(line(out), "pull");
     client.pullImageCmd(tagged ? image.substring(0, colon) : image).withTag(tagged ? image.substring(colon + 1) : "latest")
         .exec(pull);
-    pull.await("pulling " + image);
+    pull.await("pulling " + image, TRANSFER_TIMEOUT);
     return client.inspectImageCmd(image).exec();
   }
 
   /** The image's own entrypoint (or command) as the slave; the runtime appends its options to it. */
   private Map<String, Object> defaultManifest(InspectImageResponse source) {
-    var c = source.getConfig();
-    String[] entry = c == null ? null : c.getEntrypoint() != null && c.getEntrypoint().length > 0 ? c.getEntrypoint()
-        : c.getCmd();
-    if (entry == null || entry.length != 1 || entry[0].isBlank()) {
-      throw new IllegalArgumentException("image " + image + " has no single-executable ENTRYPOINT or CMD"
-          + (entry == null ? "" : " (it has " + List.of(entry) + ")")
-          + "; give --manifest '{\"slave\": \"/path/in/image\"}'");
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("slave", entry[0]);
-    return m;
-  }
-
-  /** Prints the daemon's progress as plain lines: one per layer and step, not per byte count. */
-  private static final class Progress<T extends ResponseItem> extends ResultCallback.Adapter<T> {
-    private final PrintWriter out;
-    private final String what;
-    private final Map<String, String> layers = new HashMap<>();
-    private volatile String error;
-
-    Progress(PrintWriter out, String what) {
-      this.out = out;
-      this.what = what;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      // reported once by await(); the default would also log it with a stack trace
-      error = DockerIsolate.reason(t);
-      try {
-        close();
-      } catch (java.io.IOException e) {
-        // closing a finished stream
-      }
-    }
-
-    @Override
-    public void onNext(T item) {
-      if (item.getErrorDetail() != null || item.getError() != null) {
-        error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-            ? item.getErrorDetail().getMessage() : item.getError();
-        return;
-      }
-      String status = item.getStatus();
-      if (status == null || item.getId() != null && status.equals(layers.put(item.getId(), status))) {
-        return;
-      }
-      synchronized (out) {
-        out.println(what + ": " + (item.getId() == null ? "" : item.getId() + ": ") + status);
-        out.flush();
-      }
-    }
-
-    void await(String doing) throws InterruptedException {
-      try {
-        if (!awaitCompletion(TRANSFER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new CocaineException(ErrorCode.TIMEOUT, doing + " took longer than " + TRANSFER_TIMEOUT.toMinutes()
-              + " min");
-        }
-      } catch (CocaineException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new CocaineException(ErrorCode.IO_ERROR, doing + " failed: " + DockerIsolate.reason(e));
-      }
-      if (error != null) {
-        throw new CocaineException(ErrorCode.IO_ERROR, doing + " failed: " + error);
-      }
+    try {
+      return Deployment.defaultManifest(source, image, "give --manifest '{\"slave\": \"/path/in/image\"}'");
+    } catch (DeployFailed e) {
+      throw new IllegalArgumentException(e.reason());
     }
   }
 }

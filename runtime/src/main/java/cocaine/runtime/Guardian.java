@@ -2,6 +2,7 @@ package cocaine.runtime;
 
 import cocaine.config.Role;
 import cocaine.config.Settings;
+import cocaine.config.SettingsException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -20,6 +21,9 @@ public final class Guardian {
   /** The node's locator listens: the node role goes on with its second phase. */
   record LocatorBound(NodeRole.Pending pending, org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding)
       implements Command {}
+
+  /** An optional role (the builder next to others) cannot work here: it stays off, the rest runs. */
+  record Off(String role, String reason) implements Command {}
 
   /** A role could not start: the process stops with exit code 1. */
   record Failed(String role, Throwable cause) implements Command {}
@@ -49,6 +53,13 @@ public final class Guardian {
       if (settings.plays(Role.PROXY)) {
         ProxyRole.start(ctx, settings);
       }
+      if (settings.plays(Role.BUILDER)) {
+        try {
+          BuilderRole.start(ctx, settings);
+        } catch (SettingsException e) {
+          ctx.getSelf().tell(new Failed(Role.BUILDER.configName(), e));
+        }
+      }
       return guardian.running();
     });
   }
@@ -61,6 +72,10 @@ public final class Guardian {
     return Behaviors.receive(Command.class)
         .onMessage(Started.class, this::onStarted)
         .onMessage(Failed.class, this::onFailed)
+        .onMessage(Off.class, m -> {
+          ctx.getLog().warn("role {} is off: {}", m.role(), m.reason());
+          return Behaviors.same();
+        })
         .onMessage(LocatorBound.class, this::onLocatorBound)
         .build();
   }

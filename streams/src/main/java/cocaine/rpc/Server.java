@@ -3,6 +3,7 @@ package cocaine.rpc;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
@@ -21,12 +22,23 @@ public final class Server {
    */
   public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, String host, int port, Service service,
       ConnectionSettings settings) {
+    return bind(system, host, port, service, settings, null);
+  }
+
+  /**
+   * Like {@link #bind(ActorSystem, String, int, Service, ConnectionSettings)}, and {@code connections.shutdown()}
+   * closes every connection accepted so far: a stopped app's clients (the proxy's pools) then see the
+   * close and resolve again, instead of sending to a service that is gone.
+   */
+  public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, String host, int port, Service service,
+      ConnectionSettings settings, SharedKillSwitch connections) {
     return Tcp.get(system).bind(host, port)
         .to(Sink.foreach(connection -> {
           String peer = text(connection.remoteAddress());
           long id = ServerConnection.nextConnectionId();
           log.debug("'{}' accepted connection {} from {}", service.name(), id, peer);
-          connection.handleWith(ServerConnection.flow(service, settings, id, peer), system);
+          var flow = ServerConnection.flow(service, settings, id, peer);
+          connection.handleWith(connections == null ? flow : flow.via(connections.flow()), system);
         }))
         .run(system);
   }

@@ -29,6 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +104,8 @@ public final class App {
     ActorRef<Engine.Command> engine;
     AppService service;
     Tcp.ServerBinding binding;
+    /** Closes the clients' connections once the app is stopped; unbinding alone leaves them open. */
+    final SharedKillSwitch connections = KillSwitches.shared("app-connections");
     boolean published;
     /** onStart was told the app runs. */
     boolean started;
@@ -157,7 +161,8 @@ public final class App {
     ctx.watchWith(parts.engine, new EngineStopped());
     parts.service = new AppService(name, parts.profile, parts.engine, ctx.getSelf(), ctx.getSystem().scheduler(),
         host.config().askTimeout(), host.config().connection().channelBuffer());
-    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, parts.service, host.config().connection()),
+    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, parts.service, host.config().connection(),
+        parts.connections),
         (b, e) -> e == null ? new Bound(b) : new Failed(e));
     return starting("spooling", parts, Behaviors.receive(Command.class)
         .onMessage(Bound.class, m -> publishing(parts, m.binding())));
@@ -406,6 +411,8 @@ public final class App {
     WorkerPipe pipe = parts.pipe;
     Isolate isolate = parts.isolate;
     return chain.thenApply(d -> {
+      // after the workers: sessions still running finished or were ended by the engine's stop
+      parts.connections.shutdown();
       if (pipe != null) {
         pipe.close();
       }

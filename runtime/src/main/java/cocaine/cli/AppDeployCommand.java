@@ -1,0 +1,75 @@
+package cocaine.cli;
+
+import cocaine.deploy.DeployFailed;
+import cocaine.deploy.DeployTarget;
+import cocaine.deploy.Deployment;
+import cocaine.deploy.DirectorySource;
+import cocaine.node.isolate.docker.DockerOptions;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cocaine app deploy PATH}: the builder's pipeline without git: build PATH's Dockerfile, push
+ * {@code <registry>/<app>:<version>}, store manifest and profile (from PATH/cocaine.json or defaults),
+ * (re)start the app on the node, one progress line per step.
+ */
+@Command(name = "deploy", description = "Build PATH's Dockerfile, push the image, store manifest and profile, and"
+    + " (re)start the app: the builder's git-push pipeline from a directory.")
+final class AppDeployCommand implements Callable<Integer> {
+  private static final DateTimeFormatter VERSION = DateTimeFormatter.ofPattern("'d'yyyyMMdd-HHmmss");
+
+  @Mixin Target target;
+  @Parameters(index = "0", paramLabel = "PATH", description = "app directory with a Dockerfile (and cocaine.json)")
+  Path path;
+  @Option(names = {"-n", "--name"}, description = "app name (default: PATH's directory name)") String name;
+  @Option(names = "--version", description = "image tag (default: d<UTC date>-<time>)") String version;
+  @Option(names = "--registry", defaultValue = "127.0.0.1:5000",
+      description = "registry host[:port] the nodes pull from (default: ${DEFAULT-VALUE})") String registry;
+  @Option(names = "--docker", defaultValue = DockerOptions.DEFAULT_ENDPOINT,
+      description = "Docker daemon that builds (default: ${DEFAULT-VALUE})") String docker;
+  @Option(names = "--runlist", defaultValue = "default",
+      description = "runlist the app is added to (default: ${DEFAULT-VALUE})") String runlist;
+  @Option(names = "--build-timeout", defaultValue = "10m", converter = DurationConverter.class,
+      description = "longest build, and longest push (default: ${DEFAULT-VALUE})") Duration buildTimeout;
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!Files.isDirectory(path)) {
+      throw new IllegalArgumentException("'" + path + "' is not a directory");
+    }
+    Path dir = path.toAbsolutePath().normalize();
+    String app = name != null ? name : dir.getFileName().toString();
+    String tag = version != null ? version : VERSION.format(ZonedDateTime.now(ZoneOffset.UTC));
+    PrintWriter out = spec.commandLine().getOut();
+    DeployTarget to = new DeployTarget(docker, registry, target.host, target.port, runlist, target.timeout,
+        buildTimeout, Duration.ofMinutes(5));
+    try {
+      Deployment.Deployed d = Deployment.run(to, app, tag, new DirectorySource(dir), line -> {
+        synchronized (out) {
+          out.println(line);
+          out.flush();
+        }
+      });
+      out.printf("deployed '%s' version %s as %s in %.1f s%n", app, tag, d.image(), d.took().toMillis() / 1000.0);
+      return 0;
+    } catch (DeployFailed e) {
+      throw new CocaineException(ErrorCode.IO_ERROR, "deploy of '" + app + "' failed at step " + e.step() + ": " + e.reason()
+          + "; the previous version keeps running");
+    }
+  }
+}
