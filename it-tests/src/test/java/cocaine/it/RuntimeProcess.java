@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import cocaine.client.Locator;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,13 +22,15 @@ final class RuntimeProcess implements AutoCloseable {
 
   private final Process process;
   private final Path dir;
+  private final String role;
   private final int locatorPort;
   private final int proxyPort;
   private final int adminPort;
 
-  private RuntimeProcess(Process process, Path dir, int locatorPort, int proxyPort, int adminPort) {
+  private RuntimeProcess(Process process, Path dir, String role, int locatorPort, int proxyPort, int adminPort) {
     this.process = process;
     this.dir = dir;
+    this.role = role;
     this.locatorPort = locatorPort;
     this.proxyPort = proxyPort;
     this.adminPort = adminPort;
@@ -38,6 +41,32 @@ final class RuntimeProcess implements AutoCloseable {
     int locatorPort = freePort();
     int proxyPort = freePort();
     int adminPort = freePort();
+    writeConfig(dir, locatorPort, proxyPort, adminPort, extraConfig);
+    return launch(dir, role, locatorPort, proxyPort, adminPort);
+  }
+
+  /**
+   * Starts {@code --role proxy} resolving apps at {@code locatorPort} and waits until its HTTP port
+   * accepts connections (a proxy has no locator of its own).
+   */
+  static RuntimeProcess startProxy(Path dir, int locatorPort, String extraConfig) throws IOException {
+    int proxyPort = freePort();
+    int adminPort = freePort();
+    writeConfig(dir, freePort(), proxyPort, adminPort,
+        "cocaine.proxy.locator-port = " + locatorPort + "\n" + extraConfig);
+    return launch(dir, "proxy", locatorPort, proxyPort, adminPort);
+  }
+
+  /**
+   * Starts this runtime again with the same config, directories and ports, e.g. after it was
+   * killed; its output is appended to the same file.
+   */
+  RuntimeProcess restart() throws IOException {
+    return launch(dir, role, locatorPort, proxyPort, adminPort);
+  }
+
+  private static void writeConfig(Path dir, int locatorPort, int proxyPort, int adminPort, String extraConfig)
+      throws IOException {
     Files.createDirectories(dir);
     Path conf = dir.resolve("runtime.conf");
     Files.writeString(conf, String.join("\n",
@@ -50,19 +79,30 @@ final class RuntimeProcess implements AutoCloseable {
         "  admin.port = " + adminPort,
         "}",
         extraConfig, ""));
+  }
+
+  private static RuntimeProcess launch(Path dir, String role, int locatorPort, int proxyPort, int adminPort)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/cocaine-runtime").toString(),
-        "--role", role, "--config", conf.toString()));
+        "--role", role, "--config", dir.resolve("runtime.conf").toString()));
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("runtime.out").toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("runtime.out").toFile()))
         .start();
-    RuntimeProcess runtime = new RuntimeProcess(process, dir, locatorPort, proxyPort, adminPort);
+    RuntimeProcess runtime = new RuntimeProcess(process, dir, role, locatorPort, proxyPort, adminPort);
+    boolean proxy = role.equals("proxy");
     try {
-      await("runtime's locator on port " + locatorPort).atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+      await(proxy ? "proxy's HTTP port " + proxyPort : "runtime's locator on port " + locatorPort)
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
           .until(() -> {
             if (!process.isAlive()) {
               throw new AssertionError("runtime exited with " + process.exitValue() + ":\n" + runtime.output());
+            }
+            if (proxy) {
+              try (Socket s = new Socket("127.0.0.1", proxyPort)) {
+                return true;
+              }
             }
             try (Locator locator = Locator.connect("127.0.0.1", locatorPort)) {
               return locator.resolve("storage") != null;
@@ -99,6 +139,14 @@ final class RuntimeProcess implements AutoCloseable {
 
   Process process() {
     return process;
+  }
+
+  /** SIGKILL, as a crash or the OOM killer would; returns once the process is gone. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("runtime pid " + process.pid() + " survived SIGKILL for 30 s");
+    }
   }
 
   String output() {
