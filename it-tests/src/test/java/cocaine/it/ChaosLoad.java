@@ -6,6 +6,7 @@ import cocaine.wire.Frame;
 import cocaine.wire.FrameDecoder;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.io.IOException;
@@ -54,12 +55,15 @@ public final class ChaosLoad {
   private final Path dir;
   private final int locatorPort;
   private final Duration timeout;
+  /** What the app lane asks the runtime for ({@code request_timeout}): half of {@link #timeout}. */
+  private final Duration serverTimeout;
   private final PrintWriter outcomes;
 
   private ChaosLoad(Path dir, int locatorPort, Duration timeout) throws IOException {
     this.dir = dir;
     this.locatorPort = locatorPort;
     this.timeout = timeout;
+    this.serverTimeout = timeout.dividedBy(2);
     this.outcomes = new PrintWriter(Files.newBufferedWriter(dir.resolve("outcomes.log")), false);
   }
 
@@ -282,7 +286,9 @@ public final class ChaosLoad {
         } else {
           String payload = "request-" + id;
           start(id, payload);
-          l.out.write(FrameEncoder.encode(new Message(l.methodId, List.of(Values.str("ping")), List.of()).on(ch)));
+          // the runtime's own deadline, below ours: a request queued too long is answered with an error
+          l.out.write(FrameEncoder.encode(new Message(l.methodId, List.of(Values.str("ping")),
+              List.of(Header.ofLong(Header.REQUEST_TIMEOUT, serverTimeout.toMillis()))).on(ch)));
           l.out.write(FrameEncoder.encode(Message.write(Values.str(payload)).on(ch)));
           l.out.write(FrameEncoder.encode(Message.close().on(ch)));
         }
@@ -339,7 +345,14 @@ public final class ChaosLoad {
         return;
       }
       Pending p = pending.get(id);
-      String expected = p == null ? null : p.expected();
+      if (p == null) {
+        finish(id, false, "type " + f.type() + " " + f.args()); // after the deadline: counted as late
+        if (f.type() == Graph.ERROR || !service.equals("app") || f.type() == 2) {
+          l.ended.put(f.channel(), true);
+        }
+        return;
+      }
+      String expected = p.expected();
       boolean value = f.type() == 0;
       boolean terminal = f.type() == Graph.ERROR || !service.equals("app") || f.type() == 2;
       if (f.type() == Graph.ERROR) {
@@ -352,10 +365,10 @@ public final class ChaosLoad {
       } else if (value) {
         // the echoed chunk; the close that follows ends the request
         String got = new String(Values.asBytes(f.args().get(0)), StandardCharsets.UTF_8);
-        if (expected != null && !got.equals(expected)) {
+        if (!got.equals(expected)) {
           l.ended.put(f.channel(), true);
           finish(id, false, "WRONG chunk " + got);
-        } else if (p != null) {
+        } else {
           pending.put(id, new Pending(p.sentMs(), p.deadlineNanos(), "\0chunk-seen"));
         }
       } else if (terminal) {
