@@ -403,7 +403,8 @@ public final class ChaosLoad {
   /** POST {@code request-ID} to the proxy; 200 with the same body is an answer, any status an error. */
   private final class HttpLane extends Lane {
     private final URI uri;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(1)).build();
 
     HttpLane(URI uri) {
       super("http");
