@@ -47,7 +47,8 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     var network = settings.network();
     return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
         settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
-        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(), ConnectionSettings.DEFAULTS.maxChannels()),
+        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
+            network.maxChannels(), network.maxBytesInFlight()),
         DEFAULT_MAX_WORKERS);
   }
 

@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param sharedPorts   [min, max) range for every other service and app
  * @param maxFrameBytes largest msgpack frame accepted on a connection
  * @param channelBuffer messages buffered per channel before the sender is backpressured
+ * @param maxChannels   channels open at once on one connection; one more is refused with an error
+ * @param maxBytesInFlight bytes of messages one connection buffers before it stops reading
  */
 public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
-    int maxFrameBytes, int channelBuffer) {
+    int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight) {
 
   public NetworkSettings {
     Objects.requireNonNull(host, "host");
@@ -52,6 +54,8 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         r.port("locator-port"),
         new PortRange((int) min, (int) max),
         (int) r.bytes("max-frame-bytes", 1, Integer.MAX_VALUE),
-        (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE));
+        (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE),
+        (int) r.integer("max-channels", 1, Integer.MAX_VALUE),
+        r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE));
   }
 }

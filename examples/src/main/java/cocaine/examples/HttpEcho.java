@@ -1,11 +1,17 @@
 package cocaine.examples;
 
 import cocaine.worker.Http;
+import cocaine.worker.HttpRequest;
+import cocaine.worker.HttpResponse;
 import cocaine.worker.Worker;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The http-echo app (HTTP convention): event {@code echo} answers 200 text/plain with the request
- * body, or with {@code "<METHOD> <uri>"} when the body is empty. Through the proxy:
+ * body, or with {@code "<METHOD> <uri>"} when the body is empty; {@code slow} does the same after
+ * {@code ECHO_SLOW_MS} (manifest environment, default 1000), for overload tests. Through the proxy:
  * {@code curl -d hi http://127.0.0.1:8080/http-echo/echo} prints {@code hi}.
  */
 public final class HttpEcho {
@@ -16,14 +22,27 @@ public final class HttpEcho {
   }
 
   public static Worker register(Worker worker) {
-    return worker.on("echo", Http.handler((req, resp) -> {
-      byte[] body = req.bodyBytes();
-      resp.status(200).header("Content-Type", "text/plain");
-      if (body.length > 0) {
-        resp.write(body);
-      } else {
-        resp.write(req.method() + " " + req.uri());
-      }
-    }));
+    return register(worker, Echo.slowDelay());
+  }
+
+  /** Registers the app's events, {@code slow} with the given delay. */
+  public static Worker register(Worker worker, Duration slowDelay) {
+    return worker
+        .on("echo", Http.handler(HttpEcho::echo))
+        .on("slow", Http.handler((req, resp) -> {
+          // being slow is this event's whole purpose: it stands in for real work
+          TimeUnit.NANOSECONDS.sleep(slowDelay.toNanos());
+          echo(req, resp);
+        }));
+  }
+
+  private static void echo(HttpRequest req, HttpResponse resp) throws IOException {
+    byte[] body = req.bodyBytes();
+    resp.status(200).header("Content-Type", "text/plain");
+    if (body.length > 0) {
+      resp.write(body);
+    } else {
+      resp.write(req.method() + " " + req.uri());
+    }
   }
 }

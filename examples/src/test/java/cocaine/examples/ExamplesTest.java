@@ -1,6 +1,7 @@
 package cocaine.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
@@ -103,6 +104,17 @@ class ExamplesTest {
     assertEquals(Values.array(Values.integer(200),
         Values.array(Values.array(Values.str("Content-Type"), Values.str("text/plain")))), unpack(replies.get(0)));
     assertEquals("hi", body(replies));
+  }
+
+  @Test
+  void httpEchoSlowAnswersTheBodyAfterItsDelay() throws Exception {
+    serve(HttpEcho.register(worker("http-echo"), Duration.ofMillis(200)));
+    long start = System.nanoTime();
+    runtime.invoke(2, "slow");
+    runtime.write(2, httpHead("POST", "/", "late hi"));
+    runtime.close(2);
+    assertEquals("late hi", body(runtime.replies(2, WAIT)));
+    assertTrue(System.nanoTime() - start >= Duration.ofMillis(200).toNanos(), "answered before the delay");
   }
 
   @Test

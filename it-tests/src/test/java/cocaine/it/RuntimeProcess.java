@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import cocaine.client.Locator;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,14 +22,20 @@ final class RuntimeProcess implements AutoCloseable {
 
   private final Process process;
   private final Path dir;
+  private final Launch launch;
   private final String host;
   private final int locatorPort;
   private final int proxyPort;
   private final int adminPort;
 
-  private RuntimeProcess(Process process, Path dir, String host, int locatorPort, int proxyPort, int adminPort) {
+  /** How a runtime was started, so that {@link #restart()} can do it again. */
+  private record Launch(List<String> prefix, String role, String readyService) {}
+
+  private RuntimeProcess(Process process, Path dir, Launch launch, String host, int locatorPort, int proxyPort,
+      int adminPort) {
     this.process = process;
     this.dir = dir;
+    this.launch = launch;
     this.host = host;
     this.locatorPort = locatorPort;
     this.proxyPort = proxyPort;
@@ -52,6 +59,26 @@ final class RuntimeProcess implements AutoCloseable {
         "cocaine.network { host = \"" + host + "\", hostname = \"" + host + "\" }\n" + extraConfig, readyService);
   }
 
+  /**
+   * Starts {@code --role proxy} resolving apps at {@code locatorPort} and waits until its HTTP port
+   * accepts connections (a proxy has no locator of its own).
+   */
+  static RuntimeProcess startProxy(Path dir, int locatorPort, String extraConfig) throws IOException {
+    return launch(List.of(), "127.0.0.1", locatorPort, freePort(), freePort(), dir, "proxy",
+        "cocaine.network.locator-port = " + freePort() + "\ncocaine.proxy.locator-port = " + locatorPort + "\n"
+            + extraConfig, null);
+  }
+
+  /**
+   * Starts this runtime again with the same config, directories and ports, e.g. after it was
+   * killed; its output is appended to the same file.
+   */
+  RuntimeProcess restart() throws IOException {
+    return run(new Launch(launch.prefix(), launch.role(), launch.readyService()), host, locatorPort, proxyPort,
+        adminPort, dir);
+  }
+
+  /** @param readyService resolved to tell the runtime is up; null for a proxy: its HTTP port is */
   private static RuntimeProcess launch(List<String> prefix, String host, int locatorPort, int proxyPort, int adminPort,
       Path dir, String role, String extraConfig, String readyService) throws IOException {
     Files.createDirectories(dir);
@@ -66,20 +93,33 @@ final class RuntimeProcess implements AutoCloseable {
         "  admin.port = " + adminPort,
         "}",
         extraConfig, ""));
-    List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(HOME.resolve("bin/cocaine-runtime").toString(), "--role", role, "--config", conf.toString()));
+    return run(new Launch(prefix, role, readyService), host, locatorPort, proxyPort, adminPort, dir);
+  }
+
+  private static RuntimeProcess run(Launch launch, String host, int locatorPort, int proxyPort, int adminPort, Path dir)
+      throws IOException {
+    List<String> command = new ArrayList<>(launch.prefix());
+    command.addAll(List.of(HOME.resolve("bin/cocaine-runtime").toString(), "--role", launch.role(), "--config",
+        dir.resolve("runtime.conf").toString()));
     // appended, not replaced: a restart in the same directory keeps the first run's lines
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("runtime.out").toFile()))
         .start();
-    RuntimeProcess runtime = new RuntimeProcess(process, dir, host, locatorPort, proxyPort, adminPort);
+    RuntimeProcess runtime = new RuntimeProcess(process, dir, launch, host, locatorPort, proxyPort, adminPort);
+    String readyService = launch.readyService();
     try {
-      await("runtime's locator on " + host + ":" + locatorPort).atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+      await(readyService == null ? "proxy's HTTP port " + host + ":" + proxyPort
+          : "runtime's locator on " + host + ":" + locatorPort).atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
           .until(() -> {
             if (!process.isAlive()) {
               throw new AssertionError("runtime exited with " + process.exitValue() + ":\n" + runtime.output());
+            }
+            if (readyService == null) {
+              try (Socket s = new Socket(host, proxyPort)) {
+                return true;
+              }
             }
             try (Locator locator = Locator.connect(host, locatorPort)) {
               return locator.resolve(readyService) != null;
@@ -152,6 +192,14 @@ final class RuntimeProcess implements AutoCloseable {
   /** SIGKILL, as a crash or power loss would end it; returns once the process is gone. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGKILL, as a crash or the OOM killer would; fails if the process survives it for 30 s. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("runtime pid " + process.pid() + " survived SIGKILL for 30 s");
+    }
   }
 
   @Override

@@ -4,11 +4,13 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.WireException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.pekko.NotUsed;
@@ -16,11 +18,13 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.msgpack.value.Value;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
  * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
  * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
- * per channel towards the service, one message per channel towards the peer, and a few refusals.
+ * per channel towards the service, one message per channel towards the peer, a few refusals, and
+ * {@code maxBytesInFlight} for all of them together (reads stop while it is reached). A call with no
+ * reply at all (dispatch and upstream terminal, like logging's {@code emit}) takes no channel slot.
  */
 final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
@@ -73,6 +79,8 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     private int pendingRefusals;
     /** Channels whose buffer towards the service is full; reads stop while any is. */
     private int saturated;
+    /** Weight of the messages in every channel's {@code waiting} and in {@link #output}. */
+    private long inFlight;
 
     Logic() {
       super(shape);
@@ -157,6 +165,10 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
     private void open(ChannelTable.Open open) {
       long id = open.channel();
+      if (open.last() && open.method().upstream().isTerminal()) {
+        openNoReply(open);
+        return;
+      }
       if (live.size() >= settings.maxChannels()) {
         table.end(id);
         refuse(new ChannelTable.Reject(id, TOO_MANY_CHANNELS, "too many open channels on this connection (limit "
@@ -190,6 +202,29 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       c.upstream.pull();
     }
 
+    /**
+     * A call that can neither be continued nor answered (logging's {@code emit}): the service does
+     * its work, and the channel takes no slot, so a busy connection's fire-and-forget calls are
+     * never refused for lack of one (their refusal could not even be told to the peer). Whatever the
+     * service's upstream carries is dropped: the graph allows nothing.
+     */
+    private void openNoReply(ChannelTable.Open open) {
+      long id = open.channel();
+      Source<Message, NotUsed> upstream;
+      try {
+        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), open.message(),
+            Source.empty()), "service returned no upstream");
+      } catch (RuntimeException e) {
+        log.warn("service '{}' failed the no-reply call on channel {} of {}", service.name(), id, peer, e);
+        return;
+      }
+      upstream.runWith(Sink.ignore(), subFusingMaterializer()).whenComplete((done, e) -> {
+        if (e != null) {
+          log.debug("service '{}' failed the no-reply call on channel {} of {}: {}", service.name(), id, peer, e.toString());
+        }
+      });
+    }
+
     private void refuse(ChannelTable.Reject reject) {
       log.warn("refused a frame from {} on channel {} of '{}': {} {}", peer, reject.channel(), service.name(),
           reject.code(), reject.reason());
@@ -204,6 +239,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
     private void enqueue(Frame frame, Channel owner) {
       output.add(new Queued(frame, owner));
+      inFlight += weight(frame.args(), frame.headers());
       emitOutput();
     }
 
@@ -212,17 +248,19 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
         return;
       }
       Queued q = output.poll();
+      inFlight -= weight(q.frame().args(), q.frame().headers());
       push(out, q.frame());
       if (q.owner() == null) {
         pendingRefusals--;
-        pullIfReady();
       } else {
         q.owner().written();
       }
+      pullIfReady();
     }
 
     private void pullIfReady() {
-      if (!isClosed(in) && !hasBeenPulled(in) && saturated == 0 && pendingRefusals < MAX_PENDING_REFUSALS) {
+      if (!isClosed(in) && !hasBeenPulled(in) && saturated == 0 && pendingRefusals < MAX_PENDING_REFUSALS
+          && inFlight < settings.maxBytesInFlight()) {
         pull(in);
       }
     }
@@ -261,7 +299,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
               log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
                   peer, waiting.size());
             }
-            waiting.clear();
+            clearWaiting();
             updateSaturation();
             pullIfReady();
           }
@@ -310,17 +348,27 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
           return;
         }
         waiting.add(message);
+        inFlight += weight(message.args(), message.headers());
         drainRest();
       }
 
       void drainRest() {
         if (rest.isAvailable() && !waiting.isEmpty()) {
-          rest.push(waiting.poll());
+          Message m = waiting.poll();
+          inFlight -= weight(m.args(), m.headers());
+          rest.push(m);
         }
         if (waiting.isEmpty() && clientEnded && !rest.isClosed()) {
           rest.complete();
         }
         updateSaturation();
+      }
+
+      private void clearWaiting() {
+        for (Message m : waiting) {
+          inFlight -= weight(m.args(), m.headers());
+        }
+        waiting.clear();
       }
 
       private void updateSaturation() {
@@ -334,7 +382,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       void refused(ChannelTable.Reject reject) {
         CocaineException error = new CocaineException(reject.code(), reject.reason());
         if (!clientEnded && rest != null && !rest.isClosed()) {
-          waiting.clear();
+          clearWaiting();
           updateSaturation();
           rest.fail(error);
         }
@@ -394,6 +442,46 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
           live.remove(id);
         }
       }
+    }
+  }
+
+  /**
+   * What a buffered message costs, roughly in heap bytes: its byte strings plus a fixed cost per
+   * message, value and header, so that a flood of tiny messages is bounded too.
+   */
+  static long weight(List<Value> args, List<Header> headers) {
+    long w = 64;
+    for (Value v : args) {
+      w += weight(v);
+    }
+    for (Header h : headers) {
+      w += 32 + h.name().length() + h.value().length;
+    }
+    return w;
+  }
+
+  private static long weight(Value v) {
+    switch (v.getValueType()) {
+      case STRING:
+      case BINARY:
+        // asByteBuffer wraps the bytes; asByteArray would copy them
+        return 16 + v.asRawValue().asByteBuffer().remaining();
+      case ARRAY: {
+        long w = 16;
+        for (Value item : v.asArrayValue()) {
+          w += weight(item);
+        }
+        return w;
+      }
+      case MAP: {
+        long w = 16;
+        for (Map.Entry<Value, Value> e : v.asMapValue().entrySet()) {
+          w += weight(e.getKey()) + weight(e.getValue());
+        }
+        return w;
+      }
+      default:
+        return 16;
     }
   }
 }

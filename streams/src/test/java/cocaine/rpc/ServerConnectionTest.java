@@ -196,6 +196,22 @@ class ServerConnectionTest {
   }
 
   @Test
+  void callsWithNoReplyTakeNoChannelSlotOnABusyConnection() throws Exception {
+    try (WireClient c = new WireClient(port)) {
+      for (int ch = 1; ch <= 7; ch++) {
+        c.send(ch, Message.of(TestService.HANG));
+      }
+      for (int ch = 8; ch < 108; ch++) {
+        c.send(ch, Message.of(TestService.NOTE, Values.str("note " + ch)));
+      }
+      c.send(108, Message.of(TestService.ECHO, Values.str("after the notes")));
+      assertEquals(new Frame(108, 0, List.of(Values.str("after the notes")), List.of()), c.read());
+      await().atMost(Duration.ofSeconds(10)).until(() -> service.notes.size() == 100);
+      assertEquals("note 8", service.notes.peek());
+    }
+  }
+
+  @Test
   void garbageClosesThatConnectionWhileAnotherKeepsWorking() throws Exception {
     try (WireClient bad = new WireClient(port); WireClient good = new WireClient(port)) {
       good.send(1, Message.of(TestService.STREAM));

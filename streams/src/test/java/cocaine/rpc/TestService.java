@@ -24,6 +24,7 @@ final class TestService implements Service {
   static final int RUDE = 6;
   static final int PUBLISH = 7;
   static final int HANG = 8;
+  static final int NOTE = 9;
 
   static final int FLOOD_CHUNKS = 5000;
   static final int FLOOD_CHUNK_BYTES = 16 * 1024;
@@ -33,6 +34,8 @@ final class TestService implements Service {
   /** What publish channels saw on their rest: messages' types, then "end" or the failure. */
   final ConcurrentLinkedQueue<String> publishEvents = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<ChannelContext> contexts = new ConcurrentLinkedQueue<>();
+  /** The first arg of every note (a call with no reply, like logging's emit) seen. */
+  final ConcurrentLinkedQueue<String> notes = new ConcurrentLinkedQueue<>();
 
   private static final Graph DISCARD = Graph.builder().edge(0, "discard", Graph.TERMINAL).build();
 
@@ -58,6 +61,7 @@ final class TestService implements Service {
         .method(RUDE, "rude", Graph.TERMINAL, Graph.PRIMITIVE)
         .method(PUBLISH, "publish", DISCARD, Graph.PRIMITIVE)
         .method(HANG, "hang", Graph.TERMINAL, Graph.PRIMITIVE)
+        .method(NOTE, "note", Graph.TERMINAL, Graph.TERMINAL)
         .build();
   }
 
@@ -102,6 +106,10 @@ final class TestService implements Service {
             .whenComplete((done, failure) -> publishEvents.add(failure == null ? "end" : failure.toString()));
         return Source.single(Message.value());
       case HANG:
+        return Source.never();
+      case NOTE:
+        notes.add(Values.asString(first.args().get(0)));
+        // a service may finish a no-reply call's upstream late (or never): it must not hold a slot
         return Source.never();
       default:
         throw new IllegalArgumentException("unreachable: the connection checks method ids");

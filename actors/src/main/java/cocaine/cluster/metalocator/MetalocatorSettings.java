@@ -45,7 +45,8 @@ public record MetalocatorSettings(String uuid, ClusterSettings.Type discovery, D
     var network = settings.network();
     return new MetalocatorSettings(settings.uuid(), cluster.type(), cluster.interval(), nodes,
         tag == null ? "" : tag.toString(), LinkSettings.from(balancer),
-        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(), ConnectionSettings.DEFAULTS.maxChannels()),
+        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
+            network.maxChannels(), network.maxBytesInFlight()),
         balancer.getInt("max-nodes"));
   }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
@@ -44,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * Values above {@code chunk-bytes} (ZooKeeper refuses znodes near 1 MiB) are written as chunks
  * under {@code <root>/.chunks/} first and then switched to by one atomic update of the key's znode.
  * Blocking calls run on this backend's own bounded pool; past {@code queue-limit} waiting
- * operations a call fails at once. While ZooKeeper is unreachable calls fail after
- * {@code connection-timeout} with {@code [12, 5]} and a message saying so.
+ * operations a call fails at once. While ZooKeeper is unreachable calls fail with {@code [12, 5]}
+ * and a message saying so, after {@code connection-timeout} for one call at a time and at once for
+ * the others.
  */
 public final class ZookeeperStorage implements Storage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZookeeperStorage.class);
@@ -63,6 +65,8 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   private final int chunkBytes;
   private final ThreadPoolExecutor io;
   private final int queueLimit;
+  /** A call is waiting for the lost connection; the others fail at once meanwhile. */
+  private final AtomicBoolean probing = new AtomicBoolean();
 
   private ZookeeperStorage(CuratorFramework client, String connect, String root, int chunkBytes, ThreadPoolExecutor io,
       int queueLimit) {
@@ -423,12 +427,26 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       io.execute(() -> {
+        boolean probe = false;
         try {
+          if (!client.getZookeeperClient().isConnected()) {
+            // While the connection is down one call at a time waits for it (and so makes Curator
+            // reconnect); the others fail at once instead of queueing for connection-timeout each
+            // behind it (seen in ChaosIT).
+            probe = probing.compareAndSet(false, true);
+            if (!probe) {
+              throw new KeeperException.ConnectionLossException();
+            }
+          }
           result.complete(operation.run());
         } catch (CocaineException e) {
           result.completeExceptionally(e);
         } catch (Exception e) {
           result.completeExceptionally(failure(op, collection, key, e));
+        } finally {
+          if (probe) {
+            probing.set(false);
+          }
         }
       });
       return result;
