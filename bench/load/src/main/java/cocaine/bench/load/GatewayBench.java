@@ -117,7 +117,7 @@ final class GatewayBench {
     latency.add(a.latency());
     latency.add(b.latency());
     return new ClosedLoop.Result(a.ops() + b.ops(), a.seconds() + b.seconds(), latency, a.errors() + b.errors(),
-        a.firstError() != null ? a.firstError() : b.firstError());
+        a.firstError() != null ? a.firstError() : b.firstError(), a.serverCpuNanos() + b.serverCpuNanos());
   }
 
   /** One request whose body is {@code n} chunks; done when all echoed bytes and the close came back. */
