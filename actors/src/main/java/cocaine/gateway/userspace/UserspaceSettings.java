@@ -17,15 +17,19 @@ import java.util.Objects;
  * @param downTime       how long a real that refused a connection is skipped
  * @param maxConnections relayed connections open at once; more are closed at once with a log line
  * @param attempts       reals tried for one client connection before it is closed
+ * @param bufferBytes    bytes one direction of a relayed connection holds; a full buffer stops reading the sender
  */
 public record UserspaceSettings(String listenHost, String advertisedHost, NetworkSettings.PortRange ports,
-    Duration connectTimeout, Duration downTime, int maxConnections, int attempts) {
+    Duration connectTimeout, Duration downTime, int maxConnections, int attempts, int bufferBytes) {
   public UserspaceSettings {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(advertisedHost, "advertisedHost");
     Objects.requireNonNull(ports, "ports");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(downTime, "downTime");
+    if (bufferBytes < 1024) {
+      throw new IllegalArgumentException("cocaine.balancer.userspace.buffer-size " + bufferBytes + " must be >= 1 KiB");
+    }
     if (maxConnections < 1 || attempts < 1) {
       throw new IllegalArgumentException("maxConnections " + maxConnections + " and attempts " + attempts + " must be >= 1");
     }
@@ -37,6 +41,7 @@ public record UserspaceSettings(String listenHost, String advertisedHost, Networ
     boolean wildcard = listen.equals("0.0.0.0") || listen.equals("::") || listen.equals("[::]");
     return new UserspaceSettings(listen, wildcard ? settings.network().hostname() : listen,
         settings.network().sharedPorts(), c.getDuration("connect-timeout"), c.getDuration("down-time"),
-        c.getInt("max-connections"), c.getInt("attempts"));
+        c.getInt("max-connections"), c.getInt("attempts"),
+        (int) Math.min(Integer.MAX_VALUE, c.getBytes("buffer-size")));
   }
 }

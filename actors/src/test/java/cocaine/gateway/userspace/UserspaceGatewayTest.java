@@ -50,7 +50,7 @@ class UserspaceGatewayTest {
   @BeforeEach
   void start() {
     gateway = UserspaceGateway.start(testKit.system(), new UserspaceSettings("127.0.0.1", "127.0.0.1",
-        new NetworkSettings.PortRange(0, 0), Duration.ofSeconds(2), Duration.ofSeconds(30), 100, 3));
+        new NetworkSettings.PortRange(0, 0), Duration.ofSeconds(2), Duration.ofSeconds(30), 100, 3, 64 << 10));
   }
 
   @AfterEach
@@ -247,6 +247,138 @@ class UserspaceGatewayTest {
       for (Socket s : held) {
         s.close();
       }
+    }
+  }
+
+  /** A plain-socket backend: {@code serve} runs on its own thread for each accepted connection. */
+  ServerSocket plainBackend(java.util.function.Consumer<Socket> serve) throws IOException {
+    ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    closing.add(server);
+    Thread acceptor = new Thread(() -> {
+      try {
+        while (true) {
+          Socket s = server.accept();
+          closing.add(s);
+          Thread t = new Thread(() -> serve.accept(s));
+          t.setDaemon(true);
+          t.start();
+        }
+      } catch (IOException e) {
+        // closed at the end
+      }
+    });
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return server;
+  }
+
+  @Test
+  void aClientThatDoesNotReadStopsTheRealInsteadOfFillingMemory() throws Exception {
+    long offered = 256L << 20;
+    AtomicLong written = new AtomicLong();
+    ServerSocket talker = plainBackend(s -> {
+      byte[] chunk = new byte[64 << 10];
+      try {
+        OutputStream out = s.getOutputStream();
+        while (written.get() < offered) {
+          out.write(chunk);
+          written.addAndGet(chunk.length);
+        }
+      } catch (IOException e) {
+        // closed at the end
+      }
+    });
+    gateway.addReal("source", "node-a", List.of(new Endpoint("127.0.0.1", talker.getLocalPort())))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("source");
+    try (Socket client = new Socket(v.host(), v.port())) { // and never reads
+      long[] last = {-1};
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+        long now = written.get();
+        boolean stalled = now == last[0] && now > 0;
+        last[0] = now;
+        return stalled;
+      });
+      assertTrue(written.get() < offered / 4, "the gateway took " + written.get() + " bytes from the real");
+      // and what it holds still arrives once the client reads
+      client.setSoTimeout((int) WAIT.toMillis());
+      byte[] buf = new byte[1 << 20];
+      long read = 0;
+      while (read < written.get()) {
+        read += client.getInputStream().read(buf);
+      }
+      await().atMost(WAIT).until(() -> written.get() > last[0]);
+    }
+  }
+
+  @Test
+  void aClientsHalfCloseReachesTheRealAndTheAnswerStillComesBack() throws Exception {
+    ServerSocket counter = plainBackend(s -> {
+      try {
+        byte[] all = s.getInputStream().readAllBytes(); // until the client's end of stream
+        s.getOutputStream().write(("got " + all.length).getBytes(StandardCharsets.UTF_8));
+        s.close();
+      } catch (IOException e) {
+        // the test fails on the client's side
+      }
+    });
+    gateway.addReal("count", "node-a", List.of(new Endpoint("127.0.0.1", counter.getLocalPort())))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("count");
+    try (Socket client = new Socket(v.host(), v.port())) {
+      client.setSoTimeout((int) WAIT.toMillis());
+      client.getOutputStream().write(new byte[300_000]);
+      client.shutdownOutput();
+      assertEquals("got 300000", new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aRealsHalfCloseReachesTheClientWhichCanStillSend() throws Exception {
+    AtomicLong received = new AtomicLong(-1);
+    ServerSocket greeter = plainBackend(s -> {
+      try {
+        s.getOutputStream().write("bye".getBytes(StandardCharsets.UTF_8));
+        s.shutdownOutput();
+        received.set(s.getInputStream().readAllBytes().length);
+        s.close();
+      } catch (IOException e) {
+        // the test fails on received
+      }
+    });
+    gateway.addReal("greet", "node-a", List.of(new Endpoint("127.0.0.1", greeter.getLocalPort())))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("greet");
+    try (Socket client = new Socket(v.host(), v.port())) {
+      client.setSoTimeout((int) WAIT.toMillis());
+      assertEquals("bye", new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      client.getOutputStream().write(new byte[200_000]);
+      client.shutdownOutput();
+      await().atMost(WAIT).until(() -> received.get() == 200_000);
+      assertEquals(-1, client.getInputStream().read(), "the gateway closes once both sides ended");
+    }
+  }
+
+  @Test
+  void aRemovedRealGetsNoNewClientsWhileItsOpenConnectionsRunOn() throws Exception {
+    Backend a = backend("A");
+    Backend b = backend("B");
+    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Endpoint v = virtual("echo");
+    try (Client onA = connect(v)) {
+      assertEquals("A", onA.backend());
+      gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      gateway.removeReal("echo", "node-a").toCompletableFuture().get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 3; i++) {
+        try (Client c = connect(v)) {
+          assertEquals("B", c.backend());
+        }
+      }
+      assertEquals(1, a.accepted().get());
+      onA.socket().getOutputStream().write("again".getBytes(StandardCharsets.UTF_8));
+      byte[] reply = new byte[16];
+      int n = onA.socket().getInputStream().read(reply);
+      assertEquals("A:again", new String(reply, 0, n, StandardCharsets.UTF_8));
     }
   }
 }
