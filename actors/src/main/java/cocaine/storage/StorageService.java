@@ -94,7 +94,7 @@ public final class StorageService implements Service {
         expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "remove", "(collection: str, key: str)");
         return storage.remove(str(args, 0), str(args, 1)).thenApply(v -> Message.value());
       case FIND:
-        expect(args, 2, 2, isStr(args, 0) && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
+        expect(args, 2, 2, isStr(args, 0) && args.size() > 1 && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
         return storage.find(str(args, 0), Values.asStrings(args.get(1)))
             .thenApply(keys -> Message.value(Values.strings(keys)));
       default:
