@@ -51,6 +51,8 @@ def services():
     s('find', 3, ['apps', ['app']])
     s('find-one-arg', 3, ['apps'])
     s('write-int-key', 1, ['apps', 7, 'blob'])
+    write('actors', 'cocaine.storage', 'StorageServiceFuzzTest', 'anyArgumentsGetAReplyNotAnException',
+          'huge-declared-map', b'\x03\x91\xdf\x34\x07\x70\x70\x73')
     l = lambda *a: svc('actors', 'cocaine.locator', 'LocatorServiceFuzzTest', *a)
     l('resolve', 0, ['storage'])
     l('resolve-seeded', 0, ['echo', 'seed'])
@@ -74,6 +76,7 @@ def announces():
     a('port-too-big', pack(['n', [['h', 2 ** 64 - 1]]]))
     a('no-endpoints', pack(['n', []]))
     a('trailing-bytes', pack(['n', [['h', 1]]]) + b'\x00')
+    a('huge-declared-array', b'\xdd\x7f\xff\xff\xff')
     a('binary-uuid', pack([Bin(b'\xff\xfe'), [['h', 1]]]))
 
 
@@ -86,6 +89,8 @@ def http_chunks():
     h('int-method', pack([1, '/', '1.1', [], '']))
     h('four-parts', pack(['GET', '/', 'HTTP/1.1', []]))
     h('not-msgpack', b'\xc1\xc1')
+    h('huge-declared-map', b'\xdf\x34\x07\x70\x70\x73')
+    h('trailing-bytes', pack(['GET', '/', '1.1', [], '']) + b'\x00')
 
 
 def models():

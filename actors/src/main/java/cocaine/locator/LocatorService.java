@@ -147,7 +147,7 @@ public final class LocatorService implements Service {
 
   private Source<Message, NotUsed> publish(List<Value> args, Source<Message, NotUsed> rest, ChannelContext channel) {
     String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
-    expect(args, 2, 3, isStr(args, 0) && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
+    expect(args, 2, 3, isStr(args, 0) && args.size() >= 2 && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
         "publish", signature);
     ServiceInfo info = publishedInfo(args, signature);
     return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {

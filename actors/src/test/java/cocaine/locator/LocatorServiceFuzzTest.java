@@ -3,7 +3,8 @@ package cocaine.locator;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import cocaine.rpc.ChannelContext;
 import cocaine.wire.Message;
-import java.io.IOException;
+import cocaine.wire.Values;
+import cocaine.wire.WireException;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -11,8 +12,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 
 /**
@@ -37,16 +36,15 @@ class LocatorServiceFuzzTest {
     if (input.length < 2) {
       return;
     }
-    List<Value> args;
-    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input, 1, input.length - 1)) {
-      Value v = unpacker.unpackValue();
-      if (!v.isArrayValue()) {
-        return;
-      }
-      args = v.asArrayValue().list();
-    } catch (IOException | RuntimeException e) {
-      return; // not msgpack: the frame decoder's fuzz test covers that
+    Value args;
+    try {
+      args = Values.unpack(input, 1, input.length - 1);
+    } catch (WireException e) {
+      return; // not msgpack: the frame decoder refuses it before any service sees it
     }
-    SERVICE.open(new ChannelContext(1, "fuzz", 1), new Message(input[0] & 0x07, args, List.of()), Source.empty());
+    if (!args.isArrayValue()) {
+      return;
+    }
+    SERVICE.open(new ChannelContext(1, "fuzz", 1), new Message(input[0] & 0x07, args.asArrayValue().list(), List.of()), Source.empty());
   }
 }

@@ -139,7 +139,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (ServiceClient node = target.service("node")) {
-        Connection.await(node.call("start_app", name, profile), target.timeout, "node.start_app");
+        Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");
       }
       spec.commandLine().getOut().println("app '" + name + "' started with profile '" + profile + "'");
       return 0;
@@ -155,7 +155,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (ServiceClient node = target.service("node")) {
-        Connection.await(node.call("pause_app", name), target.timeout, "node.pause_app");
+        Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
       }
       spec.commandLine().getOut().println("app '" + name + "' stopped");
       return 0;
@@ -183,8 +183,8 @@ final class AppCommands {
             throw new IllegalArgumentException("cannot tell which profile '" + name + "' runs with; give -r PROFILE");
           }
         }
-        Connection.await(node.call("pause_app", name), target.timeout, "node.pause_app");
-        Connection.await(node.call("start_app", name, use), target.timeout, "node.start_app");
+        Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
+        Connection.await(node.callWith("start_app", target.authorization(), name, use), target.timeout, "node.start_app");
         spec.commandLine().getOut().println("app '" + name + "' restarted with profile '" + use + "'");
       }
       return 0;
