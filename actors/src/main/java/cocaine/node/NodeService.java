@@ -51,6 +51,8 @@ public final class NodeService implements Service {
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(NodeService.class);
+  /** What a caller without the access token sees instead of a manifest environment value. */
+  static final String HIDDEN = "<hidden: send the access token to see>";
 
   private final ActorRef<Node.Command> node;
   private final AccessToken access;
@@ -110,7 +112,7 @@ public final class NodeService implements Service {
           return Source.completionStage(AskPattern.ask(node, Node.ListApps::new, askTimeout, scheduler))
               .map(apps -> Message.value(Values.strings(apps)));
         case INFO:
-          return info(string(args, 0, "app"), flags(args));
+          return info(string(args, 0, "app"), flags(args), access.allows(first.headers()));
         case CONTROL: {
           String app = string(args, 0, "app");
           access.check(first.headers(), "node.control('" + app + "')");
@@ -132,9 +134,10 @@ public final class NodeService implements Service {
     }
   }
 
-  private Source<Message, NotUsed> info(String app, int flags) {
+  /** @param reveal false hides the values of the manifest's environment (they may hold secrets) */
+  private Source<Message, NotUsed> info(String app, int flags, boolean reveal) {
     CompletionStage<Map<String, Object>> report = find(app).thenCompose(ref -> AskPattern.<App.Command, Map<String, Object>>ask(
-        ref, r -> new App.Info(flags, r), askTimeout, scheduler));
+        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : hideEnvironment(m));
     return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
   }
 
@@ -146,6 +149,21 @@ public final class NodeService implements Service {
     return Source.completionStageSource(service.thenApply(use))
         .mapMaterializedValue(m -> NotUsed.getInstance())
         .mapError(CompletionException.class, NodeService::unwrapped);
+  }
+
+  /** The report with every manifest environment value replaced, for a caller without the access token. */
+  static Map<String, Object> hideEnvironment(Map<String, Object> report) {
+    if (!(report.get("manifest") instanceof Map<?, ?> manifest) || !(manifest.get("environment") instanceof Map<?, ?> env)) {
+      return report;
+    }
+    Map<String, Object> hidden = new java.util.LinkedHashMap<>();
+    env.keySet().forEach(k -> hidden.put(String.valueOf(k), HIDDEN));
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    manifest.forEach((k, v) -> m.put(String.valueOf(k), v));
+    m.put("environment", hidden);
+    Map<String, Object> out = new java.util.LinkedHashMap<>(report);
+    out.put("manifest", m);
+    return out;
   }
 
   private CompletionStage<ActorRef<App.Command>> find(String app) {

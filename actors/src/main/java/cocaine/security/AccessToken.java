@@ -96,6 +96,12 @@ public final class AccessToken {
     }
   }
 
+  /** True when access control is off or the headers carry the right token; never throws. */
+  public boolean allows(List<Header> headers) {
+    return !required() || Header.find(headers, Header.AUTHORIZATION)
+        .map(h -> accepts(new String(h.value(), StandardCharsets.UTF_8))).orElse(false);
+  }
+
   /** Whether an {@code authorization} value ({@code Bearer <token>} or the bare token) is ours. */
   public boolean accepts(String authorization) {
     if (!required()) {

@@ -53,6 +53,14 @@ class AccessTokenTest {
   }
 
   @Test
+  void allowsTellsWithoutThrowing() {
+    assertTrue(token.allows(List.of(AccessToken.header(SECRET))));
+    assertFalse(token.allows(List.of(AccessToken.header("guess"))));
+    assertFalse(token.allows(List.of()));
+    assertTrue(AccessToken.NONE.allows(List.of()));
+  }
+
+  @Test
   void toStringNeverShowsTheToken() {
     assertEquals("AccessToken[<set>]", token.toString());
   }

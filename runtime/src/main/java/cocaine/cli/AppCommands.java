@@ -175,7 +175,7 @@ final class AppCommands {
       try (ServiceClient node = target.service("node")) {
         String use = profile;
         if (use == null) {
-          Object info = Values.toJava(Connection.await(node.call("info", name, 0), target.timeout, "node.info").get(0));
+          Object info = Values.toJava(Connection.await(node.callWith("info", target.authorization(), name, 0), target.timeout, "node.info").get(0));
           Object p = info instanceof Map<?, ?> m ? m.get("profile") : null;
           if (p instanceof Map<?, ?> pm && pm.get("name") instanceof String n) {
             use = n;
@@ -213,7 +213,7 @@ final class AppCommands {
         }
         for (String app : apps) {
           try {
-            List<Value> reply = Connection.await(node.call("info", app, flags), target.timeout, "node.info");
+            List<Value> reply = Connection.await(node.callWith("info", target.authorization(), app, flags), target.timeout, "node.info");
             out.put(app, Values.toJava(reply.get(0)));
           } catch (CocaineException e) {
             if (name != null) {
