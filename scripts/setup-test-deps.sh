@@ -4,10 +4,11 @@
 #   nftables iproute2 python3     nftables gateway in network namespaces (scripts/netns-lab.sh)
 #   gcc                           the IPVS gateway's netlink shim (built by ipvs-native)
 #   qemu-system-x86 busybox-static ipvsadm   IPVS in a booted Debian cloud kernel (scripts/ipvs-qemu.sh)
+#   util-linux (setpriv)          process workers run as another user (isolate.args.user; python3 connects)
 #   docker.io docker-registry     docker isolate against a real daemon and registry (scripts/docker.sh, registry.sh)
 # Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
 set -euo pipefail
-packages=(zookeeper nftables iproute2 python3 gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry)
+packages=(zookeeper nftables iproute2 python3 util-linux gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

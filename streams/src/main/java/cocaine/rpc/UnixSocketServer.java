@@ -54,7 +54,7 @@ public final class UnixSocketServer implements AutoCloseable {
   }
 
   /**
-   * Makes {@code dir} (created if missing) mode 0700 and refuses one owned by another user: whoever
+   * Makes {@code dir} (created if missing) mode 0700 (0711 is left as it is) and refuses one owned by another user: whoever
    * can enter it can connect to a worker socket and speak for a worker.
    */
   static void privateDirectory(Path dir) throws IOException {
@@ -67,7 +67,10 @@ public final class UnixSocketServer implements AutoCloseable {
       throw new IOException("socket folder " + dir + " belongs to " + Files.getOwner(dir).getName() + ", not to "
           + me.getName() + " who runs this runtime; remove it or set paths.runtime to a folder of your own");
     }
-    if (!Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
+    // search-only for others (rwx--x--x) is what a worker running as another user needs to reach
+    // its own socket; it lists nothing and every socket file is 0600
+    var mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir));
+    if (!mode.equals("rwx------") && !mode.equals("rwx--x--x")) {
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
   }
@@ -89,6 +92,8 @@ public final class UnixSocketServer implements AutoCloseable {
       server.close();
       throw new IOException("cannot listen on unix socket " + socketPath + ": " + e.getMessage(), e);
     }
+    // whatever the umask: only the owner (the runtime, or the one worker user it is given to) connects
+    Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
     AtomicInteger threadIds = new AtomicInteger();
     ExecutorService threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "unix-socket-" + socketPath.getFileName() + "-" + threadIds.incrementAndGet());
