@@ -5,12 +5,13 @@
 #   curl                          HTTP client of the cluster ITs (scripts/cluster-lab.sh namespaces)
 #   gcc                           the IPVS gateway's netlink shim (built by ipvs-native)
 #   qemu-system-x86 busybox-static ipvsadm   IPVS in a booted Debian cloud kernel (scripts/ipvs-qemu.sh)
+#   util-linux (setpriv)          process workers run as another user (isolate.args.user; python3 connects)
 #   docker.io docker-registry     docker isolate against a real daemon and registry (scripts/docker.sh, registry.sh)
 #   chromium chromium-driver      the tracing dashboard in a real headless browser (DashboardBrowserIT, Selenium)
 #   git openssh-client curl       git-push deploys to the builder role with the real clients (GitPushDeployIT)
 # Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
 set -euo pipefail
-packages=(zookeeper nftables iproute2 python3 curl gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry chromium chromium-driver git openssh-client)
+packages=(zookeeper nftables iproute2 python3 util-linux curl gcc qemu-system-x86 busybox-static ipvsadm docker.io docker-registry chromium chromium-driver git openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,13 +3,11 @@ package cocaine.cluster;
 import cocaine.locator.Endpoint;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Values;
-import java.io.IOException;
+import cocaine.wire.WireException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 
 /**
@@ -43,15 +41,9 @@ public record Announce(String uuid, List<Endpoint> endpoints) {
    */
   public static Announce decode(byte[] datagram, int length) {
     Value v;
-    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(datagram, 0, length)) {
-      v = unpacker.unpackValue();
-      if (unpacker.hasNext()) {
-        throw new MalformedAnnounceException("trailing bytes after the announce");
-      }
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof MalformedAnnounceException m) {
-        throw m;
-      }
+    try {
+      v = Values.unpack(datagram, 0, length);
+    } catch (WireException e) {
       throw new MalformedAnnounceException("not msgpack: " + e.getMessage());
     }
     String shape = "expected [uuid: str, [[host: str, port: int], ...]], got " + abbreviate(v);

@@ -147,7 +147,7 @@ public final class LocatorService implements Service {
 
   private Source<Message, NotUsed> publish(List<Value> args, Source<Message, NotUsed> rest, ChannelContext channel) {
     String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
-    expect(args, 2, 3, isStr(args, 0) && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
+    expect(args, 2, 3, isStr(args, 0) && args.size() >= 2 && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
         "publish", signature);
     ServiceInfo info = publishedInfo(args, signature);
     return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {
@@ -169,9 +169,10 @@ public final class LocatorService implements Service {
           || !e.asArrayValue().get(1).isIntegerValue()) {
         throw invalid("publish", signature, args);
       }
-      long port = e.asArrayValue().get(1).asIntegerValue().asLong();
+      var portValue = e.asArrayValue().get(1).asIntegerValue();
+      long port = portValue.isInLongRange() ? portValue.toLong() : -1;
       if (port < 0 || port > 65535) {
-        throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator.publish: port must be 0..65535, got " + port);
+        throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator.publish: port must be 0..65535, got " + portValue);
       }
       endpoints.add(new Endpoint(Values.asString(e.asArrayValue().get(0)), (int) port));
     }
@@ -182,7 +183,7 @@ public final class LocatorService implements Service {
       return new ServiceInfo(name, endpoints, 1, Protocol.builder().build());
     }
     List<Value> versioned = args.get(2).asArrayValue().list();
-    if (versioned.size() != 2 || !versioned.get(0).isIntegerValue() || !versioned.get(1).isMapValue()) {
+    if (versioned.size() != 2 || !isInt(versioned.get(0)) || !versioned.get(1).isMapValue()) {
       throw invalid("publish", signature, args);
     }
     return new ServiceInfo(name, endpoints, versioned.get(0).asIntegerValue().asInt(), protocolOf(versioned.get(1)));
@@ -193,7 +194,7 @@ public final class LocatorService implements Service {
     Protocol.Builder protocol = Protocol.builder();
     for (Map.Entry<Value, Value> e : root.asMapValue().entrySet()) {
       List<Value> m = e.getValue().isArrayValue() ? e.getValue().asArrayValue().list() : List.of();
-      if (!e.getKey().isIntegerValue() || m.size() != 3 || !m.get(0).isRawValue()) {
+      if (!isInt(e.getKey()) || m.size() != 3 || !m.get(0).isRawValue()) {
         throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
             "locator.publish: graph entries must be {id: [name, dispatch, upstream]}, got " + e.getKey() + ": " + e.getValue());
       }
@@ -215,7 +216,7 @@ public final class LocatorService implements Service {
     Graph.Builder graph = Graph.builder();
     for (Map.Entry<Value, Value> e : v.asMapValue().entrySet()) {
       List<Value> edge = e.getValue().isArrayValue() ? e.getValue().asArrayValue().list() : List.of();
-      if (!e.getKey().isIntegerValue() || edge.size() != 2 || !edge.get(0).isRawValue()) {
+      if (!isInt(e.getKey()) || edge.size() != 2 || !edge.get(0).isRawValue()) {
         throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
             "locator.publish: graph edges must be {id: [name, next]}, got " + e.getKey() + ": " + e.getValue());
       }
@@ -269,6 +270,10 @@ public final class LocatorService implements Service {
 
   private static boolean isStr(List<Value> args, int i) {
     return i < args.size() && args.get(i).isRawValue();
+  }
+
+  private static boolean isInt(Value v) {
+    return v.isIntegerValue() && v.asIntegerValue().isInIntRange();
   }
 
   private static boolean isStrs(List<Value> args, int i) {

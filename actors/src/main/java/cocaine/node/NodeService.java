@@ -5,6 +5,7 @@ import cocaine.node.app.AppService;
 import cocaine.node.app.InfoFlags;
 import cocaine.rpc.ChannelContext;
 import cocaine.rpc.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
@@ -25,6 +26,8 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code node} service (PROTOCOL.md 2.6, version 1): start_app, pause_app, list, info, control
@@ -47,7 +50,12 @@ public final class NodeService implements Service {
       .method(ENQUEUE, "enqueue", Graph.STREAMING, Graph.STREAMING)
       .build();
 
+  private static final Logger log = LoggerFactory.getLogger(NodeService.class);
+  /** What a caller without the access token sees instead of a manifest environment value. */
+  static final String HIDDEN = "<hidden: send the access token to see>";
+
   private final ActorRef<Node.Command> node;
+  private final AccessToken access;
   private final Scheduler scheduler;
   private final Duration askTimeout;
   /** start_app waits for spooling (unpacking, binding, publishing), which may take longer than a query. */
@@ -57,6 +65,12 @@ public final class NodeService implements Service {
    * @param askTimeout how long a query waits for the node or an app ({@code node.ask-timeout})
    */
   public NodeService(ActorRef<Node.Command> node, Scheduler scheduler, Duration askTimeout) {
+    this(node, scheduler, askTimeout, AccessToken.NONE);
+  }
+
+  /** @param access the token start_app, pause_app and control need */
+  public NodeService(ActorRef<Node.Command> node, Scheduler scheduler, Duration askTimeout, AccessToken access) {
+    this.access = access;
     this.node = node;
     this.scheduler = scheduler;
     this.askTimeout = askTimeout;
@@ -86,19 +100,22 @@ public final class NodeService implements Service {
         case START_APP: {
           String app = string(args, 0, "app");
           String profile = string(args, 1, "profile");
+          access.check(first.headers(), "node.start_app('" + app + "')");
           return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.StartApp(app, profile, r), startTimeout, scheduler));
         }
         case PAUSE_APP: {
           String app = string(args, 0, "app");
+          access.check(first.headers(), "node.pause_app('" + app + "')");
           return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.PauseApp(app, r), askTimeout, scheduler));
         }
         case LIST:
           return Source.completionStage(AskPattern.ask(node, Node.ListApps::new, askTimeout, scheduler))
               .map(apps -> Message.value(Values.strings(apps)));
         case INFO:
-          return info(string(args, 0, "app"), flags(args));
+          return info(string(args, 0, "app"), flags(args), access.allows(first.headers()));
         case CONTROL: {
           String app = string(args, 0, "app");
+          access.check(first.headers(), "node.control('" + app + "')");
           return withService(app, s -> s.control(rest));
         }
         case ENQUEUE: {
@@ -110,13 +127,17 @@ public final class NodeService implements Service {
           throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "node has no method " + first.type());
       }
     } catch (CocaineException e) {
+      if (e.code().category() == ErrorCode.CATEGORY_SECURITY) {
+        log.warn("node: refused a call from {}: {}", channel.peer(), e.getMessage());
+      }
       return Source.failed(e);
     }
   }
 
-  private Source<Message, NotUsed> info(String app, int flags) {
+  /** @param reveal false hides the values of the manifest's environment (they may hold secrets) */
+  private Source<Message, NotUsed> info(String app, int flags, boolean reveal) {
     CompletionStage<Map<String, Object>> report = find(app).thenCompose(ref -> AskPattern.<App.Command, Map<String, Object>>ask(
-        ref, r -> new App.Info(flags, r), askTimeout, scheduler));
+        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : hideEnvironment(m));
     return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
   }
 
@@ -128,6 +149,21 @@ public final class NodeService implements Service {
     return Source.completionStageSource(service.thenApply(use))
         .mapMaterializedValue(m -> NotUsed.getInstance())
         .mapError(CompletionException.class, NodeService::unwrapped);
+  }
+
+  /** The report with every manifest environment value replaced, for a caller without the access token. */
+  static Map<String, Object> hideEnvironment(Map<String, Object> report) {
+    if (!(report.get("manifest") instanceof Map<?, ?> manifest) || !(manifest.get("environment") instanceof Map<?, ?> env)) {
+      return report;
+    }
+    Map<String, Object> hidden = new java.util.LinkedHashMap<>();
+    env.keySet().forEach(k -> hidden.put(String.valueOf(k), HIDDEN));
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    manifest.forEach((k, v) -> m.put(String.valueOf(k), v));
+    m.put("environment", hidden);
+    Map<String, Object> out = new java.util.LinkedHashMap<>(report);
+    out.put("manifest", m);
+    return out;
   }
 
   private CompletionStage<ActorRef<App.Command>> find(String app) {

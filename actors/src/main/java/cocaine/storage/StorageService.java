@@ -2,13 +2,16 @@ package cocaine.storage;
 
 import cocaine.rpc.ChannelContext;
 import cocaine.rpc.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -37,12 +40,21 @@ public final class StorageService implements Service {
       .method(FIND, "find", Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
+  /** Collections the platform runs from: never open to writers without the token. */
+  private static final Set<String> PLATFORM_COLLECTIONS = Set.of("manifests", "profiles", "runlists", "groups", "apps");
   private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
   private final Storage storage;
+  private final AccessToken access;
 
   public StorageService(Storage storage) {
+    this(storage, AccessToken.NONE);
+  }
+
+  /** @param access the token writes and removes need, except in its open collections */
+  public StorageService(Storage storage, AccessToken access) {
     this.storage = storage;
+    this.access = access;
   }
 
   @Override
@@ -65,7 +77,7 @@ public final class StorageService implements Service {
     List<Value> args = first.args();
     CompletionStage<Message> reply;
     try {
-      reply = call(first.type(), args);
+      reply = call(first.type(), args, first.headers());
     } catch (CocaineException e) {
       log.warn("storage: refused a call from {}: {}", channel.peer(), e.getMessage());
       return Source.single(Message.error(e));
@@ -80,7 +92,7 @@ public final class StorageService implements Service {
     }));
   }
 
-  private CompletionStage<Message> call(int method, List<Value> args) {
+  private CompletionStage<Message> call(int method, List<Value> args, List<Header> headers) {
     switch (method) {
       case READ:
         expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "read", "(collection: str, key: str)");
@@ -88,17 +100,25 @@ public final class StorageService implements Service {
       case WRITE:
         expect(args, 3, 4, isStr(args, 0) && isStr(args, 1) && isStr(args, 2) && (args.size() == 3 || isStrs(args.get(3))),
             "write", "(collection: str, key: str, blob: raw, tags: [str]?)");
+        authorize(headers, "write", str(args, 0), str(args, 1));
         List<String> tags = args.size() == 4 ? Values.asStrings(args.get(3)) : List.of();
         return storage.write(str(args, 0), str(args, 1), Values.asBytes(args.get(2)), tags).thenApply(v -> Message.value());
       case REMOVE:
         expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "remove", "(collection: str, key: str)");
+        authorize(headers, "remove", str(args, 0), str(args, 1));
         return storage.remove(str(args, 0), str(args, 1)).thenApply(v -> Message.value());
       case FIND:
-        expect(args, 2, 2, isStr(args, 0) && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
+        expect(args, 2, 2, isStr(args, 0) && args.size() > 1 && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
         return storage.find(str(args, 0), Values.asStrings(args.get(1)))
             .thenApply(keys -> Message.value(Values.strings(keys)));
       default:
         throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "storage has no method " + method);
+    }
+  }
+
+  private void authorize(List<Header> headers, String method, String collection, String key) {
+    if (!access.isOpen(collection) || PLATFORM_COLLECTIONS.contains(collection)) {
+      access.check(headers, "storage." + method + "('" + collection + "', '" + key + "')");
     }
   }
 

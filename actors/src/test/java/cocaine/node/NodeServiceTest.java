@@ -134,4 +134,15 @@ class NodeServiceTest {
       assertEquals(List.of(), Values.asStrings(list.args().get(0)));
     }
   }
+
+  @Test
+  void infoHidesManifestEnvironmentValuesFromCallersWithoutTheToken() {
+    Map<String, Object> report = Map.of("state", "running",
+        "manifest", Map.of("slave", "run.sh", "environment", Map.of("DB_PASSWORD", "hunter2")));
+    Map<String, Object> shown = NodeService.hideEnvironment(report);
+    assertEquals(Map.of("DB_PASSWORD", NodeService.HIDDEN), ((Map<?, ?>) shown.get("manifest")).get("environment"));
+    assertEquals("run.sh", ((Map<?, ?>) shown.get("manifest")).get("slave"));
+    assertEquals("running", shown.get("state"));
+    assertEquals(Map.of("state", "idle"), NodeService.hideEnvironment(Map.of("state", "idle")));
+  }
 }

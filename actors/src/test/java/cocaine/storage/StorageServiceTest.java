@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.ChannelContext;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -103,5 +106,30 @@ class StorageServiceTest {
     CocaineException e = call(0, str("c"), str("..")).toException();
     assertEquals(new ErrorCode(12, 22), e.code());
     assertEquals("invalid key '..': must not be '.' or '..'", e.getMessage());
+  }
+
+  @Test
+  void withATokenWritesAndRemovesNeedItAndReadsStayOpen() throws Exception {
+    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("app-data")));
+    Value blob = Values.bytes(new byte[] {1});
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(1, str("manifests"), str("echo"), blob).toException().code());
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(2, str("manifests"), str("echo")).toException().code());
+    assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("wrong")), 1, str("manifests"), str("echo"), blob)
+        .toException().code());
+    assertEquals(Message.value(), callWith(List.of(AccessToken.header("t0ken")), 1, str("manifests"), str("echo"), blob));
+    assertEquals(Message.value(Values.bytes(new byte[] {1})), call(0, str("manifests"), str("echo")));
+    assertEquals(Message.value(), call(1, str("app-data"), str("k"), blob), "an open collection needs no token");
+  }
+
+  @Test
+  void platformCollectionsCannotBeOpened() throws Exception {
+    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("profiles")));
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(1, str("profiles"), str("p"), Values.bytes(new byte[0])).toException().code());
+  }
+
+  Message callWith(List<Header> headers, int method, Value... args) throws Exception {
+    List<Message> out = service.open(new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return out.get(0);
   }
 }

@@ -81,6 +81,12 @@ public final class ServiceClient implements AutoCloseable {
     return connection.call(new Message(m.id(), toValues(args), List.of()), m.upstream());
   }
 
+  /** {@link #call(String, Object...)} with v12 headers, e.g. {@code authorization} on a mutating call. */
+  public CompletableFuture<List<Value>> callWith(String method, List<Header> headers, Object... args) {
+    Protocol.Method m = method(method);
+    return connection.call(new Message(m.id(), toValues(args), headers), m.upstream());
+  }
+
   /** Opens a channel on a method with a streaming exchange; see {@link ClientChannel}. */
   public ClientChannel stream(String method, Object... args) {
     return stream(method, List.of(), args);

@@ -2,6 +2,7 @@ package cocaine.client;
 
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Header;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.time.Duration;
@@ -15,10 +16,17 @@ import org.msgpack.value.Value;
 public final class StorageClient implements AutoCloseable {
   private final ServiceClient service;
   private final Duration timeout;
+  private final List<Header> writeHeaders;
 
   public StorageClient(ServiceClient service, Duration timeout) {
+    this(service, timeout, List.of());
+  }
+
+  /** @param writeHeaders sent with write and remove, e.g. the {@code authorization} a runtime with a token wants */
+  public StorageClient(ServiceClient service, Duration timeout, List<Header> writeHeaders) {
     this.service = service;
     this.timeout = timeout;
+    this.writeHeaders = List.copyOf(writeHeaders);
   }
 
   /** Resolves {@code storage} at the locator and connects to it. */
@@ -35,12 +43,12 @@ public final class StorageClient implements AutoCloseable {
   }
 
   public void write(String collection, String key, byte[] blob, List<String> tags) {
-    Connection.await(service.call("write", collection, key, blob, tags), timeout, what("write", collection, key));
+    Connection.await(service.callWith("write", writeHeaders, collection, key, blob, tags), timeout, what("write", collection, key));
   }
 
   /** Removing a missing key succeeds. */
   public void remove(String collection, String key) {
-    Connection.await(service.call("remove", collection, key), timeout, what("remove", collection, key));
+    Connection.await(service.callWith("remove", writeHeaders, collection, key), timeout, what("remove", collection, key));
   }
 
   /** Keys of the collection that carry all of the tags. */

@@ -11,8 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ArrayValue;
 import org.msgpack.value.Value;
 
@@ -73,9 +71,9 @@ public final class HttpRequest {
     Value v = chunk;
     if (chunk.isRawValue()) {
       byte[] bytes = chunk.asRawValue().asByteArray();
-      try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(bytes)) {
-        v = unpacker.unpackValue();
-      } catch (IOException | RuntimeException e) {
+      try {
+        v = Values.unpack(bytes);
+      } catch (RuntimeException e) {
         throw malformed("the first chunk is not msgpack (" + e.getMessage() + ")");
       }
     }

@@ -2,12 +2,13 @@ package cocaine.admin;
 
 import cocaine.config.AdminSettings;
 import cocaine.config.Settings;
+import cocaine.security.AccessToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
@@ -39,33 +40,44 @@ public final class AdminApi {
   private final ProxyMetrics metrics;
   private final Materializer mat;
   private final ObjectMapper json = new ObjectMapper();
-  private final byte[] expected;
+  private final AccessToken access;
   private final Dashboard dashboard;
 
-  private AdminApi(AdminSettings settings, ProxyMetrics metrics, Materializer mat, ActorSystem<?> system) {
+  private AdminApi(AdminSettings settings, AccessToken access, ProxyMetrics metrics, Materializer mat,
+      ActorSystem<?> system) {
     this.settings = settings;
+    this.access = access;
     this.dashboard = Dashboard.create(system, json, settings.token());
     this.metrics = metrics;
     this.mat = mat;
-    this.expected = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Binds the admin API on {@code cocaine.admin.host:port} of settings. */
+  /**
+   * Binds the admin API on {@code cocaine.admin.host:port} of settings; its token is
+   * {@code cocaine.admin.token}, or the shared {@code cocaine.security} token when that is empty.
+   */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Settings settings, ProxyMetrics metrics) {
-    return start(system, settings.admin(), metrics);
+    AccessToken access = settings.admin().requiresToken() ? AccessToken.of(settings.admin().token(), Set.of())
+        : AccessToken.from(settings.config());
+    return start(system, settings.admin(), access, metrics);
   }
 
-  /** Binds the admin API on {@code host:port}; fails when the address cannot be bound. */
+  /** Binds the admin API on {@code host:port} with {@code cocaine.admin.token}; fails when the address cannot be bound. */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings,
       ProxyMetrics metrics) {
-    AdminApi api = new AdminApi(settings, metrics, Materializer.matFromSystem(system), system);
+    return start(system, settings, AccessToken.of(settings.token(), Set.of()), metrics);
+  }
+
+  private static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings, AccessToken access,
+      ProxyMetrics metrics) {
+    AdminApi api = new AdminApi(settings, access, metrics, Materializer.matFromSystem(system), system);
     return Http.get(system).newServerAt(settings.host(), settings.port()).bind(api::handleAsync)
         .whenComplete((binding, failure) -> {
           if (failure != null) {
             log.error("admin API cannot listen on {}:{}: {}", settings.host(), settings.port(), failure.getMessage());
           } else {
             log.info("admin API listening on {}{}", binding.localAddress(),
-                settings.requiresToken() ? " (bearer token required)" : "");
+                access.required() ? " (bearer token required)" : "");
           }
         });
   }
@@ -74,7 +86,7 @@ public final class AdminApi {
   CompletionStage<HttpResponse> handleAsync(HttpRequest request) {
     String path = request.getUri().path();
     if (path.startsWith("/api/traces/") && request.method().equals(HttpMethods.GET)
-        && (!settings.requiresToken() || authorized(request))) {
+        && (!access.required() || authorized(request))) {
       request.discardEntityBytes(mat);
       return dashboard.handleAsync(path, request.getUri().rawQueryString().orElse(null));
     }
@@ -83,10 +95,10 @@ public final class AdminApi {
 
   HttpResponse handle(HttpRequest request) {
     request.discardEntityBytes(mat);
-    if (settings.requiresToken() && !authorized(request)) {
+    if (access.required() && !authorized(request)) {
       log.info("admin API refused {} {}: missing or wrong bearer token", request.method().value(),
           request.getUri().path());
-      return text(401, "this admin API needs the header Authorization: Bearer <cocaine.admin.token>\n")
+      return text(401, "this admin API needs the header Authorization: Bearer <token> (cocaine.admin.token or cocaine.security.token)\n")
           .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"cocaine\""));
     }
     String path = request.getUri().path();
@@ -131,7 +143,7 @@ public final class AdminApi {
 
   private boolean authorized(HttpRequest request) {
     return request.getHeader("Authorization")
-        .map(h -> MessageDigest.isEqual(h.value().trim().getBytes(StandardCharsets.UTF_8), expected))
+        .map(h -> access.accepts(h.value()))
         .orElse(false);
   }
 

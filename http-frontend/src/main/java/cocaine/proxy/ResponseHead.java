@@ -1,12 +1,9 @@
 package cocaine.proxy;
 
 import cocaine.wire.Values;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 
 /**
@@ -23,9 +20,9 @@ public record ResponseHead(int status, List<Map.Entry<String, String>> headers) 
    */
   public static ResponseHead parse(byte[] chunk) {
     Value v;
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(chunk)) {
-      v = u.unpackValue();
-    } catch (IOException | RuntimeException e) {
+    try {
+      v = Values.unpack(chunk);
+    } catch (RuntimeException e) {
       throw new IllegalArgumentException("the first chunk is not msgpack (" + e.getMessage() + ")");
     }
     if (!v.isArrayValue() || v.asArrayValue().size() != 2) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -172,12 +173,19 @@ final class RuntimeProcess implements AutoCloseable {
 
   /** Runs the real CLI, {@code bin/cocaine ARGS --port P}, and returns its exit code and output. */
   CliResult cli(String... args) throws IOException, InterruptedException {
+    return cli(Map.of(), args);
+  }
+
+  /** {@link #cli(String...)} with extra environment variables, e.g. {@code COCAINE_TOKEN}. */
+  CliResult cli(Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(HOME.resolve("bin/cocaine").toString());
     command.addAll(List.of(args));
     // Options go after the subcommand: picocli mixins are per command.
     command.addAll(List.of("--host", host, "--port", String.valueOf(locatorPort)));
-    Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process cli = builder.start();
     String out = new String(cli.getInputStream().readAllBytes());
     if (!cli.waitFor(60, TimeUnit.SECONDS)) {
       cli.destroyForcibly();

@@ -139,7 +139,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (ServiceClient node = target.service("node")) {
-        Connection.await(node.call("start_app", name, profile), target.timeout, "node.start_app");
+        Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");
       }
       spec.commandLine().getOut().println("app '" + name + "' started with profile '" + profile + "'");
       return 0;
@@ -155,7 +155,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (ServiceClient node = target.service("node")) {
-        Connection.await(node.call("pause_app", name), target.timeout, "node.pause_app");
+        Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
       }
       spec.commandLine().getOut().println("app '" + name + "' stopped");
       return 0;
@@ -175,7 +175,7 @@ final class AppCommands {
       try (ServiceClient node = target.service("node")) {
         String use = profile;
         if (use == null) {
-          Object info = Values.toJava(Connection.await(node.call("info", name, 0), target.timeout, "node.info").get(0));
+          Object info = Values.toJava(Connection.await(node.callWith("info", target.authorization(), name, 0), target.timeout, "node.info").get(0));
           Object p = info instanceof Map<?, ?> m ? m.get("profile") : null;
           if (p instanceof Map<?, ?> pm && pm.get("name") instanceof String n) {
             use = n;
@@ -183,8 +183,8 @@ final class AppCommands {
             throw new IllegalArgumentException("cannot tell which profile '" + name + "' runs with; give -r PROFILE");
           }
         }
-        Connection.await(node.call("pause_app", name), target.timeout, "node.pause_app");
-        Connection.await(node.call("start_app", name, use), target.timeout, "node.start_app");
+        Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
+        Connection.await(node.callWith("start_app", target.authorization(), name, use), target.timeout, "node.start_app");
         spec.commandLine().getOut().println("app '" + name + "' restarted with profile '" + use + "'");
       }
       return 0;
@@ -213,7 +213,7 @@ final class AppCommands {
         }
         for (String app : apps) {
           try {
-            List<Value> reply = Connection.await(node.call("info", app, flags), target.timeout, "node.info");
+            List<Value> reply = Connection.await(node.callWith("info", target.authorization(), app, flags), target.timeout, "node.info");
             out.put(app, Values.toJava(reply.get(0)));
           } catch (CocaineException e) {
             if (name != null) {

@@ -3,8 +3,14 @@ package cocaine.cli;
 import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.security.AccessToken;
+import cocaine.wire.Header;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options every command shares: which locator to talk to, how long to wait, how to print. */
@@ -22,6 +28,28 @@ final class Target {
   @Option(names = "--json", description = "print machine-readable JSON")
   boolean json;
 
+  // picocli prints no default for these: the token must not show in --help or in error output
+  @Option(names = "--token", defaultValue = "${env:COCAINE_TOKEN}", arity = "1",
+      description = "access token sent with changes (upload, remove, start, stop, ...); default: $COCAINE_TOKEN. "
+          + "Prefer the variable or --token-file: a command line is visible to other users")
+  String token;
+
+  @Option(names = "--token-file", defaultValue = "${env:COCAINE_TOKEN_FILE}",
+      description = "file whose first line is the access token; default: $COCAINE_TOKEN_FILE")
+  Path tokenFile;
+
+  /** The {@code authorization} header for mutating calls, or none when no token is given. */
+  List<Header> authorization() throws IOException {
+    String t = token;
+    if ((t == null || t.isBlank()) && tokenFile != null) {
+      t = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+      if (t.isBlank()) {
+        throw new IllegalArgumentException("--token-file " + tokenFile + " holds no token on its first line");
+      }
+    }
+    return t == null || t.isBlank() ? List.of() : List.of(AccessToken.header(t));
+  }
+
   Locator locator() throws IOException {
     return Locator.connect(host, port);
   }
@@ -31,6 +59,7 @@ final class Target {
   }
 
   StorageClient storage() throws IOException {
-    return new StorageClient(service("storage"), timeout);
+    List<Header> auth = authorization();
+    return new StorageClient(service("storage"), timeout, auth);
   }
 }

@@ -2,6 +2,7 @@ package cocaine.runtime;
 
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
+import cocaine.security.AccessToken;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -40,6 +41,7 @@ public final class Main implements Callable<Integer> {
     Settings settings;
     try {
       settings = Settings.load(role, Optional.ofNullable(config));
+      AccessToken.from(settings.config()); // an unreadable token file stops start-up here, not in a role
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;

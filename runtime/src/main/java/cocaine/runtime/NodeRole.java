@@ -32,6 +32,7 @@ import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.ConnectionSettings;
 import cocaine.rpc.Server;
 import cocaine.rpc.Service;
+import cocaine.security.AccessToken;
 import cocaine.storage.StorageService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -132,10 +133,11 @@ final class NodeRole {
               outputReaders.shutdownNow();
               p.storage().close();
             }));
+    AccessToken access = AccessToken.from(settings.config());
     List<Service> services = List.of(
-        new StorageService(p.storage()),
+        new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout),
-        new NodeService(node, system.scheduler(), askTimeout));
+        new NodeService(node, system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());

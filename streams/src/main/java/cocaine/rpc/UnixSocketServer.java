@@ -39,16 +39,36 @@ public final class UnixSocketServer implements AutoCloseable {
   }
 
   /**
-   * Listens at {@code socketPath}, creating its directory with mode 0700 if missing and replacing a
+   * Makes {@code dir} (created if missing) mode 0700 (0711 is left as it is) and refuses one owned by another user: whoever
+   * can enter it can connect to a worker socket and speak for a worker.
+   */
+  static void privateDirectory(Path dir) throws IOException {
+    var owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, owner);
+    }
+    var me = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+    if (!Files.getOwner(dir).equals(me)) {
+      throw new IOException("socket folder " + dir + " belongs to " + Files.getOwner(dir).getName() + ", not to "
+          + me.getName() + " who runs this runtime; remove it or set paths.runtime to a folder of your own");
+    }
+    // search-only for others (rwx--x--x) is what a worker running as another user needs to reach
+    // its own socket; it lists nothing and every socket file is 0600
+    var mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir));
+    if (!mode.equals("rwx------") && !mode.equals("rwx--x--x")) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  /**
+   * Listens at {@code socketPath}, making its directory private (mode 0700, ours) and replacing a
    * stale socket file. Each accepted connection runs {@code handler}'s flow: bytes read in, bytes to
    * write out.
    */
   public static UnixSocketServer bind(ActorSystem<?> system, Path socketPath,
       Function<UnixConnectionInfo, Flow<ByteString, ByteString, ?>> handler) throws IOException {
     Path dir = socketPath.toAbsolutePath().getParent();
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
+    privateDirectory(dir);
     Files.deleteIfExists(socketPath);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
@@ -57,6 +77,8 @@ public final class UnixSocketServer implements AutoCloseable {
       server.close();
       throw new IOException("cannot listen on unix socket " + socketPath + ": " + e.getMessage(), e);
     }
+    // whatever the umask: only the owner (the runtime, or the one worker user it is given to) connects
+    Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
     SelectorLoop loop;
     try {
       loop = new SelectorLoop("unix-socket-" + socketPath.getFileName() + "-io");

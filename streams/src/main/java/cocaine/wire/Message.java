@@ -51,12 +51,17 @@ public record Message(int type, List<Value> args, List<Header> headers) {
 
   /** Reads an {@code error} message's arguments back into an exception; lenient on a missing text. */
   public CocaineException toException() {
-    if (args.isEmpty() || !args.get(0).isArrayValue() || args.get(0).asArrayValue().size() < 2) {
+    if (args.isEmpty() || !args.get(0).isArrayValue() || args.get(0).asArrayValue().size() < 2
+        || !isLong(args.get(0).asArrayValue().get(0)) || !isLong(args.get(0).asArrayValue().get(1))) {
       return new CocaineException(ErrorCode.FRAME_FORMAT, "malformed error message: " + args);
     }
     var pair = args.get(0).asArrayValue();
     ErrorCode code = new ErrorCode((int) Values.asLong(pair.get(0)), (int) Values.asLong(pair.get(1)));
     String text = args.size() > 1 && args.get(1).isRawValue() ? Values.asString(args.get(1)) : "";
     return new CocaineException(code, text);
+  }
+
+  private static boolean isLong(Value v) {
+    return v.isIntegerValue() && v.asIntegerValue().isInLongRange();
   }
 }

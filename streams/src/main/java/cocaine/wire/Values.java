@@ -1,11 +1,14 @@
 package cocaine.wire;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 import org.msgpack.value.ValueFactory;
 
@@ -54,6 +57,36 @@ public final class Values {
   }
 
   /** Text of a raw value (str or bin). */
+  /**
+   * The one msgpack object that fills {@code bytes[offset, offset + length)}, from a peer: its
+   * declared sizes are checked against the bytes before anything is allocated, so a few bytes that
+   * claim a 2^31-element array are refused instead of exhausting the heap.
+   *
+   * @throws WireException when the bytes are not exactly one well-formed msgpack object
+   */
+  public static Value unpack(byte[] bytes, int offset, int length) {
+    if (length <= 0) {
+      throw new WireException(ErrorCode.PARSE, "no msgpack object: 0 bytes");
+    }
+    int size = MsgpackScanner.objectLength(bytes, offset, offset + length, length);
+    if (size == MsgpackScanner.INCOMPLETE) {
+      throw new WireException(ErrorCode.PARSE, "truncated msgpack: " + length + " bytes hold part of an object");
+    }
+    if (size != length) {
+      throw new WireException(ErrorCode.PARSE, "trailing bytes: " + (length - size) + " after the msgpack object");
+    }
+    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(bytes, offset, length)) {
+      return unpacker.unpackValue();
+    } catch (IOException | RuntimeException e) {
+      throw new WireException(ErrorCode.PARSE, "undecodable msgpack: " + e.getMessage());
+    }
+  }
+
+  /** {@link #unpack(byte[], int, int)} of the whole array. */
+  public static Value unpack(byte[] bytes) {
+    return unpack(bytes, 0, bytes.length);
+  }
+
   public static String asString(Value v) {
     if (!v.isRawValue()) {
       throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "expected a string, got " + v.getValueType());

@@ -123,6 +123,27 @@ class UnixSocketServerTest {
   }
 
   @Test
+  void anExistingOpenSocketFolderIsMadePrivate() throws Exception {
+    Path run = Files.createDirectories(tmp.resolve("open"));
+    Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (UnixSocketServer server = serve(run.resolve("echo.1"), new TestService())) {
+      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
+    }
+  }
+
+  @Test
+  void aSocketFolderOfAnotherUserIsRefused() throws Exception {
+    Path run = Files.createDirectories(tmp.resolve("theirs"));
+    var lookup = run.getFileSystem().getUserPrincipalLookupService();
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "only root can give a folder away");
+    Files.setOwner(run, lookup.lookupPrincipalByName("nobody"));
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> serve(run.resolve("echo.1"), new TestService()));
+    assertTrue(e.getMessage().contains("belongs to nobody"), e.getMessage());
+  }
+
+  @Test
   void handlerEndingClosesTheSocket() throws Exception {
     Path socket = tmp.resolve("garbage.sock");
     try (UnixSocketServer server = serve(socket, new TestService()); SocketChannel ch = connect(socket)) {

@@ -8,13 +8,10 @@ import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 
 /**
@@ -118,8 +115,8 @@ record ConnectWrite(String uuid, Map<String, ServiceInfo> services, Map<String, 
     if (h.isEmpty()) {
       return Map.of();
     }
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(h.get().value())) {
-      Object decoded = Values.toJava(u.unpackValue());
+    try {
+      Object decoded = Values.toJava(Values.unpack(h.get().value()));
       if (decoded instanceof Map<?, ?> map) {
         Map<String, Object> out = new TreeMap<>();
         map.forEach((k, val) -> {
@@ -129,7 +126,7 @@ record ConnectWrite(String uuid, Map<String, ServiceInfo> services, Map<String, 
         });
         return out;
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       throw new IllegalArgumentException("header " + Locator.EXTRA_HEADER + " is not a msgpack map: " + e.getMessage());
     }
     throw new IllegalArgumentException("header " + Locator.EXTRA_HEADER + " is not a msgpack map");

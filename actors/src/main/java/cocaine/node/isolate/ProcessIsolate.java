@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,16 +53,20 @@ public final class ProcessIsolate implements Isolate {
   private final Executor blocking;
   private final ExecutorService outputReaders;
   private final OutputListener outputListener;
+  /** Unix user the workers run as (via setpriv), or null for the runtime's own user. */
+  private final String user;
+  private volatile String userGroup;
   private volatile Path workDir;
   private volatile Path executable;
 
   ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
       Executor blocking, ExecutorService outputReaders) {
-    this(app, slave, spool, killTimeout, outputPolicy, blocking, outputReaders, OutputListener.NONE);
+    this(app, slave, spool, killTimeout, outputPolicy, blocking, outputReaders, OutputListener.NONE, null);
   }
 
   ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
-      Executor blocking, ExecutorService outputReaders, OutputListener outputListener) {
+      Executor blocking, ExecutorService outputReaders, OutputListener outputListener, String user) {
+    this.user = user;
     this.app = app;
     this.slave = slave;
     this.spool = spool;
@@ -71,8 +78,9 @@ public final class ProcessIsolate implements Isolate {
   }
 
   /**
-   * Makes process isolates. Profile args: {@code spool} (folder, default {@code defaultSpool}) and
-   * {@code kill_timeout} (seconds, default 5).
+   * Makes process isolates. Profile args: {@code spool} (folder, default {@code defaultSpool}),
+   * {@code kill_timeout} (seconds, default 5) and {@code user} (Unix user the workers run as; needs a
+   * runtime running as root; default: the runtime's user).
    *
    * @param blocking runs tar and process starts
    * @param outputReaders one thread per running worker reads its output; see {@link #outputReaders(int)}
@@ -107,8 +115,32 @@ public final class ProcessIsolate implements Isolate {
         }
         killTimeout = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
       }
-      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders, listener);
+      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders, listener, user(args));
     };
+  }
+
+  private static String user(Map<String, Object> args) {
+    Object arg = args.get("user");
+    if (arg == null) {
+      return null;
+    }
+    if (!(arg instanceof String name) || name.isBlank()) {
+      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': must be a user name, got " + arg);
+    }
+    try {
+      FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(name);
+      if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+        throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': running workers as '" + name
+            + "' needs the runtime to run as root");
+      }
+    } catch (UserPrincipalNotFoundException e) {
+      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': no user '" + name
+          + "' on this node");
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': cannot check user '" + name
+          + "': " + e.getMessage());
+    }
+    return name;
   }
 
   /**
@@ -197,12 +229,49 @@ public final class ProcessIsolate implements Isolate {
     return CompletableFuture.supplyAsync(() -> start(args, env), blocking);
   }
 
+  /**
+   * setpriv's prefix that runs the worker as {@link #user} with no capabilities, after giving that
+   * user its socket: the socket file becomes theirs (mode 0600) and its folder searchable (0711).
+   */
+  private List<String> asUser(String endpoint) {
+    try {
+      if (userGroup == null) {
+        Process id = new ProcessBuilder("id", "-g", user).redirectErrorStream(true).start();
+        String out = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (id.waitFor() != 0) {
+          throw new IOException("id -g " + user + ": " + out);
+        }
+        userGroup = out;
+      }
+      if (endpoint != null) {
+        Path socket = Path.of(endpoint);
+        var lookup = socket.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(socket, lookup.lookupPrincipalByName(user));
+        Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
+      }
+      if (workDir != null && workDir.startsWith(spool)) {
+        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    } catch (IOException e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot hand the worker socket to user '"
+          + user + "': " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': interrupted");
+    }
+    return List.of("setpriv", "--reuid=" + user, "--regid=" + userGroup, "--init-groups", "--inh-caps=-all",
+        "--bounding-set=-all", "--");
+  }
+
   private Worker start(SortedMap<String, String> args, Map<String, String> env) {
     Path exe = executable;
     if (exe == null) {
       throw new IllegalStateException("spawn before spool");
     }
     List<String> command = new ArrayList<>();
+    if (user != null) {
+      command.addAll(asUser(args.get("endpoint")));
+    }
     if (!Files.isExecutable(exe)) {
       command.add("/bin/sh"); // an archive may lose the x bit; the original ran such scripts the same way
     }

@@ -8,6 +8,7 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,6 +119,42 @@ class ProcessIsolateTest {
 
     assertEquals(128 + 9, worker.exit().toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertTrue(worker.output().contains("got TERM"), worker.output().toString());
+  }
+
+  @Test
+  void workerRunsAsTheProfilesUserAndStillReachesItsSocket() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+    // nobody must be able to walk to the test's folders, as it walks /tmp/cocaine/run on a node
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Path socket = dir.resolve("run").resolve("app.1");
+    Files.createDirectories(socket.getParent());
+    try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwx------"));
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      Path script = dir.resolve("whoami.sh");
+      Files.writeString(script, "#!/bin/sh\necho uid=$(id -u) caps=$(grep CapEff /proc/self/status | tr -d '\\t')\n"
+          + "python3 -c \"import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')\" $2\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Isolate isolate = ProcessIsolate.factory(dir, blocking, outputs).create("app", script.toString(), "process",
+          Map.of("user", "nobody"), policy);
+      isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TreeMap<String, String> argv = new TreeMap<>();
+      argv.put("endpoint", socket.toString());
+      Isolate.Worker worker = isolate.spawn(argv, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertEquals(0, worker.exit().toCompletableFuture().get(30, TimeUnit.SECONDS), worker.output().toString());
+      assertEquals(List.of("uid=65534 caps=CapEff:0000000000000000", "connected"), worker.output());
+      assertEquals("nobody", Files.getOwner(socket).getName());
+      assertEquals("rwx--x--x", PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(socket.getParent())));
+    }
+  }
+
+  @Test
+  void anUnknownUserIsRefusedNamingTheField() {
+    var e = assertThrows(CocaineException.class, () -> ProcessIsolate.factory(dir, blocking, outputs)
+        .create("app", "/bin/true", "process", Map.of("user", "no-such-user-4711"), policy));
+    assertEquals("profile field 'isolate.args.user': no user 'no-such-user-4711' on this node", e.getMessage());
   }
 
   @Test

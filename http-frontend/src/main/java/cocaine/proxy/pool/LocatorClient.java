@@ -5,7 +5,6 @@ import cocaine.rpc.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +16,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,13 +205,13 @@ public final class LocatorClient {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> decodeMap(String app, List<Value> reply) {
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(Values.asBytes(reply.get(0)))) {
-      Object manifest = Values.toJava(u.unpackValue());
+    try {
+      Object manifest = Values.toJava(Values.unpack(Values.asBytes(reply.get(0))));
       if (!(manifest instanceof Map)) {
         throw new CocaineException(ErrorCode.INVALID, "manifest of '" + app + "' is not a map");
       }
       return (Map<String, Object>) manifest;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       if (e instanceof CocaineException c) {
         throw c;
       }

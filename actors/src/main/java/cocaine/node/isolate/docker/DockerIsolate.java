@@ -262,6 +262,8 @@ public final class DockerIsolate implements Isolate {
     if (options.cpuShares() > 0) {
       host.withCpuShares((int) Math.min(Integer.MAX_VALUE, options.cpuShares()));
     }
+    // a worker gets no capability but those its profile names (isolate.args.capabilities)
+    host.withCapDrop(com.github.dockerjava.api.model.Capability.ALL);
     if (!options.capabilities().isEmpty()) {
       host.withCapAdd(options.capabilities().toArray(com.github.dockerjava.api.model.Capability[]::new));
     }

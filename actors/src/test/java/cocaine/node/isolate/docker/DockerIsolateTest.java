@@ -228,6 +228,20 @@ class DockerIsolateTest {
   }
 
   @Test
+  void containersDropEveryCapabilityButThoseTheProfileNames() throws Exception {
+    needsDaemon();
+    Isolate isolate = isolate("/worker", Map.of("capabilities", List.of("NET_ADMIN")));
+    join(isolate.spool(Optional.empty()));
+    Isolate.Worker worker = join(isolate.spawn(argv(), Map.of()));
+    var host = daemon.api().inspectContainerCmd(leftovers().get(0).getId()).exec().getHostConfig();
+    assertEquals(List.of(com.github.dockerjava.api.model.Capability.ALL), List.of(host.getCapDrop()));
+    assertEquals(List.of(com.github.dockerjava.api.model.Capability.NET_ADMIN), List.of(host.getCapAdd()));
+    worker.kill();
+    join(worker.exit());
+    isolate.close();
+  }
+
+  @Test
   void killStopsTheWorkerWithSigtermAndRemovesItsContainer() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of());

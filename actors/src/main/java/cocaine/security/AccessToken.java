@@ -1,0 +1,126 @@
+package cocaine.security;
+
+import cocaine.config.SettingsException;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Header;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The shared secret ({@code cocaine.security}) that mutating calls (storage write/remove, node
+ * start/stop/control) must carry in their {@code authorization} header as {@code Bearer <token>}.
+ * With no token configured every call is let in. The token is compared in constant time and never
+ * appears in a message, a log line or {@link #toString()}.
+ */
+public final class AccessToken {
+  public static final AccessToken NONE = new AccessToken(new byte[0], Set.of());
+  private static final String SECTION = "cocaine.security";
+  private static final String BEARER = "Bearer ";
+
+  private final byte[] token;
+  private final Set<String> openCollections;
+
+  private AccessToken(byte[] token, Set<String> openCollections) {
+    this.token = token;
+    this.openCollections = Set.copyOf(openCollections);
+  }
+
+  /** A token (empty = access control off); {@code openCollections} may be written without it. */
+  public static AccessToken of(String token, Set<String> openCollections) {
+    return new AccessToken(token.trim().getBytes(StandardCharsets.UTF_8), openCollections);
+  }
+
+  /**
+   * From {@code cocaine.security}: {@code token-file} (its first line) when set, else {@code token}.
+   *
+   * @throws SettingsException when the token file cannot be read or is empty
+   */
+  public static AccessToken from(Config config) {
+    Config c = config.getConfig(SECTION);
+    String file = c.getString("token-file").trim();
+    String token = c.getString("token");
+    if (!file.isEmpty()) {
+      try {
+        token = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().findFirst().orElse("");
+      } catch (IOException e) {
+        throw new SettingsException(SECTION + ".token-file: cannot read " + file + ": " + e.getMessage(), e);
+      }
+      if (token.isBlank()) {
+        throw new SettingsException(SECTION + ".token-file: " + file + " holds no token on its first line");
+      }
+    }
+    try {
+      return of(token, Set.copyOf(c.getStringList("open-collections")));
+    } catch (ConfigException e) {
+      throw new SettingsException(e.getMessage(), e);
+    }
+  }
+
+  /** True when calls must carry the token. */
+  public boolean required() {
+    return token.length > 0;
+  }
+
+  /** True when storage writes and removes in collection need no token (an app's own data). */
+  public boolean isOpen(String collection) {
+    return openCollections.contains(collection);
+  }
+
+  /**
+   * Lets the call in, or refuses it: {@code [9, 1]} token_not_found without an {@code authorization}
+   * header, {@code [9, 2]} unauthorized with a wrong one.
+   *
+   * @param what the call, for the message, e.g. {@code storage.write('manifests', 'echo')}
+   */
+  public void check(List<Header> headers, String what) {
+    if (!required()) {
+      return;
+    }
+    Optional<Header> given = Header.find(headers, Header.AUTHORIZATION);
+    if (given.isEmpty()) {
+      throw new CocaineException(ErrorCode.TOKEN_NOT_FOUND, what + " needs the access token: send it in the "
+          + "'authorization' header as 'Bearer <token>' (cocaine CLI: --token or COCAINE_TOKEN)");
+    }
+    if (!accepts(new String(given.get().value(), StandardCharsets.UTF_8))) {
+      throw new CocaineException(ErrorCode.UNAUTHORIZED, what + " was refused: the access token in the "
+          + "'authorization' header is wrong");
+    }
+  }
+
+  /** True when access control is off or the headers carry the right token; never throws. */
+  public boolean allows(List<Header> headers) {
+    return !required() || Header.find(headers, Header.AUTHORIZATION)
+        .map(h -> accepts(new String(h.value(), StandardCharsets.UTF_8))).orElse(false);
+  }
+
+  /** Whether an {@code authorization} value ({@code Bearer <token>} or the bare token) is ours. */
+  public boolean accepts(String authorization) {
+    if (!required()) {
+      return false;
+    }
+    String value = authorization.trim();
+    if (value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      value = value.substring(BEARER.length()).trim();
+    }
+    return MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), token);
+  }
+
+  /** The header a client sends with a mutating call. */
+  public static Header header(String token) {
+    return new Header(Header.AUTHORIZATION, (BEARER + token.trim()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public String toString() {
+    return required() ? "AccessToken[<set>]" : "AccessToken[<none>]";
+  }
+}
