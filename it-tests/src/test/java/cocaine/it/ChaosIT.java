@@ -259,8 +259,13 @@ class ChaosIT {
   record Outcome(String lane, long id, long sentMs, long doneMs, String kind, String detail) {}
 
   static List<Outcome> outcomes() throws IOException {
+    return outcomes(loadDir);
+  }
+
+  /** The outcomes a {@link ChaosLoad} writing to {@code dir} has logged so far (the cluster tests run one too). */
+  static List<Outcome> outcomes(Path dir) throws IOException {
     List<Outcome> out = new ArrayList<>();
-    Path file = loadDir.resolve("outcomes.log");
+    Path file = dir.resolve("outcomes.log");
     if (!Files.exists(file)) {
       return out;
     }

@@ -11,8 +11,10 @@ import cocaine.client.ServiceClient;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,9 +56,13 @@ abstract class ClusterScenario {
 
   /** Under target/ (not deleted): the runtimes' configs and output stay for a look after a failure. */
   Path dir;
+  /** Held while this class uses its namespaces: another run of the same test on this machine waits. */
+  private FileChannel labLock;
   RuntimeProcess balancer;
   RuntimeProcess nodeA;
   RuntimeProcess nodeB;
+  /** Where the balancer's current run begins in its (appended) output: {@link #reals} replays only that run. */
+  int balancerLogFrom;
 
   /**
    * @param prefix namespace prefix (unique to the test class)
@@ -89,6 +95,12 @@ abstract class ClusterScenario {
       assumeTrue(Files.isExecutable(Path.of(tool)), tool + " missing (scripts/setup-test-deps.sh); "
           + getClass().getSimpleName() + " skipped");
     }
+    // Two checkouts (a CI run and a developer's) running this test at once would tear down each
+    // other's namespaces in `lab up`: the second waits for the first instead.
+    labLock = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "cocaine-lab-" + prefix + ".lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    await("the lab " + prefix + " free of other runs of this test").atMost(Duration.ofMinutes(10))
+        .pollInterval(Duration.ofSeconds(1)).until(() -> labLock.tryLock() != null);
     dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), prefix + "-").toAbsolutePath();
     lab("up", prefix, net);
     Path storage = dir.resolve("shared-storage");
@@ -106,7 +118,9 @@ abstract class ClusterScenario {
         "  uuid = lb",
         "  locator.cluster { type = multicast, interval = " + INTERVAL.toMillis() + "ms }",
         "  balancer.listen-host = \"" + address(1) + "\"",
-        "  proxy { locator-host = \"" + address(1) + "\", pool-size = 4, refresh-period = 2s }",
+        // answers within 5 s whatever happens behind it: below the chaos load's 10 s deadline
+        "  proxy { locator-host = \"" + address(1) + "\", pool-size = 4, refresh-period = 2s, timeout = 5s,"
+            + " connect-timeout = 1s }",
         "}",
         gatewayConfig()), "locator");
     // the locator answers before the HTTP front end has bound: wait for it too
@@ -149,7 +163,10 @@ abstract class ClusterScenario {
   @AfterAll
   void down() throws Exception {
     if (dir == null) {
-      return; // skipped: nothing was set up
+      if (labLock != null) {
+        labLock.close();
+      }
+      return; // skipped or never got the lab: nothing was set up
     }
     for (RuntimeProcess p : new RuntimeProcess[] {balancer, nodeA, nodeB}) {
       if (p != null) {
@@ -157,6 +174,7 @@ abstract class ClusterScenario {
       }
     }
     lab("down", prefix);
+    labLock.close(); // releases the lock
   }
 
   @Test
@@ -220,7 +238,7 @@ abstract class ClusterScenario {
         .untilAsserted(this::assertBothNodesServe);
   }
 
-  private void awaitReals(Set<String> nodes) {
+  void awaitReals(Set<String> nodes) {
     await("reals of " + nodes + " in the gateway").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> {
           assertEquals(nodes, reals("echo"), "reals of echo");
@@ -292,7 +310,8 @@ abstract class ClusterScenario {
   /** The nodes the balancer's gateway holds a real of {@code app} for, replayed from its log. */
   Set<String> reals(String app) {
     Set<String> nodes = new TreeSet<>();
-    for (String line : balancer.output().split("\n")) {
+    String output = balancer.output();
+    for (String line : output.substring(Math.min(balancerLogFrom, output.length())).split("\n")) {
       Matcher m = REAL.matcher(line);
       Matcher removed = APP_REMOVED.matcher(line);
       if (m.find() && m.group(1).equals(app)) {
