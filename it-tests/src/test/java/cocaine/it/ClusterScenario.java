@@ -97,7 +97,7 @@ abstract class ClusterScenario {
     }
     // Two checkouts (a CI run and a developer's) running this test at once would tear down each
     // other's namespaces in `lab up`: the second waits for the first instead.
-    labLock = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "cocaine-lab-" + prefix + ".lock"),
+    labLock = FileChannel.open(Path.of("/tmp", "cocaine-lab-" + prefix + ".lock"), // namespaces are machine-wide
         StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     await("the lab " + prefix + " free of other runs of this test").atMost(Duration.ofMinutes(10))
         .pollInterval(Duration.ofSeconds(1)).until(() -> labLock.tryLock() != null);
