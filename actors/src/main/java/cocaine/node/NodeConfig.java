@@ -48,7 +48,7 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
         settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
         new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-            network.maxChannels(), network.maxBytesInFlight()),
+            network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient()),
         DEFAULT_MAX_WORKERS);
   }
 

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param channelBuffer messages buffered per channel before the sender is backpressured
  * @param maxChannels   channels open at once on one connection; one more is refused with an error
  * @param maxBytesInFlight bytes of messages one connection buffers before it stops reading
+ * @param maxConnectionsPerClient connections one client address may hold open to one port
  */
 public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
-    int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight) {
+    int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight, int maxConnectionsPerClient) {
 
   public NetworkSettings {
     Objects.requireNonNull(host, "host");
@@ -56,6 +57,7 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         (int) r.bytes("max-frame-bytes", 1, Integer.MAX_VALUE),
         (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE),
         (int) r.integer("max-channels", 1, Integer.MAX_VALUE),
-        r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE));
+        r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE),
+        (int) r.integer("max-connections-per-client", 1, Integer.MAX_VALUE));
   }
 }

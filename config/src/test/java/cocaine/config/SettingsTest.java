@@ -59,7 +59,7 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        16 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024), s.network());
+        16 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());

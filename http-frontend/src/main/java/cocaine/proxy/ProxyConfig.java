@@ -84,7 +84,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           atLeastOne(c, p + "max-header-count", c.getInt(p + "max-header-count")),
           atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
           new ConnectionSettings(settings.network().maxFrameBytes(), settings.network().channelBuffer(),
-              settings.network().maxChannels(), settings.network().maxBytesInFlight()),
+              settings.network().maxChannels(), settings.network().maxBytesInFlight(),
+              settings.network().maxConnectionsPerClient()),
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"));
     } catch (ConfigException e) {

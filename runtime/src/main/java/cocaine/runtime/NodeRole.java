@@ -74,7 +74,7 @@ final class NodeRole {
     var network = settings.network();
     Duration askTimeout = settings.node().askTimeout();
     ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-        network.maxChannels(), network.maxBytesInFlight());
+        network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient());
     ClosableStorage storage = ClosableStorage.open(settings);
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))

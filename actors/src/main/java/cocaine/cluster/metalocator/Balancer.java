@@ -69,7 +69,7 @@ public final class Balancer {
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage), "balancer-locator");
     locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-        network.maxChannels(), network.maxBytesInFlight());
+        network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient());
     return Server.bind(system, network.host(), network.locatorPort(),
             new LocatorService(system, locator, settings.uuid(), askTimeout), connection)
         .thenCompose(binding -> {

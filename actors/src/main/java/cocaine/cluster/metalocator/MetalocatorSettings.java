@@ -46,7 +46,7 @@ public record MetalocatorSettings(String uuid, ClusterSettings.Type discovery, D
     return new MetalocatorSettings(settings.uuid(), cluster.type(), cluster.interval(), nodes,
         tag == null ? "" : tag.toString(), LinkSettings.from(balancer),
         new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-            network.maxChannels(), network.maxBytesInFlight()),
+            network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient()),
         balancer.getInt("max-nodes"));
   }
 }
