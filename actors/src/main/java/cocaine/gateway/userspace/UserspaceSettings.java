@@ -21,14 +21,18 @@ import java.util.Objects;
  */
 public record UserspaceSettings(String listenHost, String advertisedHost, NetworkSettings.PortRange ports,
     Duration connectTimeout, Duration downTime, int maxConnections, int attempts, int bufferBytes) {
+  /** Largest buffer-size: two per connection, times max-connections, is direct memory. */
+  static final int MAX_BUFFER_BYTES = 16 << 20;
+
   public UserspaceSettings {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(advertisedHost, "advertisedHost");
     Objects.requireNonNull(ports, "ports");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(downTime, "downTime");
-    if (bufferBytes < 1024) {
-      throw new IllegalArgumentException("cocaine.balancer.userspace.buffer-size " + bufferBytes + " must be >= 1 KiB");
+    if (bufferBytes < 1024 || bufferBytes > MAX_BUFFER_BYTES) {
+      throw new IllegalArgumentException("cocaine.balancer.userspace.buffer-size " + bufferBytes
+          + " must be between 1 KiB and 16 MiB (two such buffers of direct memory per relayed connection)");
     }
     if (maxConnections < 1 || attempts < 1) {
       throw new IllegalArgumentException("maxConnections " + maxConnections + " and attempts " + attempts + " must be >= 1");

@@ -62,6 +62,8 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   private final CuratorFramework client;
   private final String connect;
   private final String root;
+  /** ZooKeeper's default jute.maxbuffer: a znode's data must stay below it. */
+  private static final int MAX_CHUNK_BYTES = 1 << 20;
   private final int chunkBytes;
   private final ThreadPoolExecutor io;
   private final int queueLimit;
@@ -96,6 +98,10 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
     if (ioThreads < 1 || queueLimit < 1 || chunkBytes < 1) {
       throw new IllegalArgumentException("ioThreads " + ioThreads + ", queueLimit " + queueLimit + " and chunkBytes "
           + chunkBytes + " must be >= 1");
+    }
+    if (chunkBytes >= MAX_CHUNK_BYTES) {
+      throw new IllegalArgumentException("cocaine.storage.zookeeper.chunk-bytes " + chunkBytes
+          + " must be below 1 MiB: ZooKeeper refuses larger znodes (jute.maxbuffer)");
     }
     String root = zk.root().endsWith("/") && zk.root().length() > 1 ? zk.root().substring(0, zk.root().length() - 1) : zk.root();
     PathUtils.validatePath(root);
@@ -344,11 +350,19 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
 
   private byte[] readChunks(String collection, String key, byte[] data) throws Exception {
     String[] pointer = pointer(data);
-    int count = Integer.parseInt(pointer[1]);
-    long length = Long.parseLong(pointer[2]);
+    int count;
+    long length;
+    try {
+      count = Integer.parseInt(pointer[1]);
+      length = Long.parseLong(pointer[2]);
+    } catch (NumberFormatException e) {
+      throw new CocaineException(ErrorCode.IO_ERROR, collection + "/" + key + " has a damaged chunk pointer: "
+          + String.join(" ", pointer) + "; write it again");
+    }
     String dir = chunks(collection, key) + "/" + pointer[0];
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(length, Integer.MAX_VALUE));
-    for (int i = 0; i < count; i++) {
+    // The pointer is stored data, not trusted to size a buffer: grow with what the chunks really hold.
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(length, chunkBytes)));
+    for (int i = 0; i < count && out.size() <= length; i++) {
       out.write(client.getData().forPath(dir + "/" + i));
     }
     if (out.size() != length) {

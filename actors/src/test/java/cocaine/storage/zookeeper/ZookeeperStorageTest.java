@@ -158,6 +158,25 @@ class ZookeeperStorageTest {
     assertEquals(ErrorCode.NOT_FOUND, failure(storage.read("apps", "echo@1")).code());
   }
 
+  @Test
+  void aDamagedChunkPointerIsAClearErrorNotAHugeBuffer() throws Exception {
+    get(storage.write("apps", "echo@1", new byte[3000], List.of())); // 3 chunks of 1 KiB
+    try (CuratorFramework zk = CuratorFrameworkFactory.newClient("127.0.0.1:" + port, new RetryOneTime(100))) {
+      zk.start();
+      String path = root + "/apps/echo@1";
+      String pointer = new String(zk.getData().forPath(path), StandardCharsets.US_ASCII);
+      zk.setData().forPath(path, pointer.replaceAll(" 3000$", " 9000000000000").getBytes(StandardCharsets.US_ASCII));
+      CocaineException huge = failure(storage.read("apps", "echo@1"));
+      assertEquals(ErrorCode.IO_ERROR, huge.code());
+      assertTrue(huge.getMessage().contains("damaged") && huge.getMessage().contains("9000000000000"),
+          huge.getMessage());
+      zk.setData().forPath(path, pointer.replaceAll(" 3000$", " lots").getBytes(StandardCharsets.US_ASCII));
+      CocaineException garbled = failure(storage.read("apps", "echo@1"));
+      assertEquals(ErrorCode.IO_ERROR, garbled.code());
+      assertTrue(garbled.getMessage().contains("damaged chunk pointer"), garbled.getMessage());
+    }
+  }
+
   int chunkSets(String collection, String key) throws Exception {
     try (CuratorFramework zk = CuratorFrameworkFactory.newClient("127.0.0.1:" + port, new RetryOneTime(100))) {
       zk.start();
