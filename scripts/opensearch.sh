@@ -52,7 +52,7 @@ fi
 dir=$(readlink -m "$2")
 pidfile="$dir/$engine.pid"
 logfile="$dir/$engine.log"
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+source "$(dirname "$0")/daemon.sh"
 
 case "$cmd" in
   start)
@@ -100,22 +100,7 @@ case "$cmd" in
     exit 1
     ;;
   stop|kill)
-    if ! running; then
-      rm -f "$pidfile"
-      exit 0
-    fi
-    pid=$(cat "$pidfile")
-    if [ "$cmd" = kill ]; then kill -9 "$pid"; else kill "$pid"; fi
-    for _ in $(seq 1 60); do
-      if ! kill -0 "$pid" 2>/dev/null; then
-        rm -f "$pidfile"
-        exit 0
-      fi
-      sleep 0.5
-    done
-    echo "$name (pid $pid) did not stop within 30 s: SIGKILL" >&2
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_daemon "$name" "$cmd"
     ;;
   *) usage ;;
 esac

@@ -21,7 +21,7 @@ logfile="$dir/registry.log"
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+source "$(dirname "$0")/daemon.sh"
 answers() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/v2/" 2>/dev/null; }
 
 case "$cmd" in
@@ -79,21 +79,7 @@ CFG
     exit 1
     ;;
   stop)
-    if ! running; then
-      rm -f "$pidfile"
-      exit 0
-    fi
-    pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 40); do
-      if ! kill -0 "$pid" 2>/dev/null; then
-        rm -f "$pidfile"
-        exit 0
-      fi
-      sleep 0.5
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_daemon "the registry"
     ;;
   *)
     usage

@@ -16,7 +16,7 @@ dir=$(readlink -m "$2")
 pidfile="$dir/zookeeper.pid"
 jar=/usr/share/java/zookeeper.jar
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+source "$(dirname "$0")/daemon.sh"
 
 answers() {
   local reply
@@ -70,21 +70,7 @@ CFG
     exit 1
     ;;
   stop|kill)
-    if ! running; then
-      rm -f "$pidfile"
-      exit 0
-    fi
-    pid=$(cat "$pidfile")
-    if [ "$cmd" = kill ]; then kill -9 "$pid"; else kill "$pid"; fi
-    for _ in $(seq 1 60); do
-      if ! kill -0 "$pid" 2>/dev/null; then
-        rm -f "$pidfile"
-        exit 0
-      fi
-      sleep 0.5
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_daemon ZooKeeper "$cmd"
     ;;
   *)
     usage

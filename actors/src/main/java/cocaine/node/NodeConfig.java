@@ -1,5 +1,6 @@
 package cocaine.node;
 
+import cocaine.locator.ConnectionLimits;
 import cocaine.config.Settings;
 import cocaine.locator.Endpoint;
 import cocaine.rpc.ConnectionSettings;
@@ -47,8 +48,7 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     var network = settings.network();
     return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
         settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
-        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-            network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient()),
+        ConnectionLimits.of(network),
         DEFAULT_MAX_WORKERS);
   }
 

@@ -1,5 +1,6 @@
 package cocaine.proxy;
 
+import cocaine.locator.ConnectionLimits;
 import cocaine.config.ProxySettings;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
@@ -83,9 +84,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           atLeastOne(c, p + "max-header-value-bytes", c.getBytes(p + "max-header-value-bytes").intValue()),
           atLeastOne(c, p + "max-header-count", c.getInt(p + "max-header-count")),
           atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
-          new ConnectionSettings(settings.network().maxFrameBytes(), settings.network().channelBuffer(),
-              settings.network().maxChannels(), settings.network().maxBytesInFlight(),
-              settings.network().maxConnectionsPerClient()),
+          ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"));
     } catch (ConfigException e) {

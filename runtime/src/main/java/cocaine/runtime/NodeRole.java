@@ -1,5 +1,6 @@
 package cocaine.runtime;
 
+import cocaine.locator.ConnectionLimits;
 import cocaine.cluster.metalocator.Balancer;
 import cocaine.config.ClusterSettings;
 import cocaine.admin.AdminApi;
@@ -73,8 +74,7 @@ final class NodeRole {
     ActorSystem<?> system = ctx.getSystem();
     var network = settings.network();
     Duration askTimeout = settings.node().askTimeout();
-    ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-        network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient());
+    ConnectionSettings connection = ConnectionLimits.of(network);
     ClosableStorage storage = ClosableStorage.open(settings);
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))

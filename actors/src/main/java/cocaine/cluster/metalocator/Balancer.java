@@ -1,5 +1,6 @@
 package cocaine.cluster.metalocator;
 
+import cocaine.locator.ConnectionLimits;
 import cocaine.cluster.AnnounceReceiver;
 import cocaine.cluster.Announcer;
 import cocaine.cluster.MulticastSettings;
@@ -68,8 +69,7 @@ public final class Balancer {
     ActorRef<Locator.Command> locator = ctx.spawn(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage), "balancer-locator");
     locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
-    ConnectionSettings connection = new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-        network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient());
+    ConnectionSettings connection = ConnectionLimits.of(network);
     return Server.bind(system, network.host(), network.locatorPort(),
             new LocatorService(system, locator, settings.uuid(), askTimeout), connection)
         .thenCompose(binding -> {

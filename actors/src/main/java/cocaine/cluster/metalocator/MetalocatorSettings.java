@@ -1,5 +1,6 @@
 package cocaine.cluster.metalocator;
 
+import cocaine.locator.ConnectionLimits;
 import cocaine.config.ClusterSettings;
 import cocaine.config.Settings;
 import cocaine.locator.Endpoint;
@@ -45,8 +46,7 @@ public record MetalocatorSettings(String uuid, ClusterSettings.Type discovery, D
     var network = settings.network();
     return new MetalocatorSettings(settings.uuid(), cluster.type(), cluster.interval(), nodes,
         tag == null ? "" : tag.toString(), LinkSettings.from(balancer),
-        new ConnectionSettings(network.maxFrameBytes(), network.channelBuffer(),
-            network.maxChannels(), network.maxBytesInFlight(), network.maxConnectionsPerClient()),
+        ConnectionLimits.of(network),
         balancer.getInt("max-nodes"));
   }
 }

@@ -3,6 +3,7 @@ package cocaine.gateway.ipvs;
 import cocaine.gateway.Gateway;
 import cocaine.gateway.VirtualPorts;
 import cocaine.locator.Endpoint;
+import cocaine.gateway.kernel.ChangeQueue;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.net.Inet4Address;
@@ -12,13 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +35,12 @@ public final class IpvsGateway implements Gateway {
 
   private final IpvsSettings settings;
   private final Ipvs ipvs;
-  private final ThreadPoolExecutor worker;
+  private final ChangeQueue worker;
   private final VirtualPorts ports;
   // confined to the worker thread
   private final Map<String, Virtual> services = new TreeMap<>();
 
-  private IpvsGateway(IpvsSettings settings, Ipvs ipvs, ThreadPoolExecutor worker) {
+  private IpvsGateway(IpvsSettings settings, Ipvs ipvs, ChangeQueue worker) {
     this.settings = settings;
     this.ipvs = ipvs;
     this.worker = worker;
@@ -68,12 +63,7 @@ public final class IpvsGateway implements Gateway {
       throw new IllegalStateException("ipvs gateway cannot start: " + e.getMessage()
           + " (it needs the ip_vs kernel module and root or CAP_NET_ADMIN; cocaine.balancer.gateway = userspace works without)", e);
     }
-    ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(settings.queueLimit()), r -> {
-          Thread t = new Thread(r, "cocaine-ipvs");
-          t.setDaemon(true);
-          return t;
-        });
+    ChangeQueue worker = new ChangeQueue("ipvs", settings.queueLimit(), "cocaine.balancer.ipvs.queue-limit");
     log.info("gateway: IPVS ready{}; virtual services at {} ports {}..{}, scheduler {}",
         settings.flushAtStart() ? " (table flushed)" : "", settings.address().getHostAddress(), settings.ports().min(),
         settings.ports().max() - 1, settings.scheduler());
@@ -82,7 +72,7 @@ public final class IpvsGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> addService(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       ensure(name);
       return Done.getInstance();
     });
@@ -90,7 +80,7 @@ public final class IpvsGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> removeService(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Virtual v = services.remove(name);
       if (v != null) {
         kernel(() -> ipvs.deleteService(settings.address(), v.port()), "delete the virtual service of '" + name + "'");
@@ -103,7 +93,7 @@ public final class IpvsGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> addReal(String name, String node, List<Endpoint> endpoints) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Real real = real(name, node, endpoints);
       Virtual v = ensure(name);
       Real old = v.reals().get(node);
@@ -124,7 +114,7 @@ public final class IpvsGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> removeReal(String name, String node) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Virtual v = services.get(name);
       Real old = v == null ? null : v.reals().get(node);
       if (old != null) {
@@ -141,7 +131,7 @@ public final class IpvsGateway implements Gateway {
 
   @Override
   public CompletionStage<List<Endpoint>> resolve(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Virtual v = services.get(name);
       if (v == null || v.reals().isEmpty()) {
         throw new CocaineException(ErrorCode.SERVICE_NOT_AVAILABLE, "service '" + name + "' is not available: no node runs it now");
@@ -153,7 +143,7 @@ public final class IpvsGateway implements Gateway {
   /** Deletes this gateway's virtual services; later calls fail. */
   @Override
   public CompletionStage<Done> close() {
-    CompletionStage<Done> done = submit(() -> {
+    CompletionStage<Done> done = worker.submit(() -> {
       services.forEach((name, v) -> {
         try {
           ipvs.deleteService(settings.address(), v.port());
@@ -214,23 +204,5 @@ public final class IpvsGateway implements Gateway {
       log.error("gateway: IPVS could not {}: {}", what, e.getMessage());
       throw new CocaineException(ErrorCode.IO_ERROR, "IPVS could not " + what + ": " + e.getMessage());
     }
-  }
-
-  private <T> CompletionStage<T> submit(Supplier<T> change) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    try {
-      worker.execute(() -> {
-        try {
-          result.complete(change.get());
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new CocaineException(new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11), worker.isShutdown()
-          ? "the ipvs gateway is closed" : "the ipvs gateway has " + settings.queueLimit()
-          + " changes waiting (cocaine.balancer.ipvs.queue-limit)"));
-    }
-    return result;
   }
 }

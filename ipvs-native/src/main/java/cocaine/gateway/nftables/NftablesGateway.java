@@ -3,6 +3,7 @@ package cocaine.gateway.nftables;
 import cocaine.gateway.Gateway;
 import cocaine.gateway.VirtualPorts;
 import cocaine.locator.Endpoint;
+import cocaine.gateway.kernel.ChangeQueue;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;
@@ -15,13 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +35,12 @@ public final class NftablesGateway implements Gateway {
   private static final ErrorCode NOT_AVAILABLE = ErrorCode.SERVICE_NOT_AVAILABLE;
 
   private final NftablesSettings settings;
-  private final ThreadPoolExecutor worker;
+  private final ChangeQueue worker;
   private final VirtualPorts ports;
   // confined to the worker thread
   private final Map<String, Ruleset.Virtual> services = new TreeMap<>();
 
-  private NftablesGateway(NftablesSettings settings, ThreadPoolExecutor worker) {
+  private NftablesGateway(NftablesSettings settings, ChangeQueue worker) {
     this.settings = settings;
     this.worker = worker;
     this.ports = new VirtualPorts(settings.ports());
@@ -56,12 +52,7 @@ public final class NftablesGateway implements Gateway {
    * @throws IllegalStateException when nft cannot be run or refuses (missing package, no CAP_NET_ADMIN)
    */
   public static NftablesGateway open(NftablesSettings settings) {
-    ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(settings.queueLimit()), r -> {
-          Thread t = new Thread(r, "cocaine-nftables");
-          t.setDaemon(true);
-          return t;
-        });
+    ChangeQueue worker = new ChangeQueue("nftables", settings.queueLimit(), "cocaine.balancer.nftables.queue-limit");
     NftablesGateway g = new NftablesGateway(settings, worker);
     try {
       g.apply(Ruleset.render(settings.address(), Map.of(), settings.masquerade()));
@@ -77,7 +68,7 @@ public final class NftablesGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> addService(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       ensure(name);
       return Done.getInstance();
     });
@@ -85,7 +76,7 @@ public final class NftablesGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> removeService(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Ruleset.Virtual v = services.get(name);
       if (v != null) {
         Map<String, Ruleset.Virtual> next = new TreeMap<>(services);
@@ -100,7 +91,7 @@ public final class NftablesGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> addReal(String name, String node, List<Endpoint> endpoints) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Ruleset.Real real = real(name, node, endpoints);
       Ruleset.Virtual v = ensure(name);
       Map<String, Ruleset.Real> reals = new TreeMap<>(v.reals());
@@ -116,7 +107,7 @@ public final class NftablesGateway implements Gateway {
 
   @Override
   public CompletionStage<Done> removeReal(String name, String node) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Ruleset.Virtual v = services.get(name);
       if (v != null && v.reals().containsKey(node)) {
         Map<String, Ruleset.Real> reals = new TreeMap<>(v.reals());
@@ -132,7 +123,7 @@ public final class NftablesGateway implements Gateway {
 
   @Override
   public CompletionStage<List<Endpoint>> resolve(String name) {
-    return submit(() -> {
+    return worker.submit(() -> {
       Ruleset.Virtual v = services.get(name);
       if (v == null || v.reals().isEmpty()) {
         throw new CocaineException(NOT_AVAILABLE, "service '" + name + "' is not available: no node runs it now");
@@ -144,7 +135,7 @@ public final class NftablesGateway implements Gateway {
   /** Deletes the table; later calls fail. */
   @Override
   public CompletionStage<Done> close() {
-    CompletionStage<Done> done = submit(() -> {
+    CompletionStage<Done> done = worker.submit(() -> {
       apply(Ruleset.delete());
       services.clear();
       log.info("gateway: nftables table ip {} deleted", Ruleset.TABLE);
@@ -223,23 +214,5 @@ public final class NftablesGateway implements Gateway {
       Thread.currentThread().interrupt();
       throw new CocaineException(ErrorCode.IO_ERROR, "interrupted while running nft");
     }
-  }
-
-  private <T> CompletionStage<T> submit(Supplier<T> change) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    try {
-      worker.execute(() -> {
-        try {
-          result.complete(change.get());
-        } catch (RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new CocaineException(new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11), worker.isShutdown()
-          ? "the nftables gateway is closed" : "the nftables gateway has " + settings.queueLimit()
-          + " changes waiting (cocaine.balancer.nftables.queue-limit)"));
-    }
-    return result;
   }
 }
