@@ -79,6 +79,15 @@ abstract class ClusterScenario {
   /** Extra checks that the gateway itself (not just its log) holds exactly these nodes' reals of {@code echo}. */
   void assertGatewayRoutesTo(Set<String> nodeAddresses) throws Exception {}
 
+  /**
+   * The gateway applies the apps' changes one after another, and the awaits above watch only echo
+   * and http-echo: give the node's other services the same time to follow.
+   */
+  private void assertGatewayRoutes(Set<String> nodeAddresses) {
+    await("the gateway's rules route to " + nodeAddresses).atMost(INTERVAL.multipliedBy(3))
+        .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> assertGatewayRoutesTo(nodeAddresses));
+  }
+
   String ns(String host) {
     return prefix + "-" + host;
   }
@@ -181,7 +190,7 @@ abstract class ClusterScenario {
   @Order(1)
   void requestsFromTheClientReachBothNodesViaTheProxyAndTheVirtualEndpoint() throws Exception {
     awaitReals(Set.of("na", "nb"));
-    assertGatewayRoutesTo(Set.of(address(2), address(3)));
+    assertGatewayRoutes(Set.of(address(2), address(3)));
     assertBothNodesServe();
   }
 
@@ -205,7 +214,7 @@ abstract class ClusterScenario {
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
     System.out.println("MEASURED " + getClass().getSimpleName() + ": node killed -> its reals removed in " + tookMs
         + " ms (announce interval " + INTERVAL.toMillis() + " ms)");
-    assertGatewayRoutesTo(Set.of(address(3)));
+    assertGatewayRoutes(Set.of(address(3)));
     assertTrue(requests.waitFor(120, TimeUnit.SECONDS), "the requests around the kill did not finish");
     // A request in flight on a connection to node A when it died fails: the proxy cannot know whether
     // the app ran it, so it does not retry it. That one gets a clear error; every later one succeeds.
@@ -232,7 +241,7 @@ abstract class ClusterScenario {
   void aRestartedNodeRejoinsAndServesAgain() throws Exception {
     nodeA = startNode("na", 2, dir.resolve("shared-storage"));
     awaitReals(Set.of("na", "nb"));
-    assertGatewayRoutesTo(Set.of(address(2), address(3)));
+    assertGatewayRoutes(Set.of(address(2), address(3)));
     // the proxy's pool only moves connections to the new real at its refresh (2 s here)
     await("both nodes serve again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
         .untilAsserted(this::assertBothNodesServe);
