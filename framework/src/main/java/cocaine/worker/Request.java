@@ -144,6 +144,24 @@ public final class Request {
     }
   }
 
+  /** Reader thread: adds a chunk unless the buffer is full; true when it was taken (or dropped as abandoned). */
+  boolean offer(Value chunk) {
+    lock.lock();
+    try {
+      if (abandoned) {
+        return true;
+      }
+      if (chunks.size() >= capacity) {
+        return false;
+      }
+      chunks.addLast(chunk);
+      changed.signalAll();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Reader thread: adds a chunk, waiting while the buffer is full (see the class comment). */
   void push(Value chunk) throws InterruptedException {
     lock.lock();

@@ -177,6 +177,12 @@ public final class Worker {
   private ScheduledExecutorService timers;
   private ThreadPoolExecutor pool;
   private long highestChannel = CONTROL; // reader thread only: the handshake took channel 1
+  /**
+   * Reader thread only: invocations decoded from the current read, started once the whole read is
+   * dispatched. A handler then usually finds its chunks and close already there and need not sleep
+   * and be woken for each of them.
+   */
+  private final List<Runnable> starting = new ArrayList<>();
 
   private Worker(Settings settings) {
     this.settings = settings;
@@ -330,6 +336,7 @@ public final class Worker {
         while ((frame = decoder.next()) != null) {
           dispatch(frame);
         }
+        startHandlers();
       }
     } catch (WireException e) {
       LOG.log(Level.ERROR, "closing the socket: the runtime sent undecodable data: {0}", e.getMessage());
@@ -361,11 +368,14 @@ public final class Worker {
       switch (frame.type()) {
         case 0 -> {
           Value chunk = frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
-          readerStalled = true;
-          try {
-            request.push(chunk);
-          } finally {
-            readerStalled = false;
+          if (!request.offer(chunk)) {
+            startHandlers(); // its handler may be among them: it must run to make room
+            readerStalled = true;
+            try {
+              request.push(chunk);
+            } finally {
+              readerStalled = false;
+            }
           }
         }
         case 1 -> {
@@ -417,6 +427,19 @@ public final class Worker {
     Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
     Response response = new Response(pipe, ch);
     sessions.put(ch, request);
+    starting.add(() -> start(handler, request, response));
+  }
+
+  private void startHandlers() {
+    for (Runnable r : starting) {
+      r.run();
+    }
+    starting.clear();
+  }
+
+  private void start(Handler handler, Request request, Response response) {
+    long ch = request.channel();
+    String event = request.event();
     try {
       pool.execute(() -> serve(handler, request, response));
     } catch (RejectedExecutionException e) {
