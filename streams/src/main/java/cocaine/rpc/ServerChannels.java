@@ -22,6 +22,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.msgpack.value.Value;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
  * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
  * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
- * per channel towards the service, one message per channel towards the peer, a few refusals, and
+ * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand), one message per channel towards the peer, a few refusals, and
  * {@code maxBytesInFlight} for all of them together (reads stop while it is reached). A call with no
  * reply at all (dispatch and upstream terminal, like logging's {@code emit}) takes no channel slot.
  */
@@ -43,6 +44,11 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   private static final int MAX_PENDING_REFUSALS = 16;
   /** EAGAIN in the generic category: the connection has too many live channels, try again later. */
   static final ErrorCode TOO_MANY_CHANNELS = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
+  /**
+   * Client messages handed to a service ahead of its demand, per channel; more wait here, counted
+   * against {@code channelBuffer} and {@code maxBytesInFlight}, like messages a service has pulled.
+   */
+  static final int HANDOFF_WINDOW = 4;
 
   private final Service service;
   private final ConnectionSettings settings;
@@ -74,6 +80,14 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
   private final class Logic extends GraphStageLogic {
     private final ChannelTable table = new ChannelTable(service.name(), service.protocol());
+    /** A service took messages from a channel whose handoff window was full. */
+    private final AsyncCallback<Channel> resumed = createAsyncCallback(c -> {
+      c.feedFull = false;
+      c.drainRest();
+      pullIfReady();
+    });
+    /** A service stopped reading a channel. */
+    private final AsyncCallback<Channel> cancelled = createAsyncCallback(Channel::restCancelled);
     private final Map<Long, Channel> live = new HashMap<>();
     private final ArrayDeque<Queued> output = new ArrayDeque<>();
     private int pendingRefusals;
@@ -134,7 +148,8 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     private void shutdown() {
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "client " + peer + " disconnected");
       for (Channel c : new ArrayList<>(live.values())) {
-        if (c.rest != null && !c.rest.isClosed()) {
+        if (c.rest != null && !c.restClosed) {
+          c.restClosed = true;
           c.rest.fail(gone);
         }
         if (!c.upstream.isClosed()) {
@@ -181,9 +196,8 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       if (open.last()) {
         rest = Source.empty();
       } else {
-        c.rest = new SubSourceOutlet<>("rest-" + id);
-        c.rest.setHandler(c.restHandler());
-        rest = Source.fromGraph(c.rest.source());
+        c.rest = new Handoff.Feed<>(HANDOFF_WINDOW, () -> resumed.invoke(c), cause -> cancelled.invoke(c));
+        rest = Source.fromGraph(new Handoff<>(c.rest));
       }
       c.upstream = new SubSinkInlet<>("upstream-" + id);
       c.upstream.setHandler(c.upstreamHandler());
@@ -269,7 +283,11 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     final class Channel {
       final long id;
       /** Null when the method's dispatch is terminal: the service gets an empty {@code rest}. */
-      SubSourceOutlet<Message> rest;
+      Handoff.Feed<Message> rest;
+      /** The service's {@code rest} completed, failed or was cancelled: nothing more goes to it. */
+      boolean restClosed;
+      /** The handoff window is full: messages wait in {@link #waiting} until the service takes some. */
+      boolean feedFull;
       final ArrayDeque<Message> waiting = new ArrayDeque<>();
       /** The client's terminal message is in {@link #waiting} or was handed over. */
       boolean clientEnded;
@@ -285,25 +303,15 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
         this.upTerminal = upstreamGraph.isTerminal();
       }
 
-      AbstractOutHandler restHandler() {
-        return new AbstractOutHandler() {
-          @Override
-          public void onPull() {
-            drainRest();
-            pullIfReady();
-          }
-
-          @Override
-          public void onDownstreamFinish(Throwable cause) {
-            if (!waiting.isEmpty()) {
-              log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
-                  peer, waiting.size());
-            }
-            clearWaiting();
-            updateSaturation();
-            pullIfReady();
-          }
-        };
+      void restCancelled() {
+        restClosed = true;
+        if (!waiting.isEmpty()) {
+          log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
+              peer, waiting.size());
+        }
+        clearWaiting();
+        updateSaturation();
+        pullIfReady();
       }
 
       AbstractInHandler upstreamHandler() {
@@ -342,7 +350,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
       void deliver(Message message, boolean last) {
         clientEnded = last;
-        if (rest == null || rest.isClosed()) {
+        if (rest == null || restClosed) {
           log.debug("dropped message type {} on channel {} of {}: service '{}' no longer reads it", message.type(),
               id, peer, service.name());
           return;
@@ -353,12 +361,13 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       }
 
       void drainRest() {
-        if (rest.isAvailable() && !waiting.isEmpty()) {
+        while (!feedFull && !restClosed && !waiting.isEmpty()) {
           Message m = waiting.poll();
           inFlight -= weight(m.args(), m.headers());
-          rest.push(m);
+          feedFull = !rest.offer(m);
         }
-        if (waiting.isEmpty() && clientEnded && !rest.isClosed()) {
+        if (waiting.isEmpty() && clientEnded && !restClosed) {
+          restClosed = true;
           rest.complete();
         }
         updateSaturation();
@@ -381,7 +390,8 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
       void refused(ChannelTable.Reject reject) {
         CocaineException error = new CocaineException(reject.code(), reject.reason());
-        if (!clientEnded && rest != null && !rest.isClosed()) {
+        if (!clientEnded && rest != null && !restClosed) {
+          restClosed = true;
           clearWaiting();
           updateSaturation();
           rest.fail(error);

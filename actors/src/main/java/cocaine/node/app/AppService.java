@@ -4,6 +4,7 @@ import cocaine.model.Profile;
 import cocaine.node.engine.Engine;
 import cocaine.node.slot.Session;
 import cocaine.node.slot.SessionTrace;
+import cocaine.node.slot.SessionUpstream;
 import cocaine.rpc.ChannelContext;
 import cocaine.rpc.Service;
 import cocaine.wire.CocaineException;
@@ -21,7 +22,6 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -111,12 +111,10 @@ public final class AppService implements Service {
         .orElse(profile.timeouts().request());
     long deadline = now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
     SessionTrace trace = SessionTrace.of(headers, app, now);
-    return Source.<Message>queue(upstreamBuffer, OverflowStrategy.backpressure())
-        .mapMaterializedValue(queue -> {
-          if (trace != SessionTrace.NONE) {
-            queue.watchCompletion().whenCompleteAsync((d, e) -> trace.completed(), Runnable::run);
-          }
-          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, queue, now,
+    Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
+    return Source.fromGraph(new SessionUpstream(upstreamBuffer, onStop))
+        .mapMaterializedValue(upstream -> {
+          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, upstream, now,
               deadline, trace)));
           return NotUsed.getInstance();
         });

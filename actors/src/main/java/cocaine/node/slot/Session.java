@@ -4,46 +4,36 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 
 /**
  * One enqueued event on its way to a worker: the event name and headers, the client's later
- * messages ({@code rest}, pulled only once a worker takes the session) and the client's upstream, a
- * bounded queue whose offers complete only when there is room, so a slow client slows the worker.
+ * messages ({@code rest}, pulled only once a worker takes the session) and the client's upstream
+ * ({@link SessionUpstream}), which the worker's pipe feeds directly within a bounded window, so a
+ * slow client slows the worker.
  *
- * <p>Owned by one actor at a time (the engine while queued, then a slot); {@link #send} calls are
- * chained, so at most one offer is in flight and messages keep their order.
+ * <p>Owned by one actor at a time (the engine while queued, then a slot); {@link #finish} and
+ * {@link #fail} are safe from any thread and only the first of them counts.
  */
 public final class Session {
   private final long id;
   private final String event;
   private final List<Header> headers;
   private final Source<Message, NotUsed> rest;
-  private final SourceQueueWithComplete<Message> upstream;
+  private final SessionUpstream.Handle upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
   private final SessionTrace trace;
-  private volatile boolean clientGone;
-  private CompletionStage<Boolean> tail = CompletableFuture.completedFuture(true);
-  private boolean finished;
+  private final AtomicBoolean finished = new AtomicBoolean();
 
   /**
-   * @param upstream the client's upstream queue, made with {@code OverflowStrategy.backpressure()}
+   * @param upstream the client's side, from {@link SessionUpstream}
    * @param deadlineNanos {@link System#nanoTime()} after which the session has expired
    */
   public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      SourceQueueWithComplete<Message> upstream, long enqueuedNanos, long deadlineNanos) {
-    this(id, event, headers, rest, upstream, enqueuedNanos, deadlineNanos, SessionTrace.NONE);
-  }
-
-  /** Like the other constructor, with the spans this session records. */
-  public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      SourceQueueWithComplete<Message> upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
+      SessionUpstream.Handle upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
     this.id = id;
     this.trace = trace;
     this.event = event;
@@ -52,8 +42,6 @@ public final class Session {
     this.upstream = upstream;
     this.enqueuedNanos = enqueuedNanos;
     this.deadlineNanos = deadlineNanos;
-    // inline: a plain whenComplete on a Pekko stage starts a thread per session on small machines (see Link)
-    upstream.watchCompletion().whenCompleteAsync((done, e) -> clientGone = true, Link.SAME_THREAD);
   }
 
   public long id() {
@@ -78,6 +66,10 @@ public final class Session {
     return rest;
   }
 
+  SessionUpstream.Handle upstream() {
+    return upstream;
+  }
+
   public long enqueuedNanos() {
     return enqueuedNanos;
   }
@@ -88,40 +80,29 @@ public final class Session {
 
   /** True once the client's upstream ended: it cancelled, or this session finished it. */
   public boolean isClientGone() {
-    return clientGone;
+    return upstream.isGone();
   }
 
-  /** True once a terminal message was queued for the client; later sends are ignored. */
+  /** True once a terminal message was queued for the client; later ones are ignored. */
   public boolean isFinished() {
-    return finished;
+    return finished.get();
   }
 
   /**
-   * Queues a message for the client. Completes true when it was queued, false when the client is
-   * gone or the session already finished; never fails.
+   * Queues the last message ({@code close} or {@code error}) and ends the client's upstream after
+   * it. False when the session had already finished.
    */
-  public CompletionStage<Boolean> send(Message m) {
-    if (finished) {
-      return CompletableFuture.completedFuture(false);
+  public boolean finish(Message last) {
+    if (!finished.compareAndSet(false, true)) {
+      return false;
     }
-    tail = tail.thenCompose(previous -> upstream.offer(m))
-        .handle((result, e) -> e == null && result == QueueOfferResult.enqueued());
-    return tail;
-  }
-
-  /** Queues the last message ({@code close} or {@code error}) and completes the upstream after it. */
-  public CompletionStage<Boolean> finish(Message last) {
-    if (finished) {
-      return CompletableFuture.completedFuture(false);
-    }
-    CompletionStage<Boolean> sent = send(last);
-    finished = true;
     trace.finished(last);
-    return sent.whenComplete((ok, e) -> upstream.complete());
+    upstream.finish(last);
+    return true;
   }
 
   /** Ends the session with an error the client sees as {@code error [[category, code], message]}. */
-  public CompletionStage<Boolean> fail(CocaineException cause) {
+  public boolean fail(CocaineException cause) {
     return finish(Message.error(cause));
   }
 

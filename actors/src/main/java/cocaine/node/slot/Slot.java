@@ -2,7 +2,6 @@ package cocaine.node.slot;
 
 import cocaine.model.Profile;
 import cocaine.node.isolate.Isolate;
-import cocaine.node.slot.Link.Channel;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
@@ -24,8 +23,6 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 
 /**
  * One worker process of an app (PROTOCOL.md 3): spawns it, waits for its handshake on the app's
@@ -68,24 +65,18 @@ public final class Slot {
 
   private enum SealExpired implements Command { INSTANCE }
 
-  private record InboundStarted(ActorRef<Ack> ack) implements Command {}
+  /** A frame of the worker's control channel. */
+  private record PipeControl(Frame frame) implements Command {}
 
-  private record Inbound(ActorRef<Ack> ack, Frame frame) implements Command {}
+  /** The pipe ended an invocation channel both ways. */
+  private record ChannelDone(long channel) implements Command {}
+
+  /** The pipe waits for a client that does not read (the worker is not to blame meanwhile), or reads on. */
+  private record Stalled(boolean stalled) implements Command {}
 
   private record InboundEnded(Optional<Throwable> failure) implements Command {}
 
-  /**
-   * A worker frame reached the client's queue ({@code queued}) or was dropped because the client left;
-   * {@code ack} is null when the pipe was already let go on (the frame was within its channel's window).
-   */
-  private record Delivered(ActorRef<Ack> ack, long channel, boolean queued) implements Command {}
-
-  private record DispatchEnded(long channel) implements Command {}
-
   private record ChannelExpired(long channel) implements Command {}
-
-  /** Lets the worker's pipe send the next frame. */
-  enum Ack { INSTANCE }
 
   /** What a slot tells its engine, in the order it happens. */
   public sealed interface Report {
@@ -113,13 +104,6 @@ public final class Slot {
   static final ErrorCode UNKNOWN_ACTIVATE = new ErrorCode(ErrorCode.CATEGORY_SLAVE, 5);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Slot.class);
   private static final int STASH = 8;
-  /**
-   * Frames of one channel that may be on their way to its client while the worker's pipe goes on.
-   * Waiting for each frame to reach its client before reading the next one serialized every channel
-   * of a worker behind a few actor hops per frame; beyond this window the pipe waits as before, so a
-   * client that does not read still stalls the worker, and the extra buffering is bounded per channel.
-   */
-  static final int SEND_WINDOW = 2;
   private static final Object STATE_TIMER = "state";
   private static final Object HEARTBEAT_TIMER = "heartbeat";
 
@@ -204,9 +188,28 @@ public final class Slot {
   }
 
   private Behavior<Command> attach(Isolate.Worker worker, WorkerConnection connection) {
-    connection.inbound().runWith(ActorSink.actorRefWithBackpressure(ctx.getSelf(),
-        (ActorRef<Ack> ack, Frame frame) -> new Inbound(ack, frame), InboundStarted::new, Ack.INSTANCE,
-        new InboundEnded(Optional.empty()), e -> new InboundEnded(Optional.of(e))), materializer);
+    ActorRef<Command> self = ctx.getSelf();
+    connection.pipe().start(new PipeStage.Listener() {
+      @Override
+      public void control(Frame frame) {
+        self.tell(new PipeControl(frame));
+      }
+
+      @Override
+      public void channelFinished(long channel) {
+        self.tell(new ChannelDone(channel));
+      }
+
+      @Override
+      public void stalled(boolean stalled) {
+        self.tell(new Stalled(stalled));
+      }
+
+      @Override
+      public void closed(Optional<Throwable> failure) {
+        self.tell(new InboundEnded(failure));
+      }
+    });
     timers.cancel(STATE_TIMER);
     ctx.getLog().debug("{} (pid {}) shook hands", who, worker.pid());
     reports.tell(new Activated(uuid, worker.pid()));
@@ -253,14 +256,13 @@ public final class Slot {
         .onMessage(InboundEnded.class, m -> exiting(link.worker, Optional.of(link), ending)));
   }
 
-  /** What every state with a live pipe does: frames, deliveries, channel ends, death. */
+  /** What every state with a live pipe does: control frames, channel ends, stalls, death. */
   private Behavior<Command> connected(Link link, State state, BehaviorBuilder<Command> builder) {
     return builder
-        .onMessage(InboundStarted.class, m -> ack(m.ack()))
-        .onMessage(Inbound.class, m -> onFrame(link, state, m))
-        .onMessage(Delivered.class, m -> onDelivered(link, state, m))
-        .onMessage(DispatchEnded.class, m -> onDispatchEnded(link, state, m.channel()))
-        .onMessage(ChannelExpired.class, m -> onExpired(link, state, m.channel()))
+        .onMessage(PipeControl.class, m -> onControl(link, m.frame()))
+        .onMessage(ChannelDone.class, m -> onChannelDone(link, state, m.channel()))
+        .onMessage(Stalled.class, m -> onStalled(m.stalled()))
+        .onMessage(ChannelExpired.class, m -> onExpired(link, m.channel()))
         .onMessage(InboundEnded.class, m -> exiting(link.worker, Optional.of(link), new Ending(null, true)))
         .onMessage(Exited.class, m -> gone(Optional.of(link), link.worker.output(), new Ending(died(m.code()), true)))
         .onMessage(TimedOut.class, m -> killed(link.worker, Optional.of(link), new Ending(m.cause(), true)))
@@ -285,9 +287,6 @@ public final class Slot {
           worker.kill();
           return Behaviors.same();
         })
-        .onMessage(Inbound.class, m -> ack(m.ack()))
-        .onMessage(InboundStarted.class, m -> ack(m.ack()))
-        .onMessage(Delivered.class, m -> ackIfHeld(m.ack()))
         .onMessage(Invoke.class, this::giveBack)
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .onAnyMessage(m -> Behaviors.same())
@@ -312,9 +311,6 @@ public final class Slot {
     return Behaviors.receive(Command.class)
         .onMessage(Forget.class, m -> Behaviors.stopped())
         .onMessage(Invoke.class, this::giveBack)
-        .onMessage(Inbound.class, m -> ack(m.ack()))
-        .onMessage(InboundStarted.class, m -> ack(m.ack()))
-        .onMessage(Delivered.class, m -> ackIfHeld(m.ack()))
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
@@ -322,13 +318,9 @@ public final class Slot {
 
   private void release(Link link, CocaineException cause) {
     CocaineException forSessions = new CocaineException(cause.code(), cause.getMessage() + " while handling the request");
-    for (Channel c : link.channels.values()) {
-      if (!c.upstreamDone) {
-        c.upstreamDone = true;
-        c.session.fail(forSessions);
-      }
-      c.cutDispatch(Optional.empty());
-      c.session.trace().slotFinished(cause.getMessage());
+    for (Session session : link.channels.values()) {
+      session.fail(forSessions);
+      session.trace().slotFinished(cause.getMessage());
     }
     link.channels.clear();
     link.connection.close().shutdown();
@@ -339,10 +331,9 @@ public final class Slot {
       reports.tell(new ChannelFinished(uuid)); // the client left while the session was on its way here
       return Behaviors.same();
     }
-    ActorRef<Command> self = ctx.getSelf();
     session.trace().invoking(uuid);
-    Channel opened = link.open(session, channel -> self.tell(new DispatchEnded(channel)));
-    if (opened == null) {
+    long ch = link.open(session);
+    if (ch == 0) {
       ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
       session.rest().runWith(Sink.cancelled(), materializer);
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
@@ -350,52 +341,12 @@ public final class Slot {
       reports.tell(new ChannelFinished(uuid));
       return Behaviors.same();
     }
-    long ch = opened.id;
     long remaining = session.deadlineNanos() - System.nanoTime();
     timers.startSingleTimer(new ChannelTimer(ch), new ChannelExpired(ch), Duration.ofNanos(Math.max(0, remaining)));
     return Behaviors.same();
   }
 
-  private Behavior<Command> onFrame(Link link, State state, Inbound in) {
-    Frame f = in.frame();
-    if (f.channel() == Link.CONTROL_CHANNEL) {
-      onControl(link, f);
-      return ack(in.ack());
-    }
-    Channel c = link.channels.get(f.channel());
-    if (c == null || c.upstreamDone) {
-      ctx.getLog().debug("{}: dropped a frame for closed or unknown channel {}", who, f.channel());
-      return ack(in.ack());
-    }
-    // Within the channel's window the pipe goes on at once; beyond it we hold the worker's pipe until
-    // the client takes the frame, and a slow client is not the worker's fault: no heartbeat timeout.
-    c.sending++;
-    ActorRef<Ack> held = null;
-    if (c.sending <= SEND_WINDOW) {
-      in.ack().tell(Ack.INSTANCE);
-    } else {
-      held = in.ack();
-      timers.cancel(HEARTBEAT_TIMER);
-    }
-    ActorRef<Ack> ack = held;
-    if (f.type() == Graph.WRITE) {
-      ctx.pipeToSelf(c.session.send(f.message()), (ok, e) -> new Delivered(ack, c.id, Boolean.TRUE.equals(ok)));
-      return Behaviors.same();
-    }
-    c.upstreamDone = true;
-    if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
-      c.session.trace().workerEnded(f.message());
-      ctx.pipeToSelf(c.session.finish(f.message()), (ok, e) -> new Delivered(ack, c.id, true));
-    } else {
-      ctx.getLog().warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), f.channel());
-      ctx.pipeToSelf(c.session.fail(new CocaineException(ErrorCode.FRAME_FORMAT, who + " sent message type " + f.type()
-          + " on an invocation channel")), (ok, e) -> new Delivered(ack, c.id, true));
-      c.cutDispatch(Optional.of(Message.error(ErrorCode.FRAME_FORMAT, "unexpected message type " + f.type()).on(c.id)));
-    }
-    return afterChannelStep(link, state, c);
-  }
-
-  private void onControl(Link link, Frame f) {
+  private Behavior<Command> onControl(Link link, Frame f) {
     if (f.type() == 0) { // heartbeat: answer at once, the worker disowns itself after ~5 s of silence
       if (!link.sendControl(0)) {
         ctx.getLog().warn("{}: its control channel is full; heartbeat reply dropped", who);
@@ -406,55 +357,37 @@ public final class Slot {
     } else {
       ctx.getLog().warn("{}: unknown control message type {}: {}", who, f.type(), f.args());
     }
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onDelivered(Link link, State state, Delivered m) {
-    Channel c = link.channels.get(m.channel());
-    if (c != null) {
-      c.sending--;
-    }
-    if (m.ack() != null) {
+  // A slow client is not the worker's fault: no heartbeat timeout while the pipe waits for it.
+  private Behavior<Command> onStalled(boolean stalled) {
+    if (stalled) {
+      timers.cancel(HEARTBEAT_TIMER);
+    } else {
       armHeartbeat();
-      ack(m.ack());
     }
-    if (m.queued() || c == null || c.upstreamDone) {
-      return Behaviors.same();
-    }
-    c.upstreamDone = true; // the client left: nothing more can reach it
-    return afterChannelStep(link, state, c);
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onDispatchEnded(Link link, State state, long ch) {
-    Channel c = link.channels.get(ch);
-    if (c == null) {
+  private Behavior<Command> onExpired(Link link, long ch) {
+    Session session = link.channels.get(ch);
+    if (session == null) {
       return Behaviors.same();
     }
-    c.dispatchDone = true;
-    if (c.session.isClientGone()) {
-      c.upstreamDone = true;
-    }
-    return afterChannelStep(link, state, c);
+    session.fail(new CocaineException(ErrorCode.TIMEOUT, "app '" + settings.app() + "': invocation of '"
+        + session.event() + "' has timed out (request-timeout)"));
+    link.connection.pipe().cut(ch, Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onExpired(Link link, State state, long ch) {
-    Channel c = link.channels.get(ch);
-    if (c == null || c.upstreamDone) {
+  private Behavior<Command> onChannelDone(Link link, State state, long ch) {
+    Session session = link.channels.remove(ch);
+    if (session == null) {
       return Behaviors.same();
     }
-    c.upstreamDone = true;
-    c.session.fail(new CocaineException(ErrorCode.TIMEOUT, "app '" + settings.app() + "': invocation of '"
-        + c.session.event() + "' has timed out (request-timeout)"));
-    c.cutDispatch(Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
-    return afterChannelStep(link, state, c);
-  }
-
-  private Behavior<Command> afterChannelStep(Link link, State state, Channel c) {
-    if (!c.finished()) {
-      return Behaviors.same();
-    }
-    link.channels.remove(c.id);
-    c.session.trace().slotFinished(null);
-    timers.cancel(new ChannelTimer(c.id));
+    session.trace().slotFinished(null);
+    timers.cancel(new ChannelTimer(ch));
     reports.tell(new ChannelFinished(uuid));
     if (state == State.SEALING && link.channels.isEmpty()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
@@ -477,18 +410,8 @@ public final class Slot {
 
   private Behavior<Command> refuse(WorkerConnection connection) {
     ctx.getLog().warn("{}: refused a second or late connection with its uuid", who);
-    connection.inbound().runWith(org.apache.pekko.stream.javadsl.Sink.cancelled(), materializer);
     connection.close().shutdown();
     return Behaviors.same();
-  }
-
-  private static Behavior<Command> ack(ActorRef<Ack> ack) {
-    ack.tell(Ack.INSTANCE);
-    return Behaviors.same();
-  }
-
-  private static Behavior<Command> ackIfHeld(ActorRef<Ack> ack) {
-    return ack == null ? Behaviors.same() : ack(ack);
   }
 
   private void armHeartbeat() {

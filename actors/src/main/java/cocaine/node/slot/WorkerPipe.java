@@ -7,8 +7,6 @@ import cocaine.wire.Frame;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.pekko.NotUsed;
@@ -18,8 +16,6 @@ import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,44 +87,26 @@ public final class WorkerPipe implements AutoCloseable {
 
   private Flow<ByteString, ByteString, NotUsed> connection(UnixConnectionInfo info) {
     SharedKillSwitch close = KillSwitches.shared("worker-pipe-" + info.connectionId());
-    // The writer's handle exists once the connection's flow runs, which is before any frame arrives.
-    CompletableFuture<PipeWriter.Handle> writer = new CompletableFuture<>();
-    Source<Frame, NotUsed> outbound = Source.fromGraph(new PipeWriter(CONTROL_BUFFER, materializer))
-        .mapMaterializedValue(handle -> {
-          writer.complete(handle);
-          return NotUsed.getInstance();
-        });
-    Sink<Frame, NotUsed> inbound = Flow.of(Frame.class)
-        .prefixAndTail(1)
-        .to(Sink.foreach(p -> route(info, p.first(), p.second(), writer.join(), close)));
-    Flow<Frame, Frame, NotUsed> frames = Flow.fromSinkAndSourceCoupled(inbound, outbound).via(close.flow());
+    PipeStage pipe = new PipeStage(CONTROL_BUFFER, materializer, (first, handle) -> route(info, first, handle, close),
+        "app '" + app + "': worker pipe " + info.peer());
+    Flow<Frame, Frame, NotUsed> frames = Flow.fromGraph(pipe).mapMaterializedValue(h -> NotUsed.getInstance())
+        .via(close.flow());
     return Codec.codec(maxFrameBytes).reversed().join(frames);
   }
 
-  private void route(UnixConnectionInfo info, List<Frame> head, Source<Frame, NotUsed> tail,
-      PipeWriter.Handle writer, SharedKillSwitch close) {
-    if (head.isEmpty()) {
-      return; // closed before saying anything
-    }
-    Frame first = head.get(0);
+  private boolean route(UnixConnectionInfo info, Frame first, PipeStage.Handle handle, SharedKillSwitch close) {
     String uuid = handshakeUuid(first);
     if (uuid == null) {
       log.warn("app [{}]: {} sent {} instead of a handshake [1, 0, [uuid]]; closing it", app, info.peer(), first);
-      refuse(tail, close);
-      return;
+      return false;
     }
     ActorRef<Slot.Command> slot = pending.get(uuid);
     if (slot == null) {
       log.warn("app [{}]: {} shook hands with unknown worker uuid [{}]; closing it", app, info.peer(), uuid);
-      refuse(tail, close);
-      return;
+      return false;
     }
-    slot.tell(new Slot.Connected(new WorkerConnection(tail, writer, close)));
-  }
-
-  private void refuse(Source<Frame, NotUsed> tail, SharedKillSwitch close) {
-    tail.runWith(Sink.cancelled(), system);
-    close.shutdown();
+    slot.tell(new Slot.Connected(new WorkerConnection(handle, close)));
+    return true;
   }
 
   private static String handshakeUuid(Frame f) {

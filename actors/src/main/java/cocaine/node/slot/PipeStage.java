@@ -1,0 +1,492 @@
+package cocaine.node.slot;
+
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker's pipe, both directions in one stage (PROTOCOL.md 3).
+ *
+ * <p>Towards the worker: control frames and invokes in the order given, and each open invocation
+ * channel's client messages, pulled one at a time and fused into this stage. Invokes go through the
+ * control queue because workers take a channel as new only when its id is above every id seen so far
+ * (PROTOCOL.md 3.3); a channel's own frames start once its invoke is out.
+ *
+ * <p>From the worker: after the handshake (handed to {@link Router}), frames of invocation channels
+ * go straight to their session's {@link SessionUpstream}, within its window; control frames, the end
+ * of each channel and the pipe's own end go to the slot ({@link Listener}). The slot thus sees a few
+ * messages per session, not several per frame. Buffers: the control queue up to its limit, one frame
+ * per channel towards the worker, a session's window towards its client.
+ */
+final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<Frame, Frame>, PipeStage.Handle> {
+  private static final Logger log = LoggerFactory.getLogger(PipeStage.class);
+  private final int controlLimit;
+  private final Materializer materializer;
+  private final Router router;
+  private final String who;
+  private final Inlet<Frame> in = Inlet.create("PipeStage.fromWorker");
+  private final Outlet<Frame> out = Outlet.create("PipeStage.toWorker");
+  private final FlowShape<Frame, Frame> shape = FlowShape.of(in, out);
+
+  /**
+   * @param controlLimit control frames and invokes that may wait for the socket
+   * @param materializer cancels the client side of channels this stage never got to start
+   * @param router finds the slot of the worker's handshake
+   * @param who names the pipe in log lines
+   */
+  PipeStage(int controlLimit, Materializer materializer, Router router, String who) {
+    this.controlLimit = controlLimit;
+    this.materializer = materializer;
+    this.router = router;
+    this.who = who;
+  }
+
+  /** Hands the pipe of a worker's handshake to its slot. */
+  interface Router {
+    /** False when nobody expects this first frame: the pipe is closed. */
+    boolean route(Frame handshake, Handle pipe);
+  }
+
+  /** What the slot hears from its pipe, told from the pipe's stream. */
+  interface Listener {
+    /** A frame of the control channel (heartbeat, terminate). */
+    void control(Frame frame);
+
+    /** An invocation channel ended both ways. */
+    void channelFinished(long channel);
+
+    /** Reading stopped at a client's full window ({@code true}), or goes on again. */
+    void stalled(boolean stalled);
+
+    /** The pipe ended: the worker closed it, it broke, or it was closed here. */
+    void closed(Optional<Throwable> failure);
+  }
+
+  /** The slot's controls; safe from any thread. */
+  interface Handle {
+    /** Starts reading the worker's frames after its handshake, telling {@code listener}. */
+    void start(Listener listener);
+
+    /** Queues a control frame; false when {@code controlLimit} frames wait already. */
+    boolean control(Frame frame);
+
+    /**
+     * Queues {@code invoke} like a control frame, then streams the session's {@code rest} on its
+     * channel and the worker's answers to the session; a client side that ends without
+     * {@code close} or {@code error} becomes an error frame for the worker.
+     *
+     * @return false when the control queue is full (nothing was queued, {@code rest} untouched)
+     */
+    boolean open(Frame invoke, Session session);
+
+    /**
+     * Ends the channel now (the slot has finished its session): later worker frames on it are
+     * dropped, and {@code last} goes to the worker if the client's side was still open.
+     */
+    void cut(long channel, Optional<Frame> last);
+  }
+
+  @Override
+  public FlowShape<Frame, Frame> shape() {
+    return shape;
+  }
+
+  @Override
+  public Pair<GraphStageLogic, Handle> createLogicAndMaterializedValuePair(Attributes attributes) {
+    Logic logic = new Logic();
+    return Pair.create(logic, logic.handle);
+  }
+
+  private record Opening(Frame invoke, Session session) {}
+
+  private record Cut(long channel, Optional<Frame> last) {}
+
+  private record Start(Listener listener) {}
+
+  private record Resume(long channel) {}
+
+  private record Gone(long channel) {}
+
+  private final class Logic extends GraphStageLogic implements SessionUpstream.Feedback {
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final ArrayDeque<Object> control = new ArrayDeque<>(); // Frame or Opening
+    private final Map<Long, Channel> channels = new HashMap<>();
+    private final ArrayDeque<Channel> ready = new ArrayDeque<>();
+    private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
+    private Listener listener;
+    private boolean handshaken;
+    /** The channel whose full window stopped reading, or 0. */
+    private long stalledOn;
+    final Handle handle = new Handle() {
+      @Override
+      public void start(Listener l) {
+        events.invoke(new Start(l));
+      }
+
+      @Override
+      public boolean control(Frame frame) {
+        return offer(frame);
+      }
+
+      @Override
+      public boolean open(Frame invoke, Session session) {
+        return offer(new Opening(invoke, session));
+      }
+
+      @Override
+      public void cut(long channel, Optional<Frame> last) {
+        events.invoke(new Cut(channel, last));
+      }
+    };
+
+    Logic() {
+      super(shape);
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          emit();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          completeStage();
+        }
+      });
+      setHandler(in, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          Frame f = grab(in);
+          if (!handshaken) {
+            handshaken = true;
+            if (!router.route(f, handle)) {
+              completeStage();
+            }
+            return; // reading goes on once the slot starts us
+          }
+          if (onFrame(f)) {
+            pull(in);
+          }
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          completeStage();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          ended(Optional.of(ex));
+          failStage(ex);
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      pull(in);
+    }
+
+    @Override
+    public void postStop() {
+      for (Channel c : channels.values()) {
+        c.abandon();
+      }
+      channels.clear();
+      for (Object o : control) {
+        if (o instanceof Opening opening) {
+          opening.session().rest().runWith(Sink.cancelled(), materializer);
+        }
+      }
+      control.clear();
+      ended(Optional.empty());
+    }
+
+    private void ended(Optional<Throwable> failure) {
+      Listener l = listener;
+      listener = null;
+      if (l != null) {
+        l.closed(failure);
+      }
+    }
+
+    // Feedback from sessions' client sides, on their threads
+    @Override
+    public void resume(long channel) {
+      events.invoke(new Resume(channel));
+    }
+
+    @Override
+    public void gone(long channel) {
+      events.invoke(new Gone(channel));
+    }
+
+    private boolean offer(Object item) {
+      if (waiting.incrementAndGet() > controlLimit) {
+        waiting.decrementAndGet();
+        return false;
+      }
+      events.invoke(item);
+      return true;
+    }
+
+    private void onEvent(Object event) {
+      if (event instanceof Resume r) {
+        if (stalledOn == r.channel()) {
+          goOn();
+        }
+      } else if (event instanceof Gone g) {
+        Channel c = channels.get(g.channel());
+        if (c != null) {
+          c.clientGone();
+        }
+        if (stalledOn == g.channel()) {
+          goOn();
+        }
+      } else if (event instanceof Cut cut) {
+        Channel c = channels.get(cut.channel());
+        if (c != null) {
+          c.upstreamDone = true;
+          c.cut(cut.last());
+        }
+        if (stalledOn == cut.channel()) {
+          goOn();
+        }
+      } else if (event instanceof Start start) {
+        listener = start.listener();
+        if (!isClosed(in) && !hasBeenPulled(in)) {
+          pull(in);
+        }
+      } else {
+        if (event instanceof Opening opening) {
+          long id = opening.invoke().channel();
+          Channel c = new Channel(id, opening.session());
+          channels.put(id, c);
+          opening.session().upstream().attach(id, this);
+          if (opening.session().isClientGone()) {
+            c.clientGone();
+          }
+        }
+        control.add(event);
+        emit();
+      }
+    }
+
+    private void goOn() {
+      stalledOn = 0;
+      if (listener != null) {
+        listener.stalled(false);
+      }
+      if (!isClosed(in) && !hasBeenPulled(in)) {
+        pull(in);
+      }
+    }
+
+    /** A worker frame after the handshake; false when reading must wait for a client. */
+    private boolean onFrame(Frame f) {
+      if (f.channel() == Link.CONTROL_CHANNEL) {
+        listener.control(f);
+        return true;
+      }
+      Channel c = channels.get(f.channel());
+      if (c == null || c.upstreamDone) {
+        log.debug("{}: dropped a frame for closed or unknown channel {}", who, f.channel());
+        return true;
+      }
+      Session s = c.session;
+      if (f.type() == Graph.WRITE) {
+        if (s.isFinished() || s.isClientGone()) {
+          c.clientGone();
+          return true;
+        }
+        if (s.upstream().deliver(f.message())) {
+          return true;
+        }
+        stalledOn = c.id;
+        listener.stalled(true);
+        return false;
+      }
+      c.upstreamDone = true;
+      if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
+        s.trace().workerEnded(f.message());
+        s.finish(f.message());
+      } else {
+        log.warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), f.channel());
+        s.fail(new CocaineException(ErrorCode.FRAME_FORMAT, who + " sent message type " + f.type()
+            + " on an invocation channel"));
+        c.cut(Optional.of(Message.error(ErrorCode.FRAME_FORMAT, "unexpected message type " + f.type()).on(c.id)));
+      }
+      c.finishIfDone();
+      return true;
+    }
+
+    private void emit() {
+      if (!isAvailable(out)) {
+        return;
+      }
+      Object item = control.poll();
+      if (item != null) {
+        waiting.decrementAndGet();
+        if (item instanceof Opening opening) {
+          push(out, opening.invoke());
+          Channel c = channels.get(opening.invoke().channel());
+          if (c != null) {
+            c.start(opening.session().rest());
+          } else {
+            opening.session().rest().runWith(Sink.cancelled(), materializer);
+          }
+        } else {
+          push(out, (Frame) item);
+        }
+        return;
+      }
+      Channel c = ready.poll();
+      if (c != null) {
+        push(out, c.frames.poll());
+        c.afterWrite();
+      }
+    }
+
+    /** One invocation channel: its session, the client-to-worker side and whether the worker's side ended. */
+    private final class Channel {
+      final long id;
+      final Session session;
+      /** At most the client's frame in hand and a last word after it. */
+      final ArrayDeque<Frame> frames = new ArrayDeque<>(2);
+      SubSinkInlet<Message> in;
+      boolean started;
+      /** Nothing more will come from the client: it ended, or the channel was cut. */
+      boolean inputDone;
+      boolean clientEnded;
+      /** Nothing more goes to the client: the worker ended its side, the client left, or the slot cut it. */
+      boolean upstreamDone;
+      Optional<Frame> cutBeforeStart;
+
+      Channel(long id, Session session) {
+        this.id = id;
+        this.session = session;
+      }
+
+      void start(Source<Message, NotUsed> rest) {
+        started = true;
+        if (cutBeforeStart != null) {
+          rest.runWith(Sink.cancelled(), materializer);
+          inputDone = true;
+          cutBeforeStart.ifPresent(this::queue);
+          finishIfDone();
+          return;
+        }
+        in = new SubSinkInlet<>("pipe-channel-" + id);
+        in.setHandler(new AbstractInHandler() {
+          @Override
+          public void onPush() {
+            Message m = in.grab();
+            clientEnded = m.type() == Graph.CLOSE || m.type() == Graph.ERROR;
+            queue(m.on(id));
+          }
+
+          @Override
+          public void onUpstreamFinish() {
+            clientInputEnded();
+          }
+
+          @Override
+          public void onUpstreamFailure(Throwable ex) {
+            clientInputEnded();
+          }
+        });
+        rest.runWith(in.sink(), subFusingMaterializer());
+        in.pull();
+      }
+
+      private void clientInputEnded() {
+        if (inputDone) {
+          return;
+        }
+        inputDone = true;
+        if (!clientEnded) {
+          queue(Message.error(ErrorCode.WORKER_DISCONNECTED, "client disconnected").on(id));
+        }
+        finishIfDone();
+      }
+
+      /** Nothing more can reach the client. */
+      void clientGone() {
+        if (!upstreamDone) {
+          upstreamDone = true;
+          finishIfDone();
+        }
+      }
+
+      void cut(Optional<Frame> last) {
+        if (!started) {
+          cutBeforeStart = last;
+          return;
+        }
+        if (inputDone) {
+          finishIfDone();
+          return;
+        }
+        inputDone = true;
+        if (in != null && !in.isClosed()) {
+          in.cancel();
+        }
+        last.ifPresent(this::queue);
+        finishIfDone();
+      }
+
+      private void queue(Frame f) {
+        boolean wasEmpty = frames.isEmpty();
+        frames.add(f);
+        if (wasEmpty) {
+          ready.add(this);
+        }
+        emit();
+      }
+
+      void afterWrite() {
+        if (!frames.isEmpty()) {
+          ready.add(this);
+        } else if (inputDone) {
+          finishIfDone();
+        } else if (!in.isClosed() && !in.hasBeenPulled()) {
+          in.pull();
+        }
+      }
+
+      void finishIfDone() {
+        if (upstreamDone && inputDone && frames.isEmpty() && channels.remove(id, this) && listener != null) {
+          listener.channelFinished(id);
+        }
+      }
+
+      void abandon() {
+        if (in != null && !in.isClosed()) {
+          in.cancel();
+        }
+      }
+    }
+  }
+}
