@@ -70,20 +70,18 @@ public final class Server {
    */
   public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, String host, int port, Service service,
       ConnectionSettings settings, SharedKillSwitch connections) {
-    ServerSocketChannel server;
-    try {
-      server = ServerSocketChannel.open();
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    ServerSocketChannel server = null;
     Listener listener;
     try {
+      server = ServerSocketChannel.open();
       // a restarted runtime binds its fixed port again while the last one's connections are in TIME_WAIT
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.bind(new InetSocketAddress(host, port), BACKLOG);
       listener = new Listener(system, server, loop(), service, settings, connections);
     } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
-      closeQuietly(server);
+      if (server != null) {
+        closeQuietly(server);
+      }
       BindException failure = new BindException("'" + service.name() + "' cannot listen on " + host + ":" + port + ": "
           + (e instanceof UnresolvedAddressException ? "unknown host" : e.getMessage()));
       failure.initCause(e);
