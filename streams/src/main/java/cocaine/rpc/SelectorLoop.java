@@ -45,6 +45,14 @@ final class SelectorLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Lets the selector drop the keys of sockets closed since its last round: a closed socket that is
+   * still registered keeps its file descriptor open until then, and an idle selector waits for ever.
+   */
+  void wakeup() {
+    selector.wakeup();
+  }
+
   /** Ends the thread once no socket is registered any more. */
   void closeWhenIdle() {
     closing = true;
@@ -72,7 +80,7 @@ final class SelectorLoop implements AutoCloseable {
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {
-        log.warn("unix socket selector {}: {}", thread.getName(), e.toString());
+        log.warn("socket selector {}: {}", thread.getName(), e.toString());
       }
     }
   }

@@ -21,7 +21,7 @@ public final class ServerConnection {
   }
 
   /**
-   * The whole connection as a flow, for {@code Tcp.IncomingConnection.handleWith} or a unix socket.
+   * The whole connection as a flow, joined with an accepted TCP or unix socket ({@link SocketStage}).
    *
    * @param peer the remote address as text, for logs and {@link ChannelContext#peer()}
    */

@@ -2,6 +2,7 @@ package cocaine.rpc;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
@@ -24,10 +25,16 @@ import org.slf4j.LoggerFactory;
  * without waiting; only when it would wait does the {@link SelectorLoop} watch the socket and call
  * back. A request thus crosses no thread of its own (a reader and a writer thread per connection
  * cost two thread wake-ups per frame). The elements pushed during one run of the stream go out in
- * one gathering write. Holds one read buffer and up to {@code writeBytes} (plus one element) to write.
+ * one gathering write. Holds up to {@code writeBytes} (plus one element) to write; the read buffer
+ * belongs to the stream's thread, so an idle connection holds no buffer at all.
  */
 final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private static final Logger log = LoggerFactory.getLogger(SocketStage.class);
+  /**
+   * A read is copied out of this buffer at once, so the connections served by one thread can share
+   * it: ten thousand idle connections would otherwise hold ten thousand direct buffers.
+   */
+  private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
 
   private final SocketChannel socket;
   private final SelectorLoop loop;
@@ -62,7 +69,6 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   }
 
   private final class Logic extends GraphStageLogic {
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(readBytes);
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
     /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
     private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
@@ -124,7 +130,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       try {
         socket.configureBlocking(false);
         key = loop.register(socket, ready::invoke);
-      } catch (IOException e) {
+      } catch (IOException | ClosedSelectorException e) { // the loop closed: its server was unbound meanwhile
         log.debug("cannot watch {}: {}", peer, e.toString());
         close();
         return;
@@ -146,6 +152,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     }
 
     private void read() {
+      ByteBuffer readBuffer = readBuffer();
       int n;
       try {
         n = socket.read(readBuffer);
@@ -166,9 +173,17 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
         return;
       }
       readBuffer.flip();
-      ByteString chunk = ByteString.fromByteBuffer(readBuffer);
-      readBuffer.clear();
-      push(out, chunk);
+      push(out, ByteString.fromByteBuffer(readBuffer)); // a copy: the buffer is the thread's
+    }
+
+    private ByteBuffer readBuffer() {
+      ByteBuffer buffer = READ_BUFFER.get();
+      if (buffer == null || buffer.capacity() < readBytes) {
+        buffer = ByteBuffer.allocateDirect(readBytes);
+        READ_BUFFER.set(buffer);
+      }
+      buffer.clear().limit(readBytes);
+      return buffer;
     }
 
     /** Writes what is pending, as far as the socket takes it without waiting. */
@@ -219,24 +234,26 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       if (closed) {
         return;
       }
-      closed = true;
-      try {
-        socket.close(); // also cancels the key
-      } catch (IOException e) {
-        log.debug("closing {}: {}", peer, e.toString());
-      }
+      closeSocket();
       completeStage();
     }
 
     @Override
     public void postStop() {
       if (!closed) {
-        closed = true;
-        try {
-          socket.close();
-        } catch (IOException e) {
-          log.debug("closing {}: {}", peer, e.toString());
-        }
+        closeSocket();
+      }
+    }
+
+    private void closeSocket() {
+      closed = true;
+      try {
+        socket.close(); // also cancels the key
+      } catch (IOException e) {
+        log.debug("closing {}: {}", peer, e.toString());
+      }
+      if (key != null) {
+        loop.wakeup(); // the descriptor is released when the selector drops the cancelled key
       }
     }
   }
