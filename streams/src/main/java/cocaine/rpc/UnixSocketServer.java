@@ -30,6 +30,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
   private final Path path;
   private final ServerSocketChannel server;
+  private static final long ACCEPT_RETRY_MILLIS = 100;
   private final SelectorLoop loop;
 
   private UnixSocketServer(Path path, ServerSocketChannel server, SelectorLoop loop) {
@@ -118,6 +119,7 @@ public final class UnixSocketServer implements AutoCloseable {
   }
 
   private void acceptLoop(ActorSystem<?> system, Function<UnixConnectionInfo, Flow<ByteString, ByteString, ?>> handler) {
+    boolean failing = false;
     while (server.isOpen()) {
       SocketChannel socket;
       try {
@@ -125,8 +127,23 @@ public final class UnixSocketServer implements AutoCloseable {
       } catch (ClosedChannelException e) {
         return;
       } catch (IOException e) {
-        log.warn("accept on unix socket {} failed: {}", path, e.toString());
+        if (!failing) {
+          log.warn("accept on unix socket {} failed: {}; retrying every {} ms, logged again once it works", path,
+              e.toString(), ACCEPT_RETRY_MILLIS);
+          failing = true;
+        }
+        // a refused accept (no file descriptors left) fails again at once: give the process time
+        try {
+          Thread.sleep(ACCEPT_RETRY_MILLIS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
         continue;
+      }
+      if (failing) {
+        log.info("unix socket {} accepts connections again", path);
+        failing = false;
       }
       UnixConnectionInfo info = new UnixConnectionInfo(ServerConnection.nextConnectionId(), path);
       try {
