@@ -72,6 +72,14 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
     /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
     private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
+    /**
+     * Sends {@link #flushLater} from a dispatcher thread. Invoked from this stream's own thread it
+     * would run right after the current event, before the events already waiting in the stream's
+     * mailbox: every element handed over by another stream (a session's reply, say) would then be
+     * its own write, and on loopback each write also pays for the reader's wake-up. Sent from
+     * outside, it queues behind them, and their elements go out in the same write.
+     */
+    private final Runnable flushAfterWaiting = () -> flushLater.invoke(Boolean.TRUE);
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
     private long pendingBytes;
     private boolean flushScheduled;
@@ -94,7 +102,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
             pull(in);
             if (!flushScheduled) {
               flushScheduled = true;
-              flushLater.invoke(Boolean.TRUE);
+              materializer().executionContext().execute(flushAfterWaiting);
             }
           }
         }
