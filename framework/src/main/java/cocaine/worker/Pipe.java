@@ -12,39 +12,43 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The worker's side of its unix socket to the runtime: whole frames, written by group commit. The
- * first sender to find no write in progress writes everything queued meanwhile in one gathering
- * write; the others queue their frame and return. With many handlers answering at once, one system
- * call carries many frames instead of one each. Queued bytes are bounded: a sender waits while
+ * The worker's side of its unix socket to the runtime: whole frames, written by one writer thread.
+ * Senders queue their frame and return; the writer takes everything queued in one gathering write.
+ * With many handlers answering at once, one system call carries many frames instead of one each,
+ * and handlers never wait on the socket. Queued bytes are bounded: a sender waits while
  * {@link #MAX_PENDING_BYTES} are queued, so a runtime that does not read still slows every handler.
  */
 final class Pipe {
-  /** Frames queued behind a write in progress before senders wait for it. */
+  /** Frames queued for the writer before senders wait for it. */
   static final int MAX_PENDING_BYTES = 1 << 20;
   /** Buffers per gathering write; the rest waits for the next round. */
   private static final int MAX_GATHER = 256;
 
   private final SocketChannel socket;
   private final String endpoint;
+  private final Thread writer;
   private List<ByteBuffer> pending = new ArrayList<>();
   private long pendingBytes;
-  private boolean writing;
+  private boolean closed;
   private CocaineException broken;
 
   Pipe(SocketChannel socket, String endpoint) {
     this.socket = socket;
     this.endpoint = endpoint;
+    this.writer = new Thread(this::writeLoop, "cocaine-worker-writer");
+    writer.setDaemon(true);
+    writer.start();
   }
 
   /**
-   * Sends a frame, or queues it behind the write in progress; waits while the queue is full (the
-   * runtime pushes back). Fails with {@code [7, 3]} once the socket is gone; a frame queued just
-   * before the socket broke is lost with it, as the worker then exits.
+   * Queues a frame for the writer; waits while the queue is full (the runtime pushes back). Fails
+   * with {@code [7, 3]} once the socket is gone; a frame queued just before the socket broke is
+   * lost with it, as the worker then exits.
    */
   void send(long channel, Message message) {
     ByteBuffer bytes = ByteBuffer.wrap(FrameEncoder.encode(message.on(channel)));
     synchronized (this) {
-      while (writing && pendingBytes >= MAX_PENDING_BYTES && broken == null) {
+      while (pendingBytes >= MAX_PENDING_BYTES && broken == null && !closed) {
         try {
           wait();
         } catch (InterruptedException e) {
@@ -55,47 +59,53 @@ final class Pipe {
       if (broken != null) {
         throw broken;
       }
+      if (closed) {
+        throw new CocaineException(ErrorCode.NOT_CONNECTED, "the pipe to the runtime at " + endpoint + " is closed");
+      }
+      if (pending.isEmpty()) {
+        notifyAll(); // the writer waits only while nothing is queued
+      }
       pending.add(bytes);
       pendingBytes += bytes.remaining();
-      if (writing) {
-        return; // the writer takes it in its next round
-      }
-      writing = true;
     }
-    writeAll();
   }
 
   void send(Frame frame) {
     send(frame.channel(), frame.message());
   }
 
-  /** The writer's loop: takes what is queued until nothing is. */
-  private void writeAll() {
+  private void writeLoop() {
     while (true) {
       List<ByteBuffer> batch;
       synchronized (this) {
+        while (pending.isEmpty() && !closed) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
         if (pending.isEmpty()) {
-          writing = false;
-          notifyAll();
-          return;
+          return; // closed
         }
         batch = pending;
         pending = new ArrayList<>();
+        if (pendingBytes >= MAX_PENDING_BYTES) {
+          notifyAll(); // senders waiting for room
+        }
         pendingBytes = 0;
-        notifyAll();
       }
       try {
         write(batch);
       } catch (IOException e) {
-        CocaineException error = new CocaineException(ErrorCode.NOT_CONNECTED,
-            "cannot send to the runtime at " + endpoint + ": " + e.getMessage(), e);
         synchronized (this) {
-          broken = error;
-          writing = false;
+          broken = new CocaineException(ErrorCode.NOT_CONNECTED,
+              "cannot send to the runtime at " + endpoint + ": " + e.getMessage(), e);
           pending.clear();
+          pendingBytes = 0;
           notifyAll();
         }
-        throw error;
+        return;
       }
     }
   }
@@ -114,7 +124,25 @@ final class Pipe {
     return socket.read(into);
   }
 
+  /** Writes what is queued (for at most {@code drainMillis}), then closes the socket. */
+  void close(long drainMillis) {
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
+    try {
+      writer.join(drainMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
   void close() {
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
     try {
       socket.close();
     } catch (IOException ignored) {

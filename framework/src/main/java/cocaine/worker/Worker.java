@@ -270,7 +270,7 @@ public final class Worker {
       throw new IllegalStateException(e.getCause());
     } finally {
       timers.shutdownNow();
-      pipe.close();
+      pipe.close(1000); // after the frames already queued, such as the echo of terminate
       pool.shutdownNow();
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
       sessions.values().forEach(r -> r.fail(gone));
