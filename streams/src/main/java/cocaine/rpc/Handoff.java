@@ -24,20 +24,21 @@ import org.apache.pekko.NotUsed;
  *
  * <p>The producer keeps the {@link Feed}; the source may be materialized once.
  */
-final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceShape<T>, NotUsed> {
+public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceShape<T>, NotUsed> {
   private final Feed<T> feed;
   private final Outlet<T> out = Outlet.create("Handoff.out");
   private final SourceShape<T> shape = SourceShape.of(out);
 
-  Handoff(Feed<T> feed) {
+  public Handoff(Feed<T> feed) {
     this.feed = feed;
   }
 
   /** The producer's side; its methods are safe from any thread, its callbacks come from the consumer's. */
-  static final class Feed<T> {
+  public static final class Feed<T> {
     private final int window;
     private final Runnable resume;
     private final Consumer<Throwable> cancelled;
+    private final Runnable stopped;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean waiting = new AtomicBoolean();
     /** Events given before the consumer's stage exists, in order; null once it is attached. */
@@ -49,17 +50,23 @@ final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceSha
      * @param resume called when the producer, stopped at a full window, may go on
      * @param cancelled called once when the consumer cancels
      */
-    Feed(int window, Runnable resume, Consumer<Throwable> cancelled) {
+    public Feed(int window, Runnable resume, Consumer<Throwable> cancelled) {
+      this(window, resume, cancelled, () -> {});
+    }
+
+    /** As the other constructor; {@code stopped} is called once when the source stops, whichever way. */
+    public Feed(int window, Runnable resume, Consumer<Throwable> cancelled, Runnable stopped) {
       if (window < 1) {
         throw new IllegalArgumentException("window must be >= 1, got " + window);
       }
       this.window = window;
       this.resume = resume;
       this.cancelled = cancelled;
+      this.stopped = stopped;
     }
 
     /** Hands over an element; false when the window is now full: wait for {@code resume}. */
-    boolean offer(T element) {
+    public boolean offer(T element) {
       int n = inFlight.incrementAndGet();
       send(element);
       if (n < window) {
@@ -71,12 +78,12 @@ final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceSha
     }
 
     /** Completes the source after the elements handed over. */
-    void complete() {
+    public void complete() {
       send(Completion.INSTANCE);
     }
 
     /** Fails the source at once; elements not yet taken are dropped. */
-    void fail(Throwable cause) {
+    public void fail(Throwable cause) {
       send(new Failure(cause));
     }
 
@@ -176,6 +183,11 @@ final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceSha
       if (completing && buffer.isEmpty()) {
         completeStage();
       }
+    }
+
+    @Override
+    public void postStop() {
+      feed.stopped.run();
     }
   }
 }

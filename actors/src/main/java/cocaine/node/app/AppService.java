@@ -112,11 +112,12 @@ public final class AppService implements Service {
     long deadline = now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
     SessionTrace trace = SessionTrace.of(headers, app, now);
     Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
-    return Source.fromGraph(new SessionUpstream(upstreamBuffer, onStop))
-        .mapMaterializedValue(upstream -> {
+    SessionUpstream upstream = new SessionUpstream(upstreamBuffer, onStop);
+    return upstream.source()
+        .mapMaterializedValue(done -> {
           engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, upstream, now,
               deadline, trace)));
-          return NotUsed.getInstance();
+          return done;
         });
   }
 

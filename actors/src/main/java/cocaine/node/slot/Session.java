@@ -22,18 +22,18 @@ public final class Session {
   private final String event;
   private final List<Header> headers;
   private final Source<Message, NotUsed> rest;
-  private final SessionUpstream.Handle upstream;
+  private final SessionUpstream upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
   private final SessionTrace trace;
   private final AtomicBoolean finished = new AtomicBoolean();
 
   /**
-   * @param upstream the client's side, from {@link SessionUpstream}
+   * @param upstream the client's side
    * @param deadlineNanos {@link System#nanoTime()} after which the session has expired
    */
   public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      SessionUpstream.Handle upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
+      SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
     this.id = id;
     this.trace = trace;
     this.event = event;
@@ -66,7 +66,7 @@ public final class Session {
     return rest;
   }
 
-  SessionUpstream.Handle upstream() {
+  SessionUpstream upstream() {
     return upstream;
   }
 
