@@ -8,7 +8,8 @@ import org.msgpack.value.Value;
 
 /**
  * The worker's side of one invocation: response chunks ({@code write}), then {@code close} or
- * {@code error} (PROTOCOL.md 3.3). Writes block while the runtime does not read. Thread-safe.
+ * {@code error} (PROTOCOL.md 3.3). Writes are queued for the pipe's writer and wait while 1 MiB is
+ * queued, so a runtime that does not read slows the handler. Thread-safe.
  */
 public final class Response {
   private final Pipe pipe;
