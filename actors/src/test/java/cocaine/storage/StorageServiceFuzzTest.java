@@ -1,15 +1,10 @@
 package cocaine.storage;
 
+import cocaine.fuzz.FuzzedCall;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import cocaine.rpc.ChannelContext;
-import cocaine.wire.Message;
-import cocaine.wire.Values;
-import cocaine.wire.WireException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.stream.javadsl.Source;
-import org.msgpack.value.Value;
 
 /**
  * Any arguments a client sends to storage's methods get a reply (a value, or an error message
@@ -41,18 +36,6 @@ class StorageServiceFuzzTest {
 
   @FuzzTest(maxDuration = "5s")
   void anyArgumentsGetAReplyNotAnException(byte[] input) {
-    if (input.length < 2) {
-      return;
-    }
-    Value args;
-    try {
-      args = Values.unpack(input, 1, input.length - 1);
-    } catch (WireException e) {
-      return; // not msgpack: the frame decoder refuses it before any service sees it
-    }
-    if (!args.isArrayValue()) {
-      return;
-    }
-    SERVICE.open(new ChannelContext(1, "fuzz", 1), new Message(input[0] & 0x07, args.asArrayValue().list(), List.of()), Source.empty());
+    FuzzedCall.open(SERVICE, input);
   }
 }

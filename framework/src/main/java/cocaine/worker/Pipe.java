@@ -135,16 +135,8 @@ final class Pipe {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    close();
-  }
-
-  void close() {
-    synchronized (this) {
-      closed = true;
-      notifyAll();
-    }
     try {
-      socket.close();
+      socket.close(); // also ends a writer still blocked on a runtime that does not read
     } catch (IOException ignored) {
       // closing on exit: nothing more to tell the runtime
     }

@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocaine.it.DockerLab.Run;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -184,13 +182,7 @@ class DockerIsolateIT {
 
   /** This node's containers (running only, or all). */
   private static List<String> containers(boolean all) throws Exception {
-    List<String> args = new ArrayList<>(List.of("ps", "-q", "--no-trunc", "--filter", "label=cocaine.node=" + nodeLabel));
-    if (all) {
-      args.add("-a");
-    }
-    Run ps = docker(args.toArray(String[]::new));
-    assertEquals(0, ps.exit(), ps.output());
-    return Arrays.stream(ps.output().split("\\s+")).filter(s -> !s.isBlank()).toList();
+    return DockerLab.nodeContainers(nodeLabel, all);
   }
 
   private static void assertCli(int exit, String expected, String... args) throws Exception {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,17 @@ final class DockerLab {
   static void assertDocker(String... args) throws IOException, InterruptedException {
     Run r = docker(args);
     assertEquals(0, r.exit(), "docker " + String.join(" ", args) + ": " + r.output());
+  }
+
+  /** The containers of the node labelled {@code nodeLabel} (running only, or all). */
+  static List<String> nodeContainers(String nodeLabel, boolean all) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("ps", "-q", "--no-trunc", "--filter", "label=cocaine.node=" + nodeLabel));
+    if (all) {
+      args.add("-a");
+    }
+    Run ps = docker(args.toArray(String[]::new));
+    assertEquals(0, ps.exit(), ps.output());
+    return Arrays.stream(ps.output().split("\\s+")).filter(s -> !s.isBlank()).toList();
   }
 
   static String script(String name) {

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,14 +245,9 @@ class GitPushDeployIT {
     return images;
   }
 
+  /** This node's containers (running only, or all). */
   private static List<String> containers(boolean all) throws Exception {
-    List<String> args = new ArrayList<>(List.of("ps", "-q", "--no-trunc", "--filter", "label=cocaine.node=" + nodeLabel));
-    if (all) {
-      args.add("-a");
-    }
-    Run ps = docker(args.toArray(String[]::new));
-    assertOk(ps);
-    return Arrays.stream(ps.output().split("\\s+")).filter(s -> !s.isBlank()).toList();
+    return DockerLab.nodeContainers(nodeLabel, all);
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

@@ -6,7 +6,6 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
@@ -43,7 +42,6 @@ public final class Server {
   /** Connections the kernel completes while the acceptor is busy, as Pekko IO's default. */
   private static final int BACKLOG = 100;
   /** How long the acceptor waits after a failed accept (out of descriptors, say) before it tries again. */
-  private static final long ACCEPT_RETRY_MILLIS = 100;
   /**
    * One selector thread for every TCP connection of the process, as Pekko IO had: it only wakes a
    * connection's stream when its socket, which would have blocked, becomes ready, so one thread keeps
@@ -150,32 +148,9 @@ public final class Server {
     }
 
     void acceptLoop() {
-      boolean failing = false;
       try {
-        while (true) {
-          SocketChannel socket;
-          try {
-            socket = server.accept();
-          } catch (ClosedChannelException e) {
-            return;
-          } catch (IOException e) {
-            if (!failing) {
-              log.warn("'{}' cannot accept connections on {}: {}; retrying every {} ms, logged again once it works",
-                  service.name(), text(local), e.toString(), ACCEPT_RETRY_MILLIS);
-              failing = true;
-            }
-            // a refused accept (no file descriptors left) fails again at once: give the process time
-            if (unbinding.await(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS)) {
-              return;
-            }
-            continue;
-          }
-          if (failing) {
-            log.info("'{}' accepts connections on {} again", service.name(), text(local));
-            failing = false;
-          }
-          serve(socket);
-        }
+        AcceptLoop.run(server, "'" + service.name() + "' on " + text(local),
+            millis -> unbinding.await(millis, TimeUnit.MILLISECONDS), this::serve);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {

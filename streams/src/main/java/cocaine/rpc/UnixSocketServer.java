@@ -1,7 +1,6 @@
 package cocaine.rpc;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.net.StandardProtocolFamily;
@@ -30,7 +29,6 @@ public final class UnixSocketServer implements AutoCloseable {
 
   private final Path path;
   private final ServerSocketChannel server;
-  private static final long ACCEPT_RETRY_MILLIS = 100;
   private final SelectorLoop loop;
 
   private UnixSocketServer(Path path, ServerSocketChannel server, SelectorLoop loop) {
@@ -119,39 +117,21 @@ public final class UnixSocketServer implements AutoCloseable {
   }
 
   private void acceptLoop(ActorSystem<?> system, Function<UnixConnectionInfo, Flow<ByteString, ByteString, ?>> handler) {
-    boolean failing = false;
-    while (server.isOpen()) {
-      SocketChannel socket;
-      try {
-        socket = server.accept();
-      } catch (ClosedChannelException e) {
-        return;
-      } catch (IOException e) {
-        if (!failing) {
-          log.warn("accept on unix socket {} failed: {}; retrying every {} ms, logged again once it works", path,
-              e.toString(), ACCEPT_RETRY_MILLIS);
-          failing = true;
-        }
-        // a refused accept (no file descriptors left) fails again at once: give the process time
+    try {
+      AcceptLoop.run(server, "unix socket " + path, millis -> {
+        Thread.sleep(millis);
+        return !server.isOpen();
+      }, socket -> {
+        UnixConnectionInfo info = new UnixConnectionInfo(ServerConnection.nextConnectionId(), path);
         try {
-          Thread.sleep(ACCEPT_RETRY_MILLIS);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
+          serve(system, socket, info, handler.apply(info));
+        } catch (RuntimeException e) {
+          log.error("cannot serve {}", info.peer(), e);
+          closeQuietly(socket);
         }
-        continue;
-      }
-      if (failing) {
-        log.info("unix socket {} accepts connections again", path);
-        failing = false;
-      }
-      UnixConnectionInfo info = new UnixConnectionInfo(ServerConnection.nextConnectionId(), path);
-      try {
-        serve(system, socket, info, handler.apply(info));
-      } catch (RuntimeException e) {
-        log.error("cannot serve {}", info.peer(), e);
-        closeQuietly(socket);
-      }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -36,7 +36,6 @@ public final class WorkerPipe implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerPipe.class);
 
   private final String app;
-  private final ActorSystem<?> system;
   private final int maxFrameBytes;
   private final Materializer materializer;
   private final ConcurrentMap<String, ActorRef<Slot.Command>> pending = new ConcurrentHashMap<>();
@@ -45,7 +44,6 @@ public final class WorkerPipe implements AutoCloseable {
 
   private WorkerPipe(String app, ActorSystem<?> system, int maxFrameBytes) {
     this.app = app;
-    this.system = system;
     this.maxFrameBytes = maxFrameBytes;
     this.materializer = Materializer.matFromSystem(system);
   }

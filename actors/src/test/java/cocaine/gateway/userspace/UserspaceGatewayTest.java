@@ -98,6 +98,17 @@ class UserspaceGatewayTest {
     }
   }
 
+  /** Adds {@code real} to {@code app} as {@code node}'s, waiting until the gateway has it. */
+  void addReal(String app, String node, Endpoint real) throws Exception {
+    gateway.addReal(app, node, List.of(real)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Puts {@code backend} behind {@code app}'s virtual service (as node-a's real) and returns that service. */
+  Endpoint serve(String app, ServerSocket backend) throws Exception {
+    addReal(app, "node-a", new Endpoint("127.0.0.1", backend.getLocalPort()));
+    return virtual(app);
+  }
+
   Client connect(Endpoint virtual) throws IOException {
     Socket s = new Socket(virtual.host(), virtual.port());
     s.setSoTimeout((int) WAIT.toMillis());
@@ -121,8 +132,8 @@ class UserspaceGatewayTest {
   void splicesBothWaysAndSpreadsConnectionsByLeastConnections() throws Exception {
     Backend a = backend("A");
     Backend b = backend("B");
-    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    addReal("echo", "node-a", a.endpoint());
+    addReal("echo", "node-b", b.endpoint());
     Endpoint v = virtual("echo");
     assertEquals("127.0.0.1", v.host());
 
@@ -167,8 +178,8 @@ class UserspaceGatewayTest {
   void aBackendThatDiesIsSkippedAndItsClientsGoToTheOthers() throws Exception {
     Backend a = backend("A");
     Backend b = backend("B");
-    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    addReal("echo", "node-a", a.endpoint());
+    addReal("echo", "node-b", b.endpoint());
     Endpoint v = virtual("echo");
     b.die();
     for (int i = 0; i < 4; i++) {
@@ -182,7 +193,7 @@ class UserspaceGatewayTest {
   @Test
   void anAppWithoutRealsIsNotAvailableAndItsClientsAreClosed() throws Exception {
     Backend a = backend("A");
-    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    addReal("echo", "node-a", a.endpoint());
     Endpoint v = virtual("echo");
     gateway.removeReal("echo", "node-a").toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -198,7 +209,7 @@ class UserspaceGatewayTest {
     assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE, ((CocaineException) unknown.getCause()).code());
 
     // the virtual endpoint stays (as in 0.12): a real coming back serves the same port
-    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    addReal("echo", "node-a", a.endpoint());
     assertEquals(v, virtual("echo"));
     try (Client c = connect(v)) {
       assertEquals("A", c.backend());
@@ -220,9 +231,7 @@ class UserspaceGatewayTest {
       });
       acceptor.setDaemon(true);
       acceptor.start();
-      gateway.addReal("sink", "node-a", List.of(new Endpoint("127.0.0.1", deaf.getLocalPort())))
-          .toCompletableFuture().get(10, TimeUnit.SECONDS);
-      Endpoint v = virtual("sink");
+      Endpoint v = serve("sink", deaf);
       long offered = 256L << 20;
       AtomicLong written = new AtomicLong();
       try (Socket client = new Socket(v.host(), v.port())) {
@@ -294,9 +303,7 @@ class UserspaceGatewayTest {
         // closed at the end
       }
     });
-    gateway.addReal("source", "node-a", List.of(new Endpoint("127.0.0.1", talker.getLocalPort())))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Endpoint v = virtual("source");
+    Endpoint v = serve("source", talker);
     try (Socket client = new Socket(v.host(), v.port())) { // and never reads
       long[] last = {-1};
       await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -328,9 +335,7 @@ class UserspaceGatewayTest {
         // the test fails on the client's side
       }
     });
-    gateway.addReal("count", "node-a", List.of(new Endpoint("127.0.0.1", counter.getLocalPort())))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Endpoint v = virtual("count");
+    Endpoint v = serve("count", counter);
     try (Socket client = new Socket(v.host(), v.port())) {
       client.setSoTimeout((int) WAIT.toMillis());
       client.getOutputStream().write(new byte[300_000]);
@@ -352,9 +357,7 @@ class UserspaceGatewayTest {
         // the test fails on received
       }
     });
-    gateway.addReal("greet", "node-a", List.of(new Endpoint("127.0.0.1", greeter.getLocalPort())))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Endpoint v = virtual("greet");
+    Endpoint v = serve("greet", greeter);
     try (Socket client = new Socket(v.host(), v.port())) {
       client.setSoTimeout((int) WAIT.toMillis());
       assertEquals("bye", new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -369,11 +372,11 @@ class UserspaceGatewayTest {
   void aRemovedRealGetsNoNewClientsWhileItsOpenConnectionsRunOn() throws Exception {
     Backend a = backend("A");
     Backend b = backend("B");
-    gateway.addReal("echo", "node-a", List.of(a.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    addReal("echo", "node-a", a.endpoint());
     Endpoint v = virtual("echo");
     try (Client onA = connect(v)) {
       assertEquals("A", onA.backend());
-      gateway.addReal("echo", "node-b", List.of(b.endpoint())).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      addReal("echo", "node-b", b.endpoint());
       gateway.removeReal("echo", "node-a").toCompletableFuture().get(10, TimeUnit.SECONDS);
       for (int i = 0; i < 3; i++) {
         try (Client c = connect(v)) {
