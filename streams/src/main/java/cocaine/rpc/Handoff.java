@@ -43,7 +43,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     private final AtomicBoolean waiting = new AtomicBoolean();
     /** Events given before the consumer's stage exists, in order; null once it is attached. */
     private List<Object> early = new ArrayList<>();
-    private AsyncCallback<Object> events;
+    private java.util.function.Consumer<Object> events;
 
     /**
      * @param window elements handed over and not yet taken, at most (at least 1)
@@ -88,7 +88,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     }
 
     private void send(Object event) {
-      AsyncCallback<Object> target;
+      java.util.function.Consumer<Object> target;
       synchronized (this) {
         if (events == null) {
           early.add(event);
@@ -96,13 +96,16 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
         }
         target = events;
       }
-      target.invoke(event);
+      target.accept(event);
     }
 
-    /** The stage has started: returns the events given so far; later ones go to {@code callback}. */
-    private synchronized List<Object> attach(AsyncCallback<Object> callback) {
+    /**
+     * The consumer has started: returns the events given so far; later ones go to {@code callback},
+     * which must hand them to the consumer's own stream (an {@link AsyncCallback}).
+     */
+    synchronized List<Object> attach(java.util.function.Consumer<Object> callback) {
       if (early == null) {
-        throw new IllegalStateException("a handoff source can be materialized only once");
+        throw new IllegalStateException("a handoff feed can be consumed only once");
       }
       List<Object> before = early;
       early = null;
@@ -110,16 +113,26 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
       return before;
     }
 
-    private void taken() {
+    /** The consumer stopped reading. */
+    void consumerCancelled(Throwable cause) {
+      cancelled.accept(cause);
+    }
+
+    /** The consumer has stopped, whichever way. */
+    void consumerStopped() {
+      stopped.run();
+    }
+
+    void taken() {
       if (inFlight.decrementAndGet() < window && waiting.compareAndSet(true, false)) {
         resume.run();
       }
     }
   }
 
-  private enum Completion { INSTANCE }
+  enum Completion { INSTANCE }
 
-  private record Failure(Throwable cause) {}
+  record Failure(Throwable cause) {}
 
   @Override
   public SourceShape<T> shape() {
@@ -156,7 +169,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     // not before: a callback invoked before its stage has started may be lost
     @Override
     public void preStart() {
-      for (Object e : feed.attach(events)) {
+      for (Object e : feed.attach(events::invoke)) {
         onEvent(e);
       }
     }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * owners ({@link SocketStage}), which then do the I/O themselves. A socket is watched only for what
  * its owner asked since the last call-back, so an idle or a backpressured connection costs nothing.
  */
-final class SelectorLoop implements AutoCloseable {
+final class SelectorLoop implements Watcher, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
   private final Selector selector;
   private final Thread thread;
@@ -28,15 +28,15 @@ final class SelectorLoop implements AutoCloseable {
     thread.start();
   }
 
-  /** Watches {@code socket} (non-blocking) for nothing yet; {@code ready} gets the ready operations. */
-  SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
+  @Override
+  public SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
     SelectionKey key = socket.register(selector, 0, ready);
     selector.wakeup(); // a registration waits for the selector's next round
     return key;
   }
 
-  /** Calls the socket's owner back once when {@code op} is ready; then the interest is dropped. */
-  void interest(SelectionKey key, int op) {
+  @Override
+  public void interest(SelectionKey key, int op) {
     try {
       key.interestOpsOr(op);
       selector.wakeup();
@@ -46,10 +46,11 @@ final class SelectorLoop implements AutoCloseable {
   }
 
   /**
-   * Lets the selector drop the keys of sockets closed since its last round: a closed socket that is
-   * still registered keeps its file descriptor open until then, and an idle selector waits for ever.
+   * A closed socket that is still registered keeps its file descriptor open until the selector's
+   * next round, and an idle selector waits for ever.
    */
-  void wakeup() {
+  @Override
+  public void wakeup() {
     selector.wakeup();
   }
 

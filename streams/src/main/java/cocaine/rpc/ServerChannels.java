@@ -86,6 +86,8 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       c.drainRest();
       pullIfReady();
     });
+    /** Upstream elements of the channels served without a sub-stream ({@link FeedInlet}). */
+    private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
     /** A service stopped reading a channel. */
     private final AsyncCallback<Channel> cancelled = createAsyncCallback(Channel::restCancelled);
     private final Map<Long, Channel> live = new HashMap<>();
@@ -192,28 +194,54 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       }
       Channel c = new Channel(id, open.method().upstream());
       live.put(id, c);
+      ChannelContext context = new ChannelContext(connectionId, peer, id);
       Source<Message, NotUsed> rest;
       if (open.last()) {
         rest = Source.empty();
       } else {
         c.rest = new Handoff.Feed<>(HANDOFF_WINDOW, () -> resumed.invoke(c), cause -> cancelled.invoke(c));
+        if (service instanceof DirectService direct && openDirect(direct, c, context, open.message())) {
+          return;
+        }
         rest = Source.fromGraph(new Handoff<>(c.rest));
       }
-      c.upstream = new SubSinkInlet<>("upstream-" + id);
+      SubSinkInlet<Message> inlet = new SubSinkInlet<>("upstream-" + id);
+      c.upstream = ChannelInlet.of(inlet);
       c.upstream.setHandler(c.upstreamHandler());
       Source<Message, NotUsed> upstream;
       try {
-        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), open.message(), rest),
-            "service returned no upstream");
+        upstream = Objects.requireNonNull(service.open(context, open.message(), rest), "service returned no upstream");
       } catch (RuntimeException e) {
         upstream = Source.failed(e);
       }
       try {
-        upstream.runWith(c.upstream.sink(), subFusingMaterializer());
+        upstream.runWith(inlet.sink(), subFusingMaterializer());
       } catch (RuntimeException e) {
-        Source.<Message>failed(e).runWith(c.upstream.sink(), subFusingMaterializer());
+        Source.<Message>failed(e).runWith(inlet.sink(), subFusingMaterializer());
       }
       c.upstream.pull();
+    }
+
+    /** Serves the channel without a sub-stream if the service can; false: serve it with {@code open}. */
+    private boolean openDirect(DirectService direct, Channel c, ChannelContext context, Message first) {
+      Handoff.Feed<Message> upstream;
+      try {
+        upstream = direct.openDirect(context, first, c.rest);
+      } catch (RuntimeException e) {
+        upstream = new Handoff.Feed<>(1, () -> {}, cause -> {});
+        upstream.fail(e);
+      }
+      if (upstream == null) {
+        return false;
+      }
+      FeedInlet<Message> inlet = new FeedInlet<>(upstream, routed);
+      c.upstream = inlet;
+      inlet.setHandler(c.upstreamHandler());
+      inlet.attach();
+      if (!inlet.isClosed() && !inlet.hasBeenPulled()) {
+        inlet.pull();
+      }
+      return true;
     }
 
     /**
@@ -292,7 +320,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       /** The client's terminal message is in {@link #waiting} or was handed over. */
       boolean clientEnded;
       boolean full;
-      SubSinkInlet<Message> upstream;
+      ChannelInlet<Message> upstream;
       Graph upState;
       /** Nothing more may be sent on this channel. */
       boolean upTerminal;

@@ -6,7 +6,9 @@ import cocaine.node.slot.Session;
 import cocaine.node.slot.SessionTrace;
 import cocaine.node.slot.SessionUpstream;
 import cocaine.rpc.ChannelContext;
-import cocaine.rpc.Service;
+import cocaine.rpc.DirectService;
+import cocaine.rpc.FeedInlet;
+import cocaine.rpc.Handoff;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
@@ -30,7 +32,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * worker, {@code info} returns the app's info map, {@code control} pins the pool size while the
  * channel is open.
  */
-public final class AppService implements Service {
+public final class AppService implements DirectService {
   public static final int ENQUEUE = 0;
   public static final int INFO = 1;
   public static final int CONTROL = 2;
@@ -99,26 +101,56 @@ public final class AppService implements Service {
   }
 
   /**
+   * {@code enqueue} without a sub-stream either way: the session goes to the engine at once, with
+   * the client's messages as a feed the worker's pipe reads directly. Other methods go to {@link #open}.
+   */
+  @Override
+  public Handoff.Feed<Message> openDirect(ChannelContext channel, Message first, Handoff.Feed<Message> rest) {
+    if (first.type() != ENQUEUE) {
+      return null;
+    }
+    String event;
+    try {
+      event = event(first.args());
+    } catch (CocaineException e) {
+      FeedInlet.cancel(rest);
+      throw e;
+    }
+    SessionUpstream upstream = upstream(first.headers());
+    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, first.headers(), rest, upstream,
+        upstream.createdNanos(), deadline(first.headers(), upstream.createdNanos()), upstream.trace())));
+    return upstream.feed();
+  }
+
+  /**
    * Serves one event: the session is handed to the engine when the returned upstream is
    * materialized; the client's {@code rest} is pulled only as fast as the worker's pipe takes it.
    */
   public Source<Message, NotUsed> enqueue(String event, List<Header> headers, Source<Message, NotUsed> rest) {
+    SessionUpstream upstream = upstream(headers);
+    long now = upstream.createdNanos();
+    return upstream.source()
+        .mapMaterializedValue(done -> {
+          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, upstream, now,
+              deadline(headers, now), upstream.trace())));
+          return done;
+        });
+  }
+
+  private SessionUpstream upstream(List<Header> headers) {
     long now = System.nanoTime();
+    SessionTrace trace = SessionTrace.of(headers, app, now);
+    Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
+    return new SessionUpstream(upstreamBuffer, onStop, trace, now);
+  }
+
+  private long deadline(List<Header> headers, long now) {
     Duration timeout = Header.find(headers, Header.REQUEST_TIMEOUT)
         .flatMap(Header::asLong)
         .filter(ms -> ms > 0)
         .map(Duration::ofMillis)
         .orElse(profile.timeouts().request());
-    long deadline = now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
-    SessionTrace trace = SessionTrace.of(headers, app, now);
-    Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
-    SessionUpstream upstream = new SessionUpstream(upstreamBuffer, onStop);
-    return upstream.source()
-        .mapMaterializedValue(done -> {
-          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, upstream, now,
-              deadline, trace)));
-          return done;
-        });
+    return now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
   }
 
   /** The app's info map as {@code value [map]}. */

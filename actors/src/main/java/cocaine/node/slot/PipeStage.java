@@ -1,5 +1,7 @@
 package cocaine.node.slot;
 
+import cocaine.rpc.ChannelInlet;
+import cocaine.rpc.FeedInlet;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
@@ -10,15 +12,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.Outlet;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
@@ -136,6 +135,8 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     private final Map<Long, Channel> channels = new HashMap<>();
     private final ArrayDeque<Channel> ready = new ArrayDeque<>();
     private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
+    /** Client messages of the channels read without a sub-stream ({@link FeedInlet}). */
+    private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
     private Listener listener;
     private boolean handshaken;
     /** The channel whose full window stopped reading, or 0. */
@@ -217,7 +218,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       channels.clear();
       for (Object o : control) {
         if (o instanceof Opening opening) {
-          opening.session().rest().runWith(Sink.cancelled(), materializer);
+          opening.session().cancelRest(materializer);
         }
       }
       control.clear();
@@ -353,9 +354,9 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
           push(out, opening.invoke());
           Channel c = channels.get(opening.invoke().channel());
           if (c != null) {
-            c.start(opening.session().rest());
+            c.start(opening.session());
           } else {
-            opening.session().rest().runWith(Sink.cancelled(), materializer);
+            opening.session().cancelRest(materializer);
           }
         } else {
           push(out, (Frame) item);
@@ -375,7 +376,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       final Session session;
       /** At most the client's frame in hand and a last word after it. */
       final ArrayDeque<Frame> frames = new ArrayDeque<>(2);
-      SubSinkInlet<Message> in;
+      ChannelInlet<Message> in;
       boolean started;
       /** Nothing more will come from the client: it ended, or the channel was cut. */
       boolean inputDone;
@@ -389,16 +390,23 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
         this.session = session;
       }
 
-      void start(Source<Message, NotUsed> rest) {
+      void start(Session session) {
         started = true;
         if (cutBeforeStart != null) {
-          rest.runWith(Sink.cancelled(), materializer);
+          session.cancelRest(materializer);
           inputDone = true;
           cutBeforeStart.ifPresent(this::queue);
           finishIfDone();
           return;
         }
-        in = new SubSinkInlet<>("pipe-channel-" + id);
+        FeedInlet<Message> direct = null;
+        SubSinkInlet<Message> sub = null;
+        if (session.restFeed() != null) {
+          in = direct = new FeedInlet<>(session.restFeed(), routed);
+        } else {
+          sub = new SubSinkInlet<>("pipe-channel-" + id);
+          in = ChannelInlet.of(sub);
+        }
         in.setHandler(new AbstractInHandler() {
           @Override
           public void onPush() {
@@ -417,8 +425,14 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
             clientInputEnded();
           }
         });
-        rest.runWith(in.sink(), subFusingMaterializer());
-        in.pull();
+        if (direct != null) {
+          direct.attach();
+        } else {
+          session.rest().runWith(sub.sink(), subFusingMaterializer());
+        }
+        if (!in.isClosed()) {
+          in.pull();
+        }
       }
 
       private void clientInputEnded() {

@@ -5,7 +5,11 @@ import cocaine.wire.Header;
 import cocaine.wire.Message;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import cocaine.rpc.FeedInlet;
+import cocaine.rpc.Handoff;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -22,6 +26,8 @@ public final class Session {
   private final String event;
   private final List<Header> headers;
   private final Source<Message, NotUsed> rest;
+  /** The client's messages as a feed the pipe reads without a sub-stream; null when {@link #rest} is a source. */
+  private final Handoff.Feed<Message> restFeed;
   private final SessionUpstream upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
@@ -34,11 +40,24 @@ public final class Session {
    */
   public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
       SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
+    this(id, event, headers, rest, null, upstream, enqueuedNanos, deadlineNanos, trace);
+  }
+
+  /** As the other constructor, with the client's messages as a feed ({@link cocaine.rpc.DirectService}). */
+  public Session(long id, String event, List<Header> headers, Handoff.Feed<Message> rest,
+      SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
+    this(id, event, headers, null, rest, upstream, enqueuedNanos, deadlineNanos, trace);
+  }
+
+  private Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
+      Handoff.Feed<Message> restFeed, SessionUpstream upstream, long enqueuedNanos, long deadlineNanos,
+      SessionTrace trace) {
     this.id = id;
     this.trace = trace;
     this.event = event;
     this.headers = List.copyOf(headers);
     this.rest = rest;
+    this.restFeed = restFeed;
     this.upstream = upstream;
     this.enqueuedNanos = enqueuedNanos;
     this.deadlineNanos = deadlineNanos;
@@ -63,7 +82,21 @@ public final class Session {
 
   /** The client's messages after {@code enqueue}; may be materialized once. */
   public Source<Message, NotUsed> rest() {
-    return rest;
+    return rest != null ? rest : Source.fromGraph(new Handoff<>(restFeed));
+  }
+
+  /** The client's messages as a feed, or null: then read {@link #rest()}. */
+  Handoff.Feed<Message> restFeed() {
+    return restFeed;
+  }
+
+  /** Tells the client's side that nobody will read its messages. */
+  public void cancelRest(Materializer materializer) {
+    if (restFeed != null) {
+      FeedInlet.cancel(restFeed);
+    } else {
+      rest.runWith(Sink.cancelled(), materializer);
+    }
   }
 
   SessionUpstream upstream() {

@@ -22,7 +22,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * One worker process of an app (PROTOCOL.md 3): spawns it, waits for its handshake on the app's
@@ -335,7 +334,7 @@ public final class Slot {
     long ch = link.open(session);
     if (ch == 0) {
       ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
-      session.rest().runWith(Sink.cancelled(), materializer);
+      session.cancelRest(materializer);
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
       session.trace().slotFinished("worker is not reading its pipe");
       reports.tell(new ChannelFinished(uuid));

@@ -1,0 +1,223 @@
+package cocaine.rpc;
+
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread of an {@link EventLoopGroup}: it runs the dispatcher's tasks (actor mailboxes, stream
+ * interpreters) and, when it has none, waits on its own selector for the sockets of the streams that
+ * run on it. A socket that becomes ready thus wakes the thread that will read it; with a separate
+ * selector thread every ready socket cost two thread wake-ups, one of them a futex call and a context
+ * switch on the dispatcher's side. Interest in a socket changed on this thread needs no wake-up either:
+ * it takes effect at the loop's next select.
+ */
+final class EventLoop implements Watcher, Runnable {
+  private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+  private static final ThreadLocal<EventLoop> CURRENT = new ThreadLocal<>();
+  /** Tasks run between two looks at the sockets while tasks keep coming. */
+  private static final int TASKS_PER_ROUND = 256;
+  /** Waiting tasks that are worth waking a sleeping sibling for. */
+  static final int BACKLOG = Integer.getInteger("cocaine.event-loop.backlog", 4);
+
+  private final EventLoopGroup group;
+  private final Selector selector;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** Tasks in {@link #tasks}: past {@link #BACKLOG} a sleeping sibling is woken to take some. */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** The loop is in (or about to enter) a blocking select: a new task must wake it. */
+  private final AtomicBoolean sleeping = new AtomicBoolean();
+  private volatile boolean shutdown;
+  private Thread thread;
+
+  EventLoop(EventLoopGroup group) throws IOException {
+    this.group = group;
+    this.selector = Selector.open();
+  }
+
+  /** The loop the calling thread runs, or null on any other thread. */
+  static EventLoop current() {
+    return CURRENT.get();
+  }
+
+  EventLoopGroup group() {
+    return group;
+  }
+
+  void start(Thread t) {
+    thread = t;
+    t.start();
+  }
+
+  Thread thread() {
+    return thread;
+  }
+
+  void execute(Runnable task) {
+    tasks.add(task);
+    queued.incrementAndGet();
+    if (Thread.currentThread() != thread) {
+      wake();
+    }
+  }
+
+  /** A task another loop may take while this one is busy, or null. */
+  Runnable steal() {
+    Runnable task = tasks.poll();
+    if (task != null) {
+      queued.decrementAndGet();
+    }
+    return task;
+  }
+
+  /** Wakes the loop if it sleeps; true if it did. */
+  boolean wakeIfSleeping() {
+    if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+      selector.wakeup();
+      return true;
+    }
+    return false;
+  }
+
+  void shutdown() {
+    shutdown = true;
+    selector.wakeup();
+  }
+
+  int drain(java.util.List<Runnable> into) {
+    int n = 0;
+    Runnable r;
+    while ((r = tasks.poll()) != null) {
+      queued.decrementAndGet();
+      into.add(r);
+      n++;
+    }
+    return n;
+  }
+
+  private void wake() {
+    wakeIfSleeping();
+  }
+
+  @Override
+  public SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
+    if (Thread.currentThread() != thread) {
+      throw new IllegalStateException("a socket is registered on its event loop's own thread");
+    }
+    return socket.register(selector, 0, ready);
+  }
+
+  @Override
+  public void interest(SelectionKey key, int op) {
+    try {
+      key.interestOpsOr(op);
+    } catch (CancelledKeyException e) {
+      return; // the socket was closed meanwhile; its owner has stopped
+    }
+    if (Thread.currentThread() != thread) {
+      wake();
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    if (Thread.currentThread() != thread) {
+      wake(); // on the loop's own thread the next select drops the cancelled key anyway
+    }
+  }
+
+  @Override
+  public void run() {
+    CURRENT.set(this);
+    try {
+      while (!shutdown) {
+        boolean more = runTasks();
+        if (!more) {
+          more = runStolen();
+        }
+        if (more) {
+          selector.selectNow(this::onReady);
+          continue;
+        }
+        sleeping.set(true);
+        if (tasks.isEmpty() && !shutdown) {
+          selector.select(this::onReady);
+        } else {
+          selector.selectNow(this::onReady);
+        }
+        sleeping.set(false);
+      }
+    } catch (ClosedSelectorException e) {
+      // shut down
+    } catch (IOException e) {
+      log.error("event loop {} stops: its selector failed: {}", thread.getName(), e.toString());
+    } finally {
+      try {
+        selector.close();
+      } catch (IOException e) {
+        log.debug("closing the selector of {}: {}", thread.getName(), e.toString());
+      }
+      group.terminated(this);
+    }
+  }
+
+  /** Runs up to a round of tasks; true when more are waiting. */
+  private boolean runTasks() {
+    boolean helped = false;
+    for (int i = 0; i < TASKS_PER_ROUND; i++) {
+      Runnable task = tasks.poll();
+      if (task == null) {
+        return false;
+      }
+      if (queued.decrementAndGet() >= BACKLOG && !helped) {
+        helped = group.wakeSibling(this);
+      }
+      runSafely(task);
+    }
+    return !tasks.isEmpty();
+  }
+
+  /** Takes a task from a busy sibling instead of going to sleep; true when one ran. */
+  private boolean runStolen() {
+    Runnable task = group.stealFor(this);
+    if (task == null) {
+      return false;
+    }
+    runSafely(task);
+    return true;
+  }
+
+  private void runSafely(Runnable task) {
+    try {
+      task.run();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      log.error("a task on event loop {} failed", thread.getName(), t);
+    }
+  }
+
+  private void onReady(SelectionKey key) {
+    int ops;
+    try {
+      ops = key.readyOps();
+      key.interestOpsAnd(~ops);
+    } catch (CancelledKeyException e) {
+      return;
+    }
+    try {
+      ((IntConsumer) key.attachment()).accept(ops);
+    } catch (RuntimeException e) {
+      log.error("a socket call-back on event loop {} failed", thread.getName(), e);
+    }
+  }
+}
