@@ -1,7 +1,5 @@
 package cocaine.examples;
 
-import cocaine.worker.Request;
-import cocaine.worker.Response;
 import cocaine.worker.Worker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The echo app: {@code ping} writes every request chunk back and closes; {@code slow} does the same
  * but waits {@code ECHO_SLOW_MS} (default 1000) before each chunk, for timeout and queue demos.
+ * {@code ping} never waits, so it runs on the worker's reader thread ({@link Worker#onChunks});
+ * {@code slow} blocks, so it gets a handler thread ({@link Worker#on}).
  */
 public final class Echo {
   public static final String SLOW_DELAY_ENV = "ECHO_SLOW_MS";
@@ -22,7 +22,7 @@ public final class Echo {
   /** Registers the app's events on a worker. */
   public static Worker register(Worker worker, Duration slowDelay) {
     return worker
-        .on("ping", Echo::echo)
+        .onChunks("ping", (chunk, resp) -> resp.write(chunk))
         .on("slow", (req, resp) -> {
           byte[] chunk;
           while ((chunk = req.read()) != null) {
@@ -34,7 +34,8 @@ public final class Echo {
         });
   }
 
-  static void echo(Request req, Response resp) {
+  /** Echo as a blocking {@link cocaine.worker.Handler}, for apps whose other events block. */
+  static void echo(cocaine.worker.Request req, cocaine.worker.Response resp) {
     byte[] chunk;
     while ((chunk = req.read()) != null) {
       resp.write(chunk);

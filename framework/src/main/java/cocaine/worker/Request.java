@@ -109,7 +109,7 @@ public final class Request {
     }
   }
 
-  private static byte[] toBytes(Value v) {
+  static byte[] toBytes(Value v) {
     return v.isRawValue() ? v.asRawValue().asByteArray() : FrameEncoder.encodeValue(v);
   }
 

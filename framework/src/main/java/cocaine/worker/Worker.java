@@ -168,7 +168,9 @@ public final class Worker {
 
   private final Settings settings;
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
-  private final Map<Long, Request> sessions = new ConcurrentHashMap<>();
+  private final Map<String, ChunkHandler> chunkHandlers = new ConcurrentHashMap<>();
+  /** Open invocations: a {@link Request} (its handler on the pool) or an {@link InlineCall}. */
+  private final Map<Long, Object> sessions = new ConcurrentHashMap<>();
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicLong heartbeatReplies = new AtomicLong();
@@ -226,7 +228,18 @@ public final class Worker {
 
   /** Serves {@code event} with {@code handler}; replaces an earlier handler of that event. */
   public Worker on(String event, Handler handler) {
+    chunkHandlers.remove(event);
     handlers.put(event, handler);
+    return this;
+  }
+
+  /**
+   * Serves {@code event} with a handler that never waits, on the reader thread (see
+   * {@link ChunkHandler}); replaces an earlier handler of that event.
+   */
+  public Worker onChunks(String event, ChunkHandler handler) {
+    handlers.remove(event);
+    chunkHandlers.put(event, handler);
     return this;
   }
 
@@ -273,7 +286,11 @@ public final class Worker {
       pipe.close(1000); // after the frames already queued, such as the echo of terminate
       pool.shutdownNow();
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
-      sessions.values().forEach(r -> r.fail(gone));
+      sessions.values().forEach(r -> {
+        if (r instanceof Request request) {
+          request.fail(gone);
+        }
+      });
       sessions.clear();
     }
   }
@@ -360,11 +377,16 @@ public final class Worker {
       highestChannel = ch;
       invoke(frame);
     } else {
-      Request request = sessions.get(ch);
-      if (request == null) {
+      Object session = sessions.get(ch);
+      if (session == null) {
         LOG.log(Level.DEBUG, "dropping {0}: channel {1} is not open", frame, ch);
         return;
       }
+      if (session instanceof InlineCall call) {
+        call.frame(frame);
+        return;
+      }
+      Request request = (Request) session;
       switch (frame.type()) {
         case 0 -> {
           Value chunk = frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
@@ -418,9 +440,16 @@ public final class Worker {
       return;
     }
     String event = Values.asString(frame.args().get(0));
+    ChunkHandler chunkHandler = chunkHandlers.get(event);
+    if (chunkHandler != null) {
+      sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch)));
+      return;
+    }
     Handler handler = handlers.get(event);
     if (handler == null) {
-      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, handlers.keySet());
+      java.util.Set<String> events = new java.util.TreeSet<>(handlers.keySet());
+      events.addAll(chunkHandlers.keySet());
+      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events);
       sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
       return;
     }
@@ -473,6 +502,63 @@ public final class Worker {
       }
     } finally {
       request.abandon();
+    }
+  }
+
+  /** An invocation served on the reader thread by a {@link ChunkHandler}. */
+  private final class InlineCall {
+    private final long channel;
+    private final String event;
+    private final ChunkHandler handler;
+    private final Response response;
+
+    InlineCall(long channel, String event, ChunkHandler handler, Response response) {
+      this.channel = channel;
+      this.event = event;
+      this.handler = handler;
+      this.response = response;
+    }
+
+    void frame(Frame frame) {
+      // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
+      readerStalled = true;
+      try {
+        switch (frame.type()) {
+          case 0 -> handler.chunk(Request.toBytes(frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0)),
+              response);
+          case 1 -> {
+            sessions.remove(channel);
+            CocaineException cause = frame.message().toException();
+            LOG.log(Level.DEBUG, "the runtime failed channel {0} of event ''{1}'': {2}", channel, event, cause.getMessage());
+            if (!response.isClosed()) {
+              response.error(ErrorCode.WORKER_UNCAUGHT, cause.getMessage());
+            }
+          }
+          case 2 -> {
+            sessions.remove(channel);
+            handler.end(response);
+            if (!response.isClosed()) {
+              response.close();
+            }
+          }
+          default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
+        }
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable t) {
+        sessions.remove(channel);
+        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+        LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
+        if (!response.isClosed()) {
+          try {
+            response.error(ErrorCode.WORKER_UNCAUGHT, message);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
+          }
+        }
+      } finally {
+        readerStalled = false;
+      }
     }
   }
 

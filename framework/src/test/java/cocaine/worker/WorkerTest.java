@@ -137,6 +137,47 @@ class WorkerTest {
   }
 
   @Test
+  void chunkHandlerEchoesOnTheReaderThreadAndIsClosedForIt() throws Exception {
+    java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    start(Worker.create(runtime.settings("echo", "u-1")).onChunks("ping", (chunk, resp) -> {
+      threads.add(Thread.currentThread().getName());
+      resp.write(chunk);
+    }));
+    for (long ch = 2; ch < 6; ch++) {
+      runtime.invoke(ch, "ping");
+      runtime.write(ch, "a" + ch);
+      runtime.write(ch, "b" + ch);
+      runtime.close(ch);
+    }
+    for (long ch = 2; ch < 6; ch++) {
+      List<Frame> replies = runtime.replies(ch, WAIT);
+      assertEquals(List.of("a" + ch, "b" + ch), FakeRuntime.texts(replies));
+      assertEquals(2, replies.get(replies.size() - 1).type(), "end() closes the response");
+    }
+    assertEquals(1, threads.size(), "one thread served them all: " + threads);
+    assertTrue(threads.iterator().next().startsWith("cocaine-worker-reader"), threads.toString());
+  }
+
+  @Test
+  void chunkHandlerExceptionBecomesUncaughtErrorAndLaterChunksAreDropped() throws Exception {
+    start(Worker.create(runtime.settings("echo", "u-1"))
+        .onChunks("boom", (chunk, resp) -> {
+          throw new IllegalStateException("bad chunk " + new String(chunk, java.nio.charset.StandardCharsets.UTF_8));
+        })
+        .onChunks("ping", (chunk, resp) -> resp.write(chunk)));
+    runtime.invoke(2, "boom");
+    runtime.write(2, "x");
+    runtime.write(2, "y");
+    runtime.close(2);
+    assertError(runtime.next(WAIT), 2, ErrorCode.WORKER_UNCAUGHT, "bad chunk x");
+    runtime.invoke(3, "ping");
+    runtime.write(3, "still here");
+    runtime.close(3);
+    Frame next = runtime.next(WAIT);
+    assertEquals(3, next.channel(), "nothing more on channel 2 after its error: " + next);
+  }
+
+  @Test
   void handlerThatReturnsWithoutClosingIsClosedForIt() throws Exception {
     start(echoWorker().on("forgetful", (req, resp) -> resp.write("x")));
     runtime.invoke(2, "forgetful");
