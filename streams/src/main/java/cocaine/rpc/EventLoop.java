@@ -27,7 +27,7 @@ final class EventLoop implements Watcher, Runnable {
   /** Tasks run between two looks at the sockets while tasks keep coming. */
   private static final int TASKS_PER_ROUND = 256;
   /** Waiting tasks that are worth waking a sleeping sibling for. */
-  static final int BACKLOG = Integer.getInteger("cocaine.event-loop.backlog", 4);
+  private static final int BACKLOG = 4;
 
   private final EventLoopGroup group;
   private final Selector selector;
@@ -140,26 +140,15 @@ final class EventLoop implements Watcher, Runnable {
     CURRENT.set(this);
     try {
       while (!shutdown) {
-        boolean more = runTasks();
-        if (!more) {
-          more = runStolen();
+        try {
+          round();
+        } catch (IOException e) {
+          // epoll failing is not expected; the tasks must still run, so the loop goes on
+          log.error("event loop {}: its selector failed: {}", thread.getName(), e.toString());
         }
-        if (more) {
-          selector.selectNow(this::onReady);
-          continue;
-        }
-        sleeping.set(true);
-        if (tasks.isEmpty() && !shutdown) {
-          selector.select(this::onReady);
-        } else {
-          selector.selectNow(this::onReady);
-        }
-        sleeping.set(false);
       }
     } catch (ClosedSelectorException e) {
       // shut down
-    } catch (IOException e) {
-      log.error("event loop {} stops: its selector failed: {}", thread.getName(), e.toString());
     } finally {
       try {
         selector.close();
@@ -168,6 +157,25 @@ final class EventLoop implements Watcher, Runnable {
       }
       group.terminated(this);
     }
+  }
+
+  /** Runs the tasks waiting (or a sibling's), then the sockets' call-backs; sleeps when there is nothing to do. */
+  private void round() throws IOException {
+    boolean more = runTasks();
+    if (!more) {
+      more = runStolen();
+    }
+    if (more) {
+      selector.selectNow(this::onReady);
+      return;
+    }
+    sleeping.set(true);
+    if (tasks.isEmpty() && !shutdown) {
+      selector.select(this::onReady);
+    } else {
+      selector.selectNow(this::onReady);
+    }
+    sleeping.set(false);
   }
 
   /** Runs up to a round of tasks; true when more are waiting. */
