@@ -278,8 +278,8 @@ public final class Engine {
       }
       slot.activeSinceNanos = System.nanoTime();
       idleIfUnused(slot);
-    } else if (report instanceof Slot.ChannelFinished) {
-      slot.load--;
+    } else if (report instanceof Slot.ChannelsFinished f) {
+      slot.load -= f.count();
       idleIfUnused(slot);
     } else if (report instanceof Slot.Returned r) {
       slot.load--;

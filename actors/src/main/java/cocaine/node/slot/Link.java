@@ -20,6 +20,8 @@ final class Link {
   /** Open invocation channels by id, until the pipe reports them finished. */
   final Map<Long, Session> channels = new LinkedHashMap<>();
   long nextChannel = CONTROL_CHANNEL + 1;
+  /** Request deadlines of the open channels. */
+  final Deadlines deadlines = new Deadlines();
 
   Link(Isolate.Worker worker, WorkerConnection connection) {
     this.worker = worker;

@@ -8,7 +8,9 @@ import cocaine.wire.Frame;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,8 +76,11 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     /** A frame of the control channel (heartbeat, terminate). */
     void control(Frame frame);
 
-    /** An invocation channel ended both ways. */
-    void channelFinished(long channel);
+    /**
+     * Invocation channels ended both ways; told once per run of the pipe's stream, so a slot hears
+     * one message for a batch of requests, not one each.
+     */
+    void channelsFinished(List<Long> channels);
 
     /** Reading stopped at a client's full window ({@code true}), or goes on again. */
     void stalled(boolean stalled);
@@ -137,7 +142,11 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
     /** Client messages of the channels read without a sub-stream ({@link FeedInlet}). */
     private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
-    private Listener listener;
+    private volatile Listener listener;
+    /** Channels finished during this run of the stream; told by {@link #tellFinished} after it. */
+    private List<Long> finished = new ArrayList<>();
+    /** Runs after the events already waiting for this stream, as {@code SocketStage}'s flush does. */
+    private final Runnable tellFinished = this::tellFinished;
     private boolean handshaken;
     /** The channel whose full window stopped reading, or 0. */
     private long stalledOn;
@@ -210,8 +219,35 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       pull(in);
     }
 
+    private void finished(long channel) {
+      boolean first;
+      synchronized (tellFinished) {
+        first = finished.isEmpty();
+        finished.add(channel);
+      }
+      if (first) {
+        materializer().executionContext().execute(tellFinished);
+      }
+    }
+
+    private void tellFinished() {
+      List<Long> batch;
+      synchronized (tellFinished) {
+        if (finished.isEmpty()) {
+          return;
+        }
+        batch = finished;
+        finished = new ArrayList<>();
+      }
+      Listener l = listener;
+      if (l != null) {
+        l.channelsFinished(batch);
+      }
+    }
+
     @Override
     public void postStop() {
+      tellFinished(); // before the slot hears that the pipe ended
       for (Channel c : channels.values()) {
         c.abandon();
       }
@@ -492,7 +528,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
       void finishIfDone() {
         if (upstreamDone && inputDone && frames.isEmpty() && channels.remove(id, this) && listener != null) {
-          listener.channelFinished(id);
+          finished(id);
         }
       }
 

@@ -67,15 +67,16 @@ public final class Slot {
   /** A frame of the worker's control channel. */
   private record PipeControl(Frame frame) implements Command {}
 
-  /** The pipe ended an invocation channel both ways. */
-  private record ChannelDone(long channel) implements Command {}
+  /** The pipe ended these invocation channels both ways. */
+  private record ChannelsDone(List<Long> channels) implements Command {}
 
   /** The pipe waits for a client that does not read (the worker is not to blame meanwhile), or reads on. */
   private record Stalled(boolean stalled) implements Command {}
 
   private record InboundEnded(Optional<Throwable> failure) implements Command {}
 
-  private record ChannelExpired(long channel) implements Command {}
+  /** The earliest request deadline of the open channels may have passed. */
+  private enum DeadlinesDue implements Command { INSTANCE }
 
   /** What a slot tells its engine, in the order it happens. */
   public sealed interface Report {
@@ -85,8 +86,8 @@ public final class Slot {
   /** The worker shook hands and takes sessions. */
   public record Activated(String uuid, long pid) implements Report {}
 
-  /** One channel ended in both directions: the slot's load dropped by one. */
-  public record ChannelFinished(String uuid) implements Report {}
+  /** Channels ended in both directions: the slot's load dropped by {@code count}. */
+  public record ChannelsFinished(String uuid, int count) implements Report {}
 
   /** A session the slot could not take (it is sealing or dead); the engine queues it again. */
   public record Returned(String uuid, Session session) implements Report {}
@@ -106,7 +107,9 @@ public final class Slot {
   private static final Object STATE_TIMER = "state";
   private static final Object HEARTBEAT_TIMER = "heartbeat";
 
-  private record ChannelTimer(long channel) {}
+  private static final Object DEADLINE_TIMER = "deadline";
+  /** The longest a deadline timer is armed for; a later deadline is re-armed when it fires. */
+  private static final long MAX_TIMER_NANOS = Duration.ofDays(1).toNanos();
 
   /** How the worker's life ended; a null cause means "ask the exit code". */
   private record Ending(CocaineException cause, boolean abnormal) {}
@@ -195,8 +198,8 @@ public final class Slot {
       }
 
       @Override
-      public void channelFinished(long channel) {
-        self.tell(new ChannelDone(channel));
+      public void channelsFinished(List<Long> channels) {
+        self.tell(new ChannelsDone(channels));
       }
 
       @Override
@@ -259,9 +262,9 @@ public final class Slot {
   private Behavior<Command> connected(Link link, State state, BehaviorBuilder<Command> builder) {
     return builder
         .onMessage(PipeControl.class, m -> onControl(link, m.frame()))
-        .onMessage(ChannelDone.class, m -> onChannelDone(link, state, m.channel()))
+        .onMessage(ChannelsDone.class, m -> onChannelsDone(link, state, m.channels()))
         .onMessage(Stalled.class, m -> onStalled(m.stalled()))
-        .onMessage(ChannelExpired.class, m -> onExpired(link, m.channel()))
+        .onMessage(DeadlinesDue.class, m -> onDeadlines(link))
         .onMessage(InboundEnded.class, m -> exiting(link.worker, Optional.of(link), new Ending(null, true)))
         .onMessage(Exited.class, m -> gone(Optional.of(link), link.worker.output(), new Ending(died(m.code()), true)))
         .onMessage(TimedOut.class, m -> killed(link.worker, Optional.of(link), new Ending(m.cause(), true)))
@@ -327,7 +330,7 @@ public final class Slot {
 
   private Behavior<Command> onInvoke(Link link, Session session) {
     if (session.isClientGone()) {
-      reports.tell(new ChannelFinished(uuid)); // the client left while the session was on its way here
+      reports.tell(new ChannelsFinished(uuid, 1)); // the client left while the session was on its way here
       return Behaviors.same();
     }
     session.trace().invoking(uuid);
@@ -337,11 +340,35 @@ public final class Slot {
       session.cancelRest(materializer);
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
       session.trace().slotFinished("worker is not reading its pipe");
-      reports.tell(new ChannelFinished(uuid));
+      reports.tell(new ChannelsFinished(uuid, 1));
       return Behaviors.same();
     }
-    long remaining = session.deadlineNanos() - System.nanoTime();
-    timers.startSingleTimer(new ChannelTimer(ch), new ChannelExpired(ch), Duration.ofNanos(Math.max(0, remaining)));
+    link.deadlines.add(ch, session.deadlineNanos());
+    armDeadline(link);
+    return Behaviors.same();
+  }
+
+  /**
+   * One timer per slot, for the earliest deadline of its open channels: a timer per request cost a
+   * scheduler task and its cancellation each. Armed again only for an earlier deadline; firing early
+   * (its channel finished meanwhile) just arms it for the next one.
+   */
+  private void armDeadline(Link link) {
+    long next = link.deadlines.next(link.channels.keySet());
+    if (next == Long.MAX_VALUE || next >= link.deadlines.armedFor) {
+      return;
+    }
+    link.deadlines.armedFor = next;
+    long delay = Math.max(0, Math.min(MAX_TIMER_NANOS, next - System.nanoTime()));
+    timers.startSingleTimer(DEADLINE_TIMER, DeadlinesDue.INSTANCE, Duration.ofNanos(delay));
+  }
+
+  private Behavior<Command> onDeadlines(Link link) {
+    link.deadlines.armedFor = Long.MAX_VALUE;
+    for (long ch : link.deadlines.due(System.nanoTime(), link.channels.keySet())) {
+      onExpired(link, ch);
+    }
+    armDeadline(link);
     return Behaviors.same();
   }
 
@@ -369,25 +396,30 @@ public final class Slot {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onExpired(Link link, long ch) {
+  private void onExpired(Link link, long ch) {
     Session session = link.channels.get(ch);
     if (session == null) {
-      return Behaviors.same();
+      return;
     }
     session.fail(new CocaineException(ErrorCode.TIMEOUT, "app '" + settings.app() + "': invocation of '"
         + session.event() + "' has timed out (request-timeout)"));
     link.connection.pipe().cut(ch, Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
-    return Behaviors.same();
   }
 
-  private Behavior<Command> onChannelDone(Link link, State state, long ch) {
-    Session session = link.channels.remove(ch);
-    if (session == null) {
+  private Behavior<Command> onChannelsDone(Link link, State state, List<Long> channels) {
+    int done = 0;
+    for (long ch : channels) {
+      Session session = link.channels.remove(ch);
+      if (session != null) {
+        session.trace().slotFinished(null);
+        done++;
+      }
+    }
+    if (done == 0) {
       return Behaviors.same();
     }
-    session.trace().slotFinished(null);
-    timers.cancel(new ChannelTimer(ch));
-    reports.tell(new ChannelFinished(uuid));
+    link.deadlines.forgetFinished(link.channels.keySet());
+    reports.tell(new ChannelsFinished(uuid, done));
     if (state == State.SEALING && link.channels.isEmpty()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
     }
