@@ -31,6 +31,8 @@ final class Pipe {
   private long pendingBytes;
   private boolean closed;
   private CocaineException broken;
+  /** The thread whose sends do not wake the writer (see {@link #cork}), or null. */
+  private Thread corkedBy;
 
   Pipe(SocketChannel socket, String endpoint) {
     this.socket = socket;
@@ -49,6 +51,7 @@ final class Pipe {
     ByteBuffer bytes = ByteBuffer.wrap(FrameEncoder.encode(message.on(channel)));
     synchronized (this) {
       while (pendingBytes >= MAX_PENDING_BYTES && broken == null && !closed) {
+        notifyAll(); // the writer must make room, corked or not
         try {
           wait();
         } catch (InterruptedException e) {
@@ -62,11 +65,28 @@ final class Pipe {
       if (closed) {
         throw new CocaineException(ErrorCode.NOT_CONNECTED, "the pipe to the runtime at " + endpoint + " is closed");
       }
-      if (pending.isEmpty()) {
+      if (pending.isEmpty() && Thread.currentThread() != corkedBy) {
         notifyAll(); // the writer waits only while nothing is queued
       }
       pending.add(bytes);
       pendingBytes += bytes.remaining();
+    }
+  }
+
+  /**
+   * Until {@link #uncork}, frames this thread sends wait for the writer without waking it: the
+   * reader thread corks the pipe while it dispatches one read, so the replies of the non-blocking
+   * handlers it ran go out in one write and cost the writer one wake-up, not one each.
+   */
+  synchronized void cork() {
+    corkedBy = Thread.currentThread();
+  }
+
+  /** Ends {@link #cork}: wakes the writer for what was queued meanwhile. */
+  synchronized void uncork() {
+    corkedBy = null;
+    if (!pending.isEmpty()) {
+      notifyAll();
     }
   }
 

@@ -349,11 +349,16 @@ public final class Worker {
           return;
         }
         decoder.feed(buf.array(), 0, n);
-        Frame frame;
-        while ((frame = decoder.next()) != null) {
-          dispatch(frame);
+        pipe.cork();
+        try {
+          Frame frame;
+          while ((frame = decoder.next()) != null) {
+            dispatch(frame);
+          }
+          startHandlers();
+        } finally {
+          pipe.uncork();
         }
-        startHandlers();
       }
     } catch (WireException e) {
       LOG.log(Level.ERROR, "closing the socket: the runtime sent undecodable data: {0}", e.getMessage());
@@ -392,11 +397,13 @@ public final class Worker {
           Value chunk = frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
           if (!request.offer(chunk)) {
             startHandlers(); // its handler may be among them: it must run to make room
+            pipe.uncork(); // replies queued so far must not wait for this chunk's room
             readerStalled = true;
             try {
               request.push(chunk);
             } finally {
               readerStalled = false;
+              pipe.cork();
             }
           }
         }
