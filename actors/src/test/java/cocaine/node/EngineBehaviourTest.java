@@ -3,6 +3,7 @@ package cocaine.node;
 import static cocaine.node.NodeFixture.at;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.node.app.AppService;
@@ -110,6 +111,29 @@ class EngineBehaviourTest {
       // the worker's channel ended too: the slot's load is back to 0 and it takes the next event
       long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
       assertEquals(Message.write(Values.str("pong")).on(ping), client.next(ping));
+    }
+  }
+
+  @Test
+  void aShorterDeadlineAfterALongerOneOnTheSameWorkerExpiresFirst() throws Exception {
+    startOneSlotApp("concurrency", 2, "request-timeout", 60);
+    try (WireClient client = node.appClient("app")) {
+      long longer = client.open(Message.of(AppService.ENQUEUE, Values.str("hold")));
+      await().atMost(Duration.ofSeconds(20)).until(() -> ((Number) at(node.info("app"), "pool", "active")).intValue() == 1);
+      long shorter = client.open(Message.of(AppService.ENQUEUE, Values.str("hold"))
+          .withHeaders(List.of(Header.ofLong(Header.REQUEST_TIMEOUT, 300))));
+      long started = System.nanoTime();
+
+      Frame reply = client.next(shorter, Duration.ofSeconds(20));
+
+      assertEquals(ErrorCode.TIMEOUT, reply.message().toException().code(), reply.toString());
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(tookMs < 10_000, "the slot's one timer was armed again for the earlier deadline; took " + tookMs + " ms");
+      // the longer one is still served: the worker answers its pings meanwhile
+      long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(Message.write(Values.str("pong")).on(ping), client.next(ping));
+      assertThrows(java.net.SocketTimeoutException.class, () -> client.next(longer, Duration.ofMillis(200)),
+          "the 60 s request has not ended");
     }
   }
 
