@@ -215,15 +215,8 @@ final class EventLoop implements Watcher, Runnable {
   }
 
   private void onReady(SelectionKey key) {
-    int ops;
     try {
-      ops = key.readyOps();
-      key.interestOpsAnd(~ops);
-    } catch (CancelledKeyException e) {
-      return;
-    }
-    try {
-      ((IntConsumer) key.attachment()).accept(ops);
+      Watcher.ready(key);
     } catch (RuntimeException e) {
       log.error("a socket call-back on event loop {} failed", thread.getName(), e);
     }

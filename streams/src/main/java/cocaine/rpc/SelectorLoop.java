@@ -68,16 +68,7 @@ final class SelectorLoop implements Watcher, AutoCloseable {
       }
       try {
         // a bounded wait, so that keys cancelled by closed sockets leave keys() while idle too
-        selector.select(key -> {
-          int ops;
-          try {
-            ops = key.readyOps();
-            key.interestOpsAnd(~ops);
-          } catch (CancelledKeyException e) {
-            return;
-          }
-          ((IntConsumer) key.attachment()).accept(ops);
-        }, closing ? 1000 : 0);
+        selector.select(Watcher::ready, closing ? 1000 : 0);
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package cocaine.rpc;
 
 import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.IntConsumer;
@@ -18,4 +19,19 @@ interface Watcher {
 
   /** Lets the selector drop the keys of sockets closed since its last round (and their descriptors). */
   void wakeup();
+
+  /**
+   * A selected key: drops the interest in what is ready (its owner asks again when it must wait once
+   * more) and tells the owner.
+   */
+  static void ready(SelectionKey key) {
+    int ops;
+    try {
+      ops = key.readyOps();
+      key.interestOpsAnd(~ops);
+    } catch (CancelledKeyException e) {
+      return; // the socket was closed meanwhile; its owner has stopped
+    }
+    ((IntConsumer) key.attachment()).accept(ops);
+  }
 }
