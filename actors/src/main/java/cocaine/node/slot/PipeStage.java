@@ -145,6 +145,8 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     private volatile Listener listener;
     /** Channels finished during this run of the stream; told by {@link #tellFinished} after it. */
     private List<Long> finished = new ArrayList<>();
+    /** Guards {@link #finished}: the stream adds to it, a dispatcher task takes it. */
+    private final Object finishedLock = new Object();
     /** Runs after the events already waiting for this stream, as {@code SocketStage}'s flush does. */
     private final Runnable tellFinished = this::tellFinished;
     private boolean handshaken;
@@ -221,7 +223,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
     private void finished(long channel) {
       boolean first;
-      synchronized (tellFinished) {
+      synchronized (finishedLock) {
         first = finished.isEmpty();
         finished.add(channel);
       }
@@ -232,7 +234,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
     private void tellFinished() {
       List<Long> batch;
-      synchronized (tellFinished) {
+      synchronized (finishedLock) {
         if (finished.isEmpty()) {
           return;
         }
