@@ -138,6 +138,26 @@ class EngineBehaviourTest {
   }
 
   @Test
+  void aClientThatWritesOnARefusedRequestDoesNotStallItsConnection() throws Exception {
+    startOneSlotApp();
+    try (WireClient client = node.appClient("app")) {
+      holdOnWorker(client);
+      client.open(Message.of(AppService.ENQUEUE, Values.str("hold"))); // fills queue-limit 1
+      long refused = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(ErrorCode.QUEUE_IS_FULL, client.next(refused).message().toException().code());
+      // far past the channel's window and buffer: nobody will ever read these
+      for (int i = 0; i < 200; i++) {
+        client.send(Message.write(Values.bytes(new byte[512])).on(refused));
+      }
+      client.send(Message.close().on(refused));
+
+      long info = client.open(Message.of(AppService.INFO));
+      Frame reply = client.next(info);
+      assertEquals(0, reply.type(), "the connection still reads: " + reply);
+    }
+  }
+
+  @Test
   void requestTimeoutHeaderReachesTheWorker() throws Exception {
     startOneSlotApp();
     try (WireClient client = node.appClient("app")) {

@@ -437,6 +437,10 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
           finishIfDone();
           return;
         }
+        if (!session.claimRest()) {
+          clientInputEnded(); // the session ended before its channel started; the worker hears an error
+          return;
+        }
         FeedInlet<Message> direct = null;
         SubSinkInlet<Message> sub = null;
         if (session.restFeed() != null) {

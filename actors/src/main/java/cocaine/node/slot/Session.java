@@ -33,6 +33,8 @@ public final class Session {
   private final long deadlineNanos;
   private final SessionTrace trace;
   private final AtomicBoolean finished = new AtomicBoolean();
+  /** The client's messages went to a pipe, or were cancelled: whichever came first. */
+  private final AtomicBoolean restClaimed = new AtomicBoolean();
 
   /**
    * @param upstream the client's side
@@ -90,8 +92,19 @@ public final class Session {
     return restFeed;
   }
 
-  /** Tells the client's side that nobody will read its messages. */
+  /**
+   * The worker's pipe takes the client's messages; false when the session ended first, which
+   * cancelled them.
+   */
+  boolean claimRest() {
+    return restClaimed.compareAndSet(false, true);
+  }
+
+  /** Tells the client's side that nobody will read its messages (once, and not after a pipe took them). */
   public void cancelRest(Materializer materializer) {
+    if (!restClaimed.compareAndSet(false, true)) {
+      return;
+    }
     if (restFeed != null) {
       FeedInlet.cancel(restFeed);
     } else {
@@ -131,6 +144,11 @@ public final class Session {
     }
     trace.finished(last);
     upstream.finish(last);
+    if (restFeed != null && restClaimed.compareAndSet(false, true)) {
+      // it ended before a worker's pipe took it (queue full, expired, app stopping): nobody ever
+      // will, and a client that goes on writing must not fill its connection's buffers
+      FeedInlet.cancel(restFeed);
+    }
     return true;
   }
 
