@@ -86,6 +86,16 @@ class NodeServiceTest {
 
         long missing = client.open(Message.of(NodeService.ENQUEUE, Values.str("nosuch"), Values.str("ping")));
         assertEquals(ErrorCode.NOT_RUNNING, client.next(missing).message().toException().code());
+        // writing on past the refusal, far beyond the channel's buffer, must not stall the connection
+        for (int i = 0; i < 200; i++) {
+          client.send(Message.write(Values.bytes(new byte[512])).on(missing));
+        }
+        client.send(Message.close().on(missing));
+        long again = client.open(Message.of(NodeService.ENQUEUE, Values.str("echo"), Values.str("echo")));
+        client.send(Message.write(Values.str("still read")).on(again));
+        client.send(Message.close().on(again));
+        assertEquals(List.of(Message.write(Values.str("still read")).on(again), Message.close().on(again)),
+            client.all(again));
       }
     }
   }

@@ -360,6 +360,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
           @Override
           public void onUpstreamFailure(Throwable ex) {
+            stopReading(ex);
             if (upTerminal) {
               log.debug("service '{}' failed channel {} of {} after its end", service.name(), id, peer, ex);
             } else if (ex instanceof CocaineException ce) {
@@ -374,6 +375,22 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
             forgetIfDone();
           }
         };
+      }
+
+      /**
+       * The service failed the channel: it is done with it, so the client's later messages are
+       * dropped instead of piling up unread (past {@code channelBuffer} they would stop the whole
+       * connection's reads). A service that had taken the client's side sees the failure there.
+       */
+      void stopReading(Throwable cause) {
+        if (rest == null || restClosed) {
+          return;
+        }
+        restClosed = true;
+        clearWaiting();
+        updateSaturation();
+        rest.fail(cause);
+        pullIfReady();
       }
 
       void deliver(Message message, boolean last) {
