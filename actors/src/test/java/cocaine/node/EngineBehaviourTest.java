@@ -158,6 +158,24 @@ class EngineBehaviourTest {
   }
 
   @Test
+  void aClientThatWritesOnARequestRefusedThroughTheNodeServiceDoesNotStallItsConnection() throws Exception {
+    startOneSlotApp();
+    try (WireClient app = node.appClient("app"); WireClient client = node.nodeClient()) {
+      holdOnWorker(app);
+      app.open(Message.of(AppService.ENQUEUE, Values.str("hold"))); // fills queue-limit 1
+      long refused = client.open(Message.of(NodeService.ENQUEUE, Values.str("app"), Values.str("ping")));
+      assertEquals(ErrorCode.QUEUE_IS_FULL, client.next(refused).message().toException().code());
+      for (int i = 0; i < 200; i++) {
+        client.send(Message.write(Values.bytes(new byte[512])).on(refused));
+      }
+      client.send(Message.close().on(refused));
+
+      long list = client.open(Message.of(NodeService.LIST));
+      assertEquals(0, client.next(list).type(), "the node connection still reads");
+    }
+  }
+
+  @Test
   void requestTimeoutHeaderReachesTheWorker() throws Exception {
     startOneSlotApp();
     try (WireClient client = node.appClient("app")) {

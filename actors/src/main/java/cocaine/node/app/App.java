@@ -159,7 +159,7 @@ public final class App {
     parts.engine = ctx.spawn(Engine.create(slots, ctx.messageAdapter(Engine.ActiveWorkers.class,
         a -> new ActiveChanged(a.active()))), "engine");
     ctx.watchWith(parts.engine, new EngineStopped());
-    parts.service = new AppService(name, parts.profile, parts.engine, ctx.getSelf(), ctx.getSystem().scheduler(),
+    parts.service = new AppService(name, parts.profile, parts.engine, ctx.getSelf(), ctx.getSystem(),
         host.config().askTimeout(), host.config().connection().channelBuffer());
     ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, parts.service, host.config().connection(),
         parts.connections),

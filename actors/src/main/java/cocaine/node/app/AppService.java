@@ -22,8 +22,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -50,6 +52,8 @@ public final class AppService implements DirectService {
   private final ActorRef<Engine.Command> engine;
   private final ActorRef<App.Command> appActor;
   private final Scheduler scheduler;
+  /** Cancels the client's messages of a session that ends before a worker takes them. */
+  private final Materializer materializer;
   private final Duration askTimeout;
   private final int upstreamBuffer;
 
@@ -57,12 +61,13 @@ public final class AppService implements DirectService {
    * @param upstreamBuffer worker messages queued per session for a client that does not read
    */
   public AppService(String app, Profile profile, ActorRef<Engine.Command> engine, ActorRef<App.Command> appActor,
-      Scheduler scheduler, Duration askTimeout, int upstreamBuffer) {
+      ActorSystem<?> system, Duration askTimeout, int upstreamBuffer) {
     this.app = app;
     this.profile = profile;
     this.engine = engine;
     this.appActor = appActor;
-    this.scheduler = scheduler;
+    this.scheduler = system.scheduler();
+    this.materializer = Materializer.matFromSystem(system);
     this.askTimeout = askTimeout;
     this.upstreamBuffer = upstreamBuffer;
   }
@@ -131,7 +136,7 @@ public final class AppService implements DirectService {
     long now = upstream.createdNanos();
     return upstream.source()
         .mapMaterializedValue(done -> {
-          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, upstream, now,
+          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, materializer, upstream, now,
               deadline(headers, now), upstream.trace())));
           return done;
         });

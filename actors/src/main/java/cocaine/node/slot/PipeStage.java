@@ -18,7 +18,6 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AbstractInHandler;
@@ -45,7 +44,6 @@ import org.slf4j.LoggerFactory;
 final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<Frame, Frame>, PipeStage.Handle> {
   private static final Logger log = LoggerFactory.getLogger(PipeStage.class);
   private final int controlLimit;
-  private final Materializer materializer;
   private final Router router;
   private final String who;
   private final Inlet<Frame> in = Inlet.create("PipeStage.fromWorker");
@@ -54,13 +52,11 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
   /**
    * @param controlLimit control frames and invokes that may wait for the socket
-   * @param materializer cancels the client side of channels this stage never got to start
    * @param router finds the slot of the worker's handshake
    * @param who names the pipe in log lines
    */
-  PipeStage(int controlLimit, Materializer materializer, Router router, String who) {
+  PipeStage(int controlLimit, Router router, String who) {
     this.controlLimit = controlLimit;
-    this.materializer = materializer;
     this.router = router;
     this.who = who;
   }
@@ -256,7 +252,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       channels.clear();
       for (Object o : control) {
         if (o instanceof Opening opening) {
-          opening.session().cancelRest(materializer);
+          opening.session().cancelRest();
         }
       }
       control.clear();
@@ -394,7 +390,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
           if (c != null) {
             c.start(opening.session());
           } else {
-            opening.session().cancelRest(materializer);
+            opening.session().cancelRest();
           }
         } else {
           push(out, (Frame) item);
@@ -431,7 +427,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       void start(Session session) {
         started = true;
         if (cutBeforeStart != null) {
-          session.cancelRest(materializer);
+          session.cancelRest();
           inputDone = true;
           cutBeforeStart.ifPresent(this::queue);
           finishIfDone();

@@ -28,6 +28,8 @@ public final class Session {
   private final Source<Message, NotUsed> rest;
   /** The client's messages as a feed the pipe reads without a sub-stream; null when {@link #rest} is a source. */
   private final Handoff.Feed<Message> restFeed;
+  /** Cancels a {@link #rest} source nobody will read; null with a feed. */
+  private final Materializer restMaterializer;
   private final SessionUpstream upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
@@ -41,25 +43,26 @@ public final class Session {
    * @param deadlineNanos {@link System#nanoTime()} after which the session has expired
    */
   public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
-    this(id, event, headers, rest, null, upstream, enqueuedNanos, deadlineNanos, trace);
+      Materializer materializer, SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
+    this(id, event, headers, rest, null, materializer, upstream, enqueuedNanos, deadlineNanos, trace);
   }
 
   /** As the other constructor, with the client's messages as a feed ({@link cocaine.rpc.DirectService}). */
   public Session(long id, String event, List<Header> headers, Handoff.Feed<Message> rest,
       SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
-    this(id, event, headers, null, rest, upstream, enqueuedNanos, deadlineNanos, trace);
+    this(id, event, headers, null, rest, null, upstream, enqueuedNanos, deadlineNanos, trace);
   }
 
   private Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      Handoff.Feed<Message> restFeed, SessionUpstream upstream, long enqueuedNanos, long deadlineNanos,
-      SessionTrace trace) {
+      Handoff.Feed<Message> restFeed, Materializer restMaterializer, SessionUpstream upstream, long enqueuedNanos,
+      long deadlineNanos, SessionTrace trace) {
     this.id = id;
     this.trace = trace;
     this.event = event;
     this.headers = List.copyOf(headers);
     this.rest = rest;
     this.restFeed = restFeed;
+    this.restMaterializer = restMaterializer;
     this.upstream = upstream;
     this.enqueuedNanos = enqueuedNanos;
     this.deadlineNanos = deadlineNanos;
@@ -101,14 +104,14 @@ public final class Session {
   }
 
   /** Tells the client's side that nobody will read its messages (once, and not after a pipe took them). */
-  public void cancelRest(Materializer materializer) {
+  public void cancelRest() {
     if (!restClaimed.compareAndSet(false, true)) {
       return;
     }
     if (restFeed != null) {
       FeedInlet.cancel(restFeed);
     } else {
-      rest.runWith(Sink.cancelled(), materializer);
+      rest.runWith(Sink.cancelled(), restMaterializer);
     }
   }
 
@@ -144,11 +147,9 @@ public final class Session {
     }
     trace.finished(last);
     upstream.finish(last);
-    if (restFeed != null && restClaimed.compareAndSet(false, true)) {
-      // it ended before a worker's pipe took it (queue full, expired, app stopping): nobody ever
-      // will, and a client that goes on writing must not fill its connection's buffers
-      FeedInlet.cancel(restFeed);
-    }
+    // ended before a worker's pipe took the client's messages (queue full, expired, app stopping):
+    // nobody ever will, and a client that goes on writing must not fill its connection's buffers
+    cancelRest();
     return true;
   }
 

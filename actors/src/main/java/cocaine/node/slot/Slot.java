@@ -21,7 +21,6 @@ import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.stream.Materializer;
 
 /**
  * One worker process of an app (PROTOCOL.md 3): spawns it, waits for its handshake on the app's
@@ -123,7 +122,6 @@ public final class Slot {
   private final Profile.Timeouts timeouts;
   private final String uuid;
   private final ActorRef<Report> reports;
-  private final Materializer materializer;
   private final String who;
 
   private Slot(ActorContext<Command> ctx, TimerScheduler<Command> timers, StashBuffer<Command> stash,
@@ -135,7 +133,6 @@ public final class Slot {
     this.timeouts = settings.profile().timeouts();
     this.uuid = uuid;
     this.reports = reports;
-    this.materializer = Materializer.createMaterializer(ctx);
     this.who = "app '" + settings.app() + "': worker " + uuid;
   }
 
@@ -337,7 +334,7 @@ public final class Slot {
     long ch = link.open(session);
     if (ch == 0) {
       ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
-      session.cancelRest(materializer);
+      session.cancelRest();
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
       session.trace().slotFinished("worker is not reading its pipe");
       reports.tell(new ChannelsFinished(uuid, 1));

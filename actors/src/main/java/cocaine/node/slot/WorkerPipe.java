@@ -13,7 +13,6 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
@@ -37,15 +36,13 @@ public final class WorkerPipe implements AutoCloseable {
 
   private final String app;
   private final int maxFrameBytes;
-  private final Materializer materializer;
   private final ConcurrentMap<String, ActorRef<Slot.Command>> pending = new ConcurrentHashMap<>();
   private volatile UnixSocketServer server;
   private volatile Path path;
 
-  private WorkerPipe(String app, ActorSystem<?> system, int maxFrameBytes) {
+  private WorkerPipe(String app, int maxFrameBytes) {
     this.app = app;
     this.maxFrameBytes = maxFrameBytes;
-    this.materializer = Materializer.matFromSystem(system);
   }
 
   /**
@@ -53,7 +50,7 @@ public final class WorkerPipe implements AutoCloseable {
    * socket file), so call it off the actor threads.
    */
   public static WorkerPipe bind(ActorSystem<?> system, String app, Path socket, int maxFrameBytes) throws IOException {
-    WorkerPipe pipe = new WorkerPipe(app, system, maxFrameBytes);
+    WorkerPipe pipe = new WorkerPipe(app, maxFrameBytes);
     pipe.server = UnixSocketServer.bind(system, socket, pipe::connection);
     pipe.path = socket;
     return pipe;
@@ -85,7 +82,7 @@ public final class WorkerPipe implements AutoCloseable {
 
   private Flow<ByteString, ByteString, NotUsed> connection(UnixConnectionInfo info) {
     SharedKillSwitch close = KillSwitches.shared("worker-pipe-" + info.connectionId());
-    PipeStage pipe = new PipeStage(CONTROL_BUFFER, materializer, (first, handle) -> route(info, first, handle, close),
+    PipeStage pipe = new PipeStage(CONTROL_BUFFER, (first, handle) -> route(info, first, handle, close),
         "app '" + app + "': worker pipe " + info.peer());
     Flow<Frame, Frame, NotUsed> frames = Flow.fromGraph(pipe).mapMaterializedValue(h -> NotUsed.getInstance())
         .via(close.flow());
