@@ -394,7 +394,7 @@ public final class Worker {
       Request request = (Request) session;
       switch (frame.type()) {
         case 0 -> {
-          Value chunk = frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
+          Value chunk = chunkOf(frame);
           if (!request.offer(chunk)) {
             startHandlers(); // its handler may be among them: it must run to make room
             pipe.uncork(); // replies queued so far must not wait for this chunk's room
@@ -495,20 +495,25 @@ public final class Worker {
         response.close();
       }
     } catch (Throwable t) {
-      String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
-      LOG.log(Level.ERROR, "handler of event ''" + request.event() + "'' on channel " + request.channel() + " failed", t);
-      if (!response.isClosed()) {
-        try {
-          response.error(ErrorCode.WORKER_UNCAUGHT, message);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", request.channel(), e.getMessage());
-        }
-      }
+      handlerFailed(request.event(), request.channel(), response, t);
       if (t instanceof VirtualMachineError vme) {
         throw vme;
       }
     } finally {
       request.abandon();
+    }
+  }
+
+  /** A handler threw: one log line, and the spec's uncaught error unless the response was closed. */
+  private static void handlerFailed(String event, long channel, Response response, Throwable t) {
+    String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+    LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
+    if (!response.isClosed()) {
+      try {
+        response.error(ErrorCode.WORKER_UNCAUGHT, message);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
+      }
     }
   }
 
@@ -531,8 +536,7 @@ public final class Worker {
       readerStalled = true;
       try {
         switch (frame.type()) {
-          case 0 -> handler.chunk(Request.toBytes(frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0)),
-              response);
+          case 0 -> handler.chunk(Request.toBytes(chunkOf(frame)), response);
           case 1 -> {
             sessions.remove(channel);
             CocaineException cause = frame.message().toException();
@@ -554,19 +558,16 @@ public final class Worker {
         throw e;
       } catch (Throwable t) {
         sessions.remove(channel);
-        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
-        LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
-        if (!response.isClosed()) {
-          try {
-            response.error(ErrorCode.WORKER_UNCAUGHT, message);
-          } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
-          }
-        }
+        handlerFailed(event, channel, response, t);
       } finally {
         readerStalled = false;
       }
     }
+  }
+
+  /** The chunk a write frame carries; an empty one when it has none. */
+  private static Value chunkOf(Frame frame) {
+    return frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
   }
 
   private void sendQuietly(long channel, Message message) {

@@ -31,6 +31,10 @@ final class EventLoop implements Watcher, Runnable {
 
   private final EventLoopGroup group;
   private final Selector selector;
+  /**
+   * Not bounded, like any dispatcher's queue: it holds actors scheduled to run (each at most once)
+   * and stream hand-offs, whose senders bound them (windows, one flush per socket).
+   */
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   /** Tasks in {@link #tasks}: past {@link #BACKLOG} a sleeping sibling is woken to take some. */
   private final AtomicInteger queued = new AtomicInteger();
@@ -58,15 +62,11 @@ final class EventLoop implements Watcher, Runnable {
     t.start();
   }
 
-  Thread thread() {
-    return thread;
-  }
-
   void execute(Runnable task) {
     tasks.add(task);
     queued.incrementAndGet();
     if (Thread.currentThread() != thread) {
-      wake();
+      wakeIfSleeping();
     }
   }
 
@@ -93,19 +93,12 @@ final class EventLoop implements Watcher, Runnable {
     selector.wakeup();
   }
 
-  int drain(java.util.List<Runnable> into) {
-    int n = 0;
+  void drain(java.util.List<Runnable> into) {
     Runnable r;
     while ((r = tasks.poll()) != null) {
       queued.decrementAndGet();
       into.add(r);
-      n++;
     }
-    return n;
-  }
-
-  private void wake() {
-    wakeIfSleeping();
   }
 
   @Override
@@ -124,14 +117,14 @@ final class EventLoop implements Watcher, Runnable {
       return; // the socket was closed meanwhile; its owner has stopped
     }
     if (Thread.currentThread() != thread) {
-      wake();
+      wakeIfSleeping();
     }
   }
 
   @Override
   public void wakeup() {
     if (Thread.currentThread() != thread) {
-      wake(); // on the loop's own thread the next select drops the cancelled key anyway
+      wakeIfSleeping(); // on the loop's own thread the next select drops the cancelled key anyway
     }
   }
 
@@ -155,7 +148,7 @@ final class EventLoop implements Watcher, Runnable {
       } catch (IOException e) {
         log.debug("closing the selector of {}: {}", thread.getName(), e.toString());
       }
-      group.terminated(this);
+      group.terminated();
     }
   }
 

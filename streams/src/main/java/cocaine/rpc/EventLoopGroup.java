@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EventLoopGroup extends AbstractExecutorService {
   private final EventLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
-  private final AtomicInteger running;
+  /** Counts the loops still running. */
+  private final CountDownLatch running;
   private volatile boolean shutdown;
 
   EventLoopGroup(int threads, ThreadFactory factory) {
@@ -28,7 +30,7 @@ final class EventLoopGroup extends AbstractExecutorService {
       throw new IllegalArgumentException("an event-loop group needs at least one thread, got " + threads);
     }
     loops = new EventLoop[threads];
-    running = new AtomicInteger(threads);
+    running = new CountDownLatch(threads);
     try {
       for (int i = 0; i < threads; i++) {
         loops[i] = new EventLoop(this);
@@ -76,11 +78,8 @@ final class EventLoopGroup extends AbstractExecutorService {
     return false;
   }
 
-  void terminated(EventLoop loop) {
-    synchronized (this) {
-      running.decrementAndGet();
-      notifyAll();
-    }
+  void terminated() {
+    running.countDown();
   }
 
   @Override
@@ -108,21 +107,11 @@ final class EventLoopGroup extends AbstractExecutorService {
 
   @Override
   public boolean isTerminated() {
-    return shutdown && running.get() == 0;
+    return shutdown && running.getCount() == 0;
   }
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
-    synchronized (this) {
-      while (running.get() > 0) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-    }
-    return true;
+    return running.await(timeout, unit);
   }
 }

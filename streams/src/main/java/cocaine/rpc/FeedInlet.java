@@ -133,12 +133,27 @@ public final class FeedInlet<T> implements ChannelInlet<T> {
 
   @Override
   public void cancel() {
+    cancel(SubscriptionWithCancelException.NoMoreElementsNeeded$.MODULE$);
+  }
+
+  /** Stops reading: the producer hears {@code cause}, then that the consumer stopped. */
+  public void cancel(Throwable cause) {
     if (closed) {
       return;
     }
     closed = true;
     buffer.clear();
-    feed.consumerCancelled(SubscriptionWithCancelException.NoMoreElementsNeeded$.MODULE$);
+    feed.consumerCancelled(cause);
+    feed.consumerStopped();
+  }
+
+  /** The owning stage stopped without cancelling: the producer hears only that the consumer stopped. */
+  public void detach() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    buffer.clear();
     feed.consumerStopped();
   }
 

@@ -1,6 +1,5 @@
 package cocaine.rpc;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,6 +10,7 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
@@ -43,7 +43,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     private final AtomicBoolean waiting = new AtomicBoolean();
     /** Events given before the consumer's stage exists, in order; null once it is attached. */
     private List<Object> early = new ArrayList<>();
-    private java.util.function.Consumer<Object> events;
+    private Consumer<Object> events;
 
     /**
      * @param window elements handed over and not yet taken, at most (at least 1)
@@ -88,7 +88,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     }
 
     private void send(Object event) {
-      java.util.function.Consumer<Object> target;
+      Consumer<Object> target;
       synchronized (this) {
         if (events == null) {
           early.add(event);
@@ -103,7 +103,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
      * The consumer has started: returns the events given so far; later ones go to {@code callback},
      * which must hand them to the consumer's own stream (an {@link AsyncCallback}).
      */
-    synchronized List<Object> attach(java.util.function.Consumer<Object> callback) {
+    synchronized List<Object> attach(Consumer<Object> callback) {
       if (early == null) {
         throw new IllegalStateException("a handoff feed can be consumed only once");
       }
@@ -144,23 +144,37 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     return Pair.create(new Logic(), NotUsed.getInstance());
   }
 
+  /** The source: a {@link FeedInlet} whose owner is this one-port stage. */
   private final class Logic extends GraphStageLogic {
-    private final ArrayDeque<T> buffer = new ArrayDeque<>();
-    private boolean completing;
-
-    private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
+    private final FeedInlet<T> inlet = new FeedInlet<>(feed, createAsyncCallback(FeedInlet::dispatch));
 
     Logic() {
       super(shape);
+      inlet.setHandler(new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          push(out, inlet.grab());
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          completeStage();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          failStage(ex);
+        }
+      });
       setHandler(out, new AbstractOutHandler() {
         @Override
         public void onPull() {
-          emit();
+          inlet.pull();
         }
 
         @Override
         public void onDownstreamFinish(Throwable cause) {
-          feed.cancelled.accept(cause);
+          inlet.cancel(cause);
           completeStage();
         }
       });
@@ -169,38 +183,12 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     // not before: a callback invoked before its stage has started may be lost
     @Override
     public void preStart() {
-      for (Object e : feed.attach(events::invoke)) {
-        onEvent(e);
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    private void onEvent(Object event) {
-      if (event instanceof Failure f) {
-        failStage(f.cause());
-        return;
-      }
-      if (event == Completion.INSTANCE) {
-        completing = true;
-      } else {
-        buffer.add((T) event);
-      }
-      emit();
-    }
-
-    private void emit() {
-      if (isAvailable(out) && !buffer.isEmpty()) {
-        push(out, buffer.poll());
-        feed.taken();
-      }
-      if (completing && buffer.isEmpty()) {
-        completeStage();
-      }
+      inlet.attach();
     }
 
     @Override
     public void postStop() {
-      feed.stopped.run();
+      inlet.detach();
     }
   }
 }

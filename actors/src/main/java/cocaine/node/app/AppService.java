@@ -121,10 +121,10 @@ public final class AppService implements DirectService {
       FeedInlet.cancel(rest);
       throw e;
     }
-    SessionUpstream upstream = upstream(first.headers());
-    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, first.headers(), rest, upstream,
-        upstream.createdNanos(), deadline(first.headers(), upstream.createdNanos()), upstream.trace())));
-    return upstream.feed();
+    Start start = start(first.headers());
+    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, first.headers(), rest,
+        start.upstream(), start.nanos(), start.deadline(), start.trace())));
+    return start.upstream().feed();
   }
 
   /**
@@ -132,21 +132,23 @@ public final class AppService implements DirectService {
    * materialized; the client's {@code rest} is pulled only as fast as the worker's pipe takes it.
    */
   public Source<Message, NotUsed> enqueue(String event, List<Header> headers, Source<Message, NotUsed> rest) {
-    SessionUpstream upstream = upstream(headers);
-    long now = upstream.createdNanos();
-    return upstream.source()
+    Start start = start(headers);
+    return start.upstream().source()
         .mapMaterializedValue(done -> {
-          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, materializer, upstream, now,
-              deadline(headers, now), upstream.trace())));
+          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, materializer,
+              start.upstream(), start.nanos(), start.deadline(), start.trace())));
           return done;
         });
   }
 
-  private SessionUpstream upstream(List<Header> headers) {
+  /** A session's client side, when its enqueue came, its deadline and its spans. */
+  private record Start(SessionUpstream upstream, long nanos, long deadline, SessionTrace trace) {}
+
+  private Start start(List<Header> headers) {
     long now = System.nanoTime();
     SessionTrace trace = SessionTrace.of(headers, app, now);
     Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
-    return new SessionUpstream(upstreamBuffer, onStop, trace, now);
+    return new Start(new SessionUpstream(upstreamBuffer, onStop), now, deadline(headers, now), trace);
   }
 
   private long deadline(List<Header> headers, long now) {

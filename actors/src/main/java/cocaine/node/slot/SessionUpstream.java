@@ -17,8 +17,6 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class SessionUpstream {
   private final Handoff.Feed<Message> feed;
-  private final SessionTrace trace;
-  private final long createdNanos;
   private volatile boolean gone;
   private volatile long channel;
   private volatile Feedback feedback;
@@ -28,16 +26,6 @@ public final class SessionUpstream {
    * @param onStop run once when the client's side has ended, whichever way
    */
   public SessionUpstream(int window, Runnable onStop) {
-    this(window, onStop, SessionTrace.NONE, System.nanoTime());
-  }
-
-  /**
-   * @param trace the session's spans, kept here until the session is built
-   * @param createdNanos when the enqueue came
-   */
-  public SessionUpstream(int window, Runnable onStop, SessionTrace trace, long createdNanos) {
-    this.trace = trace;
-    this.createdNanos = createdNanos;
     this.feed = new Handoff.Feed<>(window, this::resumed, cause -> ended(), () -> {
       ended();
       onStop.run();
@@ -51,14 +39,6 @@ public final class SessionUpstream {
 
     /** The client is gone: nothing more can reach it on {@code channel}. */
     void gone(long channel);
-  }
-
-  public SessionTrace trace() {
-    return trace;
-  }
-
-  public long createdNanos() {
-    return createdNanos;
   }
 
   /** The client's upstream as a feed, for a connection that reads it directly; use it or {@link #source()}, once. */
