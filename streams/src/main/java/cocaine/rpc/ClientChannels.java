@@ -269,9 +269,14 @@ final class ClientChannels extends AbstractGraphStageWithMaterializedValue<FlowS
       }
       e.credit--;
       e.upState = next;
+      if (next.isTerminal()) {
+        // The slot goes before the reply: a caller that has its answer may open its next call at once.
+        e.repliesEnded = true;
+        releaseSlot(e);
+      }
       e.peer.reply(frame.message());
       if (next.isTerminal()) {
-        endReplies(e, null);
+        e.peer.end(null);
       }
     }
 
