@@ -13,8 +13,10 @@
 # --timeout     limit of one run in seconds (default 3600)
 # TEST_ARGS     passed to scripts/test.sh
 #
-# The host needs debootstrap (installed when missing) and a Docker daemon (started with
-# scripts/docker.sh when none answers). No image registry is used: the root filesystem is made with
+# The host needs debootstrap (installed when missing) and a Docker daemon whose containers reach the
+# network (started with DOCKERD_IPTABLES=true scripts/docker.sh when none answers; note that its
+# iptables rules set the host's FORWARD policy to DROP, so stop it before running the netns tests on
+# the host itself: scripts/docker.sh stop; iptables -P FORWARD ACCEPT). No image registry is used: the root filesystem is made with
 # `debootstrap --variant=minbase` from the host's Debian mirror and `docker import`ed, then the JDK is
 # added; both images are cached (remove them with `docker rmi cocaine-fresh:12-jdk cocaine-fresh:12`).
 # The container may run its own dockerd, network namespaces and nftables (all capabilities but
@@ -35,7 +37,8 @@ done
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 git -C "$home" diff --quiet HEAD 2>/dev/null || echo "note: uncommitted changes are not part of the check (it clones HEAD)" >&2
-docker info >/dev/null 2>&1 || bash "$home/scripts/docker.sh" start >/dev/null
+# The containers reach the Debian mirror and Maven Central through the daemon's NAT (iptables on).
+docker info >/dev/null 2>&1 || DOCKERD_IPTABLES=true bash "$home/scripts/docker.sh" start >/dev/null
 
 # The Debian mirror and suites the host's apt uses, so the container reaches what the host reaches.
 mirror=$( (grep -h -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'

@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * intact. Cluster faults (a node of several, the balancer, a node's network) belong to the cluster
  * tests and are not here.
  */
+@Tag("zookeeper")
 class ChaosIT {
   static final Path APPS = RuntimeProcess.HOME.resolve("examples/target/apps");
   static final Path ZOOKEEPER = RuntimeProcess.HOME.resolve("scripts/zookeeper.sh");

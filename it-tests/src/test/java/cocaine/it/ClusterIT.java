@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * steady counted load from the client host (NftablesGatewayIT does not repeat them: the faults
  * hit the announces and the proxy, not the gateway's kind).
  */
+@Tag("netns")
 class ClusterIT extends ClusterScenario {
   /** Proxied requests per second from the client host. */
   static final int RATE = 10;

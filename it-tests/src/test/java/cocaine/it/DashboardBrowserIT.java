@@ -17,13 +17,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -36,6 +38,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * proxy, the engine's queue, the slot and the worker. The last screen is kept as
  * {@code it-tests/target/dashboard.png}.
  */
+@Tag("chromium")
 class DashboardBrowserIT {
   static final Path APP = RuntimeProcess.HOME.resolve("examples/target/apps/http-echo");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -84,8 +87,7 @@ class DashboardBrowserIT {
   @Test
   void requestsAppearLiveAndAClickShowsTheirWaterfallAcrossProxyQueueSlotAndWorker() throws Exception {
     browser.get("http://127.0.0.1:" + runtime.adminPort() + "/dashboard");
-    await("the live feed connects").atMost(Duration.ofSeconds(20))
-        .until(() -> browser.findElement(By.id("status")).getText().equals("live"));
+    page("the live feed connects").until(() -> browser.findElement(By.id("status")).getText().equals("live"));
 
     // sent after the page is open: they must arrive over the live feed, not the initial fetch
     List<String> ids = new ArrayList<>();
@@ -98,19 +100,24 @@ class DashboardBrowserIT {
     assertTrue(failed.statusCode() >= 500, "an event the app lacks fails: " + failed.statusCode());
     String failedId = failed.headers().firstValue("X-Request-Id").orElseThrow();
 
-    await("the requests are listed").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    // The live table re-renders its rows: every check looks them up afresh, and a row replaced
+    // between its lookup and its reading is looked up again.
+    page("the requests are listed").untilAsserted(() -> {
       Set<String> shown = browser.findElements(By.cssSelector("#requests tr.request")).stream()
           .map(row -> row.getAttribute("data-trace")).collect(Collectors.toSet());
       assertTrue(shown.containsAll(ids) && shown.contains(failedId), "listed " + shown + ", sent " + ids);
     });
-    WebElement failedRow = browser.findElement(By.cssSelector("#requests tr.request[data-trace='" + failedId + "']"));
-    assertTrue(failedRow.getAttribute("class").contains("error"), "a failed request is marked as an error");
-    await("the app's totals show").atMost(Duration.ofSeconds(10)).until(() ->
+    page("a failed request is marked as an error").until(() -> browser.findElement(
+        By.cssSelector("#requests tr.request[data-trace='" + failedId + "']")).getAttribute("class").contains("error"));
+    page("the app's totals show").until(() ->
         !browser.findElements(By.cssSelector("#apps tr[data-app='http-echo']")).isEmpty());
-    assertTrue(browser.findElement(By.id("tree")).getText().contains("app http-echo"), "flow tree names the app");
+    page("the flow tree names the app").until(() -> browser.findElement(By.id("tree")).getText().contains("app http-echo"));
 
-    browser.findElement(By.cssSelector("#requests tr.request[data-trace='" + ids.get(2) + "']")).click();
-    await("the waterfall shows every hop").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+    page("a click on a request opens its waterfall").until(() -> {
+      browser.findElement(By.cssSelector("#requests tr.request[data-trace='" + ids.get(2) + "']")).click();
+      return ids.get(2).equals(browser.findElement(By.id("waterfall-trace")).getText());
+    });
+    page("the waterfall shows every hop").untilAsserted(() -> {
       Set<String> hops = browser.findElements(By.cssSelector("#waterfall .span")).stream()
           .map(e -> e.getAttribute("data-name")).collect(Collectors.toSet());
       assertTrue(hops.containsAll(Set.of("proxy", "pool", "connection", "app-service", "queue", "slot", "worker")),
@@ -120,6 +127,11 @@ class DashboardBrowserIT {
     File shot = browser.getScreenshotAs(OutputType.FILE);
     Files.createDirectories(SCREENSHOT.getParent());
     Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** A wait on the page that retries when an element it read was replaced meanwhile. */
+  static ConditionFactory page(String what) {
+    return await(what).atMost(Duration.ofSeconds(20)).ignoreException(StaleElementReferenceException.class);
   }
 
   static HttpResponse<String> get(int port, String path) throws Exception {

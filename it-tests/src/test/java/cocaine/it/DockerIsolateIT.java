@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Skipped only when dockerd cannot start on this machine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("docker")
 class DockerIsolateIT {
   static final Path HOME = RuntimeProcess.HOME;
   static final Path ECHO = HOME.resolve("examples/target/apps/echo");

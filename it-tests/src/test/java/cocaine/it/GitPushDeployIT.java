@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and the running version keeps answering. Skipped only when dockerd cannot start on this machine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("docker")
+@Tag("git-ssh")
 class GitPushDeployIT {
   static final Path HOME = RuntimeProcess.HOME;
   static final Path APP = HOME.resolve("examples/target/apps/http-echo");

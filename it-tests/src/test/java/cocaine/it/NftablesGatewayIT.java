@@ -7,12 +7,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@link ClusterScenario} through the nftables gateway: the balancer DNATs (and masquerades) the
  * virtual endpoint to the nodes with real nftables rules in its namespace, and the table itself is
  * checked to hold exactly the live nodes' reals.
  */
+@Tag("netns")
+@Tag("nftables")
 class NftablesGatewayIT extends ClusterScenario {
   private static final Pattern REAL = Pattern.compile("(\\d+\\.\\d+\\.\\d+\\.\\d+) \\. \\d+");
 

@@ -37,13 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 4's weighted split through the HTTP proxy: the {@code http-echo} example uploaded twice as
  * {@code echo_v1} and {@code echo_v2}, the routing group {@code echo} over them, and requests to
  * {@code /echo/echo} through {@code bin/cocaine-runtime --role all}. The proxy names the member
- * that answered in {@code X-Cocaine-Version-App}.
- *
- * <p>Requests that get no answer are counted as {@link #LOST}, not as a member: the node now and
- * then sends a worker a channel's {@code invoke} after a higher channel's (one MergeHub producer per
- * channel in {@code cocaine.node.slot.Link}), the worker drops it, and the request times out. That
- * is not what this test is about, so a few are tolerated and printed; the split is over the
- * answered ones.
+ * that answered in {@code X-Cocaine-Version-App}. Every request must be answered: one that times
+ * out is counted as {@link #LOST} and fails the test with the counts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoutingGroupIT {
@@ -53,8 +48,6 @@ class RoutingGroupIT {
   static final int CONNECTIONS = 4;
   /** Key of the requests that got no answer in time. */
   static final String LOST = "(lost)";
-  /** Share of lost requests tolerated (see the class comment). */
-  static final double MAX_LOST = 0.01;
 
   @TempDir
   static Path dir;
@@ -64,7 +57,7 @@ class RoutingGroupIT {
 
   @BeforeAll
   static void start() throws Exception {
-    // a lost request costs 5 s, not the default 30 s
+    // a lost request fails the test after 5 s, not the default 30 s
     runtime = RuntimeProcess.start(dir, "all", "cocaine.proxy.timeout = 5s");
     assertCli("uploaded", "profile", "upload", "-n", "echo", "-r", APP.resolve("profile.json").toString());
     for (String version : List.of("v1", "v2")) {
@@ -127,7 +120,6 @@ class RoutingGroupIT {
     for (String seed : List.of("user-1", "alice", "user-5")) {
       Map<String, Integer> split = send(50, seed, Duration.ofSeconds(60));
       System.out.printf("sticky '%s', 50 requests: %s%n", seed, split);
-      split.remove(LOST);
       assertEquals(1, split.size(), "all requests of '" + seed + "' on one member: " + split);
       String member = split.keySet().iterator().next();
       // the proxy hashes the seed as the locator does (PROTOCOL.md 4.5)
@@ -164,7 +156,7 @@ class RoutingGroupIT {
       pool.shutdownNow();
     }
     int lost = counts.getOrDefault(LOST, 0);
-    assertTrue(lost <= Math.max(1, MAX_LOST * n), lost + " of " + n + " requests got no answer: " + counts);
+    assertEquals(0, lost, lost + " of " + n + " requests got no answer: " + counts);
     return new TreeMap<>(counts);
   }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * again: every write made while it is down fails fast with a clear error, writes succeed again
  * after the restart, and every write the node acknowledged is there afterwards.
  */
+@Tag("zookeeper")
 class ZookeeperStorageIT {
   static final Path SCRIPT = RuntimeProcess.HOME.resolve("scripts/zookeeper.sh");
   static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);

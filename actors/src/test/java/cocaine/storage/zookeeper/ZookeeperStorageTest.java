@@ -37,10 +37,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Against a real ZooKeeper server started by scripts/zookeeper.sh (Debian package {@code zookeeper}). */
+@Tag("zookeeper")
 class ZookeeperStorageTest {
   static final Path SCRIPT = Path.of(System.getProperty("user.dir")).resolve("../scripts/zookeeper.sh").normalize();
   static final Duration WAIT = Duration.ofSeconds(60);

@@ -10,12 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The IPVS gateway against a real IPVS: {@link IpvsProbe} runs in a qemu VM booted with Debian's
  * cloud kernel (scripts/ipvs-qemu.sh), and the table it leaves is read back with ipvsadm.
  */
+@Tag("ipvs")
 class IpvsGatewayIT {
   static final Path SCRIPT = Path.of(System.getProperty("user.dir")).resolve("../scripts/ipvs-qemu.sh").normalize();
 

@@ -20,12 +20,15 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The gateway programming nftables in a balancer namespace between a client namespace and two
  * node namespaces (scripts/netns-lab.sh): real TCP connections are DNATed to the nodes.
  */
+@Tag("netns")
+@Tag("nftables")
 class NftablesGatewayNetnsIT {
   static final Path LAB = Path.of(System.getProperty("user.dir")).resolve("../scripts/netns-lab.sh").normalize();
   static final String PREFIX = "czn" + (ProcessHandle.current().pid() % 10000);

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,6 +194,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void workerRunsInAContainerWithTheRewrittenEndpointTheSocketFolderAndTheManifestEnvironment() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of());
@@ -212,6 +214,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void containersAreLabelledWithNodeAppAndSlot() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("/worker", Map.of());
@@ -228,6 +231,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void containersDropEveryCapabilityButThoseTheProfileNames() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("/worker", Map.of("capabilities", List.of("NET_ADMIN")));
@@ -242,6 +246,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void killStopsTheWorkerWithSigtermAndRemovesItsContainer() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of());
@@ -257,6 +262,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void workerIgnoringSigtermIsKilledAfterTheKillTimeout() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of("kill_timeout", 1L));
@@ -274,6 +280,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void containerKilledFromOutsideExitsWithTheSignalsCodeAndKeepsItsOutput() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of());
@@ -289,6 +296,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void slaveMissingFromTheImageFailsTheSpawnWithDockersReason() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("/no/such/worker", Map.of());
@@ -302,6 +310,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void imageMissingWithoutARegistryFailsTheSpoolSayingHowToGetIt() {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of("tag", "no-such-tag"));
@@ -314,6 +323,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void unreachableRegistryFailsTheSpoolNamingIt() {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of("registry", "127.0.0.1:1"));
@@ -341,6 +351,7 @@ class DockerIsolateTest {
   }
 
   @Test
+  @Tag("docker")
   void sweepRemovesTheContainersAnEarlierRunOfTheNodeLeft() throws Exception {
     needsDaemon();
     Isolate isolate = isolate("worker", Map.of());
