@@ -15,13 +15,11 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
-E = "{https://schemas.opentest4j.org/reporting/events/0.1.0}"
-JUNIT = "{https://schemas.junit.org/open-test-reporting}"
 
 # tag -> what it stands for; the order is the summary's
 COMPONENTS = [
     ("zookeeper", "ZooKeeper (scripts/zookeeper.sh)"),
-    ("netns", "network namespaces (scripts/netns-lab.sh, cluster-lab.sh)"),
+    ("netns", "network namespaces (netns-lab.sh, cluster-lab.sh)"),
     ("nftables", "nftables in network namespaces"),
     ("ipvs", "IPVS in a booted kernel (qemu)"),
     ("docker", "dockerd + registry"),
@@ -34,6 +32,19 @@ COMPONENTS = [
 
 def local(tag):
     return tag.split("}", 1)[-1]
+
+
+def child(element, name):
+    """The first child called name, whatever its namespace."""
+    for c in element:
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def text(element, name):
+    c = child(element, name) if element is not None else None
+    return c.text if c is not None else None
 
 
 def read(path):
@@ -49,35 +60,41 @@ def read(path):
     for ev in events:
         kind = local(ev.tag)
         if kind == "started":
-            meta = ev.find("metadata")
-            tags = [t.text for t in meta.iter(JUNIT + "tag")] if meta is not None else []
+            meta = child(ev, "metadata")
+            tags = [t.text for t in meta.iter() if local(t.tag) == "tag"] if meta is not None else []
             started[ev.get("id")] = {
                 "name": ev.get("name"),
                 "parent": ev.get("parentId"),
-                "type": (meta.findtext(JUNIT + "type") if meta is not None else None) or "TEST",
-                "uid": meta.findtext(JUNIT + "uniqueId") if meta is not None else ev.get("name"),
+                "type": text(meta, "type") or "TEST",
+                "uid": text(meta, "uniqueId") or ev.get("name"),
                 "tags": tags,
             }
         elif kind == "finished":
             d = started.get(ev.get("id"))
             if d is None:
                 continue
-            result = ev.find("result")
+            result = child(ev, "result")
             status = result.get("status") if result is not None else "UNKNOWN"
             reason = ""
             if result is not None:
-                reason = (result.findtext("reason") or "").strip()
+                reason = (text(result, "reason") or "").strip()
                 if not reason:
                     for t in result.iter():
                         if local(t.tag) == "throwable":
-                            reason = (t.get("type", "") + ": " + (t.text or "").strip().splitlines()[0]
-                                      if (t.text or "").strip() else t.get("type", ""))
+                            lines = (t.text or "").strip().splitlines()
+                            reason = lines[0] if lines else t.get("type", "")
                             break
             d["finished"] = True
             yield d, status, reason
     for d in started.values():
         if not d.get("finished") and d["type"] == "TEST":
             yield d, "FAILED", "started but never finished (was the fork killed?)"
+
+
+def short(uid):
+    """[engine:junit-jupiter]/[class:a.B]/[method:c()] -> a.B#c()"""
+    parts = [p.split(":", 1)[-1].rstrip("]") for p in uid.split("/") if not p.startswith("[engine:")]
+    return "#".join(parts) if parts else uid
 
 
 def main(argv):
@@ -99,7 +116,7 @@ def main(argv):
             test = d["type"] == "TEST"
             if status in ("SKIPPED", "ABORTED"):
                 m["skipped"] += 1
-                skipped.append((module, d["uid"], status.lower(), reason))
+                skipped.append((module, short(d["uid"]), status.lower(), reason))
                 continue
             if not test:
                 if status != "SUCCESSFUL":
@@ -125,9 +142,9 @@ def main(argv):
             total[k] += m[k]
     print("%-14s %7d %7d %7d %8d" % ("all", total["run"], total["passed"], total["failed"], total["skipped"]))
     print()
-    print("%-38s %s" % ("real component", "passing tests that used it"))
+    print("%-62s %s" % ("real component", "passing tests that used it"))
     for tag, label in COMPONENTS:
-        print("%-38s %d" % ("%s [@Tag %s]" % (label, tag), used[tag]))
+        print("%-62s %d" % ("%s [@Tag %s]" % (label, tag), used[tag]))
     status = 0
     if skipped:
         print()

@@ -348,9 +348,7 @@ class ChaosIT {
   static void zookeeper(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", ZOOKEEPER.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "zookeeper.sh " + String.join(" ", args) + " did not finish");
-    assertEquals(0, p.exitValue(), "zookeeper.sh " + String.join(" ", args) + ": " + out);
+    Command.Result r = Command.run(cmd, Duration.ofSeconds(90));
+    assertEquals(0, r.exit(), "zookeeper.sh " + String.join(" ", args) + ": " + r.output());
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import cocaine.client.Connection;
-import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.wire.Values;
 import java.io.IOException;
@@ -349,13 +348,8 @@ abstract class ClusterScenario {
   }
 
   static String run(List<String> command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " did not finish: " + out);
-    }
-    assertEquals(0, p.exitValue(), command + ": " + out);
-    return out;
+    Command.Result r = Command.run(command, Duration.ofSeconds(60));
+    assertEquals(0, r.exit(), command + ": " + r.output());
+    return r.output();
   }
 }

@@ -3,13 +3,12 @@ package cocaine.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -96,12 +95,7 @@ final class DockerLab {
       pb.directory(cwd.toFile());
     }
     pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " did not finish: " + out);
-    }
-    return new Run(p.exitValue(), out);
+    Command.Result r = Command.run(pb, Duration.ofSeconds(300));
+    return new Run(r.exit(), r.output());
   }
 }

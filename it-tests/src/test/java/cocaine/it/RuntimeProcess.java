@@ -185,13 +185,8 @@ final class RuntimeProcess implements AutoCloseable {
     command.addAll(List.of("--host", host, "--port", String.valueOf(locatorPort)));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
-    Process cli = builder.start();
-    String out = new String(cli.getInputStream().readAllBytes());
-    if (!cli.waitFor(60, TimeUnit.SECONDS)) {
-      cli.destroyForcibly();
-      throw new AssertionError("cli " + List.of(args) + " did not finish: " + out);
-    }
-    return new CliResult(cli.exitValue(), out);
+    Command.Result r = Command.run(builder, Duration.ofSeconds(60));
+    return new CliResult(r.exit(), r.output());
   }
 
   /** What a CLI call printed and how it exited. */

@@ -257,13 +257,8 @@ abstract class SearchLogsScenario {
   Script script(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(script.toString()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(script + " " + List.of(args) + " did not finish: " + out);
-    }
-    return new Script(p.exitValue(), out);
+    Command.Result r = Command.run(command, Duration.ofSeconds(180));
+    return new Script(r.exit(), r.output());
   }
 
   /** A free port in the runner's range (9201..9299), from a random start so parallel runs rarely collide. */
@@ -332,12 +327,9 @@ abstract class SearchLogsScenario {
     List<String> command = new ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs"));
     command.addAll(List.of(args));
     command.addAll(List.of("--url", url));
-    Process p = new ProcessBuilder(command).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "cocaine logs did not finish");
-    assertEquals(0, p.exitValue(), "cocaine logs " + List.of(args) + ": " + out + err);
-    return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+    Command.Result r = Command.run(new ProcessBuilder(command), Duration.ofSeconds(60));
+    assertEquals(0, r.exit(), "cocaine logs " + List.of(args) + ": " + r.output() + r.errors());
+    return r.output().isEmpty() ? List.of() : List.of(r.output().split("\n"));
   }
 
   void assertCli(String... args) throws Exception {

@@ -132,9 +132,7 @@ class ZookeeperStorageIT {
   static void zookeeper(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "zookeeper.sh " + args[0] + " did not finish");
-    assertEquals(0, p.exitValue(), "zookeeper.sh " + String.join(" ", args) + ": " + out);
+    Command.Result r = Command.run(command, Duration.ofSeconds(90));
+    assertEquals(0, r.exit(), "zookeeper.sh " + String.join(" ", args) + ": " + r.output());
   }
 }

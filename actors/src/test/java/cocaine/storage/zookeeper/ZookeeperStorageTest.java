@@ -74,9 +74,16 @@ class ZookeeperStorageTest {
   static void script(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "zookeeper.sh " + String.join(" ", args) + " did not finish");
+    // output to a file, not a pipe: the server the script leaves running cannot hold the test
+    Path log = Files.createTempFile("zookeeper-sh-", ".out");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean finished = p.waitFor(90, TimeUnit.SECONDS);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String out = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+    Files.delete(log);
+    assertTrue(finished, "zookeeper.sh " + String.join(" ", args) + " did not finish: " + out);
     assertEquals(0, p.exitValue(), "zookeeper.sh " + String.join(" ", args) + ": " + out);
   }
 

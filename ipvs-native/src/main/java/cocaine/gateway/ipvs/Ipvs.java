@@ -51,9 +51,14 @@ final class Ipvs implements AutoCloseable {
    * @throws NetlinkException saying IPVS is missing when the kernel has no such family
    */
   static Ipvs open(int timeoutMillis) {
+    return open(timeoutMillis, FAMILY);
+  }
+
+  /** Opens the generic netlink family {@code name} as IPVS (tests name one the kernel lacks). */
+  static Ipvs open(int timeoutMillis, String name) {
     NetlinkSession session = NetlinkSession.open(timeoutMillis);
     try {
-      return new Ipvs(session, session.family(FAMILY));
+      return new Ipvs(session, session.family(name));
     } catch (NetlinkException e) {
       session.close();
       if (e.errno == ENOENT) {

@@ -53,9 +53,13 @@ public final class IpvsGateway implements Gateway {
    * @throws IllegalStateException when IPVS cannot be used here (no shim, no ip_vs module, no CAP_NET_ADMIN)
    */
   public static IpvsGateway open(IpvsSettings settings) {
+    return open(settings, Ipvs.FAMILY);
+  }
+
+  static IpvsGateway open(IpvsSettings settings, String family) {
     Ipvs ipvs;
     try {
-      ipvs = Ipvs.open((int) settings.timeout().toMillis());
+      ipvs = Ipvs.open((int) settings.timeout().toMillis(), family);
       if (settings.flushAtStart()) {
         ipvs.flush();
       }

@@ -7,11 +7,14 @@ import cocaine.gateway.kernel.ChangeQueue;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.File;
+import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -182,37 +185,62 @@ public final class NftablesGateway implements Gateway {
     services.putAll(next);
   }
 
+  /**
+   * Runs {@code nft -f FILE} with the script and nft's output in files, not pipes: an nft that hangs
+   * is killed after the timeout instead of blocking the gateway's thread on a read or a write.
+   */
   private void apply(String script) {
     List<String> cmd = new ArrayList<>(settings.command());
-    cmd.addAll(List.of("-f", "-"));
-    Process p;
+    Path in = null;
+    Path out = null;
+    Process p = null;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      throw new CocaineException(ErrorCode.IO_ERROR, "cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
-    }
-    try {
-      try (OutputStream in = p.getOutputStream()) {
-        in.write(script.getBytes(StandardCharsets.UTF_8));
-      }
-      // nft prints little (errors only); reading it whole is bounded by that
-      byte[] out = p.getInputStream().readNBytes(64 * 1024);
+      in = Files.createTempFile("cocaine-nft-", ".nft");
+      out = Files.createTempFile("cocaine-nft-", ".out");
+      Files.writeString(in, script, StandardCharsets.UTF_8);
+      cmd.addAll(List.of("-f", in.toString()));
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
       if (!p.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         throw new CocaineException(ErrorCode.IO_ERROR, String.join(" ", cmd) + " did not finish within " + settings.timeout());
       }
       if (p.exitValue() != 0) {
-        String text = new String(out, StandardCharsets.UTF_8).strip();
+        // nft prints little (errors only); the first 64 KiB say what went wrong
+        String text = head(out, 64 * 1024);
         log.error("gateway: nft refused the table (exit {}): {}\n{}", p.exitValue(), text, script);
         throw new CocaineException(ErrorCode.IO_ERROR, "nft refused the change (exit " + p.exitValue() + "): " + text);
       }
     } catch (IOException e) {
-      p.destroyForcibly();
-      throw new CocaineException(ErrorCode.IO_ERROR, "cannot talk to " + String.join(" ", cmd) + ": " + e.getMessage());
+      if (p != null) {
+        p.destroyForcibly();
+      }
+      throw new CocaineException(ErrorCode.IO_ERROR, "cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
     } catch (InterruptedException e) {
-      p.destroyForcibly();
+      if (p != null) {
+        p.destroyForcibly();
+      }
       Thread.currentThread().interrupt();
       throw new CocaineException(ErrorCode.IO_ERROR, "interrupted while running nft");
+    } finally {
+      delete(in);
+      delete(out);
+    }
+  }
+
+  private static String head(Path file, int limit) throws IOException {
+    try (InputStream s = Files.newInputStream(file)) {
+      return new String(s.readNBytes(limit), StandardCharsets.UTF_8).strip();
+    }
+  }
+
+  private static void delete(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        log.warn("gateway: cannot delete {}: {}", file, e.getMessage());
+      }
     }
   }
 }

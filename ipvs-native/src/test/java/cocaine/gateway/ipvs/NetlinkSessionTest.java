@@ -24,17 +24,10 @@ class NetlinkSessionTest {
 
   @Test
   void withoutIpvsInTheKernelTheGatewayRefusesToStartWithAClearReason() throws Exception {
-    boolean hasIpvs;
-    try (NetlinkSession session = NetlinkSession.open(5000)) {
-      session.family(Ipvs.FAMILY);
-      hasIpvs = true;
-    } catch (NetlinkException e) {
-      hasIpvs = false;
-    }
-    org.junit.jupiter.api.Assumptions.assumeFalse(hasIpvs, "this kernel has IPVS: covered by the qemu test instead");
+    // a family no kernel has stands for a kernel without ip_vs, whatever this machine's kernel has
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> IpvsGateway.open(new IpvsSettings(
         (Inet4Address) InetAddress.getByName("127.0.0.1"), new NetworkSettings.PortRange(30000, 30100), "wlc", 1, true,
-        Duration.ofSeconds(5), 16)));
+        Duration.ofSeconds(5), 16), "COCAINE_NO_SUCH"));
     assertTrue(e.getMessage().contains("the kernel has no IPVS") && e.getMessage().contains("userspace"), e.getMessage());
   }
 }

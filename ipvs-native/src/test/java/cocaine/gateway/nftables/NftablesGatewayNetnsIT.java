@@ -78,20 +78,34 @@ class NftablesGatewayNetnsIT {
   }
 
   static String run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " hangs");
-    assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
-    return out.strip();
+    Exit e = exec(List.of(cmd), 60);
+    assertEquals(0, e.code(), String.join(" ", cmd) + ": " + e.output());
+    return e.output().strip();
   }
 
   /** What a client in namespace ns got back from 10.77.1.1:port, or empty when the connection failed. */
   static Optional<String> call(String ns, int port) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("ip", "netns", "exec", PREFIX + "-" + ns, "python3", "-c", CLIENT, "10.77.1.1",
-        Integer.toString(port)).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    return p.exitValue() == 0 ? Optional.of(out) : Optional.empty();
+    Exit e = exec(List.of("ip", "netns", "exec", PREFIX + "-" + ns, "python3", "-c", CLIENT, "10.77.1.1",
+        Integer.toString(port)), 30);
+    return e.code() == 0 ? Optional.of(e.output().strip()) : Optional.empty();
+  }
+
+  record Exit(int code, String output) {}
+
+  /** Runs cmd with its output in a file, so a child that hangs fails the test instead of blocking it. */
+  static Exit exec(List<String> cmd, int seconds) throws IOException, InterruptedException {
+    Path out = Files.createTempFile("nft-netns-", ".out");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError(String.join(" ", cmd) + " did not finish within " + seconds + " s: "
+            + new String(Files.readAllBytes(out), StandardCharsets.UTF_8));
+      }
+      return new Exit(p.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+    }
   }
 
   NftablesGateway open() {
