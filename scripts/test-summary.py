@@ -12,6 +12,7 @@ was used by no passing test, unless --no-component-check (for runs of a subset o
 """
 import glob
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -50,8 +51,13 @@ def text(element, name):
 def read(path):
     """Yields (descriptor, status, reason) for every finished descriptor in one events file."""
     started = {}
+    with open(path, "rb") as f:
+        raw = f.read()
+    # JUnit writes display names as they are, so a parameter with a control character (a NUL byte
+    # in a name) makes the file invalid XML 1.0: such characters are dropped before parsing.
+    raw = re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b"", raw)
     try:
-        events = list(ET.parse(path).getroot())
+        events = list(ET.fromstring(raw))
     except ET.ParseError as e:
         # A fork that was killed leaves a cut file: what it finished still counts, the rest is failed.
         yield ({"name": os.path.basename(path), "type": "CONTAINER", "tags": [], "parent": None,
