@@ -2,7 +2,6 @@ package cocaine.gateway;
 
 import cocaine.config.BalancerSettings;
 import cocaine.config.Settings;
-import cocaine.gateway.userspace.UserspaceGateway;
 import cocaine.locator.Endpoint;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -40,16 +39,13 @@ public interface Gateway {
   CompletionStage<Done> close();
 
   /**
-   * The gateway {@code cocaine.balancer.gateway} names: userspace is built in, the kernel ones
-   * (nftables, ipvs) come from a {@link GatewayProvider} on the class path (module ipvs-native).
+   * The gateway {@code cocaine.balancer.gateway} names, from the {@link GatewayProvider}s on the
+   * class path: userspace in this module, the kernel ones (nftables, ipvs) in module ipvs-native.
    *
    * @throws IllegalStateException when no provider on the class path offers the configured kind
    */
   static Gateway open(ActorSystem<?> system, Settings settings) {
     BalancerSettings.Gateway kind = settings.balancer().gateway();
-    if (kind == BalancerSettings.Gateway.USERSPACE) {
-      return UserspaceGateway.start(system, settings);
-    }
     for (GatewayProvider provider : ServiceLoader.load(GatewayProvider.class, Gateway.class.getClassLoader())) {
       if (provider.kind() == kind) {
         return provider.open(system, settings);
