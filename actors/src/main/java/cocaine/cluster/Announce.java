@@ -11,7 +11,7 @@ import java.util.Objects;
 import org.msgpack.value.Value;
 
 /**
- * One multicast announce (PROTOCOL.md 5.2): a node's uuid and the endpoints of its locator, sent
+ * One multicast announce (docs/protocol.md 5.2): a node's uuid and the endpoints of its locator, sent
  * as msgpack {@code [uuid, [[host, port], ...]]} in one UDP datagram.
  */
 public record Announce(String uuid, List<Endpoint> endpoints) {

@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Tells the cluster where this node's locator listens: one multicast {@link Announce} to the group
- * right away and then every interval (PROTOCOL.md 5.2). A send that fails is logged once and
+ * right away and then every interval (docs/protocol.md 5.2). A send that fails is logged once and
  * retried at the next interval; balancers drop a node after three missed intervals.
  */
 public final class Announcer {

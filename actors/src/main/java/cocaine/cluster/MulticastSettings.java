@@ -21,7 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where multicast announces go and how (PROTOCOL.md 5.2): group, port, period, TTL, loopback and
+ * Where multicast announces go and how (docs/protocol.md 5.2): group, port, period, TTL, loopback and
  * the network interface. Opens the sending and the receiving sockets.
  *
  * @param networkInterface the interface announces leave by and are heard on; empty = the kernel's

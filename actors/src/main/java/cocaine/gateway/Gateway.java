@@ -10,7 +10,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Routes clients of the balancer to the nodes that run an app (PROTOCOL.md 5.4): one virtual
+ * Routes clients of the balancer to the nodes that run an app (docs/protocol.md 5.4): one virtual
  * service per app, one real per (node, app), and {@code resolve} answers with the virtual
  * endpoints. Implementations apply calls in the order they are made and are safe to call from any
  * thread; a failed call completes its stage with a {@link cocaine.wire.CocaineException}.

@@ -6,7 +6,7 @@ import cocaine.wire.ErrorCode;
 import java.util.BitSet;
 
 /**
- * Ports of virtual services, taken from {@code cocaine.network.shared-ports} (PROTOCOL.md 6.1).
+ * Ports of virtual services, taken from {@code cocaine.network.shared-ports} (docs/protocol.md 6.1).
  * Not thread-safe: a gateway uses it from its one thread or actor.
  */
 public final class VirtualPorts {

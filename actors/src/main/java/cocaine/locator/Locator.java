@@ -35,7 +35,7 @@ import org.msgpack.value.ValueFactory;
 
 /**
  * The node's locator: which services run here and where, routing groups (app versions by weight),
- * and the streams other nodes and routers follow ({@code connect}, {@code routing}; PROTOCOL.md
+ * and the streams other nodes and routers follow ({@code connect}, {@code routing}; docs/protocol.md
  * 2.6, 4.5, 5.3). Names it does not serve go to a {@link RemoteResolver} once one is plugged in.
  * Routing groups are read from storage ({@code groups}, tags {@code group, active}) at start;
  * resolves wait for that first read.

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code locator} service (version 3, PROTOCOL.md 2.6): the wire face of the {@link Locator}
+ * The {@code locator} service (version 3, docs/protocol.md 2.6): the wire face of the {@link Locator}
  * actor. Streams ({@code connect}, {@code routing}) end with {@code close} when the locator stops;
  * a {@code routing} or {@code publish} channel lasts until the client sends {@code discard} or
  * disconnects.

@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Where the {@link Locator} looks for a name it does not serve itself: the balancer's metalocator
- * ("remote_only" policy, PROTOCOL.md 5.4: local services first, then this).
+ * ("remote_only" policy, docs/protocol.md 5.4: local services first, then this).
  */
 public interface RemoteResolver {
   /** The service as other nodes publish it; fails with a {@code CocaineException}, {@code [10, 1]} when no node has it. */

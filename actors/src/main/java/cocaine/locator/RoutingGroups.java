@@ -20,7 +20,7 @@ import org.msgpack.core.MessagePack;
 /** Reads routing groups from storage ({@code groups/<name>}, a msgpack map app -> weight) as rings. */
 final class RoutingGroups {
   static final String COLLECTION = "groups";
-  /** Tags of the groups the locator loads at start (PROTOCOL.md 4.1). */
+  /** Tags of the groups the locator loads at start (docs/protocol.md 4.1). */
   static final List<String> ACTIVE = List.of("group", "active");
 
   /**

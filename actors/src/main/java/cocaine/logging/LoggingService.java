@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code logging} service (version 2, PROTOCOL.md 2.6): {@code emit} (no reply at all),
+ * The {@code logging} service (version 2, docs/protocol.md 2.6): {@code emit} (no reply at all),
  * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor.
  */
 public final class LoggingService implements Service {

@@ -28,7 +28,7 @@ import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 
 /**
- * The apps of this node (PROTOCOL.md 2.6 "node"): starts each as an {@link App} child
+ * The apps of this node (docs/protocol.md 2.6 "node"): starts each as an {@link App} child
  * {@code app:<name>}, answers start/pause/list, finds an app for info, enqueue and control, and
  * starts the runlist named in the settings at boot (a missing runlist starts nothing; a failing app
  * is logged and does not stop the others). A start of an app that is still stopping waits for the

@@ -52,7 +52,7 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
         DEFAULT_MAX_WORKERS);
   }
 
-  /** The {@code --locator} argument: endpoints joined with ',', IPv6 bracketed (PROTOCOL.md 3.1). */
+  /** The {@code --locator} argument: endpoints joined with ',', IPv6 bracketed (docs/protocol.md 3.1). */
   public String locatorArgument() {
     return locator.stream().map(Endpoint::toString).collect(Collectors.joining(","));
   }

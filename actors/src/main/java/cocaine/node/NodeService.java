@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code node} service (PROTOCOL.md 2.6, version 1): start_app, pause_app, list, info, control
+ * The {@code node} service (docs/protocol.md 2.6, version 1): start_app, pause_app, list, info, control
  * and enqueue, answered through the {@link Node} actor and each app's own service.
  */
 public final class NodeService implements Service {

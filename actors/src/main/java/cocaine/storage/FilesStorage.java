@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code files} storage backend (PROTOCOL.md 4.1): the value of a key is the file
+ * The {@code files} storage backend (docs/protocol.md 4.1): the value of a key is the file
  * {@code <root>/<collection>/<key>}; each tag is a folder {@code <root>/<collection>/<tag>/}
  * holding a symlink {@code <key>} to the value. Writes are atomic (temporary file, fsync, rename),
  * so a crash leaves the old value or the new one. The blocking file IO runs on this backend's own

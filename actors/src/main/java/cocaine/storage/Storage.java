@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A storage backend: blobs by collection and key, with tags for {@code find} (PROTOCOL.md 2.6, 4.1).
+ * A storage backend: blobs by collection and key, with tags for {@code find} (docs/protocol.md 2.6, 4.1).
  * Failures complete the stage with a {@link cocaine.wire.CocaineException}: a missing key is
  * {@code [12, 2]}, an invalid collection or key {@code [12, 22]}.
  */

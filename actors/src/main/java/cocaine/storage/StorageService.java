@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code storage} service (version 1, PROTOCOL.md 2.6): read, write, remove and find over a
+ * The {@code storage} service (version 1, docs/protocol.md 2.6): read, write, remove and find over a
  * {@link Storage} backend. It holds no state of its own, so it is not an actor: each channel is one
  * asynchronous backend call, and the backend bounds and serialises its own IO.
  */

@@ -20,7 +20,7 @@ class AnnounceTest {
 
   @Test
   void encodesTheBytesOfTheOriginalExample() {
-    // PROTOCOL.md 5.2: 92 a9 "3f1c-uuid" 91 92 a8 "10.0.0.1" cd 27 45
+    // docs/protocol.md 5.2: 92 a9 "3f1c-uuid" 91 92 a8 "10.0.0.1" cd 27 45
     byte[] expected = concat(hex("92 a9"), "3f1c-uuid".getBytes(StandardCharsets.US_ASCII), hex("91 92 a8"),
         "10.0.0.1".getBytes(StandardCharsets.US_ASCII), hex("cd 27 45"));
     assertArrayEquals(expected, new Announce("3f1c-uuid", List.of(new Endpoint("10.0.0.1", 10053))).encode());

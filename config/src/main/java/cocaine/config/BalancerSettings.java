@@ -3,7 +3,7 @@ package cocaine.config;
 import java.util.Objects;
 
 /**
- * The balancer's gateway ({@code cocaine.balancer}; PROTOCOL.md 5.4).
+ * The balancer's gateway ({@code cocaine.balancer}; docs/protocol.md 5.4).
  *
  * @param gateway    how clients are routed to nodes
  * @param listenHost address the userspace gateway's virtual endpoints listen on

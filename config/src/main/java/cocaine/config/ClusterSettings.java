@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * How the locator finds other nodes ({@code cocaine.locator.cluster}; PROTOCOL.md 5.2).
+ * How the locator finds other nodes ({@code cocaine.locator.cluster}; docs/protocol.md 5.2).
  *
  * @param type     discovery plugin
  * @param group    multicast group the announces go to

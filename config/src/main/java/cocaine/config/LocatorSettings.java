@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The locator service ({@code cocaine.locator}; PROTOCOL.md 5.1-5.3).
+ * The locator service ({@code cocaine.locator}; docs/protocol.md 5.1-5.3).
  *
  * @param cluster  discovery of other nodes
  * @param restrict service names this node does not announce

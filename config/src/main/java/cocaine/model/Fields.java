@@ -91,7 +91,7 @@ final class Fields {
     throw bad(field, rule, value);
   }
 
-  /** Seconds, floats allowed, kept as milliseconds (PROTOCOL.md 4.3). */
+  /** Seconds, floats allowed, kept as milliseconds (docs/protocol.md 4.3). */
   Duration seconds(String field, Object value) {
     if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0) {
       throw bad(field, "must be a non-negative number of seconds", value);

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * How to start an app's worker, stored in {@code manifests/<app>} (PROTOCOL.md 4.2).
+ * How to start an app's worker, stored in {@code manifests/<app>} (docs/protocol.md 4.2).
  *
  * @param slave       executable, relative to the unpacked app or absolute (inside the image for docker)
  * @param environment extra environment of the worker

@@ -10,14 +10,14 @@ import java.util.Set;
 
 /**
  * How an app runs: pool and queue limits, timeouts and isolate, stored in {@code profiles/<name>}
- * (PROTOCOL.md 4.3, defaults of node::v2 0.12). Unknown keys are refused so that a typo such as
+ * (docs/protocol.md 4.3, defaults of node::v2 0.12). Unknown keys are refused so that a typo such as
  * {@code pool_limit} does not silently leave the default in place.
  *
  * @param poolLimit      max workers
  * @param queueLimit     max queued, not yet assigned events; 0 = admit while there is free capacity
  * @param concurrency    max simultaneous channels per worker
  * @param growThreshold  queued events per additional worker
- * @param timeouts       the worker life-cycle timeouts (PROTOCOL.md 3.4)
+ * @param timeouts       the worker life-cycle timeouts (docs/protocol.md 3.4)
  * @param crashlogLimit  output lines kept for a crashlog
  * @param logOutput      copy worker output to the runtime log
  * @param publishOn      publish the app once this many workers are active (0 = at once)
@@ -45,7 +45,7 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
    */
   public static final double DOCKER_SPAWN_TIMEOUT_SECONDS = 15.0;
 
-  /** The profile of an empty map: every default of PROTOCOL.md 4.3. */
+  /** The profile of an empty map: every default of docs/protocol.md 4.3. */
   public static final Profile DEFAULT = fromMap(Map.of());
 
   public Profile {
@@ -81,7 +81,7 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
     }
   }
 
-  /** Timeouts of a worker's life (PROTOCOL.md 3.4); stored as seconds, kept to the millisecond. */
+  /** Timeouts of a worker's life (docs/protocol.md 3.4); stored as seconds, kept to the millisecond. */
   public record Timeouts(Duration spawn, Duration handshake, Duration heartbeat, Duration seal,
       Duration terminate, Duration idle, Duration request) {
     public Timeouts {
@@ -108,7 +108,7 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
   }
 
   /**
-   * Which isolate plugin starts the workers, with its args (PROTOCOL.md 4.3 "Isolate args").
+   * Which isolate plugin starts the workers, with its args (docs/protocol.md 4.3 "Isolate args").
    *
    * @param type {@link #PROCESS} or {@link #DOCKER}
    * @param args plugin arguments as decoded (Strings, Numbers, Booleans, Lists, Maps)

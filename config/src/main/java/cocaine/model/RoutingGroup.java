@@ -7,7 +7,7 @@ import java.util.TreeMap;
 /**
  * App versions behind one name, with weights: {@code resolve("echo")} answers with
  * {@code echo_v1} or {@code echo_v2} in proportion. Stored in {@code groups/<name>}
- * (PROTOCOL.md 4.5); the ring built from it is {@code cocaine.locator.routing.Continuum}.
+ * (docs/protocol.md 4.5); the ring built from it is {@code cocaine.locator.routing.Continuum}.
  *
  * @param weights app name -> weight; weights are uint32 and sum to more than 0
  */

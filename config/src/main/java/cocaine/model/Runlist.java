@@ -6,7 +6,7 @@ import java.util.TreeMap;
 
 /**
  * The apps a node starts at boot, each with its profile's name, stored in
- * {@code runlists/<name>} (PROTOCOL.md 4.4). An empty runlist starts nothing.
+ * {@code runlists/<name>} (docs/protocol.md 4.4). An empty runlist starts nothing.
  *
  * @param apps app name -> profile name
  */

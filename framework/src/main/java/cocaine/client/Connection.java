@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 import org.msgpack.value.Value;
 
 /**
- * One TCP connection to a Cocaine service, multiplexed into channels (PROTOCOL.md 1.4). Channel ids
+ * One TCP connection to a Cocaine service, multiplexed into channels (docs/protocol.md 1.4). Channel ids
  * start at 1 and strictly increase; one reader thread routes replies to their channel. On a
  * disconnect every open channel fails with {@code [7, 3] not_connected}.
  *

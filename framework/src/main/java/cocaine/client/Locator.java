@@ -20,7 +20,7 @@ import org.msgpack.value.Value;
 
 /**
  * Client of the {@code locator} service (default {@code localhost:10053}): where a service listens
- * and what its protocol is, the cluster's nodes, routing groups (PROTOCOL.md 2.6). Blocking calls
+ * and what its protocol is, the cluster's nodes, routing groups (docs/protocol.md 2.6). Blocking calls
  * wait at most the locator's timeout.
  */
 public final class Locator implements AutoCloseable {
@@ -221,7 +221,7 @@ public final class Locator implements AutoCloseable {
 
   /**
    * Reads a root protocol {@code {id: [name, dispatch, upstream]}}: nil means recursive, {@code {}}
-   * terminal (PROTOCOL.md 2.2).
+   * terminal (docs/protocol.md 2.2).
    */
   public static Protocol parseProtocol(Value graph) {
     try {

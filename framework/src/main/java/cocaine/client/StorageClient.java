@@ -11,7 +11,7 @@ import org.msgpack.value.Value;
 
 /**
  * Blocking client of the {@code storage} service: blobs by collection and key, with tags for
- * {@code find} (PROTOCOL.md 2.6). A missing key fails with {@code [12, 2]}.
+ * {@code find} (docs/protocol.md 2.6). A missing key fails with {@code [12, 2]}.
  */
 public final class StorageClient implements AutoCloseable {
   private final ServiceClient service;

@@ -6,7 +6,7 @@ import java.util.List;
 import org.msgpack.value.Value;
 
 /**
- * The HTTP-over-enqueue convention of the HTTP proxies (PROTOCOL.md 3.7, ECOSYSTEM.md 2.3-2.5):
+ * The HTTP-over-enqueue convention of the HTTP proxies (docs/protocol.md 3.7, ECOSYSTEM.md 2.3-2.5):
  * the first request chunk is {@code [method, uri, version, [[name, value]...], body]}, the reply is
  * {@code [code, [[name, value]...]]}, then body chunks, then close.
  *

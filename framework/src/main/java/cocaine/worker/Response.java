@@ -8,7 +8,7 @@ import org.msgpack.value.Value;
 
 /**
  * The worker's side of one invocation: response chunks ({@code write}), then {@code close} or
- * {@code error} (PROTOCOL.md 3.3). Writes are queued for the pipe's writer and wait while 1 MiB is
+ * {@code error} (docs/protocol.md 3.3). Writes are queued for the pipe's writer and wait while 1 MiB is
  * queued, so a runtime that does not read slows the handler. Thread-safe.
  */
 public final class Response {

@@ -38,7 +38,7 @@ import org.msgpack.value.Value;
 
 /**
  * A Cocaine worker process speaking worker protocol v1 to its runtime over a unix socket
- * (PROTOCOL.md 3): handshake, heartbeats, terminate, and one {@link Handler} call per invocation.
+ * (docs/protocol.md 3): handshake, heartbeats, terminate, and one {@link Handler} call per invocation.
  *
  * <pre>{@code
  * public static void main(String[] args) throws Exception {

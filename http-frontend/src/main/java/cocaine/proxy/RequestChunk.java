@@ -8,7 +8,7 @@ import java.util.Map;
 import org.msgpack.value.Value;
 
 /**
- * The request as the app reads it from its first chunk (ECOSYSTEM.md 2.3, PROTOCOL.md 3.7):
+ * The request as the app reads it from its first chunk (ECOSYSTEM.md 2.3, docs/protocol.md 3.7):
  * msgpack {@code [method, uri, version, [[name, value], ...], body]}, every string and the body
  * packed as old-style raw (fixstr, str16, str32; never str8 or bin), so 2013-era decoders in the
  * worker frameworks read it.

@@ -122,7 +122,7 @@ class RoutingGroupIT {
       System.out.printf("sticky '%s', 50 requests: %s%n", seed, split);
       assertEquals(1, split.size(), "all requests of '" + seed + "' on one member: " + split);
       String member = split.keySet().iterator().next();
-      // the proxy hashes the seed as the locator does (PROTOCOL.md 4.5)
+      // the proxy hashes the seed as the locator does (docs/protocol.md 4.5)
       assertEquals(Continuum.of(new RoutingGroup(weights)).pick(seed), member, seed);
       seen.add(member);
     }

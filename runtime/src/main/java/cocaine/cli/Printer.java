@@ -15,7 +15,7 @@ import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
 
-/** JSON in and out, and the msgpack form of stored objects (PROTOCOL.md 4.1). */
+/** JSON in and out, and the msgpack form of stored objects (docs/protocol.md 4.1). */
 final class Printer {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

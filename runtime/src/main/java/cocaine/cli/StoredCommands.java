@@ -29,7 +29,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Commands over the stored objects: profiles, runlists, routing groups and crashlogs (PROTOCOL.md 4). */
+/** Commands over the stored objects: profiles, runlists, routing groups and crashlogs (docs/protocol.md 4). */
 final class StoredCommands {
   private StoredCommands() {}
 

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The server side's view of one connection's incoming channels (PROTOCOL.md 1.4): ids must strictly
+ * The server side's view of one connection's incoming channels (docs/protocol.md 1.4): ids must strictly
  * increase, a new channel starts with a root method, and each open channel walks its dispatch graph
  * until a terminal message, after which it is forgotten. Protocol breaches become {@link Reject}s
  * that are answered on that channel; the connection stays usable. Not thread-safe: one per

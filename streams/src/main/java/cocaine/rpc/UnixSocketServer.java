@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A listening unix stream socket (the node's worker pipes, PROTOCOL.md 1.1), each accepted
+ * A listening unix stream socket (the node's worker pipes, docs/protocol.md 1.1), each accepted
  * connection served by a byte flow. Pekko's Tcp has no unix sockets: each connection is a
  * non-blocking socket read and written by its stream ({@link SocketStage}), with one selector thread
  * per listening socket for the moments a socket would block. Reads of up to {@value #CHUNK_BYTES}

@@ -2,7 +2,7 @@ package cocaine.wire;
 
 /**
  * An error as it travels on the wire: {@code [category, code]}. The constants are the categories and
- * codes of the original platform that clients and tools key on (PROTOCOL.md 2.3).
+ * codes of the original platform that clients and tools key on (docs/protocol.md 2.3).
  */
 public record ErrorCode(int category, int code) {
   public static final int CATEGORY_TRANSPORT = 6;

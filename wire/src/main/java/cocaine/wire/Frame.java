@@ -4,7 +4,7 @@ import java.util.List;
 import org.msgpack.value.Value;
 
 /**
- * One wire message: {@code [channel, type, [args...], [headers...]]} (PROTOCOL.md 1.3).
+ * One wire message: {@code [channel, type, [args...], [headers...]]} (docs/protocol.md 1.3).
  */
 public record Frame(long channel, int type, List<Value> args, List<Header> headers) {
   public Frame {

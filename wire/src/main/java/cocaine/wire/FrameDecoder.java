@@ -10,7 +10,7 @@ import org.msgpack.value.Value;
 
 /**
  * Bytes to frames for one connection direction: msgpack objects back to back, one frame each
- * (PROTOCOL.md 1.2-1.3). Accepts 3 or more elements and nil headers; keeps the direction's header
+ * (docs/protocol.md 1.2-1.3). Accepts 3 or more elements and nil headers; keeps the direction's header
  * table. Holds at most one incomplete frame plus the last chunk fed; a frame over the limit is
  * refused before its bytes are buffered. After a {@link WireException} the decoder is unusable.
  */

@@ -13,7 +13,7 @@ import org.msgpack.value.IntegerValue;
 import org.msgpack.value.Value;
 
 /**
- * Frames to bytes, in the old msgpack dialect every original peer reads (PROTOCOL.md 1.6): always 4
+ * Frames to bytes, in the old msgpack dialect every original peer reads (docs/protocol.md 1.6): always 4
  * elements, strings and binary data as raw (fixstr, str16, str32; never str8 or bin), headers as
  * uncompressed literals {@code [false, name, value]}.
  */

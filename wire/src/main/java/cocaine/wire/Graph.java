@@ -8,7 +8,7 @@ import org.msgpack.value.ValueFactory;
 
 /**
  * One direction of a channel's protocol: message id to (name, what the sender's side becomes after
- * it). {@link #TERMINAL} ends that side, {@link #RECURSIVE} keeps the current state (PROTOCOL.md 2).
+ * it). {@link #TERMINAL} ends that side, {@link #RECURSIVE} keeps the current state (docs/protocol.md 2).
  */
 public final class Graph {
   /** The side is finished: nothing more may be sent. Encoded as {@code {}}. */

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * One v12 header: a name and opaque value bytes. Trace ids are 8-byte little-endian integers
- * (PROTOCOL.md 1.5).
+ * (docs/protocol.md 1.5).
  */
 public record Header(String name, byte[] value) {
   public static final String TRACE_ID = "trace_id";

@@ -10,7 +10,7 @@ import org.msgpack.value.Value;
 
 /**
  * The receiving side's header table of one connection direction: the static part shared by all
- * peers plus a dynamic part that lives as long as the connection (PROTOCOL.md 1.5). Our encoder
+ * peers plus a dynamic part that lives as long as the connection (docs/protocol.md 1.5). Our encoder
  * never stores entries, so only decoding needs a table.
  */
 public final class HeaderTable {

@@ -9,7 +9,7 @@ import org.msgpack.value.ValueFactory;
 /**
  * A service's root protocol: the messages a client may open a channel with, each with its dispatch
  * (what the client may send next) and upstream (what the service sends back) graphs. Its wire shape
- * is what {@code locator.resolve} returns (PROTOCOL.md 2.2).
+ * is what {@code locator.resolve} returns (docs/protocol.md 2.2).
  */
 public final class Protocol {
   /** One root message. {@code dispatch} is {@link Graph#RECURSIVE} to stay in the root protocol. */

@@ -13,7 +13,7 @@ import org.msgpack.value.Value;
 import org.msgpack.value.ValueFactory;
 
 /**
- * The msgpack vocabulary of the wire: strings and binary data are one "raw" type (PROTOCOL.md 1.6),
+ * The msgpack vocabulary of the wire: strings and binary data are one "raw" type (docs/protocol.md 1.6),
  * integers of any width, and conversions to and from plain Java objects for stored maps.
  */
 public final class Values {

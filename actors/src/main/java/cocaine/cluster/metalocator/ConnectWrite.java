@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import org.msgpack.value.Value;
 
 /**
- * One {@code write} of a node's {@code connect} stream (PROTOCOL.md 5.3):
+ * One {@code write} of a node's {@code connect} stream (docs/protocol.md 5.3):
  * {@code [node_uuid, {service: [endpoints, version, graph]}]} with the node's locator extras in
  * the {@code x-cocaine-locator-extra} header. An entry with no endpoints is a withdrawn service.
  */

@@ -20,7 +20,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 
 /**
- * Follows one node for the {@link Metalocator} (PROTOCOL.md 5.3): connects to the first reachable
+ * Follows one node for the {@link Metalocator} (docs/protocol.md 5.3): connects to the first reachable
  * endpoint of its locator, calls {@code connect(own uuid)} and reports the snapshot and every
  * change. The stream is consumed with backpressure: the metalocator acks each write it handled.
  * A close, error or disconnect withdraws the whole node and reconnects after 1, 2, 4 ... 32 s; a

@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The balancer's view of the cluster (PROTOCOL.md 5.1-5.4): which nodes exist (from multicast
+ * The balancer's view of the cluster (docs/protocol.md 5.1-5.4): which nodes exist (from multicast
  * announces or the predefined list), one {@link Link} per node following its {@code connect}
  * stream, and which node runs which service. It drives the {@link Gateway}: a real per (node,
  * service) while the node publishes it, removed when the service is withdrawn or the node is

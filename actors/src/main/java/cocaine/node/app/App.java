@@ -46,7 +46,7 @@ public final class App {
   /** What the node asks of an app. */
   public sealed interface Command {}
 
-  /** The info map (PROTOCOL.md 3.6); {@code flags} as in {@link InfoFlags}. */
+  /** The info map (docs/protocol.md 3.6); {@code flags} as in {@link InfoFlags}. */
   public record Info(int flags, ActorRef<Map<String, Object>> replyTo) implements Command {}
 
   /** The app's invocation service while running, for the node service's enqueue and control. */
@@ -87,7 +87,7 @@ public final class App {
 
   public record Broken(String app, ActorRef<Command> from, CocaineException cause) implements Started {}
 
-  /** The node service's version of every app service (PROTOCOL.md 2.6). */
+  /** The node service's version of every app service (docs/protocol.md 2.6). */
   public static final int SERVICE_VERSION = 1;
   private static final int STASH = 64;
   private static final Duration ENGINE_STOP_MARGIN = Duration.ofSeconds(30);
@@ -175,7 +175,7 @@ public final class App {
         SERVICE_VERSION, AppService.PROTOCOL);
     int publishOn = parts.profile.publishOn();
     if (publishOn > 0 && parts.active < publishOn) {
-      // PROTOCOL.md 3.6: published once publish-on workers are active (the engine starts them)
+      // docs/protocol.md 3.6: published once publish-on workers are active (the engine starts them)
       LOG.info("app [{}] waits for [{}] active workers (publish-on) before it is published", name, publishOn);
       return starting("spooling", parts, Behaviors.receive(Command.class)
           .onMessage(ActiveChanged.class, m -> {

@@ -29,7 +29,7 @@ import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A running app's invocation service, published under the app's name (PROTOCOL.md 2.6 "app
+ * A running app's invocation service, published under the app's name (docs/protocol.md 2.6 "app
  * service", version 1): {@code enqueue(event, tag?)} streams both ways through the engine to a
  * worker, {@code info} returns the app's info map, {@code control} pins the pool size while the
  * channel is open.

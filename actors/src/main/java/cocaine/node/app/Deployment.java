@@ -17,7 +17,7 @@ import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 
 /**
- * One app as storage holds it (PROTOCOL.md 4.1-4.3): the manifest ({@code manifests/<app>}) and the
+ * One app as storage holds it (docs/protocol.md 4.1-4.3): the manifest ({@code manifests/<app>}) and the
  * profile ({@code profiles/<name>}) as msgpack maps, kept as stored for {@code info} and validated,
  * and the archive ({@code apps/<app>}, a msgpack raw string), which may be absent.
  */

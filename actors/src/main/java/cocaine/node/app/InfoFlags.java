@@ -1,6 +1,6 @@
 package cocaine.node.app;
 
-/** The {@code flags} of {@code node.info(app, flags)} (PROTOCOL.md 2.6): which parts of the info map to fill. */
+/** The {@code flags} of {@code node.info(app, flags)} (docs/protocol.md 2.6): which parts of the info map to fill. */
 public final class InfoFlags {
   /** Queue, pool and request counters. */
   public static final int OVERSEER = 1;

@@ -3,7 +3,7 @@ package cocaine.node.engine;
 import java.time.Duration;
 
 /**
- * When the next worker may be spawned after crashes (PROTOCOL.md 3.4): 1 s after a crash, doubled
+ * When the next worker may be spawned after crashes (docs/protocol.md 3.4): 1 s after a crash, doubled
  * for each further crash within {@link #MAX} of the previous one, at most {@link #MAX}. Immutable;
  * time is a parameter.
  *

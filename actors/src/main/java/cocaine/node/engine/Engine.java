@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One app's queue and worker pool (PROTOCOL.md 3.6): admits enqueued sessions against
+ * One app's queue and worker pool (docs/protocol.md 3.6): admits enqueued sessions against
  * queue-limit (refusing at once when full), assigns each to the least-loaded active slot below
  * concurrency or queues it FIFO, expires queued sessions at their request-timeout, grows the pool
  * lazily with the queue, respawns after crashes with back-off, reaps idle workers and keeps a pinned
@@ -170,7 +170,7 @@ public final class Engine {
     return grow(pool);
   }
 
-  /** PROTOCOL.md 4.3: below queue-limit, or with queue-limit 0 while free capacity exceeds the queue. */
+  /** docs/protocol.md 4.3: below queue-limit, or with queue-limit 0 while free capacity exceeds the queue. */
   private boolean admits(Pool pool) {
     if (profile.queueLimit() > 0) {
       return pool.queue.size() < profile.queueLimit();

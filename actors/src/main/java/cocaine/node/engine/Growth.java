@@ -2,7 +2,7 @@ package cocaine.node.engine;
 
 /**
  * How many workers an app's pool should have, from its queue and the profile's pool-limit and
- * grow-threshold (PROTOCOL.md 3.6). No actors, no clock.
+ * grow-threshold (docs/protocol.md 3.6). No actors, no clock.
  */
 record Growth(int poolLimit, int growThreshold, int floor) {
   Growth {

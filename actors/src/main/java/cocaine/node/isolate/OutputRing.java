@@ -46,7 +46,7 @@ public final class OutputRing {
     }
   }
 
-  /** The kept lines, oldest first, plus the unterminated tail if any (PROTOCOL.md 4.6). */
+  /** The kept lines, oldest first, plus the unterminated tail if any (docs/protocol.md 4.6). */
   public synchronized List<String> snapshot() {
     List<String> out = new ArrayList<>(lines);
     if (partial.size() > 0 || cut) {

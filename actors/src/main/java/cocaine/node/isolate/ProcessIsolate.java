@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The process isolate (PROTOCOL.md 3.1, 4.3): unpacks the app archive into {@code <spool>/<app>}
+ * The process isolate (docs/protocol.md 3.1, 4.3): unpacks the app archive into {@code <spool>/<app>}
  * with the system {@code tar} and runs the manifest's {@code slave} there as a child process,
  * keeping its output in a bounded ring for crashlogs. Blocking work runs on the given executors.
  */

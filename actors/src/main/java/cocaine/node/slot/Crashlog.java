@@ -9,7 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * A dead worker's last output as stored for {@code cocaine-tool crashlog} (PROTOCOL.md 4.1, 4.6):
+ * A dead worker's last output as stored for {@code cocaine-tool crashlog} (docs/protocol.md 4.1, 4.6):
  * collection {@code crashlogs}, key {@code <µs since epoch>:<uuid>}, tags the app and
  * {@code cocaine-YYYY-MM-DD} (UTC), value a msgpack array of the lines.
  */

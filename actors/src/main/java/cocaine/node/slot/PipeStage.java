@@ -28,12 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker's pipe, both directions in one stage (PROTOCOL.md 3).
+ * One worker's pipe, both directions in one stage (docs/protocol.md 3).
  *
  * <p>Towards the worker: control frames and invokes in the order given, and each open invocation
  * channel's client messages, pulled one at a time and fused into this stage. Invokes go through the
  * control queue because workers take a channel as new only when its id is above every id seen so far
- * (PROTOCOL.md 3.3); a channel's own frames start once its invoke is out.
+ * (docs/protocol.md 3.3); a channel's own frames start once its invoke is out.
  *
  * <p>From the worker: after the handshake (handed to {@link Router}), frames of invocation channels
  * go straight to their session's {@link SessionUpstream}, within its window; control frames, the end

@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One worker process of an app (PROTOCOL.md 3): spawns it, waits for its handshake on the app's
+ * One worker process of an app (docs/protocol.md 3): spawns it, waits for its handshake on the app's
  * pipe, answers its heartbeats at once, streams the sessions the engine assigns to it over channels
  * 2, 3, ..., and reaps it. States: spawning -> handshaking -> active -> sealing -> terminating ->
  * gone; any state may end in gone when the worker dies or misses a timeout. A dead slot fails its

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The unix socket one app's workers connect to ({@code <paths.runtime>/<app>.<pid>}, PROTOCOL.md
+ * The unix socket one app's workers connect to ({@code <paths.runtime>/<app>.<pid>}, docs/protocol.md
  * 3.1-3.2). A worker's first frame must be its handshake {@code [1, 0, [uuid]]}; the connection is
  * then handed to the slot that expects that uuid. A connection with another first frame or an
  * unknown uuid is closed and logged.

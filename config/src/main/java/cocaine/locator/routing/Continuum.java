@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The Ketama ring of a routing group: which app version a resolve answers with, by weight, stable
- * for a given seed (PROTOCOL.md 4.5, bit-for-bit with the original runtime). Immutable and safe to
+ * for a given seed (docs/protocol.md 4.5, bit-for-bit with the original runtime). Immutable and safe to
  * share between threads.
  */
 public final class Continuum {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ContinuumTest {
-  // the group of the test vectors in PROTOCOL.md 4.5
+  // the group of the test vectors in docs/protocol.md 4.5
   private static final Continuum SPEC = Continuum.of(RoutingGroup.fromMap(Map.of("app-v1", 1, "app-v2", 3)));
 
   @Test

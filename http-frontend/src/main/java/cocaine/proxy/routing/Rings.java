@@ -15,7 +15,7 @@ import org.msgpack.value.Value;
 
 /**
  * The rings of every routing group as the locator's {@code routing} stream last sent them
- * (PROTOCOL.md 2.6, 4.5): which member app a request for a group goes to, picked per request by a
+ * (docs/protocol.md 2.6, 4.5): which member app a request for a group goes to, picked per request by a
  * sticky seed or at random, the same way the locator's {@code resolve} picks. Immutable.
  */
 public final class Rings {

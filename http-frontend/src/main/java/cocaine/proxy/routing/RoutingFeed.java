@@ -18,7 +18,7 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * {@code routing}: the proxy's one subscription to the locator's {@code routing} stream
- * (PROTOCOL.md 2.6), on a connection of its own. Every snapshot of the rings goes to the proxy;
+ * (docs/protocol.md 2.6), on a connection of its own. Every snapshot of the rings goes to the proxy;
  * when the stream ends or cannot be made it is made again after a back-off that doubles up to a
  * bound, and the proxy keeps the last rings meanwhile.
  */

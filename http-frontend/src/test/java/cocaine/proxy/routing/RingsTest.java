@@ -48,7 +48,7 @@ class RingsTest {
   @Test
   void stickySeedsPickTheSpecsMembers() {
     Rings rings = Rings.fromWrite(write(Map.of("app", SPEC_GROUP)));
-    // PROTOCOL.md 4.5 test vectors
+    // docs/protocol.md 4.5 test vectors
     assertEquals(Optional.of("app-v2"), rings.member("app", Optional.of("user-1")));
     assertEquals(Optional.of("app-v1"), rings.member("app", Optional.of("user-5")));
     assertEquals(Optional.of("app-v1"), rings.member("app", Optional.of("user-6")));

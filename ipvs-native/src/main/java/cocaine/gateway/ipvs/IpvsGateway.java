@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The IPVS gateway (PROTOCOL.md 5.4, ECOSYSTEM.md 4): per app one IPv4 TCP virtual service on the
+ * The IPVS gateway (docs/protocol.md 5.4, ECOSYSTEM.md 4): per app one IPv4 TCP virtual service on the
  * balancer's address with the configured scheduler, per (node, app) one masquerading (NAT) real
  * server; programmed over generic netlink through a JNI shim. Commands run one at a time on a
  * thread of this gateway; a command the kernel refuses fails the call with the kernel's reason.

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * The docker isolate's profile args ({@code isolate.args}, PROTOCOL.md 4.3, ECOSYSTEM.md 3), checked
+ * The docker isolate's profile args ({@code isolate.args}, docs/protocol.md 4.3, ECOSYSTEM.md 3), checked
  * once when the app starts so a bad profile fails the start with the field and the reason.
  *
  * @param endpoint the daemon: {@code unix:///path} or {@code tcp://host:port}
