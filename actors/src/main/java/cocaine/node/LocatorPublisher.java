@@ -2,6 +2,7 @@ package cocaine.node;
 
 import cocaine.locator.Locator;
 import cocaine.locator.ServiceInfo;
+import cocaine.node.app.Publisher;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;

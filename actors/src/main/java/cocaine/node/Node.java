@@ -4,6 +4,7 @@ import cocaine.model.InvalidModelException;
 import cocaine.model.Runlist;
 import cocaine.node.app.App;
 import cocaine.node.app.AppHost;
+import cocaine.node.app.NodeConfig;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;

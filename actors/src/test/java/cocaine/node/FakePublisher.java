@@ -1,5 +1,6 @@
 package cocaine.node;
 
+import cocaine.node.app.Publisher;
 import cocaine.locator.ServiceInfo;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,6 @@
 package cocaine.node;
 
+import cocaine.node.app.Publisher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 

@@ -1,5 +1,6 @@
 package cocaine.node;
 
+import cocaine.node.app.NodeConfig;
 import cocaine.locator.Endpoint;
 import cocaine.locator.ServiceInfo;
 import cocaine.node.app.AppHost;

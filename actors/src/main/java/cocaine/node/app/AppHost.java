@@ -1,7 +1,5 @@
 package cocaine.node.app;
 
-import cocaine.node.NodeConfig;
-import cocaine.node.Publisher;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.node.isolate.docker.DockerNode;

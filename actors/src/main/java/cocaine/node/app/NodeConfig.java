@@ -1,4 +1,4 @@
-package cocaine.node;
+package cocaine.node.app;
 
 import cocaine.locator.ConnectionLimits;
 import cocaine.config.Settings;

@@ -1,4 +1,4 @@
-package cocaine.node;
+package cocaine.node.app;
 
 import cocaine.locator.ServiceInfo;
 import java.util.concurrent.CompletionStage;
