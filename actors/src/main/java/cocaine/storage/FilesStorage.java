@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class FilesStorage implements Storage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FilesStorage.class);
   private static final int NAME_MAX = 255;
-  private static final ErrorCode BUSY = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
 
   private final Path root;
   private final ThreadPoolExecutor io;
@@ -188,7 +187,7 @@ public final class FilesStorage implements Storage, AutoCloseable {
       });
       return result;
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new CocaineException(BUSY, "storage " + root + " is busy: "
+      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.TRY_AGAIN, "storage " + root + " is busy: "
           + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")" + (io.isShutdown() ? ", closed" : "")));
     }
   }

@@ -67,13 +67,12 @@ final class Exchange {
   /** Sent to the app when its HTTP client went away. */
   private static final ErrorCode CLIENT_GONE = ErrorCode.NOT_CONNECTED;
   /** The connection to the app has too many open channels (its network.max-channels): try later. */
-  private static final ErrorCode TOO_MANY_CHANNELS = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
   /** Errors of an app that say it refused the request before any worker saw it. */
   private static final Set<ErrorCode> NEVER_REACHED_A_WORKER = Set.of(ErrorCode.QUEUE_IS_FULL,
-      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, TOO_MANY_CHANNELS);
+      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, ErrorCode.TRY_AGAIN);
   /** Errors of an app that mean it could not take the request now: 503, so a balancer may try elsewhere. */
   private static final Set<ErrorCode> UNAVAILABLE = Set.of(ErrorCode.QUEUE_IS_FULL, ErrorCode.POOL_IS_FULL,
-      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, TOO_MANY_CHANNELS);
+      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, ErrorCode.TRY_AGAIN);
   private static final Set<String> NOT_FORWARDED = Set.of("raw-request-uri", "timeout-access");
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
       "trailer", "upgrade", "proxy-connection", "content-length", "content-type", "x-powered-by",

@@ -306,7 +306,7 @@ class HttpProxyTest {
   @Test
   void tooManyChannelsOnEveryConnectionIsUnavailable() throws Exception {
     App crowded = cluster.app("crowded").otherwise(r -> Source.failed(new CocaineException(
-        new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11), "too many open channels on this connection (limit 1024)")));
+        ErrorCode.TRY_AGAIN, "too many open channels on this connection (limit 1024)")));
     HttpResponse<String> r = get("/crowded/x");
     assertEquals(503, r.statusCode());
     assertContains(r.body(), "too many open channels");

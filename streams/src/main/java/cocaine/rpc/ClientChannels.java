@@ -96,7 +96,7 @@ final class ClientChannels extends AbstractGraphStageWithMaterializedValue<FlowS
       }
       if (live.incrementAndGet() > maxChannels) {
         live.decrementAndGet();
-        throw new CocaineException(ServerChannels.TOO_MANY_CHANNELS, "too many open channels to " + address
+        throw new CocaineException(ErrorCode.TRY_AGAIN, "too many open channels to " + address
             + " (limit " + maxChannels + "); retry when some of them end");
       }
       long id = ++lastId;

@@ -43,7 +43,6 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   /** Refusals waiting for the output before reads stop: a peer that floods breaches must also read. */
   private static final int MAX_PENDING_REFUSALS = 16;
   /** EAGAIN in the generic category: the connection has too many live channels, try again later. */
-  static final ErrorCode TOO_MANY_CHANNELS = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
   /**
    * Client messages handed to a service ahead of its demand, per channel; more wait here, counted
    * against {@code channelBuffer} and {@code maxBytesInFlight}, like messages a service has pulled.
@@ -188,7 +187,7 @@ final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       }
       if (live.size() >= settings.maxChannels()) {
         table.end(id);
-        refuse(new ChannelTable.Reject(id, TOO_MANY_CHANNELS, "too many open channels on this connection (limit "
+        refuse(new ChannelTable.Reject(id, ErrorCode.TRY_AGAIN, "too many open channels on this connection (limit "
             + settings.maxChannels() + "); retry when some of them end"));
         return;
       }

@@ -111,7 +111,7 @@ class ClientConnectionTest {
     // A call takes its channel when its stream starts, which is asynchronous.
     await().atMost(Duration.ofSeconds(10)).until(() -> service.contexts.size() == SETTINGS.maxChannels());
     CocaineException refused = failure(client.call(TestService.ECHO));
-    assertEquals(ServerChannels.TOO_MANY_CHANNELS, refused.code());
+    assertEquals(ErrorCode.TRY_AGAIN, refused.code());
     assertTrue(refused.getMessage().startsWith("too many open channels to 127.0.0.1:"), refused.getMessage());
     assertTrue(hanging.stream().noneMatch(CompletableFuture::isDone));
   }

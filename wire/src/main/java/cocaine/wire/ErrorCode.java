@@ -37,6 +37,8 @@ public record ErrorCode(int category, int code) {
   /** POSIX errno values in the generic category: storage "not found" is [12, 2]. */
   public static final ErrorCode NOT_FOUND = new ErrorCode(CATEGORY_GENERIC, 2);
   public static final ErrorCode IO_ERROR = new ErrorCode(CATEGORY_GENERIC, 5);
+  /** EAGAIN: a bounded resource is full right now (open channels, a write queue); retry later. */
+  public static final ErrorCode TRY_AGAIN = new ErrorCode(CATEGORY_GENERIC, 11);
   public static final ErrorCode INVALID = new ErrorCode(CATEGORY_GENERIC, 22);
   public static final ErrorCode TOO_BIG = new ErrorCode(CATEGORY_GENERIC, 27);
 

@@ -51,7 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ZookeeperStorage implements Storage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZookeeperStorage.class);
-  private static final ErrorCode BUSY = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11);
   private static final int NAME_MAX = 255;
   // Each lost attempt means another writer won; with N writers of one key a write may lose N - 1
   // times in a row, so the bound is well above the writers a cluster has, yet finite.
@@ -465,7 +464,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
       });
       return result;
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new CocaineException(BUSY, "storage (ZooKeeper at " + connect + ") is busy: "
+      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.TRY_AGAIN, "storage (ZooKeeper at " + connect + ") is busy: "
           + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")" + (io.isShutdown() ? ", closed" : "")));
     }
   }

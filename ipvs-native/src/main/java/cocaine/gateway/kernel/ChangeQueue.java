@@ -48,7 +48,7 @@ public final class ChangeQueue {
         }
       });
     } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new CocaineException(new ErrorCode(ErrorCode.CATEGORY_GENERIC, 11), worker.isShutdown()
+      result.completeExceptionally(new CocaineException(ErrorCode.TRY_AGAIN, worker.isShutdown()
           ? "the " + gateway + " gateway is closed" : "the " + gateway + " gateway has " + limit
           + " changes waiting (" + limitKey + ")"));
     }
