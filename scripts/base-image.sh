@@ -12,23 +12,18 @@
 # change the app's Dockerfile FROM line; the runtime only needs /bin/sh and java on PATH in the image.
 # Exit codes: 0 ok, 1 failed, 2 usage, 3 no Docker daemon.
 set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/lib/rootfs.sh"
 
 [ $# -le 1 ] || { echo "usage: $0 [IMAGE]" >&2; exit 2; }
 image=${1:-127.0.0.1:5000/cocaine/jre:17}
 modules=${JRE_MODULES:-java.base,java.logging,java.management,java.naming,java.net.http,jdk.net,jdk.unsupported,jdk.crypto.ec,jdk.zipfs}
-busybox=/bin/busybox
-[ -x "$busybox" ] || busybox=/usr/bin/busybox
 
 if ! docker info >/dev/null 2>&1; then
   echo "no Docker daemon answers (start one with scripts/docker.sh start)" >&2
   exit 3
 fi
-# a static BusyBox needs no libraries in the image: ldd refuses it ("not a dynamic executable")
-if ! "$busybox" --list 2>/dev/null | grep -qx sh || ldd "$busybox" >/dev/null 2>&1; then
-  echo "$busybox is not a static BusyBox: apt-get install -y busybox-static" >&2
-  exit 1
-fi
-command -v jlink >/dev/null || { echo "jlink not found: install a JDK 17 (openjdk-17-jdk-headless)" >&2; exit 1; }
+busybox=$(static_busybox)
+[ -n "$busybox" ] || { echo "no static BusyBox: apt-get install -y busybox-static" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/cocaine-base-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -43,26 +38,11 @@ for tool in $("$busybox" --list); do
 done
 
 echo "jlink: $modules" >&2
-jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
-  --generate-cds-archive --output "$root$jre"
+jlink_jre "$modules" "$root$jre" --compress=2 --generate-cds-archive
 ln -s "$jre/bin/java" "$root/usr/bin/java"
-
-# every shared library the runtime's binaries and libraries need, at the path the loader finds it on
-# the host (the dynamic loader itself included)
-{
-  find "$root$jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 | xargs -0 ldd 2>/dev/null \
-    | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]*ld-linux/ { print $1 }'
-  echo /lib64/ld-linux-x86-64.so.2
-} | sort -u | while read -r lib; do
-  case "$lib" in "$root"/*) continue ;; esac # the runtime's own libraries are in place already
-  [ -e "$lib" ] || continue
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
-done
-# the dynamic loader follows /lib64 -> the multiarch folder on Debian; keep both names working
-real_loader=$(readlink -f /lib64/ld-linux-x86-64.so.2)
-mkdir -p "$root$(dirname "$real_loader")"
-[ -e "$root$real_loader" ] || cp "$real_loader" "$root$real_loader"
+# every shared library the runtime's binaries and libraries need
+mapfile -d '' binaries < <(find "$root$jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0)
+copy_libs "$root" "${binaries[@]}"
 
 cat > "$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh

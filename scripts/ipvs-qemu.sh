@@ -10,6 +10,7 @@
 # installed). The VM: TCG (no KVM), 1 GiB, no network card; lo and dummy0 (10.99.0.1/24) only.
 # Output: the VM's console; the main class's exit code as "PROBE-EXIT <n>", then ipvsadm's table.
 set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/lib/rootfs.sh"
 [ $# -ge 3 ] || { echo "usage: $0 WORKDIR CLASSPATH MAIN-CLASS [ARGS...]" >&2; exit 2; }
 work=$(readlink -m "$1"); classpath=$2; main=$3; shift 3
 mkdir -p "$work"
@@ -18,10 +19,7 @@ cd "$work"
 for tool in qemu-system-x86_64 ipvsadm jlink jar; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y qemu-system-x86 ipvsadm openjdk-17-jdk-headless)" >&2; exit 3; }
 done
-busybox=""
-for b in /bin/busybox /usr/bin/busybox; do
-  if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi # static: ldd refuses it
-done
+busybox=$(static_busybox)
 [ -n "$busybox" ] || { echo "missing a static busybox (apt-get install -y busybox-static)" >&2; exit 3; }
 
 # 1. a kernel with IPVS modules, unpacked from Debian's cloud kernel package (cached in WORKDIR)
@@ -38,8 +36,7 @@ modules=$(ls -d kernel/lib/modules/* | head -1)
 # 2. a small JRE and the libraries it and ipvsadm load
 if [ ! -x jre/bin/java ]; then
   rm -rf jre
-  jlink --add-modules java.base,java.logging,java.management,java.naming,java.xml,java.sql,jdk.unsupported \
-    --strip-debug --no-header-files --no-man-pages --output jre >/dev/null
+  jlink_jre java.base,java.logging,java.management,java.naming,java.xml,java.sql,jdk.unsupported jre
 fi
 
 rm -rf root && mkdir -p root/bin root/modules root/app root/proc root/sys root/dev root/tmp root/lib64
@@ -50,14 +47,7 @@ for m in crc32c-intel libcrc32c nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack ip_vs
   f=$(find "$modules" -name "$m.ko*" | head -1)
   [ -n "$f" ] && cp "$f" "root/modules/$m.ko${f##*.ko}"
 done
-copy_libs() {
-  ldd "$1" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r lib; do
-    mkdir -p "root$(dirname "$lib")"
-    cp -Ln "$lib" "root$lib"
-  done
-}
-copy_libs root/bin/ipvsadm
-for f in root/jre/bin/java root/jre/lib/*.so root/jre/lib/server/*.so; do copy_libs "$f"; done
+copy_libs "$PWD/root" root/bin/ipvsadm root/jre/bin/java root/jre/lib/*.so root/jre/lib/server/*.so
 IFS=: read -r -a entries <<< "$classpath"
 for e in "${entries[@]}"; do
   [ -e "$e" ] || continue
