@@ -167,8 +167,7 @@ public final class Worker {
   }
 
   private final Settings settings;
-  private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
-  private final Map<String, ChunkHandler> chunkHandlers = new ConcurrentHashMap<>();
+  private final Events events = new Events();
   /** Open invocations: a {@link Request} (its handler on the pool) or an {@link InlineCall}. */
   private final Map<Long, Object> sessions = new ConcurrentHashMap<>();
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
@@ -228,8 +227,7 @@ public final class Worker {
 
   /** Serves {@code event} with {@code handler}; replaces an earlier handler of that event. */
   public Worker on(String event, Handler handler) {
-    chunkHandlers.remove(event);
-    handlers.put(event, handler);
+    events.on(event, handler);
     return this;
   }
 
@@ -238,8 +236,7 @@ public final class Worker {
    * {@link ChunkHandler}); replaces an earlier handler of that event.
    */
   public Worker onChunks(String event, ChunkHandler handler) {
-    handlers.remove(event);
-    chunkHandlers.put(event, handler);
+    events.onChunks(event, handler);
     return this;
   }
 
@@ -447,16 +444,14 @@ public final class Worker {
       return;
     }
     String event = Values.asString(frame.args().get(0));
-    ChunkHandler chunkHandler = chunkHandlers.get(event);
+    ChunkHandler chunkHandler = events.chunkHandler(event);
     if (chunkHandler != null) {
       sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch)));
       return;
     }
-    Handler handler = handlers.get(event);
+    Handler handler = events.handler(event);
     if (handler == null) {
-      java.util.Set<String> events = new java.util.TreeSet<>(handlers.keySet());
-      events.addAll(chunkHandlers.keySet());
-      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events);
+      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events.names());
       sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
       return;
     }
