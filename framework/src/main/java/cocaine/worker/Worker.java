@@ -24,15 +24,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.msgpack.value.Value;
 
@@ -49,10 +46,8 @@ import org.msgpack.value.Value;
  * }</pre>
  */
 public final class Worker {
-  private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-  private static final long CONTROL = 1;
-  private static final int HEARTBEAT = 0;
-  private static final int TERMINATE = 1;
+  /** The one logger of the worker's classes: operators filter on its name. */
+  static final System.Logger LOG = System.getLogger(Worker.class.getName());
   private static final ErrorCode INVALID_MESSAGE_TYPE = new ErrorCode(ErrorCode.CATEGORY_WORKER, 240);
 
   /**
@@ -172,12 +167,10 @@ public final class Worker {
   private final Map<Long, Object> sessions = new ConcurrentHashMap<>();
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicLong heartbeatReplies = new AtomicLong();
-  private volatile boolean readerStalled;
   private volatile Pipe pipe;
-  private ScheduledExecutorService timers;
+  private Heartbeat heartbeat;
   private ThreadPoolExecutor pool;
-  private long highestChannel = CONTROL; // reader thread only: the handshake took channel 1
+  private long highestChannel = Heartbeat.CONTROL; // reader thread only: the handshake took channel 1
   /**
    * Reader thread only: invocations decoded from the current read, started once the whole read is
    * dispatched. A handler then usually finds its chunks and close already there and need not sleep
@@ -256,16 +249,12 @@ public final class Worker {
       throw new IOException("cannot connect to the runtime at " + settings.endpoint() + ": " + e.getMessage(), e);
     }
     pipe = new Pipe(socket, settings.endpoint());
-    // Two threads: a heartbeat blocked on a full socket must not hold up the disown check.
-    timers = Executors.newScheduledThreadPool(2, daemon("cocaine-worker-heartbeat"));
+    heartbeat = new Heartbeat(settings, pipe, exit);
     pool = new ThreadPoolExecutor(settings.handlerThreads(), settings.handlerThreads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(settings.handlerQueue()), daemon("cocaine-handler"));
     Thread reader = daemon("cocaine-worker-reader").newThread(this::readLoop);
     try {
-      pipe.send(CONTROL, Message.of(0, Values.str(settings.uuid())));
-      heartbeat();
-      long period = settings.heartbeatInterval().toMillis();
-      timers.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+      heartbeat.start();
       reader.start();
       LOG.log(Level.INFO, "worker {0} of app ''{1}'' connected to {2}", settings.uuid(), settings.app(), settings.endpoint());
       Exit result = exit.get();
@@ -279,7 +268,7 @@ public final class Worker {
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } finally {
-      timers.shutdownNow();
+      heartbeat.stop();
       pipe.close(1000); // after the frames already queued, such as the echo of terminate
       pool.shutdownNow();
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
@@ -299,39 +288,6 @@ public final class Worker {
 
   private void finish(Exit result) {
     exit.complete(result);
-  }
-
-  private void heartbeat() {
-    // Armed before sending: a runtime that stopped reading blocks the send, and must still disown us.
-    scheduleDisownCheck(heartbeatReplies.get());
-    try {
-      pipe.send(CONTROL, Message.of(HEARTBEAT));
-    } catch (CocaineException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
-    }
-  }
-
-  private void scheduleDisownCheck(long repliesBefore) {
-    try {
-      timers.schedule(() -> checkDisown(repliesBefore), settings.disownTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // exiting already
-    }
-  }
-
-  private void checkDisown(long repliesBefore) {
-    if (heartbeatReplies.get() != repliesBefore) {
-      return;
-    }
-    if (readerStalled) {
-      // The reply may be waiting unread behind a slow handler's chunks; the runtime is not silent.
-      scheduleDisownCheck(repliesBefore);
-      return;
-    }
-    LOG.log(Level.ERROR, "disowned: the runtime at {0} did not answer a heartbeat within {1} ms",
-        settings.endpoint(), settings.disownTimeout().toMillis());
-    finish(new Exit(Exit.Reason.DISOWNED, 0,
-        "no heartbeat reply within " + settings.disownTimeout().toMillis() + " ms"));
   }
 
   private void readLoop() {
@@ -373,8 +329,8 @@ public final class Worker {
 
   private void dispatch(Frame frame) throws InterruptedException {
     long ch = frame.channel();
-    if (ch == CONTROL) {
-      control(frame);
+    if (ch == Heartbeat.CONTROL) {
+      heartbeat.control(frame);
     } else if (ch > highestChannel) {
       highestChannel = ch;
       invoke(frame);
@@ -395,11 +351,11 @@ public final class Worker {
           if (!request.offer(chunk)) {
             startHandlers(); // its handler may be among them: it must run to make room
             pipe.uncork(); // replies queued so far must not wait for this chunk's room
-            readerStalled = true;
+            heartbeat.readerStalled(true);
             try {
               request.push(chunk);
             } finally {
-              readerStalled = false;
+              heartbeat.readerStalled(false);
               pipe.cork();
             }
           }
@@ -414,24 +370,6 @@ public final class Worker {
         }
         default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
       }
-    }
-  }
-
-  private void control(Frame frame) {
-    if (frame.type() == HEARTBEAT) {
-      heartbeatReplies.incrementAndGet();
-    } else if (frame.type() == TERMINATE) {
-      long code = frame.args().size() > 0 && frame.args().get(0).isIntegerValue() ? Values.asLong(frame.args().get(0)) : 0;
-      String reason = frame.args().size() > 1 && frame.args().get(1).isRawValue() ? Values.asString(frame.args().get(1)) : "";
-      LOG.log(Level.INFO, "terminated by the runtime: [{0}] {1}", code, reason);
-      try {
-        pipe.send(CONTROL, Message.of(TERMINATE, Values.integer(code), Values.str(reason)));
-      } catch (CocaineException e) {
-        LOG.log(Level.WARNING, "could not echo terminate: {0}", e.getMessage());
-      }
-      finish(new Exit(Exit.Reason.TERMINATED, code, reason));
-    } else {
-      LOG.log(Level.WARNING, "dropping {0}: unknown control message type {1}", frame, frame.type());
     }
   }
 
@@ -528,7 +466,7 @@ public final class Worker {
 
     void frame(Frame frame) {
       // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
-      readerStalled = true;
+      heartbeat.readerStalled(true);
       try {
         switch (frame.type()) {
           case 0 -> handler.chunk(Request.toBytes(chunkOf(frame)), response);
@@ -555,7 +493,7 @@ public final class Worker {
         sessions.remove(channel);
         handlerFailed(event, channel, response, t);
       } finally {
-        readerStalled = false;
+        heartbeat.readerStalled(false);
       }
     }
   }
@@ -573,7 +511,7 @@ public final class Worker {
     }
   }
 
-  private static ThreadFactory daemon(String name) {
+  static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());
