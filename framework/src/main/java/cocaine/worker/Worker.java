@@ -341,13 +341,19 @@ public final class Worker {
         return;
       }
       if (session instanceof InlineCall call) {
-        call.frame(frame);
+        // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
+        heartbeat.readerStalled(true);
+        try {
+          call.frame(frame);
+        } finally {
+          heartbeat.readerStalled(false);
+        }
         return;
       }
       Request request = (Request) session;
       switch (frame.type()) {
         case 0 -> {
-          Value chunk = chunkOf(frame);
+          Value chunk = Request.chunkOf(frame);
           if (!request.offer(chunk)) {
             startHandlers(); // its handler may be among them: it must run to make room
             pipe.uncork(); // replies queued so far must not wait for this chunk's room
@@ -384,7 +390,7 @@ public final class Worker {
     String event = Values.asString(frame.args().get(0));
     ChunkHandler chunkHandler = events.chunkHandler(event);
     if (chunkHandler != null) {
-      sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch)));
+      sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch), sessions));
       return;
     }
     Handler handler = events.handler(event);
@@ -428,79 +434,13 @@ public final class Worker {
         response.close();
       }
     } catch (Throwable t) {
-      handlerFailed(request.event(), request.channel(), response, t);
+      response.handlerFailed(request.event(), t);
       if (t instanceof VirtualMachineError vme) {
         throw vme;
       }
     } finally {
       request.abandon();
     }
-  }
-
-  /** A handler threw: one log line, and the spec's uncaught error unless the response was closed. */
-  private static void handlerFailed(String event, long channel, Response response, Throwable t) {
-    String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
-    LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
-    if (!response.isClosed()) {
-      try {
-        response.error(ErrorCode.WORKER_UNCAUGHT, message);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
-      }
-    }
-  }
-
-  /** An invocation served on the reader thread by a {@link ChunkHandler}. */
-  private final class InlineCall {
-    private final long channel;
-    private final String event;
-    private final ChunkHandler handler;
-    private final Response response;
-
-    InlineCall(long channel, String event, ChunkHandler handler, Response response) {
-      this.channel = channel;
-      this.event = event;
-      this.handler = handler;
-      this.response = response;
-    }
-
-    void frame(Frame frame) {
-      // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
-      heartbeat.readerStalled(true);
-      try {
-        switch (frame.type()) {
-          case 0 -> handler.chunk(Request.toBytes(chunkOf(frame)), response);
-          case 1 -> {
-            sessions.remove(channel);
-            CocaineException cause = frame.message().toException();
-            LOG.log(Level.DEBUG, "the runtime failed channel {0} of event ''{1}'': {2}", channel, event, cause.getMessage());
-            if (!response.isClosed()) {
-              response.error(ErrorCode.WORKER_UNCAUGHT, cause.getMessage());
-            }
-          }
-          case 2 -> {
-            sessions.remove(channel);
-            handler.end(response);
-            if (!response.isClosed()) {
-              response.close();
-            }
-          }
-          default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
-        }
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable t) {
-        sessions.remove(channel);
-        handlerFailed(event, channel, response, t);
-      } finally {
-        heartbeat.readerStalled(false);
-      }
-    }
-  }
-
-  /** The chunk a write frame carries; an empty one when it has none. */
-  private static Value chunkOf(Frame frame) {
-    return frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
   }
 
   private void sendQuietly(long channel, Message message) {
