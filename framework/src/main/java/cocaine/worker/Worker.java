@@ -169,7 +169,7 @@ public final class Worker {
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile Pipe pipe;
   private Heartbeat heartbeat;
-  private ThreadPoolExecutor pool;
+  private HandlerThreads handlerThreads;
   private long highestChannel = Heartbeat.CONTROL; // reader thread only: the handshake took channel 1
   /**
    * Reader thread only: invocations decoded from the current read, started once the whole read is
@@ -250,8 +250,7 @@ public final class Worker {
     }
     pipe = new Pipe(socket, settings.endpoint());
     heartbeat = new Heartbeat(settings, pipe, exit);
-    pool = new ThreadPoolExecutor(settings.handlerThreads(), settings.handlerThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(settings.handlerQueue()), daemon("cocaine-handler"));
+    handlerThreads = new HandlerThreads(settings, pipe, sessions);
     Thread reader = daemon("cocaine-worker-reader").newThread(this::readLoop);
     try {
       heartbeat.start();
@@ -270,7 +269,7 @@ public final class Worker {
     } finally {
       heartbeat.stop();
       pipe.close(1000); // after the frames already queued, such as the echo of terminate
-      pool.shutdownNow();
+      handlerThreads.stop();
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
       sessions.values().forEach(r -> {
         if (r instanceof Request request) {
@@ -383,7 +382,7 @@ public final class Worker {
     long ch = frame.channel();
     if (frame.type() != 0 || frame.args().isEmpty() || !frame.args().get(0).isRawValue()) {
       LOG.log(Level.WARNING, "refusing {0}: a new channel must start with invoke [event]", frame);
-      sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
+      pipe.sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
           "a new channel must start with invoke [event] (type 0), got type " + frame.type() + " " + frame.args()));
       return;
     }
@@ -396,13 +395,13 @@ public final class Worker {
     Handler handler = events.handler(event);
     if (handler == null) {
       LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events.names());
-      sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
+      pipe.sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
       return;
     }
     Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
     Response response = new Response(pipe, ch);
     sessions.put(ch, request);
-    starting.add(() -> start(handler, request, response));
+    starting.add(() -> handlerThreads.start(handler, request, response));
   }
 
   private void startHandlers() {
@@ -410,45 +409,6 @@ public final class Worker {
       r.run();
     }
     starting.clear();
-  }
-
-  private void start(Handler handler, Request request, Response response) {
-    long ch = request.channel();
-    String event = request.event();
-    try {
-      pool.execute(() -> serve(handler, request, response));
-    } catch (RejectedExecutionException e) {
-      sessions.remove(ch);
-      LOG.log(Level.WARNING, "refusing event ''{0}'' on channel {1}: all {2} handler threads busy and {3} waiting",
-          event, ch, settings.handlerThreads(), settings.handlerQueue());
-      sendQuietly(ch, Message.error(ErrorCode.QUEUE_IS_FULL, "worker " + settings.uuid() + " is busy: all "
-          + settings.handlerThreads() + " handler threads are running and " + settings.handlerQueue()
-          + " invocations wait; lower the profile's concurrency or give the worker more handler threads"));
-    }
-  }
-
-  private void serve(Handler handler, Request request, Response response) {
-    try {
-      handler.handle(request, response);
-      if (!response.isClosed()) {
-        response.close();
-      }
-    } catch (Throwable t) {
-      response.handlerFailed(request.event(), t);
-      if (t instanceof VirtualMachineError vme) {
-        throw vme;
-      }
-    } finally {
-      request.abandon();
-    }
-  }
-
-  private void sendQuietly(long channel, Message message) {
-    try {
-      pipe.send(channel, message);
-    } catch (CocaineException e) {
-      LOG.log(Level.WARNING, "could not send to channel {0}: {1}", channel, e.getMessage());
-    }
   }
 
   static ThreadFactory daemon(String name) {
