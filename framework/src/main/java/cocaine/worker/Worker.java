@@ -3,35 +3,23 @@ package cocaine.worker;
 import cocaine.client.Locator;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
-import cocaine.wire.Frame;
-import cocaine.wire.FrameDecoder;
-import cocaine.wire.Message;
-import cocaine.wire.Values;
-import cocaine.wire.WireException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.msgpack.value.Value;
 
 /**
  * A Cocaine worker process speaking worker protocol v1 to its runtime over a unix socket
@@ -48,7 +36,6 @@ import org.msgpack.value.Value;
 public final class Worker {
   /** The one logger of the worker's classes: operators filter on its name. */
   static final System.Logger LOG = System.getLogger(Worker.class.getName());
-  private static final ErrorCode INVALID_MESSAGE_TYPE = new ErrorCode(ErrorCode.CATEGORY_WORKER, 240);
 
   /**
    * What the runtime told the worker in argv, and the worker's own limits: heartbeat period, how
@@ -167,16 +154,6 @@ public final class Worker {
   private final Map<Long, Object> sessions = new ConcurrentHashMap<>();
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicBoolean started = new AtomicBoolean();
-  private volatile Pipe pipe;
-  private Heartbeat heartbeat;
-  private HandlerThreads handlerThreads;
-  private long highestChannel = Heartbeat.CONTROL; // reader thread only: the handshake took channel 1
-  /**
-   * Reader thread only: invocations decoded from the current read, started once the whole read is
-   * dispatched. A handler then usually finds its chunks and close already there and need not sleep
-   * and be woken for each of them.
-   */
-  private final List<Runnable> starting = new ArrayList<>();
 
   private Worker(Settings settings) {
     this.settings = settings;
@@ -248,10 +225,11 @@ public final class Worker {
       socket.close();
       throw new IOException("cannot connect to the runtime at " + settings.endpoint() + ": " + e.getMessage(), e);
     }
-    pipe = new Pipe(socket, settings.endpoint());
-    heartbeat = new Heartbeat(settings, pipe, exit);
-    handlerThreads = new HandlerThreads(settings, pipe, sessions);
-    Thread reader = daemon("cocaine-worker-reader").newThread(this::readLoop);
+    Pipe pipe = new Pipe(socket, settings.endpoint());
+    Heartbeat heartbeat = new Heartbeat(settings, pipe, exit);
+    HandlerThreads handlerThreads = new HandlerThreads(settings, pipe, sessions);
+    Thread reader = daemon("cocaine-worker-reader").newThread(
+        new Dispatcher(settings, pipe, events, sessions, heartbeat, handlerThreads, exit));
     try {
       heartbeat.start();
       reader.start();
@@ -282,135 +260,10 @@ public final class Worker {
 
   /** Ends {@link #run()} locally, as if the runtime had gone away; sends nothing. */
   public void stop() {
-    finish(new Exit(Exit.Reason.DISCONNECTED, 0, "stopped by the application"));
+    exit.complete(new Exit(Exit.Reason.DISCONNECTED, 0, "stopped by the application"));
   }
 
-  private void finish(Exit result) {
-    exit.complete(result);
-  }
-
-  private void readLoop() {
-    FrameDecoder decoder = new FrameDecoder(settings.maxFrameBytes());
-    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    try {
-      while (!exit.isDone()) {
-        buf.clear();
-        int n = pipe.read(buf);
-        if (n < 0) {
-          finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the runtime closed the socket"));
-          return;
-        }
-        decoder.feed(buf.array(), 0, n);
-        pipe.cork();
-        try {
-          Frame frame;
-          while ((frame = decoder.next()) != null) {
-            dispatch(frame);
-          }
-          startHandlers();
-        } finally {
-          pipe.uncork();
-        }
-      }
-    } catch (WireException e) {
-      LOG.log(Level.ERROR, "closing the socket: the runtime sent undecodable data: {0}", e.getMessage());
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "undecodable data from the runtime: " + e.getMessage()));
-    } catch (ClosedChannelException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the socket was closed"));
-    } catch (IOException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "socket error: " + e.getMessage()));
-    } catch (InterruptedException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "interrupted"));
-    } catch (CocaineException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
-    }
-  }
-
-  private void dispatch(Frame frame) throws InterruptedException {
-    long ch = frame.channel();
-    if (ch == Heartbeat.CONTROL) {
-      heartbeat.control(frame);
-    } else if (ch > highestChannel) {
-      highestChannel = ch;
-      invoke(frame);
-    } else {
-      Object session = sessions.get(ch);
-      if (session == null) {
-        LOG.log(Level.DEBUG, "dropping {0}: channel {1} is not open", frame, ch);
-        return;
-      }
-      if (session instanceof InlineCall call) {
-        // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
-        heartbeat.readerStalled(true);
-        try {
-          call.frame(frame);
-        } finally {
-          heartbeat.readerStalled(false);
-        }
-        return;
-      }
-      Request request = (Request) session;
-      switch (frame.type()) {
-        case 0 -> {
-          Value chunk = Request.chunkOf(frame);
-          if (!request.offer(chunk)) {
-            startHandlers(); // its handler may be among them: it must run to make room
-            pipe.uncork(); // replies queued so far must not wait for this chunk's room
-            heartbeat.readerStalled(true);
-            try {
-              request.push(chunk);
-            } finally {
-              heartbeat.readerStalled(false);
-              pipe.cork();
-            }
-          }
-        }
-        case 1 -> {
-          sessions.remove(ch);
-          request.fail(frame.message().toException());
-        }
-        case 2 -> {
-          sessions.remove(ch);
-          request.end();
-        }
-        default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
-      }
-    }
-  }
-
-  private void invoke(Frame frame) {
-    long ch = frame.channel();
-    if (frame.type() != 0 || frame.args().isEmpty() || !frame.args().get(0).isRawValue()) {
-      LOG.log(Level.WARNING, "refusing {0}: a new channel must start with invoke [event]", frame);
-      pipe.sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
-          "a new channel must start with invoke [event] (type 0), got type " + frame.type() + " " + frame.args()));
-      return;
-    }
-    String event = Values.asString(frame.args().get(0));
-    ChunkHandler chunkHandler = events.chunkHandler(event);
-    if (chunkHandler != null) {
-      sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch), sessions));
-      return;
-    }
-    Handler handler = events.handler(event);
-    if (handler == null) {
-      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events.names());
-      pipe.sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
-      return;
-    }
-    Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
-    Response response = new Response(pipe, ch);
-    sessions.put(ch, request);
-    starting.add(() -> handlerThreads.start(handler, request, response));
-  }
-
-  private void startHandlers() {
-    for (Runnable r : starting) {
-      r.run();
-    }
-    starting.clear();
-  }
-
+  /** Threads {@code name-1}, {@code name-2}, ...: daemons, so that only {@link #run()} holds up the JVM. */
   static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
