@@ -1,11 +1,14 @@
 package cocaine.worker;
 
+import static cocaine.worker.Worker.LOG;
+
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Message;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -92,6 +95,15 @@ final class Pipe {
 
   void send(Frame frame) {
     send(frame.channel(), frame.message());
+  }
+
+  /** As {@link #send(long, Message)}, for refusals: one that cannot go out is logged, not thrown. */
+  void sendQuietly(long channel, Message message) {
+    try {
+      send(channel, message);
+    } catch (CocaineException e) {
+      LOG.log(Level.WARNING, "could not send to channel {0}: {1}", channel, e.getMessage());
+    }
   }
 
   private void writeLoop() {

@@ -2,8 +2,10 @@ package cocaine.worker;
 
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Header;
+import cocaine.wire.Values;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -111,6 +113,11 @@ public final class Request {
 
   static byte[] toBytes(Value v) {
     return v.isRawValue() ? v.asRawValue().asByteArray() : FrameEncoder.encodeValue(v);
+  }
+
+  /** The chunk a write frame carries; an empty one when it has none. */
+  static Value chunkOf(Frame frame) {
+    return frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
   }
 
   private Value take(long timeoutNanos) {

@@ -1,8 +1,11 @@
 package cocaine.worker;
 
+import static cocaine.worker.Worker.LOG;
+
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import org.msgpack.value.Value;
 
@@ -62,6 +65,19 @@ public final class Response {
 
   public synchronized boolean isClosed() {
     return closed;
+  }
+
+  /** Its handler threw: one log line, and the spec's uncaught error unless the response was closed. */
+  void handlerFailed(String event, Throwable t) {
+    String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+    LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
+    if (!isClosed()) {
+      try {
+        error(ErrorCode.WORKER_UNCAUGHT, message);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
+      }
+    }
   }
 
   private void requireOpen(String what) {

@@ -3,38 +3,23 @@ package cocaine.worker;
 import cocaine.client.Locator;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
-import cocaine.wire.Frame;
-import cocaine.wire.FrameDecoder;
-import cocaine.wire.Message;
-import cocaine.wire.Values;
-import cocaine.wire.WireException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.msgpack.value.Value;
 
 /**
  * A Cocaine worker process speaking worker protocol v1 to its runtime over a unix socket
@@ -49,11 +34,8 @@ import org.msgpack.value.Value;
  * }</pre>
  */
 public final class Worker {
-  private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-  private static final long CONTROL = 1;
-  private static final int HEARTBEAT = 0;
-  private static final int TERMINATE = 1;
-  private static final ErrorCode INVALID_MESSAGE_TYPE = new ErrorCode(ErrorCode.CATEGORY_WORKER, 240);
+  /** The one logger of the worker's classes: operators filter on its name. */
+  static final System.Logger LOG = System.getLogger(Worker.class.getName());
 
   /**
    * What the runtime told the worker in argv, and the worker's own limits: heartbeat period, how
@@ -167,24 +149,11 @@ public final class Worker {
   }
 
   private final Settings settings;
-  private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
-  private final Map<String, ChunkHandler> chunkHandlers = new ConcurrentHashMap<>();
+  private final Events events = new Events();
   /** Open invocations: a {@link Request} (its handler on the pool) or an {@link InlineCall}. */
   private final Map<Long, Object> sessions = new ConcurrentHashMap<>();
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicLong heartbeatReplies = new AtomicLong();
-  private volatile boolean readerStalled;
-  private volatile Pipe pipe;
-  private ScheduledExecutorService timers;
-  private ThreadPoolExecutor pool;
-  private long highestChannel = CONTROL; // reader thread only: the handshake took channel 1
-  /**
-   * Reader thread only: invocations decoded from the current read, started once the whole read is
-   * dispatched. A handler then usually finds its chunks and close already there and need not sleep
-   * and be woken for each of them.
-   */
-  private final List<Runnable> starting = new ArrayList<>();
 
   private Worker(Settings settings) {
     this.settings = settings;
@@ -228,8 +197,7 @@ public final class Worker {
 
   /** Serves {@code event} with {@code handler}; replaces an earlier handler of that event. */
   public Worker on(String event, Handler handler) {
-    chunkHandlers.remove(event);
-    handlers.put(event, handler);
+    events.on(event, handler);
     return this;
   }
 
@@ -238,8 +206,7 @@ public final class Worker {
    * {@link ChunkHandler}); replaces an earlier handler of that event.
    */
   public Worker onChunks(String event, ChunkHandler handler) {
-    handlers.remove(event);
-    chunkHandlers.put(event, handler);
+    events.onChunks(event, handler);
     return this;
   }
 
@@ -258,17 +225,13 @@ public final class Worker {
       socket.close();
       throw new IOException("cannot connect to the runtime at " + settings.endpoint() + ": " + e.getMessage(), e);
     }
-    pipe = new Pipe(socket, settings.endpoint());
-    // Two threads: a heartbeat blocked on a full socket must not hold up the disown check.
-    timers = Executors.newScheduledThreadPool(2, daemon("cocaine-worker-heartbeat"));
-    pool = new ThreadPoolExecutor(settings.handlerThreads(), settings.handlerThreads(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(settings.handlerQueue()), daemon("cocaine-handler"));
-    Thread reader = daemon("cocaine-worker-reader").newThread(this::readLoop);
+    Pipe pipe = new Pipe(socket, settings.endpoint());
+    Heartbeat heartbeat = new Heartbeat(settings, pipe, exit);
+    HandlerThreads handlerThreads = new HandlerThreads(settings, pipe, sessions);
+    Thread reader = daemon("cocaine-worker-reader").newThread(
+        new Dispatcher(settings, pipe, events, sessions, heartbeat, handlerThreads, exit));
     try {
-      pipe.send(CONTROL, Message.of(0, Values.str(settings.uuid())));
-      heartbeat();
-      long period = settings.heartbeatInterval().toMillis();
-      timers.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+      heartbeat.start();
       reader.start();
       LOG.log(Level.INFO, "worker {0} of app ''{1}'' connected to {2}", settings.uuid(), settings.app(), settings.endpoint());
       Exit result = exit.get();
@@ -282,9 +245,9 @@ public final class Worker {
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } finally {
-      timers.shutdownNow();
+      heartbeat.stop();
       pipe.close(1000); // after the frames already queued, such as the echo of terminate
-      pool.shutdownNow();
+      handlerThreads.stop();
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "the worker is exiting");
       sessions.values().forEach(r -> {
         if (r instanceof Request request) {
@@ -297,288 +260,11 @@ public final class Worker {
 
   /** Ends {@link #run()} locally, as if the runtime had gone away; sends nothing. */
   public void stop() {
-    finish(new Exit(Exit.Reason.DISCONNECTED, 0, "stopped by the application"));
+    exit.complete(new Exit(Exit.Reason.DISCONNECTED, 0, "stopped by the application"));
   }
 
-  private void finish(Exit result) {
-    exit.complete(result);
-  }
-
-  private void heartbeat() {
-    // Armed before sending: a runtime that stopped reading blocks the send, and must still disown us.
-    scheduleDisownCheck(heartbeatReplies.get());
-    try {
-      pipe.send(CONTROL, Message.of(HEARTBEAT));
-    } catch (CocaineException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
-    }
-  }
-
-  private void scheduleDisownCheck(long repliesBefore) {
-    try {
-      timers.schedule(() -> checkDisown(repliesBefore), settings.disownTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // exiting already
-    }
-  }
-
-  private void checkDisown(long repliesBefore) {
-    if (heartbeatReplies.get() != repliesBefore) {
-      return;
-    }
-    if (readerStalled) {
-      // The reply may be waiting unread behind a slow handler's chunks; the runtime is not silent.
-      scheduleDisownCheck(repliesBefore);
-      return;
-    }
-    LOG.log(Level.ERROR, "disowned: the runtime at {0} did not answer a heartbeat within {1} ms",
-        settings.endpoint(), settings.disownTimeout().toMillis());
-    finish(new Exit(Exit.Reason.DISOWNED, 0,
-        "no heartbeat reply within " + settings.disownTimeout().toMillis() + " ms"));
-  }
-
-  private void readLoop() {
-    FrameDecoder decoder = new FrameDecoder(settings.maxFrameBytes());
-    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    try {
-      while (!exit.isDone()) {
-        buf.clear();
-        int n = pipe.read(buf);
-        if (n < 0) {
-          finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the runtime closed the socket"));
-          return;
-        }
-        decoder.feed(buf.array(), 0, n);
-        pipe.cork();
-        try {
-          Frame frame;
-          while ((frame = decoder.next()) != null) {
-            dispatch(frame);
-          }
-          startHandlers();
-        } finally {
-          pipe.uncork();
-        }
-      }
-    } catch (WireException e) {
-      LOG.log(Level.ERROR, "closing the socket: the runtime sent undecodable data: {0}", e.getMessage());
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "undecodable data from the runtime: " + e.getMessage()));
-    } catch (ClosedChannelException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "the socket was closed"));
-    } catch (IOException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "socket error: " + e.getMessage()));
-    } catch (InterruptedException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, "interrupted"));
-    } catch (CocaineException e) {
-      finish(new Exit(Exit.Reason.DISCONNECTED, 0, e.getMessage()));
-    }
-  }
-
-  private void dispatch(Frame frame) throws InterruptedException {
-    long ch = frame.channel();
-    if (ch == CONTROL) {
-      control(frame);
-    } else if (ch > highestChannel) {
-      highestChannel = ch;
-      invoke(frame);
-    } else {
-      Object session = sessions.get(ch);
-      if (session == null) {
-        LOG.log(Level.DEBUG, "dropping {0}: channel {1} is not open", frame, ch);
-        return;
-      }
-      if (session instanceof InlineCall call) {
-        call.frame(frame);
-        return;
-      }
-      Request request = (Request) session;
-      switch (frame.type()) {
-        case 0 -> {
-          Value chunk = chunkOf(frame);
-          if (!request.offer(chunk)) {
-            startHandlers(); // its handler may be among them: it must run to make room
-            pipe.uncork(); // replies queued so far must not wait for this chunk's room
-            readerStalled = true;
-            try {
-              request.push(chunk);
-            } finally {
-              readerStalled = false;
-              pipe.cork();
-            }
-          }
-        }
-        case 1 -> {
-          sessions.remove(ch);
-          request.fail(frame.message().toException());
-        }
-        case 2 -> {
-          sessions.remove(ch);
-          request.end();
-        }
-        default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
-      }
-    }
-  }
-
-  private void control(Frame frame) {
-    if (frame.type() == HEARTBEAT) {
-      heartbeatReplies.incrementAndGet();
-    } else if (frame.type() == TERMINATE) {
-      long code = frame.args().size() > 0 && frame.args().get(0).isIntegerValue() ? Values.asLong(frame.args().get(0)) : 0;
-      String reason = frame.args().size() > 1 && frame.args().get(1).isRawValue() ? Values.asString(frame.args().get(1)) : "";
-      LOG.log(Level.INFO, "terminated by the runtime: [{0}] {1}", code, reason);
-      try {
-        pipe.send(CONTROL, Message.of(TERMINATE, Values.integer(code), Values.str(reason)));
-      } catch (CocaineException e) {
-        LOG.log(Level.WARNING, "could not echo terminate: {0}", e.getMessage());
-      }
-      finish(new Exit(Exit.Reason.TERMINATED, code, reason));
-    } else {
-      LOG.log(Level.WARNING, "dropping {0}: unknown control message type {1}", frame, frame.type());
-    }
-  }
-
-  private void invoke(Frame frame) {
-    long ch = frame.channel();
-    if (frame.type() != 0 || frame.args().isEmpty() || !frame.args().get(0).isRawValue()) {
-      LOG.log(Level.WARNING, "refusing {0}: a new channel must start with invoke [event]", frame);
-      sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
-          "a new channel must start with invoke [event] (type 0), got type " + frame.type() + " " + frame.args()));
-      return;
-    }
-    String event = Values.asString(frame.args().get(0));
-    ChunkHandler chunkHandler = chunkHandlers.get(event);
-    if (chunkHandler != null) {
-      sessions.put(ch, new InlineCall(ch, event, chunkHandler, new Response(pipe, ch)));
-      return;
-    }
-    Handler handler = handlers.get(event);
-    if (handler == null) {
-      java.util.Set<String> events = new java.util.TreeSet<>(handlers.keySet());
-      events.addAll(chunkHandlers.keySet());
-      LOG.log(Level.WARNING, "no handler for event ''{0}'' (channel {1}); handlers: {2}", event, ch, events);
-      sendQuietly(ch, Message.error(ErrorCode.WORKER_NO_HANDLER, "there is no handler for event '" + event + "'"));
-      return;
-    }
-    Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
-    Response response = new Response(pipe, ch);
-    sessions.put(ch, request);
-    starting.add(() -> start(handler, request, response));
-  }
-
-  private void startHandlers() {
-    for (Runnable r : starting) {
-      r.run();
-    }
-    starting.clear();
-  }
-
-  private void start(Handler handler, Request request, Response response) {
-    long ch = request.channel();
-    String event = request.event();
-    try {
-      pool.execute(() -> serve(handler, request, response));
-    } catch (RejectedExecutionException e) {
-      sessions.remove(ch);
-      LOG.log(Level.WARNING, "refusing event ''{0}'' on channel {1}: all {2} handler threads busy and {3} waiting",
-          event, ch, settings.handlerThreads(), settings.handlerQueue());
-      sendQuietly(ch, Message.error(ErrorCode.QUEUE_IS_FULL, "worker " + settings.uuid() + " is busy: all "
-          + settings.handlerThreads() + " handler threads are running and " + settings.handlerQueue()
-          + " invocations wait; lower the profile's concurrency or give the worker more handler threads"));
-    }
-  }
-
-  private void serve(Handler handler, Request request, Response response) {
-    try {
-      handler.handle(request, response);
-      if (!response.isClosed()) {
-        response.close();
-      }
-    } catch (Throwable t) {
-      handlerFailed(request.event(), request.channel(), response, t);
-      if (t instanceof VirtualMachineError vme) {
-        throw vme;
-      }
-    } finally {
-      request.abandon();
-    }
-  }
-
-  /** A handler threw: one log line, and the spec's uncaught error unless the response was closed. */
-  private static void handlerFailed(String event, long channel, Response response, Throwable t) {
-    String message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
-    LOG.log(Level.ERROR, "handler of event ''" + event + "'' on channel " + channel + " failed", t);
-    if (!response.isClosed()) {
-      try {
-        response.error(ErrorCode.WORKER_UNCAUGHT, message);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "could not report the failure of channel {0}: {1}", channel, e.getMessage());
-      }
-    }
-  }
-
-  /** An invocation served on the reader thread by a {@link ChunkHandler}. */
-  private final class InlineCall {
-    private final long channel;
-    private final String event;
-    private final ChunkHandler handler;
-    private final Response response;
-
-    InlineCall(long channel, String event, ChunkHandler handler, Response response) {
-      this.channel = channel;
-      this.event = event;
-      this.handler = handler;
-      this.response = response;
-    }
-
-    void frame(Frame frame) {
-      // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
-      readerStalled = true;
-      try {
-        switch (frame.type()) {
-          case 0 -> handler.chunk(Request.toBytes(chunkOf(frame)), response);
-          case 1 -> {
-            sessions.remove(channel);
-            CocaineException cause = frame.message().toException();
-            LOG.log(Level.DEBUG, "the runtime failed channel {0} of event ''{1}'': {2}", channel, event, cause.getMessage());
-            if (!response.isClosed()) {
-              response.error(ErrorCode.WORKER_UNCAUGHT, cause.getMessage());
-            }
-          }
-          case 2 -> {
-            sessions.remove(channel);
-            handler.end(response);
-            if (!response.isClosed()) {
-              response.close();
-            }
-          }
-          default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
-        }
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable t) {
-        sessions.remove(channel);
-        handlerFailed(event, channel, response, t);
-      } finally {
-        readerStalled = false;
-      }
-    }
-  }
-
-  /** The chunk a write frame carries; an empty one when it has none. */
-  private static Value chunkOf(Frame frame) {
-    return frame.args().isEmpty() ? Values.bytes(new byte[0]) : frame.args().get(0);
-  }
-
-  private void sendQuietly(long channel, Message message) {
-    try {
-      pipe.send(channel, message);
-    } catch (CocaineException e) {
-      LOG.log(Level.WARNING, "could not send to channel {0}: {1}", channel, e.getMessage());
-    }
-  }
-
-  private static ThreadFactory daemon(String name) {
+  /** Threads {@code name-1}, {@code name-2}, ...: daemons, so that only {@link #run()} holds up the JVM. */
+  static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());
