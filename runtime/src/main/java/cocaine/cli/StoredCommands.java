@@ -33,41 +33,6 @@ import picocli.CommandLine.Spec;
 final class StoredCommands {
   private StoredCommands() {}
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> readMap(StorageClient storage, String collection, String key) {
-    Object value = Printer.unpack(storage.read(collection, key));
-    if (!(value instanceof Map)) {
-      throw new CocaineException(ErrorCode.INVALID, collection + "/" + key + " is not a map");
-    }
-    return new LinkedHashMap<>((Map<String, Object>) value);
-  }
-
-  /** Prints the keys of a collection that carry the tags. */
-  static int list(Target target, CommandLine.Model.CommandSpec spec, String collection, List<String> tags)
-      throws IOException {
-    try (StorageClient storage = target.storage()) {
-      Printer.print(spec.commandLine().getOut(), storage.find(collection, tags));
-    }
-    return 0;
-  }
-
-  /** Prints a stored map as JSON. */
-  static int view(Target target, CommandLine.Model.CommandSpec spec, String collection, String name)
-      throws IOException {
-    try (StorageClient storage = target.storage()) {
-      Printer.print(spec.commandLine().getOut(), readMap(storage, collection, name));
-    }
-    return 0;
-  }
-
-  /** Removes a stored object; a missing one is fine. */
-  static int remove(Target target, String collection, String name) throws IOException {
-    try (StorageClient storage = target.storage()) {
-      storage.remove(collection, name);
-    }
-    return 0;
-  }
-
   /** {@code cocaine profile ...}. */
   @Command(name = "profile", description = "Manage profiles.",
       subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
@@ -101,7 +66,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return list(target, spec, "profiles", TAGS);
+        return StoredObjects.list(target, spec, "profiles", TAGS);
       }
     }
 
@@ -113,7 +78,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return view(target, spec, "profiles", name);
+        return StoredObjects.view(target, spec, "profiles", name);
       }
     }
 
@@ -124,7 +89,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return remove(target, "profiles", name);
+        return StoredObjects.remove(target, "profiles", name);
       }
     }
   }
@@ -143,7 +108,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return list(target, spec, "runlists", TAGS);
+        return StoredObjects.list(target, spec, "runlists", TAGS);
       }
     }
 
@@ -155,7 +120,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return view(target, spec, "runlists", name);
+        return StoredObjects.view(target, spec, "runlists", name);
       }
     }
 
@@ -172,7 +137,7 @@ final class StoredCommands {
         try (StorageClient storage = target.storage()) {
           Map<String, Object> runlist;
           try {
-            runlist = readMap(storage, "runlists", name);
+            runlist = StoredObjects.readMap(storage, "runlists", name);
           } catch (CocaineException e) {
             if (!force || !e.code().equals(ErrorCode.NOT_FOUND)) {
               throw e;
@@ -196,7 +161,7 @@ final class StoredCommands {
       @Override
       public Integer call() throws IOException {
         try (StorageClient storage = target.storage()) {
-          Map<String, Object> runlist = readMap(storage, "runlists", name);
+          Map<String, Object> runlist = StoredObjects.readMap(storage, "runlists", name);
           if (runlist.remove(app) == null) {
             throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in runlist '" + name + "'");
           }
@@ -213,7 +178,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return remove(target, "runlists", name);
+        return StoredObjects.remove(target, "runlists", name);
       }
     }
   }
@@ -237,7 +202,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return list(target, spec, "groups", TAGS);
+        return StoredObjects.list(target, spec, "groups", TAGS);
       }
     }
 
@@ -249,7 +214,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return view(target, spec, "groups", name);
+        return StoredObjects.view(target, spec, "groups", name);
       }
     }
 
@@ -280,7 +245,7 @@ final class StoredCommands {
 
       @Override
       public Integer call() throws IOException {
-        return remove(target, "groups", name);
+        return StoredObjects.remove(target, "groups", name);
       }
     }
 
@@ -294,7 +259,7 @@ final class StoredCommands {
       @Override
       public Integer call() throws IOException {
         try (StorageClient storage = target.storage()) {
-          Map<String, Object> weights = readMap(storage, "groups", name);
+          Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
           weights.put(app, weight);
           store(storage, name, weights);
         }
@@ -311,7 +276,7 @@ final class StoredCommands {
       @Override
       public Integer call() throws IOException {
         try (StorageClient storage = target.storage()) {
-          Map<String, Object> weights = readMap(storage, "groups", name);
+          Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
           if (weights.remove(app) == null) {
             throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in group '" + name + "'");
           }
