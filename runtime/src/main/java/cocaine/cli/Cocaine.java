@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
-        GroupCommands.class, StoredCommands.CrashlogCommands.class, Cocaine.Call.class,
+        GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class})
 public final class Cocaine implements Runnable {
   @Spec
