@@ -33,9 +33,9 @@ import picocli.CommandLine.Spec;
     description = "Manage apps, profiles, runlists, routing groups and storage of a Cocaine cluster.",
     subcommands = {
         Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
-        AppCommands.class, StoredCommands.ProfileCommands.class, StoredCommands.RunlistCommands.class,
-        StoredCommands.GroupCommands.class, StoredCommands.CrashlogCommands.class, Cocaine.Call.class,
-        AppCommands.Info.class, StoredCommands.Routing.class, LogsCommand.class})
+        AppCommands.class, ProfileCommands.class, RunlistCommands.class,
+        GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
+        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class})
 public final class Cocaine implements Runnable {
   @Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,143 @@
+package cocaine.cli;
+
+import cocaine.client.Locator;
+import cocaine.client.StorageClient;
+import cocaine.model.RoutingGroup;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cocaine group ...}: routing groups that split a name between app versions by weight. */
+@Command(name = "group", description = "Manage routing groups.",
+    subcommands = {GroupCommands.ListAll.class, GroupCommands.View.class, GroupCommands.Create.class,
+        GroupCommands.Remove.class, GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class})
+final class GroupCommands {
+  static final List<String> TAGS = List.of("group", "active");
+
+  static void store(StorageClient storage, String name, Map<String, Object> weights) {
+    RoutingGroup.fromMap(name, weights);
+    storage.write("groups", name, Printer.pack(weights), TAGS);
+  }
+
+  @Command(name = "list", description = "List routing groups.")
+  static final class ListAll implements Callable<Integer> {
+    @Mixin Target target;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.list(target, spec, "groups", TAGS);
+    }
+  }
+
+  @Command(name = "view", description = "Print a routing group.")
+  static final class View implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.view(target, spec, "groups", name);
+    }
+  }
+
+  @Command(name = "create", description = "Create a group from JSON {\"app\": weight, ...} (empty if omitted).")
+  static final class Create implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--content"}, description = "JSON file or inline JSON") String content;
+
+    @Override
+    public Integer call() throws IOException {
+      Map<String, Object> weights = content == null ? new LinkedHashMap<>() : Printer.readJsonObject(content, "group");
+      try (StorageClient storage = target.storage()) {
+        if (weights.isEmpty()) {
+          storage.write("groups", name, Printer.pack(weights), TAGS);
+        } else {
+          store(storage, name, weights);
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "remove", description = "Remove a routing group.")
+  static final class Remove implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.remove(target, "groups", name);
+    }
+  }
+
+  @Command(name = "push", description = "Add an app to a group, or change its weight.")
+  static final class Push implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = "--app", required = true) String app;
+    @Option(names = {"-w", "--weight"}, required = true) long weight;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageClient storage = target.storage()) {
+        Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
+        weights.put(app, weight);
+        store(storage, name, weights);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "pop", description = "Remove an app from a group.")
+  static final class Pop implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = "--app", required = true) String app;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageClient storage = target.storage()) {
+        Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
+        if (weights.remove(app) == null) {
+          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in group '" + name + "'");
+        }
+        storage.write("groups", name, Printer.pack(weights), TAGS);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "refresh", description = "Make the locator reload a group (all groups without -n).")
+  static final class Refresh implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}) String name;
+
+    @Override
+    public Integer call() throws IOException {
+      List<String> names;
+      if (name != null) {
+        names = List.of(name);
+      } else {
+        try (StorageClient storage = target.storage()) {
+          names = storage.find("groups", TAGS);
+        }
+      }
+      try (Locator locator = target.locator()) {
+        locator.refresh(names);
+      }
+      return 0;
+    }
+  }
+}

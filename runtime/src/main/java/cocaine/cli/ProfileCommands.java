@@ -1,0 +1,74 @@
+package cocaine.cli;
+
+import cocaine.client.StorageClient;
+import cocaine.model.Profile;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cocaine profile ...}: the stored profiles that say how an app runs (pool, timeouts, isolate). */
+@Command(name = "profile", description = "Manage profiles.",
+    subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
+        ProfileCommands.Remove.class})
+final class ProfileCommands {
+  static final List<String> TAGS = List.of("profile");
+
+  @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON.")
+  static final class Upload implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-r", "--profile"}, required = true, description = "JSON file or inline JSON") String source;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      Map<String, Object> map = Printer.readJsonObject(source, "profile");
+      Profile.fromMap(name, map);
+      try (StorageClient storage = target.storage()) {
+        storage.write("profiles", name, Printer.pack(map), TAGS);
+      }
+      spec.commandLine().getOut().println("profile '" + name + "' uploaded");
+      return 0;
+    }
+  }
+
+  @Command(name = "list", description = "List profiles.")
+  static final class ListAll implements Callable<Integer> {
+    @Mixin Target target;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.list(target, spec, "profiles", TAGS);
+    }
+  }
+
+  @Command(name = "view", description = "Print a profile.")
+  static final class View implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.view(target, spec, "profiles", name);
+    }
+  }
+
+  @Command(name = "remove", description = "Remove a profile.")
+  static final class Remove implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.remove(target, "profiles", name);
+    }
+  }
+}
