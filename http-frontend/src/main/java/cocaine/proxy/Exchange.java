@@ -70,9 +70,6 @@ final class Exchange {
   /** Errors of an app that say it refused the request before any worker saw it. */
   private static final Set<ErrorCode> NEVER_REACHED_A_WORKER = Set.of(ErrorCode.QUEUE_IS_FULL,
       ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, ErrorCode.TRY_AGAIN);
-  /** Errors of an app that mean it could not take the request now: 503, so a balancer may try elsewhere. */
-  private static final Set<ErrorCode> UNAVAILABLE = Set.of(ErrorCode.QUEUE_IS_FULL, ErrorCode.POOL_IS_FULL,
-      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, ErrorCode.TRY_AGAIN);
   private static final Set<String> NOT_FORWARDED = Set.of("raw-request-uri", "timeout-access");
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
       "trailer", "upgrade", "proxy-connection", "content-length", "content-type", "x-powered-by",
@@ -111,22 +108,6 @@ final class Exchange {
     this.dispatcher = system.executionContext();
   }
 
-  /** What one request carries through its attempts. */
-  private record Call(HttpRequest request, Route route, Trace trace, long startNanos, Duration timeout,
-      AtomicBoolean reachedPool, AtomicBoolean answered) {
-    long deadlineNanos() {
-      return startNanos + timeout.toNanos();
-    }
-
-    Duration remaining() {
-      return Duration.ofNanos(Math.max(1_000_000, deadlineNanos() - System.nanoTime()));
-    }
-
-    String app() {
-      return route.app();
-    }
-  }
-
   /** How one attempt ended: a response to give, or a refusal that another try may overcome. */
   private sealed interface Outcome {}
 
@@ -151,7 +132,7 @@ final class Exchange {
       Route route = Route.of(request, rawUri);
       OptionalLong declared = request.entity().getContentLengthOption();
       if (declared.isPresent() && declared.getAsLong() > config.proxy().maxBodyBytes()) {
-        throw new ProxyError(413, "request body of " + declared.getAsLong() + " bytes is larger than the limit of "
+        throw new ProxyError(StatusFor.BODY_TOO_LARGE.status(), "request body of " + declared.getAsLong() + " bytes is larger than the limit of "
             + config.proxy().maxBodyBytes() + " bytes");
       }
       Call call = new Call(request, route, trace, start, config.timeout(route.app()), new AtomicBoolean(),
@@ -164,14 +145,14 @@ final class Exchange {
           return refuse(request, e, id, route.app(), start, call.reachedPool().get() ? route.app() : ProxyMetrics.NO_APP);
         }
         log.error("request {} to app '{}' failed unexpectedly", id, route.app(), cause);
-        return refuse(request, new ProxyError(500, "internal proxy error: " + cause), id, route.app(), start,
+        return refuse(request, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + cause), id, route.app(), start,
             ProxyMetrics.NO_APP);
       });
     } catch (ProxyError e) {
       return CompletableFuture.completedFuture(refuse(request, e, requestId, null, start, ProxyMetrics.NO_APP));
     } catch (RuntimeException e) {
       log.error("request {} {} failed unexpectedly", request.method().value(), rawUri, e);
-      return CompletableFuture.completedFuture(refuse(request, new ProxyError(500, "internal proxy error: " + e),
+      return CompletableFuture.completedFuture(refuse(request, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + e),
           requestId, null, start, ProxyMetrics.NO_APP));
     }
   }
@@ -186,10 +167,11 @@ final class Exchange {
               cause.getMessage(), tries + 2, config.proxy().retries() + 1);
           return attempt(call, tries + 1, wholeBody);
         }
-        if (cause.code().equals(ErrorCode.TIMEOUT)) {
-          throw new ProxyError(504, "no connection to app '" + call.app() + "' within " + millis(call.timeout()));
+        StatusFor row = StatusFor.refusedLease(cause.code());
+        if (row == StatusFor.NO_CONNECTION_IN_TIME) {
+          throw new ProxyError(row.status(), "no connection to app '" + call.app() + "' within " + call.timeoutText());
         }
-        throw new ProxyError(503, "app '" + call.app() + "' is not available: " + cause.code() + " "
+        throw new ProxyError(row.status(), "app '" + call.app() + "' is not available: " + cause.code() + " "
             + cause.getMessage());
       }
       Pool.Granted granted = (Pool.Granted) leased;
@@ -238,7 +220,7 @@ final class Exchange {
             failure), SAME_THREAD)
         .exceptionallyAsync(failure -> {
           if (unwrap(failure) instanceof TimeoutException) {
-            throw new ProxyError(504, "no connection to app '" + call.app() + "' within " + millis(call.timeout()));
+            throw new ProxyError(StatusFor.NO_CONNECTION_IN_TIME.status(), "no connection to app '" + call.app() + "' within " + call.timeoutText());
           }
           throw new CompletionException(unwrap(failure));
         }, dispatcher);
@@ -258,12 +240,12 @@ final class Exchange {
 
   private ProxyError bodyError(Call call, Throwable cause) {
     if (cause instanceof EntityStreamSizeException) {
-      return new ProxyError(413, "request body is larger than the limit of " + config.proxy().maxBodyBytes() + " bytes");
+      return new ProxyError(StatusFor.BODY_TOO_LARGE.status(), "request body is larger than the limit of " + config.proxy().maxBodyBytes() + " bytes");
     }
     if (cause instanceof TimeoutException) {
-      return new ProxyError(408, "request body was not received within " + millis(call.timeout()));
+      return new ProxyError(StatusFor.BODY_TOO_SLOW.status(), "request body was not received within " + call.timeoutText());
     }
-    return new ProxyError(400, "request body could not be read: " + cause.getMessage());
+    return new ProxyError(StatusFor.BODY_UNREADABLE.status(), "request body could not be read: " + cause.getMessage());
   }
 
   /** A streaming app's body as {@code write} chunks ending in {@code close}; never held whole. */
@@ -348,7 +330,7 @@ final class Exchange {
     Throwable c = unwrap(cause);
     log.debug("request {}: ending the app channel early because of {}", call.trace().requestId(), c.toString());
     if (c instanceof TimeoutException) {
-      return Message.error(ErrorCode.TIMEOUT, "the HTTP proxy timed out after " + millis(call.timeout()));
+      return Message.error(ErrorCode.TIMEOUT, "the HTTP proxy timed out after " + call.timeoutText());
     }
     if (c instanceof EntityStreamSizeException) {
       return Message.error(ErrorCode.TOO_BIG, "request body is larger than " + config.proxy().maxBodyBytes() + " bytes");
@@ -362,8 +344,8 @@ final class Exchange {
     }
     if (cause instanceof TimeoutException) {
       log.info("request {} to app '{}' at {} timed out after {}", call.trace().requestId(), call.app(),
-          granted.endpoint(), millis(call.timeout()));
-      throw new ProxyError(504, "app '" + call.app() + "' did not answer within " + millis(call.timeout()));
+          granted.endpoint(), call.timeoutText());
+      throw new ProxyError(StatusFor.APP_TIMED_OUT.status(), "app '" + call.app() + "' did not answer within " + call.timeoutText());
     }
     if (cause instanceof CocaineException e) {
       if (mayRetry && NEVER_REACHED_A_WORKER.contains(e.code())) {
@@ -371,18 +353,18 @@ final class Exchange {
       }
       log.warn("request {} to app '{}' at {} lost: {}", call.trace().requestId(), call.app(), granted.endpoint(),
           e.getMessage());
-      throw new ProxyError(502, "app '" + call.app() + "' at " + granted.endpoint() + " did not answer: "
+      throw new ProxyError(StatusFor.APP_LOST.status(), "app '" + call.app() + "' at " + granted.endpoint() + " did not answer: "
           + e.getMessage());
     }
     log.error("request {} to app '{}' failed", call.trace().requestId(), call.app(), cause);
-    throw new ProxyError(502, "app '" + call.app() + "' did not answer: " + cause);
+    throw new ProxyError(StatusFor.APP_LOST.status(), "app '" + call.app() + "' did not answer: " + cause);
   }
 
   private Outcome answered(Call call, Pool.Granted granted, List<Message> head, Source<Message, NotUsed> tail,
       boolean mayRetry, Throwable bodyFailure) {
     if (head.isEmpty()) {
       tail.runWith(Sink.ignore(), mat);
-      throw new ProxyError(502, "app '" + call.app() + "' ended the channel without a response");
+      throw new ProxyError(StatusFor.NO_RESPONSE.status(), "app '" + call.app() + "' ended the channel without a response");
     }
     Message first = head.get(0);
     if (first.type() == Graph.ERROR) {
@@ -396,19 +378,22 @@ final class Exchange {
             e.code() + " " + e.getMessage());
       }
       String text = "app '" + call.app() + "' " + e.code() + " " + e.getMessage();
-      if (UNAVAILABLE.contains(e.code())) {
-        log.info("request {}: {}", call.trace().requestId(), text);
-        throw new ProxyError(503, text);
+      StatusFor row = StatusFor.appError(e.code());
+      switch (row) {
+        case APP_UNAVAILABLE -> {
+          log.info("request {}: {}", call.trace().requestId(), text);
+          throw new ProxyError(row.status(), text);
+        }
+        case APP_TIMED_OUT -> throw new ProxyError(row.status(), text);
+        default -> {
+          log.info("request {}: application error: {}", call.trace().requestId(), text);
+          throw new ProxyError(row.status(), "application error: " + text);
+        }
       }
-      if (e.code().equals(ErrorCode.DEADLINE) || e.code().equals(ErrorCode.TIMEOUT)) {
-        throw new ProxyError(504, text);
-      }
-      log.info("request {}: application error: {}", call.trace().requestId(), text);
-      throw new ProxyError(500, "application error: " + text);
     }
     if (first.type() == Graph.CLOSE) {
       tail.runWith(Sink.ignore(), mat);
-      throw new ProxyError(500, "app '" + call.app() + "' closed the channel without sending a response head");
+      throw new ProxyError(StatusFor.NO_RESPONSE_HEAD.status(), "app '" + call.app() + "' closed the channel without sending a response head");
     }
     ResponseHead parsed;
     try {
@@ -417,7 +402,7 @@ final class Exchange {
       tail.runWith(Sink.cancelled(), mat);
       log.warn("request {}: app '{}' at {} sent a malformed response head: {}", call.trace().requestId(), call.app(),
           granted.endpoint(), e.getMessage());
-      throw new ProxyError(502, "app '" + call.app() + "' sent a malformed response head: " + e.getMessage());
+      throw new ProxyError(StatusFor.MALFORMED_RESPONSE_HEAD.status(), "app '" + call.app() + "' sent a malformed response head: " + e.getMessage());
     }
     return new Respond(response(call, granted.app(), parsed, tail));
   }
@@ -501,7 +486,7 @@ final class Exchange {
         .filter(b -> !b.isEmpty())
         .mapError(new PFBuilder<Throwable, Throwable>()
             .match(TimeoutException.class, e -> new ResponseCut("timeout", "app '" + call.app() + "' sent nothing for "
-                + millis(call.timeout())))
+                + call.timeoutText()))
             .match(CocaineException.class, e -> new ResponseCut("app-disconnected", "lost app '" + call.app()
                 + "' after the response head: " + e.code() + " " + e.getMessage()))
             .build())
@@ -557,7 +542,7 @@ final class Exchange {
 
   private HttpResponse refuse(HttpRequest request, ProxyError e, String requestId, String app, long start,
       String metricApp) {
-    if (e.status() == 413) {
+    if (e.status() == StatusFor.BODY_TOO_LARGE.status()) {
       // the rest of an oversized body is not worth reading: the connection closes after the answer
       return logged(request, e, requestId, app, start, metricApp)
           .addHeader(Connection.create("close"));
@@ -646,7 +631,4 @@ final class Exchange {
     return t;
   }
 
-  private static String millis(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-  }
 }
