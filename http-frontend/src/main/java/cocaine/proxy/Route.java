@@ -27,14 +27,16 @@ public record Route(String app, String event, String uri, boolean byHeaders) {
     Optional<String> service = request.getHeader(SERVICE_HEADER).map(HttpHeader::value);
     Optional<String> event = request.getHeader(EVENT_HEADER).map(HttpHeader::value);
     if (service.isPresent() != event.isPresent()) {
-      throw new ProxyError(400, "both " + SERVICE_HEADER + " and " + EVENT_HEADER + " are needed to name the app and"
-          + " event; the request has only " + (service.isPresent() ? SERVICE_HEADER : EVENT_HEADER));
+      throw new ProxyError(StatusFor.BAD_REQUEST.status(), "both " + SERVICE_HEADER + " and " + EVENT_HEADER
+          + " are needed to name the app and event; the request has only "
+          + (service.isPresent() ? SERVICE_HEADER : EVENT_HEADER));
     }
     if (service.isPresent()) {
       String app = service.get().trim();
       String ev = event.get().trim();
       if (app.isEmpty() || ev.isEmpty()) {
-        throw new ProxyError(404, "empty " + (app.isEmpty() ? SERVICE_HEADER : EVENT_HEADER) + " header");
+        throw new ProxyError(StatusFor.NO_ROUTE.status(),
+            "empty " + (app.isEmpty() ? SERVICE_HEADER : EVENT_HEADER) + " header");
       }
       return new Route(checked(app), ev, rawUri, true);
     }
@@ -44,14 +46,14 @@ public record Route(String app, String event, String uri, boolean byHeaders) {
     String query = q < 0 ? "" : target.substring(q);
     int appEnd = path.indexOf('/', 1);
     if (!path.startsWith("/") || appEnd < 0) {
-      throw new ProxyError(404, "Invalid url: expected /<app>/<event>[/<path>] or the headers " + SERVICE_HEADER
-          + " and " + EVENT_HEADER);
+      throw new ProxyError(StatusFor.NO_ROUTE.status(), "Invalid url: expected /<app>/<event>[/<path>] or the headers "
+          + SERVICE_HEADER + " and " + EVENT_HEADER);
     }
     int eventEnd = path.indexOf('/', appEnd + 1);
     String app = path.substring(1, appEnd);
     String ev = eventEnd < 0 ? path.substring(appEnd + 1) : path.substring(appEnd + 1, eventEnd);
     if (app.isEmpty() || ev.isEmpty()) {
-      throw new ProxyError(404, "Invalid url: expected /<app>/<event>[/<path>], got an empty "
+      throw new ProxyError(StatusFor.NO_ROUTE.status(), "Invalid url: expected /<app>/<event>[/<path>], got an empty "
           + (app.isEmpty() ? "app" : "event"));
     }
     String rest = eventEnd < 0 ? "/" : path.substring(eventEnd);
@@ -60,8 +62,9 @@ public record Route(String app, String event, String uri, boolean byHeaders) {
 
   private static String checked(String app) {
     if (!APP_NAME.matcher(app).matches()) {
-      throw new ProxyError(400, "'" + (app.length() > 64 ? app.substring(0, 64) + "..." : app)
-          + "' cannot be an app name (letters, digits and _ . @ : + - only)");
+      throw new ProxyError(StatusFor.BAD_REQUEST.status(),
+          "'" + (app.length() > 64 ? app.substring(0, 64) + "..." : app)
+              + "' cannot be an app name (letters, digits and _ . @ : + - only)");
     }
     return app;
   }

@@ -28,7 +28,8 @@ public record Trace(long traceId, long spanId, long parentId) {
     Optional<String> given = request.getHeader(ProxyError.REQUEST_ID).map(h -> h.value().trim());
     if (given.isPresent()) {
       if (!HEX_ID.matcher(given.get()).matches()) {
-        throw new ProxyError(400, "X-Request-Id must be 1 to 16 hex digits (a 64-bit trace id), got '"
+        throw new ProxyError(StatusFor.BAD_REQUEST.status(),
+            "X-Request-Id must be 1 to 16 hex digits (a 64-bit trace id), got '"
             + (given.get().length() > 40 ? given.get().substring(0, 40) + "..." : given.get()) + "'");
       }
       long trace = Long.parseUnsignedLong(given.get(), 16);

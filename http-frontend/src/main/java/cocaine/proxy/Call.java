@@ -1,0 +1,32 @@
+package cocaine.proxy;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+
+/**
+ * What one HTTP request carries through its attempts: the request, where it goes, its trace, and
+ * its deadline (the app's timeout from the request's start).
+ *
+ * @param reachedPool set once a pool granted a connection: from then on a refusal counts for the app
+ * @param answered set once the app's response ended in full, so the channel's end closes it rather than fails it
+ */
+record Call(HttpRequest request, Route route, Trace trace, long startNanos, Duration timeout,
+    AtomicBoolean reachedPool, AtomicBoolean answered) {
+  long deadlineNanos() {
+    return startNanos + timeout.toNanos();
+  }
+
+  Duration remaining() {
+    return Duration.ofNanos(Math.max(1_000_000, deadlineNanos() - System.nanoTime()));
+  }
+
+  String app() {
+    return route.app();
+  }
+
+  /** The app's timeout as the error texts say it: "30 s", "1500 ms". */
+  String timeoutText() {
+    return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+  }
+}

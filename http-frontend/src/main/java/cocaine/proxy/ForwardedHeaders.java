@@ -1,0 +1,130 @@
+package cocaine.proxy;
+
+import cocaine.wire.Header;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which headers cross the proxy, each way: the client's to the app (in the request chunk, and the
+ * few the enqueue carries as v12 headers) and the app's response head to the client.
+ */
+final class ForwardedHeaders {
+  /** The proxy's own logger: these lines belong with the rest of the exchange's. */
+  private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
+  private static final Set<String> NOT_FORWARDED = Set.of("raw-request-uri", "timeout-access");
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te",
+      "trailer", "upgrade", "proxy-connection", "content-length", "content-type", "x-powered-by",
+      "x-request-id", "x-cocaine-application", "x-cocaine-version-app");
+  /** Methods whose empty body still gets "Content-Length: 0" (pekko does not say whether the client sent one). */
+  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+  private static final String PROTO_VERSION = "X-Cocaine-HTTP-Proto-Version";
+  /** On answers to a routing group: the member app that answered. */
+  private static final String VERSION_APP_HEADER = "X-Cocaine-Version-App";
+
+  private ForwardedHeaders() {}
+
+  /**
+   * The app's response head as the client gets it.
+   *
+   * @param length the body's length when the app declared one
+   * @param emptyChunkEnds true when the app ends its body with an empty chunk (proto version 1.1)
+   */
+  record ClientHead(List<HttpHeader> headers, ContentType contentType, OptionalLong length,
+      boolean emptyChunkEnds) {}
+
+  /** The HTTP headers the app sees: the client's, in order, with the entity's type and length. */
+  static List<Map.Entry<String, String>> toApp(Call call, byte[] body, boolean streamed) {
+    HttpRequest request = call.request();
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    for (HttpHeader h : request.getHeaders()) {
+      if (!NOT_FORWARDED.contains(h.lowercaseName())) {
+        out.add(Map.entry(h.name(), h.value()));
+      }
+    }
+    ContentType type = request.entity().getContentType();
+    if (!type.equals(ContentTypes.NO_CONTENT_TYPE)) {
+      out.add(Map.entry("Content-Type", type.toString()));
+    }
+    if (!streamed && (body.length > 0 || BODY_METHODS.contains(request.method().value()))) {
+      out.add(Map.entry("Content-Length", Integer.toString(body.length)));
+    } else if (streamed) {
+      OptionalLong length = request.entity().getContentLengthOption();
+      // The app reads further chunks only when the head declares a body (framework HttpRequest).
+      out.add(length.isPresent() ? Map.entry("Content-Length", Long.toString(length.getAsLong()))
+          : Map.entry("Transfer-Encoding", "chunked"));
+    }
+    if (!call.route().byHeaders()) {
+      // like the tornado proxy: the app sees which app and event the path named
+      out.add(Map.entry(Route.SERVICE_HEADER, call.app()));
+      out.add(Map.entry(Route.EVENT_HEADER, call.route().event()));
+    }
+    return out;
+  }
+
+  /** v12 headers of the enqueue: trace, the client's authorization, the app's timeout. */
+  static List<Header> enqueue(Call call) {
+    List<Header> out = new ArrayList<>(call.trace().headers());
+    call.request().getHeader("Authorization").ifPresent(h -> out.add(Header.of(Header.AUTHORIZATION, h.value())));
+    out.add(Header.ofLong(Header.REQUEST_TIMEOUT, call.timeout().toMillis()));
+    return out;
+  }
+
+  /**
+   * The proxy's common headers, the routing group's member when it is not the app asked for, and
+   * the app's headers but those the proxy or pekko-http sets itself.
+   *
+   * @param member the app that answered: the routing group's member, or the app itself
+   */
+  static ClientHead toClient(Call call, String member, ResponseHead head) {
+    List<HttpHeader> headers = new ArrayList<>(ProxyError.common(call.trace().requestId(), call.app()));
+    if (!member.equals(call.app())) {
+      headers.add(RawHeader.create(VERSION_APP_HEADER, member));
+    }
+    ContentType contentType = ContentTypes.NO_CONTENT_TYPE;
+    OptionalLong length = OptionalLong.empty();
+    boolean emptyChunkEnds = false;
+    for (Map.Entry<String, String> h : head.headers()) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      String value = h.getValue();
+      if (name.equals("content-type")) {
+        try {
+          contentType = ContentTypes.parse(value);
+        } catch (RuntimeException e) {
+          log.debug("app '{}' sent an unparsable Content-Type '{}'; sending application/octet-stream", call.app(),
+              value);
+          contentType = ContentTypes.APPLICATION_OCTET_STREAM;
+        }
+      } else if (name.equals("content-length")) {
+        try {
+          length = OptionalLong.of(Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+          log.debug("app '{}' sent a bad Content-Length '{}'; ignored", call.app(), value);
+        }
+      } else if (name.equals(PROTO_VERSION.toLowerCase(Locale.ROOT))) {
+        emptyChunkEnds = value.trim().equals("1.1");
+      } else if (!HOP_BY_HOP.contains(name)) {
+        headers.add(header(h.getKey(), value));
+      }
+    }
+    return new ClientHead(headers, contentType, length, emptyChunkEnds);
+  }
+
+  private static HttpHeader header(String name, String value) {
+    try {
+      return HttpHeader.parse(name, value);
+    } catch (RuntimeException e) {
+      return RawHeader.create(name, value);
+    }
+  }
+}
