@@ -71,6 +71,10 @@ mkdir -p "$logs"
 commands='scripts/quickstart.sh && test "$(curl -sS -d hi http://127.0.0.1:8080/http-echo/echo)" = hi && echo "=== quick start answers hi" && scripts/test.sh'
 for arg in "${test_args[@]}"; do commands+=" $(printf '%q' "$arg")"; done
 
+# One clone for every run, so that all of them check the same commit even if HEAD moves meanwhile.
+clone=$(mktemp -d /tmp/cocaine-fresh-clone.XXXXXX)
+git clone -q --no-hardlinks "$home" "$clone/cocaine"
+commit=$(git -C "$clone/cocaine" rev-parse --short HEAD)
 durations=()
 for run in $(seq 1 "$runs"); do
   name="cocaine-fresh-$$-$run"
@@ -79,20 +83,17 @@ for run in $(seq 1 "$runs"); do
     --security-opt systempaths=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup -v /var/lib/docker \
     -e NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt cocaine-fresh:12-jdk sleep infinity >/dev/null
   if [ "$keep" = 1 ] && [ "$run" = "$runs" ]; then
-    trap 'echo "=== container kept: docker exec -it -w /root/cocaine $name bash -l ; docker rm -f -v $name"' EXIT
+    trap 'rm -rf "$clone"; echo "=== container kept: docker exec -it -w /root/cocaine $name bash -l ; docker rm -f -v $name"' EXIT
   else
-    trap 'docker rm -f -v "$name" >/dev/null 2>&1' EXIT
+    trap 'rm -rf "$clone"; docker rm -f -v "$name" >/dev/null 2>&1' EXIT
   fi
   # A TLS-intercepting proxy's CA (a public certificate) on the host is trusted inside as well.
   if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
     docker cp /usr/local/share/ca-certificates/. "$name":/usr/local/share/ca-certificates/
     docker exec "$name" update-ca-certificates >/dev/null 2>&1 || true
   fi
-  clone=$(mktemp -d /tmp/cocaine-fresh-clone.XXXXXX)
-  git clone -q --no-hardlinks "$home" "$clone/cocaine"
   docker cp "$clone/cocaine" "$name":/root/cocaine
-  rm -rf "$clone"
-  echo "=== run $run/$runs in $name ($(git -C "$home" rev-parse --short HEAD)): $commands"
+  echo "=== run $run/$runs in $name ($commit): $commands"
   start=$SECONDS
   set +e
   docker exec -w /root/cocaine "$name" timeout -k 10 "$limit" bash -lc "$commands" 2>&1 | tee "$logs/run-$run.log"
@@ -102,10 +103,10 @@ for run in $(seq 1 "$runs"); do
   echo "=== ${durations[-1]}"
   if [ "$keep" != 1 ] || [ "$run" != "$runs" ]; then
     docker rm -f -v "$name" >/dev/null 2>&1
-    trap - EXIT
+    trap 'rm -rf "$clone"' EXIT
   fi
   [ "$rc" = 0 ] || break
 done
-echo "=== fresh-machine check of $(git -C "$home" rev-parse --short HEAD), load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "=== fresh-machine check of $commit, load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %s\n' "${durations[@]}"
 [ "$rc" = 0 ]

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -68,7 +69,15 @@ class GitPushDeployIT {
     runtime = RuntimeProcess.start(dir.resolve("runtime"), "all",
         "cocaine.builder { port = " + sshPort + ", data = \"" + data + "\", registry = \"" + REGISTRY + "\" }");
     nodeLabel = dir.resolve("runtime").resolve("run").toAbsolutePath().normalize().toString();
-    await("the builder role is ready").atMost(TIMEOUT).until(() -> runtime.output().contains("role builder ready"));
+    // the role ends ready, off or failed; which one, and why, is in the runtime's output
+    try {
+      await("the builder role starts").atMost(Duration.ofSeconds(120))
+          .until(() -> runtime.output().matches("(?s).*role builder (ready|is off|failed).*"));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("the builder role neither started nor failed within 120 s; the runtime's output:\n"
+          + runtime.output(), e);
+    }
+    assertTrue(runtime.output().contains("role builder ready"), "the builder role did not start:\n" + runtime.output());
 
     // the developer's working copy: the packaged app, its Dockerfile and cocaine.json
     repo = Files.createDirectories(dir.resolve("http-echo"));

@@ -18,6 +18,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -68,15 +70,25 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   private final int queueLimit;
   /** A call is waiting for the lost connection; the others fail at once meanwhile. */
   private final AtomicBoolean probing = new AtomicBoolean();
+  /** Every call is answered within it (connection-timeout), if need be with "cannot be reached". */
+  private final Duration callTimeout;
+  private final ScheduledThreadPoolExecutor expiry;
 
   private ZookeeperStorage(CuratorFramework client, String connect, String root, int chunkBytes, ThreadPoolExecutor io,
-      int queueLimit) {
+      int queueLimit, Duration callTimeout) {
     this.client = client;
     this.connect = connect;
     this.root = root;
     this.chunkBytes = chunkBytes;
     this.io = io;
     this.queueLimit = queueLimit;
+    this.callTimeout = callTimeout;
+    this.expiry = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "cocaine-zookeeper-expiry");
+      t.setDaemon(true);
+      return t;
+    });
+    expiry.setRemoveOnCancelPolicy(true);
   }
 
   /** As configured: {@code cocaine.storage.zookeeper.*}. */
@@ -120,7 +132,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
           return t;
         });
     ZookeeperStorage storage = new ZookeeperStorage(client, zk.connect(), root.equals("/") ? "" : root, chunkBytes, io,
-        queueLimit);
+        queueLimit, connectionTimeout);
     try {
       if (!client.blockUntilConnected((int) connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("storage: ZooKeeper at {} is not reachable yet; calls fail until it is", zk.connect());
@@ -324,6 +336,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   @Override
   public void close() {
     io.shutdown();
+    expiry.shutdown();
     try {
       if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
         log.warn("storage: ZooKeeper operations still running at close");
@@ -438,8 +451,17 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   private <T> CompletionStage<T> submit(String op, String collection, String key, Operation<T> operation) {
     // completed by hand so a failure is the CocaineException itself, not a CompletionException around it
     CompletableFuture<T> result = new CompletableFuture<>();
+    // A call queued behind calls that wait for a lost connection, or caught in Curator's retry,
+    // would answer long after its caller gave up (seen in ChaosIT under load): past the timeout it
+    // fails as "cannot be reached", and if it has not started by then it never runs.
+    ScheduledFuture<?> expires = expiry.schedule(() -> result.completeExceptionally(failure(op, collection, key,
+        new KeeperException.OperationTimeoutException())), callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    result.whenComplete((value, failure) -> expires.cancel(false));
     try {
       io.execute(() -> {
+        if (result.isDone()) {
+          return;
+        }
         boolean probe = false;
         try {
           if (!client.getZookeeperClient().isConnected()) {

@@ -276,4 +276,46 @@ class ZookeeperStorageTest {
     }
     assertTrue(Set.copyOf(get(storage.find("crashlogs", List.of("crash")))).containsAll(acknowledged.keySet()));
   }
+
+  @Test
+  void everyCallIsAnsweredWithinTheConnectionTimeoutWhenZooKeeperStopsAnswering() throws Exception {
+    get(storage.write("crashlogs", "before", bytes("x"), List.of()));
+    // A frozen server keeps its connections open: the client still counts itself connected, so
+    // calls wait for replies instead of failing at once, and the later ones queue behind them.
+    String pid = Files.readString(zkDir.resolve("zookeeper.pid")).strip();
+    signal("STOP", pid);
+    try {
+      List<Long> millis = new ArrayList<>();
+      List<CompletableFuture<?>> calls = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int i = 0; i < 20; i++) {
+        calls.add((i % 2 == 0 ? storage.read("crashlogs", "before") : storage.write("crashlogs", "k" + i, bytes("v"),
+            List.of())).toCompletableFuture().handle((v, e) -> {
+              synchronized (millis) {
+                millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+              }
+              return e;
+            }));
+      }
+      for (var call : calls) {
+        Object failure = call.get(30, TimeUnit.SECONDS);
+        assertInstanceOf(CocaineException.class, failure, "a call while ZooKeeper is frozen fails");
+        assertTrue(((CocaineException) failure).getMessage().contains("cannot be reached"), failure.toString());
+      }
+      // connection-timeout is 1 s here; the rest is scheduling
+      assertTrue(millis.stream().allMatch(ms -> ms < 2500), "answered after (ms) " + millis);
+    } finally {
+      signal("CONT", pid);
+    }
+    await().atMost(WAIT).ignoreExceptions().until(() -> {
+      get(storage.write("crashlogs", "after", bytes("y"), List.of()));
+      return true;
+    });
+    assertArrayEquals(bytes("x"), get(storage.read("crashlogs", "before")));
+  }
+
+  static void signal(String name, String pid) throws Exception {
+    Process p = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "kill -" + name + " " + pid);
+  }
 }
