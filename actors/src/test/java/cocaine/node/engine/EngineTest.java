@@ -219,7 +219,7 @@ class EngineTest {
     slot.reports().tell(new Slot.Died(slot.uuid(), new CocaineException(ErrorCode.OVERSEER_SHUTDOWNING, "stopped"),
         false, true));
 
-    assertEquals(new Told(slot.uuid(), Slot.Forget.INSTANCE), told.receiveMessage());
+    // no check that the slot heard Forget: the engine stops at once, and its children with it
     done.expectMessage(Done.getInstance());
     done.expectTerminated(engine);
   }

@@ -124,13 +124,23 @@ class SlotTest {
     return worker;
   }
 
-  /** The worker shakes hands over a fake pipe. */
-  private FakePipe connect(ActorRef<Slot.Command> slot, FakeWorker worker) {
+  /** A slot whose worker shook hands over a fake pipe. */
+  record Active(ActorRef<Slot.Command> slot, FakeWorker worker, FakePipe pipe) {
+    TestSession invoke(String event) {
+      TestSession session = TestSession.open(testKit.system(), event);
+      slot.tell(new Slot.Invoke(session.session));
+      return session;
+    }
+  }
+
+  private Active active() {
+    ActorRef<Slot.Command> slot = slot();
+    FakeWorker worker = handshaking();
     FakePipe pipe = new FakePipe(controls.ref());
     slot.tell(new Slot.Connected(pipe.connection()));
     reports.expectMessage(new Slot.Activated(uuid, worker.pid()));
     settled(slot);
-    return pipe;
+    return new Active(slot, worker, pipe);
   }
 
   /**
@@ -183,11 +193,11 @@ class SlotTest {
 
   @Test
   void eachHeartbeatIsAnsweredAndAWorkerSilentForHeartbeatTimeoutIsKilledFailingItsSessions() {
-    ActorRef<Slot.Command> slot = slot();
-    FakeWorker worker = handshaking();
-    FakePipe pipe = connect(slot, worker);
-    TestSession session = TestSession.open(testKit.system(), "hold");
-    slot.tell(new Slot.Invoke(session.session));
+    Active a = active();
+    ActorRef<Slot.Command> slot = a.slot();
+    FakeWorker worker = a.worker();
+    FakePipe pipe = a.pipe();
+    TestSession session = a.invoke("hold");
 
     time.timePasses(Duration.ofSeconds(2));
     pipe.worker.control(HEARTBEAT);
@@ -215,17 +225,17 @@ class SlotTest {
 
   @Test
   void aPipeStalledByASlowClientSuspendsTheHeartbeatTimeoutUntilItReadsOn() {
-    ActorRef<Slot.Command> slot = slot();
-    FakeWorker worker = handshaking();
-    FakePipe pipe = connect(slot, worker);
+    Active a = active();
+    ActorRef<Slot.Command> slot = a.slot();
+    FakeWorker worker = a.worker();
 
-    pipe.worker.stalled(true);
+    a.pipe().worker.stalled(true);
     settled(slot);
     time.timePasses(Duration.ofSeconds(30));
     settled(slot);
     assertEquals(0, worker.kills(), "a slow client is not the worker's fault");
 
-    pipe.worker.stalled(false);
+    a.pipe().worker.stalled(false);
     settled(slot);
     time.timePasses(Duration.ofMillis(2999));
     settled(slot);
@@ -238,18 +248,16 @@ class SlotTest {
 
   @Test
   void aSealedWorkerIsAskedToExitWhenItsLastChannelEndsAndKilledAfterTerminateTimeout() {
-    ActorRef<Slot.Command> slot = slot();
-    FakeWorker worker = handshaking();
-    FakePipe pipe = connect(slot, worker);
-    TestSession served = TestSession.open(testKit.system(), "hold");
-    slot.tell(new Slot.Invoke(served.session));
+    Active a = active();
+    ActorRef<Slot.Command> slot = a.slot();
+    FakeWorker worker = a.worker();
+    a.invoke("hold");
 
     slot.tell(Slot.Seal.INSTANCE);
-    TestSession refused = TestSession.open(testKit.system(), "ping");
-    slot.tell(new Slot.Invoke(refused.session));
+    TestSession refused = a.invoke("ping");
     assertEquals(new Slot.Returned(uuid, refused.session), reports.receiveMessage(), "sealed: no new sessions");
     controls.expectNoMessage(Duration.ofMillis(50));
-    pipe.worker.channelsFinished(List.of(2L));
+    a.pipe().worker.channelsFinished(List.of(2L));
 
     assertEquals(new Slot.ChannelsFinished(uuid, 1), reports.receiveMessage());
     controls.expectMessage(terminate(ErrorCode.SLAVE_IS_SEALING, "slave is sealing"));
