@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.Done;
 
 /** Records what the node publishes, like the locator's table. */
-final class FakePublisher implements Publisher {
-  final Map<String, ServiceInfo> published = new ConcurrentHashMap<>();
+public final class FakePublisher implements Publisher {
+  public final Map<String, ServiceInfo> published = new ConcurrentHashMap<>();
 
   @Override
   public CompletionStage<Done> publish(ServiceInfo service) {

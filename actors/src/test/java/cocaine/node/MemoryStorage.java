@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Storage in memory for tests, with the files backend's "not found" error. */
-final class MemoryStorage implements Storage {
+public final class MemoryStorage implements Storage {
   record Entry(byte[] blob, List<String> tags) {}
 
   final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -47,12 +47,12 @@ final class MemoryStorage implements Storage {
   }
 
   /** Stores a map the way cocaine-tool does: msgpack. */
-  void putMap(String collection, String key, Map<String, ?> value) {
+  public void putMap(String collection, String key, Map<String, ?> value) {
     write(collection, key, FrameEncoder.encodeValue(Values.fromJava(value)), List.of());
   }
 
   /** Keys of a collection, e.g. the crashlogs written so far. */
-  List<String> keys(String collection) {
+  public List<String> keys(String collection) {
     return find(collection, List.of()).toCompletableFuture().join();
   }
 }

@@ -71,13 +71,20 @@ public final class Engine {
   private final String app;
   private final ActorRef<Slot.Report> reports;
   private final ActorRef<ActiveWorkers> activeWorkers;
+  private final Slots slots;
   private int lastActive = -1;
 
   /** The number of active (handshaken, not sealing) workers changed. */
   public record ActiveWorkers(int active) {}
 
+  /** Makes one slot's behaviour; the engine's unit tests give fake slots that send the same reports. */
+  @FunctionalInterface
+  interface Slots {
+    Behavior<Slot.Command> create(String uuid, ActorRef<Slot.Report> reports);
+  }
+
   private Engine(ActorContext<Command> ctx, TimerScheduler<Command> timers, SlotSettings settings,
-      ActorRef<ActiveWorkers> activeWorkers) {
+      ActorRef<ActiveWorkers> activeWorkers, Slots slots) {
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
@@ -86,6 +93,7 @@ public final class Engine {
     this.app = settings.app();
     this.reports = ctx.messageAdapter(Slot.Report.class, SlotReported::new);
     this.activeWorkers = activeWorkers;
+    this.slots = slots;
   }
 
   public static Behavior<Command> create(SlotSettings settings) {
@@ -94,8 +102,12 @@ public final class Engine {
 
   /** @param activeWorkers hears the active worker count at start and on every change; may be null */
   public static Behavior<Command> create(SlotSettings settings, ActorRef<ActiveWorkers> activeWorkers) {
+    return create(settings, activeWorkers, (uuid, reports) -> Slot.create(settings, uuid, reports));
+  }
+
+  static Behavior<Command> create(SlotSettings settings, ActorRef<ActiveWorkers> activeWorkers, Slots slots) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Engine engine = new Engine(ctx, timers, settings, activeWorkers);
+      Engine engine = new Engine(ctx, timers, settings, activeWorkers, slots);
       Pool pool = new Pool();
       engine.grow(pool); // spawns publish-on workers at once (nothing when it is 0) and tells the count
       return engine.running(pool);
@@ -240,7 +252,7 @@ public final class Engine {
   private void spawn(Pool pool) {
     String uuid = UUID.randomUUID().toString();
     ActorRef<Slot.Command> ref = ctx.spawn(
-        Behaviors.supervise(Slot.create(settings, uuid, reports)).onFailure(SupervisorStrategy.stop()), "slot:" + uuid);
+        Behaviors.supervise(slots.create(uuid, reports)).onFailure(SupervisorStrategy.stop()), "slot:" + uuid);
     ctx.watchWith(ref, new SlotStopped(uuid));
     pool.slots.put(uuid, new SlotView(uuid, ref, System.nanoTime()));
     pool.spawned++;
