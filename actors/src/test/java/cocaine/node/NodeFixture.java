@@ -72,7 +72,7 @@ final class NodeFixture implements AutoCloseable {
   static Path writeWorkerScript(Path dir) throws IOException {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     String needed = Arrays.stream(cp.split(File.pathSeparator))
-        .filter(e -> e.contains("test-classes") || e.contains("streams") || e.contains("msgpack"))
+        .filter(e -> e.contains("test-classes") || e.contains("wire") || e.contains("streams") || e.contains("msgpack"))
         .collect(Collectors.joining(File.pathSeparator));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path script = dir.resolve("worker.sh");
