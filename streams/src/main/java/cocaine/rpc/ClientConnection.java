@@ -65,7 +65,7 @@ public final class ClientConnection {
    * @param upstream the method's upstream graph, e.g. {@link Graph#PRIMITIVE} or {@link Graph#STREAMING}
    */
   public Flow<Message, Message, NotUsed> channel(Message first, Graph upstream) {
-    return Flow.fromGraph(new ClientChannel(handle, first, upstream, settings.channelBuffer()));
+    return Flow.fromGraph(new OutboundChannel(handle, first, upstream, settings.channelBuffer()));
   }
 
   /**

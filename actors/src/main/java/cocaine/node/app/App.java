@@ -7,7 +7,7 @@ import cocaine.model.Profile;
 import cocaine.node.engine.Engine;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.slot.SlotSettings;
-import cocaine.node.slot.WorkerPipe;
+import cocaine.node.slot.WorkerListener;
 import cocaine.rpc.Server;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -100,7 +100,7 @@ public final class App {
     Manifest manifest;
     Profile profile;
     Isolate isolate;
-    WorkerPipe pipe;
+    WorkerListener pipe;
     ActorRef<Engine.Command> engine;
     AppService service;
     Tcp.ServerBinding binding;
@@ -368,7 +368,7 @@ public final class App {
   // ---- start and stop steps, off the actor: every stage completes, none throws into the actor
 
   private CompletionStage<Parts> prepare(Parts parts) {
-    return Deployment.read(host.storage(), name, profileName).thenCompose(d -> {
+    return StoredApp.read(host.storage(), name, profileName).thenCompose(d -> {
       parts.manifestData = d.manifestData();
       parts.profileData = d.profileData();
       parts.manifest = d.manifest();
@@ -380,7 +380,7 @@ public final class App {
     }).thenApplyAsync(v -> {
       Path socket = host.config().runtimeDir().resolve(name + "." + ProcessHandle.current().pid());
       try {
-        parts.pipe = WorkerPipe.bind(system, name, socket, host.config().connection().maxFrameBytes());
+        parts.pipe = WorkerListener.bind(system, name, socket, host.config().connection().maxFrameBytes());
       } catch (IOException e) {
         throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + name + "': cannot open the worker pipe: "
             + e.getMessage(), e);
@@ -408,7 +408,7 @@ public final class App {
       chain = chain.thenCompose(d -> quietly(AskPattern.<Engine.Command, Done>ask(engine, Engine.Stop::new, limit,
           system.scheduler()), "terminate the workers"));
     }
-    WorkerPipe pipe = parts.pipe;
+    WorkerListener pipe = parts.pipe;
     Isolate isolate = parts.isolate;
     return chain.thenApply(d -> {
       // after the workers: sessions still running finished or were ended by the engine's stop

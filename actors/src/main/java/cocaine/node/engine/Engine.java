@@ -1,8 +1,8 @@
 package cocaine.node.engine;
 
 import cocaine.model.Profile;
-import cocaine.node.engine.Pool.SlotState;
-import cocaine.node.engine.Pool.SlotView;
+import cocaine.node.engine.Ledger.SlotState;
+import cocaine.node.engine.Ledger.SlotView;
 import cocaine.node.slot.Session;
 import cocaine.node.slot.Slot;
 import cocaine.node.slot.SlotSettings;
@@ -108,13 +108,13 @@ public final class Engine {
   static Behavior<Command> create(SlotSettings settings, ActorRef<ActiveWorkers> activeWorkers, Slots slots) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       Engine engine = new Engine(ctx, timers, settings, activeWorkers, slots);
-      Pool pool = new Pool();
+      Ledger pool = new Ledger();
       engine.grow(pool); // spawns publish-on workers at once (nothing when it is 0) and tells the count
       return engine.running(pool);
     }));
   }
 
-  private void tellActive(Pool pool) {
+  private void tellActive(Ledger pool) {
     int active = pool.count(SlotState.ACTIVE);
     if (activeWorkers != null && active != lastActive) {
       lastActive = active;
@@ -122,7 +122,7 @@ public final class Engine {
     }
   }
 
-  private Behavior<Command> running(Pool pool) {
+  private Behavior<Command> running(Ledger pool) {
     return Behaviors.receive(Command.class)
         .onMessage(Enqueue.class, m -> onEnqueue(pool, m.session()))
         .onMessage(SlotReported.class, m -> onReport(pool, m.report()))
@@ -137,7 +137,7 @@ public final class Engine {
   }
 
   // Every worker was asked to exit; the engine stops once the last one is gone.
-  private Behavior<Command> stopping(Pool pool, ActorRef<Done> replyTo) {
+  private Behavior<Command> stopping(Ledger pool, ActorRef<Done> replyTo) {
     CocaineException stopped = new CocaineException(ErrorCode.NOT_RUNNING, "app '" + app + "' is stopping");
     pool.queue.forEach(s -> s.fail(stopped));
     pool.queue.clear();
@@ -159,7 +159,7 @@ public final class Engine {
         .build();
   }
 
-  private Behavior<Command> onEnqueue(Pool pool, Session session) {
+  private Behavior<Command> onEnqueue(Ledger pool, Session session) {
     if (pool.queue.isEmpty()) {
       Optional<SlotView> slot = pool.leastLoaded(profile.concurrency());
       if (slot.isPresent()) {
@@ -183,7 +183,7 @@ public final class Engine {
   }
 
   /** docs/protocol.md 4.3: below queue-limit, or with queue-limit 0 while free capacity exceeds the queue. */
-  private boolean admits(Pool pool) {
+  private boolean admits(Ledger pool) {
     if (profile.queueLimit() > 0) {
       return pool.queue.size() < profile.queueLimit();
     }
@@ -191,7 +191,7 @@ public final class Engine {
     return capacity > pool.queue.size();
   }
 
-  private void queue(Pool pool, Session session, boolean first) {
+  private void queue(Ledger pool, Session session, boolean first) {
     if (first) {
       pool.queue.addFirst(session);
     } else {
@@ -203,7 +203,7 @@ public final class Engine {
   }
 
   /** Hands queued sessions to free slots, oldest first; drops sessions whose client left. */
-  private void dispatch(Pool pool) {
+  private void dispatch(Ledger pool) {
     while (!pool.queue.isEmpty()) {
       Session head = pool.queue.peekFirst();
       if (head.isClientGone()) {
@@ -229,7 +229,7 @@ public final class Engine {
     slot.ref.tell(new Slot.Invoke(session));
   }
 
-  private Behavior<Command> grow(Pool pool) {
+  private Behavior<Command> grow(Ledger pool) {
     int toSpawn = growth.toSpawn(pool.queue.size(), pool.pinned, pool.live());
     if (toSpawn > 0) {
       Duration wait = pool.backoff.delayAt(System.nanoTime());
@@ -249,7 +249,7 @@ public final class Engine {
     return Behaviors.same();
   }
 
-  private void spawn(Pool pool) {
+  private void spawn(Ledger pool) {
     String uuid = UUID.randomUUID().toString();
     ActorRef<Slot.Command> ref = ctx.spawn(
         Behaviors.supervise(slots.create(uuid, reports)).onFailure(SupervisorStrategy.stop()), "slot:" + uuid);
@@ -261,7 +261,7 @@ public final class Engine {
   }
 
   /** With a pinned size, extra workers are sealed (they finish their channels) or cancelled. */
-  private void shrinkToPin(Pool pool) {
+  private void shrinkToPin(Ledger pool) {
     if (pool.pinned <= 0) {
       return;
     }
@@ -279,7 +279,7 @@ public final class Engine {
     }
   }
 
-  private Behavior<Command> onReport(Pool pool, Slot.Report report) {
+  private Behavior<Command> onReport(Ledger pool, Slot.Report report) {
     SlotView slot = pool.slots.get(report.uuid());
     if (slot == null) {
       return Behaviors.same();
@@ -305,7 +305,7 @@ public final class Engine {
     return grow(pool);
   }
 
-  private void onDied(Pool pool, SlotView slot, Slot.Died died) {
+  private void onDied(Ledger pool, SlotView slot, Slot.Died died) {
     pool.slots.remove(slot.uuid);
     timers.cancel(new IdleKey(slot.uuid));
     slot.ref.tell(Slot.Forget.INSTANCE);
@@ -326,7 +326,7 @@ public final class Engine {
     }
   }
 
-  private Behavior<Command> onReportWhileStopping(Pool pool, Slot.Report report, CocaineException stopped,
+  private Behavior<Command> onReportWhileStopping(Ledger pool, Slot.Report report, CocaineException stopped,
       ActorRef<Done> replyTo) {
     SlotView slot = pool.slots.get(report.uuid());
     if (slot == null) {
@@ -341,12 +341,12 @@ public final class Engine {
     return stoppedWhenEmpty(pool, replyTo);
   }
 
-  private Behavior<Command> forgetWhileStopping(Pool pool, String uuid, ActorRef<Done> replyTo) {
+  private Behavior<Command> forgetWhileStopping(Ledger pool, String uuid, ActorRef<Done> replyTo) {
     pool.slots.remove(uuid);
     return stoppedWhenEmpty(pool, replyTo);
   }
 
-  private static Behavior<Command> stoppedWhenEmpty(Pool pool, ActorRef<Done> replyTo) {
+  private static Behavior<Command> stoppedWhenEmpty(Ledger pool, ActorRef<Done> replyTo) {
     if (pool.slots.isEmpty()) {
       replyTo.tell(Done.getInstance());
       return Behaviors.stopped();
@@ -354,7 +354,7 @@ public final class Engine {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onSlotStopped(Pool pool, String uuid) {
+  private Behavior<Command> onSlotStopped(Ledger pool, String uuid) {
     SlotView slot = pool.slots.remove(uuid);
     if (slot != null) {
       // only a bug in the slot gets here: it stopped without reporting its death
@@ -365,7 +365,7 @@ public final class Engine {
     return grow(pool);
   }
 
-  private Behavior<Command> onExpire(Pool pool, long sessionId) {
+  private Behavior<Command> onExpire(Ledger pool, long sessionId) {
     for (Session s : pool.queue) {
       if (s.id() == sessionId) {
         pool.queue.remove(s);
@@ -384,7 +384,7 @@ public final class Engine {
     }
   }
 
-  private Behavior<Command> onIdle(Pool pool, String uuid) {
+  private Behavior<Command> onIdle(Ledger pool, String uuid) {
     SlotView slot = pool.slots.get(uuid);
     if (slot == null || slot.state != SlotState.ACTIVE || slot.load > 0 || pool.pinned > 0
         || pool.count(SlotState.ACTIVE) <= profile.publishOn()) {
@@ -397,7 +397,7 @@ public final class Engine {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onPin(Pool pool, int workers) {
+  private Behavior<Command> onPin(Ledger pool, int workers) {
     pool.pinned = Math.max(0, workers);
     if (workers > profile.poolLimit()) {
       ctx.getLog().warn("app [{}]: control asked for [{}] workers; keeping pool-limit [{}]", app, workers,
@@ -411,7 +411,7 @@ public final class Engine {
     return Behaviors.same();
   }
 
-  private Behavior<Command> describe(Pool pool, ActorRef<Map<String, Object>> replyTo) {
+  private Behavior<Command> describe(Ledger pool, ActorRef<Map<String, Object>> replyTo) {
     long now = System.nanoTime();
     Map<String, Object> queue = new LinkedHashMap<>();
     queue.put("capacity", profile.queueLimit());

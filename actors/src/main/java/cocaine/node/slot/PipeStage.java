@@ -341,7 +341,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
     /** A worker frame after the handshake; false when reading must wait for a client. */
     private boolean onFrame(Frame f) {
-      if (f.channel() == Link.CONTROL_CHANNEL) {
+      if (f.channel() == WorkerLink.CONTROL_CHANNEL) {
         listener.control(f);
         return true;
       }

@@ -212,11 +212,11 @@ public final class Slot {
     timers.cancel(STATE_TIMER);
     ctx.getLog().debug("{} (pid {}) shook hands", who, worker.pid());
     reports.tell(new Activated(uuid, worker.pid()));
-    return active(new Link(worker, connection));
+    return active(new WorkerLink(worker, connection));
   }
 
   // Takes sessions; the worker must heartbeat within heartbeat-timeout.
-  private Behavior<Command> active(Link link) {
+  private Behavior<Command> active(WorkerLink link) {
     armHeartbeat();
     return connected(link, State.ACTIVE, Behaviors.receive(Command.class)
         .onMessage(Invoke.class, m -> onInvoke(link, m.session()))
@@ -225,7 +225,7 @@ public final class Slot {
   }
 
   // No new sessions; the worker is terminated when its last channel ends or seal-timeout passes.
-  private Behavior<Command> sealing(Link link) {
+  private Behavior<Command> sealing(WorkerLink link) {
     if (link.channels.isEmpty()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
     }
@@ -238,7 +238,7 @@ public final class Slot {
   }
 
   // The worker was asked to exit; its open channels may still finish until terminate-timeout.
-  private Behavior<Command> terminating(Link link, ErrorCode code, String reason) {
+  private Behavior<Command> terminating(WorkerLink link, ErrorCode code, String reason) {
     if (!link.sendControl(1, (long) code.code(), reason)) {
       ctx.getLog().warn("{}: its control channel is full, terminate not sent; killing it", who);
       return killed(link.worker, Optional.of(link), new Ending(terminated(code, reason), false));
@@ -256,7 +256,7 @@ public final class Slot {
   }
 
   /** What every state with a live pipe does: control frames, channel ends, stalls, death. */
-  private Behavior<Command> connected(Link link, State state, BehaviorBuilder<Command> builder) {
+  private Behavior<Command> connected(WorkerLink link, State state, BehaviorBuilder<Command> builder) {
     return builder
         .onMessage(PipeControl.class, m -> onControl(link, m.frame()))
         .onMessage(ChannelsDone.class, m -> onChannelsDone(link, state, m.channels()))
@@ -269,13 +269,13 @@ public final class Slot {
         .build();
   }
 
-  private Behavior<Command> killed(Isolate.Worker worker, Optional<Link> link, Ending ending) {
+  private Behavior<Command> killed(Isolate.Worker worker, Optional<WorkerLink> link, Ending ending) {
     worker.kill();
     return exiting(worker, link, ending);
   }
 
   // The worker is on its way out (killed, or it closed its pipe): wait for its exit code.
-  private Behavior<Command> exiting(Isolate.Worker worker, Optional<Link> link, Ending ending) {
+  private Behavior<Command> exiting(Isolate.Worker worker, Optional<WorkerLink> link, Ending ending) {
     timers.cancel(HEARTBEAT_TIMER);
     arm(STATE_TIMER, KillNow.INSTANCE, timeouts.terminate());
     ctx.pipeToSelf(worker.exit(), (code, e) -> new Exited(code == null ? -1 : code));
@@ -293,7 +293,7 @@ public final class Slot {
   }
 
   // Dead: every open session failed, the engine told; waits for Forget so nothing sent here is lost.
-  private Behavior<Command> gone(Optional<Link> link, List<String> output, Ending ending) {
+  private Behavior<Command> gone(Optional<WorkerLink> link, List<String> output, Ending ending) {
     timers.cancelAll();
     settings.pipe().forget(uuid, ctx.getSelf());
     CocaineException cause = ending.cause();
@@ -315,7 +315,7 @@ public final class Slot {
         .build();
   }
 
-  private void release(Link link, CocaineException cause) {
+  private void release(WorkerLink link, CocaineException cause) {
     CocaineException forSessions = new CocaineException(cause.code(), cause.getMessage() + " while handling the request");
     for (Session session : link.channels.values()) {
       session.fail(forSessions);
@@ -325,7 +325,7 @@ public final class Slot {
     link.connection.close().shutdown();
   }
 
-  private Behavior<Command> onInvoke(Link link, Session session) {
+  private Behavior<Command> onInvoke(WorkerLink link, Session session) {
     if (session.isClientGone()) {
       reports.tell(new ChannelsFinished(uuid, 1)); // the client left while the session was on its way here
       return Behaviors.same();
@@ -333,7 +333,7 @@ public final class Slot {
     session.trace().invoking(uuid);
     long ch = link.open(session);
     if (ch == 0) {
-      ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerPipe.CONTROL_BUFFER);
+      ctx.getLog().warn("{}: its pipe has {} frames waiting; request refused", who, WorkerListener.CONTROL_BUFFER);
       session.cancelRest();
       session.fail(new CocaineException(ErrorCode.RESOURCE, who + " is not reading its pipe; the request was not sent"));
       session.trace().slotFinished("worker is not reading its pipe");
@@ -350,7 +350,7 @@ public final class Slot {
    * scheduler task and its cancellation each. Armed again only for an earlier deadline; firing early
    * (its channel finished meanwhile) just arms it for the next one.
    */
-  private void armDeadline(Link link) {
+  private void armDeadline(WorkerLink link) {
     long next = link.deadlines.next(link.channels.keySet());
     if (next == Long.MAX_VALUE || next >= link.deadlines.armedFor) {
       return;
@@ -360,7 +360,7 @@ public final class Slot {
     timers.startSingleTimer(DEADLINE_TIMER, DeadlinesDue.INSTANCE, Duration.ofNanos(delay));
   }
 
-  private Behavior<Command> onDeadlines(Link link) {
+  private Behavior<Command> onDeadlines(WorkerLink link) {
     link.deadlines.armedFor = Long.MAX_VALUE;
     for (long ch : link.deadlines.due(System.nanoTime(), link.channels.keySet())) {
       onExpired(link, ch);
@@ -369,7 +369,7 @@ public final class Slot {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onControl(Link link, Frame f) {
+  private Behavior<Command> onControl(WorkerLink link, Frame f) {
     if (f.type() == 0) { // heartbeat: answer at once, the worker disowns itself after ~5 s of silence
       if (!link.sendControl(0)) {
         ctx.getLog().warn("{}: its control channel is full; heartbeat reply dropped", who);
@@ -393,7 +393,7 @@ public final class Slot {
     return Behaviors.same();
   }
 
-  private void onExpired(Link link, long ch) {
+  private void onExpired(WorkerLink link, long ch) {
     Session session = link.channels.get(ch);
     if (session == null) {
       return;
@@ -403,7 +403,7 @@ public final class Slot {
     link.connection.pipe().cut(ch, Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
   }
 
-  private Behavior<Command> onChannelsDone(Link link, State state, List<Long> channels) {
+  private Behavior<Command> onChannelsDone(WorkerLink link, State state, List<Long> channels) {
     int done = 0;
     for (long ch : channels) {
       Session session = link.channels.remove(ch);

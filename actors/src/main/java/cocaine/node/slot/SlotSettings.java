@@ -12,7 +12,7 @@ import java.util.Map;
  * @param locator the {@code --locator} argument: {@code host:port[,host:port...]}
  * @param environment the manifest's {@code environment}
  */
-public record SlotSettings(String app, Profile profile, Isolate isolate, WorkerPipe pipe, String locator,
+public record SlotSettings(String app, Profile profile, Isolate isolate, WorkerListener pipe, String locator,
     Map<String, String> environment, Storage storage) {
   public SlotSettings {
     environment = Map.copyOf(environment);

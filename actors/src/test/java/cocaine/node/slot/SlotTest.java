@@ -38,9 +38,9 @@ class SlotTest {
   static final ManualTime time = ManualTime.get(testKit.system());
   static final Profile PROFILE = Profile.fromMap(Map.of("spawn-timeout", 10, "handshake-timeout", 5,
       "heartbeat-timeout", 3, "seal-timeout", 2, "terminate-timeout", 1, "concurrency", 4));
-  static final Frame HEARTBEAT = new Frame(Link.CONTROL_CHANNEL, 0, List.of(), List.of());
+  static final Frame HEARTBEAT = new Frame(WorkerLink.CONTROL_CHANNEL, 0, List.of(), List.of());
   static Path dir;
-  static WorkerPipe workerPipe;
+  static WorkerListener workerPipe;
 
   final TestProbe<FakeWorker> spawned = testKit.createTestProbe();
   final TestProbe<Slot.Report> reports = testKit.createTestProbe();
@@ -51,7 +51,7 @@ class SlotTest {
   @BeforeAll
   static void bind() throws Exception {
     dir = Files.createTempDirectory(Path.of("/tmp"), "slot");
-    workerPipe = WorkerPipe.bind(testKit.system(), "app", dir.resolve("app.sock"), 1 << 20);
+    workerPipe = WorkerListener.bind(testKit.system(), "app", dir.resolve("app.sock"), 1 << 20);
   }
 
   @AfterAll
@@ -158,7 +158,7 @@ class SlotTest {
   }
 
   private static Frame terminate(ErrorCode code, String reason) {
-    return new Frame(Link.CONTROL_CHANNEL, 1, List.of(Values.fromJava((long) code.code()), Values.fromJava(reason)),
+    return new Frame(WorkerLink.CONTROL_CHANNEL, 1, List.of(Values.fromJava((long) code.code()), Values.fromJava(reason)),
         List.of());
   }
 

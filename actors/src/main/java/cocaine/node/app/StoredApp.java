@@ -21,22 +21,22 @@ import org.msgpack.core.MessageUnpacker;
  * profile ({@code profiles/<name>}) as msgpack maps, kept as stored for {@code info} and validated,
  * and the archive ({@code apps/<app>}, a msgpack raw string), which may be absent.
  */
-record Deployment(Map<String, Object> manifestData, Manifest manifest, Map<String, Object> profileData, Profile profile,
+record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String, Object> profileData, Profile profile,
     Optional<byte[]> archive) {
 
   /**
    * Reads and validates all three. Fails with {@code [12, 2]} naming what is missing, or
    * {@code [12, 22]} naming the object and the bad field.
    */
-  static CompletionStage<Deployment> read(Storage storage, String app, String profileName) {
+  static CompletionStage<StoredApp> read(Storage storage, String app, String profileName) {
     CompletableFuture<Map<String, Object>> manifest = readMap(storage, app, "manifests", app, "manifest '" + app + "'")
         .toCompletableFuture();
     CompletableFuture<Map<String, Object>> profile = readMap(storage, app, "profiles", profileName,
         "profile '" + profileName + "'").toCompletableFuture();
     CompletableFuture<Optional<byte[]>> archive = readArchive(storage, app).toCompletableFuture();
-    return manifest.thenCombine(profile, (m, p) -> new Deployment(m, model(() -> Manifest.fromMap(app, m)), p,
+    return manifest.thenCombine(profile, (m, p) -> new StoredApp(m, model(() -> Manifest.fromMap(app, m)), p,
             model(() -> Profile.fromMap(profileName, p)), Optional.empty()))
-        .thenCombine(archive, (d, a) -> new Deployment(d.manifestData, d.manifest, d.profileData, d.profile, a));
+        .thenCombine(archive, (d, a) -> new StoredApp(d.manifestData, d.manifest, d.profileData, d.profile, a));
   }
 
   private static <T> T model(Supplier<T> read) {

@@ -13,7 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * An engine's bookkeeping: the FIFO of sessions waiting for a worker, the slots with their load as
  * the engine counts it, and the counters shown by {@code info}. Mutable; owned by one engine actor.
  */
-final class Pool {
+final class Ledger {
   enum SlotState { SPAWNING, ACTIVE, SEALING, TERMINATING }
 
   /** One slot as the engine sees it. */

@@ -13,7 +13,7 @@ import org.msgpack.value.Value;
  * A worker after its handshake, as its slot sees it: the process, the pipe and the sessions of the
  * open invocation channels. Mutable; owned by one slot actor.
  */
-final class Link {
+final class WorkerLink {
   static final long CONTROL_CHANNEL = 1;
   final Isolate.Worker worker;
   final WorkerConnection connection;
@@ -23,7 +23,7 @@ final class Link {
   /** Request deadlines of the open channels. */
   final Deadlines deadlines = new Deadlines();
 
-  Link(Isolate.Worker worker, WorkerConnection connection) {
+  WorkerLink(Isolate.Worker worker, WorkerConnection connection) {
     this.worker = worker;
     this.connection = connection;
   }
@@ -45,7 +45,7 @@ final class Link {
     return ch;
   }
 
-  /** Sends a control frame; false when the worker has not read the last {@value WorkerPipe#CONTROL_BUFFER}. */
+  /** Sends a control frame; false when the worker has not read the last {@value WorkerListener#CONTROL_BUFFER}. */
   boolean sendControl(int type, Object... args) {
     List<Value> values = new ArrayList<>();
     for (Object a : args) {

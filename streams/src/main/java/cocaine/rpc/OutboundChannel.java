@@ -19,16 +19,16 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * materialized, buffers at most {@code window} replies (the connection stops reading beyond that)
  * and hands over at most {@code window} requests not yet written.
  */
-final class ClientChannel extends GraphStage<FlowShape<Message, Message>> {
+final class OutboundChannel extends GraphStage<FlowShape<Message, Message>> {
   private final ClientChannels.Handle connection;
   private final Message first;
   private final Graph upstream;
   private final int window;
-  private final Inlet<Message> in = Inlet.create("ClientChannel.requests");
-  private final Outlet<Message> out = Outlet.create("ClientChannel.replies");
+  private final Inlet<Message> in = Inlet.create("OutboundChannel.requests");
+  private final Outlet<Message> out = Outlet.create("OutboundChannel.replies");
   private final FlowShape<Message, Message> shape = FlowShape.of(in, out);
 
-  ClientChannel(ClientChannels.Handle connection, Message first, Graph upstream, int window) {
+  OutboundChannel(ClientChannels.Handle connection, Message first, Graph upstream, int window) {
     this.connection = connection;
     this.first = first;
     this.upstream = upstream;

@@ -25,14 +25,14 @@ import org.slf4j.LoggerFactory;
  * then handed to the slot that expects that uuid. A connection with another first frame or an
  * unknown uuid is closed and logged.
  */
-public final class WorkerPipe implements AutoCloseable {
+public final class WorkerListener implements AutoCloseable {
   /**
    * Control frames and invokes waiting for the socket. A worker holds at most its profile's
    * {@code concurrency} channels, so invokes beyond this many would mean a stuck worker; the slot
    * then fails the session with a clear error instead of queueing it.
    */
   static final int CONTROL_BUFFER = 8192;
-  private static final Logger log = LoggerFactory.getLogger(WorkerPipe.class);
+  private static final Logger log = LoggerFactory.getLogger(WorkerListener.class);
 
   private final String app;
   private final int maxFrameBytes;
@@ -40,7 +40,7 @@ public final class WorkerPipe implements AutoCloseable {
   private volatile UnixSocketServer server;
   private volatile Path path;
 
-  private WorkerPipe(String app, int maxFrameBytes) {
+  private WorkerListener(String app, int maxFrameBytes) {
     this.app = app;
     this.maxFrameBytes = maxFrameBytes;
   }
@@ -49,8 +49,8 @@ public final class WorkerPipe implements AutoCloseable {
    * Listens at {@code socket}; blocking (creates the directory with mode 0700, replaces a stale
    * socket file), so call it off the actor threads.
    */
-  public static WorkerPipe bind(ActorSystem<?> system, String app, Path socket, int maxFrameBytes) throws IOException {
-    WorkerPipe pipe = new WorkerPipe(app, maxFrameBytes);
+  public static WorkerListener bind(ActorSystem<?> system, String app, Path socket, int maxFrameBytes) throws IOException {
+    WorkerListener pipe = new WorkerListener(app, maxFrameBytes);
     pipe.server = UnixSocketServer.bind(system, socket, pipe::connection);
     pipe.path = socket;
     return pipe;
@@ -105,7 +105,7 @@ public final class WorkerPipe implements AutoCloseable {
   }
 
   private static String handshakeUuid(Frame f) {
-    if (f.channel() != Link.CONTROL_CHANNEL || f.type() != 0 || f.args().size() != 1 || !f.args().get(0).isRawValue()) {
+    if (f.channel() != WorkerLink.CONTROL_CHANNEL || f.type() != 0 || f.args().size() != 1 || !f.args().get(0).isRawValue()) {
       return null;
     }
     return Values.asString(f.args().get(0));
