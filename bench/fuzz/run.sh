@@ -13,7 +13,7 @@ FILTER=${2:-}
 MVN_ARGS=${MVN_ARGS:--o}
 
 TARGETS=(
-  "streams cocaine.wire.FrameDecoderFuzzTest junkBytesGiveFramesOrWireException"
+  "wire cocaine.wire.FrameDecoderFuzzTest junkBytesGiveFramesOrWireException"
   "actors cocaine.storage.StorageServiceFuzzTest anyArgumentsGetAReplyNotAnException"
   "actors cocaine.locator.LocatorServiceFuzzTest anyArgumentsGetAReplyNotAnException"
   "actors cocaine.cluster.AnnounceFuzzTest datagramIsAnAnnounceOrRefusedClearly"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the codec benchmarks against the installed cocaine-streams and runs them briefly.
-# Usage: bench/jmh/run.sh [extra JMH args]   (first: ./mvnw -pl streams install -DskipTests)
+# Builds the codec benchmarks against the installed cocaine-streams (which brings cocaine-wire) and runs them briefly.
+# Usage: bench/jmh/run.sh [extra JMH args]   (first: ./mvnw -pl streams -am install -DskipTests)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
