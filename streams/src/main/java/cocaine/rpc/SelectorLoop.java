@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * owners ({@link SocketStage}), which then do the I/O themselves. A socket is watched only for what
  * its owner asked since the last call-back, so an idle or a backpressured connection costs nothing.
  */
-final class SelectorLoop implements Watcher, AutoCloseable {
+final class SelectorLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
   private final Selector selector;
   private final Thread thread;
@@ -28,15 +28,15 @@ final class SelectorLoop implements Watcher, AutoCloseable {
     thread.start();
   }
 
-  @Override
-  public SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
+  /** Watches {@code socket} (non-blocking) for nothing yet; {@code ready} gets the ready operations. */
+  SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
     SelectionKey key = socket.register(selector, 0, ready);
     selector.wakeup(); // a registration waits for the selector's next round
     return key;
   }
 
-  @Override
-  public void interest(SelectionKey key, int op) {
+  /** Calls the socket's owner back once when {@code op} is ready; then the interest is dropped. */
+  void interest(SelectionKey key, int op) {
     try {
       key.interestOpsOr(op);
       selector.wakeup();
@@ -49,8 +49,7 @@ final class SelectorLoop implements Watcher, AutoCloseable {
    * A closed socket that is still registered keeps its file descriptor open until the selector's
    * next round, and an idle selector waits for ever.
    */
-  @Override
-  public void wakeup() {
+  void wakeup() {
     selector.wakeup();
   }
 
@@ -68,7 +67,7 @@ final class SelectorLoop implements Watcher, AutoCloseable {
       }
       try {
         // a bounded wait, so that keys cancelled by closed sockets leave keys() while idle too
-        selector.select(Watcher::ready, closing ? 1000 : 0);
+        selector.select(SelectorLoop::ready, closing ? 1000 : 0);
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {
@@ -84,5 +83,20 @@ final class SelectorLoop implements Watcher, AutoCloseable {
     } catch (IOException e) {
       log.debug("closing selector {}: {}", thread.getName(), e.toString());
     }
+  }
+
+  /**
+   * A selected key: drops the interest in what is ready (its owner asks again when it must wait once
+   * more) and tells the owner.
+   */
+  private static void ready(SelectionKey key) {
+    int ops;
+    try {
+      ops = key.readyOps();
+      key.interestOpsAnd(~ops);
+    } catch (CancelledKeyException e) {
+      return; // the socket was closed meanwhile; its owner has stopped
+    }
+    ((IntConsumer) key.attachment()).accept(ops);
   }
 }

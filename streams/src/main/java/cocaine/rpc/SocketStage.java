@@ -22,9 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A connected non-blocking socket as a flow: bytes pushed in are written, bytes read come out. Reads
  * and writes are done by the stage itself, on the stream's thread, as far as the socket allows
- * without waiting; only when it would wait is the socket watched, and its owner called back: by the
- * {@link EventLoop} the stream runs on, or else by the server's {@link SelectorLoop}. A request thus crosses no thread of its own (a reader and a writer thread per connection
- * cost two thread wake-ups per frame). The elements pushed during one run of the stream go out in
+ * without waiting; only when it would wait is the socket watched by the server's {@link SelectorLoop},
+ * which calls the stage back. A request thus crosses no thread of its own. The elements pushed during one run of the stream go out in
  * one gathering write. Holds up to {@code writeBytes} (plus one element) to write; the read buffer
  * belongs to the stream's thread, so an idle connection holds no buffer at all.
  */
@@ -88,7 +87,6 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private boolean closed;
     private SelectionKey key;
     /** The event loop this stream runs on, else the server's selector thread. */
-    private Watcher watcher;
 
     Logic() {
       super(shape);
@@ -139,9 +137,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     public void preStart() {
       try {
         socket.configureBlocking(false);
-        EventLoop eventLoop = EventLoop.current();
-        watcher = eventLoop != null ? eventLoop : loop;
-        key = watcher.register(socket, ready::invoke);
+        key = loop.register(socket, ready::invoke);
       } catch (IOException | ClosedSelectorException e) { // the loop closed: its server was unbound meanwhile
         log.debug("cannot watch {}: {}", peer, e.toString());
         close();
@@ -181,7 +177,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
         return;
       }
       if (n == 0) {
-        watcher.interest(key, SelectionKey.OP_READ);
+        loop.interest(key, SelectionKey.OP_READ);
         return;
       }
       readBuffer.flip();
@@ -213,7 +209,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
           if (!pending.isEmpty()) {
             pendingBytes = pending.stream().mapToLong(ByteBuffer::remaining).sum();
             blocked = true;
-            watcher.interest(key, SelectionKey.OP_WRITE);
+            loop.interest(key, SelectionKey.OP_WRITE);
             return;
           }
         }
@@ -265,7 +261,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
         log.debug("closing {}: {}", peer, e.toString());
       }
       if (key != null) {
-        watcher.wakeup(); // the descriptor is released when the selector drops the cancelled key
+        loop.wakeup(); // the descriptor is released when the selector drops the cancelled key
       }
     }
   }
