@@ -99,8 +99,8 @@ class ZookeeperStorageIT {
       zookeeper("kill", dir.resolve("zk").toString());
       int killedAt = outcomes.size();
       await("writes fail while ZooKeeper is down").atMost(Duration.ofSeconds(60))
-          .until(() -> failures(outcomes.subList(killedAt, outcomes.size())).size() >= 3);
-      List<Outcome> down = failures(outcomes.subList(killedAt, outcomes.size()));
+          .until(() -> failures(since(outcomes, killedAt)).size() >= 3);
+      List<Outcome> down = failures(since(outcomes, killedAt));
       for (Outcome o : down) {
         assertTrue(o.millis() <= FAIL_FAST.toMillis(), "write " + o.key() + " took " + o.millis() + " ms to fail: " + o);
         assertTrue(o.error().startsWith(ErrorCode.IO_ERROR.toString()) && o.error().contains("ZooKeeper at 127.0.0.1:"
@@ -109,7 +109,7 @@ class ZookeeperStorageIT {
       zookeeper("start", dir.resolve("zk").toString(), String.valueOf(zkPort));
       int restartedAt = outcomes.size();
       await("writes succeed after the restart").atMost(Duration.ofSeconds(90))
-          .until(() -> outcomes.subList(restartedAt, outcomes.size()).stream().filter(Outcome::acknowledged).count() >= 20);
+          .until(() -> since(outcomes, restartedAt).stream().filter(Outcome::acknowledged).count() >= 20);
       System.out.println("MEASURED ZookeeperStorageIT: " + outcomes.size() + " writes, " + acknowledged.size()
           + " acknowledged, " + failures(outcomes).size() + " failed while down; slowest failure "
           + down.stream().mapToLong(Outcome::millis).max().orElse(0) + " ms");
@@ -123,6 +123,12 @@ class ZookeeperStorageIT {
     assertTrue(Set.copyOf(storage.find("crashlogs", List.of("zookeeper-it"))).containsAll(acknowledged.keySet()),
         "every acknowledged key is found by its tag");
     storage.close();
+  }
+
+  /** The outcomes from index {@code from} on, as a copy: the writer appends to the list meanwhile. */
+  private static List<Outcome> since(List<Outcome> outcomes, int from) {
+    List<Outcome> now = List.copyOf(outcomes);
+    return now.subList(from, now.size());
   }
 
   private static List<Outcome> failures(List<Outcome> outcomes) {
