@@ -7,7 +7,7 @@
 #
 # Strict by default: a test that is skipped or aborted (a missing component, an assumption) fails the
 # run, as does a real component that no passing test used. --allow-skips accepts skips and ends with
-# the list of what was skipped and why. MAVEN_ARGS go to `./mvnw -B verify` (e.g. -pl streams
+# the list of what was skipped and why. MAVEN_ARGS go to `./mvnw -B verify` (e.g. -pl streams -am
 # -Dtest=ClientConnectionTest); with them, the component check is off. The run ends with a summary:
 # tests per module and, for each real component, how many passing tests used it
 # (scripts/test-summary.py).
