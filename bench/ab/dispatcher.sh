@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# A/B of the runtime's default dispatcher, same build, same machine, interleaved (A B B A ...):
-#   A: the event loops (cocaine.rpc.EventLoopDispatcher, runtime/src/main/resources/application.conf)
+# A/B of the runtime's default dispatcher, same build, same machine, interleaved (A B B A ...).
+# It decided session 5's removal of the event loops (docs/design.md, "Transport"); since then A is the
+# fork-join default too, so to repeat that comparison run it on c95a513, the last commit with them.
+# For a new candidate, change the B block below.
+#   A: the runtime's configured dispatcher (runtime/src/main/resources/application.conf)
 #   B: Pekko's fork-join executor with 2 threads (the best fork-join setting measured before the event
 #      loops: 8 threads cost 2.8x the CPU a request); sockets then wait on the shared selector thread
 # Each round runs bench/load/enqueue.sh (64 x 4 only) and bench/http/wrk.sh once per side and prints
