@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The baseline of a latency bound: one-byte round trips through a loopback TCP echo (a thread on
@@ -20,20 +23,24 @@ import java.util.List;
 final class LatencyProbe implements AutoCloseable {
   private final ServerSocket server;
   private final Thread echo;
-  private final Thread sender;
+  private final ScheduledExecutorService sender;
+  private final Socket client;
   private final List<Double> millis = Collections.synchronizedList(new ArrayList<>());
-  private volatile boolean running = true;
 
   LatencyProbe(Duration interval) throws IOException {
     server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     echo = new Thread(this::echo, "latency-probe-echo");
     echo.setDaemon(true);
     echo.start();
-    Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+    client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
     client.setTcpNoDelay(true);
-    sender = new Thread(() -> send(client, interval), "latency-probe-sender");
-    sender.setDaemon(true);
-    sender.start();
+    sender = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "latency-probe-sender");
+      t.setDaemon(true);
+      return t;
+    });
+    // one round trip per interval, paced by the scheduler; a slow one delays the next, never overlaps
+    sender.scheduleWithFixedDelay(this::roundTrip, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void echo() {
@@ -51,22 +58,18 @@ final class LatencyProbe implements AutoCloseable {
     }
   }
 
-  private void send(Socket client, Duration interval) {
-    try (client) {
-      InputStream in = client.getInputStream();
-      OutputStream out = client.getOutputStream();
-      while (running) {
-        long start = System.nanoTime();
-        out.write(1);
-        out.flush();
-        if (in.read() < 0) {
-          return;
-        }
-        millis.add((System.nanoTime() - start) / 1e6);
-        Thread.sleep(interval.toMillis());
+  private void roundTrip() {
+    try {
+      long start = System.nanoTime();
+      client.getOutputStream().write(1);
+      client.getOutputStream().flush();
+      if (client.getInputStream().read() < 0) {
+        throw new IOException("the echo closed");
       }
-    } catch (IOException | InterruptedException e) {
-      // closed with the probe
+      millis.add((System.nanoTime() - start) / 1e6);
+    } catch (IOException e) {
+      // closed with the probe: no more samples
+      sender.shutdown();
     }
   }
 
@@ -89,8 +92,8 @@ final class LatencyProbe implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    running = false;
-    sender.interrupt();
+    sender.shutdownNow();
+    client.close();
     server.close();
   }
 }

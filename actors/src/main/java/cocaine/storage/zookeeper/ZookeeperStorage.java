@@ -486,8 +486,11 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
       });
       return result;
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.TRY_AGAIN, "storage (ZooKeeper at " + connect + ") is busy: "
-          + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")" + (io.isShutdown() ? ", closed" : "")));
+      // completing it cancels its expiry too: a refused call leaves nothing scheduled behind
+      result.completeExceptionally(new CocaineException(ErrorCode.TRY_AGAIN, "storage (ZooKeeper at " + connect
+          + ") is busy: " + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")"
+          + (io.isShutdown() ? ", closed" : "")));
+      return result;
     }
   }
 
