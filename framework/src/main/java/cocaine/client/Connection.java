@@ -175,9 +175,9 @@ public final class Connection implements AutoCloseable {
   /** Allocates the next channel id and sends the first message, atomically, so ids rise on the wire. */
   private long openChannel(Message first, Graph upstream, ReplySink sink) {
     synchronized (writeLock) {
-      CocaineException cause = closedCause;
-      if (cause != null) {
-        throw notConnected(cause);
+      CocaineException closed = closedCause;
+      if (closed != null) {
+        throw notConnected(closed);
       }
       long id = ++lastChannel;
       if (sink != null && !upstream.isTerminal()) {
@@ -189,9 +189,13 @@ public final class Connection implements AutoCloseable {
         routes.remove(id);
         throw e;
       }
-      // A disconnect may have swept the routes between put and here; the sweep or this check fails it.
-      if (closedCause != null && routes.remove(id) != null) {
-        throw notConnected(closedCause);
+      // A disconnect may have swept the routes between put and here. The request went out either
+      // way, so its channel fails through its sink as the sweep fails the others, whichever of the
+      // two gets to it: the caller sees the same failure however the race falls.
+      CocaineException cause = closedCause;
+      Route missed = cause != null ? routes.remove(id) : null;
+      if (missed != null) {
+        missed.sink.fail(cause);
       }
       return id;
     }
