@@ -24,8 +24,8 @@ await_http -d hi "http://127.0.0.1:$PROXY_PORT/echo_v2/echo"
 # ring share of echo_v1 for weights $1:$2, from the runtime's own Continuum
 ring_share() {
   cat >"$WORK/Ring.java" <<JAVA
-import cocaine.locator.routing.Continuum;
-import cocaine.model.RoutingGroup;
+import cocaine.routing.Continuum;
+import cocaine.routing.RoutingGroup;
 import java.util.Map;
 public class Ring {
   public static void main(String[] a) {

@@ -1,7 +1,7 @@
 package cocaine.locator;
 
 import cocaine.config.NetworkSettings;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.transport.ConnectionSettings;
 
 /** The wire bounds of {@code cocaine.network} as every server of this process applies them. */
 public final class ConnectionLimits {

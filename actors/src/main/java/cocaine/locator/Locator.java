@@ -1,7 +1,7 @@
 package cocaine.locator;
 
 import cocaine.config.LocatorSettings;
-import cocaine.locator.routing.Continuum;
+import cocaine.routing.Continuum;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;

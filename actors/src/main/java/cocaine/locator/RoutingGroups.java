@@ -1,7 +1,7 @@
 package cocaine.locator;
 
-import cocaine.locator.routing.Continuum;
-import cocaine.model.RoutingGroup;
+import cocaine.routing.Continuum;
+import cocaine.routing.RoutingGroup;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;

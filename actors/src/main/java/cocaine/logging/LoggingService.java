@@ -1,7 +1,7 @@
 package cocaine.logging;
 
-import cocaine.rpc.ChannelContext;
-import cocaine.rpc.Service;
+import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Service;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;

@@ -1,7 +1,7 @@
 package cocaine.storage;
 
-import cocaine.rpc.ChannelContext;
-import cocaine.rpc.Service;
+import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Service;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;

@@ -1,7 +1,7 @@
 package cocaine.fuzz;
 
-import cocaine.rpc.ChannelContext;
-import cocaine.rpc.Service;
+import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Service;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import cocaine.wire.WireException;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cocaine.rpc.ClientConnection;
-import cocaine.rpc.ConnectionSettings;
-import cocaine.rpc.Server;
+import cocaine.rpc.channel.ClientConnection;
+import cocaine.rpc.service.Server;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.storage.FilesStorage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;

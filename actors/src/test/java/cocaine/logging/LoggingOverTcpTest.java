@@ -2,9 +2,9 @@ package cocaine.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import cocaine.rpc.ClientConnection;
-import cocaine.rpc.ConnectionSettings;
-import cocaine.rpc.Server;
+import cocaine.rpc.channel.ClientConnection;
+import cocaine.rpc.service.Server;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Values;

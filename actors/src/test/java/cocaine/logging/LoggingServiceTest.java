@@ -3,7 +3,7 @@ package cocaine.logging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cocaine.rpc.ChannelContext;
+import cocaine.rpc.service.ChannelContext;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Header;

@@ -1,12 +1,12 @@
 package cocaine.node;
 
-import cocaine.node.app.NodeConfig;
 import cocaine.locator.Endpoint;
 import cocaine.locator.ServiceInfo;
 import cocaine.node.app.AppHost;
+import cocaine.node.app.NodeConfig;
 import cocaine.node.isolate.ProcessIsolate;
-import cocaine.rpc.ConnectionSettings;
-import cocaine.rpc.Server;
+import cocaine.rpc.service.Server;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;

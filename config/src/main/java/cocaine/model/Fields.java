@@ -14,19 +14,19 @@ import java.util.TreeSet;
  * Reads the fields of a map decoded from msgpack or JSON (Strings, Numbers, Booleans, Lists,
  * Maps) and says which field is wrong and what it held.
  */
-final class Fields {
+public final class Fields {
   private final String subject;
 
   /** subject names the object in messages: "profile", "manifest", ... */
-  Fields(String subject) {
+  public Fields(String subject) {
     this.subject = subject;
   }
 
-  InvalidModelException bad(String field, String rule, Object got) {
+  public InvalidModelException bad(String field, String rule, Object got) {
     return new InvalidModelException(subject, "'" + field + "' " + rule + ", got " + show(got));
   }
 
-  InvalidModelException bad(String detail) {
+  public InvalidModelException bad(String detail) {
     return new InvalidModelException(subject, detail);
   }
 
@@ -39,7 +39,7 @@ final class Fields {
   }
 
   /** The whole object must be a map; null (msgpack nil) is not one. */
-  Map<String, ?> root(Map<String, ?> map) {
+  public Map<String, ?> root(Map<String, ?> map) {
     if (map == null) {
       throw bad("must be a map, got nothing");
     }
@@ -77,7 +77,7 @@ final class Fields {
     return (int) n;
   }
 
-  long wholeNumber(String field, Object value, String rule) {
+  public long wholeNumber(String field, Object value, String rule) {
     if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
       return ((Number) value).longValue();
     }
@@ -123,7 +123,7 @@ final class Fields {
     return (Map<String, Object>) freeze(map);
   }
 
-  static String show(Object value) {
+  public static String show(Object value) {
     if (value == null) {
       return "nothing";
     }

@@ -26,7 +26,7 @@ public final class InvalidModelException extends IllegalArgumentException {
   }
 
   /** The same problem told about a named object, once the caller knows the storage key. */
-  InvalidModelException about(String namedSubject) {
+  public InvalidModelException about(String namedSubject) {
     InvalidModelException renamed = new InvalidModelException(namedSubject, detail);
     renamed.setStackTrace(getStackTrace());
     return renamed;

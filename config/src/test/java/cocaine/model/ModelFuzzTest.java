@@ -1,5 +1,6 @@
 package cocaine.model;
 
+import cocaine.routing.RoutingGroup;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

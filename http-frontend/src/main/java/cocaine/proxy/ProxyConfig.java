@@ -1,10 +1,10 @@
 package cocaine.proxy;
 
-import cocaine.locator.ConnectionLimits;
 import cocaine.config.ProxySettings;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.locator.ConnectionLimits;
+import cocaine.rpc.transport.ConnectionSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;

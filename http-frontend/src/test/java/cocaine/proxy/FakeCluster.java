@@ -1,11 +1,11 @@
 package cocaine.proxy;
 
-import cocaine.locator.routing.Continuum;
-import cocaine.model.RoutingGroup;
-import cocaine.rpc.ChannelContext;
-import cocaine.rpc.ConnectionSettings;
-import cocaine.rpc.Server;
-import cocaine.rpc.Service;
+import cocaine.routing.Continuum;
+import cocaine.routing.RoutingGroup;
+import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Server;
+import cocaine.rpc.service.Service;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.FrameEncoder;

@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cocaine.locator.routing.Continuum;
-import cocaine.model.RoutingGroup;
+import cocaine.routing.Continuum;
+import cocaine.routing.RoutingGroup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,7 +2,7 @@ package cocaine.cli;
 
 import cocaine.client.Locator;
 import cocaine.client.StorageClient;
-import cocaine.model.RoutingGroup;
+import cocaine.routing.RoutingGroup;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;
@@ -10,11 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code cocaine group ...}: routing groups that split a name between app versions by weight. */
 @Command(name = "group", description = "Manage routing groups.",

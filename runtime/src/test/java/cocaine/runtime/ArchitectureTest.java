@@ -25,7 +25,7 @@ class ArchitectureTest {
   static final Map<String, List<String>> MODULES = new LinkedHashMap<>();
 
   static {
-    MODULES.put("config", List.of("cocaine.config..", "cocaine.model..", "cocaine.locator.routing.."));
+    MODULES.put("config", List.of("cocaine.config..", "cocaine.model..", "cocaine.routing.."));
     MODULES.put("wire", List.of("cocaine.wire.."));
     MODULES.put("framework", List.of("cocaine.worker..", "cocaine.client.."));
     MODULES.put("streams", List.of("cocaine.rpc.."));
@@ -64,6 +64,17 @@ class ArchitectureTest {
           .as("module " + module + " uses only " + MAY_USE.get(module))
           .check(CLASSES);
     }
+  }
+
+  /** The RPC layers stack: transport (sockets, frames) < channel (channel states, feeds) < service. */
+  @Test
+  void rpcLayersUseOnlyTheLayersBelow() {
+    noClasses().that().resideInAPackage("cocaine.rpc.transport..")
+        .should().dependOnClassesThat().resideInAnyPackage("cocaine.rpc.channel..", "cocaine.rpc.service..")
+        .check(CLASSES);
+    noClasses().that().resideInAPackage("cocaine.rpc.channel..")
+        .should().dependOnClassesThat().resideInAnyPackage("cocaine.rpc.service..")
+        .check(CLASSES);
   }
 
   @Test

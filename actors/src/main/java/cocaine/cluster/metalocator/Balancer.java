@@ -1,18 +1,18 @@
 package cocaine.cluster.metalocator;
 
-import cocaine.locator.ConnectionLimits;
 import cocaine.cluster.AnnounceReceiver;
 import cocaine.cluster.Announcer;
 import cocaine.cluster.MulticastSettings;
 import cocaine.config.ClusterSettings;
 import cocaine.config.Settings;
 import cocaine.gateway.Gateway;
+import cocaine.locator.ConnectionLimits;
 import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
 import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
-import cocaine.rpc.ConnectionSettings;
-import cocaine.rpc.Server;
+import cocaine.rpc.service.Server;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.storage.Storage;
 import java.io.IOException;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package cocaine.cluster.metalocator;
 
 import cocaine.locator.Endpoint;
 import cocaine.locator.LocatorService;
-import cocaine.rpc.ClientConnection;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.channel.ClientConnection;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Values;

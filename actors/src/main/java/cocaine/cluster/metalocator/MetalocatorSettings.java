@@ -1,10 +1,10 @@
 package cocaine.cluster.metalocator;
 
-import cocaine.locator.ConnectionLimits;
 import cocaine.config.ClusterSettings;
 import cocaine.config.Settings;
+import cocaine.locator.ConnectionLimits;
 import cocaine.locator.Endpoint;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.transport.ConnectionSettings;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Map;

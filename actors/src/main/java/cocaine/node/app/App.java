@@ -8,7 +8,7 @@ import cocaine.node.engine.Engine;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.slot.SlotSettings;
 import cocaine.node.slot.WorkerListener;
-import cocaine.rpc.Server;
+import cocaine.rpc.service.Server;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;

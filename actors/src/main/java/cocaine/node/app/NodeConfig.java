@@ -1,9 +1,9 @@
 package cocaine.node.app;
 
-import cocaine.locator.ConnectionLimits;
 import cocaine.config.Settings;
+import cocaine.locator.ConnectionLimits;
 import cocaine.locator.Endpoint;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.transport.ConnectionSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package cocaine.node.slot;
 
-import cocaine.rpc.ChannelInlet;
-import cocaine.rpc.FeedInlet;
+import cocaine.rpc.channel.ChannelInlet;
+import cocaine.rpc.channel.FeedInlet;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;

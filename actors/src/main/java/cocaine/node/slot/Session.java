@@ -1,12 +1,12 @@
 package cocaine.node.slot;
 
+import cocaine.rpc.channel.FeedInlet;
+import cocaine.rpc.channel.Handoff;
 import cocaine.wire.CocaineException;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import cocaine.rpc.FeedInlet;
-import cocaine.rpc.Handoff;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -47,7 +47,7 @@ public final class Session {
     this(id, event, headers, rest, null, materializer, upstream, enqueuedNanos, deadlineNanos, trace);
   }
 
-  /** As the other constructor, with the client's messages as a feed ({@link cocaine.rpc.DirectService}). */
+  /** As the other constructor, with the client's messages as a feed ({@link cocaine.rpc.service.DirectService}). */
   public Session(long id, String event, List<Header> headers, Handoff.Feed<Message> rest,
       SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
     this(id, event, headers, null, rest, null, upstream, enqueuedNanos, deadlineNanos, trace);

@@ -1,6 +1,6 @@
 package cocaine.node.slot;
 
-import cocaine.rpc.Handoff;
+import cocaine.rpc.channel.Handoff;
 import cocaine.wire.Message;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;

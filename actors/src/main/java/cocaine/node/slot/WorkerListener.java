@@ -1,8 +1,8 @@
 package cocaine.node.slot;
 
-import cocaine.rpc.Codec;
-import cocaine.rpc.UnixConnectionInfo;
-import cocaine.rpc.UnixSocketServer;
+import cocaine.rpc.service.UnixConnectionInfo;
+import cocaine.rpc.service.UnixSocketServer;
+import cocaine.rpc.transport.Codec;
 import cocaine.wire.Frame;
 import cocaine.wire.Values;
 import java.io.IOException;

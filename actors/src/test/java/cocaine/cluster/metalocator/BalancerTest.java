@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import cocaine.config.Settings;
 import cocaine.locator.LocatorService;
-import cocaine.rpc.ClientConnection;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.channel.ClientConnection;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.storage.FilesStorage;
 import cocaine.wire.Values;
 import com.typesafe.config.ConfigFactory;

@@ -12,7 +12,7 @@ import cocaine.config.ClusterSettings;
 import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
 import cocaine.locator.ServiceInfo;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;
 import java.net.InetAddress;

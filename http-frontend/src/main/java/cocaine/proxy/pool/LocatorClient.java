@@ -1,7 +1,7 @@
 package cocaine.proxy.pool;
 
-import cocaine.rpc.ClientConnection;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.channel.ClientConnection;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;

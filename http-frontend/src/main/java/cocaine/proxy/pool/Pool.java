@@ -1,7 +1,7 @@
 package cocaine.proxy.pool;
 
 import cocaine.admin.ProxyMetrics;
-import cocaine.rpc.ClientConnection;
+import cocaine.rpc.channel.ClientConnection;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.time.Duration;

@@ -1,7 +1,8 @@
 package cocaine.proxy.routing;
 
 import cocaine.proxy.pool.LocatorClient;
-import cocaine.rpc.ClientConnection;
+import cocaine.routing.Rings;
+import cocaine.rpc.channel.ClientConnection;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Values;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.admin.ProxyMetrics;
 import cocaine.proxy.FakeCluster;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.ErrorCode;
 import java.time.Duration;
 import java.util.Map;

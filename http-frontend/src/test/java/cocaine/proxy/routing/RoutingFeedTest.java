@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.proxy.FakeCluster;
 import cocaine.proxy.pool.LocatorClient;
-import cocaine.rpc.ConnectionSettings;
+import cocaine.routing.Rings;
+import cocaine.rpc.transport.ConnectionSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

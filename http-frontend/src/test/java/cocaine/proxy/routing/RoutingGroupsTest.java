@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.admin.ProxyMetrics;
 import cocaine.config.Settings;
-import cocaine.locator.routing.Continuum;
-import cocaine.model.RoutingGroup;
 import cocaine.proxy.FakeCluster;
 import cocaine.proxy.HttpProxy;
+import cocaine.routing.Continuum;
+import cocaine.routing.RoutingGroup;
 import cocaine.wire.Message;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
@@ -105,7 +105,7 @@ class RoutingGroupsTest {
       counts.merge(answeredBy("/split/x"), 1, Integer::sum);
     }
     // with 2 connections per pool, picking per connection could only give 0, 50 or 100 %
-    double expected = RingsTest.shares(weights).get("split_a");
+    double expected = Continuum.of(new RoutingGroup(weights)).shares().get("split_a");
     double seen = counts.getOrDefault("split_a", 0) / (double) n;
     assertEquals(expected, seen, 0.04, "share of split_a in " + counts);
     HttpResponse<String> r = get("/split/x");

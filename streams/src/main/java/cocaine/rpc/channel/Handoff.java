@@ -1,0 +1,194 @@
+package cocaine.rpc.channel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+
+/**
+ * A source fed from another stream, ahead of demand, within a window of elements: the producer
+ * hands over elements without waiting to be pulled, and hears back only when it stopped at a full
+ * window and the consumer took one. Pekko's sub-sources cost two cross-stream messages per element
+ * (a pull one way, the element the other); this costs one, plus one per full window.
+ *
+ * <p>The producer keeps the {@link Feed}; the source may be materialized once.
+ */
+public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<SourceShape<T>, NotUsed> {
+  private final Feed<T> feed;
+  private final Outlet<T> out = Outlet.create("Handoff.out");
+  private final SourceShape<T> shape = SourceShape.of(out);
+
+  public Handoff(Feed<T> feed) {
+    this.feed = feed;
+  }
+
+  /** The producer's side; its methods are safe from any thread, its callbacks come from the consumer's. */
+  public static final class Feed<T> {
+    private final int window;
+    private final Runnable resume;
+    private final Consumer<Throwable> cancelled;
+    private final Runnable stopped;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean waiting = new AtomicBoolean();
+    /** Events given before the consumer's stage exists, in order; null once it is attached. */
+    private List<Object> early = new ArrayList<>();
+    private Consumer<Object> events;
+
+    /**
+     * @param window elements handed over and not yet taken, at most (at least 1)
+     * @param resume called when the producer, stopped at a full window, may go on
+     * @param cancelled called once when the consumer cancels
+     */
+    public Feed(int window, Runnable resume, Consumer<Throwable> cancelled) {
+      this(window, resume, cancelled, () -> {});
+    }
+
+    /** As the other constructor; {@code stopped} is called once when the source stops, whichever way. */
+    public Feed(int window, Runnable resume, Consumer<Throwable> cancelled, Runnable stopped) {
+      if (window < 1) {
+        throw new IllegalArgumentException("window must be >= 1, got " + window);
+      }
+      this.window = window;
+      this.resume = resume;
+      this.cancelled = cancelled;
+      this.stopped = stopped;
+    }
+
+    /** Hands over an element; false when the window is now full: wait for {@code resume}. */
+    public boolean offer(T element) {
+      int n = inFlight.incrementAndGet();
+      send(element);
+      if (n < window) {
+        return true;
+      }
+      waiting.set(true);
+      // the consumer may have taken elements between the increment and now, and seen no one waiting
+      return inFlight.get() < window && waiting.compareAndSet(true, false);
+    }
+
+    /** Completes the source after the elements handed over. */
+    public void complete() {
+      send(Completion.INSTANCE);
+    }
+
+    /** Fails the source at once; elements not yet taken are dropped. */
+    public void fail(Throwable cause) {
+      send(new Failure(cause));
+    }
+
+    private void send(Object event) {
+      Consumer<Object> target;
+      synchronized (this) {
+        if (events == null) {
+          early.add(event);
+          return;
+        }
+        target = events;
+      }
+      target.accept(event);
+    }
+
+    /**
+     * The consumer has started: returns the events given so far; later ones go to {@code callback},
+     * which must hand them to the consumer's own stream (an {@link AsyncCallback}).
+     */
+    synchronized List<Object> attach(Consumer<Object> callback) {
+      if (early == null) {
+        throw new IllegalStateException("a handoff feed can be consumed only once");
+      }
+      List<Object> before = early;
+      early = null;
+      events = callback;
+      return before;
+    }
+
+    /** The consumer stopped reading. */
+    void consumerCancelled(Throwable cause) {
+      cancelled.accept(cause);
+    }
+
+    /** The consumer has stopped, whichever way. */
+    void consumerStopped() {
+      stopped.run();
+    }
+
+    void taken() {
+      if (inFlight.decrementAndGet() < window && waiting.compareAndSet(true, false)) {
+        resume.run();
+      }
+    }
+  }
+
+  enum Completion { INSTANCE }
+
+  record Failure(Throwable cause) {}
+
+  @Override
+  public SourceShape<T> shape() {
+    return shape;
+  }
+
+  @Override
+  public Pair<GraphStageLogic, NotUsed> createLogicAndMaterializedValuePair(Attributes attributes) {
+    return Pair.create(new Logic(), NotUsed.getInstance());
+  }
+
+  /** The source: a {@link FeedInlet} whose owner is this one-port stage. */
+  private final class Logic extends GraphStageLogic {
+    private final FeedInlet<T> inlet = new FeedInlet<>(feed, createAsyncCallback(FeedInlet::dispatch));
+
+    Logic() {
+      super(shape);
+      inlet.setHandler(new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          push(out, inlet.grab());
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          completeStage();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          failStage(ex);
+        }
+      });
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          inlet.pull();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          inlet.cancel(cause);
+          completeStage();
+        }
+      });
+    }
+
+    // not before: a callback invoked before its stage has started may be lost
+    @Override
+    public void preStart() {
+      inlet.attach();
+    }
+
+    @Override
+    public void postStop() {
+      inlet.detach();
+    }
+  }
+}

@@ -1,0 +1,546 @@
+package cocaine.rpc.service;
+
+import cocaine.rpc.channel.ChannelInlet;
+import cocaine.rpc.channel.ChannelTable;
+import cocaine.rpc.channel.FeedInlet;
+import cocaine.rpc.channel.Handoff;
+import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.Graph;
+import cocaine.wire.Header;
+import cocaine.wire.Message;
+import cocaine.wire.WireException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.msgpack.value.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The channel layer of one server connection: checks incoming frames with a {@link ChannelTable},
+ * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
+ * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
+ * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
+ * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand), one message per channel towards the peer, a few refusals, and
+ * {@code maxBytesInFlight} for all of them together (reads stop while it is reached). A call with no
+ * reply at all (dispatch and upstream terminal, like logging's {@code emit}) takes no channel slot.
+ */
+public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
+  private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+  /** Refusals waiting for the output before reads stop: a peer that floods breaches must also read. */
+  private static final int MAX_PENDING_REFUSALS = 16;
+  /** EAGAIN in the generic category: the connection has too many live channels, try again later. */
+  /**
+   * Client messages handed to a service ahead of its demand, per channel; more wait here, counted
+   * against {@code channelBuffer} and {@code maxBytesInFlight}, like messages a service has pulled.
+   */
+  static final int HANDOFF_WINDOW = 4;
+
+  private final Service service;
+  private final ConnectionSettings settings;
+  private final long connectionId;
+  private final String peer;
+  private final Inlet<Frame> in = Inlet.create("ServerChannels.in");
+  private final Outlet<Frame> out = Outlet.create("ServerChannels.out");
+  private final FlowShape<Frame, Frame> shape = FlowShape.of(in, out);
+
+  ServerChannels(Service service, ConnectionSettings settings, long connectionId, String peer) {
+    this.service = service;
+    this.settings = settings;
+    this.connectionId = connectionId;
+    this.peer = peer;
+  }
+
+  @Override
+  public FlowShape<Frame, Frame> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new Logic();
+  }
+
+  /** A frame waiting for the output; {@code owner} is null for a refusal on no live channel. */
+  private record Queued(Frame frame, Logic.Channel owner) {}
+
+  private final class Logic extends GraphStageLogic {
+    private final ChannelTable table = new ChannelTable(service.name(), service.protocol());
+    /** A service took messages from a channel whose handoff window was full. */
+    private final AsyncCallback<Channel> resumed = createAsyncCallback(c -> {
+      c.feedFull = false;
+      c.drainRest();
+      pullIfReady();
+    });
+    /** Upstream elements of the channels served without a sub-stream ({@link FeedInlet}). */
+    private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
+    /** A service stopped reading a channel. */
+    private final AsyncCallback<Channel> cancelled = createAsyncCallback(Channel::restCancelled);
+    private final Map<Long, Channel> live = new HashMap<>();
+    private final ArrayDeque<Queued> output = new ArrayDeque<>();
+    private int pendingRefusals;
+    /** Channels whose buffer towards the service is full; reads stop while any is. */
+    private int saturated;
+    /** Weight of the messages in every channel's {@code waiting} and in {@link #output}. */
+    private long inFlight;
+
+    Logic() {
+      super(shape);
+      setHandler(in, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          onFrame(grab(in));
+          pullIfReady();
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          log.debug("{} closed its connection to '{}'", peer, service.name());
+          shutdown();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          if (ex instanceof WireException) {
+            log.warn("closing connection from {} to '{}': {} {}", peer, service.name(),
+                ((WireException) ex).code(), ex.getMessage());
+          } else {
+            log.warn("closing connection from {} to '{}': {}", peer, service.name(), ex.toString());
+          }
+          shutdown();
+        }
+      });
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          emitOutput();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          log.debug("connection from {} to '{}' can no longer be written", peer, service.name());
+          shutdown();
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      pull(in);
+    }
+
+    /**
+     * Ends the connection. Services still reading a channel see the disconnect as a failure of
+     * {@code rest}; this must happen before the stage stops, which would complete them normally.
+     */
+    private void shutdown() {
+      CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "client " + peer + " disconnected");
+      for (Channel c : new ArrayList<>(live.values())) {
+        if (c.rest != null && !c.restClosed) {
+          c.restClosed = true;
+          c.rest.fail(gone);
+        }
+        if (!c.upstream.isClosed()) {
+          c.upstream.cancel();
+        }
+      }
+      live.clear();
+      completeStage();
+    }
+
+    private void onFrame(Frame frame) {
+      ChannelTable.Verdict verdict = table.accept(frame);
+      if (verdict instanceof ChannelTable.Open open) {
+        open(open);
+      } else if (verdict instanceof ChannelTable.Deliver deliver) {
+        Channel c = live.get(deliver.channel());
+        if (c != null) {
+          c.deliver(deliver.message(), deliver.last());
+        }
+      } else {
+        refuse((ChannelTable.Reject) verdict);
+      }
+      Channel c = live.get(verdict.channel());
+      if (c != null) {
+        c.forgetIfDone();
+      }
+    }
+
+    private void open(ChannelTable.Open open) {
+      long id = open.channel();
+      if (open.last() && open.method().upstream().isTerminal()) {
+        openNoReply(open);
+        return;
+      }
+      if (live.size() >= settings.maxChannels()) {
+        table.end(id);
+        refuse(new ChannelTable.Reject(id, ErrorCode.TRY_AGAIN, "too many open channels on this connection (limit "
+            + settings.maxChannels() + "); retry when some of them end"));
+        return;
+      }
+      Channel c = new Channel(id, open.method().upstream());
+      live.put(id, c);
+      ChannelContext context = new ChannelContext(connectionId, peer, id);
+      Source<Message, NotUsed> rest;
+      if (open.last()) {
+        rest = Source.empty();
+      } else {
+        c.rest = new Handoff.Feed<>(HANDOFF_WINDOW, () -> resumed.invoke(c), cause -> cancelled.invoke(c));
+        if (service instanceof DirectService direct && openDirect(direct, c, context, open.message())) {
+          return;
+        }
+        rest = Source.fromGraph(new Handoff<>(c.rest));
+      }
+      SubSinkInlet<Message> inlet = new SubSinkInlet<>("upstream-" + id);
+      c.upstream = ChannelInlet.of(inlet);
+      c.upstream.setHandler(c.upstreamHandler());
+      Source<Message, NotUsed> upstream;
+      try {
+        upstream = Objects.requireNonNull(service.open(context, open.message(), rest), "service returned no upstream");
+      } catch (RuntimeException e) {
+        upstream = Source.failed(e);
+      }
+      try {
+        upstream.runWith(inlet.sink(), subFusingMaterializer());
+      } catch (RuntimeException e) {
+        Source.<Message>failed(e).runWith(inlet.sink(), subFusingMaterializer());
+      }
+      c.upstream.pull();
+    }
+
+    /** Serves the channel without a sub-stream if the service can; false: serve it with {@code open}. */
+    private boolean openDirect(DirectService direct, Channel c, ChannelContext context, Message first) {
+      Handoff.Feed<Message> upstream;
+      try {
+        upstream = direct.openDirect(context, first, c.rest);
+      } catch (RuntimeException e) {
+        upstream = new Handoff.Feed<>(1, () -> {}, cause -> {});
+        upstream.fail(e);
+      }
+      if (upstream == null) {
+        return false;
+      }
+      FeedInlet<Message> inlet = new FeedInlet<>(upstream, routed);
+      c.upstream = inlet;
+      inlet.setHandler(c.upstreamHandler());
+      inlet.attach();
+      if (!inlet.isClosed() && !inlet.hasBeenPulled()) {
+        inlet.pull();
+      }
+      return true;
+    }
+
+    /**
+     * A call that can neither be continued nor answered (logging's {@code emit}): the service does
+     * its work, and the channel takes no slot, so a busy connection's fire-and-forget calls are
+     * never refused for lack of one (their refusal could not even be told to the peer). Whatever the
+     * service's upstream carries is dropped: the graph allows nothing.
+     */
+    private void openNoReply(ChannelTable.Open open) {
+      long id = open.channel();
+      Source<Message, NotUsed> upstream;
+      try {
+        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), open.message(),
+            Source.empty()), "service returned no upstream");
+      } catch (RuntimeException e) {
+        log.warn("service '{}' failed the no-reply call on channel {} of {}", service.name(), id, peer, e);
+        return;
+      }
+      upstream.runWith(Sink.ignore(), subFusingMaterializer()).whenComplete((done, e) -> {
+        if (e != null) {
+          log.debug("service '{}' failed the no-reply call on channel {} of {}: {}", service.name(), id, peer, e.toString());
+        }
+      });
+    }
+
+    private void refuse(ChannelTable.Reject reject) {
+      log.warn("refused a frame from {} on channel {} of '{}': {} {}", peer, reject.channel(), service.name(),
+          reject.code(), reject.reason());
+      Channel c = live.get(reject.channel());
+      if (c == null) {
+        pendingRefusals++;
+        enqueue(reject.errorFrame(), null);
+        return;
+      }
+      c.refused(reject);
+    }
+
+    private void enqueue(Frame frame, Channel owner) {
+      output.add(new Queued(frame, owner));
+      inFlight += weight(frame.args(), frame.headers());
+      emitOutput();
+    }
+
+    private void emitOutput() {
+      if (!isAvailable(out) || output.isEmpty()) {
+        return;
+      }
+      Queued q = output.poll();
+      inFlight -= weight(q.frame().args(), q.frame().headers());
+      push(out, q.frame());
+      if (q.owner() == null) {
+        pendingRefusals--;
+      } else {
+        q.owner().written();
+      }
+      pullIfReady();
+    }
+
+    private void pullIfReady() {
+      if (!isClosed(in) && !hasBeenPulled(in) && saturated == 0 && pendingRefusals < MAX_PENDING_REFUSALS
+          && inFlight < settings.maxBytesInFlight()) {
+        pull(in);
+      }
+    }
+
+    /** One live channel: its side towards the service ({@code rest}) and its upstream. */
+    final class Channel {
+      final long id;
+      /** Null when the method's dispatch is terminal: the service gets an empty {@code rest}. */
+      Handoff.Feed<Message> rest;
+      /** The service's {@code rest} completed, failed or was cancelled: nothing more goes to it. */
+      boolean restClosed;
+      /** The handoff window is full: messages wait in {@link #waiting} until the service takes some. */
+      boolean feedFull;
+      final ArrayDeque<Message> waiting = new ArrayDeque<>();
+      /** The client's terminal message is in {@link #waiting} or was handed over. */
+      boolean clientEnded;
+      boolean full;
+      ChannelInlet<Message> upstream;
+      Graph upState;
+      /** Nothing more may be sent on this channel. */
+      boolean upTerminal;
+
+      Channel(long id, Graph upstreamGraph) {
+        this.id = id;
+        this.upState = upstreamGraph;
+        this.upTerminal = upstreamGraph.isTerminal();
+      }
+
+      void restCancelled() {
+        restClosed = true;
+        if (!waiting.isEmpty()) {
+          log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
+              peer, waiting.size());
+        }
+        clearWaiting();
+        updateSaturation();
+        pullIfReady();
+      }
+
+      AbstractInHandler upstreamHandler() {
+        return new AbstractInHandler() {
+          @Override
+          public void onPush() {
+            upstreamMessage(upstream.grab());
+          }
+
+          @Override
+          public void onUpstreamFinish() {
+            if (!upTerminal) {
+              log.warn("service '{}' closed channel {} of {} without a reply", service.name(), id, peer);
+              terminate(Message.error(ErrorCode.CLOSED_UPSTREAM, "service closed the channel without a reply"));
+            }
+            forgetIfDone();
+          }
+
+          @Override
+          public void onUpstreamFailure(Throwable ex) {
+            stopReading(ex);
+            if (upTerminal) {
+              log.debug("service '{}' failed channel {} of {} after its end", service.name(), id, peer, ex);
+            } else if (ex instanceof CocaineException ce) {
+              log.debug("service '{}' answers channel {} of {} with {} {}", service.name(), id, peer, ce.code(),
+                  ce.getMessage());
+              terminate(Message.error(ce));
+            } else {
+              log.error("uncaught error in service '{}' on channel {} of {}", service.name(), id, peer, ex);
+              String what = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getName();
+              terminate(Message.error(ErrorCode.UNCAUGHT, "uncaught error: " + what));
+            }
+            forgetIfDone();
+          }
+        };
+      }
+
+      /**
+       * The service failed the channel: it is done with it, so the client's later messages are
+       * dropped instead of piling up unread (past {@code channelBuffer} they would stop the whole
+       * connection's reads). A service that had taken the client's side sees the failure there.
+       */
+      void stopReading(Throwable cause) {
+        if (rest == null || restClosed) {
+          return;
+        }
+        restClosed = true;
+        clearWaiting();
+        updateSaturation();
+        rest.fail(cause);
+        pullIfReady();
+      }
+
+      void deliver(Message message, boolean last) {
+        clientEnded = last;
+        if (rest == null || restClosed) {
+          log.debug("dropped message type {} on channel {} of {}: service '{}' no longer reads it", message.type(),
+              id, peer, service.name());
+          return;
+        }
+        waiting.add(message);
+        inFlight += weight(message.args(), message.headers());
+        drainRest();
+      }
+
+      void drainRest() {
+        while (!feedFull && !restClosed && !waiting.isEmpty()) {
+          Message m = waiting.poll();
+          inFlight -= weight(m.args(), m.headers());
+          feedFull = !rest.offer(m);
+        }
+        if (waiting.isEmpty() && clientEnded && !restClosed) {
+          restClosed = true;
+          rest.complete();
+        }
+        updateSaturation();
+      }
+
+      private void clearWaiting() {
+        for (Message m : waiting) {
+          inFlight -= weight(m.args(), m.headers());
+        }
+        waiting.clear();
+      }
+
+      private void updateSaturation() {
+        boolean nowFull = waiting.size() >= settings.channelBuffer();
+        if (nowFull != full) {
+          saturated += nowFull ? 1 : -1;
+          full = nowFull;
+        }
+      }
+
+      void refused(ChannelTable.Reject reject) {
+        CocaineException error = new CocaineException(reject.code(), reject.reason());
+        if (!clientEnded && rest != null && !restClosed) {
+          restClosed = true;
+          clearWaiting();
+          updateSaturation();
+          rest.fail(error);
+        }
+        clientEnded = true;
+        if (upTerminal) {
+          log.debug("cannot tell {} about the refusal on channel {}: its upstream has ended", peer, id);
+        }
+        terminate(Message.error(error));
+      }
+
+      void upstreamMessage(Message m) {
+        Graph next = upTerminal ? null : upState.after(m.type());
+        if (next == null) {
+          log.warn("service '{}' sent message type {} on channel {} of {}, not allowed now (allowed: {}); dropped",
+              service.name(), m.type(), id, peer, upTerminal ? "nothing" : upState.edges().keySet());
+          if (!upstream.isClosed()) {
+            upstream.pull();
+          }
+          return;
+        }
+        upState = next;
+        if (next.isTerminal()) {
+          upTerminal = true;
+          upstream.cancel();
+          forgetIfDone();
+        }
+        enqueue(m.on(id), this);
+      }
+
+      /** Our last word on the channel (an error), if its upstream graph still allows one. */
+      void terminate(Message error) {
+        if (upTerminal) {
+          return;
+        }
+        upTerminal = true;
+        Graph.Edge edge = upState.edge(error.type());
+        if (edge != null && edge.name().equals("error")) {
+          enqueue(error.on(id), this);
+        } else {
+          log.warn("cannot send {} on channel {} of {}: its upstream state has no error (allowed: {})", error.args(), id,
+              peer, upState.edges().keySet());
+        }
+        if (!upstream.isClosed()) {
+          upstream.cancel();
+        }
+      }
+
+      /** One of this channel's frames went out: ask the service for the next one. */
+      void written() {
+        if (!upTerminal && !upstream.isClosed() && !upstream.hasBeenPulled()) {
+          upstream.pull();
+        }
+      }
+
+      void forgetIfDone() {
+        if (upstream.isClosed() && !table.isOpen(id)) {
+          live.remove(id);
+        }
+      }
+    }
+  }
+
+  /**
+   * What a buffered message costs, roughly in heap bytes: its byte strings plus a fixed cost per
+   * message, value and header, so that a flood of tiny messages is bounded too.
+   */
+  static long weight(List<Value> args, List<Header> headers) {
+    long w = 64;
+    for (Value v : args) {
+      w += weight(v);
+    }
+    for (Header h : headers) {
+      w += 32 + h.name().length() + h.value().length;
+    }
+    return w;
+  }
+
+  private static long weight(Value v) {
+    switch (v.getValueType()) {
+      case STRING:
+      case BINARY:
+        // asByteBuffer wraps the bytes; asByteArray would copy them
+        return 16 + v.asRawValue().asByteBuffer().remaining();
+      case ARRAY: {
+        long w = 16;
+        for (Value item : v.asArrayValue()) {
+          w += weight(item);
+        }
+        return w;
+      }
+      case MAP: {
+        long w = 16;
+        for (Map.Entry<Value, Value> e : v.asMapValue().entrySet()) {
+          w += weight(e.getKey()) + weight(e.getValue());
+        }
+        return w;
+      }
+      default:
+        return 16;
+    }
+  }
+}

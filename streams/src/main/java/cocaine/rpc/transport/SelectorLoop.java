@@ -1,0 +1,102 @@
+package cocaine.rpc.transport;
+
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread that waits for non-blocking sockets to become readable or writable and tells their
+ * owners ({@link SocketStage}), which then do the I/O themselves. A socket is watched only for what
+ * its owner asked since the last call-back, so an idle or a backpressured connection costs nothing.
+ */
+public final class SelectorLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
+  private final Selector selector;
+  private final Thread thread;
+  private volatile boolean closing;
+
+  public SelectorLoop(String name) throws IOException {
+    selector = Selector.open();
+    thread = new Thread(this::run, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Watches {@code socket} (non-blocking) for nothing yet; {@code ready} gets the ready operations. */
+  SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
+    SelectionKey key = socket.register(selector, 0, ready);
+    selector.wakeup(); // a registration waits for the selector's next round
+    return key;
+  }
+
+  /** Calls the socket's owner back once when {@code op} is ready; then the interest is dropped. */
+  void interest(SelectionKey key, int op) {
+    try {
+      key.interestOpsOr(op);
+      selector.wakeup();
+    } catch (CancelledKeyException e) {
+      // the socket was closed meanwhile; its owner has stopped
+    }
+  }
+
+  /**
+   * A closed socket that is still registered keeps its file descriptor open until the selector's
+   * next round, and an idle selector waits for ever.
+   */
+  void wakeup() {
+    selector.wakeup();
+  }
+
+  /** Ends the thread once no socket is registered any more. */
+  public void closeWhenIdle() {
+    closing = true;
+    selector.wakeup();
+  }
+
+  private void run() {
+    while (selector.isOpen()) {
+      if (closing && selector.keys().isEmpty()) {
+        close();
+        return;
+      }
+      try {
+        // a bounded wait, so that keys cancelled by closed sockets leave keys() while idle too
+        selector.select(SelectorLoop::ready, closing ? 1000 : 0);
+      } catch (ClosedSelectorException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        log.warn("socket selector {}: {}", thread.getName(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      selector.close();
+    } catch (IOException e) {
+      log.debug("closing selector {}: {}", thread.getName(), e.toString());
+    }
+  }
+
+  /**
+   * A selected key: drops the interest in what is ready (its owner asks again when it must wait once
+   * more) and tells the owner.
+   */
+  private static void ready(SelectionKey key) {
+    int ops;
+    try {
+      ops = key.readyOps();
+      key.interestOpsAnd(~ops);
+    } catch (CancelledKeyException e) {
+      return; // the socket was closed meanwhile; its owner has stopped
+    }
+    ((IntConsumer) key.attachment()).accept(ops);
+  }
+}

@@ -1,0 +1,268 @@
+package cocaine.rpc.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connected non-blocking socket as a flow: bytes pushed in are written, bytes read come out. Reads
+ * and writes are done by the stage itself, on the stream's thread, as far as the socket allows
+ * without waiting; only when it would wait is the socket watched by the server's {@link SelectorLoop},
+ * which calls the stage back. A request thus crosses no thread of its own. The elements pushed during one run of the stream go out in
+ * one gathering write. Holds up to {@code writeBytes} (plus one element) to write; the read buffer
+ * belongs to the stream's thread, so an idle connection holds no buffer at all.
+ */
+public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
+  private static final Logger log = LoggerFactory.getLogger(SocketStage.class);
+  /**
+   * A read is copied out of this buffer at once, so the connections served by one thread can share
+   * it: ten thousand idle connections would otherwise hold ten thousand direct buffers.
+   */
+  private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+
+  private final SocketChannel socket;
+  private final SelectorLoop loop;
+  private final String peer;
+  private final int readBytes;
+  private final int writeBytes;
+  private final Inlet<ByteString> in = Inlet.create("SocketStage.write");
+  private final Outlet<ByteString> out = Outlet.create("SocketStage.read");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+
+  /**
+   * @param socket connected; made non-blocking here
+   * @param readBytes the most one read takes
+   * @param writeBytes bytes gathered for one write before pulling stops until it is written
+   */
+  public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes) {
+    this.socket = socket;
+    this.loop = loop;
+    this.peer = peer;
+    this.readBytes = readBytes;
+    this.writeBytes = writeBytes;
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new Logic();
+  }
+
+  private final class Logic extends GraphStageLogic {
+    private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
+    /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
+    private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
+    /**
+     * Sends {@link #flushLater} from a dispatcher thread. Invoked from this stream's own thread it
+     * would run right after the current event, before the events already waiting in the stream's
+     * mailbox: every element handed over by another stream (a session's reply, say) would then be
+     * its own write, and on loopback each write also pays for the reader's wake-up. Sent from
+     * outside, it queues behind them, and their elements go out in the same write.
+     */
+    private final Runnable flushAfterWaiting = () -> flushLater.invoke(Boolean.TRUE);
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private boolean flushScheduled;
+    /** A write the socket did not take whole: wait for it to be writable. */
+    private boolean blocked;
+    private boolean closed;
+    private SelectionKey key;
+    /** The event loop this stream runs on, else the server's selector thread. */
+
+    Logic() {
+      super(shape);
+      setHandler(in, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          ByteString bytes = grab(in);
+          pending.add(bytes.asByteBuffer());
+          pendingBytes += bytes.size();
+          if (pendingBytes >= writeBytes) {
+            flush();
+          } else {
+            pull(in);
+            if (!flushScheduled) {
+              flushScheduled = true;
+              materializer().executionContext().execute(flushAfterWaiting);
+            }
+          }
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          if (!flushScheduled && !blocked) {
+            flush();
+          }
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          log.debug("writing to {} ended: {}", peer, ex.toString());
+          close();
+        }
+      });
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          read();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          close();
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      try {
+        socket.configureBlocking(false);
+        key = loop.register(socket, ready::invoke);
+      } catch (IOException | ClosedSelectorException e) { // the loop closed: its server was unbound meanwhile
+        log.debug("cannot watch {}: {}", peer, e.toString());
+        close();
+        return;
+      }
+      pull(in);
+    }
+
+    private void onReady(int ops) {
+      if (closed) {
+        return;
+      }
+      if ((ops & SelectionKey.OP_READ) != 0 && isAvailable(out)) {
+        read();
+      }
+      if ((ops & SelectionKey.OP_WRITE) != 0 && blocked) {
+        blocked = false;
+        flush();
+      }
+    }
+
+    private void read() {
+      ByteBuffer readBuffer = readBuffer();
+      int n;
+      try {
+        n = socket.read(readBuffer);
+      } catch (IOException e) {
+        log.debug("reading {} failed: {}", peer, e.toString());
+        close();
+        return;
+      }
+      if (n < 0) {
+        complete(out);
+        if (isClosed(in)) {
+          close();
+        }
+        return;
+      }
+      if (n == 0) {
+        loop.interest(key, SelectionKey.OP_READ);
+        return;
+      }
+      readBuffer.flip();
+      push(out, ByteString.fromByteBuffer(readBuffer)); // a copy: the buffer is the thread's
+    }
+
+    private ByteBuffer readBuffer() {
+      ByteBuffer buffer = READ_BUFFER.get();
+      if (buffer == null || buffer.capacity() < readBytes) {
+        buffer = ByteBuffer.allocateDirect(readBytes);
+        READ_BUFFER.set(buffer);
+      }
+      buffer.clear().limit(readBytes);
+      return buffer;
+    }
+
+    /** Writes what is pending, as far as the socket takes it without waiting. */
+    private void flush() {
+      flushScheduled = false;
+      if (closed || blocked) {
+        return;
+      }
+      try {
+        while (!pending.isEmpty()) {
+          socket.write(pending.toArray(new ByteBuffer[0]));
+          while (!pending.isEmpty() && !pending.peek().hasRemaining()) {
+            pending.poll();
+          }
+          if (!pending.isEmpty()) {
+            pendingBytes = pending.stream().mapToLong(ByteBuffer::remaining).sum();
+            blocked = true;
+            loop.interest(key, SelectionKey.OP_WRITE);
+            return;
+          }
+        }
+      } catch (IOException e) {
+        log.debug("writing {} failed: {}", peer, e.toString());
+        close();
+        return;
+      }
+      pendingBytes = 0;
+      if (isClosed(in)) {
+        finishWriting();
+      } else if (!hasBeenPulled(in)) {
+        pull(in);
+      }
+    }
+
+    // Nothing more to write: the peer reads end-of-stream; reads go on until the peer closes too.
+    private void finishWriting() {
+      try {
+        socket.shutdownOutput();
+      } catch (IOException e) {
+        log.debug("shutting down output to {}: {}", peer, e.toString());
+      }
+      if (isClosed(out)) {
+        close();
+      }
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closeSocket();
+      completeStage();
+    }
+
+    @Override
+    public void postStop() {
+      if (!closed) {
+        closeSocket();
+      }
+    }
+
+    private void closeSocket() {
+      closed = true;
+      try {
+        socket.close(); // also cancels the key
+      } catch (IOException e) {
+        log.debug("closing {}: {}", peer, e.toString());
+      }
+      if (key != null) {
+        loop.wakeup(); // the descriptor is released when the selector drops the cancelled key
+      }
+    }
+  }
+}
