@@ -3,8 +3,11 @@ package cocaine.node;
 import cocaine.node.app.App;
 import cocaine.node.app.AppService;
 import cocaine.node.app.InfoFlags;
+import cocaine.node.app.RunningApps;
+import cocaine.rpc.channel.FeedInlet;
+import cocaine.rpc.channel.Handoff;
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
+import cocaine.rpc.service.DirectService;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -18,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code node} service (docs/protocol.md 2.6, version 1): start_app, pause_app, list, info, control
- * and enqueue, answered through the {@link Node} actor and each app's own service.
+ * and enqueue, answered through the {@link Node} actor and each running app's own service
+ * ({@link RunningApps}); {@code enqueue} takes the same direct path as on the app's own port.
  */
-public final class NodeService implements Service {
+public final class NodeService implements DirectService {
   public static final String NAME = "node";
   public static final int START_APP = 0;
   public static final int PAUSE_APP = 1;
@@ -55,6 +58,7 @@ public final class NodeService implements Service {
   static final String HIDDEN = "<hidden: send the access token to see>";
 
   private final ActorRef<Node.Command> node;
+  private final RunningApps running;
   private final AccessToken access;
   private final Scheduler scheduler;
   private final Duration askTimeout;
@@ -64,14 +68,19 @@ public final class NodeService implements Service {
   /**
    * @param askTimeout how long a query waits for the node or an app ({@code node.ask-timeout})
    */
-  public NodeService(ActorRef<Node.Command> node, Scheduler scheduler, Duration askTimeout) {
-    this(node, scheduler, askTimeout, AccessToken.NONE);
+  public NodeService(ActorRef<Node.Command> node, RunningApps running, Scheduler scheduler, Duration askTimeout) {
+    this(node, running, scheduler, askTimeout, AccessToken.NONE);
   }
 
-  /** @param access the token start_app, pause_app and control need */
-  public NodeService(ActorRef<Node.Command> node, Scheduler scheduler, Duration askTimeout, AccessToken access) {
+  /**
+   * @param running the services of the node's running apps ({@link cocaine.node.app.AppHost#running()})
+   * @param access the token start_app, pause_app and control need
+   */
+  public NodeService(ActorRef<Node.Command> node, RunningApps running, Scheduler scheduler, Duration askTimeout,
+      AccessToken access) {
     this.access = access;
     this.node = node;
+    this.running = running;
     this.scheduler = scheduler;
     this.askTimeout = askTimeout;
     this.startTimeout = askTimeout.multipliedBy(4);
@@ -116,13 +125,10 @@ public final class NodeService implements Service {
         case CONTROL: {
           String app = string(args, 0, "app");
           access.check(first.headers(), "node.control('" + app + "')");
-          return withService(app, s -> s.control(rest));
+          return service(app).control(rest);
         }
-        case ENQUEUE: {
-          String app = string(args, 0, "app");
-          String event = string(args, 1, "event");
-          return withService(app, s -> s.enqueue(event, first.headers(), rest));
-        }
+        case ENQUEUE: // served by openDirect, which never declines it
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "node: enqueue is served directly");
         default:
           throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "node has no method " + first.type());
       }
@@ -141,14 +147,25 @@ public final class NodeService implements Service {
     return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
   }
 
-  private Source<Message, NotUsed> withService(String app, Function<AppService, Source<Message, NotUsed>> use) {
-    CompletionStage<AppService> service = find(app)
-        .thenCompose(ref -> AskPattern.<App.Command, Optional<AppService>>ask(ref, App.GetService::new, askTimeout, scheduler))
-        .thenApply(s -> s.orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
-            "app '" + app + "' is not running (see node.info for its state)")));
-    return Source.completionStageSource(service.thenApply(use))
-        .mapMaterializedValue(m -> NotUsed.getInstance())
-        .mapError(CompletionException.class, NodeService::unwrapped);
+  /** {@code enqueue(app, event)}: the app's own enqueue, on the connection's thread. */
+  @Override
+  public Handoff.Feed<Message> openDirect(ChannelContext channel, Message first, Handoff.Feed<Message> rest) {
+    if (first.type() != ENQUEUE) {
+      return null;
+    }
+    try {
+      String app = string(first.args(), 0, "app");
+      String event = string(first.args(), 1, "event");
+      return service(app).enqueue(event, first.headers(), rest);
+    } catch (CocaineException e) {
+      FeedInlet.cancel(rest);
+      throw e;
+    }
+  }
+
+  private AppService service(String app) {
+    return running.find(app).orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
+        "app '" + app + "' is not running (see node.info for its state)"));
   }
 
   /** The report with every manifest environment value replaced, for a caller without the access token. */

@@ -62,9 +62,10 @@ final class NodeFixture implements AutoCloseable {
     this.outputs = ProcessIsolate.outputReaders(64);
     this.workerScript = writeWorkerScript(dir);
     seed.accept(this); // before the node boots and reads its runlist
-    this.node = testKit.spawn(Node.create(AppHost.processes(testKit.system(), storage, publisher, config, outputs)));
+    AppHost host = AppHost.processes(testKit.system(), storage, publisher, config, outputs);
+    this.node = testKit.spawn(Node.create(host));
     this.nodeBinding = Server.bind(testKit.system(), "127.0.0.1", 0,
-        new NodeService(node, testKit.system().scheduler(), config.askTimeout()), ConnectionSettings.DEFAULTS)
+        new NodeService(node, host.running(), testKit.system().scheduler(), config.askTimeout()), ConnectionSettings.DEFAULTS)
         .toCompletableFuture().get();
   }
 

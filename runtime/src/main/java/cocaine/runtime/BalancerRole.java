@@ -1,6 +1,6 @@
 package cocaine.runtime;
 
-import cocaine.cluster.metalocator.Balancer;
+import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.Settings;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -21,7 +21,7 @@ final class BalancerRole {
           storage.close();
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
-    ctx.pipeToSelf(Balancer.start(ctx, settings, storage), (started, failure) -> {
+    ctx.pipeToSelf(ClusterStart.start(ctx, settings, storage), (started, failure) -> {
       if (failure != null) {
         return new Guardian.Failed("balancer", failure);
       }

@@ -2,7 +2,7 @@ package cocaine.runtime;
 
 import cocaine.admin.AdminApi;
 import cocaine.admin.ProxyMetrics;
-import cocaine.cluster.metalocator.Balancer;
+import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
 import cocaine.config.Role;
@@ -115,18 +115,18 @@ final class NodeRole {
     List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
     NodeConfig nodeConfig = NodeConfig.from(settings, locatorEndpoints);
     ExecutorService outputReaders = ProcessIsolate.outputReaders(nodeConfig.maxWorkers());
-    Balancer.startAnnouncer(ctx, settings, locatorEndpoints);
+    ClusterStart.startAnnouncer(ctx, settings, locatorEndpoints);
     if (settings.plays(Role.BALANCER) && settings.locator().cluster().type() != ClusterSettings.Type.NONE) {
       // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
-      Balancer.Cluster cluster = Balancer.startCluster(ctx, settings);
+      ClusterStart.Cluster cluster = ClusterStart.startCluster(ctx, settings);
       p.locator().tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     }
     p.storage().watchGroups(group -> p.locator().tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
     // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
     Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
         ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
-    ActorRef<Node.Command> node = ctx.spawn(
-        Node.create(AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders, output)), "node");
+    AppHost host = AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders, output);
+    ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
             .whenComplete((done, failure) -> {
@@ -137,7 +137,7 @@ final class NodeRole {
     List<Service> services = List.of(
         new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout),
-        new NodeService(node, system.scheduler(), askTimeout, access));
+        new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());

@@ -18,13 +18,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -49,8 +49,6 @@ public final class App {
   /** The info map (docs/protocol.md 3.6); {@code flags} as in {@link InfoFlags}. */
   public record Info(int flags, ActorRef<Map<String, Object>> replyTo) implements Command {}
 
-  /** The app's invocation service while running, for the node service's enqueue and control. */
-  public record GetService(ActorRef<Optional<AppService>> replyTo) implements Command {}
 
   /** Unpublish, unbind, terminate the workers, then stop; {@code replyTo} hears when all is gone. */
   public record Stop(ActorRef<Done> replyTo) implements Command {}
@@ -195,7 +193,6 @@ public final class App {
         .onMessage(Failed.class, m -> broken(parts, startError(m.cause())))
         .onMessage(EngineStopped.class, m -> broken(parts, engineDied(parts)))
         .onMessage(Info.class, m -> reply(m.replyTo(), base(state, parts, m.flags(), 0)))
-        .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.empty()))
         .onMessage(Stop.class, m -> {
           stash.stash(m);
           return Behaviors.same();
@@ -214,13 +211,17 @@ public final class App {
     parts.started = true;
     LOG.info("app [{}] is running with profile [{}] on port [{}]", name, profileName,
         parts.binding.localAddress().getPort());
+    host.running().add(name, parts.service); // before anyone hears it runs
     onStart.tell(new Running(name, ctx.getSelf()));
     return stash.unstashAll(Behaviors.receive(Command.class)
         .onMessage(Info.class, m -> describe(parts, m))
         .onMessage(Described.class, m -> reply(m.replyTo(), report(parts, sinceNanos, m)))
-        .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.of(parts.service)))
         .onMessage(Stop.class, m -> stopping(parts, new ArrayList<>(List.of(m.replyTo()))))
         .onMessage(EngineStopped.class, m -> broken(parts, engineDied(parts)))
+        .onSignal(PostStop.class, m -> {
+          host.running().remove(name, parts.service); // stopped by a failure: no stale entry
+          return Behaviors.same();
+        })
         .onMessage(ActiveChanged.class, m -> {
           parts.active = m.active();
           return republish(parts);
@@ -259,6 +260,7 @@ public final class App {
   // Unpublished first so no new client comes, then unbound, workers terminated, pipe closed.
   private Behavior<Command> stopping(Parts parts, List<ActorRef<Done>> waiting) {
     LOG.info("app [{}] is stopping", name);
+    host.running().remove(name, parts.service);
     ctx.unwatch(parts.engine);
     ctx.pipeToSelf(release(parts), (d, e) -> Released.INSTANCE);
     return Behaviors.receive(Command.class)
@@ -271,7 +273,6 @@ public final class App {
           return Behaviors.same();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), base("stopping", parts, m.flags(), 0)))
-        .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.empty()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -279,6 +280,7 @@ public final class App {
   // Failed to start or lost its engine: shows the cause until stopped.
   private Behavior<Command> broken(Parts parts, CocaineException cause) {
     LOG.warn("app [{}] is broken: {} {}", name, cause.code(), cause.getMessage());
+    host.running().remove(name, parts.service);
     if (parts.engine != null) {
       ctx.unwatch(parts.engine);
     }
@@ -303,7 +305,6 @@ public final class App {
           return Behaviors.same();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
-        .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.empty()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -315,7 +316,6 @@ public final class App {
           return Behaviors.stopped();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
-        .onMessage(GetService.class, m -> reply(m.replyTo(), Optional.empty()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }

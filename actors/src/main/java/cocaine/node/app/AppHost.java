@@ -13,11 +13,12 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /**
  * What a node gives each of its apps: storage for manifests, profiles, archives and crashlogs,
- * the publisher of app services, the isolates that run workers, the node's settings, and an
- * executor for blocking work (unpacking, spawning, binding sockets).
+ * the publisher of app services, the isolates that run workers, the node's settings, an
+ * executor for blocking work (unpacking, spawning, binding sockets), and the registry of running
+ * apps' services the node service serves {@code enqueue} through.
  */
 public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isolates, NodeConfig config,
-    Executor blocking) {
+    Executor blocking, RunningApps running) {
 
   /**
    * Apps run as local processes (the process isolate) or in Docker containers (the docker isolate),
@@ -50,6 +51,6 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
           + "' (this node runs: " + String.join(", ", ProcessIsolate.TYPES) + ", " + String.join(", ", DockerNode.TYPES)
           + ")");
     };
-    return new AppHost(storage, publisher, isolates, config, blocking);
+    return new AppHost(storage, publisher, isolates, config, blocking, new RunningApps());
   }
 }

@@ -25,7 +25,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -52,8 +51,6 @@ public final class AppService implements DirectService {
   private final ActorRef<Engine.Command> engine;
   private final ActorRef<App.Command> appActor;
   private final Scheduler scheduler;
-  /** Cancels the client's messages of a session that ends before a worker takes them. */
-  private final Materializer materializer;
   private final Duration askTimeout;
   private final int upstreamBuffer;
 
@@ -67,7 +64,6 @@ public final class AppService implements DirectService {
     this.engine = engine;
     this.appActor = appActor;
     this.scheduler = system.scheduler();
-    this.materializer = Materializer.matFromSystem(system);
     this.askTimeout = askTimeout;
     this.upstreamBuffer = upstreamBuffer;
   }
@@ -91,8 +87,8 @@ public final class AppService implements DirectService {
   public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
     try {
       switch (first.type()) {
-        case ENQUEUE:
-          return enqueue(event(first.args()), first.headers(), rest);
+        case ENQUEUE: // served by openDirect, which never declines it
+          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "app '" + app + "': enqueue is served directly");
         case INFO:
           return info(InfoFlags.ALL);
         case CONTROL:
@@ -106,8 +102,8 @@ public final class AppService implements DirectService {
   }
 
   /**
-   * {@code enqueue} without a sub-stream either way: the session goes to the engine at once, with
-   * the client's messages as a feed the worker's pipe reads directly. Other methods go to {@link #open}.
+   * {@code enqueue} without a sub-stream either way (the one path every event takes, from the app's
+   * own port or through the node service): see {@link #enqueue}. Other methods go to {@link #open}.
    */
   @Override
   public Handoff.Feed<Message> openDirect(ChannelContext channel, Message first, Handoff.Feed<Message> rest) {
@@ -121,24 +117,20 @@ public final class AppService implements DirectService {
       FeedInlet.cancel(rest);
       throw e;
     }
-    Start start = start(first.headers());
-    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, first.headers(), rest,
-        start.upstream(), start.nanos(), start.deadline(), start.trace())));
-    return start.upstream().feed();
+    return enqueue(event, first.headers(), rest);
   }
 
   /**
-   * Serves one event: the session is handed to the engine when the returned upstream is
-   * materialized; the client's {@code rest} is pulled only as fast as the worker's pipe takes it.
+   * Serves one event: the session goes to the engine at once, with the client's later messages as
+   * a feed the worker's pipe reads directly, only as fast as the worker takes them.
+   *
+   * @return the client's upstream, fed by the worker's pipe
    */
-  public Source<Message, NotUsed> enqueue(String event, List<Header> headers, Source<Message, NotUsed> rest) {
+  public Handoff.Feed<Message> enqueue(String event, List<Header> headers, Handoff.Feed<Message> rest) {
     Start start = start(headers);
-    return start.upstream().source()
-        .mapMaterializedValue(done -> {
-          engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest, materializer,
-              start.upstream(), start.nanos(), start.deadline(), start.trace())));
-          return done;
-        });
+    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest,
+        start.upstream(), start.nanos(), start.deadline(), start.trace())));
+    return start.upstream().feed();
   }
 
   /** A session's client side, when its enqueue came, its deadline and its spans. */

@@ -1,6 +1,5 @@
 package cocaine.node.slot;
 
-import cocaine.rpc.channel.ChannelInlet;
 import cocaine.rpc.channel.FeedInlet;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -13,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
@@ -120,29 +121,38 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     return Pair.create(logic, logic.handle);
   }
 
-  private record Opening(Frame invoke, Session session) {}
+  /** What reaches the stage from other threads: the slot's controls and the sessions' feedback. */
+  private sealed interface Event {}
 
-  private record Cut(long channel, Optional<Frame> last) {}
+  /** An invoke waiting in the control queue with the session it opens. */
+  private record Opening(Frame invoke, Session session) implements Event {}
 
-  private record Start(Listener listener) {}
+  /** A control frame waiting in the control queue. */
+  private record Control(Frame frame) implements Event {}
 
-  private record Resume(long channel) {}
+  private record Cut(long channel, Optional<Frame> last) implements Event {}
 
-  private record Gone(long channel) {}
+  private record Start(Listener listener) implements Event {}
 
-  private final class Logic extends GraphStageLogic implements SessionUpstream.Feedback {
+  /** A session's client has room in its window again. */
+  private record Resume(long channel) implements Event {}
+
+  /** A session's client went away. */
+  private record Gone(long channel) implements Event {}
+
+  private final class Logic extends GraphStageLogic implements SessionUpstream.Feedback, PipeChannel.Owner {
     private final AtomicInteger waiting = new AtomicInteger();
-    private final ArrayDeque<Object> control = new ArrayDeque<>(); // Frame or Opening
-    private final Map<Long, Channel> channels = new HashMap<>();
-    private final ArrayDeque<Channel> ready = new ArrayDeque<>();
-    private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
-    /** Client messages of the channels read without a sub-stream ({@link FeedInlet}). */
+    private final ArrayDeque<Event> control = new ArrayDeque<>(); // Control or Opening
+    private final Map<Long, PipeChannel> channels = new HashMap<>();
+    private final ArrayDeque<PipeChannel> ready = new ArrayDeque<>();
+    private final AsyncCallback<Event> events = createAsyncCallback(this::onEvent);
+    /** Client messages of the channels, read through {@link FeedInlet}s. */
     private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
     private volatile Listener listener;
-    /** Channels finished during this run of the stream; told by {@link #tellFinished} after it. */
-    private List<Long> finished = new ArrayList<>();
-    /** Guards {@link #finished}: the stream adds to it, a dispatcher task takes it. */
-    private final Object finishedLock = new Object();
+    /** Channels finished during this run of the stream; the stream adds, {@link #tellFinished} takes. */
+    private final ConcurrentLinkedQueue<Long> finished = new ConcurrentLinkedQueue<>();
+    /** A {@link #tellFinished} is on its way: finishing more channels needs no other. */
+    private final AtomicBoolean tellScheduled = new AtomicBoolean();
     /** Runs after the events already waiting for this stream, as {@code SocketStage}'s flush does. */
     private final Runnable tellFinished = this::tellFinished;
     private boolean handshaken;
@@ -156,7 +166,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
 
       @Override
       public boolean control(Frame frame) {
-        return offer(frame);
+        return offer(new Control(frame));
       }
 
       @Override
@@ -217,28 +227,65 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       pull(in);
     }
 
-    private void finished(long channel) {
-      boolean first;
-      synchronized (finishedLock) {
-        first = finished.isEmpty();
-        finished.add(channel);
+    @Override
+    public AsyncCallback<Object> routed() {
+      return routed;
+    }
+
+    @Override
+    public void ready(PipeChannel channel) {
+      ready.add(channel);
+    }
+
+    @Override
+    public void emit() {
+      if (!isAvailable(out)) {
+        return;
       }
-      if (first) {
+      Event item = control.poll();
+      if (item instanceof Opening opening) {
+        waiting.decrementAndGet();
+        push(out, opening.invoke());
+        PipeChannel c = channels.get(opening.invoke().channel());
+        if (c != null) {
+          c.start(opening.session());
+        } else {
+          opening.session().cancelRest();
+        }
+        return;
+      }
+      if (item instanceof Control c) {
+        waiting.decrementAndGet();
+        push(out, c.frame());
+        return;
+      }
+      PipeChannel c = ready.poll();
+      if (c != null) {
+        push(out, c.frames.poll());
+        c.afterWrite();
+      }
+    }
+
+    @Override
+    public void finished(PipeChannel channel) {
+      if (!channels.remove(channel.id, channel) || listener == null) {
+        return;
+      }
+      finished.add(channel.id);
+      if (tellScheduled.compareAndSet(false, true)) {
         materializer().executionContext().execute(tellFinished);
       }
     }
 
+    /** Tells the slot, in one message, of the channels finished since the last time. */
     private void tellFinished() {
-      List<Long> batch;
-      synchronized (finishedLock) {
-        if (finished.isEmpty()) {
-          return;
-        }
-        batch = finished;
-        finished = new ArrayList<>();
+      tellScheduled.set(false); // before taking: a channel finished from now on schedules another
+      List<Long> batch = new ArrayList<>();
+      for (Long id = finished.poll(); id != null; id = finished.poll()) {
+        batch.add(id);
       }
       Listener l = listener;
-      if (l != null) {
+      if (!batch.isEmpty() && l != null) {
         l.channelsFinished(batch);
       }
     }
@@ -246,12 +293,12 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
     @Override
     public void postStop() {
       tellFinished(); // before the slot hears that the pipe ended
-      for (Channel c : channels.values()) {
+      for (PipeChannel c : channels.values()) {
         c.abandon();
       }
       channels.clear();
-      for (Object o : control) {
-        if (o instanceof Opening opening) {
+      for (Event e : control) {
+        if (e instanceof Opening opening) {
           opening.session().cancelRest();
         }
       }
@@ -278,7 +325,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       events.invoke(new Gone(channel));
     }
 
-    private boolean offer(Object item) {
+    private boolean offer(Event item) {
       if (waiting.incrementAndGet() > controlLimit) {
         waiting.decrementAndGet();
         return false;
@@ -287,13 +334,13 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       return true;
     }
 
-    private void onEvent(Object event) {
+    private void onEvent(Event event) {
       if (event instanceof Resume r) {
         if (stalledOn == r.channel()) {
           goOn();
         }
       } else if (event instanceof Gone g) {
-        Channel c = channels.get(g.channel());
+        PipeChannel c = channels.get(g.channel());
         if (c != null) {
           c.clientGone();
         }
@@ -301,7 +348,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
           goOn();
         }
       } else if (event instanceof Cut cut) {
-        Channel c = channels.get(cut.channel());
+        PipeChannel c = channels.get(cut.channel());
         if (c != null) {
           c.upstreamDone = true;
           c.cut(cut.last());
@@ -314,17 +361,18 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
         if (!isClosed(in) && !hasBeenPulled(in)) {
           pull(in);
         }
-      } else {
-        if (event instanceof Opening opening) {
-          long id = opening.invoke().channel();
-          Channel c = new Channel(id, opening.session());
-          channels.put(id, c);
-          opening.session().upstream().attach(id, this);
-          if (opening.session().isClientGone()) {
-            c.clientGone();
-          }
+      } else if (event instanceof Opening opening) {
+        long id = opening.invoke().channel();
+        PipeChannel c = new PipeChannel(this, id, opening.session());
+        channels.put(id, c);
+        opening.session().upstream().attach(id, this);
+        if (opening.session().isClientGone()) {
+          c.clientGone();
         }
-        control.add(event);
+        control.add(opening);
+        emit();
+      } else if (event instanceof Control c) {
+        control.add(c);
         emit();
       }
     }
@@ -345,7 +393,7 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
         listener.control(f);
         return true;
       }
-      Channel c = channels.get(f.channel());
+      PipeChannel c = channels.get(f.channel());
       if (c == null || c.upstreamDone) {
         log.debug("{}: dropped a frame for closed or unknown channel {}", who, f.channel());
         return true;
@@ -375,170 +423,6 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
       }
       c.finishIfDone();
       return true;
-    }
-
-    private void emit() {
-      if (!isAvailable(out)) {
-        return;
-      }
-      Object item = control.poll();
-      if (item != null) {
-        waiting.decrementAndGet();
-        if (item instanceof Opening opening) {
-          push(out, opening.invoke());
-          Channel c = channels.get(opening.invoke().channel());
-          if (c != null) {
-            c.start(opening.session());
-          } else {
-            opening.session().cancelRest();
-          }
-        } else {
-          push(out, (Frame) item);
-        }
-        return;
-      }
-      Channel c = ready.poll();
-      if (c != null) {
-        push(out, c.frames.poll());
-        c.afterWrite();
-      }
-    }
-
-    /** One invocation channel: its session, the client-to-worker side and whether the worker's side ended. */
-    private final class Channel {
-      final long id;
-      final Session session;
-      /** At most the client's frame in hand and a last word after it. */
-      final ArrayDeque<Frame> frames = new ArrayDeque<>(2);
-      ChannelInlet<Message> in;
-      boolean started;
-      /** Nothing more will come from the client: it ended, or the channel was cut. */
-      boolean inputDone;
-      boolean clientEnded;
-      /** Nothing more goes to the client: the worker ended its side, the client left, or the slot cut it. */
-      boolean upstreamDone;
-      Optional<Frame> cutBeforeStart;
-
-      Channel(long id, Session session) {
-        this.id = id;
-        this.session = session;
-      }
-
-      void start(Session session) {
-        started = true;
-        if (cutBeforeStart != null) {
-          session.cancelRest();
-          inputDone = true;
-          cutBeforeStart.ifPresent(this::queue);
-          finishIfDone();
-          return;
-        }
-        if (!session.claimRest()) {
-          clientInputEnded(); // the session ended before its channel started; the worker hears an error
-          return;
-        }
-        FeedInlet<Message> direct = null;
-        SubSinkInlet<Message> sub = null;
-        if (session.restFeed() != null) {
-          in = direct = new FeedInlet<>(session.restFeed(), routed);
-        } else {
-          sub = new SubSinkInlet<>("pipe-channel-" + id);
-          in = ChannelInlet.of(sub);
-        }
-        in.setHandler(new AbstractInHandler() {
-          @Override
-          public void onPush() {
-            Message m = in.grab();
-            clientEnded = m.type() == Graph.CLOSE || m.type() == Graph.ERROR;
-            queue(m.on(id));
-          }
-
-          @Override
-          public void onUpstreamFinish() {
-            clientInputEnded();
-          }
-
-          @Override
-          public void onUpstreamFailure(Throwable ex) {
-            clientInputEnded();
-          }
-        });
-        if (direct != null) {
-          direct.attach();
-        } else {
-          session.rest().runWith(sub.sink(), subFusingMaterializer());
-        }
-        if (!in.isClosed()) {
-          in.pull();
-        }
-      }
-
-      private void clientInputEnded() {
-        if (inputDone) {
-          return;
-        }
-        inputDone = true;
-        if (!clientEnded) {
-          queue(Message.error(ErrorCode.WORKER_DISCONNECTED, "client disconnected").on(id));
-        }
-        finishIfDone();
-      }
-
-      /** Nothing more can reach the client. */
-      void clientGone() {
-        if (!upstreamDone) {
-          upstreamDone = true;
-          finishIfDone();
-        }
-      }
-
-      void cut(Optional<Frame> last) {
-        if (!started) {
-          cutBeforeStart = last;
-          return;
-        }
-        if (inputDone) {
-          finishIfDone();
-          return;
-        }
-        inputDone = true;
-        if (in != null && !in.isClosed()) {
-          in.cancel();
-        }
-        last.ifPresent(this::queue);
-        finishIfDone();
-      }
-
-      private void queue(Frame f) {
-        boolean wasEmpty = frames.isEmpty();
-        frames.add(f);
-        if (wasEmpty) {
-          ready.add(this);
-        }
-        emit();
-      }
-
-      void afterWrite() {
-        if (!frames.isEmpty()) {
-          ready.add(this);
-        } else if (inputDone) {
-          finishIfDone();
-        } else if (!in.isClosed() && !in.hasBeenPulled()) {
-          in.pull();
-        }
-      }
-
-      void finishIfDone() {
-        if (upstreamDone && inputDone && frames.isEmpty() && channels.remove(id, this) && listener != null) {
-          finished(id);
-        }
-      }
-
-      void abandon() {
-        if (in != null && !in.isClosed()) {
-          in.cancel();
-        }
-      }
     }
   }
 }

@@ -7,10 +7,6 @@ import cocaine.wire.Header;
 import cocaine.wire.Message;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * One enqueued event on its way to a worker: the event name and headers, the client's later
@@ -25,11 +21,8 @@ public final class Session {
   private final long id;
   private final String event;
   private final List<Header> headers;
-  private final Source<Message, NotUsed> rest;
-  /** The client's messages as a feed the pipe reads without a sub-stream; null when {@link #rest} is a source. */
-  private final Handoff.Feed<Message> restFeed;
-  /** Cancels a {@link #rest} source nobody will read; null with a feed. */
-  private final Materializer restMaterializer;
+  /** The client's messages, as a feed the pipe reads without a sub-stream. */
+  private final Handoff.Feed<Message> rest;
   private final SessionUpstream upstream;
   private final long enqueuedNanos;
   private final long deadlineNanos;
@@ -39,30 +32,17 @@ public final class Session {
   private final AtomicBoolean restClaimed = new AtomicBoolean();
 
   /**
+   * @param rest the client's messages after {@code enqueue}, read by the worker's pipe ({@link FeedInlet})
    * @param upstream the client's side
    * @param deadlineNanos {@link System#nanoTime()} after which the session has expired
    */
-  public Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      Materializer materializer, SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
-    this(id, event, headers, rest, null, materializer, upstream, enqueuedNanos, deadlineNanos, trace);
-  }
-
-  /** As the other constructor, with the client's messages as a feed ({@link cocaine.rpc.service.DirectService}). */
   public Session(long id, String event, List<Header> headers, Handoff.Feed<Message> rest,
       SessionUpstream upstream, long enqueuedNanos, long deadlineNanos, SessionTrace trace) {
-    this(id, event, headers, null, rest, null, upstream, enqueuedNanos, deadlineNanos, trace);
-  }
-
-  private Session(long id, String event, List<Header> headers, Source<Message, NotUsed> rest,
-      Handoff.Feed<Message> restFeed, Materializer restMaterializer, SessionUpstream upstream, long enqueuedNanos,
-      long deadlineNanos, SessionTrace trace) {
     this.id = id;
     this.trace = trace;
     this.event = event;
     this.headers = List.copyOf(headers);
     this.rest = rest;
-    this.restFeed = restFeed;
-    this.restMaterializer = restMaterializer;
     this.upstream = upstream;
     this.enqueuedNanos = enqueuedNanos;
     this.deadlineNanos = deadlineNanos;
@@ -85,14 +65,9 @@ public final class Session {
     return trace;
   }
 
-  /** The client's messages after {@code enqueue}; may be materialized once. */
-  public Source<Message, NotUsed> rest() {
-    return rest != null ? rest : Source.fromGraph(new Handoff<>(restFeed));
-  }
-
-  /** The client's messages as a feed, or null: then read {@link #rest()}. */
-  Handoff.Feed<Message> restFeed() {
-    return restFeed;
+  /** The client's messages after {@code enqueue}: read once by a worker's pipe, after {@link #claimRest}. */
+  Handoff.Feed<Message> rest() {
+    return rest;
   }
 
   /**
@@ -108,11 +83,7 @@ public final class Session {
     if (!restClaimed.compareAndSet(false, true)) {
       return;
     }
-    if (restFeed != null) {
-      FeedInlet.cancel(restFeed);
-    } else {
-      rest.runWith(Sink.cancelled(), restMaterializer);
-    }
+    FeedInlet.cancel(rest);
   }
 
   SessionUpstream upstream() {

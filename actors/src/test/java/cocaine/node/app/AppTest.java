@@ -11,6 +11,7 @@ import cocaine.node.FakePublisher;
 import cocaine.node.MemoryStorage;
 import cocaine.node.isolate.FakeIsolate.FakeWorker;
 import cocaine.node.isolate.FakeIsolate;
+import cocaine.rpc.channel.Handoff;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
@@ -53,6 +53,7 @@ class AppTest {
   final FakeIsolate isolate = new FakeIsolate(spawned.ref());
   final TestProbe<App.Started> started = testKit.createTestProbe();
   final TestProbe<Done> done = testKit.createTestProbe();
+  final RunningApps running = new RunningApps();
   Path dir;
   NodeConfig config;
 
@@ -80,7 +81,7 @@ class AppTest {
 
   private ActorRef<App.Command> start() {
     AppHost host = new AppHost(storage, publisher, isolate.factory(), config,
-        testKit.system().dispatchers().lookup(DispatcherSelector.blocking()));
+        testKit.system().dispatchers().lookup(DispatcherSelector.blocking()), running);
     return testKit.spawn(App.create(host, "app", "p", started.ref()));
   }
 
@@ -96,12 +97,15 @@ class AppTest {
     return reply.receiveMessage();
   }
 
-  /** An event through the app's service, as a client's enqueue; completes with what the client gets. */
-  private static CompletionStage<List<Message>> enqueue(ActorRef<App.Command> app) {
-    TestProbe<Optional<AppService>> reply = testKit.createTestProbe();
-    app.tell(new App.GetService(reply.ref()));
-    AppService service = reply.receiveMessage().orElseThrow();
-    return service.enqueue("ping", List.of(), Source.empty()).runWith(Sink.seq(), testKit.system());
+  /**
+   * An event through the app's service as the node service finds it, as a client's enqueue;
+   * completes with what the client gets.
+   */
+  private CompletionStage<List<Message>> enqueue(ActorRef<App.Command> app) {
+    AppService service = running.find("app").orElseThrow(() -> new AssertionError("app is not among the running"));
+    Handoff.Feed<Message> rest = new Handoff.Feed<>(1, () -> {}, cause -> {});
+    rest.complete();
+    return Source.fromGraph(new Handoff<>(service.enqueue("ping", List.of(), rest))).runWith(Sink.seq(), testKit.system());
   }
 
   private Path workerSocket() {

@@ -1,5 +1,6 @@
 package cocaine.node.slot;
 
+import cocaine.rpc.channel.Handoff;
 import cocaine.wire.CocaineException;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
@@ -9,9 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A session as a client opens it, for the engine's and the slot's unit tests: no client messages
@@ -32,8 +31,10 @@ public final class TestSession {
   public static TestSession open(ActorSystem<?> system, String event, Duration timeout) {
     SessionUpstream upstream = new SessionUpstream(16, () -> {});
     long now = System.nanoTime();
-    Session session = new Session(IDS.incrementAndGet(), event, List.of(), Source.empty(),
-        Materializer.matFromSystem(system), upstream, now, now + timeout.toNanos(), SessionTrace.NONE);
+    Handoff.Feed<Message> rest = new Handoff.Feed<>(1, () -> {}, cause -> {});
+    rest.complete();
+    Session session = new Session(IDS.incrementAndGet(), event, List.of(), rest, upstream, now, now + timeout.toNanos(),
+        SessionTrace.NONE);
     return new TestSession(session, upstream.source().runWith(Sink.seq(), system));
   }
 

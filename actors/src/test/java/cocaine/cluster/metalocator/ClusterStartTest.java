@@ -36,7 +36,7 @@ import org.msgpack.value.Value;
 
 /** The balancer role as the runtime starts it: a client resolves an app there and reaches it through the gateway. */
 @ExtendWith(TestKitJUnit5Extension.class)
-class BalancerTest {
+class ClusterStartTest {
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
   @TempDir Path dir;
 
@@ -56,10 +56,10 @@ class BalancerTest {
 
       TestProbe<Object> started = testKit.createTestProbe();
       testKit.spawn(Behaviors.setup(ctx -> {
-        Balancer.start(ctx, settings, storage).whenComplete((s, failure) -> started.getRef().tell(s != null ? s : failure));
+        ClusterStart.start(ctx, settings, storage).whenComplete((s, failure) -> started.getRef().tell(s != null ? s : failure));
         return Behaviors.empty();
       }));
-      Balancer.Started balancer = (Balancer.Started) started.receiveMessage(Duration.ofSeconds(20));
+      ClusterStart.Started balancer = (ClusterStart.Started) started.receiveMessage(Duration.ofSeconds(20));
 
       ClientConnection client = ClientConnection.connect(testKit.system(), "127.0.0.1", balancer.locatorPort(),
           ConnectionSettings.DEFAULTS).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -109,11 +109,11 @@ class BalancerTest {
           "cocaine { uuid = balancer-1, network.locator-port = 0\n" + cluster + "}"));
       TestProbe<Object> started = testKit.createTestProbe();
       testKit.spawn(Behaviors.setup(ctx -> {
-        Balancer.startAnnouncer(ctx, nodeSettings, List.of(node.endpoint()));
-        Balancer.start(ctx, balancerSettings, storage).whenComplete((s, failure) -> started.getRef().tell(s != null ? s : failure));
+        ClusterStart.startAnnouncer(ctx, nodeSettings, List.of(node.endpoint()));
+        ClusterStart.start(ctx, balancerSettings, storage).whenComplete((s, failure) -> started.getRef().tell(s != null ? s : failure));
         return Behaviors.empty();
       }));
-      Balancer.Started balancer = (Balancer.Started) started.receiveMessage(Duration.ofSeconds(20));
+      ClusterStart.Started balancer = (ClusterStart.Started) started.receiveMessage(Duration.ofSeconds(20));
       TestProbe<Map<String, Map<String, cocaine.locator.ServiceInfo>>> services = testKit.createTestProbe();
       await().atMost(Duration.ofSeconds(20)).until(() -> {
         balancer.cluster().metalocator().tell(new Metalocator.Services(services.getRef()));

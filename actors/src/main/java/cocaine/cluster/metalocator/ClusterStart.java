@@ -33,10 +33,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * Children are spawned in the caller's context; shutdown hooks are registered with
  * {@link CoordinatedShutdown}.
  */
-public final class Balancer {
+public final class ClusterStart {
   private static final int SUBSCRIPTION_BUFFER = 256;
 
-  private Balancer() {}
+  private ClusterStart() {}
 
   /** What {@link #startCluster} set up. */
   public record Cluster(ActorRef<Metalocator.Command> metalocator, Gateway gateway, Optional<AnnounceReceiver> receiver) {

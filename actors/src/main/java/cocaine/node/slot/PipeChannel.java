@@ -1,0 +1,158 @@
+package cocaine.node.slot;
+
+import cocaine.rpc.channel.FeedInlet;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
+import cocaine.wire.Graph;
+import cocaine.wire.Message;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+
+/**
+ * One invocation channel of a worker's pipe, as its {@link PipeStage} sees it: its session, the
+ * client's messages on their way to the worker (one frame in hand at a time, read from the session's
+ * feed), and whether each side has ended. Touched only from the pipe stage's thread.
+ */
+final class PipeChannel {
+  /** The pipe stage's side of its channels. */
+  interface Owner {
+    /** Delivers the client messages read through {@link FeedInlet}s. */
+    AsyncCallback<Object> routed();
+
+    /** The channel has a frame for the worker; it is written in turn with the others'. */
+    void ready(PipeChannel channel);
+
+    /** Writes what is waiting, if the worker's side can take it. */
+    void emit();
+
+    /** Both sides ended and nothing waits: forget the channel and tell the slot (once; later calls do nothing). */
+    void finished(PipeChannel channel);
+  }
+
+  private final Owner owner;
+  final long id;
+  final Session session;
+  /** At most the client's frame in hand and a last word after it. */
+  final ArrayDeque<Frame> frames = new ArrayDeque<>(2);
+  FeedInlet<Message> in;
+  boolean started;
+  /** Nothing more will come from the client: it ended, or the channel was cut. */
+  boolean inputDone;
+  boolean clientEnded;
+  /** Nothing more goes to the client: the worker ended its side, the client left, or the slot cut it. */
+  boolean upstreamDone;
+  Optional<Frame> cutBeforeStart;
+
+  PipeChannel(Owner owner, long id, Session session) {
+    this.owner = owner;
+    this.id = id;
+    this.session = session;
+  }
+
+  void start(Session session) {
+    started = true;
+    if (cutBeforeStart != null) {
+      session.cancelRest();
+      inputDone = true;
+      cutBeforeStart.ifPresent(this::queue);
+      finishIfDone();
+      return;
+    }
+    if (!session.claimRest()) {
+      clientInputEnded(); // the session ended before its channel started; the worker hears an error
+      return;
+    }
+    in = new FeedInlet<>(session.rest(), owner.routed());
+    in.setHandler(new AbstractInHandler() {
+      @Override
+      public void onPush() {
+        Message m = in.grab();
+        clientEnded = m.type() == Graph.CLOSE || m.type() == Graph.ERROR;
+        queue(m.on(id));
+      }
+
+      @Override
+      public void onUpstreamFinish() {
+        clientInputEnded();
+      }
+
+      @Override
+      public void onUpstreamFailure(Throwable ex) {
+        clientInputEnded();
+      }
+    });
+    in.attach();
+    if (!in.isClosed()) {
+      in.pull();
+    }
+  }
+
+  private void clientInputEnded() {
+    if (inputDone) {
+      return;
+    }
+    inputDone = true;
+    if (!clientEnded) {
+      queue(Message.error(ErrorCode.WORKER_DISCONNECTED, "client disconnected").on(id));
+    }
+    finishIfDone();
+  }
+
+  /** Nothing more can reach the client. */
+  void clientGone() {
+    if (!upstreamDone) {
+      upstreamDone = true;
+      finishIfDone();
+    }
+  }
+
+  void cut(Optional<Frame> last) {
+    if (!started) {
+      cutBeforeStart = last;
+      return;
+    }
+    if (inputDone) {
+      finishIfDone();
+      return;
+    }
+    inputDone = true;
+    if (in != null && !in.isClosed()) {
+      in.cancel();
+    }
+    last.ifPresent(this::queue);
+    finishIfDone();
+  }
+
+  private void queue(Frame f) {
+    boolean wasEmpty = frames.isEmpty();
+    frames.add(f);
+    if (wasEmpty) {
+      owner.ready(this);
+    }
+    owner.emit();
+  }
+
+  void afterWrite() {
+    if (!frames.isEmpty()) {
+      owner.ready(this);
+    } else if (inputDone) {
+      finishIfDone();
+    } else if (!in.isClosed() && !in.hasBeenPulled()) {
+      in.pull();
+    }
+  }
+
+  void finishIfDone() {
+    if (upstreamDone && inputDone && frames.isEmpty()) {
+      owner.finished(this);
+    }
+  }
+
+  void abandon() {
+    if (in != null && !in.isClosed()) {
+      in.cancel();
+    }
+  }
+}
