@@ -8,7 +8,6 @@ import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
-import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.WireException;
@@ -39,15 +38,16 @@ import org.slf4j.LoggerFactory;
  * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
  * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
  * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
- * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand), one message per channel towards the peer, a few refusals, and
- * {@code maxBytesInFlight} for all of them together (reads stop while it is reached). A call with no
- * reply at all (dispatch and upstream terminal, like logging's {@code emit}) takes no channel slot.
+ * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand),
+ * one message per channel towards the peer, a few refusals, and {@code maxBytesInFlight} for all of
+ * them together (reads stop while it is reached). A call with no reply at all (dispatch and upstream
+ * terminal, like logging's {@code emit}) takes no channel slot. Each live channel is a
+ * {@link ServerChannel}.
  */
 public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
   /** Refusals waiting for the output before reads stop: a peer that floods breaches must also read. */
   private static final int MAX_PENDING_REFUSALS = 16;
-  /** EAGAIN in the generic category: the connection has too many live channels, try again later. */
   /**
    * Client messages handed to a service ahead of its demand, per channel; more wait here, counted
    * against {@code channelBuffer} and {@code maxBytesInFlight}, like messages a service has pulled.
@@ -80,26 +80,22 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   }
 
   /** A frame waiting for the output; {@code owner} is null for a refusal on no live channel. */
-  private record Queued(Frame frame, Logic.Channel owner) {}
+  private record Queued(Frame frame, ServerChannel owner) {}
 
-  private final class Logic extends GraphStageLogic {
+  private final class Logic extends GraphStageLogic implements ServerChannel.Connection {
     private final ChannelTable table = new ChannelTable(service.name(), service.protocol());
     /** A service took messages from a channel whose handoff window was full. */
-    private final AsyncCallback<Channel> resumed = createAsyncCallback(c -> {
-      c.feedFull = false;
-      c.drainRest();
-      pullIfReady();
-    });
+    private final AsyncCallback<ServerChannel> resumed = createAsyncCallback(ServerChannel::windowOpened);
     /** Upstream elements of the channels served without a sub-stream ({@link FeedInlet}). */
     private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
     /** A service stopped reading a channel. */
-    private final AsyncCallback<Channel> cancelled = createAsyncCallback(Channel::restCancelled);
-    private final Map<Long, Channel> live = new HashMap<>();
+    private final AsyncCallback<ServerChannel> cancelled = createAsyncCallback(ServerChannel::restCancelled);
+    private final Map<Long, ServerChannel> live = new HashMap<>();
     private final ArrayDeque<Queued> output = new ArrayDeque<>();
     private int pendingRefusals;
     /** Channels whose buffer towards the service is full; reads stop while any is. */
     private int saturated;
-    /** Weight of the messages in every channel's {@code waiting} and in {@link #output}. */
+    /** Weight of the messages waiting in every channel and in {@link #output}. */
     private long inFlight;
 
     Logic() {
@@ -153,14 +149,8 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
      */
     private void shutdown() {
       CocaineException gone = new CocaineException(ErrorCode.NOT_CONNECTED, "client " + peer + " disconnected");
-      for (Channel c : new ArrayList<>(live.values())) {
-        if (c.rest != null && !c.restClosed) {
-          c.restClosed = true;
-          c.rest.fail(gone);
-        }
-        if (!c.upstream.isClosed()) {
-          c.upstream.cancel();
-        }
+      for (ServerChannel c : new ArrayList<>(live.values())) {
+        c.disconnected(gone);
       }
       live.clear();
       completeStage();
@@ -171,16 +161,16 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       if (verdict instanceof ChannelTable.Open open) {
         open(open);
       } else if (verdict instanceof ChannelTable.Deliver deliver) {
-        Channel c = live.get(deliver.channel());
+        ServerChannel c = live.get(deliver.channel());
         if (c != null) {
           c.deliver(deliver.message(), deliver.last());
         }
       } else {
         refuse((ChannelTable.Reject) verdict);
       }
-      Channel c = live.get(verdict.channel());
+      ServerChannel c = live.get(verdict.channel());
       if (c != null) {
-        c.forgetIfDone();
+        forgetIfDone(c);
       }
     }
 
@@ -196,41 +186,41 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
             + settings.maxChannels() + "); retry when some of them end"));
         return;
       }
-      Channel c = new Channel(id, open.method().upstream());
-      live.put(id, c);
       ChannelContext context = new ChannelContext(connectionId, peer, id);
+      ServerChannel c = new ServerChannel(context, open.method().upstream(), !open.last(), settings.channelBuffer(),
+          this);
+      live.put(id, c);
       Source<Message, NotUsed> rest;
       if (open.last()) {
         rest = Source.empty();
       } else {
-        c.rest = new Handoff.Feed<>(HANDOFF_WINDOW, () -> resumed.invoke(c), cause -> cancelled.invoke(c));
         if (service instanceof DirectService direct && openDirect(direct, c, context, open.message())) {
           return;
         }
-        rest = Source.fromGraph(new Handoff<>(c.rest));
+        rest = Source.fromGraph(new Handoff<>(c.rest()));
       }
       SubSinkInlet<Message> inlet = new SubSinkInlet<>("upstream-" + id);
-      c.upstream = ChannelInlet.of(inlet);
-      c.upstream.setHandler(c.upstreamHandler());
-      Source<Message, NotUsed> upstream;
+      ChannelInlet<Message> upstream = ChannelInlet.of(inlet);
+      c.readFrom(upstream);
+      Source<Message, NotUsed> replies;
       try {
-        upstream = Objects.requireNonNull(service.open(context, open.message(), rest), "service returned no upstream");
+        replies = Objects.requireNonNull(service.open(context, open.message(), rest), "service returned no upstream");
       } catch (RuntimeException e) {
-        upstream = Source.failed(e);
+        replies = Source.failed(e);
       }
       try {
-        upstream.runWith(inlet.sink(), subFusingMaterializer());
+        replies.runWith(inlet.sink(), subFusingMaterializer());
       } catch (RuntimeException e) {
         Source.<Message>failed(e).runWith(inlet.sink(), subFusingMaterializer());
       }
-      c.upstream.pull();
+      upstream.pull();
     }
 
     /** Serves the channel without a sub-stream if the service can; false: serve it with {@code open}. */
-    private boolean openDirect(DirectService direct, Channel c, ChannelContext context, Message first) {
+    private boolean openDirect(DirectService direct, ServerChannel c, ChannelContext context, Message first) {
       Handoff.Feed<Message> upstream;
       try {
-        upstream = direct.openDirect(context, first, c.rest);
+        upstream = direct.openDirect(context, first, c.rest());
       } catch (RuntimeException e) {
         upstream = new Handoff.Feed<>(1, () -> {}, cause -> {});
         upstream.fail(e);
@@ -239,8 +229,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
         return false;
       }
       FeedInlet<Message> inlet = new FeedInlet<>(upstream, routed);
-      c.upstream = inlet;
-      inlet.setHandler(c.upstreamHandler());
+      c.readFrom(inlet);
       inlet.attach();
       if (!inlet.isClosed() && !inlet.hasBeenPulled()) {
         inlet.pull();
@@ -274,16 +263,17 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     private void refuse(ChannelTable.Reject reject) {
       log.warn("refused a frame from {} on channel {} of '{}': {} {}", peer, reject.channel(), service.name(),
           reject.code(), reject.reason());
-      Channel c = live.get(reject.channel());
+      ServerChannel c = live.get(reject.channel());
       if (c == null) {
         pendingRefusals++;
-        enqueue(reject.errorFrame(), null);
+        send(reject.errorFrame(), null);
         return;
       }
       c.refused(reject);
     }
 
-    private void enqueue(Frame frame, Channel owner) {
+    @Override
+    public void send(Frame frame, ServerChannel owner) {
       output.add(new Queued(frame, owner));
       inFlight += weight(frame.args(), frame.headers());
       emitOutput();
@@ -311,195 +301,42 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       }
     }
 
-    /** One live channel: its side towards the service ({@code rest}) and its upstream. */
-    final class Channel {
-      final long id;
-      /** Null when the method's dispatch is terminal: the service gets an empty {@code rest}. */
-      Handoff.Feed<Message> rest;
-      /** The service's {@code rest} completed, failed or was cancelled: nothing more goes to it. */
-      boolean restClosed;
-      /** The handoff window is full: messages wait in {@link #waiting} until the service takes some. */
-      boolean feedFull;
-      final ArrayDeque<Message> waiting = new ArrayDeque<>();
-      /** The client's terminal message is in {@link #waiting} or was handed over. */
-      boolean clientEnded;
-      boolean full;
-      ChannelInlet<Message> upstream;
-      Graph upState;
-      /** Nothing more may be sent on this channel. */
-      boolean upTerminal;
+    // What the channels ask of their connection (ServerChannel.Connection).
 
-      Channel(long id, Graph upstreamGraph) {
-        this.id = id;
-        this.upState = upstreamGraph;
-        this.upTerminal = upstreamGraph.isTerminal();
-      }
+    @Override
+    public String service() {
+      return service.name();
+    }
 
-      void restCancelled() {
-        restClosed = true;
-        if (!waiting.isEmpty()) {
-          log.debug("service '{}' stopped reading channel {} of {}; {} messages dropped", service.name(), id,
-              peer, waiting.size());
-        }
-        clearWaiting();
-        updateSaturation();
-        pullIfReady();
-      }
+    @Override
+    public Handoff.Feed<Message> newRest(ServerChannel c) {
+      return new Handoff.Feed<>(HANDOFF_WINDOW, () -> resumed.invoke(c), cause -> cancelled.invoke(c));
+    }
 
-      AbstractInHandler upstreamHandler() {
-        return new AbstractInHandler() {
-          @Override
-          public void onPush() {
-            upstreamMessage(upstream.grab());
-          }
+    @Override
+    public void held(Message m) {
+      inFlight += weight(m.args(), m.headers());
+    }
 
-          @Override
-          public void onUpstreamFinish() {
-            if (!upTerminal) {
-              log.warn("service '{}' closed channel {} of {} without a reply", service.name(), id, peer);
-              terminate(Message.error(ErrorCode.CLOSED_UPSTREAM, "service closed the channel without a reply"));
-            }
-            forgetIfDone();
-          }
+    @Override
+    public void released(Message m) {
+      inFlight -= weight(m.args(), m.headers());
+    }
 
-          @Override
-          public void onUpstreamFailure(Throwable ex) {
-            stopReading(ex);
-            if (upTerminal) {
-              log.debug("service '{}' failed channel {} of {} after its end", service.name(), id, peer, ex);
-            } else if (ex instanceof CocaineException ce) {
-              log.debug("service '{}' answers channel {} of {} with {} {}", service.name(), id, peer, ce.code(),
-                  ce.getMessage());
-              terminate(Message.error(ce));
-            } else {
-              log.error("uncaught error in service '{}' on channel {} of {}", service.name(), id, peer, ex);
-              String what = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getName();
-              terminate(Message.error(ErrorCode.UNCAUGHT, "uncaught error: " + what));
-            }
-            forgetIfDone();
-          }
-        };
-      }
+    @Override
+    public void saturated(boolean full) {
+      saturated += full ? 1 : -1;
+    }
 
-      /**
-       * The service failed the channel: it is done with it, so the client's later messages are
-       * dropped instead of piling up unread (past {@code channelBuffer} they would stop the whole
-       * connection's reads). A service that had taken the client's side sees the failure there.
-       */
-      void stopReading(Throwable cause) {
-        if (rest == null || restClosed) {
-          return;
-        }
-        restClosed = true;
-        clearWaiting();
-        updateSaturation();
-        rest.fail(cause);
-        pullIfReady();
-      }
+    @Override
+    public void readsMayResume() {
+      pullIfReady();
+    }
 
-      void deliver(Message message, boolean last) {
-        clientEnded = last;
-        if (rest == null || restClosed) {
-          log.debug("dropped message type {} on channel {} of {}: service '{}' no longer reads it", message.type(),
-              id, peer, service.name());
-          return;
-        }
-        waiting.add(message);
-        inFlight += weight(message.args(), message.headers());
-        drainRest();
-      }
-
-      void drainRest() {
-        while (!feedFull && !restClosed && !waiting.isEmpty()) {
-          Message m = waiting.poll();
-          inFlight -= weight(m.args(), m.headers());
-          feedFull = !rest.offer(m);
-        }
-        if (waiting.isEmpty() && clientEnded && !restClosed) {
-          restClosed = true;
-          rest.complete();
-        }
-        updateSaturation();
-      }
-
-      private void clearWaiting() {
-        for (Message m : waiting) {
-          inFlight -= weight(m.args(), m.headers());
-        }
-        waiting.clear();
-      }
-
-      private void updateSaturation() {
-        boolean nowFull = waiting.size() >= settings.channelBuffer();
-        if (nowFull != full) {
-          saturated += nowFull ? 1 : -1;
-          full = nowFull;
-        }
-      }
-
-      void refused(ChannelTable.Reject reject) {
-        CocaineException error = new CocaineException(reject.code(), reject.reason());
-        if (!clientEnded && rest != null && !restClosed) {
-          restClosed = true;
-          clearWaiting();
-          updateSaturation();
-          rest.fail(error);
-        }
-        clientEnded = true;
-        if (upTerminal) {
-          log.debug("cannot tell {} about the refusal on channel {}: its upstream has ended", peer, id);
-        }
-        terminate(Message.error(error));
-      }
-
-      void upstreamMessage(Message m) {
-        Graph next = upTerminal ? null : upState.after(m.type());
-        if (next == null) {
-          log.warn("service '{}' sent message type {} on channel {} of {}, not allowed now (allowed: {}); dropped",
-              service.name(), m.type(), id, peer, upTerminal ? "nothing" : upState.edges().keySet());
-          if (!upstream.isClosed()) {
-            upstream.pull();
-          }
-          return;
-        }
-        upState = next;
-        if (next.isTerminal()) {
-          upTerminal = true;
-          upstream.cancel();
-          forgetIfDone();
-        }
-        enqueue(m.on(id), this);
-      }
-
-      /** Our last word on the channel (an error), if its upstream graph still allows one. */
-      void terminate(Message error) {
-        if (upTerminal) {
-          return;
-        }
-        upTerminal = true;
-        Graph.Edge edge = upState.edge(error.type());
-        if (edge != null && edge.name().equals("error")) {
-          enqueue(error.on(id), this);
-        } else {
-          log.warn("cannot send {} on channel {} of {}: its upstream state has no error (allowed: {})", error.args(), id,
-              peer, upState.edges().keySet());
-        }
-        if (!upstream.isClosed()) {
-          upstream.cancel();
-        }
-      }
-
-      /** One of this channel's frames went out: ask the service for the next one. */
-      void written() {
-        if (!upTerminal && !upstream.isClosed() && !upstream.hasBeenPulled()) {
-          upstream.pull();
-        }
-      }
-
-      void forgetIfDone() {
-        if (upstream.isClosed() && !table.isOpen(id)) {
-          live.remove(id);
-        }
+    @Override
+    public void forgetIfDone(ServerChannel c) {
+      if (c.upstreamClosed() && !table.isOpen(c.id())) {
+        live.remove(c.id());
       }
     }
   }
