@@ -38,7 +38,7 @@ public final class VirtualPorts {
         return port;
       }
     }
-    throw new CocaineException(new ErrorCode(ErrorCode.CATEGORY_GENERIC, 28), "no free virtual port left in"
+    throw new CocaineException(ErrorCode.NO_SPACE, "no free virtual port left in"
         + " cocaine.network.shared-ports [" + range.min() + ", " + range.max() + "): widen the range");
   }
 

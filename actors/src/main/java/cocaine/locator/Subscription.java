@@ -19,9 +19,6 @@ import org.apache.pekko.stream.QueueOfferResult;
  * that goes away (stream cancelled) stops this actor.
  */
 final class Subscription {
-  /** ENOBUFS: the subscriber did not take its updates. */
-  static final ErrorCode TOO_SLOW = new ErrorCode(ErrorCode.CATEGORY_GENERIC, 105);
-
   sealed interface Command {}
 
   /** One more write for the caller. */
@@ -72,7 +69,7 @@ final class Subscription {
     if (result == QueueOfferResult.dropped()) {
       String text = who + " is too slow: it left subscription-buffer (" + buffer + ") updates untaken; subscribe again";
       ctx.getLog().warn("locator: {}", text);
-      queue.fail(new CocaineException(TOO_SLOW, text));
+      queue.fail(new CocaineException(ErrorCode.NO_BUFFERS, text));
     }
     return false;
   }

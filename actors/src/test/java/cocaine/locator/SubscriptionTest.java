@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.util.concurrent.CompletionStage;
@@ -70,7 +71,7 @@ class SubscriptionTest {
     r.stream().request(100);
     Throwable error = r.stream().expectError();
     CocaineException e = (CocaineException) error;
-    assertEquals(Subscription.TOO_SLOW, e.code());
+    assertEquals(ErrorCode.NO_BUFFERS, e.code());
     assertTrue(e.getMessage().contains("connect from node 'n1' is too slow"), e.getMessage());
     assertTrue(e.getMessage().contains("subscription-buffer (4)"), e.getMessage());
   }

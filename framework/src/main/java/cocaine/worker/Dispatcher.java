@@ -25,8 +25,6 @@ import org.msgpack.value.Value;
  * {@link InlineCall} or {@link Request}, a chunk, error or close to the session of its channel.
  */
 final class Dispatcher implements Runnable {
-  private static final ErrorCode INVALID_MESSAGE_TYPE = new ErrorCode(ErrorCode.CATEGORY_WORKER, 240);
-
   private final Worker.Settings settings;
   private final Pipe pipe;
   private final Events events;
@@ -128,7 +126,7 @@ final class Dispatcher implements Runnable {
     long ch = frame.channel();
     if (frame.type() != 0 || frame.args().isEmpty() || !frame.args().get(0).isRawValue()) {
       LOG.log(Level.WARNING, "refusing {0}: a new channel must start with invoke [event]", frame);
-      pipe.sendQuietly(ch, Message.error(INVALID_MESSAGE_TYPE,
+      pipe.sendQuietly(ch, Message.error(ErrorCode.WORKER_INVALID_MESSAGE_TYPE,
           "a new channel must start with invoke [event] (type 0), got type " + frame.type() + " " + frame.args()));
       return;
     }

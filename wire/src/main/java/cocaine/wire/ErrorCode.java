@@ -41,12 +41,18 @@ public record ErrorCode(int category, int code) {
   public static final ErrorCode TRY_AGAIN = new ErrorCode(CATEGORY_GENERIC, 11);
   public static final ErrorCode INVALID = new ErrorCode(CATEGORY_GENERIC, 22);
   public static final ErrorCode TOO_BIG = new ErrorCode(CATEGORY_GENERIC, 27);
+  /** ENOSPC: a range ran out (no free virtual port left). */
+  public static final ErrorCode NO_SPACE = new ErrorCode(CATEGORY_GENERIC, 28);
+  /** ENOBUFS: a subscriber did not take its updates and its bounded queue filled up. */
+  public static final ErrorCode NO_BUFFERS = new ErrorCode(CATEGORY_GENERIC, 105);
 
   public static final ErrorCode CLOSED_UPSTREAM = new ErrorCode(CATEGORY_PROTOCOL, 1);
 
   public static final ErrorCode WORKER_UNCAUGHT = new ErrorCode(CATEGORY_WORKER, 100);
   public static final ErrorCode WORKER_NO_HANDLER = new ErrorCode(CATEGORY_WORKER, 200);
   public static final ErrorCode WORKER_DISCONNECTED = new ErrorCode(CATEGORY_WORKER, 220);
+  /** A worker got a message type its channel does not take. */
+  public static final ErrorCode WORKER_INVALID_MESSAGE_TYPE = new ErrorCode(CATEGORY_WORKER, 240);
 
   public static final ErrorCode DEADLINE = new ErrorCode(CATEGORY_NODE, 1);
   public static final ErrorCode RESOURCE = new ErrorCode(CATEGORY_NODE, 2);
