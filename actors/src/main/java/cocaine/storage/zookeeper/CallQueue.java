@@ -79,10 +79,11 @@ final class CallQueue implements AutoCloseable {
     // A call queued behind calls that wait for a lost connection, or caught in Curator's retry,
     // would answer long after its caller gave up (seen in ChaosIT under load): past the timeout it
     // fails as "cannot be reached", and if it has not started by then it never runs.
-    ScheduledFuture<?> expires = expiry.schedule(() -> result.completeExceptionally(failure(op, collection, key,
-        new KeeperException.OperationTimeoutException())), callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    result.whenComplete((value, failure) -> expires.cancel(false));
     try {
+      // inside the try: after close both executors refuse, and the caller gets a failed stage, not a throw
+      ScheduledFuture<?> expires = expiry.schedule(() -> result.completeExceptionally(failure(op, collection, key,
+          new KeeperException.OperationTimeoutException())), callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      result.whenComplete((value, failure) -> expires.cancel(false));
       io.execute(() -> {
         if (result.isDone()) {
           return;
@@ -112,9 +113,11 @@ final class CallQueue implements AutoCloseable {
       return result;
     } catch (RejectedExecutionException e) {
       // completing it cancels its expiry too: a refused call leaves nothing scheduled behind
-      result.completeExceptionally(new CocaineException(ErrorCode.TRY_AGAIN, "storage (ZooKeeper at " + connect
-          + ") is busy: " + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")"
-          + (io.isShutdown() ? ", closed" : "")));
+      result.completeExceptionally(io.isShutdown() || expiry.isShutdown()
+          ? new CocaineException(ErrorCode.NOT_CONNECTED, "storage (ZooKeeper at " + connect + ") is closed: the "
+              + op + " of " + collection + "/" + key + " was not done")
+          : new CocaineException(ErrorCode.TRY_AGAIN, "storage (ZooKeeper at " + connect + ") is busy: "
+              + io.getQueue().size() + " operations waiting (queue-limit " + queueLimit + ")"));
       return result;
     }
   }

@@ -87,6 +87,15 @@ class CallQueueTest {
   }
 
   @Test
+  void aCallAfterCloseFailsAsClosedInsteadOfThrowing() throws Exception {
+    calls = new CallQueue(CONNECT, 1, 4, LONG, () -> true);
+    calls.close();
+    CocaineException closed = failure(calls.submit("write", "c", "k", () -> "never"));
+    assertEquals(ErrorCode.NOT_CONNECTED, closed.code());
+    assertEquals("storage (ZooKeeper at zk-1:2181) is closed: the write of c/k was not done", closed.getMessage());
+  }
+
+  @Test
   void aCallStillWaitingAtTheTimeoutFailsAsUnreachableAndNeverRuns() throws Exception {
     calls = new CallQueue(CONNECT, 1, 4, Duration.ofMillis(200), () -> true);
     CountDownLatch started = new CountDownLatch(1);
