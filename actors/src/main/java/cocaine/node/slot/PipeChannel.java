@@ -121,7 +121,9 @@ final class PipeChannel {
     if (in != null && !in.isClosed()) {
       in.cancel();
     }
-    last.ifPresent(this::queue);
+    if (!clientEnded) { // the client's close or error may be in before its side completes
+      last.ifPresent(this::queue);
+    }
     finishIfDone();
   }
 
