@@ -52,7 +52,10 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
 
     /**
      * @param window elements handed over and not yet taken, at most (at least 1)
-     * @param resume called when the producer, stopped at a full window, may go on
+     * @param resume called when the producer, stopped at a full window, may go on; it runs on the
+     *     consumer's thread, so it must hand the work to the producer's own thread and not
+     *     {@link #offer} from inside: such an element could overtake elements offered before it
+     *     from the producer's thread (PipeStageStressTest saw that)
      * @param cancelled called once when the consumer cancels
      */
     public Feed(int window, Runnable resume, Consumer<Throwable> cancelled) {
