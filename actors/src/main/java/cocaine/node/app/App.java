@@ -41,8 +41,21 @@ public final class App {
   /** The info map (docs/protocol.md 3.6); {@code flags} as in {@link InfoFlags}. */
   public record Info(int flags, ActorRef<Map<String, Object>> replyTo) implements Command {}
 
-  /** Unpublish, unbind, terminate the workers, then stop; {@code replyTo} hears when all is gone. */
-  public record Stop(ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Unpublish, unbind, terminate the workers, then stop; {@code replyTo} hears when all is gone and
+   * {@code withdrawn} (if not null) as soon as the service is out of the locator, before the workers
+   * are: the node's {@code pause_app} answers then, as the original did.
+   */
+  public record Stop(ActorRef<Done> replyTo, ActorRef<Done> withdrawn) implements Command {
+    public Stop(ActorRef<Done> replyTo) {
+      this(replyTo, null);
+    }
+
+    /** Who hears that everything is gone: both, as that comes after the withdrawal too. */
+    List<ActorRef<Done>> all() {
+      return withdrawn == null ? List.of(replyTo) : List.of(replyTo, withdrawn);
+    }
+  }
 
   /** Spooling ended; {@code failure} is null when it worked, else {@code spooled} holds what it reached. */
   private record Prepared(Spooled spooled, Throwable failure) implements Command {}
@@ -200,8 +213,8 @@ public final class App {
         .onMessage(Info.class, m -> describe(held, m))
         .onMessage(Described.class, m -> reply(m.replyTo(), info(held).running(publication.published(), m.flags(),
             (System.nanoTime() - sinceNanos) / 1_000_000_000, m.engine(), m.failure())))
-        .onMessage(Stop.class, m -> stopping(held, publication.published(), m.replyTo()))
-        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), publication.published(), true, engineDied()))
+        .onMessage(Stop.class, m -> stopping(held, publication.mayBePublished(), m))
+        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), publication.mayBePublished(), true, engineDied()))
         .onSignal(PostStop.class, m -> {
           host.running().remove(name, held.service()); // stopped by a failure: no stale entry
           return Behaviors.same();
@@ -233,12 +246,17 @@ public final class App {
   }
 
   // Unpublished first so no new client comes, then unbound, workers terminated, pipe closed.
-  private Behavior<Command> stopping(Holdings held, boolean published, ActorRef<Done> replyTo) {
+  private Behavior<Command> stopping(Holdings held, boolean published, Stop stop) {
     LOG.info("app [{}] is stopping", name);
     host.running().remove(name, held.service());
     ctx.unwatch(held.engine());
-    release(held, published);
-    return releasing(info(held), published, List.of(replyTo));
+    ActorRef<Done> withdrawn = stop.withdrawn();
+    release(held, published, () -> {
+      if (withdrawn != null) {
+        withdrawn.tell(Done.getInstance());
+      }
+    });
+    return releasing(info(held), published, List.of(stop.replyTo()));
   }
 
   private Behavior<Command> releasing(AppInfo info, boolean published, List<ActorRef<Done>> waiting) {
@@ -247,7 +265,7 @@ public final class App {
           waiting.forEach(r -> r.tell(Done.getInstance()));
           return Behaviors.stopped();
         })
-        .onMessage(Stop.class, m -> releasing(info, published, with(waiting, m.replyTo())))
+        .onMessage(Stop.class, m -> releasing(info, published, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info.base("stopping", published, m.flags(), 0)))
         .onAnyMessage(m -> Behaviors.same())
         .build();
@@ -263,7 +281,7 @@ public final class App {
     if (!started) {
       onStart.tell(new Broken(name, ctx.getSelf(), cause));
     }
-    release(held, published);
+    release(held, published, () -> {});
     return stash.unstashAll(brokenReleasing(info(held).broken(published, cause), List.of()));
   }
 
@@ -273,7 +291,7 @@ public final class App {
           waiting.forEach(r -> r.tell(Done.getInstance()));
           return waiting.isEmpty() ? brokenReleased(info) : Behaviors.stopped();
         })
-        .onMessage(Stop.class, m -> brokenReleasing(info, with(waiting, m.replyTo())))
+        .onMessage(Stop.class, m -> brokenReleasing(info, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
         .onAnyMessage(m -> Behaviors.same())
         .build();
@@ -282,7 +300,7 @@ public final class App {
   private Behavior<Command> brokenReleased(Map<String, Object> info) {
     return Behaviors.receive(Command.class)
         .onMessage(Stop.class, m -> {
-          m.replyTo().tell(Done.getInstance());
+          m.all().forEach(r -> r.tell(Done.getInstance()));
           return Behaviors.stopped();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
@@ -302,8 +320,9 @@ public final class App {
     return Behaviors.same();
   }
 
-  private void release(Holdings held, boolean published) {
-    ctx.pipeToSelf(held.release(host.publisher(), name, published, ctx.getSystem().scheduler()),
+  /** @param withdrawn runs once the service is out of the locator (any thread) */
+  private void release(Holdings held, boolean published, Runnable withdrawn) {
+    ctx.pipeToSelf(held.release(host.publisher(), name, published, withdrawn, ctx.getSystem().scheduler()),
         (d, e) -> Released.INSTANCE);
   }
 
@@ -321,9 +340,9 @@ public final class App {
     return Behaviors.same();
   }
 
-  private static List<ActorRef<Done>> with(List<ActorRef<Done>> waiting, ActorRef<Done> another) {
+  private static List<ActorRef<Done>> with(List<ActorRef<Done>> waiting, List<ActorRef<Done>> others) {
     List<ActorRef<Done>> more = new ArrayList<>(waiting);
-    more.add(another);
+    more.addAll(others);
     return List.copyOf(more);
   }
 

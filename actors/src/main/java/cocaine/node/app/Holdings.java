@@ -41,15 +41,21 @@ record Holdings(Spooled spooled, ActorRef<Engine.Command> engine, AppService ser
   }
 
   /**
-   * Gives everything back in reverse order: unpublishes ({@code published} only), unbinds, terminates
+   * Gives everything back in reverse order: unpublishes ({@code published} only; then runs
+   * {@code withdrawn}), unbinds, terminates
    * the workers, then closes the clients' connections, the worker pipe and the isolate. Completes
    * when done, whatever failed; failures are logged with {@code app}.
    */
-  CompletionStage<Done> release(Publisher publisher, String app, boolean published, Scheduler scheduler) {
+  CompletionStage<Done> release(Publisher publisher, String app, boolean published, Runnable withdrawn,
+      Scheduler scheduler) {
     CompletionStage<Done> chain = CompletableFuture.completedFuture(Done.getInstance());
     if (published) {
       chain = quietly(publisher.unpublish(app), app, "unpublish");
     }
+    chain = chain.thenApply(d -> {
+      withdrawn.run();
+      return d;
+    });
     if (binding != null) {
       Tcp.ServerBinding bound = binding;
       chain = chain.thenCompose(d -> quietly(bound.unbind().thenApply(x -> Done.getInstance()), app, "unbind"));

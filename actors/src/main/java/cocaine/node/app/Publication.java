@@ -62,6 +62,14 @@ record Publication(int publishOn, int unpublishUnder, int active, boolean publis
     return change == Change.NONE ? this : new Publication(publishOn, unpublishUnder, active, published, true);
   }
 
+  /**
+   * The locator may have the service: it is published, or a change is on its way (which may be a
+   * publish that lands later). A stop withdraws it then, as withdrawing an unknown name is harmless.
+   */
+  boolean mayBePublished() {
+    return published || changing;
+  }
+
   /** The change on its way worked: the service is now {@code published} or not. */
   Publication changed(boolean nowPublished) {
     return new Publication(publishOn, unpublishUnder, active, nowPublished, false);

@@ -12,9 +12,6 @@ import java.util.concurrent.CompletionException;
  * word each cause with {@code who}, the worker as log lines and clients name it.
  */
 record Ending(CocaineException cause, boolean abnormal) {
-  /** Invocations on a worker-ending error: C++ node category "slave", code 5 unknown_activate_error. */
-  static final ErrorCode UNKNOWN_ACTIVATE = new ErrorCode(ErrorCode.CATEGORY_SLAVE, 5);
-
   /** The pipe closed before the worker exited: a crash, worded from the exit code once it comes. */
   static final Ending PIPE_CLOSED = new Ending(null, true);
 
@@ -38,7 +35,7 @@ record Ending(CocaineException cause, boolean abnormal) {
   }
 
   static Ending exitedBeforeHandshake(String who, int exitCode) {
-    return new Ending(new CocaineException(UNKNOWN_ACTIVATE, who + " exited with code " + exitCode
+    return new Ending(new CocaineException(ErrorCode.UNKNOWN_ACTIVATE, who + " exited with code " + exitCode
         + " before its handshake"), true);
   }
 
@@ -49,7 +46,7 @@ record Ending(CocaineException cause, boolean abnormal) {
     if (cause instanceof CocaineException e) {
       return new Ending(e, true);
     }
-    return new Ending(new CocaineException(UNKNOWN_ACTIVATE, who + " could not be started: " + cause), true);
+    return new Ending(new CocaineException(ErrorCode.UNKNOWN_ACTIVATE, who + " could not be started: " + cause), true);
   }
 
   /** Once the exit code is known: this ending, or "died with exit code" when it had no cause yet. */

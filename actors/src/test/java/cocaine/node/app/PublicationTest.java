@@ -32,6 +32,15 @@ class PublicationTest {
   }
 
   @Test
+  void aStopWhileAPublishIsOnItsWayWithdrawsTheServiceAsWellAsWhenPublished() {
+    Publication unpublished = running.withActive(0).begun(Change.UNPUBLISH).changed(false);
+    assertFalse(unpublished.mayBePublished());
+    Publication republishing = unpublished.withActive(2).begun(unpublished.withActive(2).due());
+    assertTrue(republishing.mayBePublished(), "a publish on its way may land after the stop");
+    assertTrue(running.mayBePublished());
+  }
+
+  @Test
   void withoutUnpublishUnderItStaysPublishedWithNoWorkers() {
     Publication published = new Publication(0, 0, 0, false, false).started();
     assertEquals(Change.NONE, published.due());
