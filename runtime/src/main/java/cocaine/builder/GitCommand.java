@@ -124,9 +124,8 @@ final class GitCommand implements Command, Runnable {
     try (Repository repo = open(app, true)) {
       ReceivePack rp = new ReceivePack(repo);
       rp.setAllowNonFastForwards(true);
-      server.pushLimit().applyTo(rp, app);
       rp.setPreReceiveHook((pack, commands) -> deploy(app, repo, pack, commands));
-      rp.receive(in, out, err);
+      server.pushLimit().receive(rp, app, in, out, err);
       finish(0, null);
     } catch (UnpackException e) {
       // the client has its status report with the reason (the push limit, a broken pack)

@@ -77,6 +77,37 @@ class PushLimitTest {
   }
 
   @Test
+  void pushPastTheLimitIsRefusedAlsoWhenTheRestHasNotArrivedYet() throws Exception {
+    Push push = push(files(64, 32 * 1024));
+    try (Repository into = bare("into")) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      InputStream network = new Trickle(new ByteArrayInputStream(push.bytes()));
+      UnpackException e = assertThrows(UnpackException.class, () -> receive(into, network, out));
+      assertTrue(new PushLimit(LIMIT).refusal(e, "echo").isPresent(), e + " / " + text(out));
+      assertTrue(text(out).contains("unpack error push of 'echo' refused: it is larger than the limit of 64 KiB"),
+          text(out));
+      assertNothingKept(into);
+    }
+  }
+
+  @Test
+  void pushOfExactlyTheLimitIsStored() throws Exception {
+    Push push = push(files(2, 8 * 1024));
+    try (Repository into = bare("into")) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      new PushLimit(push.bytes().length).receive(new ReceivePack(into), "echo",
+          new Trickle(new ByteArrayInputStream(push.bytes())), out, null);
+      assertEquals(push.commit(), into.resolve("refs/heads/main"));
+    }
+    try (Repository into = bare("short")) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      assertThrows(UnpackException.class, () -> new PushLimit(push.bytes().length - 1).receive(new ReceivePack(into),
+          "echo", new Trickle(new ByteArrayInputStream(push.bytes())), out, null));
+      assertTrue(text(out).contains("it is larger than the limit of"), text(out));
+    }
+  }
+
+  @Test
   void fileThatUnpacksPastTheLimitIsRefusedNamingTheSetting() throws Exception {
     Push push = push(List.of(new byte[1024 * 1024])); // 1 MiB of zeros: a pack of a few KiB
     assertTrue(push.bytes().length < LIMIT, "the pack itself is within the limit: " + push.bytes().length);
@@ -114,11 +145,9 @@ class PushLimitTest {
     assertThrows(IllegalArgumentException.class, () -> new PushLimit(0));
   }
 
-  /** A receive of app {@code echo} as the builder sets it up, without the deploy. */
+  /** A receive of app {@code echo} as the builder runs it, without the deploy. */
   private static void receive(Repository into, InputStream in, ByteArrayOutputStream out) throws IOException {
-    ReceivePack receive = new ReceivePack(into);
-    new PushLimit(LIMIT).applyTo(receive, "echo");
-    receive.receive(in, out, null);
+    new PushLimit(LIMIT).receive(new ReceivePack(into), "echo", in, out, null);
   }
 
   /** What {@code git push URL main} sends to a new repository: the update command, then the pack. */
@@ -177,6 +206,23 @@ class PushLimitTest {
 
   private static String text(ByteArrayOutputStream out) {
     return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Bytes as a socket gives them: a few at a time, and none said to be available before they are read. */
+  static final class Trickle extends FilterInputStream {
+    Trickle(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return super.read(b, off, Math.min(len, 1000));
+    }
+
+    @Override
+    public int available() {
+      return 0;
+    }
   }
 
   /** Counts the bytes the receiver has read. */
