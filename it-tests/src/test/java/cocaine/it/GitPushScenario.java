@@ -14,19 +14,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,39 +37,59 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code http-echo} example (a Dockerfile FROM the local base image) to a runtime started with
  * {@code --role all}; {@code curl} through the proxy then answers from a container. A broken
  * Dockerfile, a tree without one and an unknown key are refused with the reason in the git output,
- * and the running version keeps answering. Skipped only when dockerd cannot start on this machine.
+ * and the running version keeps answering. Issue 18: the push key may push (and clone) only the app
+ * its {@code apps} option names, a push past {@code max-push-size} is cut off, both before anything
+ * is built or stored; with an access token the builder and {@code cocaine app deploy} send it.
+ * {@link GitPushDeployIT} runs it without and with a token. Skipped only when dockerd cannot start
+ * on this machine.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("docker")
-@Tag("git-ssh")
-class GitPushDeployIT {
+abstract class GitPushScenario {
   static final Path HOME = RuntimeProcess.HOME;
   static final Path APP = HOME.resolve("examples/target/apps/http-echo");
   static final String REGISTRY = DockerLab.REGISTRY;
   static final String BASE_IMAGE = DockerLab.BASE_IMAGE;
   static final Duration TIMEOUT = Duration.ofSeconds(60);
+  static final String MAX_PUSH = "4MiB";
 
-  @TempDir
-  static Path dir;
-  static DockerLab.Started lab;
-  static RuntimeProcess runtime;
-  static String nodeLabel;
-  static int sshPort;
-  static Path repo;
-  static Path key;
-  static String deployedVersion;
+  /** The runtime's access token; empty = access control off. */
+  private final String token;
+  Path dir;
+  DockerLab.Started lab;
+  RuntimeProcess runtime;
+  String nodeLabel;
+  int sshPort;
+  Path data;
+  Path repo;
+  Path key;
+  Path webKey;
+  String deployedVersion;
+
+  GitPushScenario(String token) {
+    this.token = token;
+  }
 
   @BeforeAll
-  static void start() throws Exception {
+  void start(@TempDir Path tmp) throws Exception {
+    dir = tmp;
     lab = DockerLab.start();
 
-    Path data = Files.createDirectories(dir.resolve("builder"));
-    key = dir.resolve("ape_key");
-    assertOk(run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", "ape@it", "-f", key.toString())));
-    Files.copy(dir.resolve("ape_key.pub"), data.resolve("authorized_keys"));
+    data = Files.createDirectories(dir.resolve("builder"));
+    key = newKey("ape_key", "ape@it");
+    webKey = newKey("web_key", "web@it");
+    Files.writeString(data.resolve("authorized_keys"), "apps=\"http-echo\" " + publicKey(key) + "\n"
+        + "apps=\"web\" " + publicKey(webKey) + "\n");
     sshPort = RuntimeProcess.freePort();
-    runtime = RuntimeProcess.start(dir.resolve("runtime"), "all",
-        "cocaine.builder { port = " + sshPort + ", data = \"" + data + "\", registry = \"" + REGISTRY + "\" }");
+    String security = "";
+    if (!token.isEmpty()) {
+      Path tokenFile = dir.resolve("token");
+      Files.writeString(tokenFile, token + "\n");
+      Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+      security = "cocaine.security.token-file = \"" + tokenFile + "\"\n";
+    }
+    runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", security + "cocaine.builder { port = " + sshPort
+        + ", data = \"" + data + "\", registry = \"" + REGISTRY + "\", max-push-size = " + MAX_PUSH + " }");
     nodeLabel = dir.resolve("runtime").resolve("run").toAbsolutePath().normalize().toString();
     // the role ends ready, off or failed; which one, and why, is in the runtime's output
     try {
@@ -90,7 +112,7 @@ class GitPushDeployIT {
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  void stop() throws Exception {
     if (runtime != null) {
       runtime.close();
     }
@@ -153,8 +175,7 @@ class GitPushDeployIT {
   @Test
   @Order(4)
   void unknownKeyIsRefused() throws Exception {
-    Path stranger = dir.resolve("stranger_key");
-    assertOk(run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", stranger.toString())));
+    Path stranger = newKey("stranger_key", "stranger@it");
     Files.writeString(repo.resolve("Dockerfile"), "FROM " + BASE_IMAGE + "\nWORKDIR /app\nCOPY . /app/\n");
     assertOk(git("add", "Dockerfile"));
     commit("the Dockerfile again");
@@ -166,6 +187,62 @@ class GitPushDeployIT {
 
   @Test
   @Order(5)
+  void keyMayNotPushAnotherAppNothingIsBuiltOrStored() throws Exception {
+    Run push = push(key, "other-app");
+    assertNotEquals(0, push.exit(), push.output());
+    assertTrue(push.output().contains("fatal: remote error: builder: key " + fingerprint(key) + " (ape@it) may not"
+        + " push 'other-app': its authorized_keys entry allows apps=\"http-echo\" only"), push.output());
+    assertFalse(push.output().contains("remote: check:"), push.output());
+    assertFalse(Files.exists(data.resolve("repos/other-app.git")), "a repository of the refused push");
+    assertEquals("", docker("images", "-q", REGISTRY + "/other-app").output().strip(), "an image of the refused push");
+    RuntimeProcess.CliResult manifest = runtime.cli(tokenEnv(), "storage", "read", "manifests", "other-app");
+    assertEquals(1, manifest.exit(), manifest.output());
+    assertTrue(manifest.output().contains("error [12, 2]"), manifest.output());
+    assertEquals("the app is untouched", curl("the app is untouched"));
+  }
+
+  @Test
+  @Order(6)
+  void keyOfAnotherAppMayNotCloneThisOne() throws Exception {
+    Path refusedCopy = dir.resolve("clone-by-web-key");
+    Run refused = run(List.of("git", "clone", "-q", url("http-echo"), refusedCopy.toString()), dir, sshEnv(webKey));
+    assertNotEquals(0, refused.exit(), refused.output());
+    assertTrue(refused.output().contains("fatal: remote error: builder: key " + fingerprint(webKey) + " (web@it) may"
+        + " not fetch 'http-echo': its authorized_keys entry allows apps=\"web\" only"), refused.output());
+    Path copy = dir.resolve("clone-by-ape-key");
+    Run cloned = run(List.of("git", "clone", "-q", url("http-echo"), copy.toString()), dir, sshEnv(key));
+    assertEquals(0, cloned.exit(), cloned.output());
+    Run main = run(List.of("git", "-C", copy.toString(), "rev-parse", "--short=7", "origin/main"));
+    assertEquals(deployedVersion, main.output().strip(), "the deployed commit in the clone");
+  }
+
+  @Test
+  @Order(7)
+  void pushPastTheSizeLimitIsRefusedWithItsSizeAndSettingAndNothingChanges() throws Exception {
+    Random random = new Random(18);
+    for (int i = 0; i < 6; i++) { // 6 MiB that does not compress, in files below the limit
+      byte[] noise = new byte[1024 * 1024];
+      random.nextBytes(noise);
+      Files.write(repo.resolve("noise-" + i + ".bin"), noise);
+    }
+    commit("6 MiB of noise");
+    String version = head();
+    Run push = push(key);
+    assertNotEquals(0, push.exit(), push.output());
+    assertTrue(push.output().contains("remote: builder: push of 'http-echo' refused: it is larger than the limit of"
+        + " 4 MiB (cocaine.builder.max-push-size); nothing of it was kept"), push.output());
+    assertFalse(push.output().contains("remote: check:"), push.output());
+    assertNotEquals(0, docker("image", "inspect", REGISTRY + "/http-echo:" + version).exit(), "an image of " + version);
+    Run remote = run(List.of("git", "ls-remote", url("http-echo"), "refs/heads/main"), dir, sshEnv(key));
+    assertOk(remote);
+    assertTrue(remote.output().startsWith(fullId(deployedVersion)), remote.output());
+    assertEquals("too big, no change", curl("too big, no change"));
+    assertTrue(runningImages().stream().allMatch(i -> i.endsWith(":" + deployedVersion)), runningImages().toString());
+    assertOk(git("reset", "-q", "--hard", "HEAD~1"));
+  }
+
+  @Test
+  @Order(8)
   void nextPushRestartsTheAppOnTheNewVersion() throws Exception {
     String version = head();
     Run push = push(key);
@@ -179,10 +256,17 @@ class GitPushDeployIT {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
   void cliDeployRunsTheSamePipelineFromADirectory() throws Exception {
-    RuntimeProcess.CliResult deployed = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",
-        "--version", "cli-1", "--registry", REGISTRY);
+    if (!token.isEmpty()) {
+      RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",
+          "--version", "cli-0", "--registry", REGISTRY);
+      assertEquals(1, refused.exit(), refused.output());
+      assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step store: ")
+          && refused.output().contains("needs the access token"), refused.output());
+    }
+    RuntimeProcess.CliResult deployed = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
+        "http-echo-cli", "--version", "cli-1", "--registry", REGISTRY);
     assertEquals(0, deployed.exit(), deployed.output());
     for (String step : List.of("check: directory " + repo, "Step 3/3 : COPY . /app/", "push: ",
         "start: app 'http-echo-cli' runs version cli-1", "deployed 'http-echo-cli' version cli-1 as " + REGISTRY
@@ -192,27 +276,61 @@ class GitPushDeployIT {
     assertEquals("from the cli", curl("http-echo-cli", "from the cli"));
 
     Files.delete(repo.resolve("Dockerfile"));
-    RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli");
+    RuntimeProcess.CliResult refused = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
+        "http-echo-cli");
     assertEquals(1, refused.exit(), refused.output());
     assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step check: no Dockerfile at the top of"
         + " directory " + repo), refused.output());
     assertEquals("still deployed", curl("http-echo-cli", "still deployed"));
   }
 
-  private static Run push(Path identity) throws Exception {
+  /** The CLI's environment: the token in {@code COCAINE_TOKEN} when the runtime has one. */
+  private Map<String, String> tokenEnv() {
+    return token.isEmpty() ? Map.of() : Map.of("COCAINE_TOKEN", token);
+  }
+
+  private Run push(Path identity) throws Exception {
+    return push(identity, "http-echo");
+  }
+
+  private Run push(Path identity, String app) throws Exception {
+    return run(List.of("git", "push", url(app), "main"), repo, sshEnv(identity));
+  }
+
+  private String url(String app) {
+    return "ssh://ape@127.0.0.1:" + sshPort + "/" + app + ".git";
+  }
+
+  private static Map<String, String> sshEnv(Path identity) {
     Map<String, String> env = new HashMap<>(gitEnv());
     env.put("GIT_SSH_COMMAND", "ssh -i " + identity + " -o IdentitiesOnly=yes -o StrictHostKeyChecking=no"
         + " -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes");
-    List<String> command = List.of("git", "push", "ssh://ape@127.0.0.1:" + sshPort + "/http-echo.git", "main");
-    return run(command, repo, env);
+    return env;
+  }
+
+  private Path newKey(String file, String comment) throws Exception {
+    Path k = dir.resolve(file);
+    assertOk(run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", comment, "-f", k.toString())));
+    return k;
+  }
+
+  private static String publicKey(Path key) throws IOException {
+    return Files.readString(Path.of(key + ".pub")).strip();
+  }
+
+  /** {@code SHA256:...} as ssh-keygen prints it. */
+  private static String fingerprint(Path key) throws Exception {
+    Run r = run(List.of("ssh-keygen", "-l", "-E", "sha256", "-f", key + ".pub"));
+    assertOk(r);
+    return r.output().split("\\s+")[1];
   }
 
   /** POSTs body to the app's echo event through the proxy with curl; the app answers with the body. */
-  private static String curl(String body) throws Exception {
+  private String curl(String body) throws Exception {
     return curl("http-echo", body);
   }
 
-  private static String curl(String app, String body) throws Exception {
+  private String curl(String app, String body) throws Exception {
     List<String> command = List.of("curl", "-sS", "-m", "30", "--data-binary", body,
         "http://127.0.0.1:" + runtime.proxyPort() + "/" + app + "/echo");
     String[] answer = new String[1];
@@ -226,18 +344,24 @@ class GitPushDeployIT {
     return answer[0];
   }
 
-  private static String head() throws Exception {
+  private String head() throws Exception {
     Run r = git("rev-parse", "--short=7", "HEAD");
     assertOk(r);
     return r.output().strip();
   }
 
-  private static void commit(String message) throws Exception {
+  private String fullId(String shortId) throws Exception {
+    Run r = git("rev-parse", shortId);
+    assertOk(r);
+    return r.output().strip();
+  }
+
+  private void commit(String message) throws Exception {
     assertOk(git("add", "-A"));
     assertOk(git("commit", "-q", "-m", message));
   }
 
-  private static Run git(String... args) throws Exception {
+  private Run git(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("git"));
     command.addAll(List.of(args));
     return run(command, repo, gitEnv());
@@ -249,7 +373,7 @@ class GitPushDeployIT {
   }
 
   /** Images of this node's running containers. */
-  private static List<String> runningImages() throws Exception {
+  private List<String> runningImages() throws Exception {
     List<String> images = new ArrayList<>();
     for (String id : containers(false)) {
       images.add(docker("inspect", "-f", "{{.Config.Image}}", id).output().strip());
@@ -258,7 +382,7 @@ class GitPushDeployIT {
   }
 
   /** This node's containers (running only, or all). */
-  private static List<String> containers(boolean all) throws Exception {
+  private List<String> containers(boolean all) throws Exception {
     return DockerLab.nodeContainers(nodeLabel, all);
   }
 
