@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One git command over SSH: {@code git-receive-pack 'APP.git'} (a push, which deploys a pushed
  * {@code main} or {@code master} before the branch moves, so a failed deploy rejects the push) or
- * {@code git-upload-pack 'APP.git'} (a clone or fetch of what was deployed).
+ * {@code git-upload-pack 'APP.git'} (a clone or fetch of what was deployed). Either is refused before
+ * the repository is opened when the session's key is not scoped to APP ({@link PushScope}), and a
+ * push is read within {@link PushLimit}.
  */
 final class GitCommand implements Command, Runnable {
   /** Branches whose push deploys; others are stored only. */
