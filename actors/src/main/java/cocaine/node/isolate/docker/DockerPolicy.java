@@ -110,7 +110,7 @@ public record DockerPolicy(List<Path> binds, Set<Capability> capabilities, Set<S
    *
    * @throws CocaineException {@code [9, 3]} naming the field, its value and the setting to change
    */
-  void check(String app, DockerOptions options) {
+  public void check(String app, DockerOptions options) {
     String endpoint = canonical(options.endpoint().toString()).orElse(options.endpoint().toString());
     if (!endpoint.equals(canonical(DockerOptions.DEFAULT_ENDPOINT).orElseThrow()) && !endpoints.contains(endpoint)) {
       throw refused(app, "endpoint", options.endpoint().toString(), "", endpoint, "endpoints");
