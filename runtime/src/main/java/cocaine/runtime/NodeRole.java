@@ -24,7 +24,7 @@ import cocaine.logging.search.SearchSink;
 import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.Node;
-import cocaine.node.NodeIsolates;
+import cocaine.node.app.NodeIsolates;
 import cocaine.node.NodeService;
 import cocaine.node.app.AppHost;
 import cocaine.node.app.NodeConfig;
