@@ -100,7 +100,8 @@ final class NodeRole {
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
     ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout), connection),
+            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
+            connection),
         (binding, failure) -> failure == null ? new Guardian.LocatorBound(pending, binding)
             : new Guardian.Failed("node", failure));
   }
