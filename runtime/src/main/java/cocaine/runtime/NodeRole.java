@@ -137,7 +137,7 @@ final class NodeRole {
     AccessToken access = AccessToken.from(settings.config());
     List<Service> services = List.of(
         new StorageService(p.storage(), access),
-        new LoggingService(system, p.logging(), askTimeout),
+        new LoggingService(system, p.logging(), askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
