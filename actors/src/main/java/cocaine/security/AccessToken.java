@@ -143,7 +143,12 @@ public final class AccessToken {
     return MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), token);
   }
 
-  /** The header a client sends with a mutating call. */
+  /** What a client of ours sends to be let in: the {@code authorization} header, or nothing with no token. */
+  public List<Header> authorization() {
+    return required() ? List.of(header(new String(token, StandardCharsets.UTF_8))) : List.of();
+  }
+
+  /** The header a client sends with a call that needs the token. */
   public static Header header(String token) {
     return new Header(Header.AUTHORIZATION, (BEARER + token.trim()).getBytes(StandardCharsets.UTF_8));
   }
