@@ -170,12 +170,12 @@ public final class LocatorService implements Service {
       CompletionStage<Done> published = AskPattern.askWithStatus(locator,
           r -> new Locator.Claim(info, owner, access.required(), r), askTimeout, system.scheduler());
       // published while the channel lasts: discard or disconnect completes rest; a refused or
-      // replaced entry is not withdrawn (Withdraw removes only this very entry)
+      // replaced entry is not withdrawn (Withdraw removes only this very entry). Logged after the
+      // tell: once the line shows, a later call to the locator sees the withdrawal.
       rest.runWith(Sink.ignore(), mat).whenComplete((done, failure) -> published.whenComplete((p, e) -> {
-        if (e == null) {
-          log.info("locator: publish of '{}' by {} ended", info.name(), channel.peer());
-        }
         locator.tell(new Locator.Withdraw(info, system.ignoreRef()));
+        log.info("locator: publish of '{}' by {} ended{}", info.name(), channel.peer(),
+            e == null ? "" : " (it had not been granted)");
       }));
       return reply(published.thenApply(d -> Message.value()).exceptionally(e -> refused(channel, e)));
     }).mapMaterializedValue(m -> NotUsed.getInstance());
