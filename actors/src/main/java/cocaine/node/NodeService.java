@@ -2,6 +2,7 @@ package cocaine.node;
 
 import cocaine.node.app.App;
 import cocaine.node.app.AppService;
+import cocaine.node.app.EnvironmentMask;
 import cocaine.node.app.InfoFlags;
 import cocaine.node.app.RunningApps;
 import cocaine.rpc.channel.FeedInlet;
@@ -54,8 +55,6 @@ public final class NodeService implements DirectService {
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(NodeService.class);
-  /** What a caller without the access token sees instead of a manifest environment value. */
-  static final String HIDDEN = "<hidden: send the access token to see>";
 
   private final ActorRef<Node.Command> node;
   private final RunningApps running;
@@ -143,7 +142,7 @@ public final class NodeService implements DirectService {
   /** @param reveal false hides the values of the manifest's environment (they may hold secrets) */
   private Source<Message, NotUsed> info(String app, int flags, boolean reveal) {
     CompletionStage<Map<String, Object>> report = find(app).thenCompose(ref -> AskPattern.<App.Command, Map<String, Object>>ask(
-        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : hideEnvironment(m));
+        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : EnvironmentMask.hide(m));
     return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
   }
 
@@ -166,21 +165,6 @@ public final class NodeService implements DirectService {
   private AppService service(String app) {
     return running.find(app).orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
         "app '" + app + "' is not running (see node.info for its state)"));
-  }
-
-  /** The report with every manifest environment value replaced, for a caller without the access token. */
-  static Map<String, Object> hideEnvironment(Map<String, Object> report) {
-    if (!(report.get("manifest") instanceof Map<?, ?> manifest) || !(manifest.get("environment") instanceof Map<?, ?> env)) {
-      return report;
-    }
-    Map<String, Object> hidden = new java.util.LinkedHashMap<>();
-    env.keySet().forEach(k -> hidden.put(String.valueOf(k), HIDDEN));
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
-    manifest.forEach((k, v) -> m.put(String.valueOf(k), v));
-    m.put("environment", hidden);
-    Map<String, Object> out = new java.util.LinkedHashMap<>(report);
-    out.put("manifest", m);
-    return out;
   }
 
   private CompletionStage<ActorRef<App.Command>> find(String app) {

@@ -152,11 +152,14 @@ public final class AppService implements DirectService {
     return now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
   }
 
-  /** The app's info map as {@code value [map]}. */
+  /**
+   * The app's info map as {@code value [map]}, with the manifest's environment values hidden: anyone
+   * who reaches the app's port may ask ({@code node.info} shows them to a caller with the token).
+   */
   public Source<Message, NotUsed> info(int flags) {
     return Source.completionStage(AskPattern.<App.Command, Map<String, Object>>ask(appActor,
             replyTo -> new App.Info(flags, replyTo), askTimeout, scheduler))
-        .map(map -> Message.value(Values.fromJava(map)));
+        .map(map -> Message.value(Values.fromJava(EnvironmentMask.hide(map))));
   }
 
   /** Pins the pool to each {@code write [n]} while the channel is open; {@code value []} after the client closes. */
