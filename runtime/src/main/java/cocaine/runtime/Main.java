@@ -1,5 +1,6 @@
 package cocaine.runtime;
 
+import cocaine.cluster.AnnounceKey;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
 import cocaine.security.AccessToken;
@@ -42,6 +43,7 @@ public final class Main implements Callable<Integer> {
     try {
       settings = Settings.load(role, Optional.ofNullable(config));
       AccessToken.from(settings.config()); // an unreadable token file stops start-up here, not in a role
+      AnnounceKey.from(settings.config()); // so does an unreadable or too short cluster key
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;
