@@ -5,6 +5,7 @@ import cocaine.config.Settings;
 import cocaine.config.SettingsException;
 import cocaine.locator.ConnectionLimits;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.tls.HttpsSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
@@ -32,11 +33,12 @@ import java.util.Objects;
  * @param connection         bounds of every wire connection (frame size, per-channel buffer)
  * @param routingBackoffMin  first wait before the locator's {@code routing} stream is made again
  * @param routingBackoffMax  longest such wait (the wait doubles from the first up to it)
+ * @param https              HTTPS and what the plain HTTP port does ({@code cocaine.proxy.http}, {@code .tls})
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
-    Duration routingBackoffMin, Duration routingBackoffMax) {
+    Duration routingBackoffMin, Duration routingBackoffMax, HttpsSettings https) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -49,6 +51,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(routingBackoffMin, "routingBackoffMin");
     Objects.requireNonNull(routingBackoffMax, "routingBackoffMax");
+    Objects.requireNonNull(https, "https");
     if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
       throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
@@ -86,7 +89,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
           ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
-          positive(c, p + "routing-backoff-max"));
+          positive(c, p + "routing-backoff-max"),
+          HttpsSettings.from(c, "cocaine.proxy"));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -96,7 +100,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax);
+        routingBackoffMax, https);
   }
 
   /** How long a request to app may take: its own timeout or the proxy's. */
