@@ -92,7 +92,13 @@ public final class AnnounceReceiver implements AutoCloseable {
         break;
       }
       String problem;
-      AnnounceGate.Verdict verdict = gate.check(buf.array(), buf.position(), System.currentTimeMillis());
+      AnnounceGate.Verdict verdict;
+      try {
+        verdict = gate.check(buf.array(), buf.position(), System.currentTimeMillis());
+      } catch (RuntimeException e) {
+        // a datagram the gate did not foresee must not stop this thread: no announce would be heard after it
+        verdict = new AnnounceGate.Refused("unreadable datagram (" + e + ")");
+      }
       if (verdict instanceof AnnounceGate.Admitted admitted) {
         if (pending.incrementAndGet() <= maxPending) {
           consumer.heard(admitted.announce(), this::handled);
