@@ -10,6 +10,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.slf4j.Logger;
@@ -100,9 +101,13 @@ public final class ReloadingCertificate {
     }
   }
 
-  /** Checks the files every {@code interval} until the system stops or the result is cancelled. */
+  /**
+   * Checks the files every {@code interval} until the system stops or the result is cancelled, on
+   * Pekko's blocking dispatcher (file reads must not hold the default one).
+   */
   public Cancellable watch(ActorSystem<?> system, Duration interval) {
-    return system.scheduler().scheduleWithFixedDelay(interval, interval, this::reloadIfChanged, system.executionContext());
+    return system.scheduler().scheduleWithFixedDelay(interval, interval, this::reloadIfChanged,
+        system.dispatchers().lookup(DispatcherSelector.blocking()));
   }
 
   private Loaded loaded(byte[] cert, byte[] k) {
