@@ -7,6 +7,7 @@ import cocaine.node.app.AppService;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -11,6 +11,7 @@ import cocaine.wire.Frame;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,7 @@ import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +36,8 @@ import org.apache.pekko.stream.javadsl.Tcp;
  */
 final class NodeFixture implements AutoCloseable {
   static final String LOCATOR = "127.0.0.1:10053";
+  /** A client's receive buffer: small, so that a client that does not read stalls the worker soon. */
+  private static final int RECEIVE_BUFFER = 64 * 1024;
 
   final ActorTestKit testKit;
   final MemoryStorage storage = new MemoryStorage();
@@ -109,7 +112,7 @@ final class NodeFixture implements AutoCloseable {
   }
 
   WireClient nodeClient() throws IOException {
-    return new WireClient("127.0.0.1", nodeBinding.localAddress().getPort());
+    return new WireClient("127.0.0.1", nodeBinding.localAddress().getPort(), RECEIVE_BUFFER);
   }
 
   /** Calls node.start_app and returns its reply frame. */
@@ -171,7 +174,7 @@ final class NodeFixture implements AutoCloseable {
       throw new IllegalStateException("app " + app + " is not published");
     }
     Endpoint e = info.endpoints().get(0);
-    return new WireClient(e.host(), e.port());
+    return new WireClient(e.host(), e.port(), RECEIVE_BUFFER);
   }
 
   @Override

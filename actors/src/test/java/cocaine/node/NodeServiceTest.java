@@ -13,6 +13,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -10,6 +10,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

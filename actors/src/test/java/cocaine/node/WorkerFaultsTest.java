@@ -11,6 +11,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.Duration;

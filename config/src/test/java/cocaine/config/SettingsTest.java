@@ -205,6 +205,19 @@ class SettingsTest {
     assertEquals("apps", b.runlist());
     assertEquals("127.0.0.1:5000", b.registry());
     assertEquals(Duration.ofMinutes(10), b.buildTimeout());
+    assertFalse(b.allowUnscopedKeys());
+    assertEquals(256L * 1024 * 1024, b.maxPushBytes());
+  }
+
+  @Test
+  void builderPushSizeIsASizeAndAtLeastOneByte() {
+    BuilderSettings b = BuilderSettings.from(Settings.load("all", com.typesafe.config.ConfigFactory.parseString(
+        "cocaine.builder { max-push-size = 4MiB, allow-unscoped-keys = true }")));
+    assertEquals(4L * 1024 * 1024, b.maxPushBytes());
+    assertTrue(b.allowUnscopedKeys());
+    SettingsException zero = assertThrows(SettingsException.class, () -> BuilderSettings.from(Settings.load("all",
+        com.typesafe.config.ConfigFactory.parseString("cocaine.builder.max-push-size = 0"))));
+    assertTrue(zero.getMessage().startsWith("bad value for 'cocaine.builder.max-push-size'"), zero.getMessage());
   }
 
   @Test

@@ -3,11 +3,9 @@ package cocaine.cli;
 import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
-import cocaine.security.AccessToken;
+import cocaine.deploy.CallerToken;
 import cocaine.wire.Header;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +28,7 @@ final class Target {
 
   // picocli prints no default for these: the token must not show in --help or in error output
   @Option(names = "--token", defaultValue = "${env:COCAINE_TOKEN}", arity = "1",
-      description = "access token sent with changes (upload, remove, start, stop, ...); default: $COCAINE_TOKEN. "
+      description = "access token sent with changes (upload, deploy, remove, start, stop, ...); default: $COCAINE_TOKEN. "
           + "Prefer the variable or --token-file: a command line is visible to other users")
   String token;
 
@@ -40,14 +38,19 @@ final class Target {
 
   /** The {@code authorization} header for mutating calls, or none when no token is given. */
   List<Header> authorization() throws IOException {
-    String t = token;
-    if ((t == null || t.isBlank()) && tokenFile != null) {
-      t = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-      if (t.isBlank()) {
-        throw new IllegalArgumentException("--token-file " + tokenFile + " holds no token on its first line");
+    return callerToken().headers();
+  }
+
+  /** {@code --token} (or {@code $COCAINE_TOKEN}), else the first line of {@code --token-file}, else none. */
+  CallerToken callerToken() throws IOException {
+    if ((token == null || token.isBlank()) && tokenFile != null) {
+      try {
+        return CallerToken.fromFile(tokenFile);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--token-file " + e.getMessage(), e);
       }
     }
-    return t == null || t.isBlank() ? List.of() : List.of(AccessToken.header(t));
+    return CallerToken.of(token);
   }
 
   Locator locator() throws IOException {

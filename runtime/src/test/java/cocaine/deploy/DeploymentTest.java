@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeploymentTest {
   static final DeployTarget NOWHERE = new DeployTarget("tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1,
-      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), CallerToken.NONE);
 
   @TempDir
   Path dir;

@@ -19,11 +19,11 @@ class RelayTest {
     Real b = Real.of("node-b", List.of(B1));
     a.active().set(3);
     b.active().set(2);
-    assertEquals(b, Relay.leastLoaded(List.of(a, b), List.of(), System.nanoTime(), true).real());
+    assertEquals(b, Choice.leastLoaded(List.of(a, b), List.of(), System.nanoTime(), true).real());
     b.active().set(3);
     a.picks().set(10);
     b.picks().set(11);
-    assertEquals(a, Relay.leastLoaded(List.of(a, b), List.of(), System.nanoTime(), true).real());
+    assertEquals(a, Choice.leastLoaded(List.of(a, b), List.of(), System.nanoTime(), true).real());
   }
 
   @Test
@@ -32,14 +32,14 @@ class RelayTest {
     Real b = Real.of("node-b", List.of(B1));
     b.active().set(5);
     long now = System.nanoTime();
-    Relay.Choice first = Relay.leastLoaded(List.of(a, b), List.of(A1), now, true);
-    assertEquals(new Relay.Choice(a, 1), first);
+    Choice first = Choice.leastLoaded(List.of(a, b), List.of(A1), now, true);
+    assertEquals(new Choice(a, 1), first);
 
     a.downUntil().put(A2, now + 1_000_000_000L);
-    assertEquals(b, Relay.leastLoaded(List.of(a, b), List.of(A1), now, true).real());
-    assertEquals(new Relay.Choice(a, 1), Relay.leastLoaded(List.of(a, b), List.of(A1), now, false),
+    assertEquals(b, Choice.leastLoaded(List.of(a, b), List.of(A1), now, true).real());
+    assertEquals(new Choice(a, 1), Choice.leastLoaded(List.of(a, b), List.of(A1), now, false),
         "when every endpoint is down one is tried anyway");
-    assertNull(Relay.leastLoaded(List.of(a, b), List.of(A1, A2, B1), now, false));
+    assertNull(Choice.leastLoaded(List.of(a, b), List.of(A1, A2, B1), now, false));
   }
 
   @Test

@@ -6,9 +6,6 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,8 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@code resolve}, so a routing group's weights decide where it leads; every refresh period a
  * share of them is replaced (new one first, old one closed once its requests are done) so weight
  * changes and new endpoints show in the traffic. A connection that drops is replaced at once.
- * Requests go to the connection with the fewest in flight. It also knows, from the app's manifest,
- * whether the app takes request bodies streamed.
+ * Requests go to the connection with the fewest in flight ({@link Connections} keeps them and makes
+ * that choice). It also knows, from the app's manifest, whether the app takes request bodies streamed.
  */
 public final class Pool {
   public sealed interface Command {}
@@ -86,20 +83,6 @@ public final class Pool {
   public record Options(int size, Duration refreshPeriod, double refreshFraction, int maxWaiting,
       int maxChannelsPerConnection) {}
 
-  private static final class Connection {
-    final long id;
-    final ClientConnection client;
-    final String endpoint;
-    int inFlight;
-    boolean retiring;
-
-    Connection(long id, ClientConnection client, String endpoint) {
-      this.id = id;
-      this.client = client;
-      this.endpoint = endpoint;
-    }
-  }
-
   private record Waiter(long deadlineNanos, ActorRef<Leased> replyTo) {}
 
   private final ActorContext<Command> ctx;
@@ -108,8 +91,7 @@ public final class Pool {
   private final LocatorClient locator;
   private final ActorRef<Idle> parent;
   private final ProxyMetrics.PoolGauges gauges;
-  /** Oldest first: the refresh retires from the front. */
-  private final Map<Long, Connection> connections = new LinkedHashMap<>();
+  private final Connections connections = new Connections();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private long nextId;
   private int connecting;
@@ -151,7 +133,7 @@ public final class Pool {
         .onMessage(Refresh.class, r -> onRefresh())
         .onMessage(Shutdown.class, s -> onShutdown())
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
-          connections.values().forEach(c -> c.client.close());
+          connections.closeAll();
           return Behaviors.same();
         })
         .build();
@@ -168,7 +150,7 @@ public final class Pool {
             + waiting.size() + ") wait for a connection to app '" + app + "'; try again later"), false));
       } else {
         waiting.add(w);
-        if (connecting == 0 && live() == 0) {
+        if (connecting == 0 && connections.live() == 0) {
           connect();
         }
       }
@@ -178,13 +160,7 @@ public final class Pool {
   }
 
   private Behavior<Command> onRelease(Release r) {
-    Connection c = connections.get(r.connectionId());
-    if (c != null) {
-      c.inFlight--;
-      if (c.retiring && c.inFlight == 0) {
-        close(c);
-      }
-    }
+    connections.release(r.connectionId());
     report();
     return Behaviors.same();
   }
@@ -192,14 +168,14 @@ public final class Pool {
   private Behavior<Command> onConnected(Connected m) {
     connecting--;
     long id = ++nextId;
-    Connection c = new Connection(id, m.connection().connection(), m.connection().endpoint());
+    Connections.Connection c = new Connections.Connection(id, m.connection().connection(), m.connection().endpoint());
     ctx.pipeToSelf(c.client.closed(), (done, failure) -> new Disconnected(id));
     if (replacing > 0) {
       replacing--;
-      connections.values().stream().filter(old -> !old.retiring).findFirst().ifPresent(this::retire);
+      connections.oldestLive().ifPresent(this::retire);
     }
-    connections.put(id, c);
-    ctx.getLog().debug("pool of '{}': connection {} to {} ({} live)", app, id, c.endpoint, live());
+    connections.add(c);
+    ctx.getLog().debug("pool of '{}': connection {} to {} ({} live)", app, id, c.endpoint, connections.live());
     lastFailure = null;
     serveWaiting();
     topUp();
@@ -215,7 +191,7 @@ public final class Pool {
     Throwable cause = LocatorClient.unwrap(m.cause());
     lastFailure = cause instanceof CocaineException e ? e
         : new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to app '" + app + "': " + cause);
-    if (live() == 0 && connecting == 0) {
+    if (connections.live() == 0 && connecting == 0) {
       ctx.getLog().info("app '{}' is not available: {} {}", app, lastFailure.code(), lastFailure.getMessage());
       for (Waiter w : waiting) {
         w.replyTo().tell(new Refused(lastFailure, true));
@@ -226,7 +202,7 @@ public final class Pool {
       }
     } else {
       // The slot stays empty until the next refresh: no reconnect loop against a failing app.
-      ctx.getLog().warn("pool of '{}': a connection could not be made ({} live): {}", app, live(),
+      ctx.getLog().warn("pool of '{}': a connection could not be made ({} live): {}", app, connections.live(),
           lastFailure.getMessage());
     }
     report();
@@ -234,7 +210,7 @@ public final class Pool {
   }
 
   private Behavior<Command> onDisconnected(Disconnected m) {
-    Connection c = connections.remove(m.connectionId());
+    Connections.Connection c = connections.remove(m.connectionId());
     if (c != null && !c.retiring) {
       ctx.getLog().info("pool of '{}': connection {} to {} dropped with {} requests in flight; replacing it", app,
           c.id, c.endpoint, c.inFlight);
@@ -266,14 +242,8 @@ public final class Pool {
 
   private Behavior<Command> onRefresh() {
     readManifest();
-    List<Connection> current = new ArrayList<>();
-    for (Connection c : connections.values()) {
-      if (!c.retiring) {
-        current.add(c);
-      }
-    }
-    int replace = Math.min(current.size(), Math.max(1, (int) Math.ceil(current.size() * options.refreshFraction())))
-        - replacing;
+    int live = connections.live();
+    int replace = Math.min(live, Math.max(1, (int) Math.ceil(live * options.refreshFraction()))) - replacing;
     for (int i = 0; i < replace; i++) {
       replacing++;
       connect();
@@ -307,7 +277,7 @@ public final class Pool {
         })
         .onMessage(ConnectFailed.class, f -> --connecting == 0 ? Behaviors.stopped() : Behaviors.same())
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
-          connections.values().forEach(c -> c.client.close());
+          connections.closeAll();
           return Behaviors.same();
         })
         .build();
@@ -318,24 +288,10 @@ public final class Pool {
     if (streaming == null) {
       return false;
     }
-    Connection best = null;
-    int ties = 0;
-    for (Connection c : connections.values()) {
-      if (c.retiring || c.inFlight >= options.maxChannelsPerConnection()) {
-        continue;
-      }
-      if (best == null || c.inFlight < best.inFlight) {
-        best = c;
-        ties = 1;
-      } else if (c.inFlight == best.inFlight && ThreadLocalRandom.current().nextInt(++ties) == 0) {
-        // reservoir choice among equals, so idle connections share the traffic evenly
-        best = c;
-      }
-    }
+    Connections.Connection best = connections.lease(options.maxChannelsPerConnection(), ThreadLocalRandom.current());
     if (best == null) {
       return false;
     }
-    best.inFlight++;
     w.replyTo().tell(new Granted(ctx.getSelf(), app, best.id, best.client, best.endpoint, streaming));
     return true;
   }
@@ -372,7 +328,7 @@ public final class Pool {
 
   /** Starts connections until live plus coming ones reach the pool size. */
   private void topUp() {
-    int missing = options.size() - (live() + connecting - replacing);
+    int missing = options.size() - (connections.live() + connecting - replacing);
     for (int i = 0; i < missing; i++) {
       connect();
     }
@@ -387,36 +343,12 @@ public final class Pool {
     ctx.pipeToSelf(locator.manifest(app), ManifestRead::new);
   }
 
-  private void retire(Connection c) {
-    c.retiring = true;
+  private void retire(Connections.Connection c) {
     ctx.getLog().debug("pool of '{}': retiring connection {} to {} ({} in flight)", app, c.id, c.endpoint, c.inFlight);
-    if (c.inFlight == 0) {
-      close(c);
-    }
-  }
-
-  private void close(Connection c) {
-    connections.remove(c.id);
-    c.client.close();
-  }
-
-  private int live() {
-    int n = 0;
-    for (Connection c : connections.values()) {
-      if (!c.retiring) {
-        n++;
-      }
-    }
-    return n;
+    connections.retire(c);
   }
 
   private void report() {
-    int inFlight = 0;
-    List<String> endpoints = new ArrayList<>();
-    for (Connection c : connections.values()) {
-      inFlight += c.inFlight;
-      endpoints.add(c.endpoint);
-    }
-    gauges.set(connections.size(), inFlight, waiting.size(), endpoints);
+    gauges.set(connections.size(), connections.inFlight(), waiting.size(), connections.endpoints());
   }
 }

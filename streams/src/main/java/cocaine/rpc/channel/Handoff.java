@@ -2,7 +2,6 @@ package cocaine.rpc.channel;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
@@ -35,19 +34,28 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
 
   /** The producer's side; its methods are safe from any thread, its callbacks come from the consumer's. */
   public static final class Feed<T> {
+    private static final int WAITING = 1 << 30;
+
     private final int window;
     private final Runnable resume;
     private final Consumer<Throwable> cancelled;
     private final Runnable stopped;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean waiting = new AtomicBoolean();
+    /**
+     * Elements handed over and not yet taken, plus {@link #WAITING} while the producer waits for
+     * {@code resume}. One word, so that the consumer decides to resume in the same step as it takes:
+     * with two, a take could decide on a count the producer has filled up again since.
+     */
+    private final AtomicInteger state = new AtomicInteger();
     /** Events given before the consumer's stage exists, in order; null once it is attached. */
     private List<Object> early = new ArrayList<>();
     private Consumer<Object> events;
 
     /**
      * @param window elements handed over and not yet taken, at most (at least 1)
-     * @param resume called when the producer, stopped at a full window, may go on
+     * @param resume called when the producer, stopped at a full window, may go on; it runs on the
+     *     consumer's thread, so it must hand the work to the producer's own thread and not
+     *     {@link #offer} from inside: such an element could overtake elements offered before it
+     *     from the producer's thread (PipeStageStressTest saw that)
      * @param cancelled called once when the consumer cancels
      */
     public Feed(int window, Runnable resume, Consumer<Throwable> cancelled) {
@@ -67,14 +75,20 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
 
     /** Hands over an element; false when the window is now full: wait for {@code resume}. */
     public boolean offer(T element) {
-      int n = inFlight.incrementAndGet();
+      int n = state.incrementAndGet();
       send(element);
       if (n < window) {
         return true;
       }
-      waiting.set(true);
-      // the consumer may have taken elements between the increment and now, and seen no one waiting
-      return inFlight.get() < window && waiting.compareAndSet(true, false);
+      while (true) {
+        int s = state.get();
+        if (s < window) {
+          return true; // the consumer took elements since the increment
+        }
+        if (state.compareAndSet(s, s | WAITING)) {
+          return false;
+        }
+      }
     }
 
     /** Completes the source after the elements handed over. */
@@ -124,8 +138,16 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     }
 
     void taken() {
-      if (inFlight.decrementAndGet() < window && waiting.compareAndSet(true, false)) {
-        resume.run();
+      while (true) {
+        int s = state.get();
+        int next = s - 1;
+        boolean resumes = (next & WAITING) != 0 && (next & ~WAITING) < window;
+        if (state.compareAndSet(s, resumes ? next & ~WAITING : next)) {
+          if (resumes) {
+            resume.run();
+          }
+          return;
+        }
       }
     }
   }

@@ -14,6 +14,7 @@ import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -8,6 +8,7 @@ import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

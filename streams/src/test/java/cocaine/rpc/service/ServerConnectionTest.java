@@ -11,6 +11,7 @@ import cocaine.wire.Frame;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -11,6 +11,7 @@ import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

@@ -4,25 +4,16 @@ import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.OutputRing;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PullResponseItem;
-import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.transport.DockerHttpClient;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -31,7 +22,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * the runtime's argv, the node's socket folder bind-mounted so the worker reaches its pipe, and labels
  * naming node, app and slot. The container's output goes into the worker's bounded output ring;
  * a worker that stops for any reason has its container removed. Blocking calls run on the given
- * executors.
+ * executors. A worker's container is made from a {@link ContainerSpec} and followed by a
+ * {@link ContainerWorker}; this class is the app's side: spool, spawn, and the clean-up at close.
  */
 public final class DockerIsolate implements Isolate {
   /** Labels on every container, so a node finds (and removes) what it left behind. */
@@ -129,41 +120,12 @@ public final class DockerIsolate implements Isolate {
     String repository = image.substring(0, colon);
     String tag = image.substring(colon + 1);
     log.info("app [{}]: pulling image [{}]", app, image);
-    var progress = new ResultCallback.Adapter<PullResponseItem>() {
-      final Map<String, String> layers = new LinkedHashMap<>();
-      volatile String error;
-
-      @Override
-      public void onError(Throwable t) {
-        // kept for the spool's error; the default would log it with a stack trace as well
-        error = reason(t);
-        closeQuietly(this);
-      }
-
-      @Override
-      public void onNext(PullResponseItem item) {
-        if (item.getErrorDetail() != null || item.getError() != null) {
-          error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-              ? item.getErrorDetail().getMessage() : item.getError();
-          return;
-        }
-        String status = item.getStatus();
-        if (status == null) {
-          return;
-        }
-        if (item.getId() == null) {
-          log.info("app [{}]: pull [{}]: {}", app, image, status);
-        } else if (!status.equals(layers.put(item.getId(), status))) {
-          // one line per layer and step, not per progress tick
-          log.debug("app [{}]: pull [{}]: layer {}: {}", app, image, item.getId(), status);
-        }
-      }
-    };
+    PullProgress progress = new PullProgress(app, image);
     try {
       boolean done = daemon.api().pullImageCmd(repository).withTag(tag).exec(progress)
           .awaitCompletion(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (!done) {
-        closeQuietly(progress);
+        progress.closeQuietly();
         throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': pulling image '" + image
             + "' took longer than " + PULL_TIMEOUT.toMinutes() + " min");
       }
@@ -176,9 +138,9 @@ public final class DockerIsolate implements Isolate {
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot pull image '" + image + "' from "
           + options.registry().get() + ": " + reason(e));
     }
-    if (progress.error != null) {
+    if (progress.error() != null) {
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot pull image '" + image + "' from "
-          + options.registry().get() + ": " + progress.error);
+          + options.registry().get() + ": " + progress.error());
     }
     log.info("app [{}]: pulled image [{}]", app, image);
   }
@@ -197,7 +159,10 @@ public final class DockerIsolate implements Isolate {
     String id = create(exe, args, env, uuid);
     OutputRing ring = new OutputRing(outputPolicy.lines(), outputPolicy.maxLineBytes(),
         outputPolicy.log() ? line -> log.info("app [{}] worker [{}]: {}", app, uuid, line) : line -> {});
-    ContainerWorker worker = new ContainerWorker(id, uuid, ring);
+    ContainerWorker worker = new ContainerWorker(app, id, uuid, ring, daemon, options.killTimeout(), blocking, w -> {
+      removeQuietly(w.id);
+      live.remove(w.id);
+    });
     DockerHttpClient.Response attached;
     try {
       // before the start: output written at once is not lost, and a quick exit ends the stream
@@ -234,49 +199,17 @@ public final class DockerIsolate implements Isolate {
   }
 
   private String create(String exe, SortedMap<String, String> args, Map<String, String> env, String uuid) {
-    Path endpoint = Path.of(args.getOrDefault("endpoint", ""));
-    if (endpoint.getParent() == null || endpoint.getFileName() == null) {
-      throw new IllegalArgumentException("the worker's --endpoint is not a socket path: " + endpoint);
-    }
-    // the worker sees the node's socket folder at runtime-path
-    TreeMap<String, String> argv = new TreeMap<>(args);
-    argv.put("endpoint", options.runtimePath().replaceAll("/+$", "") + "/" + endpoint.getFileName());
-    List<String> cmd = new ArrayList<>();
-    cmd.add(exe);
-    argv.forEach((k, v) -> {
-      cmd.add("--" + k);
-      cmd.add(v);
-    });
-    List<Bind> binds = new ArrayList<>();
-    binds.add(new Bind(endpoint.getParent().toString(), new Volume(options.runtimePath())));
-    binds.addAll(options.volumes());
-    HostConfig host = HostConfig.newHostConfig()
-        .withBinds(binds)
-        .withNetworkMode(options.networkMode());
-    if (options.memoryLimit() > 0) {
-      host.withMemory(options.memoryLimit());
-    }
-    if (options.memorySwap() != 0) {
-      host.withMemorySwap(options.memorySwap());
-    }
-    if (options.cpuShares() > 0) {
-      host.withCpuShares((int) Math.min(Integer.MAX_VALUE, options.cpuShares()));
-    }
-    // a worker gets no capability but those its profile names (isolate.args.capabilities)
-    host.withCapDrop(com.github.dockerjava.api.model.Capability.ALL);
-    if (!options.capabilities().isEmpty()) {
-      host.withCapAdd(options.capabilities().toArray(com.github.dockerjava.api.model.Capability[]::new));
-    }
+    ContainerSpec spec = ContainerSpec.of(options, exe, args);
     try {
       return daemon.api().createContainerCmd(image)
-          .withCmd(cmd)
+          .withCmd(spec.cmd())
           .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
           .withLabels(Map.of(NODE_LABEL, node, APP_LABEL, app, SLOT_LABEL, uuid))
           .withAttachStdout(true)
           .withAttachStderr(true)
           .withAttachStdin(false)
           .withTty(false)
-          .withHostConfig(host)
+          .withHostConfig(spec.host())
           .exec()
           .getId();
     } catch (NotFoundException e) {
@@ -309,14 +242,6 @@ public final class DockerIsolate implements Isolate {
     }
   }
 
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      log.debug("closing {}: {}", c, e.toString());
-    }
-  }
-
   static String shortId(String id) {
     return id.length() > 12 ? id.substring(0, 12) : id;
   }
@@ -337,98 +262,5 @@ public final class DockerIsolate implements Isolate {
       root = root.getCause();
     }
     return root == t ? message.strip() : message.strip() + " (" + root + ")";
-  }
-
-  /** One container running one worker; its watcher reads the output, then reaps and removes it. */
-  private final class ContainerWorker implements Worker {
-    final String id;
-    final String uuid;
-    final OutputRing ring;
-    final CompletableFuture<Integer> exit = new CompletableFuture<>();
-    final AtomicBoolean stopping = new AtomicBoolean();
-    volatile long pid;
-
-    ContainerWorker(String id, String uuid, OutputRing ring) {
-      this.id = id;
-      this.uuid = uuid;
-      this.ring = ring;
-    }
-
-    // on an output reader thread, for the container's whole life
-    void watch(DockerHttpClient.Response attached) {
-      try (attached) {
-        AttachStream.copy(attached.getBody(), ring);
-      } catch (IOException | RuntimeException e) {
-        // the stream breaks when the container is removed or the daemon goes; what was read is kept
-        log.debug("app [{}]: output of container [{}] ended: {}", app, shortId(id), e.toString());
-      }
-      int code;
-      try {
-        code = daemon.awaitExit(id);
-      } catch (IOException | RuntimeException e) {
-        log.warn("app [{}]: cannot learn how container [{}] of worker [{}] ended: {}", app, shortId(id), uuid,
-            reason(e));
-        code = -1;
-      }
-      removeQuietly(id);
-      live.remove(id);
-      exit.complete(code);
-    }
-
-    @Override
-    public long pid() {
-      return pid;
-    }
-
-    @Override
-    public CompletionStage<Integer> exit() {
-      return exit;
-    }
-
-    @Override
-    public List<String> output() {
-      return ring.snapshot();
-    }
-
-    /**
-     * SIGTERM to the container now, SIGKILL after kill_timeout if it still runs (what {@code docker stop}
-     * does, without holding a thread for the wait); the watcher then removes the container.
-     */
-    @Override
-    public void kill() {
-      if (exit.isDone()) {
-        return;
-      }
-      if (stopping.compareAndSet(false, true)) {
-        signal("TERM");
-        CompletableFuture.delayedExecutor(options.killTimeout().toMillis(), TimeUnit.MILLISECONDS, blocking)
-            .execute(() -> {
-              if (!exit.isDone()) {
-                log.warn("app [{}]: worker [{}] still runs [{}] ms after SIGTERM (kill_timeout): SIGKILL to container"
-                    + " [{}]", app, uuid, options.killTimeout().toMillis(), shortId(id));
-                signal("KILL");
-              }
-            });
-      } else {
-        signal("KILL");
-      }
-    }
-
-    private void signal(String signal) {
-      try {
-        blocking.execute(() -> {
-          try {
-            daemon.api().killContainerCmd(id).withSignal(signal).exec();
-          } catch (RuntimeException e) {
-            // a container that has just exited (409) or is gone (404) needs no signal
-            if (!exit.isDone()) {
-              log.debug("app [{}]: SIG{} to container [{}]: {}", app, signal, shortId(id), reason(e));
-            }
-          }
-        });
-      } catch (RejectedExecutionException e) {
-        log.warn("app [{}]: cannot signal container [{}] now: {}", app, shortId(id), e.toString());
-      }
-    }
   }
 }

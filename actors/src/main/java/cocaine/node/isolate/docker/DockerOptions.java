@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The docker isolate's profile args ({@code isolate.args}, docs/protocol.md 4.3, ECOSYSTEM.md 3), checked
- * once when the app starts so a bad profile fails the start with the field and the reason.
+ * once when the app starts so a bad profile fails the start with the field and the reason. Whether the
+ * node lets the app have what they ask for is {@link DockerPolicy}'s to say.
  *
  * @param endpoint the daemon: {@code unix:///path} or {@code tcp://host:port}
  * @param registry where images are pulled from; empty = no pull, the image must be on the daemon;
@@ -170,13 +171,8 @@ public record DockerOptions(URI endpoint, Optional<String> registry, Optional<St
   private static List<Capability> capabilities(Map<String, Object> args) {
     List<Capability> caps = new ArrayList<>();
     for (String c : strings(args, "capabilities")) {
-      String name = c.toUpperCase(Locale.ROOT);
-      name = name.startsWith("CAP_") ? name.substring(4) : name;
-      try {
-        caps.add(Capability.valueOf(name));
-      } catch (IllegalArgumentException e) {
-        throw bad("capabilities", "unknown Linux capability '" + c + "' (for example NET_ADMIN, SYS_PTRACE)");
-      }
+      caps.add(DockerPolicy.capability(c).orElseThrow(
+          () -> bad("capabilities", "unknown Linux capability '" + c + "' (for example NET_ADMIN, SYS_PTRACE)")));
     }
     return caps;
   }
