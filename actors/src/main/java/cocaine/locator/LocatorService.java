@@ -2,9 +2,11 @@ package cocaine.locator;
 
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * The {@code locator} service (version 3, docs/protocol.md 2.6): the wire face of the {@link Locator}
  * actor. Streams ({@code connect}, {@code routing}) end with {@code close} when the locator stops;
  * a {@code routing} or {@code publish} channel lasts until the client sends {@code discard} or
- * disconnects.
+ * disconnects. With access control on, {@code publish} and {@code refresh} need the token, and a
+ * published name belongs to the connection that published it ({@link NameClaims}).
  */
 public final class LocatorService implements Service {
   public static final String NAME = "locator";
@@ -64,16 +67,25 @@ public final class LocatorService implements Service {
   private final ActorRef<Locator.Command> locator;
   private final String uuid;
   private final Duration askTimeout;
+  private final AccessToken access;
+
+  /** A locator without access control: anybody may publish, except over this runtime's own names. */
+  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout) {
+    this(system, locator, uuid, askTimeout, AccessToken.NONE);
+  }
 
   /**
    * @param uuid this node's id, the same the {@link Locator} was created with
    * @param askTimeout how long a call waits for the locator actor
+   * @param access the token {@code publish} and {@code refresh} need
    */
-  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout) {
+  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout,
+      AccessToken access) {
     this.system = system;
     this.locator = locator;
     this.uuid = uuid;
     this.askTimeout = askTimeout;
+    this.access = access;
   }
 
   @Override
@@ -103,11 +115,11 @@ public final class LocatorService implements Service {
           return stream(ask(r -> new Locator.Subscribe(Values.asString(args.get(0)), r)),
               updates -> updates.concat(Source.single(Message.close())));
         case REFRESH:
-          return refresh(args);
+          return refresh(args, first.headers());
         case CLUSTER:
           return reply(this.<Locator.Nodes>ask(Locator.Cluster::new).thenApply(LocatorService::nodes));
         case PUBLISH:
-          return publish(args, rest, channel);
+          return publish(args, first.headers(), rest, channel);
         case ROUTING:
           expect(args, 1, 1, isStr(args, 0), "routing", "(router_id: str)");
           // the client's discard (or its disconnect) completes rest, which ends the stream
@@ -137,28 +149,45 @@ public final class LocatorService implements Service {
     }));
   }
 
-  private Source<Message, NotUsed> refresh(List<Value> args) {
+  private Source<Message, NotUsed> refresh(List<Value> args, List<Header> headers) {
     // 0.11 clients send one group name instead of a list
     expect(args, 1, 1, isStr(args, 0) || isStrs(args, 0), "refresh", "(groups: [str])");
     List<String> groups = args.get(0).isRawValue() ? List.of(Values.asString(args.get(0))) : Values.asStrings(args.get(0));
+    access.check(headers, "locator.refresh(" + groups + ")");
     return reply(this.<Locator.Refreshed>ask(r -> new Locator.Refresh(groups, r))
         .thenApply(r -> r.error().map(Message::error).orElseGet(Message::value)));
   }
 
-  private Source<Message, NotUsed> publish(List<Value> args, Source<Message, NotUsed> rest, ChannelContext channel) {
+  private Source<Message, NotUsed> publish(List<Value> args, List<Header> headers, Source<Message, NotUsed> rest,
+      ChannelContext channel) {
     String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
     expect(args, 2, 3, isStr(args, 0) && args.size() >= 2 && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
         "publish", signature);
     ServiceInfo info = publishedInfo(args, signature);
+    access.check(headers, "locator.publish('" + info.name() + "')");
+    Owner.Peer owner = new Owner.Peer(channel.connectionId(), channel.peer());
     return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {
-      CompletionStage<Done> published = ask(r -> new Locator.Publish(info, r));
-      // published while the channel lasts: discard or disconnect completes rest
+      CompletionStage<Done> published = AskPattern.askWithStatus(locator,
+          r -> new Locator.Claim(info, owner, access.required(), r), askTimeout, system.scheduler());
+      // published while the channel lasts: discard or disconnect completes rest; a refused or
+      // replaced entry is not withdrawn (Withdraw removes only this very entry). Logged after the
+      // tell: once the line shows, a later call to the locator sees the withdrawal.
       rest.runWith(Sink.ignore(), mat).whenComplete((done, failure) -> published.whenComplete((p, e) -> {
-        log.info("locator: publish of '{}' by {} ended", info.name(), channel.peer());
         locator.tell(new Locator.Withdraw(info, system.ignoreRef()));
+        log.info("locator: publish of '{}' by {} ended{}", info.name(), channel.peer(),
+            e == null ? "" : " (it had not been granted)");
       }));
-      return reply(published.thenApply(d -> Message.value()));
+      return reply(published.thenApply(d -> Message.value()).exceptionally(e -> refused(channel, e)));
     }).mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  /** A refused claim becomes its error reply, logged once with the peer. */
+  private Message refused(ChannelContext channel, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof CocaineException ce) {
+      log.warn("locator: refused a call from {}: {}", channel.peer(), ce.getMessage());
+    }
+    return timedOut(e);
   }
 
   private static ServiceInfo publishedInfo(List<Value> args, String signature) {

@@ -2,6 +2,7 @@ package cocaine.logging;
 
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code logging} service (version 2, docs/protocol.md 2.6): {@code emit} (no reply at all),
- * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor.
+ * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor. With access
+ * control on, {@code set_verbosity} needs the token: whoever may silence the log may hide an attack.
  */
 public final class LoggingService implements Service {
   public static final String NAME = "logging";
@@ -48,16 +50,28 @@ public final class LoggingService implements Service {
   private final ActorRef<Logging.Command> logging;
   private final Duration askTimeout;
   private final Clock clock;
+  private final AccessToken access;
 
   /** @param askTimeout how long {@code verbosity} calls wait for the actor */
   public LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout) {
-    this(system, logging, askTimeout, Clock.systemUTC());
+    this(system, logging, askTimeout, AccessToken.NONE);
   }
 
-  LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout, Clock clock) {
+  /**
+   * @param askTimeout how long {@code verbosity} calls wait for the actor
+   * @param access the token {@code set_verbosity} needs
+   */
+  public LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout,
+      AccessToken access) {
+    this(system, logging, askTimeout, access, Clock.systemUTC());
+  }
+
+  LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout, AccessToken access,
+      Clock clock) {
     this.system = system;
     this.logging = logging;
     this.askTimeout = askTimeout;
+    this.access = access;
     this.clock = clock;
   }
 
@@ -89,6 +103,7 @@ public final class LoggingService implements Service {
               .thenApply(v -> Message.value(Values.integer(v.level().level()))));
         case SET_VERBOSITY:
           Severity level = setVerbosityArgs(first.args());
+          access.check(first.headers(), "logging.set_verbosity(" + level.level() + ")");
           return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, r -> new Logging.SetVerbosity(level, r), askTimeout, system.scheduler())
               .thenApply(v -> Message.value()));
         default:

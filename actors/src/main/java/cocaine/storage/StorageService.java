@@ -11,7 +11,6 @@ import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -24,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code storage} service (version 1, docs/protocol.md 2.6): read, write, remove and find over a
  * {@link Storage} backend. It holds no state of its own, so it is not an actor: each channel is one
- * asynchronous backend call, and the backend bounds and serialises its own IO.
+ * asynchronous backend call, and the backend bounds and serialises its own IO. With access control
+ * on, writes need the token outside the open collections, and reads of the platform's and the
+ * private collections need it too ({@link AccessToken}).
  */
 public final class StorageService implements Service {
   public static final String NAME = "storage";
@@ -40,8 +41,6 @@ public final class StorageService implements Service {
       .method(FIND, "find", Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
-  /** Collections the platform runs from: never open to writers without the token. */
-  private static final Set<String> PLATFORM_COLLECTIONS = Set.of("manifests", "profiles", "runlists", "groups", "apps");
   private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
   private final Storage storage;
@@ -51,7 +50,7 @@ public final class StorageService implements Service {
     this(storage, AccessToken.NONE);
   }
 
-  /** @param access the token writes and removes need, except in its open collections */
+  /** @param access the token writes and removes need, except in its open collections, and reads of its private ones */
   public StorageService(Storage storage, AccessToken access) {
     this.storage = storage;
     this.access = access;
@@ -96,6 +95,7 @@ public final class StorageService implements Service {
     switch (method) {
       case READ:
         expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "read", "(collection: str, key: str)");
+        authorizeRead(headers, "read('" + str(args, 0) + "', '" + str(args, 1) + "')", str(args, 0));
         return storage.read(str(args, 0), str(args, 1)).thenApply(blob -> Message.value(Values.bytes(blob)));
       case WRITE:
         expect(args, 3, 4, isStr(args, 0) && isStr(args, 1) && isStr(args, 2) && (args.size() == 3 || isStrs(args.get(3))),
@@ -109,6 +109,7 @@ public final class StorageService implements Service {
         return storage.remove(str(args, 0), str(args, 1)).thenApply(v -> Message.value());
       case FIND:
         expect(args, 2, 2, isStr(args, 0) && args.size() > 1 && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
+        authorizeRead(headers, "find('" + str(args, 0) + "', " + Values.asStrings(args.get(1)) + ")", str(args, 0));
         return storage.find(str(args, 0), Values.asStrings(args.get(1)))
             .thenApply(keys -> Message.value(Values.strings(keys)));
       default:
@@ -117,8 +118,15 @@ public final class StorageService implements Service {
   }
 
   private void authorize(List<Header> headers, String method, String collection, String key) {
-    if (!access.isOpen(collection) || PLATFORM_COLLECTIONS.contains(collection)) {
+    if (!access.isOpen(collection)) {
       access.check(headers, "storage." + method + "('" + collection + "', '" + key + "')");
+    }
+  }
+
+  /** @param call the call for the message, e.g. {@code read('manifests', 'echo')} */
+  private void authorizeRead(List<Header> headers, String call, String collection) {
+    if (access.isPrivate(collection)) {
+      access.check(headers, "storage." + call + " reads a private collection and");
     }
   }
 

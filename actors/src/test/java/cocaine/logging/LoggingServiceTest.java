@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Header;
@@ -12,6 +13,7 @@ import cocaine.wire.Values;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -35,7 +37,7 @@ class LoggingServiceTest {
   void start() {
     sink = new LoggingTest.Recording();
     ActorRef<Logging.Command> logging = testKit.spawn(Logging.create(Severity.INFO, List.of(sink)));
-    service = new LoggingService(testKit.system(), logging, Duration.ofSeconds(5),
+    service = new LoggingService(testKit.system(), logging, Duration.ofSeconds(5), AccessToken.NONE,
         java.time.Clock.fixed(Instant.parse("2024-01-02T03:04:05Z"), java.time.ZoneOffset.UTC));
   }
 
@@ -100,6 +102,29 @@ class LoggingServiceTest {
     assertEquals(List.of(Message.value(Values.integer(1))), call(1));
     assertEquals(List.of(Message.value()), call(2, Values.integer(3)));
     assertEquals(List.of(Message.value(Values.integer(3))), call(1));
+  }
+
+  @Test
+  void withATokenSetVerbosityNeedsItAndEmitAndVerbosityStayOpen() throws Exception {
+    service = new LoggingService(testKit.system(), testKit.spawn(Logging.create(Severity.INFO, List.of(sink))),
+        Duration.ofSeconds(5), AccessToken.of("t0ken", Set.of()));
+    CocaineException none = call(2, Values.integer(0)).get(0).toException();
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, none.code());
+    assertTrue(none.getMessage().startsWith("logging.set_verbosity(0) needs the access token"), none.getMessage());
+    assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("guess")), 2, Values.integer(0)).get(0)
+        .toException().code());
+    assertEquals(List.of(Message.value(Values.integer(1))), call(1), "verbosity unchanged and readable without the token");
+    call(0, Values.integer(0), Values.str("app/echo"), Values.str("debug line still dropped"));
+    call(0, Values.integer(1), Values.str("app/echo"), Values.str("emit needs no token"));
+    assertEquals("emit needs no token", sink.next().message());
+
+    assertEquals(List.of(Message.value()), callWith(List.of(AccessToken.header("t0ken")), 2, Values.integer(0)));
+    assertEquals(List.of(Message.value(Values.integer(0))), call(1));
+  }
+
+  List<Message> callWith(List<Header> headers, int method, Value... args) throws Exception {
+    return service.open(new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -223,7 +223,7 @@ public final class HttpProxy {
    */
   public static CompletionStage<Running> start(ActorSystem<?> system, ProxyConfig config, ProxyMetrics metrics) {
     LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
-        config.connectTimeout());
+        config.connectTimeout(), config.access().authorization());
     int n = instances.incrementAndGet();
     ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n)),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());

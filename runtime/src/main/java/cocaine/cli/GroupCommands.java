@@ -135,7 +135,7 @@ final class GroupCommands {
         }
       }
       try (Locator locator = target.locator()) {
-        locator.refresh(names);
+        locator.refresh(names, target.authorization());
       }
       return 0;
     }

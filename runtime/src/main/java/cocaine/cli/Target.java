@@ -28,7 +28,8 @@ final class Target {
 
   // picocli prints no default for these: the token must not show in --help or in error output
   @Option(names = "--token", defaultValue = "${env:COCAINE_TOKEN}", arity = "1",
-      description = "access token sent with changes (upload, deploy, remove, start, stop, ...); default: $COCAINE_TOKEN. "
+      description = "access token sent with changes (upload, deploy, remove, start, stop, refresh, ...) and with "
+          + "reads of the platform's data (app, profile, runlist, group and crashlog views); default: $COCAINE_TOKEN. "
           + "Prefer the variable or --token-file: a command line is visible to other users")
   String token;
 
@@ -36,7 +37,7 @@ final class Target {
       description = "file whose first line is the access token; default: $COCAINE_TOKEN_FILE")
   Path tokenFile;
 
-  /** The {@code authorization} header for mutating calls, or none when no token is given. */
+  /** The {@code authorization} header for the calls that need it, or none when no token is given. */
   List<Header> authorization() throws IOException {
     return callerToken().headers();
   }
@@ -61,6 +62,7 @@ final class Target {
     return ServiceClient.connect(host, port, name);
   }
 
+  /** The storage service; every call carries the token, when one is given. */
   StorageClient storage() throws IOException {
     List<Header> auth = authorization();
     return new StorageClient(service("storage"), timeout, auth);

@@ -24,7 +24,7 @@ import cocaine.logging.search.SearchSink;
 import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.Node;
-import cocaine.node.NodeIsolates;
+import cocaine.node.app.NodeIsolates;
 import cocaine.node.NodeService;
 import cocaine.node.app.AppHost;
 import cocaine.node.app.NodeConfig;
@@ -104,7 +104,8 @@ final class NodeRole {
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
     ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout), connection),
+            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
+            connection),
         (binding, failure) -> failure == null ? new Guardian.LocatorBound(pending, binding)
             : new Guardian.Failed("node", failure));
   }
@@ -144,7 +145,7 @@ final class NodeRole {
     AccessToken access = AccessToken.from(settings.config());
     List<Service> services = List.of(
         new StorageService(p.storage(), access),
-        new LoggingService(system, p.logging(), askTimeout),
+        new LoggingService(system, p.logging(), askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,

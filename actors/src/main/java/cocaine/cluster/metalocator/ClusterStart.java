@@ -15,6 +15,7 @@ import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
 import cocaine.rpc.service.Server;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.security.AccessToken;
 import cocaine.storage.Storage;
 import java.io.IOException;
 import java.time.Duration;
@@ -73,7 +74,8 @@ public final class ClusterStart {
     locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     ConnectionSettings connection = ConnectionLimits.of(network);
     return Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout), connection)
+            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
+            connection)
         .thenCompose(binding -> {
           int port = binding.localAddress().getPort();
           ServiceInfo self = new ServiceInfo(LocatorService.NAME, List.of(new Endpoint(network.hostname(), port)),

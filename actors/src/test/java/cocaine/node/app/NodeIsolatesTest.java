@@ -1,10 +1,9 @@
-package cocaine.node;
+package cocaine.node.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import cocaine.locator.Endpoint;
-import cocaine.node.app.NodeConfig;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.transport.ConnectionSettings;

@@ -1,6 +1,5 @@
-package cocaine.node;
+package cocaine.node.app;
 
-import cocaine.node.app.NodeConfig;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.node.isolate.ProcessPolicy;
