@@ -6,6 +6,7 @@ import cocaine.proxy.pool.LocatorClient;
 import cocaine.proxy.pool.Pool;
 import cocaine.proxy.routing.RoutingFeed;
 import cocaine.routing.Rings;
+import cocaine.tls.Listeners;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -27,15 +29,14 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ParserSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code http-proxy}: the HTTP front end. Serves HTTP on {@code cocaine.proxy.host:port}, turns
+ * {@code http-proxy}: the HTTP front end. Serves HTTP on {@code cocaine.proxy.host:port} and, with a
+ * certificate configured, HTTPS on {@code cocaine.proxy.tls.port} ({@link Listeners}), turns
  * each request into an {@code enqueue} on the app it names, and keeps one {@link Pool}
  * ({@code pool:<app>}) per app, made on the app's first request and dropped when the app cannot
  * be reached any more. A request for a routing group goes to the pool of one member, picked per
@@ -184,15 +185,15 @@ public final class HttpProxy {
   }
 
   /**
-   * A running proxy: its HTTP binding and its actor.
+   * A running proxy: its listeners and its actor.
    *
-   * @param binding the HTTP listener
-   * @param proxy   the {@code http-proxy} actor
+   * @param listeners the HTTP and HTTPS ports
+   * @param proxy     the {@code http-proxy} actor
    */
-  public record Running(ServerBinding binding, ActorRef<Command> proxy, LocatorClient locator) {
-    /** Where it listens (the actual port when 0 was configured). */
+  public record Running(Listeners listeners, ActorRef<Command> proxy, LocatorClient locator) {
+    /** Where plain HTTP listens, or HTTPS when plain HTTP is off (the actual port when 0 was configured). */
     public InetSocketAddress localAddress() {
-      return binding.localAddress();
+      return listeners.localAddress();
     }
 
     /**
@@ -200,7 +201,7 @@ public final class HttpProxy {
      * pools and closes their connections.
      */
     public CompletionStage<Done> stop(Duration grace) {
-      return binding.terminate(grace).handle((t, failure) -> {
+      return listeners.terminate(grace).handle((t, failure) -> {
         proxy.tell(new Stop());
         locator.close();
         return Done.getInstance();
@@ -217,8 +218,8 @@ public final class HttpProxy {
   }
 
   /**
-   * Starts the proxy: spawns {@code http-proxy} as a system actor and binds the HTTP listener.
-   * Fails when the address cannot be bound.
+   * Starts the proxy: spawns {@code http-proxy} as a system actor and binds its listeners. Fails
+   * when an address cannot be bound or the certificate cannot be used.
    */
   public static CompletionStage<Running> start(ActorSystem<?> system, ProxyConfig config, ProxyMetrics metrics) {
     LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
@@ -227,20 +228,20 @@ public final class HttpProxy {
     ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n)),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
     Exchange exchange = new Exchange(system, config, proxy, metrics);
-    return Http.get(system)
-        .newServerAt(config.proxy().host(), config.proxy().port())
-        .withSettings(serverSettings(system, config))
-        .bind(exchange::handle)
-        .handle((binding, failure) -> {
+    return Listeners.bind(system, "HTTP proxy", config.proxy().host(), config.proxy().port(), config.https(),
+            serverSettings(system, config), exchange::handle)
+        .handle((listeners, failure) -> {
           if (failure != null) {
             proxy.tell(new Stop());
             locator.close();
-            log.error("HTTP proxy cannot listen on {}:{}: {}", config.proxy().host(), config.proxy().port(),
-                failure.getMessage());
-            return CompletableFuture.<Running>failedFuture(failure);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            log.error("HTTP proxy cannot start on {}:{}{}: {}", config.proxy().host(), config.proxy().port(),
+                config.https().tls().map(t -> " (https port " + t.port() + ")").orElse(""), cause.getMessage());
+            return CompletableFuture.<Running>failedFuture(cause);
           }
-          log.info("HTTP proxy listening on {}, resolving apps through {}", binding.localAddress(), locator.address());
-          return CompletableFuture.completedFuture(new Running(binding, proxy, locator));
+          log.info("HTTP proxy listening on {}, resolving apps through {}", listeners, locator.address());
+          return CompletableFuture.completedFuture(new Running(listeners, proxy, locator));
         })
         .thenCompose(x -> x);
   }

@@ -6,6 +6,7 @@ import cocaine.config.SettingsException;
 import cocaine.locator.ConnectionLimits;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.security.AccessToken;
+import cocaine.tls.HttpsSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
@@ -35,11 +36,12 @@ import java.util.Objects;
  * @param routingBackoffMax  longest such wait (the wait doubles from the first up to it)
  * @param access             {@code cocaine.security}: its token goes with the reads of manifests
  *                           (the proxy learns there which apps take streamed bodies), never to apps
+ * @param https              HTTPS and what the plain HTTP port does ({@code cocaine.proxy.http}, {@code .tls})
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
-    Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access) {
+    Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -53,6 +55,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     Objects.requireNonNull(routingBackoffMin, "routingBackoffMin");
     Objects.requireNonNull(routingBackoffMax, "routingBackoffMax");
     Objects.requireNonNull(access, "access");
+    Objects.requireNonNull(https, "https");
     if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
       throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
@@ -91,7 +94,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"),
-          AccessToken.from(c));
+          AccessToken.from(c),
+          HttpsSettings.from(c, "cocaine.proxy"));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -101,7 +105,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax, access);
+        routingBackoffMax, access, https);
   }
 
   /** How long a request to app may take: its own timeout or the proxy's. */

@@ -1,5 +1,7 @@
 package cocaine.cluster.metalocator;
 
+import cocaine.cluster.AnnounceGate;
+import cocaine.cluster.AnnounceKey;
 import cocaine.cluster.AnnounceReceiver;
 import cocaine.cluster.Announcer;
 import cocaine.cluster.MulticastSettings;
@@ -103,7 +105,8 @@ public final class ClusterStart {
     if (settings.locator().cluster().type() == ClusterSettings.Type.MULTICAST) {
       MulticastSettings multicast = MulticastSettings.from(settings);
       try {
-        receiver = Optional.of(AnnounceReceiver.start(multicast, settings.config().getInt("cocaine.balancer.announce-queue"),
+        receiver = Optional.of(AnnounceReceiver.start(multicast, AnnounceGate.of(AnnounceKey.from(settings.config())),
+            settings.config().getInt("cocaine.balancer.announce-queue"),
             (announce, done) -> metalocator.tell(new Metalocator.Heard(announce, done))));
       } catch (IOException e) {
         ctx.stop(metalocator);
@@ -131,7 +134,7 @@ public final class ClusterStart {
     if (settings.locator().cluster().type() != ClusterSettings.Type.MULTICAST) {
       return Optional.empty();
     }
-    return Optional.of(ctx.spawn(Announcer.create(settings.uuid(), locatorEndpoints, MulticastSettings.from(settings)),
-        "announcer"));
+    return Optional.of(ctx.spawn(Announcer.create(settings.uuid(), locatorEndpoints, MulticastSettings.from(settings),
+        AnnounceKey.from(settings.config())), "announcer"));
   }
 }
