@@ -315,4 +315,55 @@ class SecurityIT {
     awaitLog("app 'stream' takes request bodies streamed", 1);
     assertFalse(runtime.output().contains("cannot read the manifest of 'stream'"), runtime.output());
   }
+
+  @Test
+  void aProfileAskingForTheHostsRootIsRefusedAtStartNamingTheSettingThatWouldAllowIt() throws Exception {
+    String echo = endpoint("echo");
+    Path profile = dir.resolve("root-bind.json");
+    Files.writeString(profile, "{\"isolate\": {\"type\": \"docker\", \"args\": {\"volumes\": [\"/:/host:rw\"]}}}");
+    cliOk("uploaded", "profile", "upload", "-n", "root-bind", "-r", profile.toString());
+    cliOk("uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "rooted");
+    RuntimeProcess.CliResult start = cli(true, "app", "start", "-n", "rooted", "-r", "root-bind");
+    assertEquals(1, start.exit(), start.output());
+    assertTrue(start.output().contains("[9, 3]"), start.output());
+    assertTrue(start.output().contains("add '/' to cocaine.isolate.docker.allow.binds"), start.output());
+    assertEquals(echo, endpoint("echo"), "the running app is untouched");
+  }
+
+  @Test
+  void anArchiveClimbingOutOfItsFolderIsRefusedAtStartAndNothingIsWritten() throws Exception {
+    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
+    try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+             new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(archive)) {
+      byte[] owned = "owned".getBytes(StandardCharsets.UTF_8);
+      var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("../../escaped-by-archive");
+      entry.setSize(owned.length);
+      tar.putArchiveEntry(entry);
+      tar.write(owned);
+      tar.closeArchiveEntry();
+    }
+    cliOk("uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "climber");
+    cliOk("uploaded", "profile", "upload", "-n", "climber", "-r", APPS.resolve("echo/profile.json").toString());
+    // a holder of the token with a hostile archive: the node must not trust it either
+    try (RawClient a = attacker("storage")) {
+      assertValue(call(a, 1, STORAGE_WRITE, WITH_TOKEN, "apps", "climber", packedBytes(archive.toByteArray()),
+          List.of("app")));
+    }
+    RuntimeProcess.CliResult start = cli(true, "app", "start", "-n", "climber", "-r", "climber");
+    assertEquals(1, start.exit(), start.output());
+    assertTrue(start.output().contains("entry '../../escaped-by-archive' climbs out of the app folder"), start.output());
+    try (var found = Files.walk(runtime.dir())) {
+      assertTrue(found.noneMatch(f -> f.getFileName().toString().equals("escaped-by-archive")),
+          "the entry was written somewhere under " + runtime.dir());
+    }
+  }
+
+  /** A byte string as msgpack bin, as the CLI stores an archive. */
+  static byte[] packedBytes(byte[] bytes) throws IOException {
+    try (org.msgpack.core.MessageBufferPacker p = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
+      p.packBinaryHeader(bytes.length);
+      p.writePayload(bytes);
+      return p.toByteArray();
+    }
+  }
 }
