@@ -29,7 +29,7 @@ public final class AccessToken {
    * crashlogs): never opened to writers, never read without the token.
    */
   public static final Set<String> PLATFORM_COLLECTIONS =
-      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs");
+      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions");
   public static final AccessToken NONE = new AccessToken(new byte[0], Set.of(), Set.of());
   private static final String SECTION = "cocaine.security";
   private static final String BEARER = "Bearer ";

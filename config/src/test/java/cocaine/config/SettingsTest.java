@@ -66,7 +66,7 @@ class SettingsTest {
     assertEquals(new ZookeeperSettings("127.0.0.1:2181", "/cocaine", Duration.ofSeconds(15)), s.storage().zookeeper());
     assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl")),
         s.logging());
-    assertEquals(new NodeSettings("default", Duration.ofSeconds(30)), s.node());
+    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), ""), s.node());
     assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of()),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class})
+        AppCommands.Info.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
@@ -134,10 +134,14 @@ final class AppCommands {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-r", "--profile"}, required = true) String profile;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.start(target, spec.commandLine().getOut(), name, profile);
+      }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");
       }
@@ -150,10 +154,14 @@ final class AppCommands {
   static final class Stop implements Callable<Integer> {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.stop(target, spec.commandLine().getOut(), name);
+      }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
       }
@@ -167,11 +175,15 @@ final class AppCommands {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-r", "--profile"}) String profile;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     @SuppressWarnings("unchecked")
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.restart(target, spec.commandLine().getOut(), name);
+      }
       try (ServiceClient node = target.service("node")) {
         String use = profile;
         if (use == null) {

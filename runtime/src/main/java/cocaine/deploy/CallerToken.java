@@ -66,6 +66,23 @@ public final class CallerToken {
   }
 
   /** True when there is a token to send. */
+  /**
+   * Who made a change, for version records: the first 12 hex digits of the token's SHA-256
+   * ({@code token:1a2b...}), or {@code no token}. The token itself is never recorded.
+   */
+  public String fingerprint() {
+    if (token.isEmpty()) {
+      return "no token";
+    }
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "token:" + java.util.HexFormat.of().formatHex(d, 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JRE", e);
+    }
+  }
+
   public boolean present() {
     return !token.isEmpty();
   }

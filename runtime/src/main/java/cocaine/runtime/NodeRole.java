@@ -2,6 +2,7 @@ package cocaine.runtime;
 
 import cocaine.admin.AdminApi;
 import cocaine.admin.ProxyMetrics;
+import cocaine.cluster.desired.Convergence;
 import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
@@ -136,6 +137,11 @@ final class NodeRole {
         NodeIsolates.create(settings.config(), nodeConfig, blocking, outputReaders, output), nodeConfig, blocking,
         new RunningApps());
     ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
+    String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
+    // a shutting-down node refuses the starts convergence may still ask for
+    ctx.spawn(Behaviors.supervise(
+        Convergence.create(p.storage(), p.storage(), node, nodeName, askTimeout))
+        .onFailure(SupervisorStrategy.restart()), "convergence");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
             .whenComplete((done, failure) -> {
