@@ -40,6 +40,11 @@ import org.msgpack.value.ValueFactory;
  * 2.6, 4.5, 5.3). Names it does not serve go to a {@link RemoteResolver} once one is plugged in.
  * Routing groups are read from storage ({@code groups}, tags {@code group, active}) at start;
  * resolves wait for that first read.
+ *
+ * <p>It stays one file of about 430 lines because its handlers all change one {@code State} (services,
+ * their owners, groups, subscribers) that only this actor touches; the rules it applies live beside
+ * it as their own types: who may claim a name ({@link NameClaims}, {@link Owner}), reading groups
+ * ({@link RoutingGroups}), one follower's bounded stream ({@link Subscription}).
  */
 public final class Locator {
   /** Header on every {@code connect} write: the msgpack-packed {@code extra} map of the config. */
