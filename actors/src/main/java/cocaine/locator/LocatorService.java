@@ -1,5 +1,11 @@
 package cocaine.locator;
 
+import static cocaine.wire.Signature.Type.ARRAY;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.Type.STR_OR_STRS;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
 import cocaine.security.AccessToken;
@@ -9,16 +15,15 @@ import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -51,14 +56,18 @@ public final class LocatorService implements Service {
   public static final int UUID = 6;
   /** What the client may send on a {@code publish}/{@code routing} channel: {@code {0: ["discard", {}]}}. */
   public static final Graph DISCARD = Graph.builder().edge(0, "discard", Graph.TERMINAL).build();
+  private static final Signature PUBLISH_ARGS = Signature.of(required("name", STR),
+      required("endpoints", ARRAY, "[[host: str, port: int]]"), optional("versioned", ARRAY, "[version: int, graph: map]"));
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(RESOLVE, "resolve", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CONNECT, "connect", Graph.TERMINAL, Graph.STREAMING)
-      .method(REFRESH, "refresh", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CLUSTER, "cluster", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(PUBLISH, "publish", DISCARD, Graph.PRIMITIVE)
-      .method(ROUTING, "routing", DISCARD, Graph.STREAMING)
-      .method(UUID, "uuid", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(RESOLVE, "resolve", Signature.of(required("name", STR), optional("seed", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONNECT, "connect", Signature.of(required("node_uuid", STR)), Graph.TERMINAL, Graph.STREAMING)
+      // 0.11 clients send one group name instead of a list
+      .method(REFRESH, "refresh", Signature.of(required("groups", STR_OR_STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CLUSTER, "cluster", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(PUBLISH, "publish", PUBLISH_ARGS, DISCARD, Graph.PRIMITIVE)
+      // the tornado proxy and cocaine-tool send routing(uid, true): the extra is ignored
+      .method(ROUTING, "routing", Signature.of(required("router_id", STR)), DISCARD, Graph.STREAMING)
+      .method(UUID, "uuid", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(LocatorService.class);
@@ -111,7 +120,6 @@ public final class LocatorService implements Service {
         case RESOLVE:
           return resolve(args);
         case CONNECT:
-          expect(args, 1, 1, isStr(args, 0), "connect", "(node_uuid: str)");
           return stream(ask(r -> new Locator.Subscribe(Values.asString(args.get(0)), r)),
               updates -> updates.concat(Source.single(Message.close())));
         case REFRESH:
@@ -121,7 +129,6 @@ public final class LocatorService implements Service {
         case PUBLISH:
           return publish(args, first.headers(), rest, channel);
         case ROUTING:
-          expect(args, 1, 1, isStr(args, 0), "routing", "(router_id: str)");
           // the client's discard (or its disconnect) completes rest, which ends the stream
           return stream(ask(r -> new Locator.Routing(Values.asString(args.get(0)), r)),
               updates -> updates.merge(rest.filter(m -> false), true).concat(Source.single(Message.close())));
@@ -137,7 +144,6 @@ public final class LocatorService implements Service {
   }
 
   private Source<Message, NotUsed> resolve(List<Value> args) {
-    expect(args, 1, 2, isStr(args, 0) && (args.size() == 1 || isStr(args, 1)), "resolve", "(name: str, seed: str?)");
     String name = Values.asString(args.get(0));
     Optional<String> seed = args.size() == 2 ? Optional.of(Values.asString(args.get(1))) : Optional.empty();
     return reply(this.<Locator.Resolved>ask(r -> new Locator.Resolve(name, seed, r)).thenApply(resolved -> {
@@ -150,8 +156,6 @@ public final class LocatorService implements Service {
   }
 
   private Source<Message, NotUsed> refresh(List<Value> args, List<Header> headers) {
-    // 0.11 clients send one group name instead of a list
-    expect(args, 1, 1, isStr(args, 0) || isStrs(args, 0), "refresh", "(groups: [str])");
     List<String> groups = args.get(0).isRawValue() ? List.of(Values.asString(args.get(0))) : Values.asStrings(args.get(0));
     access.check(headers, "locator.refresh(" + groups + ")");
     return reply(this.<Locator.Refreshed>ask(r -> new Locator.Refresh(groups, r))
@@ -160,10 +164,7 @@ public final class LocatorService implements Service {
 
   private Source<Message, NotUsed> publish(List<Value> args, List<Header> headers, Source<Message, NotUsed> rest,
       ChannelContext channel) {
-    String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
-    expect(args, 2, 3, isStr(args, 0) && args.size() >= 2 && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
-        "publish", signature);
-    ServiceInfo info = publishedInfo(args, signature);
+    ServiceInfo info = publishedInfo(args);
     access.check(headers, "locator.publish('" + info.name() + "')");
     Owner.Peer owner = new Owner.Peer(channel.connectionId(), channel.peer());
     return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {
@@ -190,13 +191,13 @@ public final class LocatorService implements Service {
     return timedOut(e);
   }
 
-  private static ServiceInfo publishedInfo(List<Value> args, String signature) {
+  private static ServiceInfo publishedInfo(List<Value> args) {
     String name = Values.asString(args.get(0));
     List<Endpoint> endpoints = new ArrayList<>();
     for (Value e : args.get(1).asArrayValue()) {
       if (!e.isArrayValue() || e.asArrayValue().size() != 2 || !e.asArrayValue().get(0).isRawValue()
           || !e.asArrayValue().get(1).isIntegerValue()) {
-        throw invalid("publish", signature, args);
+        throw PUBLISH_ARGS.invalid("locator.publish", args, "each endpoint must be [host: str, port: int], got " + e);
       }
       var portValue = e.asArrayValue().get(1).asIntegerValue();
       long port = portValue.isInLongRange() ? portValue.toLong() : -1;
@@ -213,7 +214,7 @@ public final class LocatorService implements Service {
     }
     List<Value> versioned = args.get(2).asArrayValue().list();
     if (versioned.size() != 2 || !isInt(versioned.get(0)) || !versioned.get(1).isMapValue()) {
-      throw invalid("publish", signature, args);
+      throw PUBLISH_ARGS.invalid("locator.publish", args, "'versioned' must be [version: int, graph: map]");
     }
     return new ServiceInfo(name, endpoints, versioned.get(0).asIntegerValue().asInt(), protocolOf(versioned.get(1)));
   }
@@ -286,41 +287,7 @@ public final class LocatorService implements Service {
     return Message.error(ErrorCode.TIMEOUT, "locator did not answer within " + askTimeout.toMillis() + " ms");
   }
 
-  private static void expect(List<Value> args, int min, int max, boolean typesOk, String method, String signature) {
-    if (args.size() < min || args.size() > max || !typesOk) {
-      throw invalid(method, signature, args);
-    }
-  }
-
-  private static CocaineException invalid(String method, String signature, List<Value> args) {
-    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator." + method + " expects " + signature + ", got "
-        + args.stream().map(LocatorService::type).collect(Collectors.joining(", ", "(", ")")));
-  }
-
-  private static boolean isStr(List<Value> args, int i) {
-    return i < args.size() && args.get(i).isRawValue();
-  }
-
   private static boolean isInt(Value v) {
     return v.isIntegerValue() && v.asIntegerValue().isInIntRange();
-  }
-
-  private static boolean isStrs(List<Value> args, int i) {
-    return i < args.size() && args.get(i).isArrayValue()
-        && args.get(i).asArrayValue().list().stream().allMatch(Value::isRawValue);
-  }
-
-  private static String type(Value v) {
-    switch (v.getValueType()) {
-      case STRING:
-      case BINARY:
-        return "str";
-      case INTEGER:
-        return "int";
-      case ARRAY:
-        return v.asArrayValue().list().stream().map(LocatorService::type).distinct().collect(Collectors.joining("|", "[", "]"));
-      default:
-        return v.getValueType().name().toLowerCase(Locale.ROOT);
-    }
   }
 }

@@ -1,5 +1,11 @@
 package cocaine.logging;
 
+import static cocaine.wire.Signature.Type.ARRAY;
+import static cocaine.wire.Signature.Type.INT;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
 import cocaine.security.AccessToken;
@@ -9,15 +15,14 @@ import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -38,10 +43,13 @@ public final class LoggingService implements Service {
   public static final int EMIT = 0;
   public static final int VERBOSITY = 1;
   public static final int SET_VERBOSITY = 2;
+  private static final Signature EMIT_ARGS = Signature.of(required("level", INT, "int 0-3"), required("source", STR),
+      required("message", STR), optional("attributes", ARRAY, "[[name, value]]"));
+  private static final Signature SET_VERBOSITY_ARGS = Signature.of(required("level", INT, "int 0-3"));
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(EMIT, "emit", Graph.TERMINAL, Graph.TERMINAL)
-      .method(VERBOSITY, "verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(SET_VERBOSITY, "set_verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(EMIT, "emit", EMIT_ARGS, Graph.TERMINAL, Graph.TERMINAL)
+      .method(VERBOSITY, "verbosity", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(SET_VERBOSITY, "set_verbosity", SET_VERBOSITY_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(LoggingService.class);
@@ -121,11 +129,6 @@ public final class LoggingService implements Service {
   }
 
   private LogRecord record(List<Value> args, List<Header> headers) {
-    String signature = "(level: int 0-3, source: str, message: str, attributes: [[name, value]]?)";
-    if (args.size() < 3 || args.size() > 4 || !args.get(0).isIntegerValue() || !args.get(1).isRawValue()
-        || !args.get(2).isRawValue() || (args.size() == 4 && !args.get(3).isArrayValue())) {
-      throw invalid("emit", signature, args);
-    }
     Severity severity = Severity.ofLevel(args.get(0).asIntegerValue().isInLongRange() ? args.get(0).asIntegerValue().toLong() : -1);
     if (severity == null) {
       throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging.emit: level must be 0 (debug) to 3 (error), got " + args.get(0));
@@ -156,34 +159,14 @@ public final class LoggingService implements Service {
   }
 
   private static Severity setVerbosityArgs(List<Value> args) {
-    Severity level = args.size() == 1 && args.get(0).isIntegerValue() && args.get(0).asIntegerValue().isInLongRange()
-        ? Severity.ofLevel(args.get(0).asIntegerValue().toLong()) : null;
+    Severity level = args.get(0).asIntegerValue().isInLongRange() ? Severity.ofLevel(args.get(0).asIntegerValue().toLong()) : null;
     if (level == null) {
-      throw invalid("set_verbosity", "(level: int 0-3)", args);
+      throw SET_VERBOSITY_ARGS.invalid("logging.set_verbosity", args, "level must be 0 (debug) to 3 (error)");
     }
     return level;
   }
 
   private static boolean isScalar(Value v) {
     return v.isRawValue() || v.isIntegerValue() || v.isFloatValue() || v.isBooleanValue();
-  }
-
-  private static CocaineException invalid(String method, String signature, List<Value> args) {
-    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging." + method + " expects " + signature + ", got "
-        + args.stream().map(LoggingService::type).collect(Collectors.joining(", ", "(", ")")));
-  }
-
-  private static String type(Value v) {
-    switch (v.getValueType()) {
-      case STRING:
-      case BINARY:
-        return "str";
-      case INTEGER:
-        return "int";
-      case ARRAY:
-        return v.asArrayValue().list().stream().map(LoggingService::type).distinct().collect(Collectors.joining("|", "[", "]"));
-      default:
-        return v.getValueType().name().toLowerCase(Locale.ROOT);
-    }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
 import cocaine.security.AccessToken;
 import cocaine.storage.FilesStorage;
 import cocaine.wire.CocaineException;
@@ -64,7 +65,7 @@ class LocatorServiceTest {
   }
 
   Source<Message, NotUsed> open(int method, Value... args) {
-    return service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty());
+    return Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty());
   }
 
   Message call(int method, Value... args) throws Exception {
@@ -117,9 +118,9 @@ class LocatorServiceTest {
   void badArgumentsAreInvalidArgumentNamingMethodAndTypes() throws Exception {
     CocaineException e = call(LocatorService.RESOLVE, Values.integer(5)).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertEquals("locator.resolve expects (name: str, seed: str?), got (int)", e.getMessage());
+    assertEquals("locator.resolve expects (name: str, seed: str?), got (int): 'name' must be str, got int", e.getMessage());
     e = call(LocatorService.REFRESH, Values.array(Values.integer(1))).toException();
-    assertEquals("locator.refresh expects (groups: [str]), got ([int])", e.getMessage());
+    assertEquals("locator.refresh expects (groups: [str]), got ([int]): 'groups' must be [str], got [int]", e.getMessage());
     e = call(LocatorService.PUBLISH, Values.str("x"), Values.array(Values.array(Values.str("h"), Values.str("port")))).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().startsWith("locator.publish expects (name: str, endpoints: [[host: str, port: int]]"), e.getMessage());
@@ -150,7 +151,7 @@ class LocatorServiceTest {
   @Test
   void routingEndsWithCloseWhenTheClientDiscards() {
     Pair<TestPublisher.Probe<Message>, Source<Message, NotUsed>> client = client();
-    TestSubscriber.Probe<Message> stream = service.open(new ChannelContext(1, "test", 1),
+    TestSubscriber.Probe<Message> stream = Dispatched.open(service, new ChannelContext(1, "test", 1),
             Message.of(LocatorService.ROUTING, Values.str("router-1")), client.second())
         .runWith(TestSink.create(testKit.system()), testKit.system());
     assertEquals(Graph.WRITE, stream.requestNext().type());
@@ -163,7 +164,7 @@ class LocatorServiceTest {
   void publishedServiceLastsUntilDiscard() throws Exception {
     Pair<TestPublisher.Probe<Message>, Source<Message, NotUsed>> client = client();
     Value graph = Values.fromJava(Map.of(0L, List.of("ping", Map.of(), Map.of(0L, List.of("value", Map.of()), 1L, List.of("error", Map.of())))));
-    TestSubscriber.Probe<Message> reply = service.open(new ChannelContext(7, "10.0.0.9:4000", 1),
+    TestSubscriber.Probe<Message> reply = Dispatched.open(service, new ChannelContext(7, "10.0.0.9:4000", 1),
             Message.of(LocatorService.PUBLISH, Values.str("extern"),
                 Values.array(Values.array(Values.str("10.0.0.9"), Values.integer(5000))),
                 Values.array(Values.integer(4), graph)),
@@ -183,7 +184,7 @@ class LocatorServiceTest {
   @Test
   void publishEndsWhenTheClientDisconnects() throws Exception {
     Pair<TestPublisher.Probe<Message>, Source<Message, NotUsed>> client = client();
-    service.open(new ChannelContext(7, "peer", 1), Message.of(LocatorService.PUBLISH, Values.str("extern"),
+    Dispatched.open(service, new ChannelContext(7, "peer", 1), Message.of(LocatorService.PUBLISH, Values.str("extern"),
             Values.array(Values.array(Values.str("10.0.0.9"), Values.integer(5000)))), client.second())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS);
     assertEquals(Graph.VALUE, call(LocatorService.RESOLVE, Values.str("extern")).type());
@@ -199,7 +200,7 @@ class LocatorServiceTest {
   /** A publish from connection {@code connectionId} with these headers; the client's side is the pair's first. */
   Pair<TestPublisher.Probe<Message>, Message> publishFrom(long connectionId, List<Header> headers, String name) throws Exception {
     Pair<TestPublisher.Probe<Message>, Source<Message, NotUsed>> client = client();
-    List<Message> reply = service.open(new ChannelContext(connectionId, "10.0.0." + connectionId + ":4000", 1),
+    List<Message> reply = Dispatched.open(service, new ChannelContext(connectionId, "10.0.0." + connectionId + ":4000", 1),
             new Message(LocatorService.PUBLISH, List.of(Values.str(name), ENDPOINTS), headers), client.second())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(1, reply.size(), reply.toString());
@@ -290,13 +291,13 @@ class LocatorServiceTest {
   void withATokenRefreshNeedsIt() throws Exception {
     secured();
     assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(LocatorService.REFRESH, Values.strings(List.of("g"))).toException().code());
-    Message ok = service.open(new ChannelContext(1, "test", 1), new Message(LocatorService.REFRESH,
+    Message ok = Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(LocatorService.REFRESH,
             List.of(Values.strings(List.of("g"))), List.of(AccessToken.header(TOKEN))), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS).get(0);
     assertEquals(Message.value(), ok);
     assertEquals(new ErrorCode(10, 1), call(LocatorService.RESOLVE, Values.str("nope")).toException().code(),
         "resolve stays open");
-    assertEquals(Graph.WRITE, service.open(new ChannelContext(1, "test", 1), Message.of(LocatorService.ROUTING,
+    assertEquals(Graph.WRITE, Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(LocatorService.ROUTING,
             Values.str("router-1")), client().second())
         .runWith(TestSink.create(testKit.system()), testKit.system()).requestNext().type(), "routing stays open");
     assertEquals(Message.value(Values.str("node-a")), call(LocatorService.UUID));

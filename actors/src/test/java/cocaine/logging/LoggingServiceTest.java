@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -42,7 +43,7 @@ class LoggingServiceTest {
   }
 
   List<Message> call(int method, Value... args) throws Exception {
-    return service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
+    return Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -70,13 +71,13 @@ class LoggingServiceTest {
   void emitCarriesItsTraceHeadersAsHexAttributesUnlessTheSenderSetThem() throws Exception {
     List<Value> args = List.of(Values.integer(1), Values.str("app/echo"), Values.str("traced"));
     List<Header> headers = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7));
-    service.open(new ChannelContext(1, "test", 1), new Message(0, args, headers), Source.empty())
+    Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(0, args, headers), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(java.util.Map.of("trace_id", "000000000000002a", "span_id", "0000000000000007"), sink.next().attributes());
 
     List<Value> own = List.of(Values.integer(1), Values.str("app/echo"), Values.str("own"),
         Values.array(Values.array(Values.str("trace_id"), Values.str("mine"))));
-    service.open(new ChannelContext(1, "test", 1), new Message(0, own, headers), Source.empty())
+    Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(0, own, headers), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals("mine", sink.next().attributes().get("trace_id"));
   }
@@ -123,7 +124,7 @@ class LoggingServiceTest {
   }
 
   List<Message> callWith(List<Header> headers, int method, Value... args) throws Exception {
-    return service.open(new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+    return Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -133,6 +134,6 @@ class LoggingServiceTest {
     assertEquals(1, reply.size());
     CocaineException e = reply.get(0).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertEquals("logging.set_verbosity expects (level: int 0-3), got (int)", e.getMessage());
+    assertEquals("logging.set_verbosity expects (level: int 0-3), got (int): level must be 0 (debug) to 3 (error)", e.getMessage());
   }
 }

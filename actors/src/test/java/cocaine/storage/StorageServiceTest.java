@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -49,7 +50,7 @@ class StorageServiceTest {
   }
 
   Message call(int method, Value... args) throws Exception {
-    List<Message> out = service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
+    List<Message> out = Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(1, out.size(), "a primitive reply is one message: " + out);
     return out.get(0);
@@ -92,11 +93,12 @@ class StorageServiceTest {
   void badArgumentsGetInvalidArgumentNamingTheSignature() throws Exception {
     CocaineException e = call(1, str("c"), Values.integer(7)).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertEquals("storage.write expects (collection: str, key: str, blob: raw, tags: [str]?), got (str, int)", e.getMessage());
+    assertEquals("storage.write expects (collection: str, key: str, blob: raw, tags: [str]?), got (str, int): 'key' must be str,"
+        + " got int", e.getMessage());
 
     e = call(3, str("c"), Values.array(Values.integer(1))).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertTrue(e.getMessage().endsWith("got (str, [int])"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("got (str, [int]): 'tags' must be [str], got [int]"), e.getMessage());
 
     assertEquals(ErrorCode.INVALID_ARGUMENT, call(0).toException().code());
   }
@@ -174,7 +176,8 @@ class StorageServiceTest {
   }
 
   Message callWith(List<Header> headers, int method, Value... args) throws Exception {
-    List<Message> out = service.open(new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+    List<Message> out = Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers),
+            Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     return out.get(0);
   }
