@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 final class ProfileCommands {
   static final List<String> TAGS = List.of("profile");
 
-  @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON.")
+  @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON; keys it"
+      + " ignores or reads under their new names are told as warnings.")
   static final class Upload implements Callable<Integer> {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
@@ -29,7 +30,8 @@ final class ProfileCommands {
     @Override
     public Integer call() throws IOException {
       Map<String, Object> map = Printer.readJsonObject(source, "profile");
-      Profile.fromMap(name, map);
+      // stored as given, as the original stored it: the node tells the same warnings when it reads it
+      Profile.read(name, map).warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
       try (StorageClient storage = target.storage()) {
         storage.write("profiles", name, Printer.pack(map), TAGS);
       }

@@ -128,9 +128,9 @@ public final class Deployment {
         Manifest.fromMap(app, manifest);
       }
       Map<String, Object> profile = profile(section(settings, "profile"));
-      @SuppressWarnings("unchecked")
-      Map<String, Object> args = (Map<String, Object>) ((Map<String, Object>) profile.get("isolate")).get("args");
-      String image = DockerOptions.parse(args).image(app);
+      Profile.Read read = Profile.read(app, profile);
+      read.warnings().forEach(w -> say.accept("check: warning: " + w));
+      String image = DockerOptions.parse(read.profile().isolate().args()).image(app);
       return new Plan(image, manifest, profile);
     });
   }
@@ -156,7 +156,6 @@ public final class Deployment {
     isolate.put("type", Profile.Isolate.DOCKER);
     isolate.put("args", args);
     profile.put("isolate", isolate);
-    Profile.fromMap(app, profile);
     return profile;
   }
 

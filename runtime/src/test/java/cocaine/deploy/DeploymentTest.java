@@ -74,6 +74,23 @@ class DeploymentTest {
   }
 
   @Test
+  void unknownProfileKeysAndDockerArgsPassTheCheckWithAWarningEach() throws Exception {
+    Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\n");
+    Files.writeString(dir.resolve("cocaine.json"), "{\"profile\": {\"startup-timeout\": 20, \"pool_limit\": 2,"
+        + " \"isolate\": {\"args\": {\"cwd\": \"/app\"}}}}");
+    List<String> said = new ArrayList<>();
+    DeployFailed e = assertThrows(DeployFailed.class,
+        () -> Deployment.run(NOWHERE, "echo", "v1", new DirectorySource(dir), said::add));
+    assertEquals("build", e.step(), "the check let it through: " + e.reason());
+    assertEquals(List.of(
+        "check: warning: profile 'echo': 'startup-timeout' is the 0.11 name of 'spawn-timeout' and 'handshake-timeout':"
+            + " read as 'spawn-timeout' and 'handshake-timeout' = 20",
+        "check: warning: profile 'echo': unknown key 'pool_limit' is ignored (did you mean 'pool-limit'?)",
+        "check: warning: profile 'echo': unknown arg 'isolate.args.cwd' of the docker isolate is ignored"),
+        said.stream().filter(l -> l.startsWith("check: warning")).toList());
+  }
+
+  @Test
   void unreachableDaemonFailsAtBuildNamingTheEndpoint() throws Exception {
     Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\n");
     DeployFailed e = deploy("echo");
