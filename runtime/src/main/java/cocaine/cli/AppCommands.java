@@ -53,12 +53,13 @@ final class AppCommands {
         + " PATH; needs -n and --manifest") Path archivePath;
     @Option(names = {"--manifest-only", "--manifest_only"}, description = "store the manifest only (e.g. of an app"
         + " whose image is in a registry)") boolean manifestOnly;
-    @Option(names = {"--docker-address", "--docker_address", "--registry"}, hidden = true) String docker;
+    @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
+    @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      if (docker != null) {
+      if (docker != null || registry != null) {
         throw new IllegalArgumentException("app upload builds no images here: build and push with 'cocaine app deploy"
             + " PATH --docker ADDRESS --registry HOST:PORT', or import a built image with 'cocaine app import IMAGE -n"
             + " NAME'");

@@ -42,7 +42,8 @@ class AppCommandsTest {
     assertRefused("give PATH or --package, not both", "app", "upload", dir.toString(), "--package", archive.toString());
     assertRefused("is not a gzip archive", "app", "upload", "-n", "a", "--manifest", "{\"slave\": \"x\"}", "--package",
         archive.toString());
-    assertRefused("cocaine app deploy PATH", "app", "upload", dir.toString(), "--docker_address", "http://localhost:2375");
+    assertRefused("cocaine app deploy PATH", "app", "upload", dir.toString(), "--docker_address", "http://localhost:2375",
+        "--registry", "localhost:5000");
   }
 
   @Test
