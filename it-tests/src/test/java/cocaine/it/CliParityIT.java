@@ -106,7 +106,7 @@ class CliParityIT {
     Command.Result matched = ok("\"echo\"", cocaine("i", "-n", "ec*"));
     assertTrue(matched.output().contains("\"state\" : \"running\""), matched.output());
     assertEquals("{ }", ok("", cocaine("info", "-n", "zz*")).output().trim(), "no app matches");
-    ok("\"echo\"", cocaine("info", "-n", "[de]ch?"));
+    ok("\"echo\"", cocaine("info", "-n", "[de]ch?", "-w"));
   }
 
   @Test
@@ -169,6 +169,9 @@ class CliParityIT {
           "the address reached the daemon client, http:// read as tcp://: " + r.output());
     }
     assertEquals(1, cocaine("app", "view", "-n", "imported").exit(), "a failed import stores no manifest");
+    Command.Result upload = cocaine("app", "upload", app.toString(), "--docker_address", "http://127.0.0.1:1");
+    assertEquals(2, upload.exit(), upload.output());
+    assertTrue(upload.output().contains("build and push with 'cocaine app deploy PATH"), upload.output());
   }
 
   // --- runlists, and copy, rename and edit of stored documents ------------------------------------
