@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** The options every command shares: which locator to talk to, how long to wait, how to print. */
 final class Target {
+  // defaults: $COCAINE_HOST/$COCAINE_PORT, else locator.host/port of ~/.cocaine/tools.yml (ToolsConfig), else these
   @Option(names = {"-H", "--host"}, defaultValue = "localhost", description = "locator host (default: ${DEFAULT-VALUE})")
   String host;
 
@@ -42,7 +43,10 @@ final class Target {
     return callerToken().headers();
   }
 
-  /** {@code --token} (or {@code $COCAINE_TOKEN}), else the first line of {@code --token-file}, else none. */
+  /**
+   * {@code --token} (or {@code $COCAINE_TOKEN}), else the first line of {@code --token-file} (or
+   * {@code $COCAINE_TOKEN_FILE}), else {@code secure.token} of {@code ~/.cocaine/tools.yml}, else none.
+   */
   CallerToken callerToken() throws IOException {
     if ((token == null || token.isBlank()) && tokenFile != null) {
       try {
@@ -50,6 +54,9 @@ final class Target {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--token-file " + e.getMessage(), e);
       }
+    }
+    if (token == null || token.isBlank()) {
+      return ToolsConfig.load(System.getenv()).callerToken();
     }
     return CallerToken.of(token);
   }
