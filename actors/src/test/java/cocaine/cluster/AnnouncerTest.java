@@ -1,5 +1,6 @@
 package cocaine.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,6 +151,8 @@ class AnnouncerTest {
       ch.send(ByteBuffer.wrap(key.sign(new Announce("after", List.of(new Endpoint("127.0.0.1", 3))).encode(),
           System.currentTimeMillis(), 0)), target);
       assertEquals("after", heard.receiveMessage(Duration.ofSeconds(5)).uuid(), "the replay was not heard");
+      // the refusals are logged on the receiver's thread: wait for the line, then check there is one only
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.count(Level.WARN, "ignored a datagram from 127.0.0.1") >= 1);
       assertEquals(1, log.count(Level.WARN, "ignored a datagram from 127.0.0.1"), "one line for 12 refusals of one "
           + "sender:\n" + log.lines());
       assertTrue(log.has(Level.WARN, "unsigned announce of node 'intruder'"), log.lines());

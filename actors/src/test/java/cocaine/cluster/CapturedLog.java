@@ -41,8 +41,8 @@ public final class CapturedLog extends AppenderBase<ILoggingEvent> implements Au
     return lines.stream().filter(l -> l.startsWith(level + " ") && List.of(fragments).stream().allMatch(l::contains)).count();
   }
 
-  /** How many lines of {@code level} are exactly {@code message}. */
-  public long count(Level level, String message) {
+  /** How many lines of {@code level} are exactly {@code message} (not a fragment: see {@link #count}). */
+  public long countExactly(Level level, String message) {
     return lines.stream().filter(l -> l.equals(level + " " + message)).count();
   }
 

@@ -69,7 +69,7 @@ class ProfileMigrationTest {
         assertEquals(Message.write(Values.str("pong")).on(ch), client.next(ch));
       }
       for (String line : expected) {
-        assertEquals(1, log.count(Level.WARN, line), "once: " + line + "\nlogged:\n" + log.lines());
+        assertEquals(1, log.countExactly(Level.WARN, line), "once: " + line + "\nlogged:\n" + log.lines());
       }
     }
     assertEquals(2L, at(node.info("legacy"), "pool", "capacity"), "pool_limit is not pool-limit");
