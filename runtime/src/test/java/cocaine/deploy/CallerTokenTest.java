@@ -68,8 +68,8 @@ class CallerTokenTest {
   }
 
   private static Config security(String settings) {
+    // the rest of cocaine.security from the runtime's own defaults, so a new key needs no change here
     return ConfigFactory.parseString("cocaine.security { " + settings + " }")
-        .withFallback(ConfigFactory.parseString("cocaine.security { token = \"\", token-file = \"\", "
-            + "open-collections = [] }"));
+        .withFallback(ConfigFactory.defaultReference());
   }
 }
