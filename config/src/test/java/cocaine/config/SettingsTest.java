@@ -59,7 +59,7 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        16 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
+        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
@@ -242,6 +242,34 @@ class SettingsTest {
   void badSizeIsRefused() {
     SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.max-frame-bytes = lots"));
     assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'"), e.getMessage());
+  }
+
+  @Test
+  void frameLimitFollowsTheBodyLimitByDefault() {
+    Settings s = load("");
+    assertEquals(64L << 20, s.proxy().maxBodyBytes());
+    assertEquals((64 << 20) + FrameAndBody.HEAD_ALLOWANCE, s.network().maxFrameBytes());
+    Settings bigger = load("cocaine.proxy.max-body-bytes = 100MiB");
+    assertEquals((100 << 20) + FrameAndBody.HEAD_ALLOWANCE, bigger.network().maxFrameBytes());
+  }
+
+  @Test
+  void bodyLimitFollowsAConfiguredFrameLimit() {
+    assertEquals((16L << 20) - FrameAndBody.HEAD_ALLOWANCE,
+        load("cocaine.network.max-frame-bytes = 16MiB").proxy().maxBodyBytes());
+    // a small frame keeps half of itself for the head
+    assertEquals(512 * 1024, load("cocaine.network.max-frame-bytes = 1MiB").proxy().maxBodyBytes());
+  }
+
+  @Test
+  void frameAndBodyLimitsThatDisagreeStopStartUpNamingBoth() {
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> load("cocaine.network.max-frame-bytes = 16MiB\ncocaine.proxy.max-body-bytes = 64MiB"));
+    assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'")
+        && e.getMessage().contains("'cocaine.proxy.max-body-bytes'") && e.getMessage().contains("disagree"),
+        e.getMessage());
+    Settings agreeing = load("cocaine.network.max-frame-bytes = 33MiB\ncocaine.proxy.max-body-bytes = 32MiB");
+    assertEquals(32L << 20, agreeing.proxy().maxBodyBytes());
   }
 
   @Test
