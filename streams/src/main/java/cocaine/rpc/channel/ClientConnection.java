@@ -2,31 +2,43 @@ package cocaine.rpc.channel;
 
 import cocaine.rpc.transport.Codec;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.rpc.transport.SelectorLoop;
+import cocaine.rpc.transport.SocketStage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.msgpack.value.Value;
 
 /**
- * An outbound connection to a service, multiplexing channels (metalocator links, HTTP proxy pools).
+ * An outbound connection to a service, multiplexing channels (metalocator links, HTTP proxy pools),
+ * on the same transport as the runtime's servers.
  * Ids start at 1 and strictly increase. Each channel is bounded: a slow reply consumer stops the
  * connection's reads. When the connection drops, every open channel fails with
  * {@link ErrorCode#NOT_CONNECTED} "disconnected from host:port".
  */
 public final class ClientConnection {
+  /** The most one read takes, and the bytes gathered for one write, as the runtime's TCP servers. */
+  private static final int IO_BYTES = 64 * 1024;
+  /** Longest a connect may block. */
+  static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
   private final ActorSystem<?> system;
   private final String address;
   private final ConnectionSettings settings;
@@ -40,23 +52,52 @@ public final class ClientConnection {
     this.handle = handle;
   }
 
-  /** Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. */
+  /**
+   * Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. The
+   * socket is read and written by the connection's own stream ({@link SocketStage}), as the
+   * runtime's servers do; only the connect itself, rare, blocks a thread of Pekko's blocking
+   * dispatcher, for at most {@link #CONNECT_TIMEOUT_MILLIS}.
+   */
   public static CompletionStage<ClientConnection> connect(ActorSystem<?> system, String host, int port,
       ConnectionSettings settings) {
     String address = host + ":" + port;
-    Pair<CompletionStage<Tcp.OutgoingConnection>, ClientChannels.Handle> running =
-        Codec.codec(settings.maxFrameBytes())
-            .join(Tcp.get(system).outgoingConnection(host, port), Keep.right())
-            .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.both())
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    return CompletableFuture.supplyAsync(() -> open(host, port, address), blocking).thenApply(socket -> {
+      try {
+        ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
+            .join(Flow.fromGraph(new SocketStage(socket, SelectorLoop.sharedTcp(), address, IO_BYTES, IO_BYTES)))
+            .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
             .run(system);
-    ClientChannels.Handle handle = running.second();
-    return running.first().handle((connected, failure) -> {
-      if (failure != null) {
-        throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": "
-            + (failure.getMessage() != null ? failure.getMessage() : failure.toString()), failure);
+        return new ClientConnection(system, address, settings, handle);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(socket);
+        throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
       }
-      return new ClientConnection(system, address, settings, handle);
     });
+  }
+
+  private static SocketChannel open(String host, int port, String address) {
+    SocketChannel socket = null;
+    try {
+      socket = SocketChannel.open();
+      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      socket.socket().connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
+      return socket;
+    } catch (IOException | RuntimeException e) { // unresolved host, port out of range, refused, timed out
+      if (socket != null) {
+        closeQuietly(socket);
+      }
+      throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing more to do with a socket that failed
+    }
   }
 
   /**
