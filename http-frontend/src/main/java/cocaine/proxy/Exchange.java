@@ -16,7 +16,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -69,6 +68,8 @@ final class Exchange {
   private final RequestBody body;
   private final AppResponse appResponse;
   private final AccessLog accessLog;
+  /** Bytes a request chunk's frame adds around the chunk: frame, channel, type, argument list, string head. */
+  private static final int FRAME_OVERHEAD = 64;
 
   Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, ProxyMetrics metrics) {
     this.system = system;
@@ -77,8 +78,9 @@ final class Exchange {
     this.proxy = proxy;
     this.metrics = metrics;
     this.dispatcher = system.executionContext();
-    this.body = new RequestBody(config, mat, dispatcher);
-    this.accessLog = new AccessLog(metrics);
+    BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
+    this.body = new RequestBody(config, mat, dispatcher, budget);
+    this.accessLog = new AccessLog(metrics, budget, config.accessLog());
     this.appResponse = new AppResponse(mat, accessLog);
   }
 
@@ -105,31 +107,30 @@ final class Exchange {
       requestId = trace.requestId();
       Route route = Route.of(request, rawUri);
       body.checkDeclared(request);
-      Call call = new Call(request, route, trace, start, config.timeout(route.app()), new AtomicBoolean(),
-          new AtomicBoolean());
+      Call call = new Call(request, route, trace, start, config.timeout(route.app()));
       String id = requestId;
       return attempt(call, 0, null).exceptionally(failure -> {
         Throwable cause = unwrap(failure);
         if (cause instanceof ProxyError e) {
           RequestSpans.proxy(trace, route.app(), route.event(), e.status(), start, e.getMessage());
-          return refuse(request, e, id, route.app(), start,
+          return refuse(request, call, e, id, route.app(), start,
               call.reachedPool().get() ? route.app() : ProxyMetrics.NO_APP);
         }
         log.error("request {} to app '{}' failed unexpectedly", id, route.app(), cause);
-        return refuse(request, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + cause), id,
-            route.app(), start, ProxyMetrics.NO_APP);
+        return refuse(request, call, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + cause),
+            id, route.app(), start, ProxyMetrics.NO_APP);
       });
     } catch (ProxyError e) {
-      return CompletableFuture.completedFuture(refuse(request, e, requestId, null, start, ProxyMetrics.NO_APP));
+      return CompletableFuture.completedFuture(refuse(request, null, e, requestId, null, start, ProxyMetrics.NO_APP));
     } catch (RuntimeException e) {
       log.error("request {} {} failed unexpectedly", request.method().value(), rawUri, e);
-      return CompletableFuture.completedFuture(refuse(request,
+      return CompletableFuture.completedFuture(refuse(request, null,
           new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + e), requestId, null, start,
           ProxyMetrics.NO_APP));
     }
   }
 
-  private CompletionStage<HttpResponse> attempt(Call call, int tries, byte[] wholeBody) {
+  private CompletionStage<HttpResponse> attempt(Call call, int tries, ByteString wholeBody) {
     return lease(call).thenCompose(leased -> {
       if (leased instanceof Pool.Refused refused) {
         CocaineException cause = refused.cause();
@@ -150,10 +151,15 @@ final class Exchange {
       call.reachedPool().set(true);
       CompletionStage<Outcome> outcome;
       if (granted.streaming()) {
-        outcome = send(call, granted, new byte[0], body.streamed(call), false);
+        outcome = send(call, granted, ByteString.emptyByteString(), body.streamed(call), false);
       } else {
-        CompletionStage<byte[]> read = wholeBody != null ? CompletableFuture.completedFuture(wholeBody)
-            : body.whole(call);
+        CompletionStage<ByteString> read;
+        try {
+          read = wholeBody != null ? CompletableFuture.completedFuture(wholeBody) : body.whole(call);
+        } catch (RuntimeException e) {
+          release(granted);
+          throw e;
+        }
         outcome = read.handle((bytes, failure) -> {
           if (failure != null) {
             release(granted);
@@ -175,7 +181,7 @@ final class Exchange {
     });
   }
 
-  private CompletionStage<Outcome> retried(Call call, int tries, byte[] body, Retry retry) {
+  private CompletionStage<Outcome> retried(Call call, int tries, ByteString body, Retry retry) {
     metrics.retry(call.app(), retry.reason());
     log.debug("request {}: app '{}' refused it ({}), try {} of {}", call.trace().requestId(), call.app(), retry.why(),
         tries + 2, config.proxy().retries() + 1);
@@ -206,12 +212,21 @@ final class Exchange {
    * @param streamed the body to send as chunks after the first one, or null when it is inside it
    * @param mayRetry whether a refusal that reached no worker should come back as {@link Retry}
    */
-  private CompletionStage<Outcome> send(Call call, Pool.Granted granted, byte[] whole,
+  private CompletionStage<Outcome> send(Call call, Pool.Granted granted, ByteString wholeBody,
       Source<ByteString, NotUsed> streamed, boolean mayRetry) {
     HttpRequest request = call.request();
-    Message first = Message.write(Values.bytes(RequestChunk.encode(request.method().value(), call.route().uri(),
+    byte[] whole = wholeBody.toArrayUnsafe();
+    byte[] chunk = RequestChunk.encode(request.method().value(), call.route().uri(),
         request.protocol().equals(HttpProtocols.HTTP_1_0) ? "1.0" : "1.1",
-        ForwardedHeaders.toApp(call, whole, streamed != null), whole)));
+        ForwardedHeaders.toApp(call, whole, streamed != null), whole);
+    int maxFrame = config.connection().maxFrameBytes();
+    if (chunk.length > maxFrame - FRAME_OVERHEAD) {
+      // the node would close the connection on it, and every request on that connection with it
+      throw new ProxyError(StatusFor.REQUEST_TOO_LARGE_FOR_FRAME.status(), "request of " + chunk.length
+          + " bytes (head and body) does not fit the wire's frame limit of " + maxFrame
+          + " bytes (cocaine.network.max-frame-bytes)");
+    }
+    Message first = Message.write(Values.bytes(chunk));
     long maxBodyBytes = config.proxy().maxBodyBytes();
     RequestSide side = streamed != null ? RequestSide.streamed(call, first, streamed, maxBodyBytes)
         : config.cancelOnDisconnect() ? RequestSide.heldOpen(call, first, mat, maxBodyBytes)
@@ -291,16 +306,20 @@ final class Exchange {
     }
   }
 
-  private HttpResponse refuse(HttpRequest request, ProxyError e, String requestId, String app, long start,
+  private HttpResponse refuse(HttpRequest request, Call call, ProxyError e, String requestId, String app, long start,
       String metricApp) {
-    boolean tooLarge = e.status() == StatusFor.BODY_TOO_LARGE.status();
-    if (!tooLarge) {
+    if (!e.bodyUnread()) {
       request.discardEntityBytes(mat);
     }
-    accessLog.refused(request, e, requestId, app, start, metricApp);
+    accessLog.refused(request, call, e, requestId, app, start, metricApp);
     HttpResponse response = e.toResponse(requestId, app);
-    // the rest of an oversized body is not worth reading: the connection closes after the answer
-    return tooLarge ? response.addHeader(Connection.create("close")) : response;
+    // the rest of an unread body is not worth reading: the connection closes after the answer
+    return e.bodyUnread() ? response.addHeader(Connection.create("close")) : response;
+  }
+
+  /** Writes what the access log holds and stops its writer. */
+  void close() {
+    accessLog.close();
   }
 
   private void release(Pool.Granted granted) {

@@ -233,12 +233,14 @@ public final class HttpProxy {
         .bind(exchange::handle)
         .handle((binding, failure) -> {
           if (failure != null) {
+            exchange.close();
             proxy.tell(new Stop());
             locator.close();
             log.error("HTTP proxy cannot listen on {}:{}: {}", config.proxy().host(), config.proxy().port(),
                 failure.getMessage());
             return CompletableFuture.<Running>failedFuture(failure);
           }
+          binding.whenTerminated().whenComplete((t, f) -> exchange.close()); // the access log's last lines
           log.info("HTTP proxy listening on {}, resolving apps through {}", binding.localAddress(), locator.address());
           return CompletableFuture.completedFuture(new Running(binding, proxy, locator));
         })

@@ -32,11 +32,13 @@ import java.util.Objects;
  * @param connection         bounds of every wire connection (frame size, per-channel buffer)
  * @param routingBackoffMin  first wait before the locator's {@code routing} stream is made again
  * @param routingBackoffMax  longest such wait (the wait doubles from the first up to it)
+ * @param bodyBudgetBytes    bytes of whole request bodies held at once across all requests ({@link BodyBudget})
+ * @param accessLog          where and how the access log is written
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
-    Duration routingBackoffMin, Duration routingBackoffMax) {
+    Duration routingBackoffMin, Duration routingBackoffMax, long bodyBudgetBytes, AccessLogSettings accessLog) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -52,6 +54,12 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
       throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
+    }
+    Objects.requireNonNull(accessLog, "accessLog");
+    if (bodyBudgetBytes < proxy.maxBodyBytes()) {
+      throw new SettingsException("bad value for 'cocaine.proxy.body-budget': must be at least max-body-bytes ("
+          + proxy.maxBodyBytes() + " bytes), so that a body the proxy accepts can pass when alone, got "
+          + bodyBudgetBytes);
     }
     if (proxy.poolSize() < 1 || proxy.poolSize() > MAX_POOL_SIZE) {
       throw new SettingsException("bad value for 'cocaine.proxy.pool-size': must be from 1 to " + MAX_POOL_SIZE
@@ -86,7 +94,11 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           atLeastOne(c, p + "max-uri-bytes", c.getBytes(p + "max-uri-bytes").intValue()),
           ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
-          positive(c, p + "routing-backoff-max"));
+          positive(c, p + "routing-backoff-max"),
+          bodyBudget(c, p + "body-budget", settings.proxy().maxBodyBytes()),
+          new AccessLogSettings(c.getBoolean(p + "access-log.enabled"), c.getString(p + "access-log.path").trim(),
+              atLeastOne(c, p + "access-log.buffer", c.getBytes(p + "access-log.buffer").intValue()),
+              positive(c, p + "access-log.flush")));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -96,7 +108,29 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax);
+        routingBackoffMax, bodyBudgetBytes, accessLog);
+  }
+
+  /**
+   * The access log ({@code cocaine.proxy.access-log}).
+   *
+   * @param enabled     whether requests are logged at all
+   * @param path        file the lines are appended to; empty: the runtime's log, logger {@code cocaine.proxy.access}
+   * @param bufferBytes lines gathered before they are written in one go
+   * @param flush       longest a line waits in the buffer
+   */
+  public record AccessLogSettings(boolean enabled, String path, int bufferBytes, Duration flush) {}
+
+  /** {@code auto}: an eighth of the heap, and at least max-body-bytes. */
+  private static long bodyBudget(Config c, String key, long maxBodyBytes) {
+    if ("auto".equals(c.getValue(key).unwrapped())) {
+      return Math.max(maxBodyBytes, Runtime.getRuntime().maxMemory() / 8);
+    }
+    long v = c.getBytes(key);
+    if (v < 1) {
+      throw bad(c, key, "must be a size like 256MiB, or auto");
+    }
+    return v;
   }
 
   /** How long a request to app may take: its own timeout or the proxy's. */
