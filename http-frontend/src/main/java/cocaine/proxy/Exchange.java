@@ -9,6 +9,7 @@ import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -62,6 +63,7 @@ final class Exchange {
   private final Materializer mat;
   private final ProxyConfig config;
   private final ActorRef<HttpProxy.Command> proxy;
+  private final PoolDirectory directory;
   private final ProxyMetrics metrics;
   /** For callbacks that go on with the request (stream materialization): Pekko's dispatcher. */
   private final Executor dispatcher;
@@ -71,11 +73,13 @@ final class Exchange {
   /** Bytes a request chunk's frame adds around the chunk: frame, channel, type, argument list, string head. */
   private static final int FRAME_OVERHEAD = 64;
 
-  Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, ProxyMetrics metrics) {
+  Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, PoolDirectory directory,
+      ProxyMetrics metrics) {
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
     this.proxy = proxy;
+    this.directory = directory;
     this.metrics = metrics;
     this.dispatcher = system.executionContext();
     BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
@@ -188,12 +192,18 @@ final class Exchange {
     return attempt(call, tries + 1, body).thenApply(Respond::new);
   }
 
+  /** A connection from the pool's {@link cocaine.proxy.pool.Leases} at once, else by asking the proxy actor. */
   private CompletionStage<Pool.Leased> lease(Call call) {
-    Duration wait = call.remaining();
     long leaseStart = System.nanoTime();
+    Optional<String> sticky = call.request().getHeader(STICKY_HEADER).map(HttpHeader::value);
+    Pool.Granted now = directory.tryLease(call.app(), sticky);
+    if (now != null) {
+      RequestSpans.leased(call.trace(), call.app(), leaseStart, now, null);
+      return CompletableFuture.completedFuture(now);
+    }
+    Duration wait = call.remaining();
     return AskPattern.<HttpProxy.Command, Pool.Leased>ask(proxy,
-            replyTo -> new HttpProxy.Lease(call.app(), call.request().getHeader(STICKY_HEADER).map(HttpHeader::value),
-                call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
+            replyTo -> new HttpProxy.Lease(call.app(), sticky, call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
             system.scheduler())
         .whenCompleteAsync((leased, failure) -> RequestSpans.leased(call.trace(), call.app(), leaseStart, leased,
             failure), SAME_THREAD)
@@ -323,7 +333,7 @@ final class Exchange {
   }
 
   private void release(Pool.Granted granted) {
-    granted.pool().tell(new Pool.Release(granted.connectionId()));
+    granted.release();
   }
 
   /** The failure itself, out of the wrappers CompletableFuture puts around it. */
