@@ -237,17 +237,73 @@ final class Exchange {
           + " bytes (cocaine.network.max-frame-bytes)");
     }
     Message first = Message.write(Values.bytes(chunk));
-    long maxBodyBytes = config.proxy().maxBodyBytes();
-    RequestSide side = streamed != null ? RequestSide.streamed(call, first, streamed, maxBodyBytes)
-        : config.cancelOnDisconnect() ? RequestSide.heldOpen(call, first, mat, maxBodyBytes)
-        : RequestSide.closedAtOnce(first);
     Message enqueue = new Message(0, List.of(Values.str(call.route().event())), ForwardedHeaders.enqueue(call));
+    return streamed != null ? sendStreamed(call, granted, enqueue, first, streamed)
+        : sendWhole(call, granted, enqueue, first, mayRetry);
+  }
+
+  /**
+   * For an app that takes the request in its first chunk: an {@link AppChannel}, no stream. A whole
+   * answer that is in once its first reply is taken becomes a strict response; a longer one is read
+   * on as a stream.
+   */
+  private CompletionStage<Outcome> sendWhole(Call call, Pool.Granted granted, Message enqueue, Message chunk,
+      boolean mayRetry) {
+    long channelStart = System.nanoTime();
+    long maxBodyBytes = config.proxy().maxBodyBytes();
+    AppChannel channel;
+    try {
+      channel = AppChannel.open(granted.connection(), enqueue, chunk, config.connection().channelBuffer(),
+          system.executionContext(), system.scheduler(), call.remaining(), config.cancelOnDisconnect(),
+          RequestSide.cancelMessage(call, new TimeoutException(), maxBodyBytes), () -> {
+            release(granted);
+            RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, null);
+          });
+    } catch (CocaineException e) { // the connection is gone, or has too many channels open
+      release(granted);
+      return CompletableFuture.supplyAsync(() -> failed(call, granted, e, mayRetry, null), SAME_THREAD);
+    }
+    return channel.first().handleAsync((got, failure) -> {
+      if (failure != null) {
+        return failed(call, granted, unwrap(failure), mayRetry, null);
+      }
+      List<Message> messages = got.messages();
+      if (messages.isEmpty() || messages.get(0).type() == Graph.ERROR || AppChannel.whole(got)) {
+        channel.finish(Message.close());
+        channel.done();
+        if (messages.isEmpty() && got.failure() != null) {
+          return failed(call, granted, unwrap(got.failure()), mayRetry, null);
+        }
+        if (!messages.isEmpty() && messages.get(0).type() == Graph.ERROR) {
+          return refusedByApp(call, messages.get(0), mayRetry);
+        }
+        return new Respond(appResponse.whole(call, granted, messages.isEmpty() ? List.of() : messages));
+      }
+      Source<Message, NotUsed> tail = Source.from(AppChannel.rest(got))
+          .concat(Source.fromGraph(new ReplySource(channel)))
+          .watchTermination((notUsed, done) -> {
+            done.whenCompleteAsync((d, f) -> {
+              channel.finish(Message.close());
+              channel.done();
+            }, SAME_THREAD);
+            return notUsed;
+          })
+          .via(new ChannelGuard<Message>(cause -> channel.finish(call.answered().get() ? Message.close()
+              : RequestSide.cancelMessage(call, cause, maxBodyBytes)), call.timeout()))
+          .idleTimeout(call.timeout());
+      return new Respond(appResponse.of(call, granted, messages.subList(0, 1), tail));
+    }, dispatcher);
+  }
+
+  /** For a streaming app: the request chunk, then the body as chunks, on a channel stream. */
+  private CompletionStage<Outcome> sendStreamed(Call call, Pool.Granted granted, Message enqueue, Message chunk,
+      Source<ByteString, NotUsed> streamed) {
+    RequestSide side = RequestSide.streamed(call, chunk, streamed, config.proxy().maxBodyBytes());
     long channelStart = System.nanoTime();
     Source<Message, NotUsed> replies = side.messages()
         .via(granted.connection().channel(enqueue, Graph.STREAMING))
         .watchTermination((notUsed, done) -> {
           done.whenCompleteAsync((d, failure) -> {
-            side.onEnd().run();
             release(granted);
             RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, failure);
           }, SAME_THREAD);
@@ -258,8 +314,8 @@ final class Exchange {
         .idleTimeout(call.timeout());
     return replies.prefixAndTail(1).runWith(Sink.head(), mat)
         .handleAsync((headAndTail, failure) -> failure != null
-            ? failed(call, granted, unwrap(failure), mayRetry, side.bodyFailure().get())
-            : answered(call, granted, headAndTail.first(), headAndTail.second(), mayRetry, side.bodyFailure().get()),
+            ? failed(call, granted, unwrap(failure), false, side.bodyFailure().get())
+            : answered(call, granted, headAndTail.first(), headAndTail.second(), side.bodyFailure().get()),
             dispatcher);
   }
 
@@ -286,9 +342,9 @@ final class Exchange {
     throw new ProxyError(StatusFor.APP_LOST.status(), "app '" + call.app() + "' did not answer: " + cause);
   }
 
-  /** The app's first reply: an error refuses the request (perhaps for another try); anything else is its answer. */
+  /** A streaming app's first reply: an error refuses the request; anything else is its answer. */
   private Outcome answered(Call call, Pool.Granted granted, List<Message> head, Source<Message, NotUsed> tail,
-      boolean mayRetry, Throwable bodyFailure) {
+      Throwable bodyFailure) {
     if (head.isEmpty() || head.get(0).type() != Graph.ERROR) {
       return new Respond(appResponse.of(call, granted, head, tail));
     }
@@ -296,7 +352,12 @@ final class Exchange {
     if (bodyFailure != null) {
       throw body.error(call, unwrap(bodyFailure));
     }
-    CocaineException e = head.get(0).toException();
+    return refusedByApp(call, head.get(0), false);
+  }
+
+  /** The app answered with an error instead of a response head: perhaps for another try. */
+  private Outcome refusedByApp(Call call, Message error, boolean mayRetry) {
+    CocaineException e = error.toException();
     if (mayRetry && NEVER_REACHED_A_WORKER.contains(e.code())) {
       return new Retry(e.code().equals(ErrorCode.QUEUE_IS_FULL) ? "queue-full" : "unavailable",
           e.code() + " " + e.getMessage());

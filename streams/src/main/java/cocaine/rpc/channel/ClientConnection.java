@@ -112,6 +112,80 @@ public final class ClientConnection {
   }
 
   /**
+   * The other side of a channel opened with {@link #open}: called on the connection's own stream,
+   * in order, so implementations must not block. The channel is given {@code window} replies at
+   * first and one more for each {@link DirectChannel#credit}.
+   */
+  public interface Replies {
+    /** One message of the server's side, the terminal one ({@code value}, {@code error}, {@code close}) too. */
+    void reply(Message message);
+
+    /** The server's side ended, once: after its terminal message (null), or the channel failed (its cause). */
+    void end(Throwable failure);
+  }
+
+  /** A channel opened with {@link #open}: requests in, and the replies' credit. Thread-safe. */
+  public final class DirectChannel {
+    private final long id;
+
+    private DirectChannel(long id) {
+      this.id = id;
+    }
+
+    /** Sends the client's next message on the channel. */
+    public void send(Message message) {
+      handle.send(id, message);
+    }
+
+    /** The replies' consumer took one: the channel may get one more. */
+    public void credit() {
+      handle.credit(id);
+    }
+
+    /** Forgets the channel: replies still coming are dropped, its place in the connection freed. */
+    public void close() {
+      handle.gone(id);
+    }
+  }
+
+  /**
+   * Opens a channel with {@code first} and no stream of its own: the replies go to {@code replies}
+   * on the connection's stream, at most {@code window} of them ahead of the {@code credit} given.
+   * For a request that costs microseconds, materializing a stream per channel costs more than the
+   * request ({@link #channel} is the stream's way).
+   *
+   * @throws CocaineException {@link ErrorCode#NOT_CONNECTED} when the connection is gone,
+   *     {@link ErrorCode#TRY_AGAIN} when it has {@code maxChannels} open already
+   */
+  public DirectChannel open(Message first, Graph upstream, int window, Replies replies) {
+    java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    long id = handle.register(first, upstream, window, new ClientChannels.Peer() {
+      @Override
+      public void reply(Message message) {
+        replies.reply(message);
+      }
+
+      @Override
+      public void end(Throwable failure) {
+        if (ended.compareAndSet(false, true)) {
+          replies.end(failure);
+        }
+      }
+
+      @Override
+      public void lost(CocaineException cause) {
+        end(cause); // a connection lost after the channel's end changes nothing for it
+      }
+
+      @Override
+      public void ack() {
+        // the few messages of such a channel need no window of their own
+      }
+    });
+    return new DirectChannel(id);
+  }
+
+  /**
    * Calls a method with a primitive reply: the {@code value}'s arguments, or a failure with the
    * {@code error}'s {@link CocaineException}.
    */
