@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.stream.stage.AsyncCallback;
@@ -66,7 +67,8 @@ final class AppChannel implements ClientConnection.Replies {
    */
   static AppChannel open(ClientConnection connection, Message enqueue, Message chunk, int window,
       ExecutionContextExecutor dispatcher,
-      Scheduler scheduler, java.time.Duration noReplyWithin, boolean holdOpen, Message onTimeout, Runnable onEnd) {
+      Scheduler scheduler, java.time.Duration noReplyWithin, boolean holdOpen, Supplier<Message> onTimeout,
+      Runnable onEnd) {
     AppChannel c = new AppChannel(dispatcher, holdOpen, onEnd);
     synchronized (c) {
       c.channel = connection.open(enqueue, Graph.STREAMING, window, c);
@@ -80,7 +82,10 @@ final class AppChannel implements ClientConnection.Replies {
     return c;
   }
 
-  /** Completes, on the dispatcher, once the first reply is in or the channel failed without one. */
+  /**
+   * Completes once the first reply is in or the channel failed without one, on a dispatcher thread:
+   * its non-async dependents may go on with the request there.
+   */
   CompletionStage<First> first() {
     return first;
   }
@@ -151,14 +156,14 @@ final class AppChannel implements ClientConnection.Replies {
     first.complete(f);
   }
 
-  private void timedOut(Message onTimeout) {
+  private void timedOut(Supplier<Message> onTimeout) {
     synchronized (this) {
       if (decided) {
         return;
       }
       decided = true;
     }
-    finish(onTimeout);
+    finish(onTimeout.get());
     done();
     first.completeExceptionally(new TimeoutException("no reply"));
   }

@@ -255,7 +255,7 @@ final class Exchange {
     try {
       channel = AppChannel.open(granted.connection(), enqueue, chunk, config.connection().channelBuffer(),
           system.executionContext(), system.scheduler(), call.remaining(), config.cancelOnDisconnect(),
-          RequestSide.cancelMessage(call, new TimeoutException(), maxBodyBytes), () -> {
+          () -> RequestSide.cancelMessage(call, new TimeoutException(), maxBodyBytes), () -> {
             release(granted);
             RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, null);
           });
@@ -263,7 +263,8 @@ final class Exchange {
       release(granted);
       return CompletableFuture.supplyAsync(() -> failed(call, granted, e, mayRetry, null), SAME_THREAD);
     }
-    return channel.first().handleAsync((got, failure) -> {
+    // first() completes on a dispatcher thread: the request goes on there, with no hop of its own
+    return channel.first().handle((got, failure) -> {
       if (failure != null) {
         return failed(call, granted, unwrap(failure), mayRetry, null);
       }
@@ -292,7 +293,7 @@ final class Exchange {
               : RequestSide.cancelMessage(call, cause, maxBodyBytes)), call.timeout()))
           .idleTimeout(call.timeout());
       return new Respond(appResponse.of(call, granted, messages.subList(0, 1), tail));
-    }, dispatcher);
+    });
   }
 
   /** For a streaming app: the request chunk, then the body as chunks, on a channel stream. */
