@@ -28,15 +28,23 @@ import scala.concurrent.ExecutionContextExecutor;
  * Thread-safe: replies arrive on the connection's thread, the rest on dispatcher threads.
  */
 final class AppChannel implements ClientConnection.Replies {
+  /** What this does to its channel: {@link ClientConnection.DirectChannel}'s calls (a seam for tests). */
+  interface Wire {
+    void send(Message message);
+
+    void credit();
+
+    void close();
+  }
+
   /** What had come when the first reply was taken. */
   record First(List<Message> messages, boolean ended, Throwable failure) {}
 
   private final Executor dispatcher;
   private final CompletableFuture<First> first = new CompletableFuture<>();
   private final ArrayDeque<Message> replies = new ArrayDeque<>();
-  private final boolean holdOpen;
   private final Runnable onEnd;
-  private ClientConnection.DirectChannel channel;
+  private Wire channel;
   private Cancellable timeout;
   private boolean ended;
   private Throwable failure;
@@ -48,14 +56,16 @@ final class AppChannel implements ClientConnection.Replies {
   private boolean recheck;
   private AsyncCallback<Boolean> reader;
 
-  /**
-   * @param holdOpen keep the request side open until the exchange ends, else close it at once
-   * @param onEnd run once when the channel has ended (its lease is given back, its span recorded)
-   */
-  private AppChannel(Executor dispatcher, boolean holdOpen, Runnable onEnd) {
+  /** @param onEnd run once when the channel has ended (its lease is given back, its span recorded) */
+  private AppChannel(Executor dispatcher, Runnable onEnd) {
     this.dispatcher = dispatcher;
-    this.holdOpen = holdOpen;
     this.onEnd = onEnd;
+  }
+
+  /** A channel on {@code wire} with no timeout, its replies given to it by the caller (tests). */
+  AppChannel(Executor dispatcher, Runnable onEnd, Wire wire) {
+    this(dispatcher, onEnd);
+    this.channel = wire;
   }
 
   /**
@@ -69,9 +79,25 @@ final class AppChannel implements ClientConnection.Replies {
       ExecutionContextExecutor dispatcher,
       Scheduler scheduler, java.time.Duration noReplyWithin, boolean holdOpen, Supplier<Message> onTimeout,
       Runnable onEnd) {
-    AppChannel c = new AppChannel(dispatcher, holdOpen, onEnd);
+    AppChannel c = new AppChannel(dispatcher, onEnd);
     synchronized (c) {
-      c.channel = connection.open(enqueue, Graph.STREAMING, window, c);
+      ClientConnection.DirectChannel direct = connection.open(enqueue, Graph.STREAMING, window, c);
+      c.channel = new Wire() {
+        @Override
+        public void send(Message message) {
+          direct.send(message);
+        }
+
+        @Override
+        public void credit() {
+          direct.credit();
+        }
+
+        @Override
+        public void close() {
+          direct.close();
+        }
+      };
       c.channel.send(chunk);
       if (!holdOpen) {
         c.channel.send(Message.close());
