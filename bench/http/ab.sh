@@ -7,7 +7,9 @@
 # median of the rounds per side (req/s, p50, p99, server CPU per request from /proc) and its ratio
 # to nginx. For "what did this step gain": bench/http/ab.sh main HEAD~1 HEAD
 # Usage: bench/http/ab.sh REV [REV...]   (env: ROUNDS=3 SECONDS_PER_RUN=10 WARMUP=15 CONNECTIONS=64
-#   THREADS=2 BODY=1024 PROXY_TIMEOUT=5s; KEEP_TREES=1 keeps the worktrees in the temp dir)
+#   THREADS=2 BODY=1024 PROXY_TIMEOUT=5s; KEEP_TREES=1 keeps the worktrees in the temp dir;
+#   CONF_<n>="hocon" adds settings to the n-th side's runtime, e.g. two sides of one commit:
+#   CONF_2="cocaine.proxy.pool-size = 4" bench/http/ab.sh HEAD HEAD)
 source "$(dirname "$0")/lib.sh"
 need wrk wrk nginx nginx
 [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || need __no_such_command libnginx-mod-http-echo
@@ -59,10 +61,14 @@ for rev in "$@"; do
   APPS="$tree/examples/target/apps"
   WORK="$BASE/rt-$i"
   mkdir -p "$WORK"
-  start_runtime "cocaine.proxy.timeout = ${PROXY_TIMEOUT:-5s}"
+  conf_var="CONF_$i"
+  start_runtime "cocaine.proxy.timeout = ${PROXY_TIMEOUT:-5s}
+${!conf_var:-}"
+  [ -n "${!conf_var:-}" ] && side="$side+conf"
   deploy_app http-echo "$APPS/http-echo" "$PROFILE"
   URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
   PIDS_OF[$side]="$RT_PID"
+  [ -n "${!conf_var:-}" ] && log "side $side: ${!conf_var}"
   await_http -d hi "${URL[$side]}"
   SIDES+=("$side")
 done
