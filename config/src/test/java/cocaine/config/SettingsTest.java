@@ -262,14 +262,13 @@ class SettingsTest {
   }
 
   @Test
-  void frameAndBodyLimitsThatDisagreeStopStartUpNamingBoth() {
-    SettingsException e = assertThrows(SettingsException.class,
-        () -> load("cocaine.network.max-frame-bytes = 16MiB\ncocaine.proxy.max-body-bytes = 64MiB"));
-    assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'")
-        && e.getMessage().contains("'cocaine.proxy.max-body-bytes'") && e.getMessage().contains("disagree"),
-        e.getMessage());
-    Settings agreeing = load("cocaine.network.max-frame-bytes = 33MiB\ncocaine.proxy.max-body-bytes = 32MiB");
-    assertEquals(32L << 20, agreeing.proxy().maxBodyBytes());
+  void aBodyLimitAboveTheFrameIsForStreamingAppsOnly() {
+    Settings s = load("cocaine.network.max-frame-bytes = 16MiB\ncocaine.proxy.max-body-bytes = 2GiB");
+    assertEquals(2L << 30, s.proxy().maxBodyBytes());
+    assertEquals(16 << 20, s.network().maxFrameBytes());
+    assertEquals((16L << 20) - FrameAndBody.HEAD_ALLOWANCE, FrameAndBody.wholeBodyBytes(16 << 20, 2L << 30));
+    // alone, a body limit beyond what a frame can be makes the largest frame
+    assertEquals(Integer.MAX_VALUE, load("cocaine.proxy.max-body-bytes = 4GiB").network().maxFrameBytes());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package cocaine.proxy;
 
+import cocaine.config.FrameAndBody;
 import cocaine.config.ProxySettings;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
@@ -56,10 +57,11 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
     }
     Objects.requireNonNull(accessLog, "accessLog");
-    if (bodyBudgetBytes < proxy.maxBodyBytes()) {
-      throw new SettingsException("bad value for 'cocaine.proxy.body-budget': must be at least max-body-bytes ("
-          + proxy.maxBodyBytes() + " bytes), so that a body the proxy accepts can pass when alone, got "
-          + bodyBudgetBytes);
+    long whole = FrameAndBody.wholeBodyBytes(connection.maxFrameBytes(), proxy.maxBodyBytes());
+    if (bodyBudgetBytes < whole) {
+      throw new SettingsException("bad value for 'cocaine.proxy.body-budget': must be at least the largest body an "
+          + "app gets whole (" + whole + " bytes: max-body-bytes, or max-frame-bytes less 1 MiB), so that it can pass "
+          + "when alone, got " + bodyBudgetBytes);
     }
     if (proxy.poolSize() < 1 || proxy.poolSize() > MAX_POOL_SIZE) {
       throw new SettingsException("bad value for 'cocaine.proxy.pool-size': must be from 1 to " + MAX_POOL_SIZE
@@ -95,7 +97,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"),
-          bodyBudget(c, p + "body-budget", settings.proxy().maxBodyBytes()),
+          bodyBudget(c, p + "body-budget", FrameAndBody.wholeBodyBytes(settings.network().maxFrameBytes(),
+              settings.proxy().maxBodyBytes())),
           new AccessLogSettings(c.getBoolean(p + "access-log.enabled"), c.getString(p + "access-log.path").trim(),
               atLeastOne(c, p + "access-log.buffer", c.getBytes(p + "access-log.buffer").intValue()),
               positive(c, p + "access-log.flush")));
@@ -121,10 +124,10 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
    */
   public record AccessLogSettings(boolean enabled, String path, int bufferBytes, Duration flush) {}
 
-  /** {@code auto}: an eighth of the heap, and at least max-body-bytes. */
-  private static long bodyBudget(Config c, String key, long maxBodyBytes) {
+  /** {@code auto}: an eighth of the heap, and at least the largest body an app gets whole. */
+  private static long bodyBudget(Config c, String key, long wholeBodyBytes) {
     if ("auto".equals(c.getValue(key).unwrapped())) {
-      return Math.max(maxBodyBytes, Runtime.getRuntime().maxMemory() / 8);
+      return Math.max(wholeBodyBytes, Runtime.getRuntime().maxMemory() / 8);
     }
     long v = c.getBytes(key);
     if (v < 1) {

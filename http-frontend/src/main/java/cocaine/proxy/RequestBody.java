@@ -1,5 +1,6 @@
 package cocaine.proxy;
 
+import cocaine.config.FrameAndBody;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +25,8 @@ final class RequestBody {
   static final int RETRY_AFTER_SECONDS = 1;
 
   private final long maxBytes;
+  /** The largest body an app that takes it whole can get: what one frame carries beside the head. */
+  private final long wholeMaxBytes;
   private final Materializer mat;
   /** Where the read body goes on with the request: Pekko's dispatcher. */
   private final Executor dispatcher;
@@ -31,6 +34,7 @@ final class RequestBody {
 
   RequestBody(ProxyConfig config, Materializer mat, Executor dispatcher, BodyBudget budget) {
     this.maxBytes = config.proxy().maxBodyBytes();
+    this.wholeMaxBytes = FrameAndBody.wholeBodyBytes(config.connection().maxFrameBytes(), maxBytes);
     this.mat = mat;
     this.dispatcher = dispatcher;
     this.budget = budget;
@@ -60,10 +64,13 @@ final class RequestBody {
       return CompletableFuture.completedFuture(strict.getData());
     }
     OptionalLong declared = entity.getContentLengthOption();
-    long reserved = declared.isPresent() ? declared.getAsLong() : maxBytes;
+    if (declared.isPresent() && declared.getAsLong() > wholeMaxBytes) {
+      throw tooLargeForAFrame(declared.getAsLong());
+    }
+    long reserved = declared.isPresent() ? declared.getAsLong() : wholeMaxBytes;
     take(call, reserved);
     return entity
-        .toStrict(call.remaining().toMillis(), maxBytes, mat)
+        .toStrict(call.remaining().toMillis(), wholeMaxBytes, mat)
         .handleAsync((read, failure) -> {
           if (failure != null) {
             throw error(call, Exchange.unwrap(failure));
@@ -79,6 +86,12 @@ final class RequestBody {
           RETRY_AFTER_SECONDS, true);
     }
     call.bodyHeld().set(bytes); // one body per request, taken once: a retry reuses it
+  }
+
+  private ProxyError tooLargeForAFrame(long bytes) {
+    return new ProxyError(StatusFor.BODY_TOO_LARGE.status(), "request body of " + bytes + " bytes is larger than "
+        + wholeMaxBytes + " bytes, the most an app that takes its body whole gets in one frame "
+        + "(cocaine.network.max-frame-bytes less 1 MiB)", 0, true);
   }
 
   /** A streaming app's body as it arrives; never held whole. */
