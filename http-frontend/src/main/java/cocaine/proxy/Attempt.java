@@ -109,7 +109,10 @@ final class Attempt {
           });
     } catch (CocaineException e) { // the connection is gone, or has too many channels open
       granted.release();
-      return CompletableFuture.supplyAsync(() -> failed(call, granted, e, mayRetry, null), SAME_THREAD);
+      if (mayRetry) { // nothing was sent: another connection may take it
+        return CompletableFuture.completedFuture(new Retry("unavailable", e.code() + " " + e.getMessage()));
+      }
+      return CompletableFuture.supplyAsync(() -> failed(call, granted, e, false, null), SAME_THREAD);
     }
     // first() completes on a dispatcher thread: the request goes on there, with no hop of its own
     return channel.first().handle((got, failure) -> {
