@@ -12,7 +12,7 @@
 #   CONF_2="cocaine.proxy.pool-size = 4" bench/http/ab.sh HEAD HEAD)
 source "$(dirname "$0")/lib.sh"
 need wrk wrk nginx nginx
-[ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || need __no_such_command libnginx-mod-http-echo
+need_file /usr/lib/nginx/modules/ngx_http_echo_module.so libnginx-mod-http-echo
 [ $# -ge 1 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
 ROUNDS="${ROUNDS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"

@@ -17,7 +17,7 @@
 #        PACED_RATE=2000 (0 skips the paced run: p99 of proxy and nginx at a fixed rate, Paced.java)
 source "$(dirname "$0")/lib.sh"
 need wrk wrk nginx nginx
-[ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || need __no_such_command libnginx-mod-http-echo
+need_file /usr/lib/nginx/modules/ngx_http_echo_module.so libnginx-mod-http-echo
 ROUNDS="${ROUNDS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-${SECONDS_PER_SIDE:-10}}"
 WARMUP="${WARMUP:-15}"
