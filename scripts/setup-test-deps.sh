@@ -9,9 +9,10 @@
 #   docker.io docker-registry     docker isolate against a real daemon and registry (scripts/docker.sh, registry.sh)
 #   chromium chromium-driver      the tracing dashboard in a real headless browser (DashboardBrowserIT, Selenium)
 #   git openssh-client curl       git-push deploys to the builder role with the real clients (GitPushDeployIT)
+#   openssl                       test certificates for HTTPS (scripts/test-ca.sh; TlsIT, cocaine.tls tests)
 # Safe to run again; `apt-get update` also lets the IPVS test `apt-get download` the kernel.
 set -euo pipefail
-packages=(zookeeper nftables iproute2 python3 util-linux curl gcc libc6-dev qemu-system-x86 busybox-static ipvsadm docker.io docker-registry chromium chromium-driver git openssh-client)
+packages=(zookeeper nftables iproute2 python3 util-linux curl gcc libc6-dev qemu-system-x86 busybox-static ipvsadm docker.io docker-registry chromium chromium-driver git openssh-client openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -40,7 +40,7 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 mkdir -p "$WORK/builder"
 ssh-keygen -q -t ecdsa -N "" -f "$WORK/key"
-cp "$WORK/key.pub" "$WORK/builder/authorized_keys"
+printf 'apps="http-echo,echo" %s\n' "$(cat "$WORK/key.pub")" >"$WORK/builder/authorized_keys"  # the apps it pushes
 SSH_PORT=$(free_port)
 RT_EXTRA_CONF="cocaine.builder { port = $SSH_PORT, data = \"$WORK/builder\" }"
 start_runtime

@@ -35,7 +35,21 @@ public record Announce(String uuid, List<Endpoint> endpoints) {
   }
 
   /**
-   * Reads a datagram.
+   * Bytes of the announce a datagram begins with. What follows (a signature, {@link AnnounceKey}) is
+   * not looked at here: the original runtime's unpacker ignores it.
+   *
+   * @throws MalformedAnnounceException when the datagram does not begin with one whole msgpack value
+   */
+  public static int payloadLength(byte[] datagram, int length) {
+    try {
+      return Values.leadingObjectLength(datagram, 0, length);
+    } catch (WireException e) {
+      throw new MalformedAnnounceException("not msgpack: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads an announce that fills {@code datagram[0, length)}.
    *
    * @throws MalformedAnnounceException saying what is wrong, for one log line; the datagram is then ignored
    */

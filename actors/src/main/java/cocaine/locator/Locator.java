@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
@@ -39,6 +40,11 @@ import org.msgpack.value.ValueFactory;
  * 2.6, 4.5, 5.3). Names it does not serve go to a {@link RemoteResolver} once one is plugged in.
  * Routing groups are read from storage ({@code groups}, tags {@code group, active}) at start;
  * resolves wait for that first read.
+ *
+ * <p>It stays one file of about 430 lines because its handlers all change one {@code State} (services,
+ * their owners, groups, subscribers) that only this actor touches; the rules it applies live beside
+ * it as their own types: who may claim a name ({@link NameClaims}, {@link Owner}), reading groups
+ * ({@link RoutingGroups}), one follower's bounded stream ({@link Subscription}).
  */
 public final class Locator {
   /** Header on every {@code connect} write: the msgpack-packed {@code extra} map of the config. */
@@ -51,10 +57,16 @@ public final class Locator {
 
   public sealed interface Command {}
 
-  /** Publishes (or replaces) a local service, announcing it to every {@code connect} subscriber. */
+  /**
+   * Publishes (or replaces) a service of this runtime itself ({@link Owner#PLATFORM}), announcing it
+   * to every {@code connect} subscriber. Always granted; from then on no peer can replace it.
+   */
   public record Publish(ServiceInfo info, ActorRef<Done> replyTo) implements Command {}
 
-  /** Withdraws a local service; {@code connect} subscribers get it with no endpoints. Unknown names are fine. */
+  /**
+   * Withdraws a service this runtime published; {@code connect} subscribers get it with no
+   * endpoints. Unknown names, and names a peer published, are left as they are.
+   */
   public record Unpublish(String name, ActorRef<Done> replyTo) implements Command {}
 
   /** Finds a service by name or routing group; a non-empty seed makes the group's pick sticky. */
@@ -74,6 +86,10 @@ public final class Locator {
 
   /** From now on, names that are not local are looked up there. */
   public record UseRemote(RemoteResolver remote) implements Command {}
+
+  /** A peer's {@code publish}: granted or refused as {@link NameClaims} says. */
+  record Claim(ServiceInfo info, Owner.Peer owner, boolean enforceOwners, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   /** Unpublishes {@code info} only if it is still the published entry (a wire publish ended). */
   record Withdraw(ServiceInfo info, ActorRef<Done> replyTo) implements Command {}
@@ -103,26 +119,27 @@ public final class Locator {
   public record Refreshed(Optional<CocaineException> error) {}
 
   /** Everything that changes, replaced as a whole on each change. */
-  private record State(Map<String, ServiceInfo> services, Map<String, Continuum> groups,
+  private record State(Map<String, ServiceInfo> services, Map<String, Owner> owners, Map<String, Continuum> groups,
       Set<ActorRef<Subscription.Command>> announcees, Set<ActorRef<Subscription.Command>> routers,
       Optional<RemoteResolver> remote, long subscriptions) {
 
-    static final State EMPTY = new State(Map.of(), Map.of(), Set.of(), Set.of(), Optional.empty(), 0);
+    static final State EMPTY = new State(Map.of(), Map.of(), Map.of(), Set.of(), Set.of(), Optional.empty(), 0);
 
-    State withServices(Map<String, ServiceInfo> s) {
-      return new State(Map.copyOf(s), groups, announcees, routers, remote, subscriptions);
+    /** @param o the owner of each service in {@code s} */
+    State withServices(Map<String, ServiceInfo> s, Map<String, Owner> o) {
+      return new State(Map.copyOf(s), Map.copyOf(o), groups, announcees, routers, remote, subscriptions);
     }
 
     State withGroups(Map<String, Continuum> g) {
-      return new State(services, Map.copyOf(g), announcees, routers, remote, subscriptions);
+      return new State(services, owners, Map.copyOf(g), announcees, routers, remote, subscriptions);
     }
 
     State withSubscribers(Set<ActorRef<Subscription.Command>> a, Set<ActorRef<Subscription.Command>> r, long count) {
-      return new State(services, groups, Set.copyOf(a), Set.copyOf(r), remote, count);
+      return new State(services, owners, groups, Set.copyOf(a), Set.copyOf(r), remote, count);
     }
 
     State withRemote(RemoteResolver r) {
-      return new State(services, groups, announcees, routers, Optional.of(r), subscriptions);
+      return new State(services, owners, groups, announcees, routers, Optional.of(r), subscriptions);
     }
   }
 
@@ -185,7 +202,12 @@ public final class Locator {
   /** The messages served the same way in every state, after the state's own. */
   private Behavior<Command> common(State s, Function<State, Behavior<Command>> next, BehaviorBuilder<Command> own) {
     return own
-        .onMessage(Publish.class, m -> next.apply(onPublish(s, m)))
+        .onMessage(Publish.class, m -> {
+          State published = onPublish(s, m.info(), Owner.PLATFORM);
+          m.replyTo().tell(Done.getInstance());
+          return next.apply(published);
+        })
+        .onMessage(Claim.class, m -> next.apply(onClaim(s, m)))
         .onMessage(Unpublish.class, m -> next.apply(onUnpublish(s, m.name(), null, m.replyTo())))
         .onMessage(Withdraw.class, m -> next.apply(onUnpublish(s, m.info().name(), m.info(), m.replyTo())))
         .onMessage(Subscribe.class, m -> reply(m.replyTo(), new Subscribed(feed(false, "connect from node '" + m.subscriber() + "'"))))
@@ -198,29 +220,53 @@ public final class Locator {
         .build();
   }
 
-  private State onPublish(State s, Publish m) {
-    ServiceInfo info = m.info();
-    Map<String, ServiceInfo> services = new TreeMap<>(s.services());
-    ServiceInfo old = services.put(info.name(), info);
-    ctx.getLog().info("locator: {} service '{}' v{} at {}", old == null ? "published" : "replaced", info.name(),
-        info.version(), info.endpoints());
-    announce(s, info);
-    m.replyTo().tell(Done.getInstance());
-    return s.withServices(services);
+  private State onClaim(State s, Claim m) {
+    NameClaims.Verdict verdict = NameClaims.claim(m.info().name(), Optional.ofNullable(s.owners().get(m.info().name())),
+        m.owner(), m.enforceOwners());
+    if (verdict instanceof NameClaims.Verdict.Refused refused) {
+      m.replyTo().tell(StatusReply.error(refused.error()));
+      return s;
+    }
+    State published = onPublish(s, m.info(), m.owner());
+    m.replyTo().tell(StatusReply.ack());
+    return published;
   }
 
-  /** @param expected unpublish only if this exact entry is published; null for any */
+  private State onPublish(State s, ServiceInfo info, Owner owner) {
+    Map<String, ServiceInfo> services = new TreeMap<>(s.services());
+    Map<String, Owner> owners = new TreeMap<>(s.owners());
+    ServiceInfo old = services.put(info.name(), info);
+    Owner oldOwner = owners.put(info.name(), owner);
+    if (old == null) {
+      ctx.getLog().info("locator: published service '{}' v{} at {} for {}", info.name(), info.version(),
+          info.endpoints(), owner);
+    } else {
+      ctx.getLog().info("locator: replaced service '{}' of {} by v{} at {} for {}", info.name(), oldOwner,
+          info.version(), info.endpoints(), owner);
+    }
+    announce(s, info);
+    return s.withServices(services, owners);
+  }
+
+  /** @param expected unpublish only if this exact entry is published; null for any this runtime published */
   private State onUnpublish(State s, String name, ServiceInfo expected, ActorRef<Done> replyTo) {
     ServiceInfo old = s.services().get(name);
     replyTo.tell(Done.getInstance());
     if (old == null || (expected != null && old != expected)) {
       return s;
     }
+    if (expected == null && !(s.owners().get(name) instanceof Owner.Platform)) {
+      ctx.getLog().info("locator: service '{}' is left as it is: {} published it, not this node", name,
+          s.owners().get(name));
+      return s;
+    }
     Map<String, ServiceInfo> services = new TreeMap<>(s.services());
+    Map<String, Owner> owners = new TreeMap<>(s.owners());
     services.remove(name);
+    owners.remove(name);
     ctx.getLog().info("locator: unpublished service '{}'", name);
     announce(s, old.withoutEndpoints());
-    return s.withServices(services);
+    return s.withServices(services, owners);
   }
 
   private void announce(State s, ServiceInfo info) {

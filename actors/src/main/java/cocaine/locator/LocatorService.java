@@ -1,22 +1,29 @@
 package cocaine.locator;
 
+import static cocaine.wire.Signature.Type.ARRAY;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.Type.STR_OR_STRS;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -34,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * The {@code locator} service (version 3, docs/protocol.md 2.6): the wire face of the {@link Locator}
  * actor. Streams ({@code connect}, {@code routing}) end with {@code close} when the locator stops;
  * a {@code routing} or {@code publish} channel lasts until the client sends {@code discard} or
- * disconnects.
+ * disconnects. With access control on, {@code publish} and {@code refresh} need the token, and a
+ * published name belongs to the connection that published it ({@link NameClaims}).
  */
 public final class LocatorService implements Service {
   public static final String NAME = "locator";
@@ -48,14 +56,18 @@ public final class LocatorService implements Service {
   public static final int UUID = 6;
   /** What the client may send on a {@code publish}/{@code routing} channel: {@code {0: ["discard", {}]}}. */
   public static final Graph DISCARD = Graph.builder().edge(0, "discard", Graph.TERMINAL).build();
+  private static final Signature PUBLISH_ARGS = Signature.of(required("name", STR),
+      required("endpoints", ARRAY, "[[host: str, port: int]]"), optional("versioned", ARRAY, "[version: int, graph: map]"));
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(RESOLVE, "resolve", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CONNECT, "connect", Graph.TERMINAL, Graph.STREAMING)
-      .method(REFRESH, "refresh", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CLUSTER, "cluster", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(PUBLISH, "publish", DISCARD, Graph.PRIMITIVE)
-      .method(ROUTING, "routing", DISCARD, Graph.STREAMING)
-      .method(UUID, "uuid", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(RESOLVE, "resolve", Signature.of(required("name", STR), optional("seed", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONNECT, "connect", Signature.of(required("node_uuid", STR)), Graph.TERMINAL, Graph.STREAMING)
+      // 0.11 clients send one group name instead of a list
+      .method(REFRESH, "refresh", Signature.of(required("groups", STR_OR_STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CLUSTER, "cluster", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(PUBLISH, "publish", PUBLISH_ARGS, DISCARD, Graph.PRIMITIVE)
+      // the tornado proxy and cocaine-tool send routing(uid, true): the extra is ignored
+      .method(ROUTING, "routing", Signature.of(required("router_id", STR)), DISCARD, Graph.STREAMING)
+      .method(UUID, "uuid", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(LocatorService.class);
@@ -64,16 +76,25 @@ public final class LocatorService implements Service {
   private final ActorRef<Locator.Command> locator;
   private final String uuid;
   private final Duration askTimeout;
+  private final AccessToken access;
+
+  /** A locator without access control: anybody may publish, except over this runtime's own names. */
+  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout) {
+    this(system, locator, uuid, askTimeout, AccessToken.NONE);
+  }
 
   /**
    * @param uuid this node's id, the same the {@link Locator} was created with
    * @param askTimeout how long a call waits for the locator actor
+   * @param access the token {@code publish} and {@code refresh} need
    */
-  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout) {
+  public LocatorService(ActorSystem<?> system, ActorRef<Locator.Command> locator, String uuid, Duration askTimeout,
+      AccessToken access) {
     this.system = system;
     this.locator = locator;
     this.uuid = uuid;
     this.askTimeout = askTimeout;
+    this.access = access;
   }
 
   @Override
@@ -99,17 +120,15 @@ public final class LocatorService implements Service {
         case RESOLVE:
           return resolve(args);
         case CONNECT:
-          expect(args, 1, 1, isStr(args, 0), "connect", "(node_uuid: str)");
           return stream(ask(r -> new Locator.Subscribe(Values.asString(args.get(0)), r)),
               updates -> updates.concat(Source.single(Message.close())));
         case REFRESH:
-          return refresh(args);
+          return refresh(args, first.headers());
         case CLUSTER:
           return reply(this.<Locator.Nodes>ask(Locator.Cluster::new).thenApply(LocatorService::nodes));
         case PUBLISH:
-          return publish(args, rest, channel);
+          return publish(args, first.headers(), rest, channel);
         case ROUTING:
-          expect(args, 1, 1, isStr(args, 0), "routing", "(router_id: str)");
           // the client's discard (or its disconnect) completes rest, which ends the stream
           return stream(ask(r -> new Locator.Routing(Values.asString(args.get(0)), r)),
               updates -> updates.merge(rest.filter(m -> false), true).concat(Source.single(Message.close())));
@@ -125,7 +144,6 @@ public final class LocatorService implements Service {
   }
 
   private Source<Message, NotUsed> resolve(List<Value> args) {
-    expect(args, 1, 2, isStr(args, 0) && (args.size() == 1 || isStr(args, 1)), "resolve", "(name: str, seed: str?)");
     String name = Values.asString(args.get(0));
     Optional<String> seed = args.size() == 2 ? Optional.of(Values.asString(args.get(1))) : Optional.empty();
     return reply(this.<Locator.Resolved>ask(r -> new Locator.Resolve(name, seed, r)).thenApply(resolved -> {
@@ -137,37 +155,49 @@ public final class LocatorService implements Service {
     }));
   }
 
-  private Source<Message, NotUsed> refresh(List<Value> args) {
-    // 0.11 clients send one group name instead of a list
-    expect(args, 1, 1, isStr(args, 0) || isStrs(args, 0), "refresh", "(groups: [str])");
+  private Source<Message, NotUsed> refresh(List<Value> args, List<Header> headers) {
     List<String> groups = args.get(0).isRawValue() ? List.of(Values.asString(args.get(0))) : Values.asStrings(args.get(0));
+    access.check(headers, "locator.refresh(" + groups + ")");
     return reply(this.<Locator.Refreshed>ask(r -> new Locator.Refresh(groups, r))
         .thenApply(r -> r.error().map(Message::error).orElseGet(Message::value)));
   }
 
-  private Source<Message, NotUsed> publish(List<Value> args, Source<Message, NotUsed> rest, ChannelContext channel) {
-    String signature = "(name: str, endpoints: [[host: str, port: int]], [version: int, graph: map]?)";
-    expect(args, 2, 3, isStr(args, 0) && args.size() >= 2 && args.get(1).isArrayValue() && (args.size() == 2 || args.get(2).isArrayValue()),
-        "publish", signature);
-    ServiceInfo info = publishedInfo(args, signature);
+  private Source<Message, NotUsed> publish(List<Value> args, List<Header> headers, Source<Message, NotUsed> rest,
+      ChannelContext channel) {
+    ServiceInfo info = publishedInfo(args);
+    access.check(headers, "locator.publish('" + info.name() + "')");
+    Owner.Peer owner = new Owner.Peer(channel.connectionId(), channel.peer());
     return Source.<Message, NotUsed>fromMaterializer((mat, attributes) -> {
-      CompletionStage<Done> published = ask(r -> new Locator.Publish(info, r));
-      // published while the channel lasts: discard or disconnect completes rest
+      CompletionStage<Done> published = AskPattern.askWithStatus(locator,
+          r -> new Locator.Claim(info, owner, access.required(), r), askTimeout, system.scheduler());
+      // published while the channel lasts: discard or disconnect completes rest; a refused or
+      // replaced entry is not withdrawn (Withdraw removes only this very entry). Logged after the
+      // tell: once the line shows, a later call to the locator sees the withdrawal.
       rest.runWith(Sink.ignore(), mat).whenComplete((done, failure) -> published.whenComplete((p, e) -> {
-        log.info("locator: publish of '{}' by {} ended", info.name(), channel.peer());
         locator.tell(new Locator.Withdraw(info, system.ignoreRef()));
+        log.info("locator: publish of '{}' by {} ended{}", info.name(), channel.peer(),
+            e == null ? "" : " (it had not been granted)");
       }));
-      return reply(published.thenApply(d -> Message.value()));
+      return reply(published.thenApply(d -> Message.value()).exceptionally(e -> refused(channel, e)));
     }).mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
-  private static ServiceInfo publishedInfo(List<Value> args, String signature) {
+  /** A refused claim becomes its error reply, logged once with the peer. */
+  private Message refused(ChannelContext channel, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof CocaineException ce) {
+      log.warn("locator: refused a call from {}: {}", channel.peer(), ce.getMessage());
+    }
+    return timedOut(e);
+  }
+
+  private static ServiceInfo publishedInfo(List<Value> args) {
     String name = Values.asString(args.get(0));
     List<Endpoint> endpoints = new ArrayList<>();
     for (Value e : args.get(1).asArrayValue()) {
       if (!e.isArrayValue() || e.asArrayValue().size() != 2 || !e.asArrayValue().get(0).isRawValue()
           || !e.asArrayValue().get(1).isIntegerValue()) {
-        throw invalid("publish", signature, args);
+        throw PUBLISH_ARGS.invalid("locator.publish", args, "each endpoint must be [host: str, port: int], got " + e);
       }
       var portValue = e.asArrayValue().get(1).asIntegerValue();
       long port = portValue.isInLongRange() ? portValue.toLong() : -1;
@@ -184,7 +214,7 @@ public final class LocatorService implements Service {
     }
     List<Value> versioned = args.get(2).asArrayValue().list();
     if (versioned.size() != 2 || !isInt(versioned.get(0)) || !versioned.get(1).isMapValue()) {
-      throw invalid("publish", signature, args);
+      throw PUBLISH_ARGS.invalid("locator.publish", args, "'versioned' must be [version: int, graph: map]");
     }
     return new ServiceInfo(name, endpoints, versioned.get(0).asIntegerValue().asInt(), protocolOf(versioned.get(1)));
   }
@@ -257,41 +287,7 @@ public final class LocatorService implements Service {
     return Message.error(ErrorCode.TIMEOUT, "locator did not answer within " + askTimeout.toMillis() + " ms");
   }
 
-  private static void expect(List<Value> args, int min, int max, boolean typesOk, String method, String signature) {
-    if (args.size() < min || args.size() > max || !typesOk) {
-      throw invalid(method, signature, args);
-    }
-  }
-
-  private static CocaineException invalid(String method, String signature, List<Value> args) {
-    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "locator." + method + " expects " + signature + ", got "
-        + args.stream().map(LocatorService::type).collect(Collectors.joining(", ", "(", ")")));
-  }
-
-  private static boolean isStr(List<Value> args, int i) {
-    return i < args.size() && args.get(i).isRawValue();
-  }
-
   private static boolean isInt(Value v) {
     return v.isIntegerValue() && v.asIntegerValue().isInIntRange();
-  }
-
-  private static boolean isStrs(List<Value> args, int i) {
-    return i < args.size() && args.get(i).isArrayValue()
-        && args.get(i).asArrayValue().list().stream().allMatch(Value::isRawValue);
-  }
-
-  private static String type(Value v) {
-    switch (v.getValueType()) {
-      case STRING:
-      case BINARY:
-        return "str";
-      case INTEGER:
-        return "int";
-      case ARRAY:
-        return v.asArrayValue().list().stream().map(LocatorService::type).distinct().collect(Collectors.joining("|", "[", "]"));
-      default:
-        return v.getValueType().name().toLowerCase(Locale.ROOT);
-    }
   }
 }

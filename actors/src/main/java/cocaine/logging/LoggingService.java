@@ -1,22 +1,28 @@
 package cocaine.logging;
 
+import static cocaine.wire.Signature.Type.ARRAY;
+import static cocaine.wire.Signature.Type.INT;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code logging} service (version 2, docs/protocol.md 2.6): {@code emit} (no reply at all),
- * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor.
+ * {@code verbosity} and {@code set_verbosity}, served by the {@link Logging} actor. With access
+ * control on, {@code set_verbosity} needs the token: whoever may silence the log may hide an attack.
  */
 public final class LoggingService implements Service {
   public static final String NAME = "logging";
@@ -36,10 +43,13 @@ public final class LoggingService implements Service {
   public static final int EMIT = 0;
   public static final int VERBOSITY = 1;
   public static final int SET_VERBOSITY = 2;
+  private static final Signature EMIT_ARGS = Signature.of(required("level", INT, "int 0-3"), required("source", STR),
+      required("message", STR), optional("attributes", ARRAY, "[[name, value]]"));
+  private static final Signature SET_VERBOSITY_ARGS = Signature.of(required("level", INT, "int 0-3"));
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(EMIT, "emit", Graph.TERMINAL, Graph.TERMINAL)
-      .method(VERBOSITY, "verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(SET_VERBOSITY, "set_verbosity", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(EMIT, "emit", EMIT_ARGS, Graph.TERMINAL, Graph.TERMINAL)
+      .method(VERBOSITY, "verbosity", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(SET_VERBOSITY, "set_verbosity", SET_VERBOSITY_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(LoggingService.class);
@@ -48,16 +58,28 @@ public final class LoggingService implements Service {
   private final ActorRef<Logging.Command> logging;
   private final Duration askTimeout;
   private final Clock clock;
+  private final AccessToken access;
 
   /** @param askTimeout how long {@code verbosity} calls wait for the actor */
   public LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout) {
-    this(system, logging, askTimeout, Clock.systemUTC());
+    this(system, logging, askTimeout, AccessToken.NONE);
   }
 
-  LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout, Clock clock) {
+  /**
+   * @param askTimeout how long {@code verbosity} calls wait for the actor
+   * @param access the token {@code set_verbosity} needs
+   */
+  public LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout,
+      AccessToken access) {
+    this(system, logging, askTimeout, access, Clock.systemUTC());
+  }
+
+  LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout, AccessToken access,
+      Clock clock) {
     this.system = system;
     this.logging = logging;
     this.askTimeout = askTimeout;
+    this.access = access;
     this.clock = clock;
   }
 
@@ -89,6 +111,7 @@ public final class LoggingService implements Service {
               .thenApply(v -> Message.value(Values.integer(v.level().level()))));
         case SET_VERBOSITY:
           Severity level = setVerbosityArgs(first.args());
+          access.check(first.headers(), "logging.set_verbosity(" + level.level() + ")");
           return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, r -> new Logging.SetVerbosity(level, r), askTimeout, system.scheduler())
               .thenApply(v -> Message.value()));
         default:
@@ -106,11 +129,6 @@ public final class LoggingService implements Service {
   }
 
   private LogRecord record(List<Value> args, List<Header> headers) {
-    String signature = "(level: int 0-3, source: str, message: str, attributes: [[name, value]]?)";
-    if (args.size() < 3 || args.size() > 4 || !args.get(0).isIntegerValue() || !args.get(1).isRawValue()
-        || !args.get(2).isRawValue() || (args.size() == 4 && !args.get(3).isArrayValue())) {
-      throw invalid("emit", signature, args);
-    }
     Severity severity = Severity.ofLevel(args.get(0).asIntegerValue().isInLongRange() ? args.get(0).asIntegerValue().toLong() : -1);
     if (severity == null) {
       throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging.emit: level must be 0 (debug) to 3 (error), got " + args.get(0));
@@ -141,34 +159,14 @@ public final class LoggingService implements Service {
   }
 
   private static Severity setVerbosityArgs(List<Value> args) {
-    Severity level = args.size() == 1 && args.get(0).isIntegerValue() && args.get(0).asIntegerValue().isInLongRange()
-        ? Severity.ofLevel(args.get(0).asIntegerValue().toLong()) : null;
+    Severity level = args.get(0).asIntegerValue().isInLongRange() ? Severity.ofLevel(args.get(0).asIntegerValue().toLong()) : null;
     if (level == null) {
-      throw invalid("set_verbosity", "(level: int 0-3)", args);
+      throw SET_VERBOSITY_ARGS.invalid("logging.set_verbosity", args, "level must be 0 (debug) to 3 (error)");
     }
     return level;
   }
 
   private static boolean isScalar(Value v) {
     return v.isRawValue() || v.isIntegerValue() || v.isFloatValue() || v.isBooleanValue();
-  }
-
-  private static CocaineException invalid(String method, String signature, List<Value> args) {
-    return new CocaineException(ErrorCode.INVALID_ARGUMENT, "logging." + method + " expects " + signature + ", got "
-        + args.stream().map(LoggingService::type).collect(Collectors.joining(", ", "(", ")")));
-  }
-
-  private static String type(Value v) {
-    switch (v.getValueType()) {
-      case STRING:
-      case BINARY:
-        return "str";
-      case INTEGER:
-        return "int";
-      case ARRAY:
-        return v.asArrayValue().list().stream().map(LoggingService::type).distinct().collect(Collectors.joining("|", "[", "]"));
-      default:
-        return v.getValueType().name().toLowerCase(Locale.ROOT);
-    }
   }
 }

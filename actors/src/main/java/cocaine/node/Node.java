@@ -58,6 +58,9 @@ public final class Node {
 
   private record AppStopped(String app, ActorRef<App.Command> ref) implements Command {}
 
+  /** A paused app is out of the locator, or did not say so within the ask timeout ({@code failure}). */
+  private record PauseAnswered(String app, ActorRef<StatusReply<Done>> replyTo, Throwable failure) implements Command {}
+
   private record RunlistRead(Optional<Runlist> runlist, String error) implements Command {}
 
   /** One app in the table and who waits for its start. */
@@ -108,6 +111,14 @@ public final class Node {
         .onMessage(FindApp.class, m -> reply(m.replyTo(), Optional.ofNullable(apps.get(m.app())).map(Entry::ref)))
         .onMessage(AppReported.class, m -> onReported(apps, m.started()))
         .onMessage(AppStopped.class, m -> onStopped(apps, leaving, m))
+        .onMessage(PauseAnswered.class, m -> {
+          if (m.failure() != null) {
+            ctx.getLog().warn("node: app [{}] did not leave the locator within {}; its pause is answered anyway",
+                m.app(), host.config().askTimeout());
+          }
+          m.replyTo().tell(StatusReply.success(Done.getInstance()));
+          return Behaviors.same();
+        })
         .onMessage(RunlistRead.class, m -> onRunlist(m))
         .onMessage(Shutdown.class, m -> shuttingDown(apps, leaving, m.replyTo()))
         .build();
@@ -172,10 +183,12 @@ public final class Node {
     }
     CocaineException paused = new CocaineException(ErrorCode.NOT_RUNNING, "app '" + m.app() + "' was paused while starting");
     entry.waiting().forEach(r -> r.tell(StatusReply.error(paused)));
-    entry.ref().tell(new App.Stop(ctx.getSystem().ignoreRef()));
+    // answered once the app is out of the locator (a client that resolves next does not find it),
+    // not after its workers ended; an app still starting answers when its start is over
+    ctx.ask(Done.class, entry.ref(), host.config().askTimeout(), r -> new App.Stop(ctx.getSystem().ignoreRef(), r),
+        (done, failure) -> new PauseAnswered(m.app(), m.replyTo(), failure));
     leaving.put(m.app(), new Leaving(entry.ref(), new ArrayList<>()));
     ctx.getLog().info("node: pausing app [{}]", m.app());
-    m.replyTo().tell(StatusReply.success(Done.getInstance()));
     return Behaviors.same();
   }
 
@@ -218,6 +231,7 @@ public final class Node {
         })
         .onMessage(StartApp.class, m -> replyError(m.replyTo(), down))
         .onMessage(PauseApp.class, m -> replyError(m.replyTo(), down))
+        .onMessage(PauseAnswered.class, m -> reply(m.replyTo(), StatusReply.success(Done.getInstance())))
         .onMessage(ListApps.class, m -> reply(m.replyTo(), List.of()))
         .onMessage(FindApp.class, m -> reply(m.replyTo(), Optional.empty()))
         .onAnyMessage(m -> Behaviors.same())

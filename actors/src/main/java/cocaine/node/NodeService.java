@@ -1,7 +1,13 @@
 package cocaine.node;
 
+import static cocaine.wire.Signature.Type.INT;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.node.app.App;
 import cocaine.node.app.AppService;
+import cocaine.node.app.EnvironmentMask;
 import cocaine.node.app.InfoFlags;
 import cocaine.node.app.RunningApps;
 import cocaine.rpc.channel.FeedInlet;
@@ -14,6 +20,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.List;
@@ -45,17 +52,17 @@ public final class NodeService implements DirectService {
   public static final int CONTROL = 4;
   public static final int ENQUEUE = 5;
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(START_APP, "start_app", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(PAUSE_APP, "pause_app", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(LIST, "list", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(INFO, "info", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CONTROL, "control", Graph.STREAMING, Graph.PRIMITIVE)
-      .method(ENQUEUE, "enqueue", Graph.STREAMING, Graph.STREAMING)
+      .method(START_APP, "start_app", Signature.of(required("app", STR), required("profile", STR)), Graph.TERMINAL,
+          Graph.PRIMITIVE)
+      .method(PAUSE_APP, "pause_app", Signature.of(required("app", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(LIST, "list", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(INFO, "info", Signature.of(required("app", STR), optional("flags", INT)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONTROL, "control", Signature.of(required("app", STR)), Graph.STREAMING, Graph.PRIMITIVE)
+      .method(ENQUEUE, "enqueue", Signature.of(required("app", STR), required("event", STR)), Graph.STREAMING,
+          Graph.STREAMING)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(NodeService.class);
-  /** What a caller without the access token sees instead of a manifest environment value. */
-  static final String HIDDEN = "<hidden: send the access token to see>";
 
   private final ActorRef<Node.Command> node;
   private final RunningApps running;
@@ -107,13 +114,13 @@ public final class NodeService implements DirectService {
     try {
       switch (first.type()) {
         case START_APP: {
-          String app = string(args, 0, "app");
-          String profile = string(args, 1, "profile");
+          String app = string(args, 0);
+          String profile = string(args, 1);
           access.check(first.headers(), "node.start_app('" + app + "')");
           return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.StartApp(app, profile, r), startTimeout, scheduler));
         }
         case PAUSE_APP: {
-          String app = string(args, 0, "app");
+          String app = string(args, 0);
           access.check(first.headers(), "node.pause_app('" + app + "')");
           return done(AskPattern.<Node.Command, Done>askWithStatus(node, r -> new Node.PauseApp(app, r), askTimeout, scheduler));
         }
@@ -121,9 +128,9 @@ public final class NodeService implements DirectService {
           return Source.completionStage(AskPattern.ask(node, Node.ListApps::new, askTimeout, scheduler))
               .map(apps -> Message.value(Values.strings(apps)));
         case INFO:
-          return info(string(args, 0, "app"), flags(args), access.allows(first.headers()));
+          return info(string(args, 0), flags(args), access.allows(first.headers()));
         case CONTROL: {
-          String app = string(args, 0, "app");
+          String app = string(args, 0);
           access.check(first.headers(), "node.control('" + app + "')");
           return service(app).control(rest);
         }
@@ -143,7 +150,7 @@ public final class NodeService implements DirectService {
   /** @param reveal false hides the values of the manifest's environment (they may hold secrets) */
   private Source<Message, NotUsed> info(String app, int flags, boolean reveal) {
     CompletionStage<Map<String, Object>> report = find(app).thenCompose(ref -> AskPattern.<App.Command, Map<String, Object>>ask(
-        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : hideEnvironment(m));
+        ref, r -> new App.Info(flags, r), askTimeout, scheduler)).thenApply(m -> reveal ? m : EnvironmentMask.hide(m));
     return Source.completionStage(report).map(m -> Message.value(Values.fromJava(m))).mapError(CompletionException.class, NodeService::unwrapped);
   }
 
@@ -154,8 +161,8 @@ public final class NodeService implements DirectService {
       return null;
     }
     try {
-      String app = string(first.args(), 0, "app");
-      String event = string(first.args(), 1, "event");
+      String app = string(first.args(), 0);
+      String event = string(first.args(), 1);
       return service(app).enqueue(event, first.headers(), rest);
     } catch (CocaineException e) {
       FeedInlet.cancel(rest);
@@ -166,21 +173,6 @@ public final class NodeService implements DirectService {
   private AppService service(String app) {
     return running.find(app).orElseThrow(() -> new CocaineException(ErrorCode.NOT_RUNNING,
         "app '" + app + "' is not running (see node.info for its state)"));
-  }
-
-  /** The report with every manifest environment value replaced, for a caller without the access token. */
-  static Map<String, Object> hideEnvironment(Map<String, Object> report) {
-    if (!(report.get("manifest") instanceof Map<?, ?> manifest) || !(manifest.get("environment") instanceof Map<?, ?> env)) {
-      return report;
-    }
-    Map<String, Object> hidden = new java.util.LinkedHashMap<>();
-    env.keySet().forEach(k -> hidden.put(String.valueOf(k), HIDDEN));
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
-    manifest.forEach((k, v) -> m.put(String.valueOf(k), v));
-    m.put("environment", hidden);
-    Map<String, Object> out = new java.util.LinkedHashMap<>(report);
-    out.put("manifest", m);
-    return out;
   }
 
   private CompletionStage<ActorRef<App.Command>> find(String app) {
@@ -199,18 +191,13 @@ public final class NodeService implements DirectService {
     return e.getCause() != null ? e.getCause() : e;
   }
 
-  private static String string(List<Value> args, int index, String name) {
-    if (args.size() <= index) {
-      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "missing argument '" + name + "'");
-    }
+  /** The {@code index}th argument, a string the method's signature guarantees. */
+  private static String string(List<Value> args, int index) {
     return Values.asString(args.get(index));
   }
 
   /** Flags default to the overseer report when the caller sends none. */
   private static int flags(List<Value> args) {
-    if (args.size() < 2 || args.get(1).isNilValue()) {
-      return InfoFlags.OVERSEER;
-    }
-    return (int) Values.asLong(args.get(1));
+    return args.size() < 2 ? InfoFlags.OVERSEER : (int) args.get(1).asIntegerValue().toLong();
   }
 }

@@ -16,27 +16,45 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The shared secret ({@code cocaine.security}) that mutating calls (storage write/remove, node
- * start/stop/control) must carry in their {@code authorization} header as {@code Bearer <token>}.
- * With no token configured every call is let in. The token is compared in constant time and never
- * appears in a message, a log line or {@link #toString()}.
+ * The shared secret ({@code cocaine.security}) that calls changing the platform's state (storage
+ * write/remove, node start/stop/control, locator publish/refresh, logging set_verbosity) and reads
+ * of the platform's data (storage read/find of its collections and the private ones) must carry in
+ * their {@code authorization} header as {@code Bearer <token>}. With no token configured every call
+ * is let in. The token is compared in constant time and never appears in a message, a log line or
+ * {@link #toString()}.
  */
 public final class AccessToken {
-  public static final AccessToken NONE = new AccessToken(new byte[0], Set.of());
+  /**
+   * Collections the platform runs from or records (manifests with their environment, archives,
+   * crashlogs): never opened to writers, never read without the token.
+   */
+  public static final Set<String> PLATFORM_COLLECTIONS =
+      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions");
+  public static final AccessToken NONE = new AccessToken(new byte[0], Set.of(), Set.of());
   private static final String SECTION = "cocaine.security";
   private static final String BEARER = "Bearer ";
 
   private final byte[] token;
   private final Set<String> openCollections;
+  private final Set<String> privateCollections;
 
-  private AccessToken(byte[] token, Set<String> openCollections) {
+  private AccessToken(byte[] token, Set<String> openCollections, Set<String> privateCollections) {
     this.token = token;
     this.openCollections = Set.copyOf(openCollections);
+    this.privateCollections = Set.copyOf(privateCollections);
   }
 
   /** A token (empty = access control off); {@code openCollections} may be written without it. */
   public static AccessToken of(String token, Set<String> openCollections) {
-    return new AccessToken(token.trim().getBytes(StandardCharsets.UTF_8), openCollections);
+    return of(token, openCollections, Set.of());
+  }
+
+  /**
+   * A token (empty = access control off); {@code openCollections} may be written without it,
+   * {@code privateCollections} may not be read without it (besides {@link #PLATFORM_COLLECTIONS}).
+   */
+  public static AccessToken of(String token, Set<String> openCollections, Set<String> privateCollections) {
+    return new AccessToken(token.trim().getBytes(StandardCharsets.UTF_8), openCollections, privateCollections);
   }
 
   /**
@@ -59,7 +77,7 @@ public final class AccessToken {
       }
     }
     try {
-      return of(token, Set.copyOf(c.getStringList("open-collections")));
+      return of(token, Set.copyOf(c.getStringList("open-collections")), Set.copyOf(c.getStringList("private-collections")));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -70,9 +88,20 @@ public final class AccessToken {
     return token.length > 0;
   }
 
-  /** True when storage writes and removes in collection need no token (an app's own data). */
+  /**
+   * True when storage writes and removes in collection need no token (an app's own data listed in
+   * {@code open-collections}); never for the platform's collections.
+   */
   public boolean isOpen(String collection) {
-    return openCollections.contains(collection);
+    return openCollections.contains(collection) && !PLATFORM_COLLECTIONS.contains(collection);
+  }
+
+  /**
+   * True when reading collection ({@code read}, {@code find}) needs the token: the platform's
+   * collections and those listed in {@code private-collections}.
+   */
+  public boolean isPrivate(String collection) {
+    return PLATFORM_COLLECTIONS.contains(collection) || privateCollections.contains(collection);
   }
 
   /**
@@ -114,7 +143,12 @@ public final class AccessToken {
     return MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), token);
   }
 
-  /** The header a client sends with a mutating call. */
+  /** What a client of ours sends to be let in: the {@code authorization} header, or nothing with no token. */
+  public List<Header> authorization() {
+    return required() ? List.of(header(new String(token, StandardCharsets.UTF_8))) : List.of();
+  }
+
+  /** The header a client sends with a call that needs the token. */
   public static Header header(String token) {
     return new Header(Header.AUTHORIZATION, (BEARER + token.trim()).getBytes(StandardCharsets.UTF_8));
   }

@@ -1,5 +1,10 @@
 package cocaine.storage;
 
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.Type.STRS;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.Service;
 import cocaine.security.AccessToken;
@@ -9,12 +14,11 @@ import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code storage} service (version 1, docs/protocol.md 2.6): read, write, remove and find over a
  * {@link Storage} backend. It holds no state of its own, so it is not an actor: each channel is one
- * asynchronous backend call, and the backend bounds and serialises its own IO.
+ * asynchronous backend call, and the backend bounds and serialises its own IO. With access control
+ * on, writes need the token outside the open collections, and reads of the platform's and the
+ * private collections need it too ({@link AccessToken}).
  */
 public final class StorageService implements Service {
   public static final String NAME = "storage";
@@ -34,14 +40,13 @@ public final class StorageService implements Service {
   public static final int REMOVE = 2;
   public static final int FIND = 3;
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(READ, "read", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(WRITE, "write", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(REMOVE, "remove", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(FIND, "find", Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(READ, "read", Signature.of(required("collection", STR), required("key", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(WRITE, "write", Signature.of(required("collection", STR), required("key", STR), required("blob", STR, "raw"),
+          optional("tags", STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(REMOVE, "remove", Signature.of(required("collection", STR), required("key", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(FIND, "find", Signature.of(required("collection", STR), required("tags", STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
-  /** Collections the platform runs from: never open to writers without the token. */
-  private static final Set<String> PLATFORM_COLLECTIONS = Set.of("manifests", "profiles", "runlists", "groups", "apps");
   private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
   private final Storage storage;
@@ -51,7 +56,7 @@ public final class StorageService implements Service {
     this(storage, AccessToken.NONE);
   }
 
-  /** @param access the token writes and removes need, except in its open collections */
+  /** @param access the token writes and removes need, except in its open collections, and reads of its private ones */
   public StorageService(Storage storage, AccessToken access) {
     this.storage = storage;
     this.access = access;
@@ -95,20 +100,17 @@ public final class StorageService implements Service {
   private CompletionStage<Message> call(int method, List<Value> args, List<Header> headers) {
     switch (method) {
       case READ:
-        expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "read", "(collection: str, key: str)");
+        authorizeRead(headers, "read('" + str(args, 0) + "', '" + str(args, 1) + "')", str(args, 0));
         return storage.read(str(args, 0), str(args, 1)).thenApply(blob -> Message.value(Values.bytes(blob)));
       case WRITE:
-        expect(args, 3, 4, isStr(args, 0) && isStr(args, 1) && isStr(args, 2) && (args.size() == 3 || isStrs(args.get(3))),
-            "write", "(collection: str, key: str, blob: raw, tags: [str]?)");
         authorize(headers, "write", str(args, 0), str(args, 1));
         List<String> tags = args.size() == 4 ? Values.asStrings(args.get(3)) : List.of();
         return storage.write(str(args, 0), str(args, 1), Values.asBytes(args.get(2)), tags).thenApply(v -> Message.value());
       case REMOVE:
-        expect(args, 2, 2, isStr(args, 0) && isStr(args, 1), "remove", "(collection: str, key: str)");
         authorize(headers, "remove", str(args, 0), str(args, 1));
         return storage.remove(str(args, 0), str(args, 1)).thenApply(v -> Message.value());
       case FIND:
-        expect(args, 2, 2, isStr(args, 0) && args.size() > 1 && isStrs(args.get(1)), "find", "(collection: str, tags: [str])");
+        authorizeRead(headers, "find('" + str(args, 0) + "', " + Values.asStrings(args.get(1)) + ")", str(args, 0));
         return storage.find(str(args, 0), Values.asStrings(args.get(1)))
             .thenApply(keys -> Message.value(Values.strings(keys)));
       default:
@@ -117,55 +119,19 @@ public final class StorageService implements Service {
   }
 
   private void authorize(List<Header> headers, String method, String collection, String key) {
-    if (!access.isOpen(collection) || PLATFORM_COLLECTIONS.contains(collection)) {
+    if (!access.isOpen(collection)) {
       access.check(headers, "storage." + method + "('" + collection + "', '" + key + "')");
     }
   }
 
-  private static void expect(List<Value> args, int min, int max, boolean typesOk, String method, String signature) {
-    if (args.size() < min || args.size() > max || !typesOk) {
-      throw new CocaineException(ErrorCode.INVALID_ARGUMENT,
-          "storage." + method + " expects " + signature + ", got " + describe(args));
+  /** @param call the call for the message, e.g. {@code read('manifests', 'echo')} */
+  private void authorizeRead(List<Header> headers, String call, String collection) {
+    if (access.isPrivate(collection)) {
+      access.check(headers, "storage." + call + " reads a private collection and");
     }
-  }
-
-  private static boolean isStr(List<Value> args, int i) {
-    return i < args.size() && args.get(i).isRawValue();
-  }
-
-  private static boolean isStrs(Value v) {
-    return v.isArrayValue() && v.asArrayValue().list().stream().allMatch(Value::isRawValue);
   }
 
   private static String str(List<Value> args, int i) {
     return Values.asString(args.get(i));
-  }
-
-  /** The argument types as a reader of the error wants them: {@code (str, int, [str])}. */
-  static String describe(List<Value> args) {
-    return args.stream().map(StorageService::type).collect(Collectors.joining(", ", "(", ")"));
-  }
-
-  private static String type(Value v) {
-    switch (v.getValueType()) {
-      case STRING:
-      case BINARY:
-        return "str";
-      case INTEGER:
-        return "int";
-      case FLOAT:
-        return "float";
-      case BOOLEAN:
-        return "bool";
-      case NIL:
-        return "nil";
-      case MAP:
-        return "map";
-      case ARRAY:
-        return v.asArrayValue().list().stream().map(StorageService::type).distinct()
-            .collect(Collectors.joining("|", "[", "]"));
-      default:
-        return v.getValueType().name().toLowerCase();
-    }
   }
 }

@@ -1,5 +1,6 @@
 package cocaine.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class AnnouncerTest {
   void listen() throws IOException {
     settings = loopbackMulticast(Duration.ofMillis(100));
     heard = testKit.createTestProbe();
-    receiver = AnnounceReceiver.start(settings, 16, (announce, done) -> {
+    receiver = AnnounceReceiver.start(settings, AnnounceGate.open(), 16, (announce, done) -> {
       heard.getRef().tell(announce);
       done.run();
     });
@@ -64,7 +65,7 @@ class AnnouncerTest {
   @Test
   void announcesRightAwayAndThenEveryInterval() {
     List<Endpoint> endpoints = List.of(new Endpoint("127.0.0.1", 10053));
-    testKit.spawn(Announcer.create("node-1", endpoints, settings));
+    testKit.spawn(Announcer.create("node-1", endpoints, settings, Optional.empty()));
     Announce expected = new Announce("node-1", endpoints);
     assertEquals(expected, heard.receiveMessage(Duration.ofSeconds(5)));
     assertEquals(expected, heard.receiveMessage(Duration.ofSeconds(5)));
@@ -79,7 +80,7 @@ class AnnouncerTest {
       ch.send(ByteBuffer.wrap(new byte[] {(byte) 0x92, (byte) 0xa1, 'x', 0x01}), target);
       ch.send(ByteBuffer.wrap(new Announce("after-garbage", List.of(new Endpoint("h", 1))).encode()), target);
       assertEquals("after-garbage", heard.receiveMessage(Duration.ofSeconds(5)).uuid());
-      assertTrue(log.has(Level.WARN, "ignored a malformed announce from"), log.lines());
+      assertTrue(log.has(Level.WARN, "ignored a datagram from 127.0.0.1: malformed announce"), log.lines());
     }
   }
 
@@ -88,7 +89,7 @@ class AnnouncerTest {
     receiver.close();
     TestProbe<Announce> slow = testKit.createTestProbe();
     List<Runnable> unhandled = new java.util.concurrent.CopyOnWriteArrayList<>();
-    receiver = AnnounceReceiver.start(settings, 2, (announce, done) -> {
+    receiver = AnnounceReceiver.start(settings, AnnounceGate.open(), 2, (announce, done) -> {
       unhandled.add(done);
       slow.getRef().tell(announce);
     });
@@ -103,6 +104,58 @@ class AnnouncerTest {
       unhandled.forEach(Runnable::run);
       ch.send(ByteBuffer.wrap(new Announce("n9", List.of(new Endpoint("h", 1))).encode()), target);
       assertEquals("n9", slow.receiveMessage(Duration.ofSeconds(5)).uuid());
+    }
+  }
+
+  @Test
+  void signedAnnouncesAreHeardByABalancerWithTheKeyEachOneFresh() throws IOException {
+    AnnounceKey key = AnnounceKey.of("the-cluster-key-0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Duration.ofSeconds(30));
+    receiver.close();
+    receiver = AnnounceReceiver.start(settings, AnnounceGate.signedWith(key), 16, (announce, done) -> {
+      heard.getRef().tell(announce);
+      done.run();
+    });
+    List<Endpoint> endpoints = List.of(new Endpoint("127.0.0.1", 10053));
+    testKit.spawn(Announcer.create("signed-node", endpoints, settings, Optional.of(key)));
+    Announce expected = new Announce("signed-node", endpoints);
+    // the second and third carry later sequence numbers: not taken for replays of the first
+    for (int i = 0; i < 3; i++) {
+      assertEquals(expected, heard.receiveMessage(Duration.ofSeconds(5)));
+    }
+  }
+
+  @Test
+  void aBalancerWithTheKeyIgnoresUnsignedAndForeignAnnouncesWithOneLinePerSender() throws IOException {
+    AnnounceKey key = AnnounceKey.of("the-cluster-key-0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Duration.ofSeconds(30));
+    AnnounceKey foreign = AnnounceKey.of("an-intruders-key-0123456789abcde".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Duration.ofSeconds(30));
+    receiver.close();
+    receiver = AnnounceReceiver.start(settings, AnnounceGate.signedWith(key), 16, (announce, done) -> {
+      heard.getRef().tell(announce);
+      done.run();
+    });
+    try (CapturedLog log = CapturedLog.capture(); DatagramChannel ch = settings.openSender()) {
+      InetSocketAddress target = new InetSocketAddress(settings.group(), settings.port());
+      byte[] intruder = new Announce("intruder", List.of(new Endpoint("127.0.0.1", 1))).encode();
+      for (int i = 0; i < 5; i++) {
+        ch.send(ByteBuffer.wrap(intruder), target);
+        ch.send(ByteBuffer.wrap(foreign.sign(intruder, System.currentTimeMillis(), i)), target);
+      }
+      byte[] member = key.sign(new Announce("member", List.of(new Endpoint("127.0.0.1", 2))).encode(),
+          System.currentTimeMillis(), 0);
+      ch.send(ByteBuffer.wrap(member), target);
+      ch.send(ByteBuffer.wrap(member), target); // a replay: refused, and the member is heard once
+      assertEquals("member", heard.receiveMessage(Duration.ofSeconds(5)).uuid(), "only the signed announce is heard");
+      ch.send(ByteBuffer.wrap(key.sign(new Announce("after", List.of(new Endpoint("127.0.0.1", 3))).encode(),
+          System.currentTimeMillis(), 0)), target);
+      assertEquals("after", heard.receiveMessage(Duration.ofSeconds(5)).uuid(), "the replay was not heard");
+      // the refusals are logged on the receiver's thread: wait for the line, then check there is one only
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.count(Level.WARN, "ignored a datagram from 127.0.0.1") >= 1);
+      assertEquals(1, log.count(Level.WARN, "ignored a datagram from 127.0.0.1"), "one line for 12 refusals of one "
+          + "sender:\n" + log.lines());
+      assertTrue(log.has(Level.WARN, "unsigned announce of node 'intruder'"), log.lines());
     }
   }
 }

@@ -36,6 +36,16 @@ public final class CapturedLog extends AppenderBase<ILoggingEvent> implements Au
     return lines.stream().anyMatch(l -> l.startsWith(level + " ") && List.of(fragments).stream().allMatch(l::contains));
   }
 
+  /** How many lines of {@code level} hold every fragment. */
+  public long count(Level level, String... fragments) {
+    return lines.stream().filter(l -> l.startsWith(level + " ") && List.of(fragments).stream().allMatch(l::contains)).count();
+  }
+
+  /** How many lines of {@code level} are exactly {@code message} (not a fragment: see {@link #count}). */
+  public long countExactly(Level level, String message) {
+    return lines.stream().filter(l -> l.equals(level + " " + message)).count();
+  }
+
   /** Every captured line, for assertion messages. */
   public String lines() {
     return String.join("\n", lines);

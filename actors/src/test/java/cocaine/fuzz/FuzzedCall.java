@@ -1,6 +1,7 @@
 package cocaine.fuzz;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
 import cocaine.rpc.service.Service;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
@@ -11,8 +12,9 @@ import org.msgpack.value.Value;
 
 /**
  * Turns a fuzzer's bytes into a call of a service's method: the first byte picks the method (0-7),
- * the rest must be a msgpack array, its arguments. Other inputs are skipped, as the frame decoder
- * refuses them before any service sees them.
+ * the rest must be a msgpack array, its arguments, decoded as the connection layer decodes them. Other
+ * inputs, and methods the service does not have, are skipped: the frame decoder and the channel table
+ * refuse them before any service sees them.
  */
 public final class FuzzedCall {
   private FuzzedCall() {}
@@ -31,7 +33,10 @@ public final class FuzzedCall {
     if (!args.isArrayValue()) {
       return;
     }
-    service.open(new ChannelContext(1, "fuzz", 1), new Message(input[0] & 0x07, args.asArrayValue().list(), List.of()),
-        Source.empty());
+    Message call = new Message(input[0] & 0x07, args.asArrayValue().list(), List.of());
+    if (service.protocol().method(call.type()) == null) {
+      return;
+    }
+    Dispatched.open(service, new ChannelContext(1, "fuzz", 1), call, Source.empty());
   }
 }

@@ -5,17 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocaine.client.ClientChannel;
+import cocaine.client.ServiceClient;
 import cocaine.rpc.channel.ClientConnection;
 import cocaine.rpc.service.Server;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.storage.FilesStorage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Frame;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
+import cocaine.wire.WireClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -189,5 +193,40 @@ class LocatorOverTcpTest {
 
     requests.first().sendNext(Message.of(0)).sendComplete();
     assertEquals(Message.close(), stream.requestNext());
+  }
+
+  @Test
+  void routingWithTheToolsExtraArgumentStreamsRingsOverRawFrames() throws Exception {
+    // the tornado proxy and cocaine-tool send routing(uid, True): the original ignores the extra
+    try (WireClient raw = new WireClient(binding.localAddress().getPort())) {
+      long ch = raw.open(Message.of(LocatorService.ROUTING, Values.str("tool-uid"), Values.bool(true)));
+      Frame rings = raw.next(ch);
+      assertEquals(Graph.WRITE, rings.type(), rings.toString());
+      assertTrue(rings.args().get(0).asMapValue().map().containsKey(Values.str("app")), rings.toString());
+      raw.send(ch, Message.of(0));
+      assertEquals(Message.close().on(ch), raw.next(ch));
+    }
+  }
+
+  @Test
+  void routingWithTheToolsExtraArgumentThroughTheJavaClient() throws Exception {
+    try (cocaine.client.Locator java = cocaine.client.Locator.connect("127.0.0.1", binding.localAddress().getPort());
+        ServiceClient locatorService = ServiceClient.connect(java, "locator")) {
+      ClientChannel routing = locatorService.stream("routing", "tool-uid", true);
+      Message rings = routing.receive(Duration.ofSeconds(10));
+      assertEquals(Graph.WRITE, rings.type(), rings.toString());
+      assertTrue(rings.args().get(0).asMapValue().map().containsKey(Values.str("app")), rings.toString());
+      // nil for the optional seed is no seed
+      assertEquals(Values.integer(3), locatorService.call("resolve", "locator", null).get(10, TimeUnit.SECONDS).get(1));
+      routing.send(Message.of(0));
+      assertEquals(Message.close(), routing.receive(Duration.ofSeconds(10)));
+    }
+  }
+
+  @Test
+  void aMissingArgumentIsRefusedNamingIt() throws Exception {
+    CocaineException e = failure(LocatorService.ROUTING);
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertEquals("locator.routing expects (router_id: str), got (): missing 'router_id'", e.getMessage());
   }
 }

@@ -29,6 +29,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.junit.jupiter.api.AfterEach;
@@ -140,6 +141,25 @@ class LocatorTest {
     publish(locator, app("echo", 30001));
     unpublish(locator, "echo");
     assertInstanceOf(Locator.Resolved.Failed.class, resolve(locator, "echo", Optional.empty()));
+  }
+
+  @Test
+  void theNodesUnpublishLeavesAPeersNameAndAPeersWithdrawLeavesTheNodes() {
+    ActorRef<Locator.Command> locator = locator(16);
+    TestProbe<StatusReply<Done>> claimed = testKit.createTestProbe();
+    ServiceInfo peers = app("extern", 30001);
+    locator.tell(new Locator.Claim(peers, new Owner.Peer(7, "10.0.0.7:4000"), true, claimed.ref()));
+    assertTrue(claimed.receiveMessage().isSuccess());
+    unpublish(locator, "extern"); // e.g. an app of that name stopping on this node
+    assertEquals(30001, assertInstanceOf(Locator.Resolved.Ok.class, resolve(locator, "extern", Optional.empty()))
+        .info().endpoints().get(0).port());
+
+    publish(locator, app("extern", 30002)); // the node's own app takes the name
+    TestProbe<Done> done = testKit.createTestProbe();
+    locator.tell(new Locator.Withdraw(peers, done.ref())); // the peer disconnects
+    done.receiveMessage();
+    assertEquals(30002, assertInstanceOf(Locator.Resolved.Ok.class, resolve(locator, "extern", Optional.empty()))
+        .info().endpoints().get(0).port());
   }
 
   @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
+import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Header;
@@ -12,6 +14,7 @@ import cocaine.wire.Values;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -35,12 +38,12 @@ class LoggingServiceTest {
   void start() {
     sink = new LoggingTest.Recording();
     ActorRef<Logging.Command> logging = testKit.spawn(Logging.create(Severity.INFO, List.of(sink)));
-    service = new LoggingService(testKit.system(), logging, Duration.ofSeconds(5),
+    service = new LoggingService(testKit.system(), logging, Duration.ofSeconds(5), AccessToken.NONE,
         java.time.Clock.fixed(Instant.parse("2024-01-02T03:04:05Z"), java.time.ZoneOffset.UTC));
   }
 
   List<Message> call(int method, Value... args) throws Exception {
-    return service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
+    return Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -68,13 +71,13 @@ class LoggingServiceTest {
   void emitCarriesItsTraceHeadersAsHexAttributesUnlessTheSenderSetThem() throws Exception {
     List<Value> args = List.of(Values.integer(1), Values.str("app/echo"), Values.str("traced"));
     List<Header> headers = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7));
-    service.open(new ChannelContext(1, "test", 1), new Message(0, args, headers), Source.empty())
+    Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(0, args, headers), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(java.util.Map.of("trace_id", "000000000000002a", "span_id", "0000000000000007"), sink.next().attributes());
 
     List<Value> own = List.of(Values.integer(1), Values.str("app/echo"), Values.str("own"),
         Values.array(Values.array(Values.str("trace_id"), Values.str("mine"))));
-    service.open(new ChannelContext(1, "test", 1), new Message(0, own, headers), Source.empty())
+    Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(0, own, headers), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals("mine", sink.next().attributes().get("trace_id"));
   }
@@ -103,11 +106,34 @@ class LoggingServiceTest {
   }
 
   @Test
+  void withATokenSetVerbosityNeedsItAndEmitAndVerbosityStayOpen() throws Exception {
+    service = new LoggingService(testKit.system(), testKit.spawn(Logging.create(Severity.INFO, List.of(sink))),
+        Duration.ofSeconds(5), AccessToken.of("t0ken", Set.of()));
+    CocaineException none = call(2, Values.integer(0)).get(0).toException();
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, none.code());
+    assertTrue(none.getMessage().startsWith("logging.set_verbosity(0) needs the access token"), none.getMessage());
+    assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("guess")), 2, Values.integer(0)).get(0)
+        .toException().code());
+    assertEquals(List.of(Message.value(Values.integer(1))), call(1), "verbosity unchanged and readable without the token");
+    call(0, Values.integer(0), Values.str("app/echo"), Values.str("debug line still dropped"));
+    call(0, Values.integer(1), Values.str("app/echo"), Values.str("emit needs no token"));
+    assertEquals("emit needs no token", sink.next().message());
+
+    assertEquals(List.of(Message.value()), callWith(List.of(AccessToken.header("t0ken")), 2, Values.integer(0)));
+    assertEquals(List.of(Message.value(Values.integer(0))), call(1));
+  }
+
+  List<Message> callWith(List<Header> headers, int method, Value... args) throws Exception {
+    return Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void setVerbosityOutOfRangeIsInvalidArgument() throws Exception {
     List<Message> reply = call(2, Values.integer(7));
     assertEquals(1, reply.size());
     CocaineException e = reply.get(0).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertEquals("logging.set_verbosity expects (level: int 0-3), got (int)", e.getMessage());
+    assertEquals("logging.set_verbosity expects (level: int 0-3), got (int): level must be 0 (debug) to 3 (error)", e.getMessage());
   }
 }

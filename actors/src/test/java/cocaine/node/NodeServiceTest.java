@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.node.app.AppService;
+import cocaine.node.app.EnvironmentMask;
 import cocaine.node.app.InfoFlags;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
@@ -58,6 +59,12 @@ class NodeServiceTest {
       try (WireClient client = node.appClient("a")) {
         long ping = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
         assertEquals(2, client.all(ping).size());
+      }
+      try (WireClient client = node.appClient("a")) { // the app's own info: anyone on its port may ask
+        long info = client.open(Message.of(AppService.INFO));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> own = (Map<String, Object>) Values.toJava(client.next(info).args().get(0));
+        assertEquals(EnvironmentMask.HIDDEN, at(own, "manifest", "environment", "GREETING"));
       }
       assertEquals(1L, at(node.info("a"), "requests", "accepted"));
       assertFalse(noWorkerProcesses());
@@ -150,10 +157,10 @@ class NodeServiceTest {
   void infoHidesManifestEnvironmentValuesFromCallersWithoutTheToken() {
     Map<String, Object> report = Map.of("state", "running",
         "manifest", Map.of("slave", "run.sh", "environment", Map.of("DB_PASSWORD", "hunter2")));
-    Map<String, Object> shown = NodeService.hideEnvironment(report);
-    assertEquals(Map.of("DB_PASSWORD", NodeService.HIDDEN), ((Map<?, ?>) shown.get("manifest")).get("environment"));
+    Map<String, Object> shown = EnvironmentMask.hide(report);
+    assertEquals(Map.of("DB_PASSWORD", EnvironmentMask.HIDDEN), ((Map<?, ?>) shown.get("manifest")).get("environment"));
     assertEquals("run.sh", ((Map<?, ?>) shown.get("manifest")).get("slave"));
     assertEquals("running", shown.get("state"));
-    assertEquals(Map.of("state", "idle"), NodeService.hideEnvironment(Map.of("state", "idle")));
+    assertEquals(Map.of("state", "idle"), EnvironmentMask.hide(Map.of("state", "idle")));
   }
 }

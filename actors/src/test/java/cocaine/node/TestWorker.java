@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Events: ping (write "pong", close), echo (each chunk back, close after the client's close), hold
  * (close after the client's close), crash (print, exit 3), flood (print a lot, then write "done"),
  * stream (write N chunks of M bytes, given as "N:M" in the first chunk), header:NAME (write the
- * header's value as a number), fail (error [43, 7] "asked to fail").
+ * header's value as a number), trace (write the invoke's trace_id, span_id and parent_id as three
+ * numbers, -1 for one absent), fail (error [43, 7] "asked to fail").
  */
 public final class TestWorker {
   private final Object writeLock = new Object();
@@ -171,6 +172,11 @@ public final class TestWorker {
         send(Message.close().on(ch));
       }
       case "fail" -> send(Message.error(new cocaine.wire.ErrorCode(43, 7), "asked to fail").on(ch));
+      case "trace" -> {
+        send(Message.write(traceHeader(headers, Header.TRACE_ID), traceHeader(headers, Header.SPAN_ID),
+            traceHeader(headers, Header.PARENT_ID)).on(ch));
+        send(Message.close().on(ch));
+      }
       default -> {
         if (event.startsWith("header:")) {
           long value = Header.find(headers, event.substring(7)).flatMap(Header::asLong).orElse(-1L);
@@ -179,6 +185,10 @@ public final class TestWorker {
         }
       }
     }
+  }
+
+  private static org.msgpack.value.Value traceHeader(List<Header> headers, String name) {
+    return Values.integer(Header.find(headers, name).flatMap(Header::asLong).orElse(-1L));
   }
 
   private void onMessage(long ch, String event, Message m) throws IOException {

@@ -83,6 +83,20 @@ class AccessTokenTest {
   }
 
   @Test
+  void privateAndOpenCollectionsComeFromTheConfigAndThePlatformsAreNeitherOpenNorReadable() {
+    AccessToken t = AccessToken.from(config("token = x, open-collections = [cache, manifests], "
+        + "private-collections = [secrets]"));
+    assertTrue(t.isOpen("cache"));
+    assertFalse(t.isOpen("manifests"), "the platform's collections are never open");
+    assertTrue(t.isPrivate("secrets"));
+    assertFalse(t.isPrivate("cache"));
+    for (String platform : List.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs")) {
+      assertTrue(t.isPrivate(platform), platform);
+      assertFalse(t.isOpen(platform), platform);
+    }
+  }
+
+  @Test
   void defaultConfigHasAccessControlOff() {
     assertFalse(AccessToken.from(ConfigFactory.load()).required());
   }

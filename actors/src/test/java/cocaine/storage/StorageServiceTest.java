@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.ChannelContext;
+import cocaine.rpc.service.Dispatched;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -49,7 +50,7 @@ class StorageServiceTest {
   }
 
   Message call(int method, Value... args) throws Exception {
-    List<Message> out = service.open(new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
+    List<Message> out = Dispatched.open(service, new ChannelContext(1, "test", 1), Message.of(method, args), Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(1, out.size(), "a primitive reply is one message: " + out);
     return out.get(0);
@@ -92,11 +93,12 @@ class StorageServiceTest {
   void badArgumentsGetInvalidArgumentNamingTheSignature() throws Exception {
     CocaineException e = call(1, str("c"), Values.integer(7)).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertEquals("storage.write expects (collection: str, key: str, blob: raw, tags: [str]?), got (str, int)", e.getMessage());
+    assertEquals("storage.write expects (collection: str, key: str, blob: raw, tags: [str]?), got (str, int): 'key' must be str,"
+        + " got int", e.getMessage());
 
     e = call(3, str("c"), Values.array(Values.integer(1))).toException();
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertTrue(e.getMessage().endsWith("got (str, [int])"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("got (str, [int]): 'tags' must be [str], got [int]"), e.getMessage());
 
     assertEquals(ErrorCode.INVALID_ARGUMENT, call(0).toException().code());
   }
@@ -109,7 +111,7 @@ class StorageServiceTest {
   }
 
   @Test
-  void withATokenWritesAndRemovesNeedItAndReadsStayOpen() throws Exception {
+  void withATokenWritesAndRemovesNeedItExceptInOpenCollections() throws Exception {
     service = new StorageService(storage, AccessToken.of("t0ken", Set.of("app-data")));
     Value blob = Values.bytes(new byte[] {1});
     assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(1, str("manifests"), str("echo"), blob).toException().code());
@@ -117,18 +119,65 @@ class StorageServiceTest {
     assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("wrong")), 1, str("manifests"), str("echo"), blob)
         .toException().code());
     assertEquals(Message.value(), callWith(List.of(AccessToken.header("t0ken")), 1, str("manifests"), str("echo"), blob));
-    assertEquals(Message.value(Values.bytes(new byte[] {1})), call(0, str("manifests"), str("echo")));
+    assertEquals(Message.value(Values.bytes(new byte[] {1})), callWith(List.of(AccessToken.header("t0ken")), 0,
+        str("manifests"), str("echo")));
     assertEquals(Message.value(), call(1, str("app-data"), str("k"), blob), "an open collection needs no token");
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(1, str("other"), str("k"), blob).toException().code());
   }
 
   @Test
   void platformCollectionsCannotBeOpened() throws Exception {
-    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("profiles")));
+    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("profiles", "crashlogs")));
     assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(1, str("profiles"), str("p"), Values.bytes(new byte[0])).toException().code());
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(2, str("crashlogs"), str("1:uuid")).toException().code());
+  }
+
+  @Test
+  void withATokenReadsAndFindsOfThePlatformsCollectionsNeedIt() throws Exception {
+    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("manifests", "apps")));
+    Value tags = Values.strings(List.of("app"));
+    for (String collection : List.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs")) {
+      storage.write(collection, "echo", new byte[] {7}, List.of("app")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      CocaineException read = call(0, str(collection), str("echo")).toException();
+      assertEquals(ErrorCode.TOKEN_NOT_FOUND, read.code(), collection);
+      assertTrue(read.getMessage().startsWith("storage.read('" + collection + "', 'echo') reads a private collection and "
+          + "needs the access token"), read.getMessage());
+      assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(3, str(collection), tags).toException().code(), collection);
+      assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("guess")), 0, str(collection), str("echo"))
+          .toException().code(), collection);
+      assertEquals(ErrorCode.UNAUTHORIZED, callWith(List.of(AccessToken.header("guess")), 3, str(collection), tags)
+          .toException().code(), collection);
+      assertEquals(Message.value(Values.bytes(new byte[] {7})),
+          callWith(List.of(AccessToken.header("t0ken")), 0, str(collection), str("echo")), collection);
+      assertEquals(Message.value(Values.strings(List.of("echo"))),
+          callWith(List.of(AccessToken.header("t0ken")), 3, str(collection), tags), collection);
+    }
+  }
+
+  @Test
+  void privateCollectionsNeedTheTokenToBeReadAndOthersStayOpen() throws Exception {
+    service = new StorageService(storage, AccessToken.of("t0ken", Set.of("app-data"), Set.of("secrets")));
+    storage.write("secrets", "k", new byte[] {1}, List.of("t")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    storage.write("app-data", "k", new byte[] {2}, List.of("t")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(0, str("secrets"), str("k")).toException().code());
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, call(3, str("secrets"), Values.strings(List.of("t"))).toException().code());
+    assertEquals(Message.value(Values.bytes(new byte[] {1})),
+        callWith(List.of(AccessToken.header("t0ken")), 0, str("secrets"), str("k")));
+    assertEquals(Message.value(Values.bytes(new byte[] {2})), call(0, str("app-data"), str("k")), "an app's open data");
+    assertEquals(Message.value(Values.strings(List.of("k"))), call(3, str("app-data"), Values.strings(List.of("t"))));
+  }
+
+  @Test
+  void withoutATokenEveryReadIsOpenAsBefore() throws Exception {
+    service = new StorageService(storage, AccessToken.of("", Set.of(), Set.of("secrets")));
+    storage.write("manifests", "echo", new byte[] {3}, List.of("app")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(Message.value(Values.bytes(new byte[] {3})), call(0, str("manifests"), str("echo")));
+    assertEquals(Message.value(Values.strings(List.of("echo"))), call(3, str("manifests"), Values.strings(List.of("app"))));
   }
 
   Message callWith(List<Header> headers, int method, Value... args) throws Exception {
-    List<Message> out = service.open(new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers), Source.empty())
+    List<Message> out = Dispatched.open(service, new ChannelContext(1, "test", 1), new Message(method, List.of(args), headers),
+            Source.empty())
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     return out.get(0);
   }

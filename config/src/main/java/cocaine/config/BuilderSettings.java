@@ -11,7 +11,10 @@ import java.util.Objects;
  * @param host             SSH listen address
  * @param port             SSH listen port (0 = OS-assigned)
  * @param data             bare repositories and the host key
- * @param authorizedKeys   OpenSSH authorized_keys of the keys allowed to push as {@code ape}
+ * @param authorizedKeys   OpenSSH authorized_keys of the keys allowed to push as {@code ape}; an entry's
+ *                         {@code apps="a,b"} option says which apps the key may push and fetch
+ * @param allowUnscopedKeys whether an entry without {@code apps=} may push and fetch every app (else none)
+ * @param maxPushBytes     largest pack a push may send; more is refused as it arrives
  * @param dockerEndpoint   Docker daemon that builds and pushes
  * @param registry         {@code host[:port]} images are pushed to and nodes pull from
  * @param locatorHost      locator of the cluster the deploys go to
@@ -22,9 +25,9 @@ import java.util.Objects;
  * @param startTimeout     longest start_app on the node
  * @param callTimeout      longest other storage or node call
  */
-public record BuilderSettings(String host, int port, Path data, Path authorizedKeys, String dockerEndpoint,
-    String registry, String locatorHost, int locatorPort, String runlist, int concurrentPushes,
-    Duration buildTimeout, Duration startTimeout, Duration callTimeout) {
+public record BuilderSettings(String host, int port, Path data, Path authorizedKeys, boolean allowUnscopedKeys,
+    long maxPushBytes, String dockerEndpoint, String registry, String locatorHost, int locatorPort, String runlist,
+    int concurrentPushes, Duration buildTimeout, Duration startTimeout, Duration callTimeout) {
 
   public BuilderSettings {
     Objects.requireNonNull(host, "host");
@@ -75,6 +78,8 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
         r.port("port"),
         data,
         keys.isEmpty() ? data.resolve("authorized_keys") : Path.of(keys),
+        r.bool("allow-unscoped-keys"),
+        r.bytes("max-push-size", 1, Long.MAX_VALUE),
         docker,
         registry,
         locatorHost,

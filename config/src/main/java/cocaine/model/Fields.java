@@ -7,8 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Reads the fields of a map decoded from msgpack or JSON (Strings, Numbers, Booleans, Lists,
@@ -44,14 +42,6 @@ public final class Fields {
       throw bad("must be a map, got nothing");
     }
     return map;
-  }
-
-  void onlyKeys(Map<String, ?> map, Set<String> allowed, String where) {
-    for (String key : map.keySet()) {
-      if (!allowed.contains(key)) {
-        throw bad(where + "unknown key '" + key + "'; allowed keys are " + String.join(", ", new TreeSet<>(allowed)));
-      }
-    }
   }
 
   String nonEmptyString(String field, Object value) {

@@ -10,8 +10,10 @@ import java.util.Set;
 
 /**
  * How an app runs: pool and queue limits, timeouts and isolate, stored in {@code profiles/<name>}
- * (docs/protocol.md 4.3, defaults of node::v2 0.12). Unknown keys are refused so that a typo such as
- * {@code pool_limit} does not silently leave the default in place.
+ * (docs/protocol.md 4.3, defaults of node::v2 0.12). As the original runtime did, keys it does not
+ * read are ignored and 0.11 names are read under their new names ({@link ProfileKeys}); each such key
+ * comes back as a warning naming it ({@link #read}), so a typo such as {@code pool_limit} is told,
+ * not silent.
  *
  * @param poolLimit      max workers
  * @param queueLimit     max queued, not yet assigned events; 0 = admit while there is free capacity
@@ -44,6 +46,13 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
    * healthy starts. A profile that sets {@code spawn-timeout} keeps its own value.
    */
   public static final double DOCKER_SPAWN_TIMEOUT_SECONDS = 15.0;
+
+  /** A profile as read, and one warning per key that was renamed or ignored, naming the profile and the key. */
+  public record Read(Profile profile, List<String> warnings) {
+    public Read {
+      warnings = List.copyOf(warnings);
+    }
+  }
 
   /** The profile of an empty map: every default of docs/protocol.md 4.3. */
   public static final Profile DEFAULT = fromMap(Map.of());
@@ -116,6 +125,11 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
   public record Isolate(String type, Map<String, Object> args) {
     public static final String PROCESS = "process";
     public static final String DOCKER = "docker";
+    /** The args the process isolate reads; others are ignored with a warning. */
+    public static final Set<String> PROCESS_ARGS = Set.of("spool", "kill_timeout", "user");
+    /** The args the docker isolate reads (the original plugin's and this project's); others are ignored with a warning. */
+    public static final Set<String> DOCKER_ARGS = Set.of("endpoint", "registry", "repository", "tag", "runtime-path",
+        "network_mode", "memory_limit", "memory_swap", "cpu_shares", "volumes", "capabilities", "kill_timeout");
     private static final Set<String> TYPES = Set.of(PROCESS, DOCKER);
 
     public Isolate {
@@ -138,20 +152,37 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
     }
   }
 
-  /** Reads a decoded profile; errors name it, e.g. {@code profile 'default': ...}. */
-  public static Profile fromMap(String name, Map<String, ?> map) {
+  /**
+   * Reads a decoded profile: missing keys take their defaults, renamed and unknown ones are told in
+   * the warnings; errors and warnings name it, e.g. {@code profile 'default': ...}.
+   *
+   * @throws InvalidModelException for a value that cannot be used, naming the field
+   */
+  public static Read read(String name, Map<String, ?> map) {
+    String subject = SUBJECT + " '" + name + "'";
     try {
-      return fromMap(map);
+      new Fields(SUBJECT).root(map);
+      ProfileKeys.Reading keys = ProfileKeys.read(map, KEYS);
+      return new Read(of(keys.map()), keys.warnings().stream().map(w -> subject + ": " + w).toList());
     } catch (InvalidModelException e) {
-      throw e.about(SUBJECT + " '" + name + "'");
+      throw e.about(subject);
     }
   }
 
-  /** Reads a decoded profile whose name is not known here; missing keys take their defaults. */
+  /** {@link #read}'s profile, for a caller with nobody to tell the warnings to. */
+  public static Profile fromMap(String name, Map<String, ?> map) {
+    return read(name, map).profile();
+  }
+
+  /** {@link #read}'s profile, of a profile whose name is not known here. */
   public static Profile fromMap(Map<String, ?> map) {
+    new Fields(SUBJECT).root(map);
+    return of(ProfileKeys.read(map, KEYS).map());
+  }
+
+  /** The profile of a map that holds only the keys this runtime reads. */
+  private static Profile of(Map<String, ?> map) {
     Fields f = new Fields(SUBJECT);
-    f.root(map);
-    f.onlyKeys(map, Set.copyOf(KEYS), "");
     int poolLimit = intOr(f, map, "pool-limit", 10, POSITIVE);
     int queueLimit = intOr(f, map, "queue-limit", 100, NON_NEGATIVE);
     // the default depends on the other two, so it is checked once they are known good
@@ -215,12 +246,9 @@ public record Profile(int poolLimit, int queueLimit, int concurrency, int growTh
 
   private static Isolate isolate(Fields f, Object value) {
     Map<String, ?> isolate = f.map("isolate", value);
-    f.onlyKeys(isolate, Set.of("type", "args"), "'isolate' has ");
-    if (!isolate.containsKey("type")) {
-      throw f.bad("isolate.type", "is required (docker or process)", null);
-    }
     Object args = isolate.get("args");
-    return new Isolate(f.nonEmptyString("isolate.type", isolate.get("type")),
-        args == null ? Map.of() : Fields.freezeMap(f.map("isolate.args", args)));
+    // the original's default when a profile names no type
+    String type = isolate.containsKey("type") ? f.nonEmptyString("isolate.type", isolate.get("type")) : Isolate.PROCESS;
+    return new Isolate(type, args == null ? Map.of() : Fields.freezeMap(f.map("isolate.args", args)));
   }
 }

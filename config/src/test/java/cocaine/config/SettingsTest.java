@@ -66,7 +66,7 @@ class SettingsTest {
     assertEquals(new ZookeeperSettings("127.0.0.1:2181", "/cocaine", Duration.ofSeconds(15)), s.storage().zookeeper());
     assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl")),
         s.logging());
-    assertEquals(new NodeSettings("default", Duration.ofSeconds(30)), s.node());
+    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), ""), s.node());
     assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of()),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());
@@ -205,6 +205,19 @@ class SettingsTest {
     assertEquals("apps", b.runlist());
     assertEquals("127.0.0.1:5000", b.registry());
     assertEquals(Duration.ofMinutes(10), b.buildTimeout());
+    assertFalse(b.allowUnscopedKeys());
+    assertEquals(256L * 1024 * 1024, b.maxPushBytes());
+  }
+
+  @Test
+  void builderPushSizeIsASizeAndAtLeastOneByte() {
+    BuilderSettings b = BuilderSettings.from(Settings.load("all", com.typesafe.config.ConfigFactory.parseString(
+        "cocaine.builder { max-push-size = 4MiB, allow-unscoped-keys = true }")));
+    assertEquals(4L * 1024 * 1024, b.maxPushBytes());
+    assertTrue(b.allowUnscopedKeys());
+    SettingsException zero = assertThrows(SettingsException.class, () -> BuilderSettings.from(Settings.load("all",
+        com.typesafe.config.ConfigFactory.parseString("cocaine.builder.max-push-size = 0"))));
+    assertTrue(zero.getMessage().startsWith("bad value for 'cocaine.builder.max-push-size'"), zero.getMessage());
   }
 
   @Test

@@ -3,6 +3,7 @@ package cocaine.client;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
@@ -162,7 +163,16 @@ public final class Locator implements AutoCloseable {
 
   /** Re-reads the named routing groups from storage. */
   public void refresh(List<String> groups) {
-    Connection.await(call(2, Values.strings(groups)), timeout, "refresh(" + groups + ") at " + connection.peer());
+    refresh(groups, List.of());
+  }
+
+  /**
+   * {@link #refresh(List)} with v12 headers: the {@code authorization} a runtime with an access
+   * token wants.
+   */
+  public void refresh(List<String> groups, List<Header> headers) {
+    Connection.await(connection.call(new Message(2, List.of(Values.strings(groups)), headers),
+        PROTOCOL.method(2).upstream()), timeout, "refresh(" + groups + ") at " + connection.peer());
   }
 
   /** The node's uuid (0.12.14 {@code uuid}). */

@@ -16,17 +16,20 @@ import org.msgpack.value.Value;
 public final class StorageClient implements AutoCloseable {
   private final ServiceClient service;
   private final Duration timeout;
-  private final List<Header> writeHeaders;
+  private final List<Header> headers;
 
   public StorageClient(ServiceClient service, Duration timeout) {
     this(service, timeout, List.of());
   }
 
-  /** @param writeHeaders sent with write and remove, e.g. the {@code authorization} a runtime with a token wants */
-  public StorageClient(ServiceClient service, Duration timeout, List<Header> writeHeaders) {
+  /**
+   * @param headers sent with every call, e.g. the {@code authorization} of a runtime with an access token
+   *                (docs/protocol.md 2.6 says which calls need it)
+   */
+  public StorageClient(ServiceClient service, Duration timeout, List<Header> headers) {
     this.service = service;
     this.timeout = timeout;
-    this.writeHeaders = List.copyOf(writeHeaders);
+    this.headers = List.copyOf(headers);
   }
 
   /** Resolves {@code storage} at the locator and connects to it. */
@@ -35,7 +38,7 @@ public final class StorageClient implements AutoCloseable {
   }
 
   public byte[] read(String collection, String key) {
-    List<Value> args = Connection.await(service.call("read", collection, key), timeout, what("read", collection, key));
+    List<Value> args = Connection.await(service.callWith("read", headers, collection, key), timeout, what("read", collection, key));
     if (args.isEmpty()) {
       throw new CocaineException(ErrorCode.FRAME_FORMAT, what("read", collection, key) + " returned no blob");
     }
@@ -43,17 +46,17 @@ public final class StorageClient implements AutoCloseable {
   }
 
   public void write(String collection, String key, byte[] blob, List<String> tags) {
-    Connection.await(service.callWith("write", writeHeaders, collection, key, blob, tags), timeout, what("write", collection, key));
+    Connection.await(service.callWith("write", headers, collection, key, blob, tags), timeout, what("write", collection, key));
   }
 
   /** Removing a missing key succeeds. */
   public void remove(String collection, String key) {
-    Connection.await(service.callWith("remove", writeHeaders, collection, key), timeout, what("remove", collection, key));
+    Connection.await(service.callWith("remove", headers, collection, key), timeout, what("remove", collection, key));
   }
 
   /** Keys of the collection that carry all of the tags. */
   public List<String> find(String collection, List<String> tags) {
-    List<Value> args = Connection.await(service.call("find", collection, tags), timeout,
+    List<Value> args = Connection.await(service.callWith("find", headers, collection, tags), timeout,
         "storage find('" + collection + "', " + tags + ")");
     return args.isEmpty() ? List.of() : Values.asStrings(args.get(0));
   }

@@ -10,6 +10,7 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Graph;
+import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
@@ -144,6 +145,33 @@ class ClientTest {
     assertEquals(List.of(Values.str("c"), Values.str("k"), Values.str("blob"), Values.strings(List.of("t1"))), write.args());
     CocaineException unknown = assertThrows(CocaineException.class, () -> client.service().call("nosuch"));
     assertEquals(ErrorCode.SLOT_NOT_FOUND, unknown.code());
+  }
+
+  @Test
+  void storageClientSendsItsHeadersWithEveryCallAndLocatorRefreshWithItsOwn() throws Exception {
+    FakeService storage = track(new FakeService((f, peer) -> peer.send(f.channel(),
+        f.type() == 0 ? Message.value(Values.bytes(new byte[] {1})) : f.type() == 3
+            ? Message.value(Values.strings(List.of("k"))) : Message.value())));
+    FakeService loc = locator(Map.of("storage", new Object[] {storage.port(), STORAGE}));
+    Header auth = new Header(Header.AUTHORIZATION, "Bearer t".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    StorageClient client = track(new StorageClient(ServiceClient.connect("127.0.0.1", loc.port(), "storage"), WAIT,
+        List.of(auth)));
+    client.read("manifests", "k");
+    client.find("manifests", List.of("app"));
+    client.write("c", "k", new byte[] {1}, List.of());
+    client.remove("c", "k");
+    for (int method : new int[] {0, 3, 1, 2}) {
+      Frame f = storage.next(WAIT);
+      assertEquals(method, f.type());
+      assertEquals(List.of(auth), f.headers(), "method " + method);
+    }
+    FakeService refreshing = track(new FakeService((f, peer) -> peer.send(f.channel(), Message.value())));
+    Locator other = track(Locator.connect("127.0.0.1", refreshing.port()));
+    other.refresh(List.of("g"), List.of(auth));
+    Frame refresh = refreshing.next(WAIT);
+    assertEquals(2, refresh.type());
+    assertEquals(List.of(auth), refresh.headers());
+    assertEquals(List.of(Values.strings(List.of("g"))), refresh.args());
   }
 
   @Test

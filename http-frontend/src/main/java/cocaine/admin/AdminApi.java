@@ -3,16 +3,17 @@ package cocaine.admin;
 import cocaine.config.AdminSettings;
 import cocaine.config.Settings;
 import cocaine.security.AccessToken;
+import cocaine.tls.HttpsSettings;
+import cocaine.tls.Listeners;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -21,6 +22,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP API (default 127.0.0.1:8081): {@code GET /ping}, {@code GET /info} (the proxy's
  * pools as JSON), {@code GET /metrics} (Prometheus text) and the tracing {@link Dashboard}
  * ({@code /dashboard}, {@code /api/...}). With a token configured every call
- * needs {@code Authorization: Bearer <token>}, else 401.
+ * needs {@code Authorization: Bearer <token>}, else 401. With a certificate configured
+ * ({@code cocaine.admin.tls}) it is served over HTTPS as well, or only ({@link Listeners}).
  */
 public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
@@ -53,31 +56,38 @@ public final class AdminApi {
   }
 
   /**
-   * Binds the admin API on {@code cocaine.admin.host:port} of settings; its token is
+   * Binds the admin API on {@code cocaine.admin.host:port} of settings, and HTTPS as
+   * {@code cocaine.admin.http} and {@code cocaine.admin.tls} say; its token is
    * {@code cocaine.admin.token}, or the shared {@code cocaine.security} token when that is empty.
    */
-  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Settings settings, ProxyMetrics metrics) {
+  public static CompletionStage<Listeners> start(ActorSystem<?> system, Settings settings, ProxyMetrics metrics) {
     AccessToken access = settings.admin().requiresToken() ? AccessToken.of(settings.admin().token(), Set.of())
         : AccessToken.from(settings.config());
-    return start(system, settings.admin(), access, metrics);
+    return start(system, settings.admin(), HttpsSettings.from(settings.config(), "cocaine.admin"), access, metrics);
   }
 
-  /** Binds the admin API on {@code host:port} with {@code cocaine.admin.token}; fails when the address cannot be bound. */
-  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings,
+  /**
+   * Binds the admin API on {@code host:port} over plain HTTP with {@code cocaine.admin.token}; fails
+   * when the address cannot be bound.
+   */
+  public static CompletionStage<Listeners> start(ActorSystem<?> system, AdminSettings settings,
       ProxyMetrics metrics) {
-    return start(system, settings, AccessToken.of(settings.token(), Set.of()), metrics);
+    return start(system, settings, HttpsSettings.PLAIN, AccessToken.of(settings.token(), Set.of()), metrics);
   }
 
-  private static CompletionStage<ServerBinding> start(ActorSystem<?> system, AdminSettings settings, AccessToken access,
-      ProxyMetrics metrics) {
+  private static CompletionStage<Listeners> start(ActorSystem<?> system, AdminSettings settings, HttpsSettings https,
+      AccessToken access, ProxyMetrics metrics) {
     AdminApi api = new AdminApi(settings, access, metrics, Materializer.matFromSystem(system), system);
-    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(api::handleAsync)
-        .whenComplete((binding, failure) -> {
+    return Listeners.bind(system, "admin API", settings.host(), settings.port(), https,
+            ServerSettings.create(system.classicSystem()), api::handleAsync)
+        .whenComplete((listeners, failure) -> {
           if (failure != null) {
-            log.error("admin API cannot listen on {}:{}: {}", settings.host(), settings.port(), failure.getMessage());
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            log.error("admin API cannot start on {}:{}{}: {}", settings.host(), settings.port(),
+                https.tls().map(t -> " (https port " + t.port() + ")").orElse(""), cause.getMessage());
           } else {
-            log.info("admin API listening on {}{}", binding.localAddress(),
-                access.required() ? " (bearer token required)" : "");
+            log.info("admin API listening on {}{}", listeners, access.required() ? " (bearer token required)" : "");
           }
         });
   }

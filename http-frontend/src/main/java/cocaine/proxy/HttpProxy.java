@@ -6,6 +6,7 @@ import cocaine.proxy.pool.LocatorClient;
 import cocaine.proxy.pool.Pool;
 import cocaine.proxy.routing.RoutingFeed;
 import cocaine.routing.Rings;
+import cocaine.tls.Listeners;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -27,15 +29,14 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ParserSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code http-proxy}: the HTTP front end. Serves HTTP on {@code cocaine.proxy.host:port}, turns
+ * {@code http-proxy}: the HTTP front end. Serves HTTP on {@code cocaine.proxy.host:port} and, with a
+ * certificate configured, HTTPS on {@code cocaine.proxy.tls.port} ({@link Listeners}), turns
  * each request into an {@code enqueue} on the app it names, and keeps one {@link Pool}
  * ({@code pool:<app>}) per app, made on the app's first request and dropped when the app cannot
  * be reached any more. A request for a routing group goes to the pool of one member, picked per
@@ -201,15 +202,16 @@ public final class HttpProxy {
   }
 
   /**
-   * A running proxy: its HTTP binding and its actor.
+   * A running proxy: its listeners and its actor.
    *
-   * @param binding the HTTP listener
-   * @param proxy   the {@code http-proxy} actor
+   * @param listeners the HTTP and HTTPS ports
+   * @param proxy     the {@code http-proxy} actor
+   * @param flushLog  writes what the access log holds and stops its writer
    */
-  public record Running(ServerBinding binding, ActorRef<Command> proxy, LocatorClient locator) {
-    /** Where it listens (the actual port when 0 was configured). */
+  public record Running(Listeners listeners, ActorRef<Command> proxy, LocatorClient locator, Runnable flushLog) {
+    /** Where plain HTTP listens, or HTTPS when plain HTTP is off (the actual port when 0 was configured). */
     public InetSocketAddress localAddress() {
-      return binding.localAddress();
+      return listeners.localAddress();
     }
 
     /**
@@ -217,7 +219,8 @@ public final class HttpProxy {
      * pools and closes their connections.
      */
     public CompletionStage<Done> stop(Duration grace) {
-      return binding.terminate(grace).handle((t, failure) -> {
+      return listeners.terminate(grace).handle((t, failure) -> {
+        flushLog.run();
         proxy.tell(new Stop());
         locator.close();
         return Done.getInstance();
@@ -234,33 +237,33 @@ public final class HttpProxy {
   }
 
   /**
-   * Starts the proxy: spawns {@code http-proxy} as a system actor and binds the HTTP listener.
-   * Fails when the address cannot be bound.
+   * Starts the proxy: spawns {@code http-proxy} as a system actor and binds its listeners. Fails
+   * when an address cannot be bound or the certificate cannot be used.
    */
   public static CompletionStage<Running> start(ActorSystem<?> system, ProxyConfig config, ProxyMetrics metrics) {
     LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
-        config.connectTimeout());
+        config.connectTimeout(), config.access().authorization());
     int n = instances.incrementAndGet();
     PoolDirectory directory = new PoolDirectory();
     ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
     Exchange exchange = new Exchange(system, config, proxy, directory, metrics);
-    return Http.get(system)
-        .newServerAt(config.proxy().host(), config.proxy().port())
-        .withSettings(serverSettings(system, config))
-        .bind(exchange::handle)
-        .handle((binding, failure) -> {
+    return Listeners.bind(system, "HTTP proxy", config.proxy().host(), config.proxy().port(), config.https(),
+            serverSettings(system, config), exchange::handle)
+        .handle((listeners, failure) -> {
           if (failure != null) {
             exchange.close();
             proxy.tell(new Stop());
             locator.close();
-            log.error("HTTP proxy cannot listen on {}:{}: {}", config.proxy().host(), config.proxy().port(),
-                failure.getMessage());
-            return CompletableFuture.<Running>failedFuture(failure);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            log.error("HTTP proxy cannot start on {}:{}{}: {}", config.proxy().host(), config.proxy().port(),
+                config.https().tls().map(t -> " (https port " + t.port() + ")").orElse(""), cause.getMessage());
+            return CompletableFuture.<Running>failedFuture(cause);
           }
-          binding.whenTerminated().whenComplete((t, f) -> exchange.close()); // the access log's last lines
-          log.info("HTTP proxy listening on {}, resolving apps through {}", binding.localAddress(), locator.address());
-          return CompletableFuture.completedFuture(new Running(binding, proxy, locator));
+          system.getWhenTerminated().thenRun(exchange::close); // the access log's last lines
+          log.info("HTTP proxy listening on {}, resolving apps through {}", listeners, locator.address());
+          return CompletableFuture.completedFuture(new Running(listeners, proxy, locator, exchange::close));
         })
         .thenCompose(x -> x);
   }

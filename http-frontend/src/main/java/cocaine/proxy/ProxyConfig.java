@@ -6,6 +6,8 @@ import cocaine.config.Settings;
 import cocaine.config.SettingsException;
 import cocaine.locator.ConnectionLimits;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.security.AccessToken;
+import cocaine.tls.HttpsSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
@@ -33,13 +35,17 @@ import java.util.Objects;
  * @param connection         bounds of every wire connection (frame size, per-channel buffer)
  * @param routingBackoffMin  first wait before the locator's {@code routing} stream is made again
  * @param routingBackoffMax  longest such wait (the wait doubles from the first up to it)
+ * @param access             {@code cocaine.security}: its token goes with the reads of manifests
+ *                           (the proxy learns there which apps take streamed bodies), never to apps
+ * @param https              HTTPS and what the plain HTTP port does ({@code cocaine.proxy.http}, {@code .tls})
  * @param bodyBudgetBytes    bytes of whole request bodies held at once across all requests ({@link BodyBudget})
  * @param accessLog          where and how the access log is written
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
-    Duration routingBackoffMin, Duration routingBackoffMax, long bodyBudgetBytes, AccessLogSettings accessLog) {
+    Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https,
+    long bodyBudgetBytes, AccessLogSettings accessLog) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -52,6 +58,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(routingBackoffMin, "routingBackoffMin");
     Objects.requireNonNull(routingBackoffMax, "routingBackoffMax");
+    Objects.requireNonNull(access, "access");
+    Objects.requireNonNull(https, "https");
     if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
       throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
@@ -97,6 +105,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           ConnectionLimits.of(settings.network()),
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"),
+          AccessToken.from(c),
+          HttpsSettings.from(c, "cocaine.proxy"),
           bodyBudget(c, p + "body-budget", FrameAndBody.wholeBodyBytes(settings.network().maxFrameBytes(),
               settings.proxy().maxBodyBytes())),
           new AccessLogSettings(c.getBoolean(p + "access-log.enabled"), c.getString(p + "access-log.path").trim(),
@@ -111,7 +121,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax, bodyBudgetBytes, accessLog);
+        routingBackoffMax, access, https, bodyBudgetBytes, accessLog);
   }
 
   /**

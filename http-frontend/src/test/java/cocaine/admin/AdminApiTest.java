@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.config.AdminSettings;
+import cocaine.tls.Listeners;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -12,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +21,8 @@ class AdminApiTest {
   static final ActorTestKit kit = ActorTestKit.create();
   static final ProxyMetrics metrics = ProxyMetrics.create();
   static final HttpClient http = HttpClient.newHttpClient();
-  static ServerBinding open;
-  static ServerBinding guarded;
+  static Listeners open;
+  static Listeners guarded;
 
   @BeforeAll
   static void start() {
@@ -40,7 +40,7 @@ class AdminApiTest {
     kit.shutdownTestKit();
   }
 
-  static HttpResponse<String> get(ServerBinding b, String path, String... headers) throws Exception {
+  static HttpResponse<String> get(Listeners b, String path, String... headers) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.localAddress().getPort() + path));
     if (headers.length > 0) {
       r.headers(headers);

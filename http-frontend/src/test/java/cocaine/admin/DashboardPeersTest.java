@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.config.AdminSettings;
+import cocaine.tls.Listeners;
 import cocaine.tracing.Span;
 import cocaine.tracing.Tracing;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class DashboardPeersTest {
   static HttpServer node;
   static final List<String> asked = new CopyOnWriteArrayList<>();
   static String down;
-  static ServerBinding admin;
+  static Listeners admin;
 
   @BeforeAll
   static void start() throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.config.AdminSettings;
+import cocaine.tls.Listeners;
 import cocaine.tracing.Span;
 import cocaine.tracing.Tracing;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class DashboardTest {
   static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
   static Tracing tracing;
-  static ServerBinding admin;
+  static Listeners admin;
 
   @BeforeAll
   static void start() {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 8's access control, with the real runtime ({@code --role all}, token from a 0600 file) and
  * the real {@code bin/cocaine}: changes without the token or with a wrong one are refused with the
- * security category [9, x]; with the token (option, variable or file) they go through; reads and
+ * security category [9, x]; with the token (option, variable or file) they go through; reads of the
+ * platform's collections need it too (issue 18; the attacks themselves are in {@link SecurityIT});
  * calls to apps stay open; the token shows in no output or log.
  */
 class AccessControlIT {
@@ -49,7 +50,7 @@ class AccessControlIT {
   }
 
   @Test
-  void changesNeedTheTokenReadsAndCallsDoNot() throws Exception {
+  void changesAndReadsOfThePlatformsDataNeedTheTokenCallsToAppsDoNot() throws Exception {
     String echo = APPS.resolve("echo").toString();
     String profile = APPS.resolve("echo").resolve("profile.json").toString();
 
@@ -70,8 +71,12 @@ class AccessControlIT {
     assertTrue(startNone.output().contains("error [9, 1]"), startNone.output());
     assertCli(0, "started", Map.of("COCAINE_TOKEN_FILE", tokenFile.toString()), "app", "start", "-n", "echo", "-r", "echo");
 
-    // reads and app calls stay open
-    assertCli(0, "echo", Map.of(), "app", "list");
+    // reads of the platform's collections need the token; calls to apps stay open
+    RuntimeProcess.CliResult listNone = runtime.cli("app", "list");
+    assertEquals(1, listNone.exit(), listNone.output());
+    assertTrue(listNone.output().contains("error [9, 1]") && listNone.output().contains("reads a private collection"),
+        listNone.output());
+    assertCli(0, "echo", Map.of("COCAINE_TOKEN", TOKEN), "app", "list");
     assertCli(0, "hello", Map.of(), "call", "echo", "ping", "hello");
 
     RuntimeProcess.CliResult stopWrong = runtime.cli("app", "stop", "-n", "echo", "--token", "guess");

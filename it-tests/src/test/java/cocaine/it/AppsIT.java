@@ -149,6 +149,39 @@ class AppsIT {
     assertTrue(r.output().contains("[10, 1]") || r.output().contains("[20991, 6]"), r.output());
   }
 
+  @Test
+  void aProfileWrittenForTheOriginalUploadsAndStartsWithOneWarningPerKey() throws Exception {
+    assertCli(0, "uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "legacy");
+    String profile = "{\"pool-limit\": 2, \"startup-timeout\": 20, \"termination-timeout\": 5, \"pool_limit\": 3,"
+        + " \"isolate\": {\"type\": \"process\", \"args\": {\"cgroup\": {\"cpu\": 512}}}}";
+    List<String> warnings = List.of(
+        "profile 'legacy': 'startup-timeout' is the 0.11 name of 'spawn-timeout' and 'handshake-timeout': read as"
+            + " 'spawn-timeout' and 'handshake-timeout' = 20",
+        "profile 'legacy': 'termination-timeout' is the 0.11 name of 'terminate-timeout': read as 'terminate-timeout' = 5",
+        "profile 'legacy': unknown key 'pool_limit' is ignored (did you mean 'pool-limit'?)",
+        "profile 'legacy': unknown arg 'isolate.args.cgroup' of the process isolate is ignored");
+    RuntimeProcess.CliResult upload = runtime.cli("profile", "upload", "-n", "legacy", "-r", profile);
+    assertEquals(0, upload.exit(), upload.output());
+    for (String w : warnings) {
+      assertEquals(1, occurrences(upload.output(), "warning: " + w + "\n"), "the CLI tells it once: " + upload.output());
+    }
+    assertCli(0, "started", "app", "start", "-n", "legacy", "-r", "legacy");
+    RuntimeProcess.CliResult call = runtime.cli("call", "legacy", "ping", "migrated");
+    assertEquals("migrated", call.output());
+    for (String w : warnings) {
+      assertEquals(1, occurrences(runtime.output(), "app 'legacy': " + w), "the node logs it once: " + w);
+    }
+    assertCli(0, "stopped", "app", "stop", "-n", "legacy");
+  }
+
+  private static int occurrences(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+      n++;
+    }
+    return n;
+  }
+
   private static void assertCli(int exit, String expected, String... args) throws Exception {
     RuntimeProcess.CliResult r = runtime.cli(args);
     assertEquals(exit, r.exit(), List.of(args) + ": " + r.output());

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -37,6 +38,30 @@ final class RawClient implements AutoCloseable {
   /** Sends {@code [channel, type, [args...]]} (3 elements, as the Python worker and Logger do). */
   void send(long channel, int type, Object... args) throws IOException {
     send(frame(channel, type, args));
+  }
+
+  /**
+   * Sends {@code [channel, type, [args...], [[false, name, value], ...]]}: a call with v12 headers
+   * as literals (docs/protocol.md 1.5), e.g. {@code authorization: Bearer <token>}.
+   */
+  void sendWithHeaders(long channel, int type, Map<String, String> headers, Object... args) throws IOException {
+    MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
+    p.packArrayHeader(4).packLong(channel).packInt(type).packArrayHeader(args.length);
+    for (Object a : args) {
+      pack(p, a);
+    }
+    p.packArrayHeader(headers.size());
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      p.packArrayHeader(3).packBoolean(false);
+      pack(p, h.getKey());
+      pack(p, h.getValue());
+    }
+    send(p.toByteArray());
+  }
+
+  /** The local port of this client's connection: the runtime logs it as the peer, {@code 127.0.0.1:<port>}. */
+  int localPort() {
+    return socket.getLocalPort();
   }
 
   static byte[] frame(long channel, int type, Object... args) throws IOException {

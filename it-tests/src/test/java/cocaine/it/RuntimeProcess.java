@@ -45,7 +45,15 @@ final class RuntimeProcess implements AutoCloseable {
 
   /** Starts {@code --role role} with fresh directories under {@code dir} and waits until the locator answers. */
   static RuntimeProcess start(Path dir, String role, String extraConfig) throws IOException {
-    return launch(List.of(), "127.0.0.1", freePort(), freePort(), freePort(), dir, role, extraConfig, "storage");
+    return start(dir, role, extraConfig, "storage");
+  }
+
+  /**
+   * {@link #start(Path, String, String)} ready once the locator resolves {@code readyService}: a
+   * balancer serves no storage of its own, so it waits for {@code locator}.
+   */
+  static RuntimeProcess start(Path dir, String role, String extraConfig, String readyService) throws IOException {
+    return launch(List.of(), "127.0.0.1", freePort(), freePort(), freePort(), dir, role, extraConfig, readyService);
   }
 
   /**

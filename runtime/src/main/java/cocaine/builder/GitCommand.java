@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -18,10 +19,12 @@ import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
+import org.eclipse.jgit.errors.UnpackException;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.UploadPack;
@@ -31,12 +34,14 @@ import org.slf4j.LoggerFactory;
 /**
  * One git command over SSH: {@code git-receive-pack 'APP.git'} (a push, which deploys a pushed
  * {@code main} or {@code master} before the branch moves, so a failed deploy rejects the push) or
- * {@code git-upload-pack 'APP.git'} (a clone or fetch of what was deployed).
+ * {@code git-upload-pack 'APP.git'} (a clone or fetch of what was deployed). Either is refused before
+ * the repository is opened when the session's key is not scoped to APP ({@link PushScope}), and a
+ * push is read within {@link PushLimit}.
  */
 final class GitCommand implements Command, Runnable {
   /** Branches whose push deploys; others are stored only. */
   static final List<String> DEPLOY_REFS = List.of("refs/heads/main", "refs/heads/master");
-  private static final Pattern APP = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+  static final Pattern APP = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
   private static final Logger log = LoggerFactory.getLogger(GitCommand.class);
 
   private final GitServer server;
@@ -46,6 +51,7 @@ final class GitCommand implements Command, Runnable {
   private OutputStream err;
   private ExitCallback exit;
   private String peer = "?";
+  private Pusher pusher = new Pusher("?", PushScope.none("the session is not authenticated"));
 
   GitCommand(GitServer server, String command) {
     this.server = server;
@@ -75,9 +81,9 @@ final class GitCommand implements Command, Runnable {
   @Override
   public void start(ChannelSession channel, Environment env) {
     peer = String.valueOf(channel.getSession().getClientAddress());
+    pusher = Pusher.of(channel.getServerSession(), server.settings().allowUnscopedKeys());
     if (!server.submit(this)) {
-      finish(1, "the builder is busy with " + server.settings().concurrentPushes() + " pushes; push again in a"
-          + " moment");
+      refuse("the builder is busy with " + server.settings().concurrentPushes() + " pushes; push again in a moment");
     }
   }
 
@@ -91,14 +97,21 @@ final class GitCommand implements Command, Runnable {
     String[] parts = command.trim().split("\\s+", 2);
     boolean receive = parts[0].equals("git-receive-pack");
     if (!(receive || parts[0].equals("git-upload-pack")) || parts.length < 2) {
-      log.info("refused SSH command [{}] from {}", command, peer);
-      finish(1, "the builder serves git only: git push ape@HOST:APP.git main (got '" + command + "')");
+      log.info("refused SSH command [{}] from {} by key {}", command, peer, pusher.key());
+      refuse("the builder serves git only: git push ape@HOST:APP.git main (got '" + command + "')");
       return;
     }
     String app = appName(parts[1]);
     if (app == null) {
-      log.info("refused repository [{}] from {}", parts[1], peer);
-      finish(1, "repository " + parts[1] + " is not APP.git with APP of lowercase letters, digits and . _ -");
+      log.info("refused repository [{}] from {} by key {}", parts[1], peer, pusher.key());
+      refuse("repository " + parts[1] + " is not APP.git with APP of lowercase letters, digits and . _ -");
+      return;
+    }
+    String verb = receive ? "push" : "fetch";
+    Optional<String> outOfScope = pusher.scope().refusal(app);
+    if (outOfScope.isPresent()) {
+      log.info("refused {} of {} from {}: key {} may not: {}", verb, app, peer, pusher.key(), outOfScope.get());
+      refuse("key " + pusher.key() + " may not " + verb + " '" + app + "': " + outOfScope.get());
       return;
     }
     if (!receive) {
@@ -107,17 +120,22 @@ final class GitCommand implements Command, Runnable {
     }
     ReentrantLock lock = server.lockOf(app);
     if (!lock.tryLock()) {
-      finish(1, "a push of '" + app + "' is still deploying; push again when it is done");
+      refuse("a push of '" + app + "' is still deploying; push again when it is done");
       return;
     }
     try (Repository repo = open(app, true)) {
       ReceivePack rp = new ReceivePack(repo);
       rp.setAllowNonFastForwards(true);
       rp.setPreReceiveHook((pack, commands) -> deploy(app, repo, pack, commands));
-      rp.receive(in, out, err);
+      server.pushLimit().receive(rp, app, in, out, err);
       finish(0, null);
+    } catch (UnpackException e) {
+      // the client has its status report with the reason (the push limit, a broken pack)
+      log.info("refused push of {} from {} by key {}: {}", app, peer, pusher.key(),
+          server.pushLimit().refusal(e, app).orElseGet(() -> reason(e)));
+      finish(1, null);
     } catch (IOException | RuntimeException e) {
-      log.warn("push of {} from {} failed: {}", app, peer, e.toString());
+      log.warn("push of {} from {} by key {} failed: {}", app, peer, pusher.key(), e.toString());
       finish(1, "push failed: " + e.getMessage());
     } finally {
       lock.unlock();
@@ -127,7 +145,7 @@ final class GitCommand implements Command, Runnable {
   private void upload(String app) {
     try (Repository repo = open(app, false)) {
       if (repo == null) {
-        finish(1, "no repository " + app + ".git: push to it first");
+        refuse("no repository " + app + ".git: push to it first");
         return;
       }
       new UploadPack(repo).upload(in, out, err);
@@ -135,6 +153,10 @@ final class GitCommand implements Command, Runnable {
     } catch (IOException | RuntimeException e) {
       finish(1, "fetch failed: " + e.getMessage());
     }
+  }
+
+  private static String reason(UnpackException e) {
+    return e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
   }
 
   /** The pre-receive hook: the deploy runs on the received objects; a failure rejects the branch update. */
@@ -226,6 +248,24 @@ final class GitCommand implements Command, Runnable {
       return repo;
     }
     return new FileRepositoryBuilder().setGitDir(gitDir).setBare().setMustExist(true).build();
+  }
+
+  /**
+   * Refuses a git command before its protocol starts: git prints the ERR packet as
+   * {@code fatal: remote error: builder: ...} and sends nothing (another SSH command gets the line on stderr).
+   */
+  private void refuse(String message) {
+    if (!command.trim().startsWith("git-")) {
+      finish(1, message);
+      return;
+    }
+    try {
+      new PacketLineOut(out).writeString("ERR builder: " + message + "\n");
+      out.flush();
+    } catch (IOException e) {
+      // the client went away
+    }
+    exit.onExit(1, message);
   }
 
   private void finish(int code, String message) {

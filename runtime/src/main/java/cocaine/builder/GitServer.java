@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The builder's SSH server: user {@value #USER} with the keys of an authorized_keys file, git
- * commands only ({@link GitCommand}), a bounded number of pushes at a time.
+ * The builder's SSH server: user {@value #USER} with the keys of an authorized_keys file, each
+ * scoped to the apps it may push ({@link PushScope}), git commands only ({@link GitCommand}), pushes
+ * up to a size ({@link PushLimit}), a bounded number of pushes at a time.
  */
 public final class GitServer implements AutoCloseable {
   /** The one user name pushes use, as in the original platform's builder: {@code ape@HOST:APP.git}. */
@@ -30,6 +31,7 @@ public final class GitServer implements AutoCloseable {
 
   private final BuilderSettings settings;
   private final DeployTarget target;
+  private final PushLimit pushLimit;
   private final SshServer sshd;
   private final ThreadPoolExecutor pushes;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -37,6 +39,7 @@ public final class GitServer implements AutoCloseable {
   private GitServer(BuilderSettings settings, DeployTarget target) {
     this.settings = settings;
     this.target = target;
+    this.pushLimit = new PushLimit(settings.maxPushBytes());
     AtomicInteger n = new AtomicInteger();
     // no queue: a push beyond the bound is refused at once instead of waiting unseen
     this.pushes = new ThreadPoolExecutor(settings.concurrentPushes(), settings.concurrentPushes(), 60,
@@ -86,6 +89,10 @@ public final class GitServer implements AutoCloseable {
 
   DeployTarget target() {
     return target;
+  }
+
+  PushLimit pushLimit() {
+    return pushLimit;
   }
 
   /** Runs a git command on a push thread; false when every one is busy. */

@@ -10,12 +10,16 @@ import cocaine.wire.Values;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.msgpack.value.Value;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,33 +32,59 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class})
+        AppCommands.Info.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
-  /** Packs PATH as the app archive and stores it with the manifest. */
-  @Command(name = "upload", description = "Store an app: its manifest and PATH packed as a tar.gz archive.")
+  /**
+   * Packs PATH as the app archive (or takes a ready one with {@code --package}) and stores it with the
+   * manifest: {@code --manifest}, else PATH's {@code manifest.json} or {@code manifest}, found in PATH
+   * or below it as the original found it.
+   */
+  @Command(name = "upload", description = "Store an app: its manifest and PATH packed as a tar.gz archive"
+      + " (or --package ARCHIVE, or only the manifest).")
   static final class Upload implements Callable<Integer> {
     @Mixin Target target;
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "app directory") Path path;
     @Option(names = {"-n", "--name"}, description = "app name (default: PATH's directory name)") String name;
-    @Option(names = "--manifest", description = "manifest JSON file or inline JSON (default: PATH/manifest.json)")
-    String manifest;
+    @Option(names = "--manifest", description = "manifest JSON file or inline JSON (default: manifest.json or manifest"
+        + " in PATH or below it)") String manifest;
+    @Option(names = "--package", paramLabel = "ARCHIVE", description = "a ready .tar.gz archive of the app instead of"
+        + " PATH; needs -n and --manifest") Path archivePath;
+    @Option(names = {"--manifest-only", "--manifest_only"}, description = "store the manifest only (e.g. of an app"
+        + " whose image is in a registry)") boolean manifestOnly;
+    @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
+    @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      if (path == null && manifest == null) {
-        throw new IllegalArgumentException("give an app directory PATH, or --manifest for a manifest-only upload");
+      if (docker != null || registry != null) {
+        throw new IllegalArgumentException("app upload builds no images here: build and push with 'cocaine app deploy"
+            + " PATH --docker ADDRESS --registry HOST:PORT', or import a built image with 'cocaine app import IMAGE -n"
+            + " NAME'");
+      }
+      if (path != null && archivePath != null) {
+        throw new IllegalArgumentException("give PATH or --package, not both");
+      }
+      if (path == null && archivePath == null && manifest == null) {
+        throw new IllegalArgumentException("give an app directory PATH, --package ARCHIVE with --manifest, or --manifest"
+            + " for a manifest-only upload");
       }
       if (path != null && !Files.isDirectory(path)) {
         throw new IllegalArgumentException("'" + path + "' is not a directory");
       }
+      if (archivePath != null && (name == null || manifest == null)) {
+        throw new IllegalArgumentException("--package needs the app's name (-n) and its manifest (--manifest)");
+      }
+      if (name == null && path == null) {
+        throw new IllegalArgumentException("give the app's name with -n");
+      }
       String app = name != null ? name : path.toAbsolutePath().normalize().getFileName().toString();
-      String manifestSource = manifest != null ? manifest : path.resolve("manifest.json").toString();
+      String manifestSource = manifest != null ? manifest : findManifest(path).toString();
       Map<String, Object> manifestMap = Printer.readJsonObject(manifestSource, "manifest");
       Manifest.fromMap(app, manifestMap);
-      byte[] archive = path == null ? null : tarGz(path);
+      byte[] archive = manifestOnly ? null : archivePath != null ? readPackage(archivePath) : path == null ? null : tarGz(path);
       try (StorageClient storage = target.storage()) {
         if (archive != null) {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
@@ -64,6 +94,37 @@ final class AppCommands {
       spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
           : " (" + archive.length + " bytes archive)"));
       return 0;
+    }
+
+    /** {@code manifest.json}, else {@code manifest}, in {@code dir}, else the shallowest one below it. */
+    static Path findManifest(Path dir) throws IOException {
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("'" + dir + "' is not a directory");
+      }
+      for (String file : List.of("manifest.json", "manifest")) {
+        if (Files.isRegularFile(dir.resolve(file))) {
+          return dir.resolve(file);
+        }
+      }
+      try (Stream<Path> all = Files.walk(dir)) {
+        return all.filter(p -> Files.isRegularFile(p) && List.of("manifest.json", "manifest").contains(
+                p.getFileName().toString()))
+            .min(Comparator.comparingInt(Path::getNameCount).thenComparing(Path::toString))
+            .orElseThrow(() -> new IllegalArgumentException("no manifest.json (or manifest) in " + dir + " or below it:"
+                + " write one, e.g. {\"slave\": \"app.sh\"}, or give --manifest FILE"));
+      }
+    }
+
+    private static byte[] readPackage(Path archive) throws IOException {
+      if (!Files.isRegularFile(archive)) {
+        throw new IllegalArgumentException("--package '" + archive + "' is not a file");
+      }
+      byte[] bytes = Files.readAllBytes(archive);
+      if (bytes.length < 2 || (bytes[0] & 0xff) != 0x1f || (bytes[1] & 0xff) != 0x8b) {
+        throw new IllegalArgumentException("--package '" + archive + "' is not a gzip archive: pack the app with"
+            + " 'tar -czf app.tar.gz -C DIR .'");
+      }
+      return bytes;
     }
 
     private static byte[] tarGz(Path dir) throws IOException, InterruptedException {
@@ -134,10 +195,14 @@ final class AppCommands {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-r", "--profile"}, required = true) String profile;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.start(target, spec.commandLine().getOut(), name, profile);
+      }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");
       }
@@ -150,10 +215,14 @@ final class AppCommands {
   static final class Stop implements Callable<Integer> {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.stop(target, spec.commandLine().getOut(), name);
+      }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("pause_app", target.authorization(), name), target.timeout, "node.pause_app");
       }
@@ -167,11 +236,15 @@ final class AppCommands {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-r", "--profile"}) String profile;
+    @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     @SuppressWarnings("unchecked")
     public Integer call() throws IOException {
+      if (cluster) {
+        return AppClusterCommands.restart(target, spec.commandLine().getOut(), name);
+      }
       try (ServiceClient node = target.service("node")) {
         String use = profile;
         if (use == null) {
@@ -191,40 +264,62 @@ final class AppCommands {
     }
   }
 
-  /** Per-app runtime state from the node: pool, queue, slaves. Also the top-level {@code cocaine info}. */
-  @Command(name = "info", description = "Show the running state of apps on the node.")
+  /**
+   * Per-app runtime state from the node: pool, queue, slaves. Also the top-level {@code cocaine info}
+   * (and {@code cocaine i}, the original's alias). A name with {@code *}, {@code ?} or {@code [...]} is a
+   * shell wildcard over the running apps, as in the original.
+   */
+  @Command(name = "info", aliases = "i", description = "Show the running state of apps on the node.")
   static final class Info implements Callable<Integer> {
     @Mixin Target target;
-    @Option(names = {"-n", "--name"}, description = "only this app") String name;
+    @Option(names = {"-n", "--name"}, description = "only this app, or the apps a shell wildcard matches (e.g. 'echo*')")
+    String name;
     @Option(names = {"-m", "--manifest"}, description = "expand the manifest") boolean expandManifest;
     @Option(names = {"-p", "--profile"}, description = "expand the profile") boolean expandProfile;
+    @Option(names = {"-b", "--brief"}, description = "only the brief state (ignores -m and -p)") boolean brief;
+    @Option(names = "-w", hidden = true, description = "the original's wildcard switch; wildcards always apply")
+    boolean wildcard;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      int flags = 1 | (expandManifest ? 2 : 0) | (expandProfile ? 4 : 0);
+      int flags = brief ? 0 : 1 | (expandManifest ? 2 : 0) | (expandProfile ? 4 : 0);
+      boolean pattern = name != null && isWildcard(name);
       Map<String, Object> out = new LinkedHashMap<>();
       try (ServiceClient node = target.service("node")) {
         List<String> apps;
-        if (name != null) {
+        if (name != null && !pattern) {
           apps = List.of(name);
         } else {
           apps = Values.asStrings(Connection.await(node.call("list"), target.timeout, "node.list").get(0));
+          if (pattern) {
+            apps = matching(apps, name);
+          }
         }
         for (String app : apps) {
           try {
             List<Value> reply = Connection.await(node.callWith("info", target.authorization(), app, flags), target.timeout, "node.info");
             out.put(app, Values.toJava(reply.get(0)));
           } catch (CocaineException e) {
-            if (name != null) {
+            if (name != null && !pattern) {
               throw e;
             }
             out.put(app, Map.of("state", "unresponsive", "error", e.toString()));
           }
         }
       }
-      Printer.print(spec.commandLine().getOut(), name != null ? out.get(name) : out);
+      Printer.print(spec.commandLine().getOut(), name != null && !pattern ? out.get(name) : out);
       return 0;
+    }
+
+    static boolean isWildcard(String name) {
+      return name.indexOf('*') >= 0 || name.indexOf('?') >= 0 || name.indexOf('[') >= 0;
+    }
+
+    /** The apps {@code pattern} matches as a shell wildcard ({@code *}, {@code ?}, {@code [abc]}, {@code [!abc]}), sorted. */
+    static List<String> matching(List<String> apps, String pattern) {
+      PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+      return apps.stream().filter(app -> matcher.matches(Path.of(app))).sorted().toList();
     }
   }
 }

@@ -7,6 +7,7 @@ import cocaine.deploy.DirectorySource;
 import cocaine.node.isolate.docker.DockerOptions;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ final class AppDeployCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws IOException, InterruptedException {
     if (!Files.isDirectory(path)) {
       throw new IllegalArgumentException("'" + path + "' is not a directory");
     }
@@ -57,7 +58,7 @@ final class AppDeployCommand implements Callable<Integer> {
     String tag = version != null ? version : VERSION.format(ZonedDateTime.now(ZoneOffset.UTC));
     PrintWriter out = spec.commandLine().getOut();
     DeployTarget to = new DeployTarget(docker, registry, target.host, target.port, runlist, target.timeout,
-        buildTimeout, Duration.ofMinutes(5));
+        buildTimeout, Duration.ofMinutes(5), target.callerToken());
     try {
       Deployment.Deployed d = Deployment.run(to, app, tag, new DirectorySource(dir), line -> {
         synchronized (out) {

@@ -16,6 +16,7 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.PushResponseItem;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,7 +39,11 @@ final class AppImportCommand implements Callable<Integer> {
   private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
 
   @Mixin Target target;
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "an image on the daemon or pullable by it") String image;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE", description = "an image on the daemon or pullable by"
+      + " it; with --container-url, the app's directory, whose manifest.json is the manifest (the original's PATH)")
+  String image;
+  @Option(names = {"--container-url", "--container_url"}, paramLabel = "IMAGE", description = "the image, as the"
+      + " original cocaine-tool spelled it (then the argument is the app's directory)") String containerUrl;
   @Option(names = {"-n", "--name"}, required = true, description = "app name") String name;
   @Option(names = "--manifest", description = "manifest JSON file or inline JSON (default: {\"slave\": the image's"
       + " entrypoint or command})") String manifest;
@@ -46,12 +51,25 @@ final class AppImportCommand implements Callable<Integer> {
       description = "registry host[:port] the nodes pull from (default: ${DEFAULT-VALUE})") String registry;
   @Option(names = "--repository", description = "namespace between registry and app name") String repository;
   @Option(names = "--tag", defaultValue = "latest", description = "tag to push (default: ${DEFAULT-VALUE})") String tag;
-  @Option(names = "--docker", defaultValue = DockerOptions.DEFAULT_ENDPOINT,
-      description = "Docker daemon (default: ${DEFAULT-VALUE})") String docker;
+  @Option(names = {"--docker", "--docker-address", "--docker_address"}, defaultValue = DockerOptions.DEFAULT_ENDPOINT,
+      description = "Docker daemon: unix:///path or tcp://host:port (http:// is read as tcp://) (default:"
+          + " ${DEFAULT-VALUE})") String docker;
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    if (containerUrl != null) { // the original's spelling: PATH --container_url IMAGE
+      if (image != null && manifest == null) {
+        manifest = AppCommands.Upload.findManifest(Path.of(image)).toString();
+      }
+      image = containerUrl;
+    }
+    if (image == null) {
+      throw new IllegalArgumentException("give the IMAGE to import (or --container-url IMAGE)");
+    }
+    if (docker.startsWith("http://")) { // the original's docker_address was an HTTP URL
+      docker = "tcp://" + docker.substring("http://".length());
+    }
     PrintWriter out = spec.commandLine().getOut();
     Map<String, Object> args = new HashMap<>(Map.of("endpoint", docker, "registry", registry, "tag", tag));
     if (repository != null) {

@@ -4,12 +4,10 @@ import cocaine.client.ClientChannel;
 import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
-import cocaine.wire.CocaineException;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,16 +25,28 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code cocaine} command line: talks to a runtime's services over the wire, like the original
- * {@code cocaine-tool}. Exit codes: 0 ok, 1 the service or the network said no, 2 bad arguments.
+ * {@code cocaine-tool}. Exit codes: 0 ok, 1 the service or the network said no, 2 bad arguments
+ * ({@link CocaineTool} gives the original's codes instead). Every group and command answers
+ * {@code --help}; the root and every group also {@code help [COMMAND]}.
  */
-@Command(name = "cocaine", mixinStandardHelpOptions = true, version = "cocaine 0.1.0",
+@Command(name = "cocaine", versionProvider = Cocaine.Version.class,
     description = "Manage apps, profiles, runlists, routing groups and storage of a Cocaine cluster.",
+    footer = {"", "Run 'cocaine COMMAND --help' (or 'cocaine help COMMAND') for a command's options."},
     subcommands = {
         Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
-        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class})
+        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
+        CompletionCommand.class})
 public final class Cocaine implements Runnable {
+  static final String VERSION = "0.1.0";
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
+  @Option(names = {"-v", "-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+  boolean version;
+
   @Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -46,31 +56,108 @@ public final class Cocaine implements Runnable {
 
   /** Runs one command line and returns its exit code (tests call this in-process too). */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new Cocaine());
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("cocaine: " + explain(e));
-      return e instanceof IllegalArgumentException ? 2 : 1;
-    });
-    return cli.execute(args);
+    return run(ExitCodes.COCAINE, args);
   }
 
-  static String explain(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && !(cause instanceof CocaineException) && !(cause instanceof ConnectException)) {
-      cause = cause.getCause();
+  /** Runs one command line with the exit codes of {@code codes}. */
+  static int run(ExitCodes codes, String... args) {
+    return commandLine(codes).execute(args);
+  }
+
+  /**
+   * The whole command tree with {@code --help} on every command, {@code help} on every group, the
+   * defaults of {@code ~/.cocaine/tools.yml} and errors reported with {@code codes}.
+   */
+  static CommandLine commandLine(ExitCodes codes) {
+    CommandLine cli = new CommandLine(new Cocaine());
+    withHelp(cli);
+    ToolsConfig tools;
+    IllegalArgumentException broken;
+    try {
+      tools = ToolsConfig.load(System.getenv());
+      broken = null;
+    } catch (IllegalArgumentException e) {
+      tools = ToolsConfig.NONE;
+      broken = e;
     }
-    if (cause instanceof CocaineException ce) {
-      return "error " + ce.code() + ": " + ce.getMessage();
+    cli.setDefaultValueProvider(tools.defaults(System.getenv()));
+    IllegalArgumentException brokenTools = broken;
+    cli.setExecutionStrategy(parsed -> execute(parsed, brokenTools, codes));
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      err.println("cocaine: " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+      err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for its options.");
+      return codes.usage();
+    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("cocaine: " + FailureReport.explain(e, cmd));
+      return e instanceof IllegalArgumentException ? codes.badValue() : codes.failure();
+    });
+    return cli;
+  }
+
+  /**
+   * Runs the parsed command. A group given without its command prints its usage, as {@code cocaine}
+   * alone does. A broken tools.yml ({@code brokenTools}) stops the commands that talk to a runtime;
+   * help, version and completion work without it.
+   */
+  private static int execute(CommandLine.ParseResult parsed, IllegalArgumentException brokenTools, ExitCodes codes) {
+    List<CommandLine> chain = parsed.asCommandLineList();
+    CommandLine last = chain.get(chain.size() - 1);
+    Object command = last.getCommand();
+    boolean group = !(command instanceof Runnable) && !(command instanceof Callable) && !last.getSubcommands().isEmpty();
+    if (group || (brokenTools != null && last.getCommandSpec().mixins().containsKey("target"))) {
+      Integer help = CommandLine.executeHelpRequest(parsed);
+      if (help != null) {
+        return help;
+      }
+      if (group) {
+        last.usage(last.getOut());
+        return 0;
+      }
+      last.getErr().println("cocaine: " + brokenTools.getMessage());
+      return codes.badValue();
     }
-    if (cause instanceof ConnectException) {
-      return "cannot connect: " + cause.getMessage() + " (is the runtime running? see --host/--port)";
+    return new CommandLine.RunLast().execute(parsed);
+  }
+
+  private static void withHelp(CommandLine cli) {
+    CommandLine.Model.CommandSpec spec = cli.getCommandSpec();
+    if (spec.options().stream().noneMatch(CommandLine.Model.OptionSpec::usageHelp)) {
+      spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Show this help message and exit.").build());
     }
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    if (!cli.getSubcommands().isEmpty() && !cli.getSubcommands().containsKey("help")) {
+      cli.addSubcommand("help", new CommandLine.HelpCommand());
+    }
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+        withHelp(sub);
+      }
+    }
   }
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code cocaine version} (and {@code -v}/{@code --version}): this CLI's version. */
+  @Command(name = "version", description = "Print the version.")
+  static final class Version implements Runnable, CommandLine.IVersionProvider {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"cocaine " + VERSION};
+    }
+
+    @Override
+    public void run() {
+      spec.commandLine().getOut().println(getVersion()[0]);
+    }
   }
 
   /** {@code cocaine locate -n NAME}: endpoints, version and methods of a service. */

@@ -19,9 +19,16 @@ import picocli.CommandLine;
 /** {@code cocaine group ...}: routing groups that split a name between app versions by weight. */
 @Command(name = "group", description = "Manage routing groups.",
     subcommands = {GroupCommands.ListAll.class, GroupCommands.View.class, GroupCommands.Create.class,
-        GroupCommands.Remove.class, GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class})
+        GroupCommands.Remove.class, GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class,
+        GroupCommands.Copy.class, GroupCommands.Rename.class, GroupCommands.Edit.class})
 final class GroupCommands {
   static final List<String> TAGS = List.of("group", "active");
+  /** A group may be stored empty ({@code create} without {@code -c}); weights are checked once there are any. */
+  static final StoredObjects.Kind KIND = new StoredObjects.Kind("group", "groups", TAGS, (name, weights) -> {
+    if (!weights.isEmpty()) {
+      RoutingGroup.fromMap(name, weights);
+    }
+  }, "cocaine group create -n %s -c %s");
 
   static void store(StorageClient storage, String name, Map<String, Object> weights) {
     RoutingGroup.fromMap(name, weights);
@@ -56,6 +63,7 @@ final class GroupCommands {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-c", "--content"}, description = "JSON file or inline JSON") String content;
+    @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -67,6 +75,7 @@ final class GroupCommands {
           store(storage, name, weights);
         }
       }
+      spec.commandLine().getOut().println("group '" + name + "' created");
       return 0;
     }
   }
@@ -135,9 +144,47 @@ final class GroupCommands {
         }
       }
       try (Locator locator = target.locator()) {
-        locator.refresh(names);
+        locator.refresh(names, target.authorization());
       }
       return 0;
+    }
+  }
+
+  @Command(name = "copy", description = "Copy a routing group to --copyname (then 'group refresh' to serve it).")
+  static final class Copy implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
+    }
+  }
+
+  @Command(name = "rename", description = "Rename a routing group to --copyname (then 'group refresh' to serve it).")
+  static final class Rename implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
+    }
+  }
+
+  @Command(name = "edit", description = "Open a routing group in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
+  static final class Edit implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      return StoredObjects.edit(target, spec, KIND, name);
     }
   }
 }

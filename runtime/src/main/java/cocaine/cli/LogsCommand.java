@@ -114,7 +114,7 @@ public final class LogsCommand implements Callable<Integer> {
         } catch (IOException e) {
           // a tail outlives an engine restart: same cursor, nothing skipped
           if (!failing) {
-            spec.commandLine().getErr().println("cocaine: " + Cocaine.explain(e) + "; retrying every "
+            spec.commandLine().getErr().println("cocaine: " + FailureReport.explain(e, spec.commandLine()) + "; retrying every "
                 + poll.toMillis() + " ms");
           }
           failing = true;

@@ -15,11 +15,14 @@ import picocli.CommandLine.Spec;
 /** {@code cocaine profile ...}: the stored profiles that say how an app runs (pool, timeouts, isolate). */
 @Command(name = "profile", description = "Manage profiles.",
     subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
-        ProfileCommands.Remove.class})
+        ProfileCommands.Remove.class, ProfileCommands.Copy.class, ProfileCommands.Rename.class, ProfileCommands.Edit.class})
 final class ProfileCommands {
   static final List<String> TAGS = List.of("profile");
+  static final StoredObjects.Kind KIND = new StoredObjects.Kind("profile", "profiles", TAGS, Profile::fromMap,
+      "cocaine profile upload -n %s -r %s");
 
-  @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON.")
+  @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON; keys it"
+      + " ignores or reads under their new names are told as warnings.")
   static final class Upload implements Callable<Integer> {
     @Mixin Target target;
     @Option(names = {"-n", "--name"}, required = true) String name;
@@ -29,7 +32,8 @@ final class ProfileCommands {
     @Override
     public Integer call() throws IOException {
       Map<String, Object> map = Printer.readJsonObject(source, "profile");
-      Profile.fromMap(name, map);
+      // stored as given, as the original stored it: the node tells the same warnings when it reads it
+      Profile.read(name, map).warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
       try (StorageClient storage = target.storage()) {
         storage.write("profiles", name, Printer.pack(map), TAGS);
       }
@@ -69,6 +73,44 @@ final class ProfileCommands {
     @Override
     public Integer call() throws IOException {
       return StoredObjects.remove(target, "profiles", name);
+    }
+  }
+
+  @Command(name = "copy", description = "Copy a profile to --copyname.")
+  static final class Copy implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
+    }
+  }
+
+  @Command(name = "rename", description = "Rename a profile to --copyname.")
+  static final class Rename implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
+    }
+  }
+
+  @Command(name = "edit", description = "Open a profile in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
+  static final class Edit implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      return StoredObjects.edit(target, spec, KIND, name);
     }
   }
 }

@@ -18,9 +18,12 @@ import picocli.CommandLine.Spec;
 /** {@code cocaine runlist ...}: which apps a node starts at boot, with which profile. */
 @Command(name = "runlist", description = "Manage runlists.",
     subcommands = {RunlistCommands.ListAll.class, RunlistCommands.View.class, RunlistCommands.AddApp.class,
-        RunlistCommands.RemoveApp.class, RunlistCommands.Remove.class})
+        RunlistCommands.RemoveApp.class, RunlistCommands.Remove.class, RunlistCommands.Create.class,
+        RunlistCommands.Upload.class, RunlistCommands.Copy.class, RunlistCommands.Rename.class, RunlistCommands.Edit.class})
 final class RunlistCommands {
   static final List<String> TAGS = List.of("runlist");
+  static final StoredObjects.Kind KIND = new StoredObjects.Kind("runlist", "runlists", TAGS, Runlist::fromMap,
+      "cocaine runlist upload -n %s --runlist %s");
 
   @Command(name = "list", description = "List runlists.")
   static final class ListAll implements Callable<Integer> {
@@ -100,6 +103,83 @@ final class RunlistCommands {
     @Override
     public Integer call() throws IOException {
       return StoredObjects.remove(target, "runlists", name);
+    }
+  }
+
+  @Command(name = "create", description = "Store an empty runlist (an existing one is emptied, as the original did).")
+  static final class Create implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageClient storage = target.storage()) {
+        int apps = 0;
+        if (storage.find("runlists", TAGS).contains(name)) {
+          apps = StoredObjects.readMap(storage, "runlists", name).size();
+        }
+        StoredObjects.store(storage, KIND, name, new LinkedHashMap<>());
+        spec.commandLine().getOut().println("runlist '" + name + "' created"
+            + (apps == 0 ? "" : " (it replaced one of " + apps + " apps)"));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "upload", description = "Validate and store a runlist {\"app\": \"profile\", ...} from a JSON file or inline JSON.")
+  static final class Upload implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = "--runlist", required = true, description = "JSON file or inline JSON") String source;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      Map<String, Object> runlist = Printer.readJsonObject(source, "runlist");
+      try (StorageClient storage = target.storage()) {
+        StoredObjects.store(storage, KIND, name, runlist);
+      }
+      spec.commandLine().getOut().println("runlist '" + name + "' uploaded");
+      return 0;
+    }
+  }
+
+  @Command(name = "copy", description = "Copy a runlist to --copyname.")
+  static final class Copy implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
+    }
+  }
+
+  @Command(name = "rename", description = "Rename a runlist to --copyname.")
+  static final class Rename implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
+    }
+  }
+
+  @Command(name = "edit", description = "Open a runlist in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
+  static final class Edit implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      return StoredObjects.edit(target, spec, KIND, name);
     }
   }
 }

@@ -3,11 +3,9 @@ package cocaine.cli;
 import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
-import cocaine.security.AccessToken;
+import cocaine.deploy.CallerToken;
 import cocaine.wire.Header;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** The options every command shares: which locator to talk to, how long to wait, how to print. */
 final class Target {
+  // defaults: $COCAINE_HOST/$COCAINE_PORT, else locator.host/port of ~/.cocaine/tools.yml (ToolsConfig), else these
   @Option(names = {"-H", "--host"}, defaultValue = "localhost", description = "locator host (default: ${DEFAULT-VALUE})")
   String host;
 
@@ -30,7 +29,8 @@ final class Target {
 
   // picocli prints no default for these: the token must not show in --help or in error output
   @Option(names = "--token", defaultValue = "${env:COCAINE_TOKEN}", arity = "1",
-      description = "access token sent with changes (upload, remove, start, stop, ...); default: $COCAINE_TOKEN. "
+      description = "access token sent with changes (upload, deploy, remove, start, stop, refresh, ...) and with "
+          + "reads of the platform's data (app, profile, runlist, group and crashlog views); default: $COCAINE_TOKEN. "
           + "Prefer the variable or --token-file: a command line is visible to other users")
   String token;
 
@@ -38,16 +38,27 @@ final class Target {
       description = "file whose first line is the access token; default: $COCAINE_TOKEN_FILE")
   Path tokenFile;
 
-  /** The {@code authorization} header for mutating calls, or none when no token is given. */
+  /** The {@code authorization} header for the calls that need it, or none when no token is given. */
   List<Header> authorization() throws IOException {
-    String t = token;
-    if ((t == null || t.isBlank()) && tokenFile != null) {
-      t = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-      if (t.isBlank()) {
-        throw new IllegalArgumentException("--token-file " + tokenFile + " holds no token on its first line");
+    return callerToken().headers();
+  }
+
+  /**
+   * {@code --token} (or {@code $COCAINE_TOKEN}), else the first line of {@code --token-file} (or
+   * {@code $COCAINE_TOKEN_FILE}), else {@code secure.token} of {@code ~/.cocaine/tools.yml}, else none.
+   */
+  CallerToken callerToken() throws IOException {
+    if ((token == null || token.isBlank()) && tokenFile != null) {
+      try {
+        return CallerToken.fromFile(tokenFile);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--token-file " + e.getMessage(), e);
       }
     }
-    return t == null || t.isBlank() ? List.of() : List.of(AccessToken.header(t));
+    if (token == null || token.isBlank()) {
+      return ToolsConfig.load(System.getenv()).callerToken();
+    }
+    return CallerToken.of(token);
   }
 
   Locator locator() throws IOException {
@@ -58,6 +69,7 @@ final class Target {
     return ServiceClient.connect(host, port, name);
   }
 
+  /** The storage service; every call carries the token, when one is given. */
   StorageClient storage() throws IOException {
     List<Header> auth = authorization();
     return new StorageClient(service("storage"), timeout, auth);

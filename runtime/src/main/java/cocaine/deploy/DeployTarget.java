@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param callTimeout    longest storage or node call (start_app waits for the node's pull: {@code startTimeout})
  * @param buildTimeout   longest image build, and longest push
  * @param startTimeout   longest {@code start_app}, which includes the node's pull of the image
+ * @param token          sent with every storage and node call (the cluster's access token, or none)
  */
 public record DeployTarget(String dockerEndpoint, String registry, String locatorHost, int locatorPort,
-    String runlist, Duration callTimeout, Duration buildTimeout, Duration startTimeout) {
+    String runlist, Duration callTimeout, Duration buildTimeout, Duration startTimeout, CallerToken token) {
 
   public DeployTarget {
     Objects.requireNonNull(dockerEndpoint, "dockerEndpoint");
@@ -27,5 +28,6 @@ public record DeployTarget(String dockerEndpoint, String registry, String locato
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(buildTimeout, "buildTimeout");
     Objects.requireNonNull(startTimeout, "startTimeout");
+    Objects.requireNonNull(token, "token");
   }
 }

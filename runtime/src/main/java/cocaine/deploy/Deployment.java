@@ -11,6 +11,7 @@ import cocaine.node.isolate.docker.DockerOptions;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.FrameEncoder;
+import cocaine.wire.Header;
 import cocaine.wire.Values;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
  * manifest and profile, (re)start the app on the node. Each step reports progress lines; a failed
  * step throws {@link DeployFailed} after undoing what was stored, so the previous version keeps
  * running and storage is as it was. The manifest is written only once the image is in the registry.
+ * Every storage and node call carries the target's {@link CallerToken}.
  */
 public final class Deployment {
   /** Optional file at the top of the source: {"manifest": {...}, "profile": {...}}. */
@@ -126,9 +128,9 @@ public final class Deployment {
         Manifest.fromMap(app, manifest);
       }
       Map<String, Object> profile = profile(section(settings, "profile"));
-      @SuppressWarnings("unchecked")
-      Map<String, Object> args = (Map<String, Object>) ((Map<String, Object>) profile.get("isolate")).get("args");
-      String image = DockerOptions.parse(args).image(app);
+      Profile.Read read = Profile.read(app, profile);
+      read.warnings().forEach(w -> say.accept("check: warning: " + w));
+      String image = DockerOptions.parse(read.profile().isolate().args()).image(app);
       return new Plan(image, manifest, profile);
     });
   }
@@ -154,7 +156,6 @@ public final class Deployment {
     isolate.put("type", Profile.Isolate.DOCKER);
     isolate.put("args", args);
     profile.put("isolate", isolate);
-    Profile.fromMap(app, profile);
     return profile;
   }
 
@@ -239,21 +240,22 @@ public final class Deployment {
   }
 
   private void start(Stored previous) {
+    List<Header> auth = target.token().headers();
     try (ServiceClient node = ServiceClient.connect(target.locatorHost(), target.locatorPort(), "node")) {
-      boolean running = Values.asStrings(Connection.await(node.call("list"), target.callTimeout(), "node.list")
-          .get(0)).contains(app);
+      boolean running = Values.asStrings(Connection.await(node.callWith("list", auth), target.callTimeout(),
+          "node.list").get(0)).contains(app);
       if (running) {
         say.accept("start: stopping the running version of '" + app + "'");
-        Connection.await(node.call("pause_app", app), target.callTimeout(), "node.pause_app");
+        Connection.await(node.callWith("pause_app", auth, app), target.callTimeout(), "node.pause_app");
       }
       try {
-        Connection.await(node.call("start_app", app, app), target.startTimeout(), "node.start_app");
+        Connection.await(node.callWith("start_app", auth, app, app), target.startTimeout(), "node.start_app");
       } catch (CocaineException e) {
         restore(previous);
         if (running && previous.manifest() != null && previous.profile() != null) {
           say.accept("start: the new version did not start; starting the previous one again");
           try {
-            Connection.await(node.call("start_app", app, app), target.startTimeout(), "node.start_app");
+            Connection.await(node.callWith("start_app", auth, app, app), target.startTimeout(), "node.start_app");
           } catch (CocaineException again) {
             say.accept("start: the previous version did not start either: " + again.getMessage());
           }
@@ -310,7 +312,7 @@ public final class Deployment {
 
   private StorageClient storage() throws IOException {
     return new StorageClient(ServiceClient.connect(target.locatorHost(), target.locatorPort(), "storage"),
-        target.callTimeout());
+        target.callTimeout(), target.token().headers());
   }
 
   private byte[] readOrNull(StorageClient storage, String collection) {

@@ -4,6 +4,7 @@ import cocaine.builder.GitServer;
 import cocaine.config.BuilderSettings;
 import cocaine.config.Role;
 import cocaine.config.Settings;
+import cocaine.deploy.CallerToken;
 import cocaine.deploy.DeployTarget;
 import cocaine.deploy.DockerDaemon;
 import java.nio.file.Files;
@@ -24,8 +25,10 @@ final class BuilderRole {
     var system = ctx.getSystem();
     boolean optional = settings.roles().size() > 1;
     BuilderSettings builder = BuilderSettings.from(settings);
+    // the cluster's token from this process's own cocaine.security: a builder on a node's install needs nothing more
     DeployTarget target = new DeployTarget(builder.dockerEndpoint(), builder.registry(), builder.locatorHost(),
-        builder.locatorPort(), builder.runlist(), builder.callTimeout(), builder.buildTimeout(), builder.startTimeout());
+        builder.locatorPort(), builder.runlist(), builder.callTimeout(), builder.buildTimeout(), builder.startTimeout(),
+        CallerToken.from(settings.config()));
     // the daemon's ping and the key generation block: off the actor's thread
     CompletableFuture<GitServer> started = CompletableFuture.supplyAsync(() -> {
       if (!Files.isReadable(builder.authorizedKeys())) {

@@ -7,21 +7,29 @@ import cocaine.storage.FilesStorage;
 import cocaine.storage.Storage;
 import cocaine.storage.zookeeper.StorageChange;
 import cocaine.storage.zookeeper.ZookeeperStorage;
+import cocaine.storage.KeyWatch;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
  * The storage backend a role runs on, chosen by {@code cocaine.storage.backend}: files on one
  * machine, ZooKeeper for a cluster, where changes to routing groups are pushed, not polled.
+ * Its {@link KeyWatch} is ZooKeeper's watches on a cluster; on files, the writes and removals made
+ * through this object (the storage service, so the CLI's too) once they succeeded.
  */
-final class ClosableStorage implements Storage, AutoCloseable {
+final class ClosableStorage implements Storage, KeyWatch, AutoCloseable {
   private static final int FILES_IO_THREADS = 2;
   private static final int FILES_QUEUE = 1024;
 
   private final Storage backend;
   private final AutoCloseable closer;
   private final ZookeeperStorage zookeeper;
+  /** Files backend only: who follows which collection. */
+  private final Map<String, List<Consumer<String>>> local = new ConcurrentHashMap<>();
 
   private ClosableStorage(Storage backend, AutoCloseable closer, ZookeeperStorage zookeeper) {
     this.backend = backend;
@@ -46,18 +54,39 @@ final class ClosableStorage implements Storage, AutoCloseable {
   }
 
   @Override
+  public AutoCloseable watch(String collection, Consumer<String> onKey) {
+    if (zookeeper != null) {
+      return zookeeper.watch(collection, (StorageChange change) -> onKey.accept(change.key()));
+    }
+    List<Consumer<String>> listeners = local.computeIfAbsent(collection, c -> new CopyOnWriteArrayList<>());
+    listeners.add(onKey);
+    return () -> listeners.remove(onKey);
+  }
+
+  private CompletionStage<Void> told(String collection, String key, CompletionStage<Void> done) {
+    List<Consumer<String>> listeners = local.get(collection);
+    if (listeners == null) {
+      return done;
+    }
+    return done.thenApply(v -> {
+      listeners.forEach(l -> l.accept(key));
+      return v;
+    });
+  }
+
+  @Override
   public CompletionStage<byte[]> read(String collection, String key) {
     return backend.read(collection, key);
   }
 
   @Override
   public CompletionStage<Void> write(String collection, String key, byte[] blob, List<String> tags) {
-    return backend.write(collection, key, blob, tags);
+    return told(collection, key, backend.write(collection, key, blob, tags));
   }
 
   @Override
   public CompletionStage<Void> remove(String collection, String key) {
-    return backend.remove(collection, key);
+    return told(collection, key, backend.remove(collection, key));
   }
 
   @Override

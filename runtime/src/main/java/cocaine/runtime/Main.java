@@ -1,8 +1,10 @@
 package cocaine.runtime;
 
+import cocaine.cluster.AnnounceKey;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
 import cocaine.security.AccessToken;
+import cocaine.tls.HttpsSettings;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -42,6 +44,9 @@ public final class Main implements Callable<Integer> {
     try {
       settings = Settings.load(role, Optional.ofNullable(config));
       AccessToken.from(settings.config()); // an unreadable token file stops start-up here, not in a role
+      AnnounceKey.from(settings.config()); // so does an unreadable or too short cluster key
+      HttpsSettings.from(settings.config(), "cocaine.proxy"); // and HTTPS settings that do not go together
+      HttpsSettings.from(settings.config(), "cocaine.admin");
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;

@@ -2,6 +2,7 @@ package cocaine.runtime;
 
 import cocaine.admin.AdminApi;
 import cocaine.admin.ProxyMetrics;
+import cocaine.cluster.desired.Convergence;
 import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
@@ -24,10 +25,12 @@ import cocaine.logging.search.SearchSink;
 import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.Node;
+import cocaine.node.app.NodeIsolates;
 import cocaine.node.NodeService;
 import cocaine.node.app.AppHost;
 import cocaine.node.app.NodeConfig;
 import cocaine.node.app.Publisher;
+import cocaine.node.app.RunningApps;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.service.Server;
@@ -43,11 +46,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -100,7 +105,8 @@ final class NodeRole {
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
     ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout), connection),
+            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
+            connection),
         (binding, failure) -> failure == null ? new Guardian.LocatorBound(pending, binding)
             : new Guardian.Failed("node", failure));
   }
@@ -125,8 +131,17 @@ final class NodeRole {
     // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
     Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
         ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
-    AppHost host = AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders, output);
+    // isolation is the operator's policy (cocaine.isolate), so the node's isolates come from the config
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    AppHost host = new AppHost(p.storage(), p.publisher(),
+        NodeIsolates.create(settings.config(), nodeConfig, blocking, outputReaders, output), nodeConfig, blocking,
+        new RunningApps());
     ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
+    String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
+    // a shutting-down node refuses the starts convergence may still ask for
+    ctx.spawn(Behaviors.supervise(
+        Convergence.create(p.storage(), p.storage(), node, nodeName, askTimeout))
+        .onFailure(SupervisorStrategy.restart()), "convergence");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
             .whenComplete((done, failure) -> {
@@ -136,7 +151,7 @@ final class NodeRole {
     AccessToken access = AccessToken.from(settings.config());
     List<Service> services = List.of(
         new StorageService(p.storage(), access),
-        new LoggingService(system, p.logging(), askTimeout),
+        new LoggingService(system, p.logging(), askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
-/** Starts the proxy role: the HTTP front end and the admin API (metrics, info). */
+/** Starts the proxy role: the HTTP front end and the admin API (metrics, info), each over HTTP and/or HTTPS. */
 final class ProxyRole {
   private static final Duration DRAIN = Duration.ofSeconds(10);
 
@@ -20,9 +20,9 @@ final class ProxyRole {
     ProxyMetrics metrics = ProxyMetrics.create();
     CompletionStage<String> started = HttpProxy.start(system, settings, metrics).thenCompose(proxy -> {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-http-proxy",
-          () -> proxy.binding().terminate(DRAIN).thenApply(t -> org.apache.pekko.Done.getInstance()));
+          () -> proxy.listeners().terminate(DRAIN));
       return AdminApi.start(system, settings, metrics).thenApply(admin ->
-          "http=" + proxy.binding().localAddress() + " admin=" + admin.localAddress());
+          "proxy=[" + proxy.listeners() + "] admin=[" + admin + "]");
     });
     ctx.pipeToSelf(started, (listening, failure) -> failure == null
         ? new Guardian.Started("proxy", listening) : new Guardian.Failed("proxy", failure));

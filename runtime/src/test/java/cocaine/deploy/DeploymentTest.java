@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeploymentTest {
   static final DeployTarget NOWHERE = new DeployTarget("tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1,
-      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), CallerToken.NONE);
 
   @TempDir
   Path dir;
@@ -71,6 +71,23 @@ class DeploymentTest {
     assertTrue(deploy("echo").reason().startsWith("cocaine.json is not valid JSON"));
     Files.delete(dir.resolve("cocaine.json"));
     assertTrue(deploy("Echo App").reason().contains("cannot be a Docker image name"));
+  }
+
+  @Test
+  void unknownProfileKeysAndDockerArgsPassTheCheckWithAWarningEach() throws Exception {
+    Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\n");
+    Files.writeString(dir.resolve("cocaine.json"), "{\"profile\": {\"startup-timeout\": 20, \"pool_limit\": 2,"
+        + " \"isolate\": {\"args\": {\"cwd\": \"/app\"}}}}");
+    List<String> said = new ArrayList<>();
+    DeployFailed e = assertThrows(DeployFailed.class,
+        () -> Deployment.run(NOWHERE, "echo", "v1", new DirectorySource(dir), said::add));
+    assertEquals("build", e.step(), "the check let it through: " + e.reason());
+    assertEquals(List.of(
+        "check: warning: profile 'echo': 'startup-timeout' is the 0.11 name of 'spawn-timeout' and 'handshake-timeout':"
+            + " read as 'spawn-timeout' and 'handshake-timeout' = 20",
+        "check: warning: profile 'echo': unknown key 'pool_limit' is ignored (did you mean 'pool-limit'?)",
+        "check: warning: profile 'echo': unknown arg 'isolate.args.cwd' of the docker isolate is ignored"),
+        said.stream().filter(l -> l.startsWith("check: warning")).toList());
   }
 
   @Test

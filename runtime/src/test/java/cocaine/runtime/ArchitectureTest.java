@@ -33,7 +33,7 @@ class ArchitectureTest {
         "cocaine.locator", "cocaine.logging..", "cocaine.node..", "cocaine.security..", "cocaine.storage..",
         "cocaine.tracing.."));
     MODULES.put("ipvs-native", List.of("cocaine.gateway.ipvs..", "cocaine.gateway.kernel..", "cocaine.gateway.nftables.."));
-    MODULES.put("http-frontend", List.of("cocaine.admin..", "cocaine.proxy.."));
+    MODULES.put("http-frontend", List.of("cocaine.admin..", "cocaine.proxy..", "cocaine.tls.."));
     MODULES.put("runtime", List.of("cocaine.builder..", "cocaine.cli..", "cocaine.deploy..", "cocaine.runtime.."));
   }
 

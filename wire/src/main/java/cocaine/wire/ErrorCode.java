@@ -67,6 +67,8 @@ public record ErrorCode(int category, int code) {
 
   public static final ErrorCode SPAWN_TIMEOUT = new ErrorCode(CATEGORY_SLAVE, 1);
   public static final ErrorCode ACTIVATE_TIMEOUT = new ErrorCode(CATEGORY_SLAVE, 4);
+  /** C++ node category "slave", code 5 unknown_activate_error: invocations on a worker that ended or never started. */
+  public static final ErrorCode UNKNOWN_ACTIVATE = new ErrorCode(CATEGORY_SLAVE, 5);
   public static final ErrorCode SEAL_TIMEOUT = new ErrorCode(CATEGORY_SLAVE, 6);
   public static final ErrorCode TERMINATE_TIMEOUT = new ErrorCode(CATEGORY_SLAVE, 7);
   public static final ErrorCode HEARTBEAT_TIMEOUT = new ErrorCode(CATEGORY_SLAVE, 8);

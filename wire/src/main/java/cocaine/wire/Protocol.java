@@ -1,6 +1,7 @@
 package cocaine.wire;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.msgpack.value.Value;
@@ -12,8 +13,16 @@ import org.msgpack.value.ValueFactory;
  * is what {@code locator.resolve} returns (docs/protocol.md 2.2).
  */
 public final class Protocol {
-  /** One root message. {@code dispatch} is {@link Graph#RECURSIVE} to stay in the root protocol. */
-  public record Method(int id, String name, Graph dispatch, Graph upstream) {}
+  /**
+   * One root message. {@code dispatch} is {@link Graph#RECURSIVE} to stay in the root protocol;
+   * {@code signature} is what its call takes ({@link Signature#UNCHECKED} when not declared).
+   */
+  public record Method(int id, String name, Graph dispatch, Graph upstream, Signature signature) {
+    /** The call's arguments as the method takes them; see {@link Signature#decode}. */
+    public Signature.Decoded decode(String service, List<Value> args) {
+      return signature.decode(service + "." + name, args);
+    }
+  }
 
   private final Map<Integer, Method> methods;
 
@@ -48,8 +57,13 @@ public final class Protocol {
   public static final class Builder {
     private final TreeMap<Integer, Method> methods = new TreeMap<>();
 
+    /** A method whose arguments are not checked: a graph from the wire, or a client's view. */
     public Builder method(int id, String name, Graph dispatch, Graph upstream) {
-      methods.put(id, new Method(id, name, dispatch, upstream));
+      return method(id, name, Signature.UNCHECKED, dispatch, upstream);
+    }
+
+    public Builder method(int id, String name, Signature signature, Graph dispatch, Graph upstream) {
+      methods.put(id, new Method(id, name, dispatch, upstream, signature));
       return this;
     }
 

@@ -82,6 +82,25 @@ public final class Values {
     }
   }
 
+  /**
+   * Length in bytes of the msgpack object that {@code bytes[offset, offset + length)} begins with,
+   * from a peer, checked as {@link #unpack(byte[], int, int)} checks it; the bytes after it are not
+   * looked at (the original runtime's unpacker ignores them too, which lets an announce carry a
+   * signature after its payload).
+   *
+   * @throws WireException when the bytes do not begin with one whole, well-formed msgpack object
+   */
+  public static int leadingObjectLength(byte[] bytes, int offset, int length) {
+    if (length <= 0) {
+      throw new WireException(ErrorCode.PARSE, "no msgpack object: 0 bytes");
+    }
+    int size = MsgpackScanner.objectLength(bytes, offset, offset + length, length);
+    if (size == MsgpackScanner.INCOMPLETE) {
+      throw new WireException(ErrorCode.PARSE, "truncated msgpack: " + length + " bytes hold part of an object");
+    }
+    return size;
+  }
+
   /** {@link #unpack(byte[], int, int)} of the whole array. */
   public static Value unpack(byte[] bytes) {
     return unpack(bytes, 0, bytes.length);

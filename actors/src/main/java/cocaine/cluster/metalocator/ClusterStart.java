@@ -1,5 +1,7 @@
 package cocaine.cluster.metalocator;
 
+import cocaine.cluster.AnnounceGate;
+import cocaine.cluster.AnnounceKey;
 import cocaine.cluster.AnnounceReceiver;
 import cocaine.cluster.Announcer;
 import cocaine.cluster.MulticastSettings;
@@ -13,6 +15,7 @@ import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
 import cocaine.rpc.service.Server;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.security.AccessToken;
 import cocaine.storage.Storage;
 import java.io.IOException;
 import java.time.Duration;
@@ -71,7 +74,8 @@ public final class ClusterStart {
     locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     ConnectionSettings connection = ConnectionLimits.of(network);
     return Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout), connection)
+            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
+            connection)
         .thenCompose(binding -> {
           int port = binding.localAddress().getPort();
           ServiceInfo self = new ServiceInfo(LocatorService.NAME, List.of(new Endpoint(network.hostname(), port)),
@@ -101,7 +105,8 @@ public final class ClusterStart {
     if (settings.locator().cluster().type() == ClusterSettings.Type.MULTICAST) {
       MulticastSettings multicast = MulticastSettings.from(settings);
       try {
-        receiver = Optional.of(AnnounceReceiver.start(multicast, settings.config().getInt("cocaine.balancer.announce-queue"),
+        receiver = Optional.of(AnnounceReceiver.start(multicast, AnnounceGate.of(AnnounceKey.from(settings.config())),
+            settings.config().getInt("cocaine.balancer.announce-queue"),
             (announce, done) -> metalocator.tell(new Metalocator.Heard(announce, done))));
       } catch (IOException e) {
         ctx.stop(metalocator);
@@ -129,7 +134,7 @@ public final class ClusterStart {
     if (settings.locator().cluster().type() != ClusterSettings.Type.MULTICAST) {
       return Optional.empty();
     }
-    return Optional.of(ctx.spawn(Announcer.create(settings.uuid(), locatorEndpoints, MulticastSettings.from(settings)),
-        "announcer"));
+    return Optional.of(ctx.spawn(Announcer.create(settings.uuid(), locatorEndpoints, MulticastSettings.from(settings),
+        AnnounceKey.from(settings.config())), "announcer"));
   }
 }

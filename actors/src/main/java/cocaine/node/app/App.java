@@ -2,31 +2,21 @@ package cocaine.node.app;
 
 import cocaine.locator.Endpoint;
 import cocaine.locator.ServiceInfo;
-import cocaine.model.Manifest;
-import cocaine.model.Profile;
 import cocaine.node.engine.Engine;
-import cocaine.node.isolate.Isolate;
 import cocaine.node.slot.SlotSettings;
-import cocaine.node.slot.WorkerListener;
 import cocaine.rpc.service.Server;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.stream.KillSwitches;
@@ -36,11 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One app on this node: spooling -> running -> stopping, or broken. Spooling reads the manifest,
- * profile and archive from storage, unpacks the archive through the isolate, opens the worker
- * pipe, starts the engine, binds the app's invocation service on an ephemeral port and publishes
- * it; only then is the start reported. Any failure leaves the app broken with the cause shown by
- * {@code info}; nothing escapes the actor.
+ * One app on this node: spooling -> binding -> publishing -> running -> stopping, or broken ({@code info}
+ * shows the start states as spooling). Spooling reads the manifest, profile and archive from storage,
+ * unpacks the archive through the isolate and opens the worker pipe ({@link Spooled}); binding starts
+ * the engine and binds the app's invocation service on an ephemeral port; publishing announces it
+ * ({@link Publication}); only then is the start reported. Any failure leaves the app broken with the
+ * cause shown by {@code info}; nothing escapes the actor. What it holds ({@link Holdings}) is given
+ * back when it stops or breaks.
  */
 public final class App {
   /** What the node asks of an app. */
@@ -49,11 +41,24 @@ public final class App {
   /** The info map (docs/protocol.md 3.6); {@code flags} as in {@link InfoFlags}. */
   public record Info(int flags, ActorRef<Map<String, Object>> replyTo) implements Command {}
 
+  /**
+   * Unpublish, unbind, terminate the workers, then stop; {@code replyTo} hears when all is gone and
+   * {@code withdrawn} (if not null) as soon as the service is out of the locator, before the workers
+   * are: the node's {@code pause_app} answers then, as the original did.
+   */
+  public record Stop(ActorRef<Done> replyTo, ActorRef<Done> withdrawn) implements Command {
+    public Stop(ActorRef<Done> replyTo) {
+      this(replyTo, null);
+    }
 
-  /** Unpublish, unbind, terminate the workers, then stop; {@code replyTo} hears when all is gone. */
-  public record Stop(ActorRef<Done> replyTo) implements Command {}
+    /** Who hears that everything is gone: both, as that comes after the withdrawal too. */
+    List<ActorRef<Done>> all() {
+      return withdrawn == null ? List.of(replyTo) : List.of(replyTo, withdrawn);
+    }
+  }
 
-  private record Prepared(Parts parts) implements Command {}
+  /** Spooling ended; {@code failure} is null when it worked, else {@code spooled} holds what it reached. */
+  private record Prepared(Spooled spooled, Throwable failure) implements Command {}
 
   private record Bound(Tcp.ServerBinding binding) implements Command {}
 
@@ -88,33 +93,9 @@ public final class App {
   /** The node service's version of every app service (docs/protocol.md 2.6). */
   public static final int SERVICE_VERSION = 1;
   private static final int STASH = 64;
-  private static final Duration ENGINE_STOP_MARGIN = Duration.ofSeconds(30);
   private static final Logger LOG = LoggerFactory.getLogger(App.class);
 
-  /** What the app acquired so far; released in reverse on stop or failure. */
-  private static final class Parts {
-    Map<String, Object> manifestData;
-    Map<String, Object> profileData;
-    Manifest manifest;
-    Profile profile;
-    Isolate isolate;
-    WorkerListener pipe;
-    ActorRef<Engine.Command> engine;
-    AppService service;
-    Tcp.ServerBinding binding;
-    /** Closes the clients' connections once the app is stopped; unbinding alone leaves them open. */
-    final SharedKillSwitch connections = KillSwitches.shared("app-connections");
-    boolean published;
-    /** onStart was told the app runs. */
-    boolean started;
-    ServiceInfo info;
-    int active;
-    /** A publish or unpublish is on its way; the next one waits for it. */
-    boolean publishChanging;
-  }
-
   private final ActorContext<Command> ctx;
-  private final org.apache.pekko.actor.typed.ActorSystem<Void> system;
   private final StashBuffer<Command> stash;
   private final AppHost host;
   private final String name;
@@ -124,7 +105,6 @@ public final class App {
   private App(ActorContext<Command> ctx, StashBuffer<Command> stash, AppHost host, String name, String profileName,
       ActorRef<Started> onStart) {
     this.ctx = ctx;
-    this.system = ctx.getSystem();
     this.stash = stash;
     this.host = host;
     this.name = name;
@@ -144,154 +124,165 @@ public final class App {
 
   // Reading the stored objects, unpacking, opening the worker pipe.
   private Behavior<Command> spooling() {
-    Parts parts = new Parts();
-    ctx.pipeToSelf(prepare(parts), (p, e) -> e == null ? new Prepared(p) : new Failed(e));
-    return starting("spooling", parts, Behaviors.receive(Command.class)
-        .onMessage(Prepared.class, m -> binding(m.parts())));
+    ctx.pipeToSelf(Spooled.spool(host, name, profileName, ctx.getSystem(), Prepared::new),
+        (p, e) -> e == null ? p : new Prepared(Spooled.NONE, e));
+    return starting("spooling", Holdings.spooled(Spooled.NONE), Behaviors.receive(Command.class)
+        .onMessage(Prepared.class, m -> m.failure() == null ? bind(m.spooled()) : failedSpool(m)));
   }
 
-  // The engine runs; binding the invocation service on an ephemeral port.
-  private Behavior<Command> binding(Parts parts) {
-    var slots = new SlotSettings(name, parts.profile, parts.isolate, parts.pipe, host.config().locatorArgument(),
-        parts.manifest.environment(), host.storage());
-    parts.engine = ctx.spawn(Engine.create(slots, ctx.messageAdapter(Engine.ActiveWorkers.class,
+  private Behavior<Command> failedSpool(Prepared m) {
+    return broken(Holdings.spooled(m.spooled()), false, false, startError(m.failure()));
+  }
+
+  // Starts the engine and binds the invocation service on an ephemeral port.
+  private Behavior<Command> bind(Spooled spooled) {
+    var slots = new SlotSettings(name, spooled.profile(), spooled.isolate(), spooled.pipe(),
+        host.config().locatorArgument(), spooled.manifest().environment(), host.storage());
+    ActorRef<Engine.Command> engine = ctx.spawn(Engine.create(slots, ctx.messageAdapter(Engine.ActiveWorkers.class,
         a -> new ActiveChanged(a.active()))), "engine");
-    ctx.watchWith(parts.engine, new EngineStopped());
-    parts.service = new AppService(name, parts.profile, parts.engine, ctx.getSelf(), ctx.getSystem(),
+    ctx.watchWith(engine, new EngineStopped());
+    var service = new AppService(name, spooled.profile(), engine, ctx.getSelf(), ctx.getSystem(),
         host.config().askTimeout(), host.config().connection().channelBuffer());
-    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, parts.service, host.config().connection(),
-        parts.connections),
+    // closes the clients' connections once the app is stopped; unbinding alone leaves them open
+    SharedKillSwitch connections = KillSwitches.shared("app-connections");
+    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, service, host.config().connection(),
+        connections),
         (b, e) -> e == null ? new Bound(b) : new Failed(e));
-    return starting("spooling", parts, Behaviors.receive(Command.class)
-        .onMessage(Bound.class, m -> publishing(parts, m.binding())));
+    return binding(new Holdings(spooled, engine, service, connections, null), Publication.of(spooled.profile()));
   }
 
-  private Behavior<Command> publishing(Parts parts, Tcp.ServerBinding binding) {
-    parts.binding = binding;
-    int port = binding.localAddress().getPort();
-    parts.info = new ServiceInfo(name, List.of(new Endpoint(host.config().announceHost(), port)),
-        SERVICE_VERSION, AppService.PROTOCOL);
-    int publishOn = parts.profile.publishOn();
-    if (publishOn > 0 && parts.active < publishOn) {
-      // docs/protocol.md 3.6: published once publish-on workers are active (the engine starts them)
-      LOG.info("app [{}] waits for [{}] active workers (publish-on) before it is published", name, publishOn);
-      return starting("spooling", parts, Behaviors.receive(Command.class)
-          .onMessage(ActiveChanged.class, m -> {
-            parts.active = m.active();
-            return m.active() >= publishOn ? publishing(parts, binding) : Behaviors.same();
-          }));
+  // The engine runs; the service is being bound.
+  private Behavior<Command> binding(Holdings held, Publication publication) {
+    return starting("spooling", held, Behaviors.receive(Command.class)
+        .onMessage(Bound.class, m -> publish(held.withBinding(m.binding()), publication))
+        .onMessage(ActiveChanged.class, m -> binding(held, publication.withActive(m.active()))));
+  }
+
+  // docs/protocol.md 3.6: published once publish-on workers are active (the engine starts them).
+  private Behavior<Command> publish(Holdings held, Publication publication) {
+    if (!publication.startMayPublish()) {
+      LOG.info("app [{}] waits for [{}] active workers (publish-on) before it is published", name,
+          publication.publishOn());
+      return waitingForWorkers(held, publication);
     }
-    ctx.pipeToSelf(host.publisher().publish(parts.info), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
-    return starting("spooling", parts, Behaviors.receive(Command.class)
-        .onMessage(Published.class, m -> running(parts, System.nanoTime())));
+    ctx.pipeToSelf(host.publisher().publish(serviceInfo(held)), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
+    return publishing(held, publication);
+  }
+
+  private Behavior<Command> waitingForWorkers(Holdings held, Publication publication) {
+    return starting("spooling", held, Behaviors.receive(Command.class)
+        .onMessage(ActiveChanged.class, m -> workersChanged(held, publication.withActive(m.active()))));
+  }
+
+  private Behavior<Command> workersChanged(Holdings held, Publication publication) {
+    return publication.startMayPublish() ? publish(held, publication) : waitingForWorkers(held, publication);
+  }
+
+  private Behavior<Command> publishing(Holdings held, Publication publication) {
+    return starting("spooling", held, Behaviors.receive(Command.class)
+        .onMessage(Published.class, m -> run(held, publication.started(), System.nanoTime()))
+        .onMessage(ActiveChanged.class, m -> publishing(held, publication.withActive(m.active()))));
   }
 
   /** The common part of the start states: failures break the app, stops wait until the start ends. */
-  private Behavior<Command> starting(String state, Parts parts,
-      org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> builder) {
+  private Behavior<Command> starting(String state, Holdings held, BehaviorBuilder<Command> builder) {
     return builder
-        .onMessage(Failed.class, m -> broken(parts, startError(m.cause())))
-        .onMessage(EngineStopped.class, m -> broken(parts, engineDied(parts)))
-        .onMessage(Info.class, m -> reply(m.replyTo(), base(state, parts, m.flags(), 0)))
+        .onMessage(Failed.class, m -> broken(held, false, false, startError(m.cause())))
+        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), false, false, engineDied()))
+        .onMessage(Info.class, m -> reply(m.replyTo(), info(held).base(state, false, m.flags(), 0)))
         .onMessage(Stop.class, m -> {
           stash.stash(m);
           return Behaviors.same();
         })
         .onMessage(Described.class, m -> Behaviors.same())
-        .onMessage(ActiveChanged.class, m -> {
-          parts.active = m.active();
-          return Behaviors.same();
-        })
         .build();
   }
 
-  // Published: takes events until stopped.
-  private Behavior<Command> running(Parts parts, long sinceNanos) {
-    parts.published = true;
-    parts.started = true;
+  // Published: the node may hand it events; onStart hears it runs.
+  private Behavior<Command> run(Holdings held, Publication publication, long sinceNanos) {
     LOG.info("app [{}] is running with profile [{}] on port [{}]", name, profileName,
-        parts.binding.localAddress().getPort());
-    host.running().add(name, parts.service); // before anyone hears it runs
+        held.binding().localAddress().getPort());
+    host.running().add(name, held.service()); // before anyone hears it runs
     onStart.tell(new Running(name, ctx.getSelf()));
-    return stash.unstashAll(Behaviors.receive(Command.class)
-        .onMessage(Info.class, m -> describe(parts, m))
-        .onMessage(Described.class, m -> reply(m.replyTo(), report(parts, sinceNanos, m)))
-        .onMessage(Stop.class, m -> stopping(parts, new ArrayList<>(List.of(m.replyTo()))))
-        .onMessage(EngineStopped.class, m -> broken(parts, engineDied(parts)))
-        .onSignal(PostStop.class, m -> {
-          host.running().remove(name, parts.service); // stopped by a failure: no stale entry
-          return Behaviors.same();
-        })
-        .onMessage(ActiveChanged.class, m -> {
-          parts.active = m.active();
-          return republish(parts);
-        })
-        .onMessage(PublishChanged.class, m -> {
-          parts.publishChanging = false;
-          if (m.failure() != null) {
-            LOG.warn("app [{}]: could not {}: {}", name, m.published() ? "publish" : "unpublish", m.failure().toString());
-          } else {
-            parts.published = m.published();
-            LOG.info("app [{}] {} with [{}] active workers", name, m.published() ? "published again" : "unpublished",
-                parts.active);
-          }
-          return republish(parts);
-        })
-        .build());
+    return stash.unstashAll(running(held, publication, sinceNanos));
   }
 
-  /** Unpublished below unpublish-under active workers, published again at publish-on (both > 0). */
-  private Behavior<Command> republish(Parts parts) {
-    int publishOn = parts.profile.publishOn();
-    int unpublishUnder = parts.profile.unpublishUnder();
-    if (parts.publishChanging) {
-      return Behaviors.same();
+  // Takes events until stopped; publishes and unpublishes as its workers come and go.
+  private Behavior<Command> running(Holdings held, Publication publication, long sinceNanos) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Info.class, m -> describe(held, m))
+        .onMessage(Described.class, m -> reply(m.replyTo(), info(held).running(publication.published(), m.flags(),
+            (System.nanoTime() - sinceNanos) / 1_000_000_000, m.engine(), m.failure())))
+        .onMessage(Stop.class, m -> stopping(held, publication.mayBePublished(), m))
+        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), publication.mayBePublished(), true, engineDied()))
+        .onSignal(PostStop.class, m -> {
+          host.running().remove(name, held.service()); // stopped by a failure: no stale entry
+          return Behaviors.same();
+        })
+        .onMessage(ActiveChanged.class, m -> republish(held, publication.withActive(m.active()), sinceNanos))
+        .onMessage(PublishChanged.class, m -> publishChanged(held, publication, sinceNanos, m))
+        .build();
+  }
+
+  private Behavior<Command> publishChanged(Holdings held, Publication publication, long sinceNanos, PublishChanged m) {
+    if (m.failure() != null) {
+      LOG.warn("app [{}]: could not {}: {}", name, m.published() ? "publish" : "unpublish", m.failure().toString());
+      return republish(held, publication.failed(), sinceNanos);
     }
-    if (parts.published && unpublishUnder > 0 && parts.active < unpublishUnder) {
-      parts.publishChanging = true;
-      ctx.pipeToSelf(host.publisher().unpublish(name), (d, e) -> new PublishChanged(false, e));
-    } else if (!parts.published && parts.active >= Math.max(1, publishOn)) {
-      parts.publishChanging = true;
-      ctx.pipeToSelf(host.publisher().publish(parts.info), (d, e) -> new PublishChanged(true, e));
+    LOG.info("app [{}] {} with [{}] active workers", name, m.published() ? "published again" : "unpublished",
+        publication.active());
+    return republish(held, publication.changed(m.published()), sinceNanos);
+  }
+
+  /** Starts the publish or unpublish the workers' count calls for, if any (see {@link Publication}). */
+  private Behavior<Command> republish(Holdings held, Publication publication, long sinceNanos) {
+    Publication.Change change = publication.due();
+    switch (change) {
+      case UNPUBLISH -> ctx.pipeToSelf(host.publisher().unpublish(name), (d, e) -> new PublishChanged(false, e));
+      case PUBLISH -> ctx.pipeToSelf(host.publisher().publish(serviceInfo(held)), (d, e) -> new PublishChanged(true, e));
+      case NONE -> { }
     }
-    return Behaviors.same();
+    return running(held, publication.begun(change), sinceNanos);
   }
 
   // Unpublished first so no new client comes, then unbound, workers terminated, pipe closed.
-  private Behavior<Command> stopping(Parts parts, List<ActorRef<Done>> waiting) {
+  private Behavior<Command> stopping(Holdings held, boolean published, Stop stop) {
     LOG.info("app [{}] is stopping", name);
-    host.running().remove(name, parts.service);
-    ctx.unwatch(parts.engine);
-    ctx.pipeToSelf(release(parts), (d, e) -> Released.INSTANCE);
+    host.running().remove(name, held.service());
+    ctx.unwatch(held.engine());
+    ActorRef<Done> withdrawn = stop.withdrawn();
+    release(held, published, () -> {
+      if (withdrawn != null) {
+        withdrawn.tell(Done.getInstance());
+      }
+    });
+    return releasing(info(held), published, List.of(stop.replyTo()));
+  }
+
+  private Behavior<Command> releasing(AppInfo info, boolean published, List<ActorRef<Done>> waiting) {
     return Behaviors.receive(Command.class)
         .onMessage(Released.class, m -> {
           waiting.forEach(r -> r.tell(Done.getInstance()));
           return Behaviors.stopped();
         })
-        .onMessage(Stop.class, m -> {
-          waiting.add(m.replyTo());
-          return Behaviors.same();
-        })
-        .onMessage(Info.class, m -> reply(m.replyTo(), base("stopping", parts, m.flags(), 0)))
+        .onMessage(Stop.class, m -> releasing(info, published, with(waiting, m.all())))
+        .onMessage(Info.class, m -> reply(m.replyTo(), info.base("stopping", published, m.flags(), 0)))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
   // Failed to start or lost its engine: shows the cause until stopped.
-  private Behavior<Command> broken(Parts parts, CocaineException cause) {
+  private Behavior<Command> broken(Holdings held, boolean published, boolean started, CocaineException cause) {
     LOG.warn("app [{}] is broken: {} {}", name, cause.code(), cause.getMessage());
-    host.running().remove(name, parts.service);
-    if (parts.engine != null) {
-      ctx.unwatch(parts.engine);
+    host.running().remove(name, held.service());
+    if (held.engine() != null) {
+      ctx.unwatch(held.engine());
     }
-    if (!parts.started) {
+    if (!started) {
       onStart.tell(new Broken(name, ctx.getSelf(), cause));
     }
-    ctx.pipeToSelf(release(parts), (d, e) -> Released.INSTANCE);
-    Map<String, Object> info = base("broken", parts, InfoFlags.MANIFEST | InfoFlags.PROFILE, 0);
-    info.put("error", cause.getMessage());
-    info.put("cause", List.of(cause.code().category(), cause.code().code()));
-    return stash.unstashAll(brokenReleasing(info, new ArrayList<>()));
+    release(held, published, () -> {});
+    return stash.unstashAll(brokenReleasing(info(held).broken(published, cause), List.of()));
   }
 
   private Behavior<Command> brokenReleasing(Map<String, Object> info, List<ActorRef<Done>> waiting) {
@@ -300,10 +291,7 @@ public final class App {
           waiting.forEach(r -> r.tell(Done.getInstance()));
           return waiting.isEmpty() ? brokenReleased(info) : Behaviors.stopped();
         })
-        .onMessage(Stop.class, m -> {
-          waiting.add(m.replyTo());
-          return Behaviors.same();
-        })
+        .onMessage(Stop.class, m -> brokenReleasing(info, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
         .onAnyMessage(m -> Behaviors.same())
         .build();
@@ -312,7 +300,7 @@ public final class App {
   private Behavior<Command> brokenReleased(Map<String, Object> info) {
     return Behaviors.receive(Command.class)
         .onMessage(Stop.class, m -> {
-          m.replyTo().tell(Done.getInstance());
+          m.all().forEach(r -> r.tell(Done.getInstance()));
           return Behaviors.stopped();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
@@ -320,44 +308,31 @@ public final class App {
         .build();
   }
 
-  private Behavior<Command> describe(Parts parts, Info m) {
+  private Behavior<Command> describe(Holdings held, Info m) {
     if ((m.flags() & InfoFlags.OVERSEER) == 0) {
       ctx.getSelf().tell(new Described(Map.of(), null, m.flags(), m.replyTo()));
       return Behaviors.same();
     }
     @SuppressWarnings({"unchecked", "rawtypes"})
     Class<Map<String, Object>> mapClass = (Class) Map.class;
-    ctx.ask(mapClass, parts.engine, host.config().askTimeout(), Engine.Describe::new,
+    ctx.ask(mapClass, held.engine(), host.config().askTimeout(), Engine.Describe::new,
         (report, e) -> new Described(report, e, m.flags(), m.replyTo()));
     return Behaviors.same();
   }
 
-  private Map<String, Object> report(Parts parts, long sinceNanos, Described m) {
-    Map<String, Object> out = base("running", parts, m.flags(), (System.nanoTime() - sinceNanos) / 1_000_000_000);
-    if (m.engine() != null) {
-      out.putAll(m.engine());
-    }
-    if (m.failure() != null) {
-      out.put("error", "the engine did not answer within ask-timeout: " + m.failure().getMessage());
-    }
-    return out;
+  /** @param withdrawn runs once the service is out of the locator (any thread) */
+  private void release(Holdings held, boolean published, Runnable withdrawn) {
+    ctx.pipeToSelf(held.release(host.publisher(), name, published, withdrawn, ctx.getSystem().scheduler()),
+        (d, e) -> Released.INSTANCE);
   }
 
-  private Map<String, Object> base(String state, Parts parts, int flags, long uptimeSeconds) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("state", state);
-    out.put("uptime", uptimeSeconds);
-    Map<String, Object> profile = new LinkedHashMap<>();
-    profile.put("name", profileName);
-    if ((flags & InfoFlags.PROFILE) != 0 && parts.profileData != null) {
-      profile.put("data", parts.profileData);
-    }
-    out.put("profile", profile);
-    out.put("publushed", parts.published); // sic: the C++ runtime's key
-    if ((flags & InfoFlags.MANIFEST) != 0 && parts.manifestData != null) {
-      out.put("manifest", parts.manifestData);
-    }
-    return out;
+  private AppInfo info(Holdings held) {
+    return new AppInfo(profileName, held.spooled());
+  }
+
+  private ServiceInfo serviceInfo(Holdings held) {
+    return new ServiceInfo(name, List.of(new Endpoint(host.config().announceHost(),
+        held.binding().localAddress().getPort())), SERVICE_VERSION, AppService.PROTOCOL);
   }
 
   private static <T> Behavior<Command> reply(ActorRef<T> to, T value) {
@@ -365,71 +340,10 @@ public final class App {
     return Behaviors.same();
   }
 
-  // ---- start and stop steps, off the actor: every stage completes, none throws into the actor
-
-  private CompletionStage<Parts> prepare(Parts parts) {
-    return StoredApp.read(host.storage(), name, profileName).thenCompose(d -> {
-      parts.manifestData = d.manifestData();
-      parts.profileData = d.profileData();
-      parts.manifest = d.manifest();
-      parts.profile = d.profile();
-      var policy = new Isolate.OutputPolicy(parts.profile.crashlogLimit(), OUTPUT_LINE_BYTES, parts.profile.logOutput());
-      parts.isolate = host.isolates().create(name, parts.manifest.slave(), parts.profile.isolate().type(),
-          parts.profile.isolate().args(), policy);
-      return parts.isolate.spool(d.archive());
-    }).thenApplyAsync(v -> {
-      Path socket = host.config().runtimeDir().resolve(name + "." + ProcessHandle.current().pid());
-      try {
-        parts.pipe = WorkerListener.bind(system, name, socket, host.config().connection().maxFrameBytes());
-      } catch (IOException e) {
-        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + name + "': cannot open the worker pipe: "
-            + e.getMessage(), e);
-      }
-      return parts;
-    }, host.blocking());
-  }
-
-  /** Longest output line kept for crashlogs; the rest of a longer line is cut. */
-  static final int OUTPUT_LINE_BYTES = 4096;
-
-  /** Undoes what {@code parts} holds, in reverse order; completes when done, whatever failed. */
-  private CompletionStage<Done> release(Parts parts) {
-    CompletionStage<Done> chain = CompletableFuture.completedFuture(Done.getInstance());
-    if (parts.published) {
-      chain = quietly(host.publisher().unpublish(name), "unpublish");
-    }
-    if (parts.binding != null) {
-      Tcp.ServerBinding binding = parts.binding;
-      chain = chain.thenCompose(d -> quietly(binding.unbind().thenApply(x -> Done.getInstance()), "unbind"));
-    }
-    if (parts.engine != null) {
-      ActorRef<Engine.Command> engine = parts.engine;
-      Duration limit = parts.profile.timeouts().terminate().plus(ENGINE_STOP_MARGIN);
-      chain = chain.thenCompose(d -> quietly(AskPattern.<Engine.Command, Done>ask(engine, Engine.Stop::new, limit,
-          system.scheduler()), "terminate the workers"));
-    }
-    WorkerListener pipe = parts.pipe;
-    Isolate isolate = parts.isolate;
-    return chain.thenApply(d -> {
-      // after the workers: sessions still running finished or were ended by the engine's stop
-      parts.connections.shutdown();
-      if (pipe != null) {
-        pipe.close();
-      }
-      if (isolate != null) {
-        isolate.close();
-      }
-      return Done.getInstance();
-    });
-  }
-
-  private CompletionStage<Done> quietly(CompletionStage<Done> step, String what) {
-    return step.handle((d, e) -> {
-      if (e != null) {
-        LOG.warn("app [{}]: cannot {}: {}", name, what, asCocaine(e).getMessage());
-      }
-      return Done.getInstance();
-    });
+  private static List<ActorRef<Done>> with(List<ActorRef<Done>> waiting, List<ActorRef<Done>> others) {
+    List<ActorRef<Done>> more = new ArrayList<>(waiting);
+    more.addAll(others);
+    return List.copyOf(more);
   }
 
   private CocaineException startError(Throwable t) {
@@ -440,8 +354,7 @@ public final class App {
     return new CocaineException(c.code(), "app '" + name + "': " + c.getMessage(), c);
   }
 
-  private CocaineException engineDied(Parts parts) {
-    parts.engine = null; // nothing to ask to stop
+  private CocaineException engineDied() {
     return new CocaineException(ErrorCode.UNCAUGHT, "app '" + name + "': its engine stopped unexpectedly");
   }
 

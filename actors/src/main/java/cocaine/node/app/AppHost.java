@@ -2,10 +2,7 @@ package cocaine.node.app;
 
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
-import cocaine.node.isolate.docker.DockerNode;
 import cocaine.storage.Storage;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,21 +33,8 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
   public static AppHost processes(ActorSystem<?> system, Storage storage, Publisher publisher, NodeConfig config,
       ExecutorService outputReaders, Isolate.OutputListener outputListener) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    Isolate.Factory process = ProcessIsolate.factory(config.spoolDir(), blocking, outputReaders, outputListener);
-    DockerNode docker = DockerNode.create(config.runtimeDir(), config.maxWorkers(), blocking, outputReaders);
-    docker.sweepDefault();
-    Isolate.Factory containers = docker.factory();
-    Isolate.Factory isolates = (app, slave, type, args, output) -> {
-      if (ProcessIsolate.TYPES.contains(type)) {
-        return process.create(app, slave, type, args, output);
-      }
-      if (DockerNode.TYPES.contains(type)) {
-        return containers.create(app, slave, type, args, output);
-      }
-      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.type': unsupported isolate '" + type
-          + "' (this node runs: " + String.join(", ", ProcessIsolate.TYPES) + ", " + String.join(", ", DockerNode.TYPES)
-          + ")");
-    };
+    Isolate.Factory isolates = NodeIsolates.create(system.settings().config(), config, blocking, outputReaders,
+        outputListener);
     return new AppHost(storage, publisher, isolates, config, blocking, new RunningApps());
   }
 }

@@ -1,11 +1,16 @@
 package cocaine.node.app;
 
+import static cocaine.wire.Signature.Type.ANY;
+import static cocaine.wire.Signature.Type.INT;
+import static cocaine.wire.Signature.Type.STR;
+import static cocaine.wire.Signature.optional;
+import static cocaine.wire.Signature.required;
+
 import cocaine.model.Profile;
 import cocaine.node.engine.Engine;
 import cocaine.node.slot.Session;
 import cocaine.node.slot.SessionTrace;
 import cocaine.node.slot.SessionUpstream;
-import cocaine.rpc.channel.FeedInlet;
 import cocaine.rpc.channel.Handoff;
 import cocaine.rpc.service.ChannelContext;
 import cocaine.rpc.service.DirectService;
@@ -15,6 +20,7 @@ import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
+import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.List;
@@ -38,10 +44,12 @@ public final class AppService implements DirectService {
   public static final int INFO = 1;
   public static final int CONTROL = 2;
   public static final Protocol PROTOCOL = Protocol.builder()
-      .method(ENQUEUE, "enqueue", Graph.STREAMING, Graph.STREAMING)
-      .method(INFO, "info", Graph.TERMINAL, Graph.PRIMITIVE)
-      .method(CONTROL, "control", Graph.STREAMING, Graph.PRIMITIVE)
+      .method(ENQUEUE, "enqueue", Signature.of(required("event", STR), optional("tag", ANY)), Graph.STREAMING, Graph.STREAMING)
+      .method(INFO, "info", Signature.NONE, Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(CONTROL, "control", Signature.NONE, Graph.STREAMING, Graph.PRIMITIVE)
       .build();
+  /** What a {@code write} on a {@code control} channel carries. */
+  private static final Signature CONTROL_WRITE = Signature.of(required("workers", INT));
   /** "No limit" for a request-timeout of 0: far enough never to fire, small enough not to overflow nanoTime. */
   private static final Duration FOREVER = Duration.ofDays(3650);
   private static final AtomicLong SESSION_IDS = new AtomicLong();
@@ -110,14 +118,7 @@ public final class AppService implements DirectService {
     if (first.type() != ENQUEUE) {
       return null;
     }
-    String event;
-    try {
-      event = event(first.args());
-    } catch (CocaineException e) {
-      FeedInlet.cancel(rest);
-      throw e;
-    }
-    return enqueue(event, first.headers(), rest);
+    return enqueue(Values.asString(first.args().get(0)), first.headers(), rest);
   }
 
   /**
@@ -152,11 +153,14 @@ public final class AppService implements DirectService {
     return now + (timeout.isZero() || timeout.compareTo(FOREVER) > 0 ? FOREVER : timeout).toNanos();
   }
 
-  /** The app's info map as {@code value [map]}. */
+  /**
+   * The app's info map as {@code value [map]}, with the manifest's environment values hidden: anyone
+   * who reaches the app's port may ask ({@code node.info} shows them to a caller with the token).
+   */
   public Source<Message, NotUsed> info(int flags) {
     return Source.completionStage(AskPattern.<App.Command, Map<String, Object>>ask(appActor,
             replyTo -> new App.Info(flags, replyTo), askTimeout, scheduler))
-        .map(map -> Message.value(Values.fromJava(map)));
+        .map(map -> Message.value(Values.fromJava(EnvironmentMask.hide(map))));
   }
 
   /** Pins the pool to each {@code write [n]} while the channel is open; {@code value []} after the client closes. */
@@ -176,18 +180,7 @@ public final class AppService implements DirectService {
   }
 
   private int workers(List<org.msgpack.value.Value> args) {
-    if (args.size() != 1 || !args.get(0).isIntegerValue()) {
-      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + app + "': control expects write [workers: int], got "
-          + args);
-    }
-    long n = Values.asLong(args.get(0));
-    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, n));
-  }
-
-  private String event(List<org.msgpack.value.Value> args) {
-    if (args.isEmpty()) {
-      throw new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + app + "': enqueue needs an event name");
-    }
-    return Values.asString(args.get(0));
+    var n = CONTROL_WRITE.decode(app + ".control write", args).args().get(0).asIntegerValue();
+    return n.isInIntRange() ? n.asInt() : n.isInLongRange() && n.toLong() < 0 ? Integer.MIN_VALUE : Integer.MAX_VALUE;
   }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One app as storage holds it (docs/protocol.md 4.1-4.3): the manifest ({@code manifests/<app>}) and the
@@ -23,6 +25,7 @@ import org.msgpack.core.MessageUnpacker;
  */
 record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String, Object> profileData, Profile profile,
     Optional<byte[]> archive) {
+  private static final Logger log = LoggerFactory.getLogger(StoredApp.class);
 
   /**
    * Reads and validates all three. Fails with {@code [12, 2]} naming what is missing, or
@@ -35,8 +38,15 @@ record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String
         "profile '" + profileName + "'").toCompletableFuture();
     CompletableFuture<Optional<byte[]>> archive = readArchive(storage, app).toCompletableFuture();
     return manifest.thenCombine(profile, (m, p) -> new StoredApp(m, model(() -> Manifest.fromMap(app, m)), p,
-            model(() -> Profile.fromMap(profileName, p)), Optional.empty()))
+            profile(app, profileName, p), Optional.empty()))
         .thenCombine(archive, (d, a) -> new StoredApp(d.manifestData, d.manifest, d.profileData, d.profile, a));
+  }
+
+  /** The profile, its renamed and ignored keys told in the node's log, one line each. */
+  private static Profile profile(String app, String name, Map<String, Object> map) {
+    Profile.Read read = model(() -> Profile.read(name, map));
+    read.warnings().forEach(w -> log.warn("app '{}': {}", app, w));
+    return read.profile();
   }
 
   private static <T> T model(Supplier<T> read) {

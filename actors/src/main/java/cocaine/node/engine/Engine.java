@@ -9,9 +9,6 @@ import cocaine.node.slot.SlotSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,7 +26,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * concurrency or queues it FIFO, expires queued sessions at their request-timeout, grows the pool
  * lazily with the queue, respawns after crashes with back-off, reaps idle workers and keeps a pinned
  * size when {@code control} asks. With the profile's {@code publish-on} above 0 it keeps that many
- * workers from the start, and tells its app how many are active whenever that changes.
+ * workers from the start, and tells its app how many are active whenever that changes. Its policies
+ * are {@link Admission}, {@link Growth} and {@link Backoff}; its bookkeeping is the {@link Ledger}.
  */
 public final class Engine {
   /** What the app and its services ask of the engine. */
@@ -65,14 +63,13 @@ public final class Engine {
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
-  private final SlotSettings settings;
   private final Profile profile;
   private final Growth growth;
+  private final Admission admission;
   private final String app;
   private final ActorRef<Slot.Report> reports;
   private final ActorRef<ActiveWorkers> activeWorkers;
   private final Slots slots;
-  private int lastActive = -1;
 
   /** The number of active (handshaken, not sealing) workers changed. */
   public record ActiveWorkers(int active) {}
@@ -87,9 +84,9 @@ public final class Engine {
       ActorRef<ActiveWorkers> activeWorkers, Slots slots) {
     this.ctx = ctx;
     this.timers = timers;
-    this.settings = settings;
     this.profile = settings.profile();
     this.growth = new Growth(profile.poolLimit(), profile.growThreshold(), profile.publishOn());
+    this.admission = new Admission(profile.queueLimit(), profile.poolLimit(), profile.concurrency());
     this.app = settings.app();
     this.reports = ctx.messageAdapter(Slot.Report.class, SlotReported::new);
     this.activeWorkers = activeWorkers;
@@ -115,9 +112,8 @@ public final class Engine {
   }
 
   private void tellActive(Ledger pool) {
-    int active = pool.count(SlotState.ACTIVE);
-    if (activeWorkers != null && active != lastActive) {
-      lastActive = active;
+    int active = pool.activeToTell();
+    if (activeWorkers != null && active >= 0) {
       activeWorkers.tell(new ActiveWorkers(active));
     }
   }
@@ -168,27 +164,17 @@ public final class Engine {
         return Behaviors.same();
       }
     }
-    if (!admits(pool)) {
+    if (!admission.admits(pool.queue.size(), pool.load())) {
       pool.rejected++;
       ctx.getLog().warn("app [{}]: refused [{}]: queue is full ([{}] of queue-limit [{}])", app, session.event(),
           pool.queue.size(), profile.queueLimit());
-      session.fail(new CocaineException(ErrorCode.QUEUE_IS_FULL, "app '" + app + "': queue is full ("
-          + pool.queue.size() + " of queue-limit " + profile.queueLimit() + ")"));
+      session.fail(admission.refusal(app, pool.queue.size()));
       return Behaviors.same();
     }
     pool.accepted++;
     queue(pool, session, false);
     dispatch(pool);
     return grow(pool);
-  }
-
-  /** docs/protocol.md 4.3: below queue-limit, or with queue-limit 0 while free capacity exceeds the queue. */
-  private boolean admits(Ledger pool) {
-    if (profile.queueLimit() > 0) {
-      return pool.queue.size() < profile.queueLimit();
-    }
-    long capacity = (long) profile.poolLimit() * profile.concurrency() - pool.load();
-    return capacity > pool.queue.size();
   }
 
   private void queue(Ledger pool, Session session, boolean first) {
@@ -269,10 +255,7 @@ public final class Engine {
     if (extra <= 0) {
       return;
     }
-    List<SlotView> candidates = new ArrayList<>(pool.slots.values().stream().filter(SlotView::live).toList());
-    // spawning ones first, then the least loaded
-    candidates.sort((a, b) -> a.state != b.state ? (a.state == SlotState.SPAWNING ? -1 : 1) : Integer.compare(a.load, b.load));
-    for (SlotView s : candidates.subList(0, extra)) {
+    for (SlotView s : pool.toSeal(extra)) {
       s.ref.tell(Slot.Seal.INSTANCE);
       s.state = SlotState.SEALING;
       timers.cancel(new IdleKey(s.uuid));
@@ -312,8 +295,7 @@ public final class Engine {
     if (!died.abnormal()) {
       return;
     }
-    pool.crashed++;
-    pool.backoff = pool.backoff.crashed(System.nanoTime());
+    pool.crashed(System.nanoTime());
     boolean othersMayServe = pool.slots.values().stream().anyMatch(SlotView::live);
     if (!died.activated() && !othersMayServe && !pool.queue.isEmpty()) {
       // a worker that cannot even start: tell the waiting clients why instead of leaving them hanging
@@ -359,21 +341,14 @@ public final class Engine {
     if (slot != null) {
       // only a bug in the slot gets here: it stopped without reporting its death
       ctx.getLog().error("app [{}]: worker slot [{}] stopped unexpectedly with load [{}]", app, uuid, slot.load);
-      pool.crashed++;
-      pool.backoff = pool.backoff.crashed(System.nanoTime());
+      pool.crashed(System.nanoTime());
     }
     return grow(pool);
   }
 
   private Behavior<Command> onExpire(Ledger pool, long sessionId) {
-    for (Session s : pool.queue) {
-      if (s.id() == sessionId) {
-        pool.queue.remove(s);
-        s.fail(new CocaineException(ErrorCode.DEADLINE, "app '" + app + "': the event '" + s.event()
-            + "' has expired in the queue (request-timeout)"));
-        break;
-      }
-    }
+    pool.unqueue(sessionId).ifPresent(s -> s.fail(new CocaineException(ErrorCode.DEADLINE, "app '" + app
+        + "': the event '" + s.event() + "' has expired in the queue (request-timeout)")));
     return Behaviors.same();
   }
 
@@ -412,36 +387,7 @@ public final class Engine {
   }
 
   private Behavior<Command> describe(Ledger pool, ActorRef<Map<String, Object>> replyTo) {
-    long now = System.nanoTime();
-    Map<String, Object> queue = new LinkedHashMap<>();
-    queue.put("capacity", profile.queueLimit());
-    queue.put("depth", pool.queue.size());
-    queue.put("oldest_event_age", pool.queue.isEmpty() ? 0 : (now - pool.queue.peekFirst().enqueuedNanos()) / 1_000_000);
-    Map<String, Object> slaves = new LinkedHashMap<>();
-    for (SlotView s : pool.slots.values()) {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("state", s.state.name().toLowerCase());
-      v.put("load", s.load);
-      v.put("accepted", s.accepted);
-      v.put("uptime", s.state == SlotState.SPAWNING ? 0 : (now - s.activeSinceNanos) / 1_000_000_000);
-      slaves.put(s.uuid, v);
-    }
-    Map<String, Object> poolInfo = new LinkedHashMap<>();
-    poolInfo.put("active", pool.count(SlotState.ACTIVE));
-    poolInfo.put("idle", pool.slots.values().stream().filter(s -> s.state == SlotState.ACTIVE && s.load == 0).count());
-    poolInfo.put("capacity", profile.poolLimit());
-    poolInfo.put("pinned", pool.pinned);
-    poolInfo.put("total:spawned", pool.spawned);
-    poolInfo.put("total:crashed", pool.crashed);
-    poolInfo.put("slaves", slaves);
-    Map<String, Object> requests = new LinkedHashMap<>();
-    requests.put("accepted", pool.accepted);
-    requests.put("rejected", pool.rejected);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("queue", queue);
-    out.put("pool", poolInfo);
-    out.put("requests", requests);
-    replyTo.tell(out);
+    replyTo.tell(pool.info(profile, System.nanoTime()));
     return Behaviors.same();
   }
 }

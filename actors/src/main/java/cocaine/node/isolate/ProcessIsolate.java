@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,8 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process isolate (docs/protocol.md 3.1, 4.3): unpacks the app archive into {@code <spool>/<app>}
- * with the system {@code tar} and runs the manifest's {@code slave} there as a child process,
- * keeping its output in a bounded ring for crashlogs. Blocking work runs on the given executors.
+ * ({@link AppArchive}: every entry checked before anything is written) and runs the manifest's
+ * {@code slave} there as a child process with {@code no_new_privs}, keeping its output in a bounded ring
+ * for crashlogs. What a profile may choose is the operator's {@link ProcessPolicy}. Blocking work runs
+ * on the given executors.
  */
 public final class ProcessIsolate implements Isolate {
   /** Isolate types this class serves: "process" and the 0.12.14 in-process name. */
@@ -42,12 +42,12 @@ public final class ProcessIsolate implements Isolate {
   static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
   /** How long after exit the output reader may take to reach the end of the pipe. */
   private static final Duration OUTPUT_DRAIN_GRACE = Duration.ofMillis(500);
-  private static final Duration TAR_TIMEOUT = Duration.ofMinutes(5);
   private static final Logger log = LoggerFactory.getLogger(ProcessIsolate.class);
 
   private final String app;
   private final String slave;
   private final Path spool;
+  private final ProcessPolicy policy;
   private final Duration killTimeout;
   private final OutputPolicy outputPolicy;
   private final Executor blocking;
@@ -59,16 +59,13 @@ public final class ProcessIsolate implements Isolate {
   private volatile Path workDir;
   private volatile Path executable;
 
-  ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
-      Executor blocking, ExecutorService outputReaders) {
-    this(app, slave, spool, killTimeout, outputPolicy, blocking, outputReaders, OutputListener.NONE, null);
-  }
-
-  ProcessIsolate(String app, String slave, Path spool, Duration killTimeout, OutputPolicy outputPolicy,
-      Executor blocking, ExecutorService outputReaders, OutputListener outputListener, String user) {
+  ProcessIsolate(String app, String slave, ProcessPolicy policy, Path spool, Duration killTimeout,
+      OutputPolicy outputPolicy, Executor blocking, ExecutorService outputReaders, OutputListener outputListener,
+      String user) {
     this.user = user;
     this.app = app;
     this.slave = slave;
+    this.policy = policy;
     this.spool = spool;
     this.killTimeout = killTimeout;
     this.outputPolicy = outputPolicy;
@@ -78,34 +75,37 @@ public final class ProcessIsolate implements Isolate {
   }
 
   /**
-   * Makes process isolates. Profile args: {@code spool} (folder, default {@code defaultSpool}),
-   * {@code kill_timeout} (seconds, default 5) and {@code user} (Unix user the workers run as; needs a
-   * runtime running as root; default: the runtime's user).
-   *
-   * @param blocking runs tar and process starts
-   * @param outputReaders one thread per running worker reads its output; see {@link #outputReaders(int)}
+   * Makes process isolates under {@link ProcessPolicy#strict}: profiles may choose a spool folder
+   * inside {@code spoolRoot} and nothing else the operator has to allow.
    */
-  public static Factory factory(Path defaultSpool, Executor blocking, ExecutorService outputReaders) {
-    return factory(defaultSpool, blocking, outputReaders, OutputListener.NONE);
+  public static Factory factory(Path spoolRoot, Executor blocking, ExecutorService outputReaders) {
+    return factory(ProcessPolicy.strict(spoolRoot), blocking, outputReaders, OutputListener.NONE);
   }
 
   /** Like {@link #factory(Path, Executor, ExecutorService)}; every line workers print also goes to {@code listener}. */
-  public static Factory factory(Path defaultSpool, Executor blocking, ExecutorService outputReaders,
+  public static Factory factory(Path spoolRoot, Executor blocking, ExecutorService outputReaders,
+      OutputListener listener) {
+    return factory(ProcessPolicy.strict(spoolRoot), blocking, outputReaders, listener);
+  }
+
+  /**
+   * Makes process isolates. Profile args: {@code spool} (folder in the policy's spool root, default the
+   * root), {@code kill_timeout} (seconds, default 5) and {@code user} (Unix user the workers run as, one the
+   * policy allows; needs a runtime running as root; default: the runtime's user).
+   *
+   * @param blocking runs unpacking and process starts
+   * @param outputReaders one thread per running worker reads its output; see {@link #outputReaders(int)}
+   * @param listener hears every line workers print
+   */
+  public static Factory factory(ProcessPolicy policy, Executor blocking, ExecutorService outputReaders,
       OutputListener listener) {
     return (app, slave, type, args, output) -> {
       if (!TYPES.contains(type)) {
         throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.type': unsupported isolate '" + type
             + "' (this node runs: " + String.join(", ", TYPES) + ")");
       }
-      Path spool = defaultSpool;
-      Object spoolArg = args.get("spool");
-      if (spoolArg != null) {
-        if (!(spoolArg instanceof String s) || s.isBlank()) {
-          throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.spool': must be a folder path, got "
-              + spoolArg);
-        }
-        spool = Path.of(s);
-      }
+      Path spool = policy.spool(app, args.get("spool"));
+      String user = policy.user(app, args.get("user"));
       Duration killTimeout = DEFAULT_KILL_TIMEOUT;
       Object killArg = args.get("kill_timeout");
       if (killArg != null) {
@@ -115,32 +115,9 @@ public final class ProcessIsolate implements Isolate {
         }
         killTimeout = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
       }
-      return new ProcessIsolate(app, slave, spool, killTimeout, output, blocking, outputReaders, listener, user(args));
+      return new ProcessIsolate(app, slave, policy, spool, killTimeout, output, blocking, outputReaders, listener,
+          user);
     };
-  }
-
-  private static String user(Map<String, Object> args) {
-    Object arg = args.get("user");
-    if (arg == null) {
-      return null;
-    }
-    if (!(arg instanceof String name) || name.isBlank()) {
-      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': must be a user name, got " + arg);
-    }
-    try {
-      FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(name);
-      if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
-        throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': running workers as '" + name
-            + "' needs the runtime to run as root");
-      }
-    } catch (UserPrincipalNotFoundException e) {
-      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': no user '" + name
-          + "' on this node");
-    } catch (IOException | UnsupportedOperationException e) {
-      throw new CocaineException(ErrorCode.INVALID, "profile field 'isolate.args.user': cannot check user '" + name
-          + "': " + e.getMessage());
-    }
-    return name;
   }
 
   /**
@@ -162,7 +139,7 @@ public final class ProcessIsolate implements Isolate {
   }
 
   private void prepare(Optional<byte[]> archive) {
-    Path appDir = spool.resolve(app);
+    Path appDir = policy.appFolder(app, spool);
     Path slavePath = Path.of(slave);
     if (archive.isPresent()) {
       unpack(archive.get(), appDir);
@@ -185,41 +162,23 @@ public final class ProcessIsolate implements Isolate {
     }
   }
 
+  /** Unpacks into a fresh folder beside the app's, then replaces the app's folder with it. */
   private void unpack(byte[] archive, Path appDir) {
     Path tmpDir = null;
-    Path tmpFile = null;
     try {
       Files.createDirectories(spool);
       tmpDir = Files.createTempDirectory(spool, "." + app + ".unpack-");
-      tmpFile = Files.createTempFile(spool, "." + app + ".archive-", ".tar");
-      Files.write(tmpFile, archive);
-      // GNU tar detects the compression itself when reading from a file
-      Process tar = new ProcessBuilder("tar", "-xf", tmpFile.toString(), "-C", tmpDir.toString())
-          .redirectErrorStream(true).start();
-      String out;
-      try (InputStream in = tar.getInputStream()) {
-        out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
-      }
-      if (!tar.waitFor(TAR_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        tar.destroyForcibly();
-        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': unpacking the archive took longer than "
-            + TAR_TIMEOUT.toMinutes() + " min");
-      }
-      if (tar.exitValue() != 0) {
-        throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot unpack the archive (apps/" + app
-            + "): tar exited with " + tar.exitValue() + ": " + out);
-      }
+      AppArchive.unpack(archive, tmpDir, policy.archiveLimits());
       deleteTree(appDir);
       Files.move(tmpDir, appDir);
       tmpDir = null;
+    } catch (AppArchive.Refused e) {
+      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': the archive (apps/" + app + ") is refused,"
+          + " nothing was unpacked: " + e.getMessage());
     } catch (IOException e) {
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': cannot unpack the archive into "
           + appDir + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': interrupted while unpacking");
     } finally {
-      quietlyDelete(tmpFile);
       quietlyDelete(tmpDir);
     }
   }
@@ -230,7 +189,7 @@ public final class ProcessIsolate implements Isolate {
   }
 
   /**
-   * setpriv's prefix that runs the worker as {@link #user} with no capabilities, after giving that
+   * setpriv's options that run the worker as {@link #user} with no capabilities, after giving that
    * user its socket: the socket file becomes theirs (mode 0600) and its folder searchable (0711).
    */
   private List<String> asUser(String endpoint) {
@@ -259,8 +218,8 @@ public final class ProcessIsolate implements Isolate {
       Thread.currentThread().interrupt();
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': interrupted");
     }
-    return List.of("setpriv", "--reuid=" + user, "--regid=" + userGroup, "--init-groups", "--inh-caps=-all",
-        "--bounding-set=-all", "--");
+    return List.of("--reuid=" + user, "--regid=" + userGroup, "--init-groups", "--inh-caps=-all",
+        "--bounding-set=-all");
   }
 
   private Worker start(SortedMap<String, String> args, Map<String, String> env) {
@@ -268,10 +227,12 @@ public final class ProcessIsolate implements Isolate {
     if (exe == null) {
       throw new IllegalStateException("spawn before spool");
     }
-    List<String> command = new ArrayList<>();
+    // no_new_privs: neither a setuid file nor file capabilities can raise the worker above where it starts
+    List<String> command = new ArrayList<>(List.of("setpriv", "--no-new-privs"));
     if (user != null) {
       command.addAll(asUser(args.get("endpoint")));
     }
+    command.add("--");
     if (!Files.isExecutable(exe)) {
       command.add("/bin/sh"); // an archive may lose the x bit; the original ran such scripts the same way
     }

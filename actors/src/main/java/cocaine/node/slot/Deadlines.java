@@ -17,7 +17,7 @@ final class Deadlines {
   /** {deadline nanos, channel} */
   private final PriorityQueue<long[]> queue = new PriorityQueue<>(Comparator.comparingLong(e -> e[0]));
   /** The instant the slot's timer is set for; {@link Long#MAX_VALUE} when it is not set. */
-  long armedFor = Long.MAX_VALUE;
+  private long armedFor = Long.MAX_VALUE;
 
   void add(long channel, long deadlineNanos) {
     queue.add(new long[] {deadlineNanos, channel});
@@ -41,6 +41,27 @@ final class Deadlines {
       }
     }
     return due;
+  }
+
+  /**
+   * The instant the slot's one timer must be set for now, or {@link Long#MAX_VALUE} when the timer it
+   * has comes early enough or no channel is open. One timer per slot, not one per request (each cost a
+   * scheduler task and its cancellation); set again only for an earlier deadline, and a timer that
+   * fires early (its channel finished meanwhile) is just set for the next one.
+   */
+  long toArm(Set<Long> open) {
+    long next = next(open);
+    if (next == Long.MAX_VALUE || next >= armedFor) {
+      return Long.MAX_VALUE;
+    }
+    armedFor = next;
+    return next;
+  }
+
+  /** The slot's timer fired at {@code now}: it is no longer set; takes out the open channels now due. */
+  List<Long> fired(long now, Set<Long> open) {
+    armedFor = Long.MAX_VALUE;
+    return due(now, open);
   }
 
   /** After channels finished: drops the entries of finished channels once they outnumber the open ones. */

@@ -1,6 +1,7 @@
 package cocaine.node.slot;
 
 import cocaine.rpc.channel.FeedInlet;
+import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Graph;
@@ -9,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.Optional;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One invocation channel of a worker's pipe, as its {@link PipeStage} sees it: its session, the
@@ -16,6 +19,7 @@ import org.apache.pekko.stream.stage.AsyncCallback;
  * feed), and whether each side has ended. Touched only from the pipe stage's thread.
  */
 final class PipeChannel {
+  private static final Logger LOG = LoggerFactory.getLogger(PipeStage.class); // the pipe's log
   /** The pipe stage's side of its channels. */
   interface Owner {
     /** Delivers the client messages read through {@link FeedInlet}s. */
@@ -98,6 +102,33 @@ final class PipeChannel {
       queue(Message.error(ErrorCode.WORKER_DISCONNECTED, "client disconnected").on(id));
     }
     finishIfDone();
+  }
+
+  /**
+   * A frame the worker sent on this channel while its side is open: a write goes to the session's
+   * client within its window, close or error end the worker's side, any other type fails the session
+   * and cuts the channel. False when the client's window is full: reading must wait for it.
+   */
+  boolean fromWorker(Frame f, String who) {
+    if (f.type() == Graph.WRITE) {
+      if (session.isFinished() || session.isClientGone()) {
+        clientGone();
+        return true;
+      }
+      return session.upstream().deliver(f.message());
+    }
+    upstreamDone = true;
+    if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
+      session.trace().workerEnded(f.message());
+      session.finish(f.message());
+    } else {
+      LOG.warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), id);
+      session.fail(new CocaineException(ErrorCode.FRAME_FORMAT, who + " sent message type " + f.type()
+          + " on an invocation channel"));
+      cut(Optional.of(Message.error(ErrorCode.FRAME_FORMAT, "unexpected message type " + f.type()).on(id)));
+    }
+    finishIfDone();
+    return true;
   }
 
   /** Nothing more can reach the client. */

@@ -1,11 +1,7 @@
 package cocaine.node.slot;
 
 import cocaine.rpc.channel.FeedInlet;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
-import cocaine.wire.Graph;
-import cocaine.wire.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * of each channel and the pipe's own end go to the slot ({@link Listener}). The slot thus sees a few
  * messages per session, not several per frame. Buffers: the control queue up to its limit, one frame
  * per channel towards the worker, a session's window towards its client.
+ *
+ * <p>One file of about 400 lines because its handlers, its event callback and the slot's handle share
+ * the stage logic's state, which only the stage's own thread touches; what one channel does is
+ * {@link PipeChannel}'s.
  */
 final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<Frame, Frame>, PipeStage.Handle> {
   private static final Logger log = LoggerFactory.getLogger(PipeStage.class);
@@ -398,31 +398,12 @@ final class PipeStage extends AbstractGraphStageWithMaterializedValue<FlowShape<
         log.debug("{}: dropped a frame for closed or unknown channel {}", who, f.channel());
         return true;
       }
-      Session s = c.session;
-      if (f.type() == Graph.WRITE) {
-        if (s.isFinished() || s.isClientGone()) {
-          c.clientGone();
-          return true;
-        }
-        if (s.upstream().deliver(f.message())) {
-          return true;
-        }
-        stalledOn = c.id;
-        listener.stalled(true);
-        return false;
+      if (c.fromWorker(f, who)) {
+        return true;
       }
-      c.upstreamDone = true;
-      if (f.type() == Graph.ERROR || f.type() == Graph.CLOSE) {
-        s.trace().workerEnded(f.message());
-        s.finish(f.message());
-      } else {
-        log.warn("{}: sent message type {} on invocation channel {}; failing that session", who, f.type(), f.channel());
-        s.fail(new CocaineException(ErrorCode.FRAME_FORMAT, who + " sent message type " + f.type()
-            + " on an invocation channel"));
-        c.cut(Optional.of(Message.error(ErrorCode.FRAME_FORMAT, "unexpected message type " + f.type()).on(c.id)));
-      }
-      c.finishIfDone();
-      return true;
+      stalledOn = c.id;
+      listener.stalled(true);
+      return false;
     }
   }
 }

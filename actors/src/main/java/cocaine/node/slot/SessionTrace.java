@@ -13,8 +13,10 @@ import java.util.Optional;
  * The spans one session records on its node: {@code app-service} (enqueue to the client's last
  * message), {@code queue} (enqueue to a slot taking it), {@code slot} (invoke to the channel's end)
  * and {@code worker} (the invoke sent to the worker's close or error). Its trace id comes from the
- * enqueue's v12 headers (a new trace when they carry none); the worker gets {@code trace_id},
- * its span's {@code span_id} and the slot's as {@code parent_id}. Owned by whoever owns the session.
+ * enqueue's v12 headers (a new trace when they carry none). On the wire the node is one hop, as the
+ * original relays a call (docs/protocol.md 1.5): the worker gets {@code trace_id}, its span's
+ * {@code span_id} and the caller's span as {@code parent_id}; the node's own spans stay on the
+ * dashboard. Owned by whoever owns the session.
  */
 public final class SessionTrace {
   /** For tracing off: records nothing, changes no header. */
@@ -94,20 +96,30 @@ public final class SessionTrace {
     workerEndNanos = 0;
   }
 
-  /** The headers the worker gets with the invoke: the session's, with the worker span's trace headers. */
+  /**
+   * The headers the worker gets with the invoke: the session's, with the trace headers replaced by
+   * one hop: the same trace, a fresh span (the worker span of the dashboard when this node traces)
+   * whose parent is the caller's span. A call without a trace on a node that does not trace goes out
+   * as it came.
+   */
   List<Header> invokeHeaders(List<Header> headers) {
-    if (tracing == null || slotSpan == 0) {
-      return headers;
+    if (tracing != null && slotSpan != 0) {
+      return relayed(headers, traceId, workerSpan, parentId);
     }
+    long trace = id(headers, Header.TRACE_ID);
+    return trace == 0 ? headers : relayed(headers, trace, Tracing.newId(), id(headers, Header.SPAN_ID));
+  }
+
+  private static List<Header> relayed(List<Header> headers, long trace, long span, long parent) {
     List<Header> out = new ArrayList<>(headers.size() + 3);
     for (Header h : headers) {
       if (!h.name().equals(Header.TRACE_ID) && !h.name().equals(Header.SPAN_ID) && !h.name().equals(Header.PARENT_ID)) {
         out.add(h);
       }
     }
-    out.add(Header.ofLong(Header.TRACE_ID, traceId));
-    out.add(Header.ofLong(Header.SPAN_ID, workerSpan));
-    out.add(Header.ofLong(Header.PARENT_ID, slotSpan));
+    out.add(Header.ofLong(Header.TRACE_ID, trace));
+    out.add(Header.ofLong(Header.SPAN_ID, span));
+    out.add(Header.ofLong(Header.PARENT_ID, parent));
     return out;
   }
 

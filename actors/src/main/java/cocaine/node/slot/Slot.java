@@ -5,15 +5,10 @@ import cocaine.node.isolate.Isolate;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
-import cocaine.wire.Graph;
-import cocaine.wire.Message;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -29,8 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * gone; any state may end in gone when the worker dies or misses a timeout. A dead slot fails its
  * open sessions with the cause, writes a crashlog of the worker's last output, reports
  * {@link Died} and waits for the engine's {@link Forget} before it stops, so no session sent to it
- * is ever lost. (Longer than most actors here: the whole life of a worker is one state machine, and
- * the states share the pipe handling in {@code connected}.)
+ * is ever lost. How a life ends is an {@link Ending}, the open sessions are the {@link WorkerLink}'s,
+ * and the timeouts are kept by {@link SlotTimers}.
  */
 public final class Slot {
   /** What the engine asks of a slot. */
@@ -99,24 +94,12 @@ public final class Slot {
    */
   public record Died(String uuid, CocaineException cause, boolean abnormal, boolean activated) implements Report {}
 
-  /** Invocations on a worker-ending error: C++ node category "slave", code 5 unknown_activate_error. */
-  static final ErrorCode UNKNOWN_ACTIVATE = new ErrorCode(ErrorCode.CATEGORY_SLAVE, 5);
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Slot.class);
   private static final int STASH = 8;
-  private static final Object STATE_TIMER = "state";
-  private static final Object HEARTBEAT_TIMER = "heartbeat";
-
-  private static final Object DEADLINE_TIMER = "deadline";
-  /** The longest a deadline timer is armed for; a later deadline is re-armed when it fires. */
-  private static final long MAX_TIMER_NANOS = Duration.ofDays(1).toNanos();
-
-  /** How the worker's life ended; a null cause means "ask the exit code". */
-  private record Ending(CocaineException cause, boolean abnormal) {}
 
   private enum State { ACTIVE, SEALING, TERMINATING }
 
   private final ActorContext<Command> ctx;
-  private final TimerScheduler<Command> timers;
+  private final SlotTimers timers;
   private final StashBuffer<Command> stash;
   private final SlotSettings settings;
   private final Profile.Timeouts timeouts;
@@ -127,13 +110,14 @@ public final class Slot {
   private Slot(ActorContext<Command> ctx, TimerScheduler<Command> timers, StashBuffer<Command> stash,
       SlotSettings settings, String uuid, ActorRef<Report> reports) {
     this.ctx = ctx;
-    this.timers = timers;
     this.stash = stash;
     this.settings = settings;
     this.timeouts = settings.profile().timeouts();
     this.uuid = uuid;
     this.reports = reports;
     this.who = "app '" + settings.app() + "': worker " + uuid;
+    this.timers = new SlotTimers(timers, timeouts.heartbeat(), timeout(ErrorCode.HEARTBEAT_TIMEOUT, "sent no heartbeat",
+        "heartbeat-timeout", timeouts.heartbeat()), DeadlinesDue.INSTANCE);
   }
 
   /** A slot that starts its worker at once. */
@@ -145,17 +129,17 @@ public final class Slot {
   // Waiting for the isolate to start the process; a fast worker may connect before we hear of it.
   private Behavior<Command> spawning() {
     settings.pipe().expect(uuid, ctx.getSelf());
-    arm(STATE_TIMER, timeout(ErrorCode.SPAWN_TIMEOUT, "was not started", "spawn-timeout", timeouts.spawn()),
+    timers.state(timeout(ErrorCode.SPAWN_TIMEOUT, "was not started", "spawn-timeout", timeouts.spawn()),
         timeouts.spawn());
-    ctx.pipeToSelf(settings.isolate().spawn(arguments(), settings.environment()),
+    ctx.pipeToSelf(settings.isolate().spawn(settings.workerArguments(uuid), settings.environment()),
         (worker, e) -> e == null ? new Spawned(worker) : new SpawnFailed(e));
     return Behaviors.receive(Command.class)
         .onMessage(Spawned.class, m -> handshaking(m.worker()))
-        .onMessage(SpawnFailed.class, m -> gone(Optional.empty(), List.of(), new Ending(spawnError(m.cause()), true)))
+        .onMessage(SpawnFailed.class, m -> gone(Optional.empty(), List.of(), Ending.spawnFailed(who, m.cause())))
         .onMessage(Connected.class, this::stashConnected)
-        .onMessage(TimedOut.class, m -> cancelling(new Ending(m.cause(), true)))
-        .onMessage(Terminate.class, m -> cancelling(new Ending(terminated(m.code(), m.reason()), false)))
-        .onMessage(Seal.class, m -> cancelling(new Ending(sealed(), false)))
+        .onMessage(TimedOut.class, m -> cancelling(Ending.crashed(m.cause())))
+        .onMessage(Terminate.class, m -> cancelling(Ending.terminated(who, m.code(), m.reason())))
+        .onMessage(Seal.class, m -> cancelling(Ending.sealedBeforeStart(who)))
         .onMessage(Invoke.class, this::giveBack)
         .build();
   }
@@ -172,16 +156,15 @@ public final class Slot {
 
   // The process runs; its handshake must reach the pipe within handshake-timeout.
   private Behavior<Command> handshaking(Isolate.Worker worker) {
-    arm(STATE_TIMER, timeout(ErrorCode.ACTIVATE_TIMEOUT, "sent no handshake", "handshake-timeout", timeouts.handshake()),
+    timers.state(timeout(ErrorCode.ACTIVATE_TIMEOUT, "sent no handshake", "handshake-timeout", timeouts.handshake()),
         timeouts.handshake());
     ctx.pipeToSelf(worker.exit(), (code, e) -> new Exited(code == null ? -1 : code));
     return stash.unstashAll(Behaviors.receive(Command.class)
         .onMessage(Connected.class, m -> attach(worker, m.connection()))
-        .onMessage(Exited.class, m -> gone(Optional.empty(), worker.output(), new Ending(
-            new CocaineException(UNKNOWN_ACTIVATE, who + " exited with code " + m.code() + " before its handshake"), true)))
-        .onMessage(TimedOut.class, m -> killed(worker, Optional.empty(), new Ending(m.cause(), true)))
-        .onMessage(Terminate.class, m -> killed(worker, Optional.empty(), new Ending(terminated(m.code(), m.reason()), false)))
-        .onMessage(Seal.class, m -> killed(worker, Optional.empty(), new Ending(sealed(), false)))
+        .onMessage(Exited.class, m -> gone(Optional.empty(), worker.output(), Ending.exitedBeforeHandshake(who, m.code())))
+        .onMessage(TimedOut.class, m -> killed(worker, Optional.empty(), Ending.crashed(m.cause())))
+        .onMessage(Terminate.class, m -> killed(worker, Optional.empty(), Ending.terminated(who, m.code(), m.reason())))
+        .onMessage(Seal.class, m -> killed(worker, Optional.empty(), Ending.sealedBeforeStart(who)))
         .onMessage(Invoke.class, this::giveBack)
         .build());
   }
@@ -209,7 +192,7 @@ public final class Slot {
         self.tell(new InboundEnded(failure));
       }
     });
-    timers.cancel(STATE_TIMER);
+    timers.stateEnded();
     ctx.getLog().debug("{} (pid {}) shook hands", who, worker.pid());
     reports.tell(new Activated(uuid, worker.pid()));
     return active(new WorkerLink(worker, connection));
@@ -217,7 +200,7 @@ public final class Slot {
 
   // Takes sessions; the worker must heartbeat within heartbeat-timeout.
   private Behavior<Command> active(WorkerLink link) {
-    armHeartbeat();
+    timers.heartbeat();
     return connected(link, State.ACTIVE, Behaviors.receive(Command.class)
         .onMessage(Invoke.class, m -> onInvoke(link, m.session()))
         .onMessage(Seal.class, m -> sealing(link))
@@ -226,10 +209,10 @@ public final class Slot {
 
   // No new sessions; the worker is terminated when its last channel ends or seal-timeout passes.
   private Behavior<Command> sealing(WorkerLink link) {
-    if (link.channels.isEmpty()) {
+    if (!link.hasOpenChannels()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
     }
-    arm(STATE_TIMER, SealExpired.INSTANCE, timeouts.seal());
+    timers.state(SealExpired.INSTANCE, timeouts.seal());
     return connected(link, State.SEALING, Behaviors.receive(Command.class)
         .onMessage(Invoke.class, this::giveBack)
         .onMessage(Seal.class, m -> Behaviors.same())
@@ -239,12 +222,12 @@ public final class Slot {
 
   // The worker was asked to exit; its open channels may still finish until terminate-timeout.
   private Behavior<Command> terminating(WorkerLink link, ErrorCode code, String reason) {
+    Ending ending = Ending.terminated(who, code, reason);
     if (!link.sendControl(1, (long) code.code(), reason)) {
       ctx.getLog().warn("{}: its control channel is full, terminate not sent; killing it", who);
-      return killed(link.worker, Optional.of(link), new Ending(terminated(code, reason), false));
+      return killed(link.worker, Optional.of(link), ending);
     }
-    Ending ending = new Ending(terminated(code, reason), false);
-    arm(STATE_TIMER, KillNow.INSTANCE, timeouts.terminate());
+    timers.state(KillNow.INSTANCE, timeouts.terminate());
     return connected(link, State.TERMINATING, Behaviors.receive(Command.class)
         .onMessage(Invoke.class, this::giveBack)
         .onMessage(Seal.class, m -> Behaviors.same())
@@ -262,9 +245,9 @@ public final class Slot {
         .onMessage(ChannelsDone.class, m -> onChannelsDone(link, state, m.channels()))
         .onMessage(Stalled.class, m -> onStalled(m.stalled()))
         .onMessage(DeadlinesDue.class, m -> onDeadlines(link))
-        .onMessage(InboundEnded.class, m -> exiting(link.worker, Optional.of(link), new Ending(null, true)))
-        .onMessage(Exited.class, m -> gone(Optional.of(link), link.worker.output(), new Ending(died(m.code()), true)))
-        .onMessage(TimedOut.class, m -> killed(link.worker, Optional.of(link), new Ending(m.cause(), true)))
+        .onMessage(InboundEnded.class, m -> exiting(link.worker, Optional.of(link), Ending.PIPE_CLOSED))
+        .onMessage(Exited.class, m -> gone(Optional.of(link), link.worker.output(), Ending.died(who, m.code())))
+        .onMessage(TimedOut.class, m -> killed(link.worker, Optional.of(link), Ending.crashed(m.cause())))
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .build();
   }
@@ -276,12 +259,11 @@ public final class Slot {
 
   // The worker is on its way out (killed, or it closed its pipe): wait for its exit code.
   private Behavior<Command> exiting(Isolate.Worker worker, Optional<WorkerLink> link, Ending ending) {
-    timers.cancel(HEARTBEAT_TIMER);
-    arm(STATE_TIMER, KillNow.INSTANCE, timeouts.terminate());
+    timers.pauseHeartbeat();
+    timers.state(KillNow.INSTANCE, timeouts.terminate());
     ctx.pipeToSelf(worker.exit(), (code, e) -> new Exited(code == null ? -1 : code));
     return Behaviors.receive(Command.class)
-        .onMessage(Exited.class, m -> gone(link, worker.output(),
-            ending.cause() == null ? new Ending(died(m.code()), ending.abnormal()) : ending))
+        .onMessage(Exited.class, m -> gone(link, worker.output(), ending.withExitCode(who, m.code())))
         .onMessage(KillNow.class, m -> {
           worker.kill();
           return Behaviors.same();
@@ -297,11 +279,11 @@ public final class Slot {
     timers.cancelAll();
     settings.pipe().forget(uuid, ctx.getSelf());
     CocaineException cause = ending.cause();
-    link.ifPresent(l -> release(l, cause));
+    link.ifPresent(l -> l.release(cause));
     if (ending.abnormal()) {
       ctx.getLog().warn("{} died: {} {}", who, cause.code(), cause.getMessage());
       if (!output.isEmpty()) {
-        writeCrashlog(output);
+        new Crashlog(settings.app(), uuid, Instant.now(), output).store(settings.storage(), who);
       }
     } else {
       ctx.getLog().debug("{} stopped: {}", who, cause.getMessage());
@@ -313,16 +295,6 @@ public final class Slot {
         .onMessage(Connected.class, m -> refuse(m.connection()))
         .onAnyMessage(m -> Behaviors.same())
         .build();
-  }
-
-  private void release(WorkerLink link, CocaineException cause) {
-    CocaineException forSessions = new CocaineException(cause.code(), cause.getMessage() + " while handling the request");
-    for (Session session : link.channels.values()) {
-      session.fail(forSessions);
-      session.trace().slotFinished(cause.getMessage());
-    }
-    link.channels.clear();
-    link.connection.close().shutdown();
   }
 
   private Behavior<Command> onInvoke(WorkerLink link, Session session) {
@@ -340,32 +312,13 @@ public final class Slot {
       reports.tell(new ChannelsFinished(uuid, 1));
       return Behaviors.same();
     }
-    link.deadlines.add(ch, session.deadlineNanos());
-    armDeadline(link);
+    timers.deadline(link.deadlineToArm());
     return Behaviors.same();
   }
 
-  /**
-   * One timer per slot, for the earliest deadline of its open channels: a timer per request cost a
-   * scheduler task and its cancellation each. Armed again only for an earlier deadline; firing early
-   * (its channel finished meanwhile) just arms it for the next one.
-   */
-  private void armDeadline(WorkerLink link) {
-    long next = link.deadlines.next(link.channels.keySet());
-    if (next == Long.MAX_VALUE || next >= link.deadlines.armedFor) {
-      return;
-    }
-    link.deadlines.armedFor = next;
-    long delay = Math.max(0, Math.min(MAX_TIMER_NANOS, next - System.nanoTime()));
-    timers.startSingleTimer(DEADLINE_TIMER, DeadlinesDue.INSTANCE, Duration.ofNanos(delay));
-  }
-
   private Behavior<Command> onDeadlines(WorkerLink link) {
-    link.deadlines.armedFor = Long.MAX_VALUE;
-    for (long ch : link.deadlines.due(System.nanoTime(), link.channels.keySet())) {
-      onExpired(link, ch);
-    }
-    armDeadline(link);
+    link.expire(System.nanoTime(), settings.app());
+    timers.deadline(link.deadlineToArm());
     return Behaviors.same();
   }
 
@@ -374,7 +327,7 @@ public final class Slot {
       if (!link.sendControl(0)) {
         ctx.getLog().warn("{}: its control channel is full; heartbeat reply dropped", who);
       }
-      armHeartbeat();
+      timers.heartbeat();
     } else if (f.type() == 1) {
       ctx.getLog().info("{} is quitting: {}", who, f.args());
     } else {
@@ -386,38 +339,20 @@ public final class Slot {
   // A slow client is not the worker's fault: no heartbeat timeout while the pipe waits for it.
   private Behavior<Command> onStalled(boolean stalled) {
     if (stalled) {
-      timers.cancel(HEARTBEAT_TIMER);
+      timers.pauseHeartbeat();
     } else {
-      armHeartbeat();
+      timers.heartbeat();
     }
     return Behaviors.same();
   }
 
-  private void onExpired(WorkerLink link, long ch) {
-    Session session = link.channels.get(ch);
-    if (session == null) {
-      return;
-    }
-    session.fail(new CocaineException(ErrorCode.TIMEOUT, "app '" + settings.app() + "': invocation of '"
-        + session.event() + "' has timed out (request-timeout)"));
-    link.connection.pipe().cut(ch, Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
-  }
-
   private Behavior<Command> onChannelsDone(WorkerLink link, State state, List<Long> channels) {
-    int done = 0;
-    for (long ch : channels) {
-      Session session = link.channels.remove(ch);
-      if (session != null) {
-        session.trace().slotFinished(null);
-        done++;
-      }
-    }
+    int done = link.finished(channels);
     if (done == 0) {
       return Behaviors.same();
     }
-    link.deadlines.forgetFinished(link.channels.keySet());
     reports.tell(new ChannelsFinished(uuid, done));
-    if (state == State.SEALING && link.channels.isEmpty()) {
+    if (state == State.SEALING && !link.hasOpenChannels()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
     }
     return Behaviors.same();
@@ -442,67 +377,7 @@ public final class Slot {
     return Behaviors.same();
   }
 
-  private void armHeartbeat() {
-    arm(HEARTBEAT_TIMER, timeout(ErrorCode.HEARTBEAT_TIMEOUT, "sent no heartbeat", "heartbeat-timeout",
-        timeouts.heartbeat()), timeouts.heartbeat());
-  }
-
-  /** A zero timeout in a profile means "no limit". */
-  private void arm(Object key, Command message, Duration after) {
-    if (after.isZero()) {
-      timers.cancel(key);
-    } else {
-      timers.startSingleTimer(key, message, after);
-    }
-  }
-
   private TimedOut timeout(ErrorCode code, String what, String field, Duration limit) {
-    return new TimedOut(new CocaineException(code, who + " " + what + " within " + field + " ("
-        + seconds(limit) + " s)"));
-  }
-
-  private CocaineException died(int code) {
-    return new CocaineException(ErrorCode.WORKER_DISCONNECTED, who + " died with exit code " + code);
-  }
-
-  private CocaineException terminated(ErrorCode code, String reason) {
-    return new CocaineException(code, who + " was terminated: " + reason);
-  }
-
-  private CocaineException sealed() {
-    return new CocaineException(ErrorCode.SLAVE_IS_SEALING, who + " was sealed before it started");
-  }
-
-  private CocaineException spawnError(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (cause instanceof CocaineException e) {
-      return e;
-    }
-    return new CocaineException(UNKNOWN_ACTIVATE, who + " could not be started: " + cause);
-  }
-
-  private TreeMap<String, String> arguments() {
-    TreeMap<String, String> args = new TreeMap<>(); // the C++ runtime passes them in sorted key order
-    args.put("app", settings.app());
-    args.put("endpoint", settings.pipe().path().toString());
-    args.put("locator", settings.locator());
-    args.put("protocol", "1");
-    args.put("uuid", uuid);
-    return args;
-  }
-
-  private void writeCrashlog(List<String> output) {
-    Crashlog log = new Crashlog(settings.app(), uuid, Instant.now(), new ArrayList<>(output));
-    settings.storage().write(Crashlog.COLLECTION, log.key(), log.value(), log.tags())
-        .whenComplete((v, e) -> {
-          if (e != null) {
-            LOG.warn("{}: cannot write crashlog {}: {}", who, log.key(), e.toString());
-          }
-        });
-  }
-
-  private static String seconds(Duration d) {
-    double s = d.toMillis() / 1000.0;
-    return s == Math.rint(s) ? String.valueOf((long) s) : String.valueOf(s);
+    return new TimedOut(Ending.timedOut(who, code, what, field, limit));
   }
 }

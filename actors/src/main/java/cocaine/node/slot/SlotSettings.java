@@ -4,6 +4,7 @@ import cocaine.model.Profile;
 import cocaine.node.isolate.Isolate;
 import cocaine.storage.Storage;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What every slot of one app shares: the app's name and profile, its isolate and worker pipe, the
@@ -16,5 +17,16 @@ public record SlotSettings(String app, Profile profile, Isolate isolate, WorkerL
     Map<String, String> environment, Storage storage) {
   public SlotSettings {
     environment = Map.copyOf(environment);
+  }
+
+  /** The command-line arguments of the worker {@code uuid}, in sorted key order as the C++ runtime passes them. */
+  TreeMap<String, String> workerArguments(String uuid) {
+    TreeMap<String, String> args = new TreeMap<>();
+    args.put("app", app);
+    args.put("endpoint", pipe.path().toString());
+    args.put("locator", locator);
+    args.put("protocol", "1");
+    args.put("uuid", uuid);
+    return args;
   }
 }

@@ -1,27 +1,31 @@
 package cocaine.node.slot;
 
 import cocaine.node.isolate.Isolate;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
+import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.msgpack.value.Value;
 
 /**
  * A worker after its handshake, as its slot sees it: the process, the pipe and the sessions of the
- * open invocation channels. Mutable; owned by one slot actor.
+ * open invocation channels with their request deadlines. Mutable; owned by one slot actor.
  */
 final class WorkerLink {
   static final long CONTROL_CHANNEL = 1;
   final Isolate.Worker worker;
   final WorkerConnection connection;
   /** Open invocation channels by id, until the pipe reports them finished. */
-  final Map<Long, Session> channels = new LinkedHashMap<>();
-  long nextChannel = CONTROL_CHANNEL + 1;
+  private final Map<Long, Session> channels = new LinkedHashMap<>();
+  private long nextChannel = CONTROL_CHANNEL + 1;
   /** Request deadlines of the open channels. */
-  final Deadlines deadlines = new Deadlines();
+  private final Deadlines deadlines = new Deadlines();
 
   WorkerLink(Isolate.Worker worker, WorkerConnection connection) {
     this.worker = worker;
@@ -42,7 +46,61 @@ final class WorkerLink {
       return 0;
     }
     channels.put(ch, session);
+    deadlines.add(ch, session.deadlineNanos());
     return ch;
+  }
+
+  boolean hasOpenChannels() {
+    return !channels.isEmpty();
+  }
+
+  /** The pipe ended these channels both ways; returns how many of them were open. */
+  int finished(List<Long> ids) {
+    int done = 0;
+    for (long ch : ids) {
+      Session session = channels.remove(ch);
+      if (session != null) {
+        session.trace().slotFinished(null);
+        done++;
+      }
+    }
+    if (done > 0) {
+      deadlines.forgetFinished(channels.keySet());
+    }
+    return done;
+  }
+
+  /** When the slot's deadline timer must fire now; {@link Long#MAX_VALUE} when it is set early enough. */
+  long deadlineToArm() {
+    return deadlines.toArm(channels.keySet());
+  }
+
+  /**
+   * The deadline timer fired at {@code now}: the sessions whose request-timeout passed fail, and their
+   * channels end with a timeout error for the worker.
+   */
+  void expire(long now, String app) {
+    for (long ch : deadlines.fired(now, channels.keySet())) {
+      Session session = channels.get(ch);
+      if (session == null) {
+        continue;
+      }
+      session.fail(new CocaineException(ErrorCode.TIMEOUT, "app '" + app + "': invocation of '"
+          + session.event() + "' has timed out (request-timeout)"));
+      connection.pipe().cut(ch, Optional.of(Message.error(ErrorCode.TIMEOUT, "invocation has timed out").on(ch)));
+    }
+  }
+
+  /** The worker is gone: every open session fails with {@code cause}, and the pipe is closed. */
+  void release(CocaineException cause) {
+    CocaineException forSessions = new CocaineException(cause.code(),
+        cause.getMessage() + " while handling the request");
+    for (Session session : channels.values()) {
+      session.fail(forSessions);
+      session.trace().slotFinished(cause.getMessage());
+    }
+    channels.clear();
+    connection.close().shutdown();
   }
 
   /** Sends a control frame; false when the worker has not read the last {@value WorkerListener#CONTROL_BUFFER}. */

@@ -104,8 +104,9 @@ public final class WorkerListener implements AutoCloseable {
     return true;
   }
 
+  /** The uuid of a handshake {@code [1, 0, [uuid, ...]]}; extra arguments are ignored, as the original does. */
   private static String handshakeUuid(Frame f) {
-    if (f.channel() != WorkerLink.CONTROL_CHANNEL || f.type() != 0 || f.args().size() != 1 || !f.args().get(0).isRawValue()) {
+    if (f.channel() != WorkerLink.CONTROL_CHANNEL || f.type() != 0 || f.args().isEmpty() || !f.args().get(0).isRawValue()) {
       return null;
     }
     return Values.asString(f.args().get(0));

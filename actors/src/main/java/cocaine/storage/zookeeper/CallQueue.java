@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -33,6 +34,16 @@ final class CallQueue implements AutoCloseable {
   @FunctionalInterface
   interface Operation<T> {
     T run() throws Exception;
+  }
+
+  /**
+   * The blocking work of a call of several ZooKeeper round trips (a chunked value): it calls
+   * {@code progress} after each one, which gives the call another timeout from then. The timeout
+   * bounds a wait for ZooKeeper, not the size of a value.
+   */
+  @FunctionalInterface
+  interface Steps<T> {
+    T run(Runnable progress) throws Exception;
   }
 
   private final String connect;
@@ -74,6 +85,11 @@ final class CallQueue implements AutoCloseable {
    * made from what else it threw, naming {@code op} of {@code collection}/{@code key}.
    */
   <T> CompletionStage<T> submit(String op, String collection, String key, Operation<T> operation) {
+    return submit(op, collection, key, (Steps<T>) progress -> operation.run());
+  }
+
+  /** As {@link #submit(String, String, String, Operation)}, for a call that reports its progress. */
+  <T> CompletionStage<T> submit(String op, String collection, String key, Steps<T> operation) {
     // completed by hand so a failure is the CocaineException itself, not a CompletionException around it
     CompletableFuture<T> result = new CompletableFuture<>();
     // A call queued behind calls that wait for a lost connection, or caught in Curator's retry,
@@ -81,9 +97,19 @@ final class CallQueue implements AutoCloseable {
     // fails as "cannot be reached", and if it has not started by then it never runs.
     try {
       // inside the try: after close both executors refuse, and the caller gets a failed stage, not a throw
-      ScheduledFuture<?> expires = expiry.schedule(() -> result.completeExceptionally(failure(op, collection, key,
-          new KeeperException.OperationTimeoutException())), callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      result.whenComplete((value, failure) -> expires.cancel(false));
+      Runnable expire = () -> result.completeExceptionally(failure(op, collection, key,
+          new KeeperException.OperationTimeoutException()));
+      AtomicReference<ScheduledFuture<?>> expires = new AtomicReference<>(
+          expiry.schedule(expire, callTimeout.toMillis(), TimeUnit.MILLISECONDS));
+      result.whenComplete((value, failure) -> expires.get().cancel(false));
+      Runnable progress = () -> {
+        if (!result.isDone()) {
+          expires.getAndSet(expiry.schedule(expire, callTimeout.toMillis(), TimeUnit.MILLISECONDS)).cancel(false);
+          if (result.isDone()) {
+            expires.get().cancel(false); // completed meanwhile: its whenComplete may have seen the old one
+          }
+        }
+      };
       io.execute(() -> {
         if (result.isDone()) {
           return;
@@ -99,7 +125,7 @@ final class CallQueue implements AutoCloseable {
               throw new KeeperException.ConnectionLossException();
             }
           }
-          result.complete(operation.run());
+          result.complete(operation.run(progress));
         } catch (CocaineException e) {
           result.completeExceptionally(e);
         } catch (Exception e) {

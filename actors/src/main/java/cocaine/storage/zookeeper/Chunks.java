@@ -29,22 +29,26 @@ final class Chunks {
     this.chunkBytes = chunkBytes;
   }
 
-  /** Writes {@code blob} as the chunks of the new set {@code chunkSet}; returns the pointer to store as the key's data. */
-  byte[] write(String collection, String key, String chunkSet, byte[] blob) throws Exception {
+  /**
+   * Writes {@code blob} as the chunks of the new set {@code chunkSet}; returns the pointer to store as
+   * the key's data. {@code progress} runs after each chunk.
+   */
+  byte[] write(String collection, String key, String chunkSet, byte[] blob, Runnable progress) throws Exception {
     String dir = layout.chunks(collection, key) + "/" + chunkSet;
     int count = (blob.length + chunkBytes - 1) / chunkBytes;
     for (int i = 0; i < count; i++) {
       byte[] part = Arrays.copyOfRange(blob, i * chunkBytes, Math.min(blob.length, (i + 1) * chunkBytes));
       client.create().creatingParentContainersIfNeeded().forPath(dir + "/" + i, part);
+      progress.run();
     }
     return ChunkPointer.encode(chunkSet, count, blob.length);
   }
 
   /**
    * The value {@code data} (a key's pointer) points at; {@link KeeperException.NoNodeException} when
-   * a chunk is gone, as it is when the key was replaced meanwhile.
+   * a chunk is gone, as it is when the key was replaced meanwhile. {@code progress} runs after each chunk.
    */
-  byte[] read(String collection, String key, byte[] data) throws Exception {
+  byte[] read(String collection, String key, byte[] data, Runnable progress) throws Exception {
     String[] pointer = ChunkPointer.fields(data);
     int count;
     long length;
@@ -60,6 +64,7 @@ final class Chunks {
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(length, chunkBytes)));
     for (int i = 0; i < count && out.size() <= length; i++) {
       out.write(client.getData().forPath(dir + "/" + i));
+      progress.run();
     }
     if (out.size() != length) {
       throw new CocaineException(ErrorCode.IO_ERROR, collection + "/" + key + " is damaged: its chunks hold "

@@ -105,7 +105,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
 
   @Override
   public CompletionStage<byte[]> read(String collection, String key) {
-    return calls.submit("read", collection, key, () -> {
+    return calls.submit("read", collection, key, (CallQueue.Steps<byte[]>) progress -> {
       Layout.validate("collection", collection);
       Layout.validate("key", key);
       for (int attempt = 1; ; attempt++) {
@@ -119,7 +119,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
           return data;
         }
         try {
-          return chunks.read(collection, key, data);
+          return chunks.read(collection, key, data, progress);
         } catch (KeeperException.NoNodeException e) {
           if (attempt == ATTEMPTS) {
             throw e;
@@ -132,7 +132,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
 
   @Override
   public CompletionStage<Void> write(String collection, String key, byte[] blob, List<String> tags) {
-    return calls.submit("write", collection, key, () -> {
+    return calls.submit("write", collection, key, (CallQueue.Steps<Void>) progress -> {
       Layout.validate("collection", collection);
       Layout.validate("key", key);
       for (String tag : tags) {
@@ -142,7 +142,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
       byte[] data = blob;
       if (blob.length > chunkBytes) {
         chunkSet = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-        data = chunks.write(collection, key, chunkSet, blob);
+        data = chunks.write(collection, key, chunkSet, blob, progress);
       }
       try {
         byte[] replaced = replace(collection, key, data, new TreeSet<>(tags));

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -35,9 +36,11 @@ class ProcessIsolateTest {
   }
 
   private Isolate isolate(String slave, Map<String, Object> args) {
-    Map<String, Object> all = new java.util.HashMap<>(args);
-    all.putIfAbsent("spool", dir.resolve("spool").toString());
-    return ProcessIsolate.factory(dir.resolve("default-spool"), blocking, outputs).create("app", slave, "process", all, policy);
+    return ProcessIsolate.factory(dir.resolve("spool"), blocking, outputs).create("app", slave, "process", args, policy);
+  }
+
+  private static ProcessPolicy allowing(Path spoolRoot, String... users) {
+    return new ProcessPolicy(spoolRoot, Set.of(users), 1L << 30, 1000);
   }
 
   private byte[] tarGz(Path content) throws Exception {
@@ -136,8 +139,8 @@ class ProcessIsolateTest {
       Files.writeString(script, "#!/bin/sh\necho uid=$(id -u) caps=$(grep CapEff /proc/self/status | tr -d '\\t')\n"
           + "python3 -c \"import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')\" $2\n");
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-      Isolate isolate = ProcessIsolate.factory(dir, blocking, outputs).create("app", script.toString(), "process",
-          Map.of("user", "nobody"), policy);
+      Isolate isolate = ProcessIsolate.factory(allowing(dir, "nobody"), blocking, outputs, Isolate.OutputListener.NONE)
+          .create("app", script.toString(), "process", Map.of("user", "nobody"), policy);
       isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       TreeMap<String, String> argv = new TreeMap<>();
       argv.put("endpoint", socket.toString());
@@ -152,9 +155,95 @@ class ProcessIsolateTest {
 
   @Test
   void anUnknownUserIsRefusedNamingTheField() {
-    var e = assertThrows(CocaineException.class, () -> ProcessIsolate.factory(dir, blocking, outputs)
+    var e = assertThrows(CocaineException.class, () -> ProcessIsolate.factory(allowing(dir, "no-such-user-4711"),
+        blocking, outputs, Isolate.OutputListener.NONE)
         .create("app", "/bin/true", "process", Map.of("user", "no-such-user-4711"), policy));
-    assertEquals("profile field 'isolate.args.user': no user 'no-such-user-4711' on this node", e.getMessage());
+    assertEquals("app 'app': profile field 'isolate.args.user': no user 'no-such-user-4711' on this node", e.getMessage());
+  }
+
+  @Test
+  void aUserTheOperatorDidNotAllowIsRefusedNamingTheSetting() {
+    var e = assertThrows(CocaineException.class, () -> ProcessIsolate.factory(allowing(dir, "daemon"), blocking,
+        outputs, Isolate.OutputListener.NONE).create("app", "/bin/true", "process", Map.of("user", "root"), policy));
+    assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
+    assertEquals("app 'app': profile field 'isolate.args.user' = 'root' is not allowed on this node: add 'root' to"
+        + " cocaine.isolate.process.allow.users (allowed now: daemon)", e.getMessage());
+  }
+
+  @Test
+  void aSpoolOutsideTheRootIsRefusedAndNothingThereIsDeleted() throws Exception {
+    Path keep = Files.createDirectories(dir.resolve("precious/app")).resolve("keep");
+    Files.writeString(keep, "x");
+    Path content = Files.createDirectories(dir.resolve("content"));
+    Files.writeString(content.resolve("worker"), "exit 0\n");
+    byte[] archive = tarGz(content);
+
+    for (String spool : List.of(dir.resolve("precious").toString(), dir.resolve("spool/../precious").toString())) {
+      var e = assertThrows(CocaineException.class, () -> isolate("worker", Map.of("spool", spool)));
+      assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
+      assertTrue(e.getMessage().contains("profile field 'isolate.args.spool' = '" + spool + "' is outside the spool"
+          + " root " + dir.resolve("spool") + " (cocaine.paths.spool)"), e.getMessage());
+    }
+    // inside the root by name, outside once the symlink is followed: refused when the folder is touched
+    Files.createDirectories(dir.resolve("spool"));
+    Files.createSymbolicLink(dir.resolve("spool/link"), dir.resolve("precious"));
+    Isolate linked = isolate("worker", Map.of("spool", dir.resolve("spool/link").toString()));
+    var e = assertThrows(CompletionException.class, () -> linked.spool(Optional.of(archive)).toCompletableFuture().join());
+    assertEquals(ErrorCode.PERMISSION_DENIED, ((CocaineException) e.getCause()).code());
+    assertTrue(e.getCause().getMessage().contains(dir.resolve("precious") + " once its symlinks are resolved"),
+        e.getCause().getMessage());
+
+    assertEquals("x", Files.readString(keep));
+    try (var left = Files.list(dir.resolve("precious"))) {
+      assertEquals(List.of(dir.resolve("precious/app")), left.toList());
+    }
+  }
+
+  @Test
+  void aSpoolBelowTheRootIsUsed() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("content"));
+    Files.writeString(content.resolve("worker"), "exit 0\n");
+    Isolate isolate = isolate("worker", Map.of("spool", dir.resolve("spool/team").toString()));
+
+    isolate.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertTrue(Files.exists(dir.resolve("spool/team/app/worker")));
+  }
+
+  @Test
+  void workersRunWithNoNewPrivileges() throws Exception {
+    Path script = dir.resolve("nnp.sh");
+    Files.writeString(script, "#!/bin/sh\ngrep NoNewPrivs /proc/self/status | tr -d '\\t'\n");
+    script.toFile().setExecutable(true);
+    Isolate isolate = isolate(script.toString(), Map.of());
+    isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    Isolate.Worker worker = isolate.spawn(args(), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertEquals(0, worker.exit().toCompletableFuture().get(30, TimeUnit.SECONDS), worker.output().toString());
+    assertEquals(List.of("NoNewPrivs:1"), worker.output());
+  }
+
+  @Test
+  void aHostileArchiveIsRefusedAndTheAppsFolderStaysAsItWas() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("content"));
+    Files.writeString(content.resolve("worker"), "exit 0\n");
+    Isolate isolate = isolate("worker", Map.of());
+    isolate.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Path outside = dir.resolve("spool/evil");
+
+    var e = assertThrows(CompletionException.class, () -> isolate.spool(Optional.of(
+        AppArchiveTest.tar(AppArchiveTest.file("../evil", "owned")))).toCompletableFuture().join());
+
+    CocaineException c = (CocaineException) e.getCause();
+    assertEquals(ErrorCode.SPOOL_ERROR, c.code());
+    assertEquals("app 'app': the archive (apps/app) is refused, nothing was unpacked: entry '../evil' climbs out of"
+        + " the app folder with '..'", c.getMessage());
+    assertTrue(Files.notExists(outside));
+    assertTrue(Files.exists(dir.resolve("spool/app/worker")), "the previous unpack stays");
+    try (var left = Files.list(dir.resolve("spool"))) {
+      assertEquals(List.of(dir.resolve("spool/app")), left.toList(), "no temporary folder is left");
+    }
   }
 
   @Test
@@ -173,7 +262,7 @@ class ProcessIsolateTest {
       Path script = dir.resolve("sleeper.sh");
       Files.writeString(script, "#!/bin/sh\nexec sleep 30\n");
       script.toFile().setExecutable(true);
-      Isolate isolate = ProcessIsolate.factory(dir, blocking, one).create("app", script.toString(), "process",
+      Isolate isolate = ProcessIsolate.factory(dir.resolve("spool"), blocking, one).create("app", script.toString(), "process",
           Map.of("kill_timeout", 0.2), policy);
       isolate.spool(Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       Isolate.Worker first = isolate.spawn(args(), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -27,6 +27,22 @@ class DeadlinesTest {
   }
 
   @Test
+  void theOneTimerIsSetAgainOnlyForAnEarlierDeadlineOrAfterItFired() {
+    Deadlines d = new Deadlines();
+    Set<Long> open = new HashSet<>(List.of(2L, 3L, 4L));
+    assertEquals(Long.MAX_VALUE, d.toArm(open), "nothing to wait for");
+    d.add(2, 300);
+    assertEquals(300, d.toArm(open));
+    d.add(3, 400);
+    assertEquals(Long.MAX_VALUE, d.toArm(open), "the timer set for 300 comes first");
+    d.add(4, 100);
+    assertEquals(100, d.toArm(open));
+    assertEquals(List.of(4L), d.fired(100, open));
+    open.remove(4L);
+    assertEquals(300, d.toArm(open), "set for the next one once it fired");
+  }
+
+  @Test
   void entriesOfFinishedChannelsStayBoundedByTheOpenOnes() {
     Deadlines d = new Deadlines();
     Set<Long> open = new HashSet<>();

@@ -29,7 +29,7 @@ class SessionTraceTest {
   }
 
   @Test
-  void everyNodeHopRecordsItsSpanAndTheWorkerGetsItsOwnSpanUnderTheSlots() {
+  void everyNodeHopRecordsItsSpanAndTheWorkerSeesOneHopUnderTheCallersSpan() {
     Tracing tracing = Tracing.configure(true, 64, "node-a");
     List<Header> enqueue = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7),
         Header.ofLong(Header.PARENT_ID, 3), Header.of(Header.AUTHORIZATION, "Bearer x"));
@@ -57,7 +57,7 @@ class SessionTraceTest {
 
     assertEquals(42, header(invoke, Header.TRACE_ID));
     assertEquals(spans.get(Span.WORKER).spanId(), header(invoke, Header.SPAN_ID));
-    assertEquals(spans.get(Span.SLOT).spanId(), header(invoke, Header.PARENT_ID));
+    assertEquals(7, header(invoke, Header.PARENT_ID), "on the wire the node is one hop: the caller's span is the parent");
     assertEquals("Bearer x", Header.find(invoke, Header.AUTHORIZATION).orElseThrow().asText());
     assertEquals(4, invoke.size(), "each trace header once: " + invoke);
   }
@@ -80,16 +80,25 @@ class SessionTraceTest {
   }
 
   @Test
-  void tracingOffRecordsNothingAndLeavesTheHeadersAlone() {
+  void tracingOffRecordsNothingButStillRelaysTheCallersTraceAsOneHop() {
     Tracing tracing = Tracing.configure(false, 64, "node-a");
-    List<Header> enqueue = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7));
+    List<Header> enqueue = List.of(Header.ofLong(Header.TRACE_ID, 42), Header.ofLong(Header.SPAN_ID, 7),
+        Header.ofLong(Header.PARENT_ID, 3));
     SessionTrace trace = SessionTrace.of(enqueue, "echo", System.nanoTime());
     assertSame(SessionTrace.NONE, trace);
     trace.assigned("slot-1", System.nanoTime());
     trace.invoking("slot-1");
-    assertSame(enqueue, trace.invokeHeaders(enqueue));
+    List<Header> invoke = trace.invokeHeaders(enqueue);
+    assertEquals(42, header(invoke, Header.TRACE_ID));
+    assertEquals(7, header(invoke, Header.PARENT_ID));
+    long span = header(invoke, Header.SPAN_ID);
+    assertTrue(span != 0 && span != 7 && span != 3, "a fresh span: " + span);
+    assertEquals(3, invoke.size(), "each trace header once: " + invoke);
     trace.slotFinished(null);
     trace.completed();
     assertTrue(tracing.recent(10).isEmpty());
+
+    List<Header> untraced = List.of(Header.of(Header.AUTHORIZATION, "Bearer x"));
+    assertSame(untraced, trace.invokeHeaders(untraced), "no trace, none made up");
   }
 }

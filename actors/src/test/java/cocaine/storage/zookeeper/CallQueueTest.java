@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +94,26 @@ class CallQueueTest {
     CocaineException closed = failure(calls.submit("write", "c", "k", () -> "never"));
     assertEquals(ErrorCode.NOT_CONNECTED, closed.code());
     assertEquals("storage (ZooKeeper at zk-1:2181) is closed: the write of c/k was not done", closed.getMessage());
+  }
+
+  @Test
+  void aCallOfManyRoundTripsGetsTheTimeoutPerRoundTripNotForAll() throws Exception {
+    calls = new CallQueue(CONNECT, 1, 4, Duration.ofMillis(300), () -> true);
+    // six round trips of 100 ms (a chunked value): twice the timeout in all, each well inside it
+    CompletionStage<String> chunked = calls.submit("write", "c", "big", (CallQueue.Steps<String>) progress -> {
+      for (int i = 0; i < 6; i++) {
+        LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // a slow round trip, not a wait for the test
+        progress.run();
+      }
+      return "written";
+    });
+    assertEquals("written", value(chunked));
+    CompletionStage<String> stalled = calls.submit("write", "c", "stalled", (CallQueue.Steps<String>) progress -> {
+      progress.run();
+      release.await(); // a round trip that never ends
+      return "late";
+    });
+    assertEquals(ErrorCode.IO_ERROR, failure(stalled).code(), "a round trip that never ends still times out");
   }
 
   @Test

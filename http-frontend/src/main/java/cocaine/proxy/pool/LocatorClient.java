@@ -4,6 +4,8 @@ import cocaine.rpc.channel.ClientConnection;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Header;
+import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,7 @@ public final class LocatorClient {
   private final int port;
   private final ConnectionSettings settings;
   private final Duration timeout;
+  private final List<Header> storageHeaders;
   private CompletableFuture<ClientConnection> locator;
   private CompletableFuture<ClientConnection> storage;
 
@@ -43,6 +46,17 @@ public final class LocatorClient {
    * @param timeout longest one resolve, connect or storage read may take
    */
   public LocatorClient(ActorSystem<?> system, String host, int port, ConnectionSettings settings, Duration timeout) {
+    this(system, host, port, settings, timeout, List.of());
+  }
+
+  /**
+   * @param timeout longest one resolve, connect or storage read may take
+   * @param storageHeaders sent with the reads of manifests: the {@code authorization} a runtime with
+   *     an access token wants (never sent to apps)
+   */
+  public LocatorClient(ActorSystem<?> system, String host, int port, ConnectionSettings settings, Duration timeout,
+      List<Header> storageHeaders) {
+    this.storageHeaders = List.copyOf(storageHeaders);
     this.system = system;
     this.host = host;
     this.port = port;
@@ -73,7 +87,7 @@ public final class LocatorClient {
    */
   public CompletionStage<Optional<Map<String, Object>>> manifest(String app) {
     return storageConnection()
-        .thenCompose(c -> timed(c.call(STORAGE_READ, Values.str("manifests"), Values.str(app)),
+        .thenCompose(c -> timed(c.call(Message.of(STORAGE_READ, Values.str("manifests"), Values.str(app)).withHeaders(storageHeaders)),
             "read of manifests/" + app))
         .handle((reply, failure) -> {
           if (failure == null) {

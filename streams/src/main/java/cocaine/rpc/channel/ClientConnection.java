@@ -190,8 +190,13 @@ public final class ClientConnection {
    * {@code error}'s {@link CocaineException}.
    */
   public CompletionStage<List<Value>> call(int type, Value... args) {
+    return call(Message.of(type, args));
+  }
+
+  /** {@link #call(int, Value...)} with the whole first message, e.g. one carrying headers. */
+  public CompletionStage<List<Value>> call(Message first) {
     return Source.<Message>empty()
-        .via(channel(Message.of(type, args), Graph.PRIMITIVE))
+        .via(channel(first, Graph.PRIMITIVE))
         .runWith(Sink.head(), system)
         .thenCompose(reply -> reply.type() == Graph.VALUE
             ? CompletableFuture.completedFuture(reply.args())

@@ -10,13 +10,16 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
+import cocaine.wire.Signature;
 import cocaine.wire.WireException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -35,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The channel layer of one server connection: checks incoming frames with a {@link ChannelTable},
- * opens a {@link Service} channel per new id, hands later messages to that channel's {@code rest}
+ * decodes each call's arguments with its method's {@link Signature}, opens a {@link Service} channel
+ * per new id, hands later messages to that channel's {@code rest}
  * and writes its upstream back as frames, never outside the upstream graph. Breaches are answered
  * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
  * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand),
@@ -91,6 +95,8 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     /** A service stopped reading a channel. */
     private final AsyncCallback<ServerChannel> cancelled = createAsyncCallback(ServerChannel::restCancelled);
     private final Map<Long, ServerChannel> live = new HashMap<>();
+    /** Methods whose ignored extra arguments were logged on this connection. */
+    private final Set<Integer> extrasTold = new HashSet<>();
     private final ArrayDeque<Queued> output = new ArrayDeque<>();
     private int pendingRefusals;
     /** Channels whose buffer towards the service is full; reads stop while any is. */
@@ -176,8 +182,19 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
     private void open(ChannelTable.Open open) {
       long id = open.channel();
+      Message first;
+      CocaineException refused = null;
+      try {
+        first = decoded(open);
+      } catch (CocaineException e) {
+        log.warn("refused a call from {} on channel {} of '{}': {} {}", peer, id, service.name(), e.code(), e.getMessage());
+        refused = e;
+        first = open.message();
+      }
       if (open.last() && open.method().upstream().isTerminal()) {
-        openNoReply(open);
+        if (refused == null) {
+          openNoReply(open.channel(), first);
+        }
         return;
       }
       if (live.size() >= settings.maxChannels()) {
@@ -194,7 +211,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       if (open.last()) {
         rest = Source.empty();
       } else {
-        if (service instanceof DirectService direct && openDirect(direct, c, context, open.message())) {
+        if (refused == null && service instanceof DirectService direct && openDirect(direct, c, context, first)) {
           return;
         }
         rest = Source.fromGraph(new Handoff<>(c.rest()));
@@ -204,7 +221,8 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
       c.readFrom(upstream);
       Source<Message, NotUsed> replies;
       try {
-        replies = Objects.requireNonNull(service.open(context, open.message(), rest), "service returned no upstream");
+        replies = refused != null ? Source.failed(refused)
+            : Objects.requireNonNull(service.open(context, first, rest), "service returned no upstream");
       } catch (RuntimeException e) {
         replies = Source.failed(e);
       }
@@ -214,6 +232,21 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
         Source.<Message>failed(e).runWith(inlet.sink(), subFusingMaterializer());
       }
       upstream.pull();
+    }
+
+    /**
+     * The call with its arguments as its method takes them (docs/protocol.md 2.6): extras are ignored,
+     * told once per method on this connection; a refusal names the argument.
+     */
+    private Message decoded(ChannelTable.Open open) {
+      Message call = open.message();
+      Signature.Decoded decoded = open.method().decode(service.name(), call.args());
+      if (!decoded.ignored().isEmpty() && extrasTold.add(open.method().id())) {
+        log.info("{}.{} from {} ignores {} argument(s) {} beyond {}, as the original runtime does; not told again on this"
+            + " connection", service.name(), open.method().name(), peer, decoded.ignored().size(),
+            Signature.describe(decoded.ignored()), open.method().signature());
+      }
+      return decoded.args().size() == call.args().size() ? call : new Message(call.type(), decoded.args(), call.headers());
     }
 
     /** Serves the channel without a sub-stream if the service can; false: serve it with {@code open}. */
@@ -243,11 +276,10 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
      * never refused for lack of one (their refusal could not even be told to the peer). Whatever the
      * service's upstream carries is dropped: the graph allows nothing.
      */
-    private void openNoReply(ChannelTable.Open open) {
-      long id = open.channel();
+    private void openNoReply(long id, Message first) {
       Source<Message, NotUsed> upstream;
       try {
-        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), open.message(),
+        upstream = Objects.requireNonNull(service.open(new ChannelContext(connectionId, peer, id), first,
             Source.empty()), "service returned no upstream");
       } catch (RuntimeException e) {
         log.warn("service '{}' failed the no-reply call on channel {} of {}", service.name(), id, peer, e);

@@ -7,8 +7,9 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A service reachable over the wire: its root protocol and how it serves one channel. The
- * connection layer validates every incoming message against the protocol graphs before the
- * service sees it, and answers protocol breaches itself.
+ * connection layer validates every incoming message against the protocol graphs and decodes each
+ * call's arguments with its method's {@link cocaine.wire.Signature} before the service sees it, and
+ * answers protocol breaches and refused arguments itself.
  */
 public interface Service {
   /** The name under which the locator publishes it. */
@@ -24,6 +25,7 @@ public interface Service {
    *
    * @param channel who opened it and on which id
    * @param first the root message that opened the channel; its type is a method of {@link #protocol()}
+   *     and its arguments fit that method's signature (extras removed, absent optionals left out)
    * @param rest the client's later messages on this channel, already checked against the dispatch
    *     graph; it completes when the client's side reaches a terminal state, and is empty when the
    *     method's dispatch is terminal. Not pulling it backpressures the connection (bounded by

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * What one worker's container runs and may use, made from the profile's args and the worker's argv
  * without asking the daemon: the command, the slave with the argv whose {@code --endpoint} is moved to
  * where the node's socket folder is mounted; and the host config: the socket folder and the profile's
- * volumes bound, the network, the memory and CPU limits, and no capability but those the profile names.
+ * volumes bound, the network, the memory and CPU limits, no capability but those the profile names, and
+ * {@code no-new-privileges}. The options are the ones {@link DockerPolicy} let through.
  */
 record ContainerSpec(List<String> cmd, HostConfig host) {
 
@@ -54,6 +55,8 @@ record ContainerSpec(List<String> cmd, HostConfig host) {
     }
     // a worker gets no capability but those its profile names (isolate.args.capabilities)
     host.withCapDrop(Capability.ALL);
+    // no setuid binary or file capability in the image raises a worker above what it starts with
+    host.withSecurityOpts(List.of("no-new-privileges"));
     if (!options.capabilities().isEmpty()) {
       host.withCapAdd(options.capabilities().toArray(Capability[]::new));
     }

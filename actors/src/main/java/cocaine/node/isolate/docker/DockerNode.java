@@ -31,19 +31,24 @@ public final class DockerNode {
   private static final Logger log = LoggerFactory.getLogger(DockerNode.class);
 
   private final String node;
+  private final DockerPolicy policy;
   private final int maxWorkers;
   private final Executor blocking;
   private final ExecutorService outputReaders;
   private final ConcurrentMap<URI, CompletableFuture<Integer>> swept = new ConcurrentHashMap<>();
 
-  private DockerNode(String node, int maxWorkers, Executor blocking, ExecutorService outputReaders) {
+  private DockerNode(String node, DockerPolicy policy, int maxWorkers, Executor blocking,
+      ExecutorService outputReaders) {
     this.node = node;
+    this.policy = policy;
     this.maxWorkers = maxWorkers;
     this.blocking = blocking;
     this.outputReaders = outputReaders;
   }
 
   /**
+   * This node under {@link DockerPolicy#NONE}: profiles may ask for nothing escalating.
+   *
    * @param runtimeDir the node's socket folder ({@code paths.runtime}); names the node in labels
    * @param maxWorkers live workers on this node at most
    * @param blocking runs the Docker calls
@@ -51,7 +56,14 @@ public final class DockerNode {
    *     process isolate, so both count against one bound)
    */
   public static DockerNode create(Path runtimeDir, int maxWorkers, Executor blocking, ExecutorService outputReaders) {
-    return new DockerNode(runtimeDir.toAbsolutePath().normalize().toString(), maxWorkers, blocking, outputReaders);
+    return create(runtimeDir, DockerPolicy.NONE, maxWorkers, blocking, outputReaders);
+  }
+
+  /** Like {@link #create(Path, int, Executor, ExecutorService)}; profiles may ask for what {@code policy} allows. */
+  public static DockerNode create(Path runtimeDir, DockerPolicy policy, int maxWorkers, Executor blocking,
+      ExecutorService outputReaders) {
+    return new DockerNode(runtimeDir.toAbsolutePath().normalize().toString(), policy, maxWorkers, blocking,
+        outputReaders);
   }
 
   /** The {@code cocaine.node} label value of this node's containers. */
@@ -59,7 +71,10 @@ public final class DockerNode {
     return node;
   }
 
-  /** Makes docker isolates; profile args as in {@link DockerOptions}. */
+  /**
+   * Makes docker isolates; profile args as in {@link DockerOptions}, refused with {@code [9, 3]} where they
+   * ask for more than the node's {@link DockerPolicy} allows, before any connection to a daemon.
+   */
   public Isolate.Factory factory() {
     return (app, slave, type, args, output) -> {
       if (!TYPES.contains(type)) {
@@ -67,6 +82,7 @@ public final class DockerNode {
             + "' (expected: " + String.join(", ", TYPES) + ")");
       }
       DockerOptions options = DockerOptions.parse(args);
+      policy.check(app, options);
       options.image(app); // refuses an app name that cannot be an image name, before any connection
       Daemon daemon = Daemon.connect(options.endpoint(), maxWorkers, options.killTimeout());
       return new DockerIsolate(app, slave, node, options, daemon, sweep(options.endpoint()), output, blocking,

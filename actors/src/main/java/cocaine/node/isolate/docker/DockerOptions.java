@@ -1,5 +1,6 @@
 package cocaine.node.isolate.docker;
 
+import cocaine.model.Profile;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import com.github.dockerjava.api.model.Bind;
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The docker isolate's profile args ({@code isolate.args}, docs/protocol.md 4.3, ECOSYSTEM.md 3), checked
- * once when the app starts so a bad profile fails the start with the field and the reason.
+ * once when the app starts so a bad profile fails the start with the field and the reason. Whether the
+ * node lets the app have what they ask for is {@link DockerPolicy}'s to say.
  *
  * @param endpoint the daemon: {@code unix:///path} or {@code tcp://host:port}
  * @param registry where images are pulled from; empty = no pull, the image must be on the daemon;
@@ -45,9 +47,11 @@ public record DockerOptions(URI endpoint, Optional<String> registry, Optional<St
   public static final long MIN_MEMORY_LIMIT = 6L * 1024 * 1024;
   static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
 
-  /** Every arg this isolate reads; any other is refused so a typo does not silently do nothing. */
-  public static final Set<String> KEYS = Set.of("endpoint", "registry", "repository", "tag", "runtime-path",
-      "network_mode", "memory_limit", "memory_swap", "cpu_shares", "volumes", "capabilities", "kill_timeout");
+  /**
+   * Every arg this isolate reads. A profile's other args are left out, each with a warning, when the
+   * profile is read ({@link Profile#read}); one that still gets here is refused.
+   */
+  public static final Set<String> KEYS = Profile.Isolate.DOCKER_ARGS;
 
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
   private static final Pattern REPOSITORY = Pattern.compile("[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*");
@@ -170,13 +174,8 @@ public record DockerOptions(URI endpoint, Optional<String> registry, Optional<St
   private static List<Capability> capabilities(Map<String, Object> args) {
     List<Capability> caps = new ArrayList<>();
     for (String c : strings(args, "capabilities")) {
-      String name = c.toUpperCase(Locale.ROOT);
-      name = name.startsWith("CAP_") ? name.substring(4) : name;
-      try {
-        caps.add(Capability.valueOf(name));
-      } catch (IllegalArgumentException e) {
-        throw bad("capabilities", "unknown Linux capability '" + c + "' (for example NET_ADMIN, SYS_PTRACE)");
-      }
+      caps.add(DockerPolicy.capability(c).orElseThrow(
+          () -> bad("capabilities", "unknown Linux capability '" + c + "' (for example NET_ADMIN, SYS_PTRACE)")));
     }
     return caps;
   }

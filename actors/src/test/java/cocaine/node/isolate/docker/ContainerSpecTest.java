@@ -45,7 +45,7 @@ class ContainerSpecTest {
   }
 
   @Test
-  void defaultsSetNoLimitAndDropEveryCapability() {
+  void defaultsSetNoLimitDropEveryCapabilityAndAllowNoNewPrivileges() {
     HostConfig host = ContainerSpec.of(DockerOptions.parse(Map.of()), "/w", argv("/run/n/e.1")).host();
     assertEquals("bridge", host.getNetworkMode());
     assertEquals(1, host.getBinds().length, "only the socket folder");
@@ -54,6 +54,9 @@ class ContainerSpecTest {
     assertNull(host.getCpuShares());
     assertArrayEquals(new Capability[] {Capability.ALL}, host.getCapDrop());
     assertNull(host.getCapAdd());
+    assertEquals(List.of("no-new-privileges"), host.getSecurityOpts());
+    assertNull(host.getPrivileged());
+    assertNull(host.getDevices());
   }
 
   @Test

@@ -9,6 +9,7 @@ import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -54,6 +56,8 @@ class DockerIsolateTest {
       "echo \"env: $GREETING\"",
       "echo \"mounted: $(ls /var/run/cocaine)\"",
       "if [ \"$MODE\" = exit ]; then echo 'bye' >&2; exit 7; fi",
+      "if [ \"$MODE\" = nnp ]; then while read -r l; do case \"$l\" in NoNewPrivs*) echo \"$l\";; esac; done"
+          + " </proc/self/status; exit 0; fi",
       "if [ \"$MODE\" = stubborn ]; then trap 'echo ignoring TERM' TERM; else trap 'echo got TERM; exit 0' TERM; fi",
       "while :; do sleep 0.1; done",
       "");
@@ -156,7 +160,11 @@ class DockerIsolateTest {
   }
 
   private Isolate isolate(String slave, Map<String, Object> extra) {
-    node = DockerNode.create(dir.resolve("run"), 4, blocking, outputs);
+    return isolate(slave, extra, DockerPolicy.NONE);
+  }
+
+  private Isolate isolate(String slave, Map<String, Object> extra, DockerPolicy allowed) {
+    node = DockerNode.create(dir.resolve("run"), allowed, 4, blocking, outputs);
     Map<String, Object> args = new HashMap<>(Map.of("repository", "cocaine-test", "tag", TAG, "kill_timeout", 2L));
     args.putAll(extra);
     return node.factory().create("dtest", slave, "docker", args, policy);
@@ -234,12 +242,13 @@ class DockerIsolateTest {
   @Tag("docker")
   void containersDropEveryCapabilityButThoseTheProfileNames() throws Exception {
     needsDaemon();
-    Isolate isolate = isolate("/worker", Map.of("capabilities", List.of("NET_ADMIN")));
+    Isolate isolate = isolate("/worker", Map.of("capabilities", List.of("NET_ADMIN")),
+        new DockerPolicy(List.of(), Set.of(Capability.NET_ADMIN), Set.of(), Set.of()));
     join(isolate.spool(Optional.empty()));
     Isolate.Worker worker = join(isolate.spawn(argv(), Map.of()));
     var host = daemon.api().inspectContainerCmd(leftovers().get(0).getId()).exec().getHostConfig();
-    assertEquals(List.of(com.github.dockerjava.api.model.Capability.ALL), List.of(host.getCapDrop()));
-    assertEquals(List.of(com.github.dockerjava.api.model.Capability.NET_ADMIN), List.of(host.getCapAdd()));
+    assertEquals(List.of(Capability.ALL), List.of(host.getCapDrop()));
+    assertEquals(List.of(Capability.NET_ADMIN), List.of(host.getCapAdd()));
     worker.kill();
     join(worker.exit());
     isolate.close();
@@ -336,12 +345,39 @@ class DockerIsolateTest {
 
   @Test
   void unreachableDaemonFailsTheSpoolNamingTheEndpoint() {
-    Isolate isolate = isolate("worker", Map.of("endpoint", "unix://" + dir.resolve("no-daemon.sock")));
+    String endpoint = "unix://" + dir.resolve("no-daemon.sock");
+    Isolate isolate = isolate("worker", Map.of("endpoint", endpoint),
+        new DockerPolicy(List.of(), Set.of(), Set.of(), Set.of(endpoint)));
     CocaineException e = failure(isolate.spool(Optional.empty()));
     assertEquals(ErrorCode.SPOOL_ERROR, e.code());
     assertTrue(e.getMessage().contains("cannot reach the Docker daemon at unix://" + dir.resolve("no-daemon.sock")),
         e.getMessage());
     isolate.close();
+  }
+
+  @Test
+  @Tag("docker")
+  void workersRunWithNoNewPrivileges() throws Exception {
+    needsDaemon();
+    Isolate isolate = isolate("/worker", Map.of());
+    join(isolate.spool(Optional.empty()));
+    Isolate.Worker worker = join(isolate.spawn(argv(), Map.of("MODE", "nnp")));
+
+    assertEquals(0, join(worker.exit()), worker.output().toString());
+    assertEquals(List.of("argv: --app dtest --endpoint /var/run/cocaine/dtest.123 --locator 127.0.0.1:10053"
+        + " --protocol 1 --uuid u-1", "env: ", "mounted: marker", "NoNewPrivs:\t1"), worker.output());
+    isolate.close();
+  }
+
+  @Test
+  void argsTheOperatorDidNotAllowFailBeforeAnyDockerCall() {
+    CocaineException e = assertThrows(CocaineException.class,
+        () -> isolate("worker", Map.of("volumes", List.of("/:/host:rw"), "endpoint", "tcp://192.0.2.1:2375")));
+    assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
+    assertEquals("app 'dtest': profile field 'isolate.args.endpoint' = 'tcp://192.0.2.1:2375' is not allowed on this"
+        + " node: add 'tcp://192.0.2.1:2375' to cocaine.isolate.docker.allow.endpoints", e.getMessage());
+    e = assertThrows(CocaineException.class, () -> isolate("worker", Map.of("network_mode", "host")));
+    assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
   }
 
   @Test

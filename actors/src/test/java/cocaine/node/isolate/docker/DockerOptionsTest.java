@@ -118,4 +118,13 @@ class DockerOptionsTest {
     assertTrue(e.getMessage().contains("cannot be a Docker image name"), e.getMessage());
     assertEquals("echo_v2:latest", DockerOptions.parse(Map.of()).image("Echo_v2"));
   }
+
+  @Test
+  void escalatingDockerSettingsThisIsolateDoesNotOfferAreRefusedAsUnknown() {
+    for (String key : List.of("privileged", "devices", "binds", "cap_add", "security_opt", "pid_mode", "ipc_mode",
+        "userns_mode", "user")) {
+      CocaineException e = refused(Map.of(key, true));
+      assertTrue(e.getMessage().startsWith("profile field 'isolate.args': unknown option " + key + " "), e.getMessage());
+    }
+  }
 }

@@ -1,0 +1,238 @@
+package cocaine.cluster.desired;
+
+import cocaine.cluster.desired.Plan.Applied;
+import cocaine.node.Node;
+import cocaine.storage.KeyWatch;
+import cocaine.storage.Storage;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Makes this node run what the cluster's desired state ({@code desired/<app>}) says: watches the
+ * collection, re-reads a key when it changes, and starts, stops or restarts the app through the
+ * {@link Node} actor as {@link Plan} decides. At start it reads every record, so a node that joins
+ * or restarts converges from storage. A record that does not parse, or an app that fails to start
+ * (a missing profile, say), marks that app broken with the reason; the others converge.
+ */
+public final class Convergence {
+  /** What the watch, the runtime and {@code status} send. */
+  public sealed interface Command {}
+
+  /** {@code desired/<app>} changed (created, written or removed): read it again. */
+  public record Changed(String app) implements Command {}
+
+  /** This node's view of every app the desired state names or convergence started, by name. */
+  public record Status(ActorRef<Map<String, AppState>> replyTo) implements Command {}
+
+  /**
+   * One app on this node.
+   *
+   * @param desired the desired version, or empty when the record is gone or does not parse
+   * @param state   {@code running}, {@code starting}, {@code stopped}, {@code elsewhere} (wanted on other
+   *                nodes) or {@code broken}
+   * @param reason  why it is broken, else empty
+   */
+  public record AppState(String desired, String state, String reason) {}
+
+  private record Keys(List<String> keys, Throwable failure) implements Command {}
+
+  private record Read(String app, long seq, Optional<DesiredApp> desired, String unusable) implements Command {}
+
+  private record Listed(Read read, List<String> running) implements Command {}
+
+  private record Answered(String app, Applied applied, StatusReply<Done> reply) implements Command {}
+
+  @SuppressWarnings("unchecked")
+  private static final Class<List<String>> NAMES = (Class<List<String>>) (Class<?>) List.class;
+  @SuppressWarnings("unchecked")
+  private static final Class<StatusReply<Done>> REPLY = (Class<StatusReply<Done>>) (Class<?>) StatusReply.class;
+
+  private final ActorContext<Command> ctx;
+  private final Storage storage;
+  private final ActorRef<Node.Command> node;
+  private final String nodeName;
+  private final Duration askTimeout;
+
+  private Convergence(ActorContext<Command> ctx, Storage storage, ActorRef<Node.Command> node, String nodeName,
+      Duration askTimeout) {
+    this.ctx = ctx;
+    this.storage = storage;
+    this.node = node;
+    this.nodeName = nodeName;
+    this.askTimeout = askTimeout;
+  }
+
+  /**
+   * Convergence of the node {@code node}, known in desired records as {@code nodeName}.
+   *
+   * @param askTimeout longest wait for the node's list and starts
+   */
+  public static Behavior<Command> create(Storage storage, KeyWatch watch, ActorRef<Node.Command> node,
+      String nodeName, Duration askTimeout) {
+    return Behaviors.setup(ctx -> {
+      ActorRef<Command> self = ctx.getSelf();
+      AutoCloseable handle = watch.watch(DesiredApp.COLLECTION, key -> self.tell(new Changed(key)));
+      ctx.pipeToSelf(storage.find(DesiredApp.COLLECTION, DesiredApp.TAGS), Keys::new);
+      return new Convergence(ctx, storage, node, nodeName, askTimeout)
+          .converging(handle, new HashMap<>(), new HashMap<>(), new HashMap<>());
+    });
+  }
+
+  /**
+   * @param seqs    per app, the number of the latest read: an older answer is dropped
+   * @param applied per app, what this node last started
+   * @param states  per app, what {@link Status} shows
+   */
+  private Behavior<Command> converging(AutoCloseable handle, Map<String, Long> seqs, Map<String, Applied> applied,
+      Map<String, AppState> states) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Keys.class, m -> {
+          if (m.failure() != null) {
+            ctx.getLog().error("convergence: cannot list the desired state ({}); following changes only",
+                cause(m.failure()).getMessage());
+          } else {
+            m.keys().forEach(k -> ctx.getSelf().tell(new Changed(k)));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Changed.class, m -> onChanged(seqs, m.app()))
+        .onMessage(Read.class, m -> onRead(seqs, states, m))
+        .onMessage(Listed.class, m -> onListed(seqs, applied, states, m))
+        .onMessage(Answered.class, m -> onAnswered(applied, states, m))
+        .onMessage(Status.class, m -> {
+          m.replyTo().tell(Map.copyOf(new TreeMap<>(states)));
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> {
+          handle.close();
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onChanged(Map<String, Long> seqs, String app) {
+    long seq = seqs.merge(app, 1L, Long::sum);
+    ctx.pipeToSelf(storage.read(DesiredApp.COLLECTION, app), (blob, e) -> {
+      if (e != null) {
+        CocaineException c = cause(e);
+        return c.code().equals(ErrorCode.NOT_FOUND)
+            ? new Read(app, seq, Optional.empty(), null)
+            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage());
+      }
+      try {
+        return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null);
+      } catch (IllegalArgumentException bad) {
+        return new Read(app, seq, Optional.empty(), bad.getMessage());
+      }
+    });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRead(Map<String, Long> seqs, Map<String, AppState> states, Read m) {
+    if (m.seq() != seqs.get(m.app())) {
+      return Behaviors.same(); // a newer change is being read
+    }
+    if (m.unusable() != null) {
+      // what runs keeps running: an unreadable record says nothing about what to do
+      ctx.getLog().error("convergence: app [{}] broken: {}", m.app(), m.unusable());
+      states.put(m.app(), new AppState("", "broken", m.unusable()));
+      return Behaviors.same();
+    }
+    ctx.ask(NAMES, node, askTimeout, Node.ListApps::new, (names, failure) -> failure != null
+        ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage())
+        : new Listed(m, names));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onListed(Map<String, Long> seqs, Map<String, Applied> applied,
+      Map<String, AppState> states, Listed m) {
+    Read read = m.read();
+    String app = read.app();
+    if (read.seq() != seqs.get(app)) {
+      return Behaviors.same();
+    }
+    String version = read.desired().map(DesiredApp::version).orElse("");
+    Plan.Step step = Plan.step(nodeName, read.desired(), m.running().contains(app), applied.get(app));
+    if (step instanceof Plan.Start s) {
+      start(app, s.applied(), applied, states, "starting");
+    } else if (step instanceof Plan.Restart r) {
+      ctx.getLog().info("convergence: restarting app [{}] at version {}", app, r.applied().version());
+      node.tell(new Node.PauseApp(app, ctx.getSystem().ignoreRef()));
+      start(app, r.applied(), applied, states, "restarting");
+    } else if (step instanceof Plan.Stop) {
+      ctx.getLog().info("convergence: stopping app [{}]", app);
+      node.tell(new Node.PauseApp(app, ctx.getSystem().ignoreRef()));
+      applied.remove(app);
+      putState(states, app, version, read.desired());
+    } else if (step instanceof Plan.Adopt a) {
+      applied.put(app, a.applied());
+      states.put(app, new AppState(version, "running", ""));
+    } else if (!m.running().contains(app)) {
+      putState(states, app, version, read.desired());
+    }
+    return Behaviors.same();
+  }
+
+  private void putState(Map<String, AppState> states, String app, String version, Optional<DesiredApp> desired) {
+    if (desired.isEmpty()) {
+      states.remove(app);
+    } else {
+      states.put(app, new AppState(version, desired.get().running() ? "elsewhere" : "stopped", ""));
+    }
+  }
+
+  private void start(String app, Applied target, Map<String, Applied> applied, Map<String, AppState> states,
+      String doing) {
+    applied.put(app, target);
+    states.put(app, new AppState(target.version(), "starting", ""));
+    ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}]", doing, app, target.version(),
+        target.profile());
+    ctx.ask(REPLY, node, askTimeout, r -> new Node.StartApp(app, target.profile(), r),
+        (reply, failure) -> new Answered(app, target, failure != null
+            ? StatusReply.error(new CocaineException(ErrorCode.TIMEOUT, "no answer from the node within " + askTimeout))
+            : reply));
+  }
+
+  private Behavior<Command> onAnswered(Map<String, Applied> applied, Map<String, AppState> states, Answered m) {
+    if (!m.applied().equals(applied.get(m.app()))) {
+      return Behaviors.same(); // a later decision superseded this start
+    }
+    if (m.reply().isSuccess()) {
+      states.put(m.app(), new AppState(m.applied().version(), "running", ""));
+      return Behaviors.same();
+    }
+    CocaineException c = cause(m.reply().getError());
+    if (c.code().equals(ErrorCode.ALREADY_STARTED)) {
+      states.put(m.app(), new AppState(m.applied().version(), "running", ""));
+      return Behaviors.same();
+    }
+    ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), m.applied().version(), c.getMessage());
+    states.put(m.app(), new AppState(m.applied().version(), "broken", c.getMessage()));
+    return Behaviors.same();
+  }
+
+  private static CocaineException cause(Throwable t) {
+    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (c instanceof CocaineException e) {
+      return e;
+    }
+    if (c != null && c.getCause() instanceof CocaineException e) {
+      return e;
+    }
+    return new CocaineException(ErrorCode.IO_ERROR, String.valueOf(c));
+  }
+}

@@ -1,0 +1,180 @@
+package cocaine.cluster.desired;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocaine.node.MemoryStorage;
+import cocaine.node.Node;
+import cocaine.storage.KeyWatch;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestKitJUnit5Extension.class)
+class ConvergenceTest {
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  /** A watch the test fires by hand, as ZooKeeper would on a change. */
+  static final class FakeWatch implements KeyWatch {
+    final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    volatile boolean closed;
+
+    @Override
+    public AutoCloseable watch(String collection, Consumer<String> onKey) {
+      assertEquals(DesiredApp.COLLECTION, collection);
+      listeners.add(onKey);
+      return () -> closed = true;
+    }
+
+    void fire(String key) {
+      listeners.forEach(l -> l.accept(key));
+    }
+  }
+
+  final MemoryStorage storage = new MemoryStorage();
+  final FakeWatch watch = new FakeWatch();
+
+  void desire(DesiredApp d) {
+    storage.write(DesiredApp.COLLECTION, d.app(), d.pack(), DesiredApp.TAGS);
+  }
+
+  ActorRef<Convergence.Command> start(TestProbe<Node.Command> node) {
+    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5)));
+  }
+
+  static void answerList(TestProbe<Node.Command> node, String... running) {
+    node.expectMessageClass(Node.ListApps.class).replyTo().tell(List.of(running));
+  }
+
+  static Node.StartApp expectStart(TestProbe<Node.Command> node, String app) {
+    Node.StartApp s = node.expectMessageClass(Node.StartApp.class);
+    assertEquals(app, s.app());
+    return s;
+  }
+
+  Map<String, Convergence.AppState> status(ActorRef<Convergence.Command> c) {
+    TestProbe<Map<String, Convergence.AppState>> probe = testKit.createTestProbe();
+    c.tell(new Convergence.Status(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void startsWhatIsStoredAtBootAndStopsItWhenTheRecordSaysSo() {
+    DesiredApp echo = new DesiredApp("echo", "1", "default", List.of(), true, 0);
+    desire(echo);
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    Node.StartApp s = expectStart(node, "echo");
+    assertEquals("default", s.profile());
+    s.replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(new Convergence.AppState("1", "running", ""), status(c).get("echo")));
+
+    desire(echo.withRunning(false));
+    watch.fire("echo");
+    answerList(node, "echo");
+    Node.PauseApp p = node.expectMessageClass(Node.PauseApp.class);
+    assertEquals("echo", p.app());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals("stopped", status(c).get("echo").state()));
+  }
+
+  @Test
+  void newVersionRestartsAndUnchangedRecordDoesNothing() {
+    DesiredApp echo = new DesiredApp("echo", "1", "default", List.of(), true, 0);
+    desire(echo);
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.success(Done.getInstance()));
+
+    watch.fire("echo"); // same record written again
+    answerList(node, "echo");
+    node.expectNoMessage(Duration.ofMillis(200));
+
+    desire(echo.atVersion("2", "default"));
+    watch.fire("echo");
+    answerList(node, "echo");
+    assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
+    expectStart(node, "echo");
+  }
+
+  @Test
+  void unparsableRecordMarksOnlyThatAppBroken() {
+    storage.write(DesiredApp.COLLECTION, "bad", "not msgpack".getBytes(StandardCharsets.UTF_8), DesiredApp.TAGS);
+    desire(new DesiredApp("good", "1", "default", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "good").replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Map<String, Convergence.AppState> states = status(c);
+      assertEquals("broken", states.get("bad").state());
+      assertTrue(states.get("bad").reason().contains("not msgpack"), states.get("bad").reason());
+      assertEquals("running", states.get("good").state());
+    });
+  }
+
+  @Test
+  void missingProfileMarksTheAppBrokenWithTheNodesReason() {
+    desire(new DesiredApp("echo", "1", "nosuch", List.of(), true, 0));
+    desire(new DesiredApp("other", "1", "default", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    for (int i = 0; i < 2; i++) {
+      node.expectMessageClass(Node.ListApps.class).replyTo().tell(List.of());
+    }
+    for (int i = 0; i < 2; i++) {
+      Node.StartApp s = node.expectMessageClass(Node.StartApp.class);
+      s.replyTo().tell(s.app().equals("echo")
+          ? StatusReply.error(new CocaineException(ErrorCode.NOT_FOUND, "app 'echo': profile 'nosuch' is not in storage"))
+          : StatusReply.success(Done.getInstance()));
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Map<String, Convergence.AppState> states = status(c);
+      assertEquals(new Convergence.AppState("1", "broken", "app 'echo': profile 'nosuch' is not in storage"),
+          states.get("echo"));
+      assertEquals("running", states.get("other").state());
+    });
+  }
+
+  @Test
+  void removedRecordStopsWhatConvergenceStartedAndTheWatchClosesWithTheActor() {
+    desire(new DesiredApp("echo", "1", "default", List.of("n1"), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.success(Done.getInstance()));
+    storage.remove(DesiredApp.COLLECTION, "echo");
+    watch.fire("echo");
+    answerList(node, "echo");
+    assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
+    testKit.stop(c);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(watch.closed));
+  }
+
+  @Test
+  void appWantedOnOtherNodesIsNotStartedHere() {
+    desire(new DesiredApp("echo", "1", "default", List.of("n2"), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    node.expectNoMessage(Duration.ofMillis(200));
+    assertEquals("elsewhere", status(c).get("echo").state());
+  }
+}

@@ -1,0 +1,101 @@
+package cocaine.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes sharing one ZooKeeper follow the cluster's desired state: a start on the cluster through
+ * one node runs the app on both, a stop on the cluster stops it on both, and a node started anew
+ * converges back from what ZooKeeper holds (issue 16).
+ */
+@Tag("zookeeper")
+class DesiredStateIT {
+  static final Path APPS = RuntimeProcess.HOME.resolve("examples/target/apps");
+  static final Duration CONVERGE = Duration.ofSeconds(60);
+
+  @TempDir
+  static Path dir;
+  static int zkPort;
+  static RuntimeProcess node1;
+  static RuntimeProcess node2;
+
+  static String zookeeperStorage() {
+    return String.join("\n",
+        "cocaine.storage {",
+        "  backend = zookeeper",
+        "  zookeeper { connect = \"127.0.0.1:" + zkPort + "\", root = \"/desired-it\" }",
+        "}");
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    zkPort = RuntimeProcess.freePort();
+    ZookeeperStorageIT.zookeeper("start", dir.resolve("zk").toString(), String.valueOf(zkPort));
+    node1 = RuntimeProcess.start(dir.resolve("node1"), "node", zookeeperStorage());
+    node2 = RuntimeProcess.start(dir.resolve("node2"), "node", zookeeperStorage());
+    assertCli(node1, "uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "echo");
+    assertCli(node1, "uploaded", "profile", "upload", "-n", "echo", "-r",
+        APPS.resolve("echo").resolve("profile.json").toString());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (RuntimeProcess node : new RuntimeProcess[] {node1, node2}) {
+      if (node != null) {
+        node.close();
+      }
+    }
+    if (zkPort != 0) {
+      ZookeeperStorageIT.zookeeper("stop", dir.resolve("zk").toString());
+    }
+  }
+
+  @Test
+  void clusterVerbsReachEveryNodeAndARestartedNodeConvergesBack() throws Exception {
+    assertCli(node1, "runs on the cluster: version 1", "app", "start", "--cluster", "-n", "echo", "-r", "echo");
+    awaitServing(node1, true);
+    awaitServing(node2, true);
+
+    RuntimeProcess.CliResult versions = node2.cli("app", "versions", "echo");
+    assertEquals(0, versions.exit(), versions.output());
+    assertTrue(versions.output().contains("*") && versions.output().contains("sha256:"), versions.output());
+
+    assertCli(node2, "stopped on the cluster", "app", "stop", "--cluster", "-n", "echo");
+    awaitServing(node1, false);
+    awaitServing(node2, false);
+
+    assertCli(node1, "runs on the cluster: version 1", "app", "start", "--cluster", "-n", "echo", "-r", "echo");
+    awaitServing(node2, true);
+    node2.kill9();
+    node2 = RuntimeProcess.start(dir.resolve("node2-again"), "node", zookeeperStorage());
+    awaitServing(node2, true);
+  }
+
+  static void awaitServing(RuntimeProcess node, boolean serving) {
+    await().atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      RuntimeProcess.CliResult r = node.cli("call", "echo", "ping", "hello");
+      if (serving) {
+        assertEquals(0, r.exit(), r.output());
+        assertEquals("hello", r.output());
+      } else {
+        assertNotEquals(0, r.exit(), r.output());
+      }
+    });
+  }
+
+  static void assertCli(RuntimeProcess node, String expected, String... args) throws Exception {
+    RuntimeProcess.CliResult r = node.cli(args);
+    assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.output());
+    assertTrue(r.output().contains(expected), String.join(" ", args) + ": " + r.output());
+  }
+}

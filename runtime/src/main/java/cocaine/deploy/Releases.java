@@ -1,0 +1,197 @@
+package cocaine.deploy;
+
+import cocaine.client.StorageClient;
+import cocaine.cluster.desired.AppVersion;
+import cocaine.cluster.desired.DesiredApp;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.FrameEncoder;
+import cocaine.wire.Values;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An app's versions and the cluster's desired state of it, kept through the storage service: a
+ * release records an immutable version (with a copy of the archive), makes it current (its manifest
+ * and archive become {@code manifests/<app>} and {@code apps/<app>}) and sets {@code desired/<app>},
+ * which every node follows. Deploys, {@code rollback} and the {@code --cluster} verbs all go through here.
+ */
+public final class Releases {
+  private static final List<String> APP_TAGS = List.of("app");
+
+  private final StorageClient storage;
+  private final String by;
+  private final Clock clock;
+
+  /** {@code by} names who acts in the version records (see {@link CallerToken#fingerprint()}). */
+  public Releases(StorageClient storage, String by, Clock clock) {
+    this.storage = storage;
+    this.by = by;
+    this.clock = clock;
+  }
+
+  /**
+   * Records the next version of {@code app} and makes it current on every node it is wanted on.
+   *
+   * @param archive the app's archive (process isolate) or null (an image, or a manifest-only app)
+   * @param image   the image it runs, when it runs one, else empty
+   */
+  public AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
+      String commit) {
+    long number = versions(app).stream().mapToLong(AppVersion::number).max().orElse(0) + 1;
+    String source = archive != null ? "sha256:" + sha256(archive) : image.isEmpty() ? "manifest only" : image;
+    AppVersion v = new AppVersion(app, number, source, manifest, profile, commit, clock.instant().toString(), by);
+    if (archive != null) {
+      storage.write("apps", v.key(), FrameEncoder.encodeValue(Values.bytes(archive)), APP_TAGS);
+    }
+    storage.write(AppVersion.COLLECTION, v.key(), v.pack(), AppVersion.tags(app));
+    activate(v);
+    return v;
+  }
+
+  /** Every version of {@code app}, oldest first; a record that does not parse fails naming its key. */
+  public List<AppVersion> versions(String app) {
+    List<AppVersion> out = new ArrayList<>();
+    for (String key : storage.find(AppVersion.COLLECTION, AppVersion.tags(app))) {
+      out.add(AppVersion.unpack(app, key, storage.read(AppVersion.COLLECTION, key)));
+    }
+    out.sort(Comparator.comparingLong(AppVersion::number));
+    return out;
+  }
+
+  /** The app's desired state, empty when it has none. */
+  public Optional<DesiredApp> desired(String app) {
+    try {
+      return Optional.of(DesiredApp.unpack(app, storage.read(DesiredApp.COLLECTION, app)));
+    } catch (CocaineException e) {
+      if (e.code().equals(ErrorCode.NOT_FOUND)) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Makes version {@code number} (or, when empty, the one before the current) current again.
+   *
+   * @throws CocaineException {@code [12, 2]} naming what is missing: the version, or its archive copy
+   */
+  public AppVersion rollback(String app, Optional<Long> number) {
+    List<AppVersion> all = versions(app);
+    if (all.isEmpty()) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no recorded versions");
+    }
+    long target;
+    if (number.isPresent()) {
+      target = number.get();
+    } else {
+      long current = desired(app).map(d -> parse(app, d.version())).orElse(all.get(all.size() - 1).number());
+      target = all.stream().mapToLong(AppVersion::number).filter(n -> n < current).max()
+          .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no version before "
+              + current + " to roll back to"));
+    }
+    AppVersion v = all.stream().filter(x -> x.number() == target).findFirst()
+        .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no version " + target
+            + "; `cocaine app versions " + app + "` lists them"));
+    activate(v);
+    return v;
+  }
+
+  /**
+   * Runs or stops {@code app} on every node. Starting an app without a desired state records its
+   * stored manifest and archive as a version first, with {@code profile}.
+   */
+  public DesiredApp setRunning(String app, boolean running, String profile) {
+    Optional<DesiredApp> current = desired(app);
+    if (current.isEmpty()) {
+      if (!running) {
+        throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no desired state in the cluster");
+      }
+      if (profile == null || profile.isEmpty()) {
+        throw new IllegalArgumentException("app '" + app + "' was never started on the cluster: give its profile (-r)");
+      }
+      Map<String, Object> manifest = map(app, "manifests", app);
+      byte[] archive = archive(app, app).orElse(null);
+      release(app, manifest, archive, "", profile, "");
+      return desired(app).orElseThrow();
+    }
+    DesiredApp next = current.get().withRunning(running);
+    if (profile != null && !profile.isEmpty()) {
+      next = next.atVersion(next.version(), profile).withRunning(running);
+    }
+    write(next);
+    return next;
+  }
+
+  /** Every node that runs {@code app} restarts it once. */
+  public DesiredApp restart(String app) {
+    DesiredApp next = desired(app).orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND,
+        "app '" + app + "' has no desired state in the cluster")).restarted();
+    write(next);
+    return next;
+  }
+
+  private void activate(AppVersion v) {
+    Optional<byte[]> archive = archive(v.app(), v.key());
+    if (archive.isEmpty() && v.source().startsWith("sha256:")) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "the archive of " + v.app() + " version " + v.number()
+          + " is no longer stored (apps/" + v.key() + ")");
+    }
+    storage.write("manifests", v.app(), FrameEncoder.encodeValue(Values.fromJava(v.manifest())), APP_TAGS);
+    if (archive.isPresent()) {
+      storage.write("apps", v.app(), FrameEncoder.encodeValue(Values.bytes(archive.get())), APP_TAGS);
+    }
+    DesiredApp next = desired(v.app())
+        .map(d -> d.atVersion(String.valueOf(v.number()), v.profile()))
+        .orElse(new DesiredApp(v.app(), String.valueOf(v.number()), v.profile(), List.of(), true, 0));
+    write(next);
+  }
+
+  private void write(DesiredApp d) {
+    storage.write(DesiredApp.COLLECTION, d.app(), d.pack(), DesiredApp.TAGS);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> map(String app, String collection, String key) {
+    Object v = Values.toJava(Values.unpack(storage.read(collection, key)));
+    if (!(v instanceof Map)) {
+      throw new CocaineException(ErrorCode.INVALID, collection + "/" + key + " of app '" + app + "' is not a map");
+    }
+    return (Map<String, Object>) v;
+  }
+
+  private Optional<byte[]> archive(String app, String key) {
+    try {
+      return Optional.of(Values.asBytes(Values.unpack(storage.read("apps", key))));
+    } catch (CocaineException e) {
+      if (e.code().equals(ErrorCode.NOT_FOUND)) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private static long parse(String app, String version) {
+    try {
+      return Long.parseLong(version);
+    } catch (NumberFormatException e) {
+      throw new CocaineException(ErrorCode.INVALID, "desired version '" + version + "' of app '" + app
+          + "' is not a version number");
+    }
+  }
+
+  private static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JRE", e);
+    }
+  }
+}
