@@ -17,10 +17,16 @@ import java.util.concurrent.locks.LockSupport;
  * {@code BODY} bytes on a fixed schedule ({@code RATE / CONNECTIONS} a second, connections offset
  * evenly). A request's latency runs from its scheduled start, not from when it was sent, so a slow
  * answer also counts against the requests that had to wait behind it (no coordinated omission).
- * Run: {@code java Paced.java URL RATE SECONDS CONNECTIONS BODY}; the last line printed is
- * {@code requests N errors E p50 X p99 Y max Z} (milliseconds).
+ * The first {@value #WARMUP_SECONDS} s run at the same rate but are not counted: the connections are
+ * made and both sides' code warmed then, as wrk2 calibrates first. Run:
+ * {@code java Paced.java URL RATE SECONDS CONNECTIONS BODY}; the last line printed is
+ * {@code requests N errors E p50 X p99 Y max Z} (milliseconds, counted requests only).
  */
 public final class Paced {
+  /** With -Dslow=MS, each request slower than that is printed with when it was due (a stall's time). */
+  private static final long SLOW_MS = Long.getLong("slow", 0);
+  private static final int WARMUP_SECONDS = 3;
+
   public static void main(String[] args) throws Exception {
     URI uri = URI.create(args[0]);
     double rate = Double.parseDouble(args[1]);
@@ -34,7 +40,8 @@ public final class Paced {
         + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + bodyBytes + "\r\n\r\n")
         .getBytes(StandardCharsets.US_ASCII);
     long periodNanos = (long) (connections * 1e9 / rate);
-    int perConnection = (int) (rate * seconds / connections);
+    int perConnection = (int) (rate * (seconds + WARMUP_SECONDS) / connections);
+    long counted = TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
     long[][] latencies = new long[connections][perConnection];
     int[] done = new int[connections];
     AtomicLong errors = new AtomicLong();
@@ -66,13 +73,22 @@ public final class Paced {
             out.write(body);
             out.flush();
             int status = readResponse(in);
-            if (status != 200) {
+            if (status != 200 && scheduled - start >= counted) {
               errors.incrementAndGet();
             }
+            if (scheduled - start < counted) {
+              continue;
+            }
             latencies[id][done[id]++] = System.nanoTime() - scheduled;
+            if (SLOW_MS > 0 && latencies[id][done[id] - 1] > SLOW_MS * 1_000_000L) {
+              System.out.printf("slow: %.1f ms at %.3f s (connection %d)%n", latencies[id][done[id] - 1] / 1e6,
+                  (scheduled - start) / 1e9, id);
+            }
           } catch (IOException e) {
-            errors.incrementAndGet();
-            latencies[id][done[id]++] = System.nanoTime() - scheduled;
+            if (scheduled - start >= counted) {
+              errors.incrementAndGet();
+              latencies[id][done[id]++] = System.nanoTime() - scheduled;
+            }
             close(socket);
             socket = null;
           }
@@ -95,7 +111,7 @@ public final class Paced {
       i += done[c];
     }
     Arrays.sort(all);
-    double seconds_ = (System.nanoTime() - start) / 1e9;
+    double seconds_ = (System.nanoTime() - start - counted) / 1e9;
     System.out.printf("achieved %.0f req/s over %.1f s%n", n / seconds_, seconds_);
     System.out.printf("requests %d errors %d p50 %.2f p99 %.2f max %.2f%n", n, errors.get(), ms(all, 0.50),
         ms(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6);
