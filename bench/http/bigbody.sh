@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 BYTES="${BYTES:-1073741824}"
 export COCAINE_JAVA_OPTS="${COCAINE_JAVA_OPTS:--Xmx512m}"
 
-start_runtime "cocaine.proxy { max-body-bytes = 2GiB, timeout = 600s }"
+start_runtime "cocaine.proxy { max-body-bytes = 2GiB, timeout = 600s }
+cocaine.network.max-frame-bytes = 65MiB"
 deploy_app stream "$APPS/stream" '{"pool-limit": 1, "concurrency": 4, "queue-limit": 10,
   "heartbeat-timeout": 30, "handshake-timeout": 20, "terminate-timeout": 5}'
 URL="http://127.0.0.1:$PROXY_PORT/stream/sink"

@@ -20,6 +20,17 @@ need() {
   fi
 }
 
+# Installs Debian package $2 when file $1 is missing (a module rather than a command).
+need_file() {
+  if [ ! -e "$1" ]; then
+    log "installing $2"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+  fi
+}
+
 # Waits until `curl ARGS` through the proxy succeeds (the app's first workers are up).
 await_http() {
   for _ in $(seq 1 300); do

@@ -38,7 +38,7 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
     }
   }
 
-  static NetworkSettings from(SettingsReader r) {
+  static NetworkSettings from(SettingsReader r, int maxFrameBytes) {
     var ports = r.rawList("shared-ports");
     String rule = "must be [min, max] with 0 <= min <= max <= 65535";
     if (ports.size() != 2) {
@@ -54,7 +54,7 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         r.nonEmptyString("hostname"),
         r.port("locator-port"),
         new PortRange((int) min, (int) max),
-        (int) r.bytes("max-frame-bytes", 1, Integer.MAX_VALUE),
+        maxFrameBytes,
         (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE),
         (int) r.integer("max-channels", 1, Integer.MAX_VALUE),
         r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE),

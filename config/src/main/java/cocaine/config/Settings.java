@@ -101,17 +101,18 @@ public record Settings(String uuid, Set<Role> roles, NetworkSettings network, Pa
     if (roles.isEmpty()) {
       throw r.refuse("roles", "must name at least one role (" + Role.configNames() + ")");
     }
+    FrameAndBody limits = FrameAndBody.of(r.section("network"), r.section("proxy"));
     return new Settings(
         uuid.isEmpty() ? UUID.randomUUID().toString() : uuid,
         roles,
-        NetworkSettings.from(r.section("network")),
+        NetworkSettings.from(r.section("network"), limits.maxFrameBytes()),
         PathsSettings.from(r.section("paths")),
         StorageSettings.from(r.section("storage")),
         LoggingSettings.from(r.section("logging")),
         NodeSettings.from(r.section("node")),
         LocatorSettings.from(r.section("locator")),
         BalancerSettings.from(r.section("balancer")),
-        ProxySettings.from(r.section("proxy")),
+        ProxySettings.from(r.section("proxy"), limits.maxBodyBytes()),
         AdminSettings.from(r.section("admin")),
         merged);
   }

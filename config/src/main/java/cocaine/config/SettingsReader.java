@@ -108,6 +108,15 @@ final class SettingsReader {
     return n;
   }
 
+  /** A size like {@link #bytes}, or -1 for the word {@code auto} (the caller works the value out). */
+  long bytesOrAuto(String key, long min, long max) {
+    ConfigValue v = value(key);
+    if (v.valueType() == com.typesafe.config.ConfigValueType.STRING && "auto".equals(v.unwrapped())) {
+      return -1;
+    }
+    return bytes(key, min, max);
+  }
+
   <E extends Enum<E>> E oneOf(String key, Class<E> type) {
     ConfigValue v = value(key);
     return enumValue(path(key), v, type);

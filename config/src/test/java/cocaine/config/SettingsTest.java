@@ -59,7 +59,7 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        16 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
+        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
@@ -255,6 +255,33 @@ class SettingsTest {
   void badSizeIsRefused() {
     SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.max-frame-bytes = lots"));
     assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'"), e.getMessage());
+  }
+
+  @Test
+  void frameLimitFollowsTheBodyLimitByDefault() {
+    Settings s = load("");
+    assertEquals(64L << 20, s.proxy().maxBodyBytes());
+    assertEquals((64 << 20) + FrameAndBody.HEAD_ALLOWANCE, s.network().maxFrameBytes());
+    Settings bigger = load("cocaine.proxy.max-body-bytes = 100MiB");
+    assertEquals((100 << 20) + FrameAndBody.HEAD_ALLOWANCE, bigger.network().maxFrameBytes());
+  }
+
+  @Test
+  void bodyLimitFollowsAConfiguredFrameLimit() {
+    assertEquals((16L << 20) - FrameAndBody.HEAD_ALLOWANCE,
+        load("cocaine.network.max-frame-bytes = 16MiB").proxy().maxBodyBytes());
+    // a small frame keeps half of itself for the head
+    assertEquals(512 * 1024, load("cocaine.network.max-frame-bytes = 1MiB").proxy().maxBodyBytes());
+  }
+
+  @Test
+  void aBodyLimitAboveTheFrameIsForStreamingAppsOnly() {
+    Settings s = load("cocaine.network.max-frame-bytes = 16MiB\ncocaine.proxy.max-body-bytes = 2GiB");
+    assertEquals(2L << 30, s.proxy().maxBodyBytes());
+    assertEquals(16 << 20, s.network().maxFrameBytes());
+    assertEquals((16L << 20) - FrameAndBody.HEAD_ALLOWANCE, FrameAndBody.wholeBodyBytes(16 << 20, 2L << 30));
+    // alone, a body limit beyond what a frame can be makes the largest frame
+    assertEquals(Integer.MAX_VALUE, load("cocaine.proxy.max-body-bytes = 4GiB").network().maxFrameBytes());
   }
 
   @Test

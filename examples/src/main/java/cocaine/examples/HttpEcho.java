@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The http-echo app (HTTP convention): event {@code echo} answers 200 text/plain with the request
  * body, or with {@code "<METHOD> <uri>"} when the body is empty; {@code slow} does the same after
- * {@code ECHO_SLOW_MS} (manifest environment, default 1000), for overload tests. Through the proxy:
+ * {@code ECHO_SLOW_MS} (manifest environment, default 1000), for overload tests; {@code size} answers
+ * {@code "<bytes> <crc32 hex>"} of the body, read as a stream (for big-body tests). Through the proxy:
  * {@code curl -d hi http://127.0.0.1:8080/http-echo/echo} prints {@code hi}.
  */
 public final class HttpEcho {
@@ -29,11 +30,26 @@ public final class HttpEcho {
   public static Worker register(Worker worker, Duration slowDelay) {
     return worker
         .on("echo", Http.handler(HttpEcho::echo))
+        .on("size", Http.handler(HttpEcho::size))
         .on("slow", Http.handler((req, resp) -> {
           // being slow is this event's whole purpose: it stands in for real work
           TimeUnit.NANOSECONDS.sleep(slowDelay.toNanos());
           echo(req, resp);
         }));
+  }
+
+  private static void size(HttpRequest req, HttpResponse resp) throws IOException {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    long n = 0;
+    byte[] buf = new byte[64 * 1024];
+    try (java.io.InputStream body = req.body()) {
+      for (int k = body.read(buf); k >= 0; k = body.read(buf)) {
+        crc.update(buf, 0, k);
+        n += k;
+      }
+    }
+    resp.status(200).header("Content-Type", "text/plain");
+    resp.write(n + " " + Long.toHexString(crc.getValue()));
   }
 
   private static void echo(HttpRequest req, HttpResponse resp) throws IOException {

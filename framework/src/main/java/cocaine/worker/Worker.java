@@ -65,7 +65,8 @@ public final class Worker {
     /** Settings with defaults for what argv does not carry. */
     public static Settings of(String app, String endpoint, List<Locator.Endpoint> locators, String uuid) {
       return new Settings(app, endpoint, locators, uuid, DEFAULT_HEARTBEAT, DEFAULT_DISOWN, 16, 1024, 64,
-          64 * 1024 * 1024, 64L * 1024 * 1024);
+          // a 64 MiB body (the proxy's default limit) arrives in one chunk beside its request's head
+          65 * 1024 * 1024, 64L * 1024 * 1024);
     }
 
     /**

@@ -97,7 +97,7 @@ public final class ProxyMetrics {
    */
   public record PoolSnapshot(int connections, int inFlight, int waiting, List<String> endpoints) {}
 
-  /** Live numbers of one app's pool; written by its pool actor only. */
+  /** Live numbers of one app's pool; written by its pool actor, in-flight counts by requests too. */
   public static final class PoolGauges {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -115,11 +115,15 @@ public final class ProxyMetrics {
               .description("requests waiting for an app's first connection").tag("app", app).register(registry));
     }
 
-    public void set(int connections, int inFlight, int waiting, List<String> endpoints) {
+    public void set(int connections, int waiting, List<String> endpoints) {
       this.connections.set(connections);
-      this.inFlight.set(inFlight);
       this.waiting.set(waiting);
       this.endpoints = List.copyOf(endpoints);
+    }
+
+    /** A request took ({@code +1}) or gave back ({@code -1}) a connection; from any thread. */
+    public void inFlight(int delta) {
+      inFlight.addAndGet(delta);
     }
   }
 }

@@ -2,30 +2,35 @@ package cocaine.proxy;
 
 import cocaine.admin.ProxyMetrics;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * How each request ended, said once: its line in the access log ({@code cocaine.proxy.access}), its
- * request metric and, for an answer of the app's, the proxy's span.
+ * How each request ended, said once: its line in the access log ({@code cocaine.proxy.access-log},
+ * buffered by {@link AccessLogBuffer}), its request metric, for an answer of the app's the proxy's
+ * span, and the body bytes it held given back to the {@link BodyBudget}.
  */
-final class AccessLog {
-  private static final Logger access = LoggerFactory.getLogger("cocaine.proxy.access");
-
+final class AccessLog implements AutoCloseable {
   private final ProxyMetrics metrics;
+  private final BodyBudget budget;
+  /** Null when the access log is off. */
+  private final AccessLogBuffer lines;
 
-  AccessLog(ProxyMetrics metrics) {
+  AccessLog(ProxyMetrics metrics, BodyBudget budget, ProxyConfig.AccessLogSettings settings) {
     this.metrics = metrics;
+    this.budget = budget;
+    this.lines = settings.enabled()
+        ? new AccessLogBuffer(settings.path(), settings.bufferBytes(), settings.flush().toMillis()) : null;
   }
 
   /** The app's response has ended: in full, cut short, or with no body to send. */
   void answered(Call call, int status) {
     long nanos = System.nanoTime() - call.startNanos();
+    budget.give(call.bodyHeld().getAndSet(0));
     metrics.request(call.app(), status, nanos);
     RequestSpans.proxy(call.trace(), call.app(), call.route().event(), status, call.startNanos(), null);
-    access.info("{} {} -> {} app={} event={} id={} ms={}", call.request().method().value(),
-        call.request().getUri().path(), status, call.app(), call.route().event(), call.trace().requestId(),
-        nanos / 1_000_000);
+    if (lines != null) {
+      lines.append(line(call.request(), status, call.app(), call.trace().requestId(), nanos)
+          .append(" event=").append(call.route().event()));
+    }
   }
 
   /** The app's response was cut after its head went out; {@code reason} names why in the metric. */
@@ -37,14 +42,33 @@ final class AccessLog {
   /**
    * The proxy answered with an error of its own.
    *
+   * @param call null when the request was refused before it was routed
    * @param requestId null when the request was refused before its trace was known
    * @param app null when the request was refused before its route was known
    * @param metricApp the app the metric counts the request for: {@link ProxyMetrics#NO_APP} unless a pool took it
    */
-  void refused(HttpRequest request, ProxyError e, String requestId, String app, long startNanos, String metricApp) {
+  void refused(HttpRequest request, Call call, ProxyError e, String requestId, String app, long startNanos,
+      String metricApp) {
     long nanos = System.nanoTime() - startNanos;
+    if (call != null) {
+      budget.give(call.bodyHeld().getAndSet(0));
+    }
     metrics.request(metricApp, e.status(), nanos);
-    access.info("{} {} -> {} app={} id={} ms={} error={}", request.method().value(), request.getUri().path(),
-        e.status(), app, requestId, nanos / 1_000_000, e.getMessage());
+    if (lines != null) {
+      lines.append(line(request, e.status(), app, requestId, nanos).append(" error=").append(e.getMessage()));
+    }
+  }
+
+  private static StringBuilder line(HttpRequest request, int status, String app, String requestId, long nanos) {
+    return new StringBuilder(160).append(request.method().value()).append(' ').append(request.getUri().path())
+        .append(" -> ").append(status).append(" app=").append(app).append(" id=").append(requestId)
+        .append(" ms=").append(nanos / 1_000_000);
+  }
+
+  @Override
+  public void close() {
+    if (lines != null) {
+      lines.close();
+    }
   }
 }

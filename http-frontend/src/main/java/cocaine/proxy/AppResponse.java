@@ -47,28 +47,85 @@ final class AppResponse {
    * @throws ProxyError when the app sent no response head, or a malformed one
    */
   HttpResponse of(Call call, Pool.Granted granted, List<Message> head, Source<Message, NotUsed> tail) {
+    ResponseHead parsed;
+    try {
+      parsed = head(call, granted, head);
+    } catch (ProxyError e) {
+      if (e.status() == StatusFor.MALFORMED_RESPONSE_HEAD.status()) {
+        tail.runWith(Sink.cancelled(), mat);
+      } else {
+        tail.runWith(Sink.ignore(), mat);
+      }
+      throw e;
+    }
+    return response(call, granted.app(), parsed, tail);
+  }
+
+  /**
+   * The response for an app's whole answer, already in: its head, its body chunks and its end. The
+   * body is sent as one strict entity, with no stream; an answer that fails after its head is cut
+   * as {@link #of} cuts it.
+   *
+   * @param messages the app's messages, the terminal one included
+   * @throws ProxyError when the app sent no response head, or a malformed one
+   */
+  HttpResponse whole(Call call, Pool.Granted granted, List<Message> messages) {
+    List<Message> rest = messages.subList(1, messages.size());
+    for (Message m : rest) {
+      if (m.type() == Graph.ERROR) {
+        return of(call, granted, messages.subList(0, 1), Source.from(List.copyOf(rest)));
+      }
+    }
+    ResponseHead parsed = head(call, granted, messages.subList(0, 1));
+    ForwardedHeaders.ClientHead translated = ForwardedHeaders.toClient(call, granted.app(), parsed);
+    int status = parsed.status();
+    if (noBody(call, status)) {
+      return response(call, granted.app(), parsed, Source.empty());
+    }
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (Message m : rest) {
+      if (m.type() != Graph.WRITE) {
+        break;
+      }
+      byte[] chunk = bytes(m);
+      if (translated.emptyChunkEnds() && chunk.length == 0) {
+        break;
+      }
+      body.writeBytes(chunk);
+    }
+    call.answered().set(true);
+    accessLog.answered(call, status);
+    return HttpResponse.create().withStatus(code(status)).addHeaders(translated.headers())
+        .withEntity(HttpEntities.create(translated.contentType(), body.toByteArray()));
+  }
+
+  /** The app's response head out of its first message, or the error the client gets instead. */
+  private ResponseHead head(Call call, Pool.Granted granted, List<Message> head) {
     if (head.isEmpty()) {
-      tail.runWith(Sink.ignore(), mat);
       throw new ProxyError(StatusFor.NO_RESPONSE.status(), "app '" + call.app()
           + "' ended the channel without a response");
     }
     Message first = head.get(0);
     if (first.type() == Graph.CLOSE) {
-      tail.runWith(Sink.ignore(), mat);
       throw new ProxyError(StatusFor.NO_RESPONSE_HEAD.status(), "app '" + call.app()
           + "' closed the channel without sending a response head");
     }
-    ResponseHead parsed;
     try {
-      parsed = ResponseHead.parse(bytes(first));
+      return ResponseHead.parse(bytes(first));
     } catch (IllegalArgumentException e) {
-      tail.runWith(Sink.cancelled(), mat);
       log.warn("request {}: app '{}' at {} sent a malformed response head: {}", call.trace().requestId(), call.app(),
           granted.endpoint(), e.getMessage());
       throw new ProxyError(StatusFor.MALFORMED_RESPONSE_HEAD.status(), "app '" + call.app()
           + "' sent a malformed response head: " + e.getMessage());
     }
-    return response(call, granted.app(), parsed, tail);
+  }
+
+  private static boolean noBody(Call call, int status) {
+    return call.request().method().equals(HttpMethods.HEAD) || status == 204 || status == 304 || status < 200;
+  }
+
+  private static StatusCode code(int status) {
+    return StatusCodes.lookup(status).orElseGet(() -> StatusCodes.custom(status, "Status " + status, ""));
   }
 
   /** @param member the app that answered: the routing group's member, or the app itself */
@@ -77,10 +134,8 @@ final class AppResponse {
     ContentType contentType = translated.contentType();
     OptionalLong length = translated.length();
     int status = head.status();
-    StatusCode code = StatusCodes.lookup(status).orElseGet(() -> StatusCodes.custom(status, "Status " + status, ""));
-    HttpResponse response = HttpResponse.create().withStatus(code).addHeaders(translated.headers());
-    boolean noBody = call.request().method().equals(HttpMethods.HEAD) || status == 204 || status == 304 || status < 200;
-    if (noBody) {
+    HttpResponse response = HttpResponse.create().withStatus(code(status)).addHeaders(translated.headers());
+    if (noBody(call, status)) {
       drain(call, status, tail);
       if (call.request().method().equals(HttpMethods.HEAD) && length.isPresent() && length.getAsLong() > 0) {
         return response.withEntity(HttpEntities.create(contentType, length.getAsLong(), Source.empty()));

@@ -2,6 +2,7 @@ package cocaine.proxy;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
@@ -10,9 +11,14 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  *
  * @param reachedPool set once a pool granted a connection: from then on a refusal counts for the app
  * @param answered set once the app's response ended in full, so the channel's end closes it rather than fails it
+ * @param bodyHeld bytes of the {@link BodyBudget} this request holds, given back when it ends
  */
 record Call(HttpRequest request, Route route, Trace trace, long startNanos, Duration timeout,
-    AtomicBoolean reachedPool, AtomicBoolean answered) {
+    AtomicBoolean reachedPool, AtomicBoolean answered, AtomicLong bodyHeld) {
+  Call(HttpRequest request, Route route, Trace trace, long startNanos, Duration timeout) {
+    this(request, route, trace, startNanos, timeout, new AtomicBoolean(), new AtomicBoolean(), new AtomicLong());
+  }
+
   long deadlineNanos() {
     return startNanos + timeout.toNanos();
   }

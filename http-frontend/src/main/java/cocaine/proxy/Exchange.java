@@ -3,50 +3,38 @@ package cocaine.proxy;
 import cocaine.admin.ProxyMetrics;
 import cocaine.proxy.pool.Pool;
 import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
-import cocaine.wire.Graph;
-import cocaine.wire.Message;
-import cocaine.wire.Values;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
-import org.apache.pekko.http.javadsl.model.HttpProtocols;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.model.headers.RawRequestURI;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP request through the proxy: route it, lease a connection from the app's pool, send
- * {@code enqueue(event)} with the request chunk (and the body chunks for streaming apps), and turn
- * the app's answer into the HTTP response, streamed. Retries only what surely reached no worker.
- * Stateless between requests; one instance serves the whole listener.
+ * One HTTP request through the proxy: route it, read its body within the body budget (or stream
+ * it, for a streaming app), lease a connection from the app's pool and make {@link Attempt}s on it
+ * until one gives a response; retries only what surely reached no worker. Every end of a request,
+ * the proxy's own refusals too, goes through the {@link AccessLog}. Stateless between requests; one
+ * instance serves the whole listener.
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
-  /** Errors of an app that say it refused the request before any worker saw it. */
-  private static final Set<ErrorCode> NEVER_REACHED_A_WORKER = Set.of(ErrorCode.QUEUE_IS_FULL,
-      ErrorCode.SERVICE_NOT_AVAILABLE, ErrorCode.NOT_RUNNING, ErrorCode.OVERSEER_SHUTDOWNING, ErrorCode.TRY_AGAIN);
   /** Its value picks a routing group's member by hash: the same value, the same member (ECOSYSTEM.md 2.2). */
   static final String STICKY_HEADER = "X-Cocaine-Sticky";
   /**
@@ -63,31 +51,28 @@ final class Exchange {
   private final Materializer mat;
   private final ProxyConfig config;
   private final ActorRef<HttpProxy.Command> proxy;
+  private final PoolDirectory directory;
   private final ProxyMetrics metrics;
   /** For callbacks that go on with the request (stream materialization): Pekko's dispatcher. */
   private final Executor dispatcher;
   private final RequestBody body;
-  private final AppResponse appResponse;
+  private final Attempt attempts;
   private final AccessLog accessLog;
 
-  Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, ProxyMetrics metrics) {
+  Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, PoolDirectory directory,
+      ProxyMetrics metrics) {
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
     this.proxy = proxy;
+    this.directory = directory;
     this.metrics = metrics;
     this.dispatcher = system.executionContext();
-    this.body = new RequestBody(config, mat, dispatcher);
-    this.accessLog = new AccessLog(metrics);
-    this.appResponse = new AppResponse(mat, accessLog);
+    BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
+    this.body = new RequestBody(config, mat, dispatcher, budget);
+    this.accessLog = new AccessLog(metrics, budget, config.accessLog());
+    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog));
   }
-
-  /** How one attempt ended: a response to give, or a refusal that another try may overcome. */
-  private sealed interface Outcome {}
-
-  private record Respond(HttpResponse response) implements Outcome {}
-
-  private record Retry(String reason, String why) implements Outcome {}
 
   /** Never fails: every problem becomes a response. */
   CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -105,31 +90,30 @@ final class Exchange {
       requestId = trace.requestId();
       Route route = Route.of(request, rawUri);
       body.checkDeclared(request);
-      Call call = new Call(request, route, trace, start, config.timeout(route.app()), new AtomicBoolean(),
-          new AtomicBoolean());
+      Call call = new Call(request, route, trace, start, config.timeout(route.app()));
       String id = requestId;
       return attempt(call, 0, null).exceptionally(failure -> {
         Throwable cause = unwrap(failure);
         if (cause instanceof ProxyError e) {
           RequestSpans.proxy(trace, route.app(), route.event(), e.status(), start, e.getMessage());
-          return refuse(request, e, id, route.app(), start,
+          return refuse(request, call, e, id, route.app(), start,
               call.reachedPool().get() ? route.app() : ProxyMetrics.NO_APP);
         }
         log.error("request {} to app '{}' failed unexpectedly", id, route.app(), cause);
-        return refuse(request, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + cause), id,
-            route.app(), start, ProxyMetrics.NO_APP);
+        return refuse(request, call, new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + cause),
+            id, route.app(), start, ProxyMetrics.NO_APP);
       });
     } catch (ProxyError e) {
-      return CompletableFuture.completedFuture(refuse(request, e, requestId, null, start, ProxyMetrics.NO_APP));
+      return CompletableFuture.completedFuture(refuse(request, null, e, requestId, null, start, ProxyMetrics.NO_APP));
     } catch (RuntimeException e) {
       log.error("request {} {} failed unexpectedly", request.method().value(), rawUri, e);
-      return CompletableFuture.completedFuture(refuse(request,
+      return CompletableFuture.completedFuture(refuse(request, null,
           new ProxyError(StatusFor.PROXY_FAILED.status(), "internal proxy error: " + e), requestId, null, start,
           ProxyMetrics.NO_APP));
     }
   }
 
-  private CompletionStage<HttpResponse> attempt(Call call, int tries, byte[] wholeBody) {
+  private CompletionStage<HttpResponse> attempt(Call call, int tries, ByteString wholeBody) {
     return lease(call).thenCompose(leased -> {
       if (leased instanceof Pool.Refused refused) {
         CocaineException cause = refused.cause();
@@ -148,46 +132,57 @@ final class Exchange {
       }
       Pool.Granted granted = (Pool.Granted) leased;
       call.reachedPool().set(true);
-      CompletionStage<Outcome> outcome;
+      CompletionStage<Attempt.Outcome> outcome;
       if (granted.streaming()) {
-        outcome = send(call, granted, new byte[0], body.streamed(call), false);
+        outcome = attempts.send(call, granted, ByteString.emptyByteString(), body.streamed(call), false);
       } else {
-        CompletionStage<byte[]> read = wholeBody != null ? CompletableFuture.completedFuture(wholeBody)
-            : body.whole(call);
+        CompletionStage<ByteString> read;
+        try {
+          read = wholeBody != null ? CompletableFuture.completedFuture(wholeBody) : body.whole(call);
+        } catch (RuntimeException e) {
+          release(granted);
+          throw e;
+        }
         outcome = read.handle((bytes, failure) -> {
           if (failure != null) {
             release(granted);
             throw new CompletionException(unwrap(failure));
           }
-          CompletionStage<Outcome> sent;
+          CompletionStage<Attempt.Outcome> sent;
           try {
-            sent = send(call, granted, bytes, null, tries < config.proxy().retries());
+            sent = attempts.send(call, granted, bytes, null, tries < config.proxy().retries());
           } catch (RuntimeException e) {
             release(granted);
             throw e;
           }
-          return sent.thenCompose(o -> o instanceof Retry retry
+          return sent.thenCompose(o -> o instanceof Attempt.Retry retry
               ? retried(call, tries, bytes, retry)
               : CompletableFuture.completedFuture(o));
         }).thenCompose(x -> x);
       }
-      return outcome.thenApply(o -> ((Respond) o).response());
+      return outcome.thenApply(o -> ((Attempt.Respond) o).response());
     });
   }
 
-  private CompletionStage<Outcome> retried(Call call, int tries, byte[] body, Retry retry) {
+  private CompletionStage<Attempt.Outcome> retried(Call call, int tries, ByteString body, Attempt.Retry retry) {
     metrics.retry(call.app(), retry.reason());
     log.debug("request {}: app '{}' refused it ({}), try {} of {}", call.trace().requestId(), call.app(), retry.why(),
         tries + 2, config.proxy().retries() + 1);
-    return attempt(call, tries + 1, body).thenApply(Respond::new);
+    return attempt(call, tries + 1, body).thenApply(Attempt.Respond::new);
   }
 
+  /** A connection from the pool's {@link cocaine.proxy.pool.Leases} at once, else by asking the proxy actor. */
   private CompletionStage<Pool.Leased> lease(Call call) {
-    Duration wait = call.remaining();
     long leaseStart = System.nanoTime();
+    Optional<String> sticky = call.request().getHeader(STICKY_HEADER).map(HttpHeader::value);
+    Pool.Granted now = directory.tryLease(call.app(), sticky);
+    if (now != null) {
+      RequestSpans.leased(call.trace(), call.app(), leaseStart, now, null);
+      return CompletableFuture.completedFuture(now);
+    }
+    Duration wait = call.remaining();
     return AskPattern.<HttpProxy.Command, Pool.Leased>ask(proxy,
-            replyTo -> new HttpProxy.Lease(call.app(), call.request().getHeader(STICKY_HEADER).map(HttpHeader::value),
-                call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
+            replyTo -> new HttpProxy.Lease(call.app(), sticky, call.deadlineNanos(), replyTo), wait.plus(ASK_SLACK),
             system.scheduler())
         .whenCompleteAsync((leased, failure) -> RequestSpans.leased(call.trace(), call.app(), leaseStart, leased,
             failure), SAME_THREAD)
@@ -200,111 +195,24 @@ final class Exchange {
         }, dispatcher);
   }
 
-  /**
-   * One attempt on a leased connection. The lease is released when the channel ends.
-   *
-   * @param streamed the body to send as chunks after the first one, or null when it is inside it
-   * @param mayRetry whether a refusal that reached no worker should come back as {@link Retry}
-   */
-  private CompletionStage<Outcome> send(Call call, Pool.Granted granted, byte[] whole,
-      Source<ByteString, NotUsed> streamed, boolean mayRetry) {
-    HttpRequest request = call.request();
-    Message first = Message.write(Values.bytes(RequestChunk.encode(request.method().value(), call.route().uri(),
-        request.protocol().equals(HttpProtocols.HTTP_1_0) ? "1.0" : "1.1",
-        ForwardedHeaders.toApp(call, whole, streamed != null), whole)));
-    long maxBodyBytes = config.proxy().maxBodyBytes();
-    RequestSide side = streamed != null ? RequestSide.streamed(call, first, streamed, maxBodyBytes)
-        : config.cancelOnDisconnect() ? RequestSide.heldOpen(call, first, mat, maxBodyBytes)
-        : RequestSide.closedAtOnce(first);
-    Message enqueue = new Message(0, List.of(Values.str(call.route().event())), ForwardedHeaders.enqueue(call));
-    long channelStart = System.nanoTime();
-    Source<Message, NotUsed> replies = side.messages()
-        .via(granted.connection().channel(enqueue, Graph.STREAMING))
-        .watchTermination((notUsed, done) -> {
-          done.whenCompleteAsync((d, failure) -> {
-            side.onEnd().run();
-            release(granted);
-            RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, failure);
-          }, SAME_THREAD);
-          return notUsed;
-        })
-        .via(new ChannelGuard<Message>(side.onCancel(), call.timeout()))
-        .initialTimeout(call.remaining())
-        .idleTimeout(call.timeout());
-    return replies.prefixAndTail(1).runWith(Sink.head(), mat)
-        .handleAsync((headAndTail, failure) -> failure != null
-            ? failed(call, granted, unwrap(failure), mayRetry, side.bodyFailure().get())
-            : answered(call, granted, headAndTail.first(), headAndTail.second(), mayRetry, side.bodyFailure().get()),
-            dispatcher);
-  }
-
-  private Outcome failed(Call call, Pool.Granted granted, Throwable cause, boolean mayRetry, Throwable bodyFailure) {
-    if (bodyFailure != null) {
-      throw body.error(call, unwrap(bodyFailure));
-    }
-    if (cause instanceof TimeoutException) {
-      log.info("request {} to app '{}' at {} timed out after {}", call.trace().requestId(), call.app(),
-          granted.endpoint(), call.timeoutText());
-      throw new ProxyError(StatusFor.APP_TIMED_OUT.status(), "app '" + call.app() + "' did not answer within "
-          + call.timeoutText());
-    }
-    if (cause instanceof CocaineException e) {
-      if (mayRetry && NEVER_REACHED_A_WORKER.contains(e.code())) {
-        return new Retry("busy", e.getMessage());
-      }
-      log.warn("request {} to app '{}' at {} lost: {}", call.trace().requestId(), call.app(), granted.endpoint(),
-          e.getMessage());
-      throw new ProxyError(StatusFor.APP_LOST.status(), "app '" + call.app() + "' at " + granted.endpoint()
-          + " did not answer: " + e.getMessage());
-    }
-    log.error("request {} to app '{}' failed", call.trace().requestId(), call.app(), cause);
-    throw new ProxyError(StatusFor.APP_LOST.status(), "app '" + call.app() + "' did not answer: " + cause);
-  }
-
-  /** The app's first reply: an error refuses the request (perhaps for another try); anything else is its answer. */
-  private Outcome answered(Call call, Pool.Granted granted, List<Message> head, Source<Message, NotUsed> tail,
-      boolean mayRetry, Throwable bodyFailure) {
-    if (head.isEmpty() || head.get(0).type() != Graph.ERROR) {
-      return new Respond(appResponse.of(call, granted, head, tail));
-    }
-    tail.runWith(Sink.ignore(), mat);
-    if (bodyFailure != null) {
-      throw body.error(call, unwrap(bodyFailure));
-    }
-    CocaineException e = head.get(0).toException();
-    if (mayRetry && NEVER_REACHED_A_WORKER.contains(e.code())) {
-      return new Retry(e.code().equals(ErrorCode.QUEUE_IS_FULL) ? "queue-full" : "unavailable",
-          e.code() + " " + e.getMessage());
-    }
-    String text = "app '" + call.app() + "' " + e.code() + " " + e.getMessage();
-    StatusFor row = StatusFor.appError(e.code());
-    switch (row) {
-      case APP_UNAVAILABLE -> {
-        log.info("request {}: {}", call.trace().requestId(), text);
-        throw new ProxyError(row.status(), text);
-      }
-      case APP_TIMED_OUT -> throw new ProxyError(row.status(), text);
-      default -> {
-        log.info("request {}: application error: {}", call.trace().requestId(), text);
-        throw new ProxyError(row.status(), "application error: " + text);
-      }
-    }
-  }
-
-  private HttpResponse refuse(HttpRequest request, ProxyError e, String requestId, String app, long start,
+  private HttpResponse refuse(HttpRequest request, Call call, ProxyError e, String requestId, String app, long start,
       String metricApp) {
-    boolean tooLarge = e.status() == StatusFor.BODY_TOO_LARGE.status();
-    if (!tooLarge) {
+    if (!e.bodyUnread()) {
       request.discardEntityBytes(mat);
     }
-    accessLog.refused(request, e, requestId, app, start, metricApp);
+    accessLog.refused(request, call, e, requestId, app, start, metricApp);
     HttpResponse response = e.toResponse(requestId, app);
-    // the rest of an oversized body is not worth reading: the connection closes after the answer
-    return tooLarge ? response.addHeader(Connection.create("close")) : response;
+    // the rest of an unread body is not worth reading: the connection closes after the answer
+    return e.bodyUnread() ? response.addHeader(Connection.create("close")) : response;
+  }
+
+  /** Writes what the access log holds and stops its writer. */
+  void close() {
+    accessLog.close();
   }
 
   private void release(Pool.Granted granted) {
-    granted.pool().tell(new Pool.Release(granted.connectionId()));
+    granted.release();
   }
 
   /** The failure itself, out of the wrappers CompletableFuture puts around it. */

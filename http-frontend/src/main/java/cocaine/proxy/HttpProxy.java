@@ -74,8 +74,10 @@ public final class HttpProxy {
   private final ProxyMetrics metrics;
   private final ActorRef<Pool.Idle> idleAdapter;
   private final Duration ringsWait;
+  private final PoolDirectory directory;
 
-  private HttpProxy(ActorContext<Command> ctx, ProxyConfig config, LocatorClient locator, ProxyMetrics metrics) {
+  private HttpProxy(ActorContext<Command> ctx, ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
+      PoolDirectory directory) {
     this.ctx = ctx;
     this.ringsWait = config.connectTimeout();
     this.poolOptions = new Pool.Options(config.proxy().poolSize(), config.proxy().refreshPeriod(),
@@ -83,6 +85,7 @@ public final class HttpProxy {
     this.locator = locator;
     this.metrics = metrics;
     this.idleAdapter = ctx.messageAdapter(Pool.Idle.class, PoolIdle::new);
+    this.directory = directory;
   }
 
   /**
@@ -90,11 +93,16 @@ public final class HttpProxy {
    */
   public static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
       String routerId) {
+    return create(config, locator, metrics, routerId, new PoolDirectory());
+  }
+
+  static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
+      String routerId, PoolDirectory directory) {
     return Behaviors.setup(ctx -> Behaviors.withStash(config.maxWaiting(), stash -> Behaviors.withTimers(timers -> {
       ctx.spawn(RoutingFeed.create(locator, new RoutingFeed.Options(routerId, config.routingBackoffMin(),
           config.routingBackoffMax()), ctx.messageAdapter(RoutingFeed.Report.class, Routing::new)), "routing");
       timers.startSingleTimer(new StopWaitingForRings(), config.connectTimeout());
-      return new HttpProxy(ctx, config, locator, metrics).waitingForRings(stash);
+      return new HttpProxy(ctx, config, locator, metrics, directory).waitingForRings(stash);
     })));
   }
 
@@ -115,7 +123,7 @@ public final class HttpProxy {
           return Behaviors.same();
         })
         .onMessage(Routing.class, m -> m.report() instanceof RoutingFeed.Updated u
-            ? stash.unstashAll(running(Map.of(), u.rings()))
+            ? stash.unstashAll(published(Map.of(), u.rings()))
             : stopWaiting(stash, "the locator has no routing stream for now ("
                 + ((RoutingFeed.Unavailable) m.report()).why() + ")"))
         .onMessage(StopWaitingForRings.class, m -> stopWaiting(stash, "no routing groups came within "
@@ -126,7 +134,13 @@ public final class HttpProxy {
 
   private Behavior<Command> stopWaiting(StashBuffer<Command> stash, String why) {
     log.warn("serving requests without routing groups: {}; a group name resolves at the locator until they come", why);
-    return stash.unstashAll(running(Map.of(), Rings.NONE));
+    return stash.unstashAll(published(Map.of(), Rings.NONE));
+  }
+
+  /** {@link #running}, with the rings published to requests first. */
+  private Behavior<Command> published(Map<String, ActorRef<Pool.Command>> pools, Rings rings) {
+    directory.rings(rings);
+    return running(pools, rings);
   }
 
   private Behavior<Command> running(Map<String, ActorRef<Pool.Command>> pools, Rings rings) {
@@ -136,8 +150,9 @@ public final class HttpProxy {
           ActorRef<Pool.Command> pool = pools.get(app);
           Map<String, ActorRef<Pool.Command>> next = pools;
           if (pool == null) {
-            pool = ctx.spawn(Pool.create(app, poolOptions, locator, idleAdapter, metrics),
-                "pool:" + URLEncoder.encode(app, StandardCharsets.UTF_8));
+            Pool.Made made = Pool.make(app, poolOptions, locator, idleAdapter, metrics);
+            pool = ctx.spawn(made.behavior(), "pool:" + URLEncoder.encode(app, StandardCharsets.UTF_8));
+            directory.add(app, made.leases());
             ctx.watchWith(pool, new PoolStopped(app, pool));
             next = new HashMap<>(pools);
             next.put(app, pool);
@@ -151,7 +166,7 @@ public final class HttpProxy {
             if (!changed.isEmpty()) {
               log.info("routing groups {} changed; requests now follow the new rings", changed);
             }
-            return running(pools, u.rings());
+            return published(pools, u.rings());
           }
           return Behaviors.same();
         })
@@ -162,6 +177,7 @@ public final class HttpProxy {
           }
           // leases already forwarded reach the pool before this, so none is lost
           m.idle().pool().tell(new Pool.Shutdown());
+          directory.remove(m.idle().app());
           Map<String, ActorRef<Pool.Command>> next = new HashMap<>(pools);
           next.remove(m.idle().app());
           return running(Map.copyOf(next), rings);
@@ -174,6 +190,7 @@ public final class HttpProxy {
           if (pools.get(m.app()).equals(m.pool())) {
             log.warn("pool of app '{}' stopped unexpectedly; the next request makes a new one", m.app());
             metrics.poolStopped(m.app());
+            directory.remove(m.app());
             Map<String, ActorRef<Pool.Command>> next = new HashMap<>(pools);
             next.remove(m.app());
             return running(Map.copyOf(next), rings);
@@ -189,8 +206,9 @@ public final class HttpProxy {
    *
    * @param listeners the HTTP and HTTPS ports
    * @param proxy     the {@code http-proxy} actor
+   * @param flushLog  writes what the access log holds and stops its writer
    */
-  public record Running(Listeners listeners, ActorRef<Command> proxy, LocatorClient locator) {
+  public record Running(Listeners listeners, ActorRef<Command> proxy, LocatorClient locator, Runnable flushLog) {
     /** Where plain HTTP listens, or HTTPS when plain HTTP is off (the actual port when 0 was configured). */
     public InetSocketAddress localAddress() {
       return listeners.localAddress();
@@ -202,6 +220,7 @@ public final class HttpProxy {
      */
     public CompletionStage<Done> stop(Duration grace) {
       return listeners.terminate(grace).handle((t, failure) -> {
+        flushLog.run();
         proxy.tell(new Stop());
         locator.close();
         return Done.getInstance();
@@ -225,13 +244,15 @@ public final class HttpProxy {
     LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
         config.connectTimeout(), config.access().authorization());
     int n = instances.incrementAndGet();
-    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n)),
+    PoolDirectory directory = new PoolDirectory();
+    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
-    Exchange exchange = new Exchange(system, config, proxy, metrics);
+    Exchange exchange = new Exchange(system, config, proxy, directory, metrics);
     return Listeners.bind(system, "HTTP proxy", config.proxy().host(), config.proxy().port(), config.https(),
             serverSettings(system, config), exchange::handle)
         .handle((listeners, failure) -> {
           if (failure != null) {
+            exchange.close();
             proxy.tell(new Stop());
             locator.close();
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
@@ -240,8 +261,9 @@ public final class HttpProxy {
                 config.https().tls().map(t -> " (https port " + t.port() + ")").orElse(""), cause.getMessage());
             return CompletableFuture.<Running>failedFuture(cause);
           }
+          system.getWhenTerminated().thenRun(exchange::close); // the access log's last lines
           log.info("HTTP proxy listening on {}, resolving apps through {}", listeners, locator.address());
-          return CompletableFuture.completedFuture(new Running(listeners, proxy, locator));
+          return CompletableFuture.completedFuture(new Running(listeners, proxy, locator, exchange::close));
         })
         .thenCompose(x -> x);
   }

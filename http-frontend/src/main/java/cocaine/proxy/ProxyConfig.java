@@ -1,5 +1,6 @@
 package cocaine.proxy;
 
+import cocaine.config.FrameAndBody;
 import cocaine.config.ProxySettings;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
@@ -37,11 +38,14 @@ import java.util.Objects;
  * @param access             {@code cocaine.security}: its token goes with the reads of manifests
  *                           (the proxy learns there which apps take streamed bodies), never to apps
  * @param https              HTTPS and what the plain HTTP port does ({@code cocaine.proxy.http}, {@code .tls})
+ * @param bodyBudgetBytes    bytes of whole request bodies held at once across all requests ({@link BodyBudget})
+ * @param accessLog          where and how the access log is written
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
-    Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https) {
+    Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https,
+    long bodyBudgetBytes, AccessLogSettings accessLog) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -59,6 +63,13 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     if (routingBackoffMax.compareTo(routingBackoffMin) < 0) {
       throw new SettingsException("bad value for 'cocaine.proxy.routing-backoff-max': must be at least "
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
+    }
+    Objects.requireNonNull(accessLog, "accessLog");
+    long whole = FrameAndBody.wholeBodyBytes(connection.maxFrameBytes(), proxy.maxBodyBytes());
+    if (bodyBudgetBytes < whole) {
+      throw new SettingsException("bad value for 'cocaine.proxy.body-budget': must be at least the largest body an "
+          + "app gets whole (" + whole + " bytes: max-body-bytes, or max-frame-bytes less 1 MiB), so that it can pass "
+          + "when alone, got " + bodyBudgetBytes);
     }
     if (proxy.poolSize() < 1 || proxy.poolSize() > MAX_POOL_SIZE) {
       throw new SettingsException("bad value for 'cocaine.proxy.pool-size': must be from 1 to " + MAX_POOL_SIZE
@@ -95,7 +106,12 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           positive(c, p + "routing-backoff-min"),
           positive(c, p + "routing-backoff-max"),
           AccessToken.from(c),
-          HttpsSettings.from(c, "cocaine.proxy"));
+          HttpsSettings.from(c, "cocaine.proxy"),
+          bodyBudget(c, p + "body-budget", FrameAndBody.wholeBodyBytes(settings.network().maxFrameBytes(),
+              settings.proxy().maxBodyBytes())),
+          new AccessLogSettings(c.getBoolean(p + "access-log.enabled"), c.getString(p + "access-log.path").trim(),
+              atLeastOne(c, p + "access-log.buffer", c.getBytes(p + "access-log.buffer").intValue()),
+              positive(c, p + "access-log.flush")));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -105,7 +121,29 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax, access, https);
+        routingBackoffMax, access, https, bodyBudgetBytes, accessLog);
+  }
+
+  /**
+   * The access log ({@code cocaine.proxy.access-log}).
+   *
+   * @param enabled     whether requests are logged at all
+   * @param path        file the lines are appended to; empty: the runtime's log, logger {@code cocaine.proxy.access}
+   * @param bufferBytes lines gathered before they are written in one go
+   * @param flush       longest a line waits in the buffer
+   */
+  public record AccessLogSettings(boolean enabled, String path, int bufferBytes, Duration flush) {}
+
+  /** {@code auto}: an eighth of the heap, and at least the largest body an app gets whole. */
+  private static long bodyBudget(Config c, String key, long wholeBodyBytes) {
+    if ("auto".equals(c.getValue(key).unwrapped())) {
+      return Math.max(wholeBodyBytes, Runtime.getRuntime().maxMemory() / 8);
+    }
+    long v = c.getBytes(key);
+    if (v < 1) {
+      throw bad(c, key, "must be a size like 256MiB, or auto");
+    }
+    return v;
   }
 
   /** How long a request to app may take: its own timeout or the proxy's. */

@@ -20,10 +20,27 @@ public final class ProxyError extends RuntimeException {
   public static final String APPLICATION = "X-Cocaine-Application";
 
   private final int status;
+  private final int retryAfterSeconds;
+  private final boolean bodyUnread;
 
   public ProxyError(int status, String reason) {
+    this(status, reason, 0, false);
+  }
+
+  /**
+   * @param retryAfterSeconds sent as {@code Retry-After} when above 0
+   * @param bodyUnread the request's body is left unread: the connection closes after the answer
+   */
+  public ProxyError(int status, String reason, int retryAfterSeconds, boolean bodyUnread) {
     super(reason, null, false, false);
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.bodyUnread = bodyUnread;
+  }
+
+  /** The request's body was left unread: not worth reading, the connection closes after the answer. */
+  public boolean bodyUnread() {
+    return bodyUnread;
   }
 
   public int status() {
@@ -32,7 +49,9 @@ public final class ProxyError extends RuntimeException {
 
   /** The response for this error; requestId and app may be null when not known yet. */
   public HttpResponse toResponse(String requestId, String app) {
-    return response(status, getMessage(), requestId, app);
+    HttpResponse r = response(status, getMessage(), requestId, app);
+    return retryAfterSeconds > 0 ? r.addHeader(RawHeader.create("Retry-After", Integer.toString(retryAfterSeconds)))
+        : r;
   }
 
   /** A text/plain error response carrying {@code X-Error-Generated-By: Cocaine}. */

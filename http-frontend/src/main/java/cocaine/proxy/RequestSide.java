@@ -22,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the proxy sends on one app channel after {@code enqueue}, in one of three modes:
- * {@link #streamed} (the request chunk, the body as {@code write} chunks, {@code close}),
- * {@link #heldOpen} (the request chunk, then {@code close} or {@code error} when the exchange ends),
- * or {@link #closedAtOnce} (the request chunk and {@code close} at once).
+ * What the proxy sends on a streaming app's channel after {@code enqueue} ({@link #streamed}: the
+ * request chunk, the body as {@code write} chunks, {@code close}), and the {@code error} an app gets
+ * when the exchange ends early on the proxy's side ({@link #cancelMessage}; apps that take the body
+ * whole are served by {@link AppChannel}).
  *
  * @param messages the messages to send, the request chunk first
  * @param onEnd to run when the channel has ended
@@ -55,36 +55,8 @@ record RequestSide(Source<Message, NotUsed> messages, Runnable onEnd, Consumer<T
     return new RequestSide(messages, () -> { }, abort::abort, bodyFailure);
   }
 
-  /**
-   * For cancel-on-disconnect: the channel stays open until the exchange ends, so a client that
-   * leaves early cancels the app's work with {@code error}.
-   */
-  static RequestSide heldOpen(Call call, Message first, Materializer mat, long maxBodyBytes) {
-    Pair<BoundedSourceQueue<Message>, Source<Message, NotUsed>> control = Source.<Message>queue(2).preMaterialize(mat);
-    AtomicBoolean finished = new AtomicBoolean();
-    return new RequestSide(Source.single(first).concat(control.second()),
-        () -> finish(finished, control.first(), Message.close()),
-        // an app that ends its body with an empty chunk (proto 1.1) is done: it gets close, not error
-        cause -> finish(finished, control.first(), call.answered().get() ? Message.close()
-            : cancelMessage(call, cause, maxBodyBytes)),
-        new AtomicReference<>());
-  }
-
-  /** The request chunk and {@code close}: the app never hears that the client left. */
-  static RequestSide closedAtOnce(Message first) {
-    return new RequestSide(Source.from(List.of(first, Message.close())), () -> { }, cause -> { },
-        new AtomicReference<>());
-  }
-
-  private static void finish(AtomicBoolean finished, BoundedSourceQueue<Message> control, Message last) {
-    if (finished.compareAndSet(false, true)) {
-      control.offer(last);
-      control.complete();
-    }
-  }
-
   /** The {@code error} the app gets when the exchange ends early on the proxy's side. */
-  private static Message cancelMessage(Call call, Throwable cause, long maxBodyBytes) {
+  static Message cancelMessage(Call call, Throwable cause, long maxBodyBytes) {
     Throwable c = Exchange.unwrap(cause);
     log.debug("request {}: ending the app channel early because of {}", call.trace().requestId(), c.toString());
     if (c instanceof TimeoutException) {

@@ -29,7 +29,8 @@ class AdminApiTest {
     open = AdminApi.start(kit.system(), new AdminSettings("127.0.0.1", 0, ""), metrics).toCompletableFuture().join();
     guarded = AdminApi.start(kit.system(), new AdminSettings("127.0.0.1", 0, "s3cret"), metrics)
         .toCompletableFuture().join();
-    metrics.pool("echo").set(2, 1, 0, List.of("127.0.0.1:4000", "127.0.0.1:4000"));
+    metrics.pool("echo").set(2, 0, List.of("127.0.0.1:4000", "127.0.0.1:4000"));
+    metrics.pool("echo").inFlight(1);
     metrics.request("echo", 200, 3_000_000);
     metrics.request("echo", 503, 1_000_000);
   }

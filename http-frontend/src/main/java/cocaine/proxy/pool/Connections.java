@@ -6,13 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 /**
  * A {@link Pool}'s connections to its app, oldest first (a refresh retires from the front), and the
  * choice of the one a request goes to: the usable connection with the fewest requests in flight. A
- * retiring connection takes no new request and is closed once its last one is over. Owned by the
- * pool actor, so single-threaded.
+ * retiring connection takes no new request and is closed once its last one is over. Changed by the
+ * pool actor only; requests read its {@link #snapshot} and count themselves in and out of a
+ * connection's {@code inFlight} from their own threads ({@link Leases}).
  */
 final class Connections {
 
@@ -21,8 +23,8 @@ final class Connections {
     final long id;
     final ClientConnection client;
     final String endpoint;
-    int inFlight;
-    boolean retiring;
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile boolean retiring;
 
     Connection(long id, ClientConnection client, String endpoint) {
       this.id = id;
@@ -31,39 +33,51 @@ final class Connections {
     }
   }
 
+  private static final Connection[] NONE = new Connection[0];
   private final Map<Long, Connection> byId = new LinkedHashMap<>();
+  private volatile Connection[] snapshot = NONE;
 
   /** Adds {@code c} as the newest. */
   void add(Connection c) {
     byId.put(c.id, c);
+    publish();
   }
 
   /** Forgets the connection (it is gone); null when it was not here. */
   Connection remove(long id) {
-    return byId.remove(id);
+    Connection c = byId.remove(id);
+    publish();
+    return c;
   }
 
-  /** A request on connection {@code id} is over: a retiring connection is closed with its last one. */
+  /** The connections as requests see them: every open one, oldest first. */
+  Connection[] snapshot() {
+    return snapshot;
+  }
+
+  private void publish() {
+    snapshot = byId.values().toArray(NONE);
+  }
+
+  /** Connection {@code id} may have gone idle while retiring: then it is closed now. */
   void release(long id) {
     Connection c = byId.get(id);
-    if (c != null) {
-      c.inFlight--;
-      if (c.retiring && c.inFlight == 0) {
-        close(c);
-      }
+    if (c != null && c.retiring && c.inFlight.get() == 0) {
+      close(c);
     }
   }
 
   /** Takes {@code c} out of the choice; it is closed now if idle, else with its last request. */
   void retire(Connection c) {
     c.retiring = true;
-    if (c.inFlight == 0) {
+    if (c.inFlight.get() == 0) {
       close(c);
     }
   }
 
   private void close(Connection c) {
     byId.remove(c.id);
+    publish();
     c.client.close();
   }
 
@@ -74,22 +88,31 @@ final class Connections {
    * @param random breaks ties, so idle connections share the traffic evenly
    */
   Connection lease(int maxInFlight, RandomGenerator random) {
+    return choose(snapshot, maxInFlight, random);
+  }
+
+  /** {@link #lease} over {@code connections}, from any thread. */
+  static Connection choose(Connection[] connections, int maxInFlight, RandomGenerator random) {
     Connection best = null;
+    int bestLoad = 0;
     int ties = 0;
-    for (Connection c : byId.values()) {
-      if (c.retiring || c.inFlight >= maxInFlight) {
+    for (Connection c : connections) {
+      int load = c.inFlight.get();
+      if (c.retiring || load >= maxInFlight) {
         continue;
       }
-      if (best == null || c.inFlight < best.inFlight) {
+      if (best == null || load < bestLoad) {
         best = c;
+        bestLoad = load;
         ties = 1;
-      } else if (c.inFlight == best.inFlight && random.nextInt(++ties) == 0) {
+      } else if (load == bestLoad && random.nextInt(++ties) == 0) {
         // reservoir choice among equals, so idle connections share the traffic evenly
         best = c;
       }
     }
-    if (best != null) {
-      best.inFlight++;
+    if (best != null && best.inFlight.incrementAndGet() > maxInFlight) {
+      best.inFlight.decrementAndGet(); // others took its last places meanwhile
+      return null;
     }
     return best;
   }
@@ -123,7 +146,7 @@ final class Connections {
   int inFlight() {
     int n = 0;
     for (Connection c : byId.values()) {
-      n += c.inFlight;
+      n += c.inFlight.get();
     }
     return n;
   }
@@ -140,5 +163,7 @@ final class Connections {
   /** Closes every connection: the pool has stopped. */
   void closeAll() {
     byId.values().forEach(c -> c.client.close());
+    byId.clear();
+    publish();
   }
 }

@@ -35,14 +35,18 @@ public final class Pool {
   public sealed interface Leased {}
 
   /**
-   * A connection to use for one request; send {@link Release} with {@code connectionId} to
-   * {@code pool} when the request is over.
+   * A connection to use for one request; call {@link #release} once when the request is over.
    *
    * @param app       the app the connection leads to (a routing group's member when a group was asked for)
    * @param streaming the app's manifest says {@code "streaming": true}
    */
-  public record Granted(ActorRef<Command> pool, String app, long connectionId, ClientConnection connection,
-      String endpoint, boolean streaming) implements Leased {}
+  public record Granted(Leases leases, Connections.Connection slot, String app, ClientConnection connection,
+      String endpoint, boolean streaming) implements Leased {
+    /** The request on this connection is over; from any thread. */
+    public void release() {
+      leases.release(slot);
+    }
+  }
 
   /**
    * No connection: the app cannot be resolved or reached, too many requests wait for it, or none
@@ -52,8 +56,8 @@ public final class Pool {
    */
   public record Refused(CocaineException cause, boolean retriable) implements Leased {}
 
-  /** A request leased on {@code connectionId} is over. */
-  public record Release(long connectionId) implements Command {}
+  /** Connection {@code connectionId} went idle while retiring: close it. */
+  record Release(long connectionId) implements Command {}
 
   /** From the proxy, after the pool said it is {@link Idle}: stop (requests still waiting are refused). */
   public record Shutdown() implements Command {}
@@ -91,7 +95,8 @@ public final class Pool {
   private final LocatorClient locator;
   private final ActorRef<Idle> parent;
   private final ProxyMetrics.PoolGauges gauges;
-  private final Connections connections = new Connections();
+  private final Connections connections;
+  private final Leases leases;
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private long nextId;
   private int connecting;
@@ -102,19 +107,41 @@ public final class Pool {
   private CocaineException lastFailure;
 
   private Pool(ActorContext<Command> ctx, String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
-      ProxyMetrics metrics) {
+      ProxyMetrics.PoolGauges gauges, Connections connections, Leases leases) {
     this.ctx = ctx;
     this.app = app;
     this.options = options;
     this.locator = locator;
     this.parent = parent;
-    this.gauges = metrics.pool(app);
+    this.gauges = gauges;
+    this.connections = connections;
+    this.leases = leases;
+    leases.attach(ctx.getSelf());
+  }
+
+  /**
+   * The pool of one app, and the {@link Leases} through which requests take its connections
+   * without asking it.
+   */
+  public record Made(Behavior<Command> behavior, Leases leases) {}
+
+  public static Made make(String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
+      ProxyMetrics metrics) {
+    ProxyMetrics.PoolGauges gauges = metrics.pool(app);
+    Connections connections = new Connections();
+    Leases leases = new Leases(app, connections, options.maxChannelsPerConnection(), gauges);
+    return new Made(behavior(app, options, locator, parent, gauges, connections, leases), leases);
   }
 
   public static Behavior<Command> create(String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
       ProxyMetrics metrics) {
+    return make(app, options, locator, parent, metrics).behavior();
+  }
+
+  private static Behavior<Command> behavior(String app, Options options, LocatorClient locator, ActorRef<Idle> parent,
+      ProxyMetrics.PoolGauges gauges, Connections connections, Leases leases) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Pool pool = new Pool(ctx, app, options, locator, parent, metrics);
+      Pool pool = new Pool(ctx, app, options, locator, parent, gauges, connections, leases);
       timers.startTimerWithFixedDelay(new Refresh(), options.refreshPeriod());
       pool.readManifest();
       pool.connect();
@@ -213,7 +240,7 @@ public final class Pool {
     Connections.Connection c = connections.remove(m.connectionId());
     if (c != null && !c.retiring) {
       ctx.getLog().info("pool of '{}': connection {} to {} dropped with {} requests in flight; replacing it", app,
-          c.id, c.endpoint, c.inFlight);
+          c.id, c.endpoint, c.inFlight.get());
       connect();
     }
     report();
@@ -235,6 +262,7 @@ public final class Pool {
         ctx.getLog().info("app '{}' takes request bodies {}", app, streaming ? "streamed" : "whole");
       }
     }
+    leases.streaming(streaming);
     serveWaiting();
     report();
     return Behaviors.same();
@@ -292,7 +320,7 @@ public final class Pool {
     if (best == null) {
       return false;
     }
-    w.replyTo().tell(new Granted(ctx.getSelf(), app, best.id, best.client, best.endpoint, streaming));
+    w.replyTo().tell(leases.granted(best, streaming));
     return true;
   }
 
@@ -344,11 +372,12 @@ public final class Pool {
   }
 
   private void retire(Connections.Connection c) {
-    ctx.getLog().debug("pool of '{}': retiring connection {} to {} ({} in flight)", app, c.id, c.endpoint, c.inFlight);
+    ctx.getLog().debug("pool of '{}': retiring connection {} to {} ({} in flight)", app, c.id, c.endpoint,
+        c.inFlight.get());
     connections.retire(c);
   }
 
   private void report() {
-    gauges.set(connections.size(), connections.inFlight(), waiting.size(), connections.endpoints());
+    gauges.set(connections.size(), waiting.size(), connections.endpoints());
   }
 }

@@ -40,7 +40,7 @@ class ConnectionsTest {
     Connections connections = new Connections();
     for (int i = 0; i < inFlight.length; i++) {
       Connection c = new Connection(i + 1, null, "10.0.0." + (i + 1) + ":10054");
-      c.inFlight = inFlight[i];
+      c.inFlight.set(inFlight[i]);
       connections.add(c);
     }
     return connections;
@@ -51,7 +51,7 @@ class ConnectionsTest {
     Connections connections = of(3, 1, 2);
     Connection leased = connections.lease(100, KEEP_FIRST);
     assertEquals(2, leased.id);
-    assertEquals(2, leased.inFlight);
+    assertEquals(2, leased.inFlight.get());
     assertEquals(7, connections.inFlight());
   }
 
@@ -83,14 +83,25 @@ class ConnectionsTest {
   }
 
   @Test
-  void aReleaseEndsOneRequestAndARemovedConnectionIsForgotten() {
+  void aReleaseClosesOnlyARetiringIdleConnectionAndARemovedOneIsForgotten() {
     Connections connections = of(2, 1);
-    connections.release(1);
+    connections.release(1); // not retiring: it stays
     connections.release(99); // an unknown id: a connection already gone
-    assertEquals(2, connections.inFlight());
+    assertEquals(3, connections.inFlight());
     assertEquals(2, connections.remove(2).id);
     assertNull(connections.remove(2), "removed once");
     assertEquals(List.of("10.0.0.1:10054"), connections.endpoints());
     assertEquals(1, connections.size());
+    assertEquals(1, connections.snapshot().length, "requests see the same connections");
+  }
+
+  @Test
+  void requestsChooseFromTheSnapshotAndAFullOneIsNotOverbooked() {
+    Connections connections = of(1, 1);
+    Connection[] seen = connections.snapshot();
+    assertEquals(2, Connections.choose(seen, 2, KEEP_FIRST).inFlight.get());
+    assertEquals(2, Connections.choose(seen, 2, KEEP_FIRST).inFlight.get());
+    assertNull(Connections.choose(seen, 2, KEEP_FIRST), "both are at the limit");
+    assertEquals(4, connections.inFlight());
   }
 }

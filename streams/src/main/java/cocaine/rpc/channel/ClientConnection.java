@@ -2,31 +2,43 @@ package cocaine.rpc.channel;
 
 import cocaine.rpc.transport.Codec;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.rpc.transport.SelectorLoop;
+import cocaine.rpc.transport.SocketStage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.msgpack.value.Value;
 
 /**
- * An outbound connection to a service, multiplexing channels (metalocator links, HTTP proxy pools).
+ * An outbound connection to a service, multiplexing channels (metalocator links, HTTP proxy pools),
+ * on the same transport as the runtime's servers.
  * Ids start at 1 and strictly increase. Each channel is bounded: a slow reply consumer stops the
  * connection's reads. When the connection drops, every open channel fails with
  * {@link ErrorCode#NOT_CONNECTED} "disconnected from host:port".
  */
 public final class ClientConnection {
+  /** The most one read takes, and the bytes gathered for one write, as the runtime's TCP servers. */
+  private static final int IO_BYTES = 64 * 1024;
+  /** Longest a connect may block. */
+  static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
   private final ActorSystem<?> system;
   private final String address;
   private final ConnectionSettings settings;
@@ -40,23 +52,52 @@ public final class ClientConnection {
     this.handle = handle;
   }
 
-  /** Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. */
+  /**
+   * Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. The
+   * socket is read and written by the connection's own stream ({@link SocketStage}), as the
+   * runtime's servers do; only the connect itself, rare, blocks a thread of Pekko's blocking
+   * dispatcher, for at most {@link #CONNECT_TIMEOUT_MILLIS}.
+   */
   public static CompletionStage<ClientConnection> connect(ActorSystem<?> system, String host, int port,
       ConnectionSettings settings) {
     String address = host + ":" + port;
-    Pair<CompletionStage<Tcp.OutgoingConnection>, ClientChannels.Handle> running =
-        Codec.codec(settings.maxFrameBytes())
-            .join(Tcp.get(system).outgoingConnection(host, port), Keep.right())
-            .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.both())
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    return CompletableFuture.supplyAsync(() -> open(host, port, address), blocking).thenApply(socket -> {
+      try {
+        ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
+            .join(Flow.fromGraph(new SocketStage(socket, SelectorLoop.sharedTcp(), address, IO_BYTES, IO_BYTES)))
+            .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
             .run(system);
-    ClientChannels.Handle handle = running.second();
-    return running.first().handle((connected, failure) -> {
-      if (failure != null) {
-        throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": "
-            + (failure.getMessage() != null ? failure.getMessage() : failure.toString()), failure);
+        return new ClientConnection(system, address, settings, handle);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(socket);
+        throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
       }
-      return new ClientConnection(system, address, settings, handle);
     });
+  }
+
+  private static SocketChannel open(String host, int port, String address) {
+    SocketChannel socket = null;
+    try {
+      socket = SocketChannel.open();
+      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      socket.socket().connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
+      return socket;
+    } catch (IOException | RuntimeException e) { // unresolved host, port out of range, refused, timed out
+      if (socket != null) {
+        closeQuietly(socket);
+      }
+      throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing more to do with a socket that failed
+    }
   }
 
   /**
@@ -68,6 +109,80 @@ public final class ClientConnection {
    */
   public Flow<Message, Message, NotUsed> channel(Message first, Graph upstream) {
     return Flow.fromGraph(new OutboundChannel(handle, first, upstream, settings.channelBuffer()));
+  }
+
+  /**
+   * The other side of a channel opened with {@link #open}: called on the connection's own stream,
+   * in order, so implementations must not block. The channel is given {@code window} replies at
+   * first and one more for each {@link DirectChannel#credit}.
+   */
+  public interface Replies {
+    /** One message of the server's side, the terminal one ({@code value}, {@code error}, {@code close}) too. */
+    void reply(Message message);
+
+    /** The server's side ended, once: after its terminal message (null), or the channel failed (its cause). */
+    void end(Throwable failure);
+  }
+
+  /** A channel opened with {@link #open}: requests in, and the replies' credit. Thread-safe. */
+  public final class DirectChannel {
+    private final long id;
+
+    private DirectChannel(long id) {
+      this.id = id;
+    }
+
+    /** Sends the client's next message on the channel. */
+    public void send(Message message) {
+      handle.send(id, message);
+    }
+
+    /** The replies' consumer took one: the channel may get one more. */
+    public void credit() {
+      handle.credit(id);
+    }
+
+    /** Forgets the channel: replies still coming are dropped, its place in the connection freed. */
+    public void close() {
+      handle.gone(id);
+    }
+  }
+
+  /**
+   * Opens a channel with {@code first} and no stream of its own: the replies go to {@code replies}
+   * on the connection's stream, at most {@code window} of them ahead of the {@code credit} given.
+   * For a request that costs microseconds, materializing a stream per channel costs more than the
+   * request ({@link #channel} is the stream's way).
+   *
+   * @throws CocaineException {@link ErrorCode#NOT_CONNECTED} when the connection is gone,
+   *     {@link ErrorCode#TRY_AGAIN} when it has {@code maxChannels} open already
+   */
+  public DirectChannel open(Message first, Graph upstream, int window, Replies replies) {
+    java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    long id = handle.register(first, upstream, window, new ClientChannels.Peer() {
+      @Override
+      public void reply(Message message) {
+        replies.reply(message);
+      }
+
+      @Override
+      public void end(Throwable failure) {
+        if (ended.compareAndSet(false, true)) {
+          replies.end(failure);
+        }
+      }
+
+      @Override
+      public void lost(CocaineException cause) {
+        end(cause); // a connection lost after the channel's end changes nothing for it
+      }
+
+      @Override
+      public void ack() {
+        // the few messages of such a channel need no window of their own
+      }
+    });
+    return new DirectChannel(id);
   }
 
   /**

@@ -45,14 +45,6 @@ public final class Server {
   private static final int WRITE_BYTES = 64 * 1024;
   /** Connections the kernel completes while the acceptor is busy, as Pekko IO's default. */
   private static final int BACKLOG = 100;
-  /** How long the acceptor waits after a failed accept (out of descriptors, say) before it tries again. */
-  /**
-   * One selector thread for every TCP connection of the process, as Pekko IO had: it only wakes a
-   * connection's stream when its socket, which would have blocked, becomes ready, so one thread keeps
-   * up, and a loop per port would add an idle thread per app. Never closed: it outlives bindings.
-   */
-  private static SelectorLoop sharedLoop;
-
   private Server() {}
 
   /**
@@ -79,7 +71,7 @@ public final class Server {
       // a restarted runtime binds its fixed port again while the last one's connections are in TIME_WAIT
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.bind(new InetSocketAddress(host, port), BACKLOG);
-      listener = new Listener(system, server, loop(), service, settings, connections);
+      listener = new Listener(system, server, SelectorLoop.sharedTcp(), service, settings, connections);
     } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
       if (server != null) {
         closeQuietly(server);
@@ -102,13 +94,6 @@ public final class Server {
       }
     });
     return CompletableFuture.completedFuture(listener.binding());
-  }
-
-  private static synchronized SelectorLoop loop() throws IOException {
-    if (sharedLoop == null) {
-      sharedLoop = new SelectorLoop("rpc-tcp-io");
-    }
-    return sharedLoop;
   }
 
   /** One listening port: its acceptor thread hands each connection to a stream of its own. */

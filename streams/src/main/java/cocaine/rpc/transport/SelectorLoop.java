@@ -17,9 +17,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class SelectorLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
+  private static SelectorLoop sharedTcp;
   private final Selector selector;
   private final Thread thread;
   private volatile boolean closing;
+
+  /**
+   * One selector thread for every TCP connection of the process, accepted or made, as Pekko IO had:
+   * it only wakes a connection's stream when its socket, which would have blocked, becomes ready,
+   * so one thread keeps up, and a loop per port would add an idle thread per app. Never closed.
+   */
+  public static synchronized SelectorLoop sharedTcp() throws IOException {
+    if (sharedTcp == null) {
+      sharedTcp = new SelectorLoop("rpc-tcp-io");
+    }
+    return sharedTcp;
+  }
 
   public SelectorLoop(String name) throws IOException {
     selector = Selector.open();
