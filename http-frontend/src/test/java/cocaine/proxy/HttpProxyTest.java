@@ -290,7 +290,10 @@ class HttpProxyTest {
     assertEquals(503, r.statusCode());
     assertContains(r.body(), "ghost", "[10, 1]");
     assertEquals(Optional.of("Cocaine"), r.headers().firstValue("X-Error-Generated-By"));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(3, cluster.locator.resolves("ghost")));
+    // each of the 3 attempts resolved anew; the app's pool may resolve once more on its own afterwards
+    // (seen once in a loaded run since the pool publishes its leases), so at least 3
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(cluster.locator.resolves("ghost") >= 3,
+        "resolves of ghost: " + cluster.locator.resolves("ghost")));
   }
 
   @Test
