@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
+        AppCommands.Info.class, AppCommands.Check.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
@@ -149,7 +149,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), storage.find("manifests", APP_TAGS));
+        HumanOutput.print(target, spec.commandLine().getOut(), storage.find("manifests", APP_TAGS), "APP");
       }
       return 0;
     }
@@ -164,7 +164,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), Printer.unpack(storage.read("manifests", name)));
+        HumanOutput.print(target, spec.commandLine().getOut(), Printer.unpack(storage.read("manifests", name)), "KEY");
       }
       return 0;
     }
@@ -265,6 +265,42 @@ final class AppCommands {
   }
 
   /**
+   * {@code cocaine app check -n NAME}, as the original's: prints the app's state and exits 0 when it
+   * runs on the node; fails (1, or cocaine-tool's 128) when it is not uploaded or does not run.
+   */
+  @Command(name = "check", description = "Tell whether an app runs on the node: exit 0 and its state if it does, 1"
+      + " (cocaine-tool: 128) if it is not uploaded or not running.")
+  static final class Check implements Callable<Integer> {
+    @Mixin Target target;
+    @Option(names = {"-n", "--name"}, required = true) String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageClient storage = target.storage()) {
+        if (!storage.find("manifests", APP_TAGS).contains(name)) {
+          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not available: it is not uploaded");
+        }
+      }
+      String state;
+      try (ServiceClient node = target.service("node")) {
+        if (!Values.asStrings(Connection.await(node.call("list"), target.timeout, "node.list").get(0)).contains(name)) {
+          throw new IllegalStateException("app '" + name + "' is stopped: start it with 'cocaine app start -n " + name
+              + " -r PROFILE'");
+        }
+        Object info = Values.toJava(Connection.await(node.callWith("info", target.authorization(), name, 0),
+            target.timeout, "node.info").get(0));
+        state = new AppInfoView(info instanceof Map<?, ?> m ? m : Map.of()).state();
+      }
+      if (!state.equals("running")) {
+        throw new IllegalStateException("app '" + name + "' is " + state + ": 'cocaine info -n " + name + "' tells why");
+      }
+      spec.commandLine().getOut().println(state);
+      return 0;
+    }
+  }
+
+  /**
    * Per-app runtime state from the node: pool, queue, slaves. Also the top-level {@code cocaine info}
    * (and {@code cocaine i}, the original's alias). A name with {@code *}, {@code ?} or {@code [...]} is a
    * shell wildcard over the running apps, as in the original.
@@ -308,7 +344,18 @@ final class AppCommands {
           }
         }
       }
-      Printer.print(spec.commandLine().getOut(), name != null && !pattern ? out.get(name) : out);
+      if (name != null && !pattern && target.json) {
+        Printer.print(spec.commandLine().getOut(), out.get(name));
+      } else if (name != null && !pattern) {
+        AppInfoView.details(spec.commandLine().getOut(), Terminal.detect(), name,
+            out.get(name) instanceof Map<?, ?> m ? m : Map.of());
+      } else if (target.json) {
+        Printer.print(spec.commandLine().getOut(), out);
+      } else if (out.isEmpty()) {
+        spec.commandLine().getOut().println(name == null ? "no apps run on this node" : "no running app matches '" + name + "'");
+      } else {
+        AppInfoView.table(out, Terminal.detect()).print(spec.commandLine().getOut(), Terminal.detect());
+      }
       return 0;
     }
 

@@ -39,7 +39,7 @@ final class StoredObjectCommands {
     public Integer call() throws IOException {
       StoredObjects.Kind kind = kind(spec);
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), storage.find(kind.collection(), kind.tags()));
+        HumanOutput.print(target, spec.commandLine().getOut(), storage.find(kind.collection(), kind.tags()), "NAME");
       }
       return 0;
     }
@@ -55,7 +55,8 @@ final class StoredObjectCommands {
     public Integer call() throws IOException {
       StoredObjects.Kind kind = kind(spec);
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), StoredObjects.readMap(storage, kind.collection(), name));
+        HumanOutput.print(target, spec.commandLine().getOut(), StoredObjects.readMap(storage, kind.collection(), name),
+            "KEY");
       }
       return 0;
     }
