@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.deploy.Units;
 import cocaine.client.Connection;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
@@ -84,16 +85,25 @@ final class AppCommands {
       String manifestSource = manifest != null ? manifest : findManifest(path).toString();
       Map<String, Object> manifestMap = Printer.readJsonObject(manifestSource, "manifest");
       Manifest.fromMap(app, manifestMap);
+      long started = System.nanoTime();
       byte[] archive = manifestOnly ? null : archivePath != null ? readPackage(archivePath) : path == null ? null : tarGz(path);
+      long packed = System.nanoTime();
       try (StorageClient storage = target.storage()) {
         if (archive != null) {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
         }
         storage.write("manifests", app, Printer.pack(manifestMap), APP_TAGS);
       }
+      long stored = System.nanoTime();
       spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
-          : " (" + archive.length + " bytes archive)"));
+          : " (" + archive.length + " bytes archive: " + Units.bytes(archive.length) + " packed in "
+          + millis(packed - started) + ", stored in " + millis(stored - packed) + " at "
+          + Units.bytes(Math.round(archive.length / Math.max(1e-3, (stored - packed) / 1e9))) + "/s)"));
       return 0;
+    }
+
+    private static String millis(long nanos) {
+      return nanos / 1_000_000 + " ms";
     }
 
     /** {@code manifest.json}, else {@code manifest}, in {@code dir}, else the shallowest one below it. */

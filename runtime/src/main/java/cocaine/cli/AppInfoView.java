@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.deploy.Units;
 import java.util.Map;
 
 /**

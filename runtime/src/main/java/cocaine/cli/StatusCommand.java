@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.deploy.Units;
 import cocaine.cluster.desired.DesiredApp;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.deploy.Units;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,13 +1,13 @@
-package cocaine.cli;
+package cocaine.deploy;
 
 import java.util.Locale;
 
 /** Sizes, durations and rates as people read them: {@code 1.5 MiB}, {@code 3h 12m}, {@code 12.5/s}. */
-final class Units {
+public final class Units {
   private Units() {}
 
   /** {@code 512 B}, {@code 1.5 KiB}, {@code 20.0 MiB}, ... */
-  static String bytes(long bytes) {
+  public static String bytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
     }
@@ -22,7 +22,7 @@ final class Units {
   }
 
   /** The two largest units of {@code seconds}: {@code 45s}, {@code 3m 5s}, {@code 2h 0m}, {@code 4d 3h}. */
-  static String duration(long seconds) {
+  public static String duration(long seconds) {
     if (seconds < 0) {
       return "-";
     }
@@ -39,7 +39,7 @@ final class Units {
   }
 
   /** Events per second with one decimal, e.g. {@code 12.5/s}. */
-  static String rate(double perSecond) {
+  public static String rate(double perSecond) {
     return String.format(Locale.ROOT, "%.1f/s", perSecond);
   }
 }
