@@ -37,6 +37,13 @@ import picocli.CommandLine.Spec;
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
+  /** Refuses [NOT_FOUND] an app whose manifest is not stored. */
+  static void requireUploaded(StorageClient storage, String name) {
+    if (!storage.find("manifests", APP_TAGS).contains(name)) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not uploaded");
+    }
+  }
+
   /**
    * Packs PATH as the app archive (or takes a ready one with {@code --package}) and stores it with the
    * manifest: {@code --manifest}, else PATH's {@code manifest.json} or {@code manifest}, found in PATH
@@ -189,9 +196,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        if (!storage.find("manifests", APP_TAGS).contains(name)) {
-          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not uploaded");
-        }
+        requireUploaded(storage, name);
         storage.remove("manifests", name);
         storage.remove("apps", name);
       }
@@ -288,9 +293,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        if (!storage.find("manifests", APP_TAGS).contains(name)) {
-          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not available: it is not uploaded");
-        }
+        requireUploaded(storage, name);
       }
       String state;
       try (ServiceClient node = target.service("node")) {
