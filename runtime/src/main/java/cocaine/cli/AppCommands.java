@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class, AppCommands.Check.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
+        AppCommands.Info.class, AppCheckCommand.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
@@ -275,40 +275,6 @@ final class AppCommands {
         Connection.await(node.callWith("start_app", target.authorization(), name, use), target.timeout, "node.start_app");
         spec.commandLine().getOut().println("app '" + name + "' restarted with profile '" + use + "'");
       }
-      return 0;
-    }
-  }
-
-  /**
-   * {@code cocaine app check -n NAME}, as the original's: prints the app's state and exits 0 when it
-   * runs on the node; fails (1, or cocaine-tool's 128) when it is not uploaded or does not run.
-   */
-  @Command(name = "check", description = "Tell whether an app runs on the node: exit 0 and its state if it does, 1"
-      + " (cocaine-tool: 128) if it is not uploaded or not running.")
-  static final class Check implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        requireUploaded(storage, name);
-      }
-      String state;
-      try (ServiceClient node = target.service("node")) {
-        if (!Values.asStrings(Connection.await(node.call("list"), target.timeout, "node.list").get(0)).contains(name)) {
-          throw new IllegalStateException("app '" + name + "' is stopped: start it with 'cocaine app start -n " + name
-              + " -r PROFILE'");
-        }
-        Object info = Values.toJava(Connection.await(node.callWith("info", target.authorization(), name, 0),
-            target.timeout, "node.info").get(0));
-        state = new AppInfoView(info instanceof Map<?, ?> m ? m : Map.of()).state();
-      }
-      if (!state.equals("running")) {
-        throw new IllegalStateException("app '" + name + "' is " + state + ": 'cocaine info -n " + name + "' tells why");
-      }
-      spec.commandLine().getOut().println(state);
       return 0;
     }
   }

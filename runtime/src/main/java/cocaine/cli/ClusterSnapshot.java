@@ -47,7 +47,7 @@ record ClusterSnapshot(long takenNanos, List<NodeState> nodes, Map<String, Desir
     List<NodeState> nodes = new ArrayList<>();
     Map<String, Object> groups = Map.of();
     try (Locator locator = target.locator()) {
-      for (Map.Entry<String, Locator.Endpoint> n : Cocaine.Cluster.nodes(locator, target).entrySet()) {
+      for (Map.Entry<String, Locator.Endpoint> n : ClusterCommand.nodes(locator, target).entrySet()) {
         nodes.add(node(target, auth, n.getKey(), n.getValue()));
       }
       try {

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
     description = "Manage apps, profiles, runlists, routing groups and storage of a Cocaine cluster.",
     footer = {"", "Run 'cocaine COMMAND --help' (or 'cocaine help COMMAND') for a command's options."},
     subcommands = {
-        StatusCommand.class, Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
+        StatusCommand.class, Cocaine.Locate.class, ClusterCommand.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
@@ -184,54 +184,6 @@ public final class Cocaine implements Runnable {
         HumanOutput.print(target, spec.commandLine().getOut(), out, "KEY");
       }
       return 0;
-    }
-  }
-
-  /**
-   * {@code cocaine cluster}: the nodes the locator knows, uuid to address, this node first (a single
-   * node lists itself); {@code --resolve} shows host names instead of addresses, as the original did.
-   */
-  @Command(name = "cluster", description = "Show the cluster's nodes as the locator sees them, this node included.")
-  static final class Cluster implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-r", "--resolve"}, description = "show each address's host name (reverse DNS)") boolean resolve;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      Map<String, Object> out = new LinkedHashMap<>();
-      try (Locator locator = target.locator()) {
-        nodes(locator, target).forEach((uuid, endpoint) -> out.put(uuid, address(endpoint, resolve)));
-      }
-      if (target.json) {
-        Printer.print(spec.commandLine().getOut(), out);
-      } else {
-        Table table = new Table("UUID", resolve ? "HOST" : "ADDRESS");
-        out.forEach(table::row);
-        table.print(spec.commandLine().getOut(), Terminal.detect());
-      }
-      return 0;
-    }
-
-    /** The locator's cluster view with the node behind it first, at the address the CLI reached it by. */
-    static Map<String, Locator.Endpoint> nodes(Locator locator, Target target) {
-      Map<String, Locator.Endpoint> nodes = new LinkedHashMap<>();
-      String self = locator.uuid();
-      Map<String, Locator.Endpoint> others = locator.cluster();
-      nodes.put(self, others.getOrDefault(self, new Locator.Endpoint(target.host, target.port)));
-      new java.util.TreeMap<>(others).forEach(nodes::putIfAbsent);
-      return nodes;
-    }
-
-    private static String address(Locator.Endpoint endpoint, boolean resolve) {
-      if (!resolve) {
-        return endpoint.toString();
-      }
-      try {
-        return java.net.InetAddress.getByName(endpoint.host()).getCanonicalHostName() + ":" + endpoint.port();
-      } catch (java.net.UnknownHostException e) {
-        return endpoint.toString();
-      }
     }
   }
 
