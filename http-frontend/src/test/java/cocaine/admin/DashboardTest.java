@@ -38,7 +38,7 @@ class DashboardTest {
   static void start() {
     tracing = Tracing.configure(true, 1024, "node-a");
     kit = ActorTestKit.create(ConfigFactory.parseString("""
-        cocaine.tracing.dashboard { viewer-buffer = 4, max-viewers = 2, stats-interval = 200ms }
+        cocaine.tracing.dashboard { viewer-buffer = 4, max-viewers = 2, stats-interval = 200ms, sample-interval = 200ms }
         """).withFallback(ConfigFactory.load()));
     admin = AdminApi.start(kit.system(), new AdminSettings("127.0.0.1", 0, ""), ProxyMetrics.create())
         .toCompletableFuture().join();
@@ -78,6 +78,43 @@ class DashboardTest {
     assertEquals("0000000000000001", spans.get(1).get("parent").asText());
     assertEquals("slot-1", spans.get(2).get("slot").asText());
     assertEquals(400, get("/api/traces/not-hex").statusCode());
+  }
+
+  @Test
+  void aNodesFeedHandsEachSpanOnceFromItsCursor() throws Exception {
+    JsonNode start = json.readTree(get("/api/node").body());
+    assertEquals(0, start.get("spans").size(), "without a cursor only where to go on from");
+    long cursor = start.get("next").asLong();
+    tracing.record(span(0x51, 1, 0, Span.PROXY, null));
+    tracing.record(span(0x51, 2, 1, Span.SLOT, null));
+    JsonNode next = json.readTree(get("/api/node?after=" + cursor).body());
+    assertEquals(2, next.get("spans").size(), next.toString());
+    assertEquals("node-a", next.get("node").asText());
+    assertTrue(next.get("apps").has("echo"), next.toString());
+    JsonNode again = json.readTree(get("/api/node?after=" + next.get("next").asLong()).body());
+    assertEquals(0, again.get("spans").size(), "nothing twice: " + again);
+    HttpResponse<String> bad = get("/api/node?after=soon");
+    assertEquals(400, bad.statusCode());
+    assertTrue(bad.body().contains("soon"), bad.body());
+  }
+
+  @Test
+  void theHistoryHasASamplePerIntervalWithRequestsAndLatency() throws Exception {
+    tracing.record(new Span(0x61, 1, 0, Span.PROXY, "node-a", "charted", "", 0, 4000, null, Map.of()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode h = json.readTree(get("/api/history").body());
+      assertEquals(200, h.get("interval_ms").asLong());
+      JsonNode rows = h.get("nodes").get("node-a").get("charted");
+      assertTrue(rows != null && rows.size() >= 2, "samples: " + rows);
+      JsonNode withRequest = null;
+      for (JsonNode row : rows) {
+        if (row.get(1).asLong() == 1) {
+          withRequest = row;
+        }
+      }
+      assertTrue(withRequest != null, "one sample has the request: " + rows);
+      assertTrue(withRequest.get(4).asLong() >= 4000, "its p99: " + withRequest);
+    });
   }
 
   @Test

@@ -3,6 +3,9 @@ package cocaine.cli;
 import cocaine.client.Connection;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.cluster.desired.AppVersion;
+import cocaine.cluster.desired.DesiredApp;
+import cocaine.deploy.Releases;
 import cocaine.model.Manifest;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -53,6 +56,9 @@ final class AppCommands {
         + " PATH; needs -n and --manifest") Path archivePath;
     @Option(names = {"--manifest-only", "--manifest_only"}, description = "store the manifest only (e.g. of an app"
         + " whose image is in a registry)") boolean manifestOnly;
+    @Option(names = "--release", description = "also record it as the app's next version and run that on the cluster"
+        + " with its current profile, as a deploy does (the app must run there: app start --cluster first);"
+        + " app rollback goes back") boolean release;
     @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
     @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -90,9 +96,19 @@ final class AppCommands {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
         }
         storage.write("manifests", app, Printer.pack(manifestMap), APP_TAGS);
+        spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
+            : " (" + archive.length + " bytes archive)"));
+        if (release) {
+          Releases releases = AppClusterCommands.releases(target, storage);
+          String profile = releases.desired(app).map(DesiredApp::profile).orElseThrow(() ->
+              new IllegalArgumentException("app '" + app + "' does not run on the cluster yet, so --release has no"
+                  + " profile to run it with: start it once with 'cocaine app start --cluster -n " + app
+                  + " -r PROFILE' (that records version 1)"));
+          AppVersion v = releases.release(app, manifestMap, archive, "", profile, "");
+          spec.commandLine().getOut().println("app '" + app + "' version " + v.number() + " runs on the cluster with"
+              + " profile '" + profile + "'");
+        }
       }
-      spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
-          : " (" + archive.length + " bytes archive)"));
       return 0;
     }
 
