@@ -36,7 +36,7 @@ final class DashboardPeers {
     final AtomicBoolean polling = new AtomicBoolean();
     volatile long cursor = -1;
     volatile Map<String, Object> node;
-    volatile String unreachable = "not asked yet";
+    volatile String unreachable;
   }
 
   private final ActorSystem<?> system;
