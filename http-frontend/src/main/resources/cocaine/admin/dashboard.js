@@ -187,14 +187,19 @@
       }
     });
     const top = max > 0 ? niceCeiling(max) : 1;
-    const x = (t) => LEFT + (W - LEFT) * (1 - (now - t) / historyMs);
+    // the samples there are, at least a minute, at most the whole history
+    const oldest = Math.min(now, ...lines.flatMap((l) => l.points.length ? [l.points[0][0]] : []));
+    const span = Math.min(historyMs, Math.max(60000, now - oldest));
+    const x = (t) => LEFT + (W - LEFT) * (1 - (now - t) / span);
     const y = (v) => TOP + (H - TOP - BOTTOM) * (1 - v / top);
     const box = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none',
       'data-app': app, 'data-metric': metric.name });
     box.append(svg('line', { class: 'grid', x1: LEFT, x2: W, y1: y(top), y2: y(top) }),
       svg('line', { class: 'grid', x1: LEFT, x2: W, y1: y(0), y2: y(0) }));
     const label = svg('text', { x: 2, y: 10 }); label.textContent = metric.name + ' ≤ ' + format(top);
-    box.append(label);
+    const spanLabel = svg('text', { x: W - 2, y: 10, 'text-anchor': 'end' });
+    spanLabel.textContent = 'last ' + (span >= 120000 ? Math.round(span / 60000) + ' min' : Math.round(span / 1000) + ' s');
+    box.append(label, spanLabel);
     for (const line of lines) {
       let d = '';
       let pen = 'M';

@@ -71,6 +71,13 @@ class DashboardBrowserIT {
       await("http-echo answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
           .until(() -> get(node.proxyPort(), "/http-echo/echo").statusCode() == 200);
     }
+    // the routing group `greet` on the first node: http-echo and a second copy of it, half each
+    cli(runtime, "app", "upload", APP.toString(), "-n", "http-echo-b");
+    cli(runtime, "app", "start", "-n", "http-echo-b", "-r", "http-echo");
+    cli(runtime, "group", "create", "-n", "greet", "-c", "{\"http-echo\":50,\"http-echo-b\":50}");
+    cli(runtime, "group", "refresh", "-n", "greet");
+    await("the group answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> get(runtime.proxyPort(), "/greet/echo").statusCode() == 200);
 
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
@@ -128,8 +135,9 @@ class DashboardBrowserIT {
       for (int i = 0; loading.get(); i++) {
         try {
           RuntimeProcess node = i % 3 == 0 ? nodeB : runtime;
-          if (get(node.proxyPort(), i % 10 == 9 ? "/http-echo/no-such-event" : "/http-echo/echo?n=" + i)
-              .statusCode() == 0) {
+          String path = i % 10 == 9 ? "/http-echo/no-such-event" : i % 3 == 1 ? "/greet/echo?n=" + i
+              : "/http-echo/echo?n=" + i;
+          if (get(node.proxyPort(), path).statusCode() == 0) {
             failed.incrementAndGet();
           }
         } catch (Exception e) {
@@ -155,9 +163,15 @@ class DashboardBrowserIT {
               n -> n.contains("nodebbbb")), metric + " lines of " + nodes);
         });
       }
-      page("a few seconds of samples").untilAsserted(() -> assertTrue(Integer.parseInt(browser.findElement(
-          By.cssSelector("svg.chart[data-app='http-echo'][data-metric='req/s'] path.line")).getAttribute("data-points"))
-          >= 5));
+      page("the routing group's split shows both members").untilAsserted(() -> {
+        Set<String> members = browser.findElements(By.cssSelector("#routing tr[data-group='greet']")).stream()
+            .map(row -> row.getAttribute("data-member")).collect(Collectors.toSet());
+        assertEquals(Set.of("http-echo", "http-echo-b"), members);
+      });
+      await("twenty seconds of samples").atMost(Duration.ofSeconds(60))
+          .ignoreException(StaleElementReferenceException.class).untilAsserted(() -> assertTrue(Integer.parseInt(
+              browser.findElement(By.cssSelector("svg.chart[data-app='http-echo'][data-metric='req/s'] path.line"))
+                  .getAttribute("data-points")) >= 20));
       File shot = browser.getScreenshotAs(OutputType.FILE);
       Files.createDirectories(CLUSTER_SCREENSHOT.getParent());
       Files.copy(shot.toPath(), CLUSTER_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);

@@ -92,6 +92,12 @@ final class AppCommands {
       Manifest.fromMap(app, manifestMap);
       byte[] archive = manifestOnly ? null : archivePath != null ? readPackage(archivePath) : path == null ? null : tarGz(path);
       try (StorageClient storage = target.storage()) {
+        Releases releases = release ? AppClusterCommands.releases(target, storage) : null;
+        // refused before anything is stored: the upload stays as it was
+        String profile = !release ? null : releases.desired(app).map(DesiredApp::profile).orElseThrow(() ->
+            new IllegalArgumentException("app '" + app + "' does not run on the cluster yet, so --release has no"
+                + " profile to run it with: upload without --release, then 'cocaine app start --cluster -n " + app
+                + " -r PROFILE' (that records version 1)"));
         if (archive != null) {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
         }
@@ -99,11 +105,6 @@ final class AppCommands {
         spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
             : " (" + archive.length + " bytes archive)"));
         if (release) {
-          Releases releases = AppClusterCommands.releases(target, storage);
-          String profile = releases.desired(app).map(DesiredApp::profile).orElseThrow(() ->
-              new IllegalArgumentException("app '" + app + "' does not run on the cluster yet, so --release has no"
-                  + " profile to run it with: start it once with 'cocaine app start --cluster -n " + app
-                  + " -r PROFILE' (that records version 1)"));
           AppVersion v = releases.release(app, manifestMap, archive, "", profile, "");
           spec.commandLine().getOut().println("app '" + app + "' version " + v.number() + " runs on the cluster with"
               + " profile '" + profile + "'");
