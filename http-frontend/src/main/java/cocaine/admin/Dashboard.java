@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -117,7 +116,7 @@ final class Dashboard {
     }
     if (path.equals("/api/node")) {
       try {
-        return jsonResponse(node(after(query)));
+        return jsonResponse(node(SpanView.after(query)));
       } catch (NumberFormatException e) {
         return text(400, "after is the cursor an earlier /api/node answered as next (a number); got "
             + e.getMessage() + "\n");
@@ -127,7 +126,8 @@ final class Dashboard {
       return jsonResponse(historyOf(Map.of(tracing.node(), history.rows()), Map.of()));
     }
     if (path.equals("/api/spans")) {
-      return jsonResponse(Map.of("node", tracing.node(), "spans", view(tracing.recent(limit(query)))));
+      List<Span> recent = tracing.recent(SpanView.limit(query, maxSpans));
+      return jsonResponse(Map.of("node", tracing.node(), "spans", SpanView.of(recent)));
     }
     if (path.startsWith("/api/traces/")) {
       String hex = path.substring("/api/traces/".length());
@@ -137,7 +137,7 @@ final class Dashboard {
       } catch (NumberFormatException e) {
         return text(400, "a trace id is 1 to 16 hex digits (the X-Request-Id), got '" + hex + "'\n");
       }
-      return jsonResponse(Map.of("trace", Span.hex(id), "spans", view(tracing.trace(id))));
+      return jsonResponse(Map.of("trace", Span.hex(id), "spans", SpanView.of(tracing.trace(id))));
     }
     if (path.equals("/api/events")) {
       return events();
@@ -165,7 +165,7 @@ final class Dashboard {
       return CompletableFuture.completedFuture(local);
     }
     long id = Long.parseUnsignedLong(path.substring("/api/traces/".length()), 16);
-    return peers.trace(Span.hex(id), view(tracing.trace(id))).thenApply(gathered -> {
+    return peers.trace(Span.hex(id), SpanView.of(tracing.trace(id))).thenApply(gathered -> {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("trace", Span.hex(id));
       out.put("spans", gathered.spans());
@@ -193,7 +193,7 @@ final class Dashboard {
     Tracing.Batch batch = tracing.since(after, maxSpans);
     Map<String, Object> out = summary();
     out.put("next", batch.next());
-    out.put("spans", view(batch.spans()));
+    out.put("spans", SpanView.of(batch.spans()));
     return out;
   }
 
@@ -207,32 +207,6 @@ final class Dashboard {
     out.put("routing", stats.routing());
     out.put("latest", history.latest());
     return out;
-  }
-
-  private static long after(String query) {
-    if (query != null) {
-      for (String part : query.split("&")) {
-        if (part.startsWith("after=")) {
-          return Long.parseLong(part.substring(6));
-        }
-      }
-    }
-    return -1;
-  }
-
-  private int limit(String query) {
-    if (query != null) {
-      for (String part : query.split("&")) {
-        if (part.startsWith("limit=")) {
-          try {
-            return Math.max(1, Math.min(maxSpans, Integer.parseInt(part.substring(6))));
-          } catch (NumberFormatException e) {
-            break;
-          }
-        }
-      }
-    }
-    return maxSpans;
   }
 
   private HttpResponse events() {
@@ -268,7 +242,7 @@ final class Dashboard {
           return NotUsed.getInstance();
         })
         .groupedWithin(256, Duration.ofMillis(250))
-        .map(batch -> sse("spans", view(batch)));
+        .map(batch -> sse("spans", SpanView.of(batch)));
     // ticks a slow viewer cannot take are skipped: the next one carries the latest totals
     Source<ByteString, NotUsed> ticks = Source.tick(Duration.ZERO, statsInterval, "tick")
         .map(t -> sse("stats", statsEvent(mine.get())))
@@ -278,33 +252,6 @@ final class Dashboard {
     return HttpResponse.create()
         .addHeader(RawHeader.create("Cache-Control", "no-cache"))
         .withEntity(HttpEntities.createChunked(EVENT_STREAM, stream));
-  }
-
-  /** Spans as the page reads them: ids as hex strings, since JavaScript numbers hold only 53 bits. */
-  private static List<Map<String, Object>> view(List<?> spans) {
-    List<Map<String, Object>> out = new ArrayList<>(spans.size());
-    for (Object o : spans) {
-      if (!(o instanceof Span s)) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> peers = (Map<String, Object>) o;
-        out.add(peers);
-        continue;
-      }
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("trace", Span.hex(s.traceId()));
-      m.put("span", Span.hex(s.spanId()));
-      m.put("parent", s.parentId() == 0 ? "" : Span.hex(s.parentId()));
-      m.put("name", s.name());
-      m.put("node", s.node());
-      m.put("app", s.app());
-      m.put("slot", s.slot());
-      m.put("start", s.startMicros());
-      m.put("duration", s.durationMicros());
-      m.put("error", s.error());
-      m.put("attributes", s.attributes());
-      out.add(m);
-    }
-    return out;
   }
 
   private Map<String, Object> statsEvent(long viewerDropped) {

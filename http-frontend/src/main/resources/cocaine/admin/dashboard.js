@@ -205,7 +205,7 @@
       let pen = 'M';
       let n = 0;
       for (const [t, v] of line.points) {
-        if (v === null) { pen = 'M'; continue; }
+        if (v === null) continue; // an interval without requests: the line goes on to the next one
         d += pen + x(t).toFixed(1) + ',' + y(v).toFixed(1) + ' ';
         pen = 'L';
         n++;

@@ -20,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -125,6 +126,11 @@ class DashboardTest {
     HttpResponse<String> script = get("/dashboard/dashboard.js");
     assertEquals(200, script.statusCode());
     assertTrue(script.body().contains("EventSource('/api/events')"));
+    // the charts are drawn by the page itself: nothing is loaded from elsewhere at view time
+    assertTrue(!page.body().contains("http:") && !page.body().contains("https:"), "the page links nothing outside");
+    assertEquals(List.of("http://www.w3.org/2000/svg"), java.util.regex.Pattern.compile("https?://[^'\"\\s]+")
+        .matcher(script.body()).results().map(java.util.regex.MatchResult::group).toList(),
+        "the script names no URL but the SVG namespace");
   }
 
   @Test

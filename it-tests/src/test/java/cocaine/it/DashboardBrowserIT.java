@@ -110,7 +110,8 @@ class DashboardBrowserIT {
   void theClusterPageShowsBothNodesRequestsAndChartsALinePerNode() throws Exception {
     browser.get("http://127.0.0.1:" + runtime.adminPort() + "/dashboard");
     page("the live feed connects").until(() -> browser.findElement(By.id("status")).getText().equals("live"));
-    page("the peer is in the cluster").until(() -> browser.findElement(By.id("cluster")).getText().contains("nodebbbb"));
+    page("the peer is in the cluster").until(() ->
+        browser.findElement(By.id("cluster")).getText().contains("nodebbbb"));
 
     Set<String> viaA = new java.util.HashSet<>();
     Set<String> viaB = new java.util.HashSet<>();
