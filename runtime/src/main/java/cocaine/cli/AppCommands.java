@@ -4,6 +4,9 @@ import cocaine.deploy.Units;
 import cocaine.client.Connection;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.cluster.desired.AppVersion;
+import cocaine.cluster.desired.DesiredApp;
+import cocaine.deploy.Releases;
 import cocaine.model.Manifest;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -61,6 +64,9 @@ final class AppCommands {
         + " PATH; needs -n and --manifest") Path archivePath;
     @Option(names = {"--manifest-only", "--manifest_only"}, description = "store the manifest only (e.g. of an app"
         + " whose image is in a registry)") boolean manifestOnly;
+    @Option(names = "--release", description = "also record it as the app's next version and run that on the cluster"
+        + " with its current profile, as a deploy does (the app must run there: app start --cluster first);"
+        + " app rollback goes back") boolean release;
     @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
     @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -96,16 +102,27 @@ final class AppCommands {
       byte[] archive = manifestOnly ? null : archivePath != null ? readPackage(archivePath) : path == null ? null : tarGz(path);
       long packed = System.nanoTime();
       try (StorageClient storage = target.storage()) {
+        Releases releases = release ? AppClusterCommands.releases(target, storage) : null;
+        // refused before anything is stored: the upload stays as it was
+        String profile = !release ? null : releases.desired(app).map(DesiredApp::profile).orElseThrow(() ->
+            new IllegalArgumentException("app '" + app + "' does not run on the cluster yet, so --release has no"
+                + " profile to run it with: upload without --release, then 'cocaine app start --cluster -n " + app
+                + " -r PROFILE' (that records version 1)"));
         if (archive != null) {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
         }
         storage.write("manifests", app, Printer.pack(manifestMap), APP_TAGS);
+        long stored = System.nanoTime();
+        spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
+            : " (" + archive.length + " bytes archive: " + Units.bytes(archive.length) + " packed in "
+            + millis(packed - started) + ", stored in " + millis(stored - packed) + " at "
+            + Units.bytes(Math.round(archive.length / Math.max(1e-3, (stored - packed) / 1e9))) + "/s)"));
+        if (release) {
+          AppVersion v = releases.release(app, manifestMap, archive, "", profile, "");
+          spec.commandLine().getOut().println("app '" + app + "' version " + v.number() + " runs on the cluster with"
+              + " profile '" + profile + "'");
+        }
       }
-      long stored = System.nanoTime();
-      spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
-          : " (" + archive.length + " bytes archive: " + Units.bytes(archive.length) + " packed in "
-          + millis(packed - started) + ", stored in " + millis(stored - packed) + " at "
-          + Units.bytes(Math.round(archive.length / Math.max(1e-3, (stored - packed) / 1e9))) + "/s)"));
       return 0;
     }
 
