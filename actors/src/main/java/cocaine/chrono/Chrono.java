@@ -31,7 +31,7 @@ public final class Chrono {
    * A new timer.
    *
    * @param repeat zero for a one-shot timer
-   * @param out    the channel's upstream, completed when the timer is done
+   * @param out    the channel's upstream; the timer ends it with a close (or an error)
    */
   public record Start(long id, long connectionId, Duration first, Duration repeat, boolean sendId,
       BoundedSourceQueue<Message> out) implements Command {}
@@ -76,7 +76,6 @@ public final class Chrono {
                 s.connectionId(), held);
             s.out().offer(Message.error(ErrorCode.TRY_AGAIN, "chrono: this connection holds " + held
                 + " timers already (cocaine.services.chrono.max-timers-per-connection); cancel some first"));
-            s.out().complete();
             return Behaviors.same();
           }
           Timer timer = new Timer(s.connectionId(), s.first(), s.repeat(), s.out());
@@ -97,7 +96,8 @@ public final class Chrono {
           if (!deliver(f.id(), timer)) {
             remove(f.id(), timers, perConnection);
           } else if (timer.repeat().isZero()) {
-            timer.out().complete();
+            // the close is the stream's last message: the connection then ends the channel (and its source)
+            timer.out().offer(Message.close());
             remove(f.id(), timers, perConnection);
           } else {
             scheduler.startSingleTimer(f.id(), new Fire(f.id()), timer.repeat());
@@ -109,7 +109,7 @@ public final class Chrono {
           if (timer == null) {
             log.info("chrono: cancel of timer {}, which does not exist", c.id());
           } else {
-            timer.out().complete();
+            timer.out().offer(Message.close());
             remove(c.id(), timers, perConnection);
           }
           c.replyTo().tell(Done.getInstance());
