@@ -32,7 +32,7 @@ public final class RuntimeMeters {
     // a JvmGcMetrics registers listeners that live with the registry; it is closed with the JVM
     new JvmGcMetrics().bindTo(registry);
     Gauge.builder("cocaine.node.apps.running", runningApps, s -> s.getAsInt())
-        .description("apps running on this node").register(registry);
+        .description("apps running on this node").strongReference(true).register(registry);
     return registry;
   }
 }
