@@ -149,10 +149,11 @@ final class NodeRole {
               p.storage().close();
             }));
     AccessToken access = AccessToken.from(settings.config());
-    List<Service> services = List.of(
+    List<Service> services = new ArrayList<>(List.of(
         new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout, access),
-        new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
+        new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
+    services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
