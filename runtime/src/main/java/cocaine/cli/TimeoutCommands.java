@@ -67,7 +67,8 @@ final class TimeoutCommands {
       }
       try (StorageClient storage = target.storage()) {
         Map<String, Object> events = stored(storage, app);
-        events.put(event, timeout.toMillis() / 1000.0);
+        long ms = timeout.toMillis();
+        events.put(event, ms % 1000 == 0 ? (Object) (ms / 1000) : (Object) (ms / 1000.0));
         storage.write(COLLECTION, app, Printer.pack(events), TAGS);
       }
       spec.commandLine().getOut().println("timeout of " + what(app, event) + " set to " + timeout.toMillis() + " ms");
