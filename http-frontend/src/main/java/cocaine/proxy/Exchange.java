@@ -61,11 +61,15 @@ final class Exchange {
   private final AccessLog accessLog;
   private final Timeouts timeouts;
   private final LocatorClient locator;
+  /** Null unless {@code cocaine.proxy.json-rpc} is on. */
+  private final JsonRpc jsonRpc;
 
   Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, PoolDirectory directory,
       ProxyMetrics metrics, Timeouts timeouts, LocatorClient locator) {
     this.timeouts = timeouts;
     this.locator = locator;
+    this.jsonRpc = config.jsonRpc() ? new JsonRpc(locator, Materializer.matFromSystem(system),
+        config.proxy().timeout(), config.proxy().maxBodyBytes()) : null;
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
@@ -86,6 +90,9 @@ final class Exchange {
         .orElseGet(() -> request.getUri().toString());
     if (rawUri.equals("/ping") && request.getHeader(Route.SERVICE_HEADER).isEmpty()) {
       return ping(request);
+    }
+    if (jsonRpc != null && request.getHeader(JsonRpc.HEADER).isPresent()) {
+      return jsonRpc.handle(request);
     }
     String requestId = null;
     try {

@@ -45,13 +45,14 @@ import java.util.Objects;
  * @param headers            names of the request-id and sticky headers, and the HTTP headers mapped to v12 headers
  * @param traceSampling      per app, the share of requests (0..1) sent with {@code trace_bit}
  * @param locators           the locators to resolve through, in order of preference ("host:port")
+ * @param jsonRpc            requests with {@code X-Cocaine-JSON-RPC} call services ({@link JsonRpc})
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
     Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https,
     long bodyBudgetBytes, AccessLogSettings accessLog, RequestHeaders headers, Map<String, Double> traceSampling,
-    List<String> locators) {
+    List<String> locators, boolean jsonRpc) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -127,7 +128,8 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           new RequestHeaders(nonEmpty(c, p + "request-id-header"), nonEmpty(c, p + "sticky-header"),
               mappedHeaders(c, p + "mapped-headers")),
           traceSampling(c, p + "trace-sampling"),
-          locators(c, p + "locators", nonEmpty(c, p + "locator-host") + ":" + port));
+          locators(c, p + "locators", nonEmpty(c, p + "locator-host") + ":" + port),
+          c.getBoolean(p + "json-rpc"));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -138,7 +140,7 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
         routingBackoffMax, access, https, bodyBudgetBytes, accessLog, headers, traceSampling,
-        List.of(host + ":" + port));
+        List.of(host + ":" + port), jsonRpc);
   }
 
   /**

@@ -14,6 +14,7 @@ import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Values;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,7 +49,8 @@ import org.msgpack.value.Value;
  * ({@code parity}, and {@code sampled} whose every request is sampled), so each test sees exactly
  * what the proxy sent: the request chunk and the enqueue's v12 headers. Timeouts are changed live
  * with {@code cocaine timeouts}; {@code cocaine.network.pinned} fixes the storage's port; two
- * proxy-only runtimes show the fail-over between locators and {@code /ping} without a locator.
+ * proxy-only runtimes show the fail-over between locators and {@code /ping} without a locator. The
+ * JSON-RPC front calls the runtime's storage and logging services.
  */
 class ProxyParityIT {
   static final int LOCATOR_RESOLVE = 0;
@@ -74,8 +76,11 @@ class ProxyParityIT {
         "  sticky-header = \"X-User\"",
         "  mapped-headers = [{ http = \"X-Real-IP\", header = \"x-real-ip\" }]",
         "  trace-sampling = [{ app = sampled, percent = 100 }]",
+        "  json-rpc = on",
         "}"));
-    system = ActorSystem.create(Behaviors.empty(), "parity-app");
+    // the runtime's application.conf on the class path would end this JVM with the system
+    system = ActorSystem.create(Behaviors.empty(), "parity-app", ConfigFactory.parseString(
+        "pekko.coordinated-shutdown.exit-jvm = off").withFallback(ConfigFactory.load()));
     int port = Server.bind(system, "127.0.0.1", 0, app, ConnectionSettings.DEFAULTS).toCompletableFuture().join()
         .localAddress().getPort();
     publisher = new RawClient(runtime.locatorPort());
@@ -217,6 +222,44 @@ class ProxyParityIT {
       assertEquals("locator is unavailable\n", ping.body());
     }
     assertEquals(200, get("/ping").statusCode());
+  }
+
+  @Test
+  void jsonRpcCallsAServiceMethodByNameAndAnswersAsTheTornadoProxy() throws Exception {
+    HttpResponse<String> wrote = rpc("{\"jsonrpc\": \"2.0\", \"method\": \"storage.write\", "
+        + "\"params\": [\"rpc-test\", \"k\", \"hello\", []], \"id\": 7}");
+    assertEquals(200, wrote.statusCode(), wrote.body());
+    assertEquals(Optional.of("application/json-rpc; charset=UTF-8"), wrote.headers().firstValue("Content-Type"));
+    HttpResponse<String> read = rpc("{\"jsonrpc\": \"2.0\", \"method\": \"storage.read\", "
+        + "\"params\": [\"rpc-test\", \"k\"], \"id\": 8}");
+    assertEquals(200, read.statusCode(), read.body());
+    assertEquals("{\"jsonrpc\":\"2.0\",\"result\":\"hello\",\"id\":8}", read.body());
+    HttpResponse<String> muted = rpc("{\"jsonrpc\": \"2.0\", \"method\": \"logging.emit\", "
+        + "\"params\": [1, \"rpc-test\", \"a line from JSON-RPC\"], \"id\": 9}");
+    assertEquals(200, muted.statusCode(), muted.body());
+
+    HttpResponse<String> missing = rpc("{\"jsonrpc\": \"2.0\", \"method\": \"storage.read\", "
+        + "\"params\": [\"rpc-test\", \"nope\"], \"id\": 10}");
+    assertEquals(500, missing.statusCode(), missing.body());
+    assertTrue(missing.body().contains("\"id\":10") && missing.body().contains("nope"), missing.body());
+    assertBadRpc("{not json", -32700);
+    assertBadRpc("{\"method\": \"storage.read\"}", -32600);
+    assertBadRpc("{\"jsonrpc\": \"2.0\", \"method\": \"storage.nope\", \"params\": [], \"id\": 1}", -32601);
+    assertBadRpc("{\"jsonrpc\": \"2.0\", \"method\": \"storage\", \"params\": [], \"id\": 1}", -32000);
+    assertEquals(500, rpc("{\"jsonrpc\": \"2.0\", \"method\": \"nobody.x\", \"params\": [], \"id\": 1}")
+        .statusCode());
+  }
+
+  static HttpResponse<String> rpc(String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.proxyPort() + "/"))
+        .header("X-Cocaine-JSON-RPC", "1").POST(HttpRequest.BodyPublishers.ofString(body))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static void assertBadRpc(String body, int code) throws Exception {
+    HttpResponse<String> r = rpc(body);
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.body().contains("\"code\":" + code), r.body());
   }
 
   // ---- helpers ----
