@@ -18,10 +18,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.http.javadsl.model.ContentType;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -42,9 +43,8 @@ final class JsonRpc {
   static final String HEADER = "X-Cocaine-JSON-RPC";
   private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ContentType TYPE = ContentTypes.create(
-      org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("json-rpc"),
-      org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
+  private static final ContentType.WithCharset TYPE = MediaTypes.applicationWithOpenCharset("json-rpc")
+      .toContentType(HttpCharsets.UTF_8);
 
   private final LocatorClient locator;
   private final Materializer mat;
