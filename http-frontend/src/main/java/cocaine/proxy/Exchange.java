@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -61,6 +62,8 @@ final class Exchange {
   private final AccessLog accessLog;
   private final Timeouts timeouts;
   private final LocatorClient locator;
+  /** Whether the last /ping found no locator: only a change is logged. */
+  private final AtomicBoolean locatorDown = new AtomicBoolean();
   /** Null unless {@code cocaine.proxy.json-rpc} is on. */
   private final JsonRpc jsonRpc;
 
@@ -196,10 +199,15 @@ final class Exchange {
     request.discardEntityBytes(mat);
     return locator.reachable().handle((ok, failure) -> {
       if (failure == null) {
+        if (locatorDown.getAndSet(false)) {
+          log.info("/ping answers 200 again: a locator can be reached");
+        }
         return HttpResponse.create().addHeaders(ProxyError.common(null, null))
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK\n"));
       }
-      log.warn("/ping: no locator can be reached: {}", unwrap(failure).getMessage());
+      if (!locatorDown.getAndSet(true)) {
+        log.warn("/ping answers 503 until a locator can be reached: {}", unwrap(failure).getMessage());
+      }
       return ProxyError.response(StatusFor.NO_LOCATOR.status(), "locator is unavailable", null, null);
     });
   }

@@ -110,6 +110,14 @@ public final class TimeoutFeed {
     ctx.pipeToSelf(connection.call(FIND, Values.str(COLLECTION), Values.strings(List.of(TAG))),
         (reply, failure) -> failure == null ? new Listed(connection, Values.asStrings(reply.get(0)))
             : new Ended(connection, "find failed: " + LocatorClient.unwrap(failure).getMessage()));
+    return following(connection, backoff, loud);
+  }
+
+  /**
+   * @param backoff the wait before the next attempt should this watch end before it worked; once
+   *                the collection was listed it starts again from the shortest
+   */
+  private Behavior<Command> following(ClientConnection connection, Duration backoff, boolean loud) {
     return Behaviors.receive(Command.class)
         .onMessage(Listed.class, m -> m.connection() == connection, m -> {
           Set<String> gone = new HashSet<>(timeouts.stored().keySet());
@@ -117,7 +125,7 @@ public final class TimeoutFeed {
           gone.forEach(app -> timeouts.put(app, Map.of()));
           m.apps().forEach(app -> read(connection, app));
           ctx.getLog().info("following the app timeouts in storage ({} apps)", m.apps().size());
-          return Behaviors.same();
+          return following(connection, minBackoff, true);
         })
         .onMessage(Changed.class, m -> m.connection() == connection, m -> {
           read(connection, m.app());
@@ -137,7 +145,7 @@ public final class TimeoutFeed {
         })
         .onMessage(Ended.class, m -> m.connection() == connection, m -> {
           connection.close();
-          return failed("the watch of storage '" + COLLECTION + "' ended: " + m.why(), minBackoff, true);
+          return failed("the watch of storage '" + COLLECTION + "' ended: " + m.why(), backoff, loud);
         })
         .onMessage(Listed.class, m -> Behaviors.same())
         .onMessage(Changed.class, m -> Behaviors.same())
