@@ -6,10 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Fixed TCP ports of single services ({@code cocaine.network.pinned}, the original's
- * {@code network.pinned}): {@code storage}, {@code logging}, {@code node} and the like listen there
- * instead of on an OS-assigned port, e.g. for a firewall that opens only known ports. The locator's
- * port is {@code cocaine.network.locator-port}.
+ * Fixed TCP ports of single services and apps ({@code cocaine.network.pinned}, the original's
+ * {@code network.pinned}): {@code storage}, {@code logging}, {@code node}, an app by its name listen
+ * there instead of on an OS-assigned port, e.g. for a firewall that opens only known ports. The
+ * locator's port is {@code cocaine.network.locator-port}.
  */
 public record PinnedPorts(Map<String, Integer> ports) {
   static final String KEY = "cocaine.network.pinned";

@@ -245,7 +245,7 @@ public final class HttpProxy {
    * when an address cannot be bound or the certificate cannot be used.
    */
   public static CompletionStage<Running> start(ActorSystem<?> system, ProxyConfig config, ProxyMetrics metrics) {
-    LocatorClient locator = new LocatorClient(system, config.locators(), config.connection(),
+    LocatorClient locator = LocatorClient.of(system, config.locators(), config.connection(),
         config.connectTimeout(), config.access().authorization());
     int n = instances.incrementAndGet();
     PoolDirectory directory = new PoolDirectory();

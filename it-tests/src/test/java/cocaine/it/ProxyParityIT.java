@@ -48,9 +48,9 @@ import org.msgpack.value.Value;
  * The app is served from this JVM and published in the runtime's locator under two names
  * ({@code parity}, and {@code sampled} whose every request is sampled), so each test sees exactly
  * what the proxy sent: the request chunk and the enqueue's v12 headers. Timeouts are changed live
- * with {@code cocaine timeouts}; {@code cocaine.network.pinned} fixes the storage's port; two
- * proxy-only runtimes show the fail-over between locators and {@code /ping} without a locator. The
- * JSON-RPC front calls the runtime's storage and logging services.
+ * with {@code cocaine timeouts}; {@code cocaine.network.pinned} fixes the ports of the storage and
+ * of an app; two proxy-only runtimes show the fail-over between locators and {@code /ping} without a
+ * locator. The JSON-RPC front calls the runtime's storage and logging services.
  */
 class ProxyParityIT {
   static final int LOCATOR_RESOLVE = 0;
@@ -60,6 +60,7 @@ class ProxyParityIT {
   static Path dir;
   static RuntimeProcess runtime;
   static int storagePort;
+  static int appPort;
   static ActorSystem<Void> system;
   static final ParityApp app = new ParityApp();
   static RawClient publisher;
@@ -68,8 +69,9 @@ class ProxyParityIT {
   @BeforeAll
   static void start() throws Exception {
     storagePort = RuntimeProcess.freePort();
+    appPort = RuntimeProcess.freePort();
     runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", String.join("\n",
-        "cocaine.network.pinned { storage = " + storagePort + " }",
+        "cocaine.network.pinned { storage = " + storagePort + ", pinned-echo = " + appPort + " }",
         "cocaine.proxy {",
         "  timeout = 20s",
         "  request-id-header = \"X-Trace-Id\"",
@@ -199,12 +201,24 @@ class ProxyParityIT {
   }
 
   @Test
-  void aPinnedServiceListensOnItsFixedPort() throws Exception {
+  void aPinnedServiceAndAPinnedAppListenOnTheirFixedPorts() throws Exception {
+    assertEquals(storagePort, resolvedPort("storage"));
+    Path profile = dir.resolve("pinned-profile.json");
+    java.nio.file.Files.writeString(profile, "{\"pool-limit\": 1}");
+    cli("", "app", "upload", AppsIT.APPS.resolve("http-echo").toString(), "--name", "pinned-echo");
+    cli("", "profile", "upload", "-n", "pinned-echo", "-r", profile.toString());
+    cli("", "app", "start", "-n", "pinned-echo", "-r", "pinned-echo");
+    await("the pinned app is published").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> resolvedPort("pinned-echo") == appPort);
+    await("the proxy serves it").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> get("/pinned-echo/echo").statusCode() == 200);
+  }
+
+  static int resolvedPort(String name) throws IOException {
     try (RawClient locator = new RawClient(runtime.locatorPort())) {
-      locator.send(1, LOCATOR_RESOLVE, "storage");
+      locator.send(1, LOCATOR_RESOLVE, name);
       Value endpoints = locator.receive().get(2).asArrayValue().get(0);
-      assertEquals(storagePort, endpoints.asArrayValue().get(0).asArrayValue().get(1).asIntegerValue().asInt(),
-          endpoints.toString());
+      return endpoints.asArrayValue().get(0).asArrayValue().get(1).asIntegerValue().asInt();
     }
   }
 

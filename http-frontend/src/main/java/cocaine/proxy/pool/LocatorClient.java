@@ -58,7 +58,7 @@ public final class LocatorClient {
    */
   public LocatorClient(ActorSystem<?> system, String host, int port, ConnectionSettings settings, Duration timeout,
       List<Header> storageHeaders) {
-    this(system, List.of(new Endpoint(host, port)), settings, timeout, storageHeaders, true);
+    this(system, List.of(new Endpoint(host, port)), settings, timeout, storageHeaders);
   }
 
   /**
@@ -66,13 +66,14 @@ public final class LocatorClient {
    * @param timeout longest one resolve, connect or storage read may take
    * @param storageHeaders sent with the reads of manifests (never sent to apps)
    */
-  public LocatorClient(ActorSystem<?> system, List<String> locators, ConnectionSettings settings, Duration timeout,
-      List<Header> storageHeaders) {
-    this(system, locators.stream().map(Endpoint::parse).toList(), settings, timeout, storageHeaders, true);
+  public static LocatorClient of(ActorSystem<?> system, List<String> locators, ConnectionSettings settings,
+      Duration timeout, List<Header> storageHeaders) {
+    return new LocatorClient(system, locators.stream().map(Endpoint::parse).toList(), settings, timeout,
+        storageHeaders);
   }
 
   private LocatorClient(ActorSystem<?> system, List<Endpoint> locators, ConnectionSettings settings, Duration timeout,
-      List<Header> storageHeaders, boolean checked) {
+      List<Header> storageHeaders) {
     if (locators.isEmpty()) {
       throw new IllegalArgumentException("no locator given");
     }
@@ -82,30 +83,6 @@ public final class LocatorClient {
     this.settings = settings;
     this.timeout = timeout;
   }
-
-  /**
-   * A connection to a service and the protocol its resolve described.
-   *
-   * @param graph the service's methods as the locator sent them: {@code {id: [name, dispatch, upstream]}}
-   */
-  public record ServiceConnection(ClientConnection connection, Value graph) {}
-
-  /**
-   * Resolves a service (or app) and connects to it on a connection of the caller's own, for one
-   * call by method name (the proxy's JSON-RPC). Fails like {@link #connect}.
-   */
-  public CompletionStage<ServiceConnection> connectService(String name) {
-    return locatorConnection()
-        .thenCompose(c -> timed(c.call(RESOLVE, Values.str(name)), "resolve('" + name + "') at " + address()))
-        .thenCompose(reply -> {
-          Value graph = reply.size() > 2 ? reply.get(2) : Values.nil();
-          return connectFirst(name, endpoints(name, reply), 0, null)
-              .thenApply(app -> new ServiceConnection(app.connection(), graph));
-        });
-  }
-
-  /** A connection to an app and where it leads. */
-  public record AppConnection(ClientConnection connection, String endpoint) {}
 
   /** "host:port" of the locator in use (the others, when there are, follow in brackets). */
   public String address() {
