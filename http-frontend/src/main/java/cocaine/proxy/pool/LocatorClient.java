@@ -84,6 +84,30 @@ public final class LocatorClient {
     this.timeout = timeout;
   }
 
+  /**
+   * A connection to a service and the protocol its resolve described.
+   *
+   * @param graph the service's methods as the locator sent them: {@code {id: [name, dispatch, upstream]}}
+   */
+  public record ServiceConnection(ClientConnection connection, Value graph) {}
+
+  /**
+   * Resolves a service (or app) and connects to it on a connection of the caller's own, for one
+   * call by method name (the proxy's JSON-RPC). Fails like {@link #connect}.
+   */
+  public CompletionStage<ServiceConnection> connectService(String name) {
+    return locatorConnection()
+        .thenCompose(c -> timed(c.call(RESOLVE, Values.str(name)), "resolve('" + name + "') at " + address()))
+        .thenCompose(reply -> {
+          Value graph = reply.size() > 2 ? reply.get(2) : Values.nil();
+          return connectFirst(name, endpoints(name, reply), 0, null)
+              .thenApply(app -> new ServiceConnection(app.connection(), graph));
+        });
+  }
+
+  /** A connection to an app and where it leads. */
+  public record AppConnection(ClientConnection connection, String endpoint) {}
+
   /** "host:port" of the locator in use (the others, when there are, follow in brackets). */
   public String address() {
     Endpoint now = locators.get(preferred);
