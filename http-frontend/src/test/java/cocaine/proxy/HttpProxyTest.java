@@ -17,6 +17,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
+import cocaine.wire.Values;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,6 +74,7 @@ class HttpProxyTest {
           app-timeouts = [{ app = slow, timeout = 400ms }]
           # these tests follow the app channel to its end: a client gone or a timeout reaches the app
           cancel-on-disconnect = true
+          json-rpc = on
         }
         """.formatted(cluster.locatorPort())));
     proxy = HttpProxy.start(kit.system(), settings, metrics).toCompletableFuture().join();
@@ -288,6 +290,21 @@ class HttpProxyTest {
   }
 
   // ---- errors ----------------------------------------------------------------------------------
+
+  @Test
+  void jsonRpcSendsAStreamingMethodItsChunksAndAnswersWithItsReplies() throws Exception {
+    echo.on("rpc", r -> Source.from(List.of(chunk("got " + Values.asString(r.firstChunk().args().get(0))),
+        chunk("b"), Message.close())));
+    HttpResponse<String> r = post("/", ("{\"jsonrpc\": \"2.0\", \"method\": \"echo.enqueue\", \"params\": [\"rpc\"], "
+        + "\"chunks\": [[\"write\", [\"x\"]], [\"close\", []]], \"id\": \"s1\"}").getBytes(StandardCharsets.UTF_8),
+        "X-Cocaine-JSON-RPC", "1");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("{\"jsonrpc\":\"2.0\",\"result\":[\"got x\",\"b\"],\"id\":\"s1\"}", r.body());
+    HttpResponse<String> bad = post("/", ("{\"jsonrpc\": \"2.0\", \"method\": \"echo.enqueue\", \"params\": [\"rpc\"], "
+        + "\"chunks\": [[\"shout\", []]], \"id\": 2}").getBytes(StandardCharsets.UTF_8), "X-Cocaine-JSON-RPC", "1");
+    assertEquals(500, bad.statusCode(), bad.body());
+    assertContains(bad.body(), "each chunk must be [name, [args]]");
+  }
 
   @Test
   void unknownAppIsUnavailableAfterRetryingEachTimeThroughTheLocator() throws Exception {
