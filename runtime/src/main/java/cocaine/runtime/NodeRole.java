@@ -25,12 +25,10 @@ import cocaine.logging.search.SearchSink;
 import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.Node;
-import cocaine.node.app.NodeIsolates;
 import cocaine.node.NodeService;
 import cocaine.node.app.AppHost;
 import cocaine.node.app.NodeConfig;
 import cocaine.node.app.Publisher;
-import cocaine.node.app.RunningApps;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.service.Server;
@@ -46,13 +44,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -131,11 +127,8 @@ final class NodeRole {
     // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
     Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
         ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
-    // isolation is the operator's policy (cocaine.isolate), so the node's isolates come from the config
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    AppHost host = new AppHost(p.storage(), p.publisher(),
-        NodeIsolates.create(settings.config(), nodeConfig, blocking, outputReaders, output), nodeConfig, blocking,
-        new RunningApps());
+    // isolation is the operator's policy (cocaine.isolate, in the system's config): AppHost builds the isolates
+    AppHost host = AppHost.processes(system, p.storage(), p.publisher(), nodeConfig, outputReaders, output);
     ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
     String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
     // a shutting-down node refuses the starts convergence may still ask for
