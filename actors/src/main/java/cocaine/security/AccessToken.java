@@ -29,7 +29,8 @@ public final class AccessToken {
    * crashlogs): never opened to writers, never read without the token.
    */
   public static final Set<String> PLATFORM_COLLECTIONS =
-      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions");
+      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions",
+          "converged", "leases");
   public static final AccessToken NONE = new AccessToken(new byte[0], Set.of(), Set.of());
   private static final String SECTION = "cocaine.security";
   private static final String BEARER = "Bearer ";

@@ -247,7 +247,9 @@ abstract class GitPushScenario {
     String version = head();
     Run push = push(key);
     assertEquals(0, push.exit(), push.output());
-    assertTrue(push.output().contains("remote: start: stopping the running version of 'http-echo'"), push.output());
+    // the version record and desired state move on; the node's convergence restarts the app on it
+    assertTrue(push.output().contains("remote: release: 'http-echo' version 2 (" + REGISTRY + "/http-echo:" + version
+        + ") is the cluster's desired state, replacing version 1"), push.output());
     assertTrue(push.output().contains("remote: deployed 'http-echo' version " + version), push.output());
     await("the new version answers").atMost(TIMEOUT).untilAsserted(() -> {
       assertEquals("new version", curl("new version"));

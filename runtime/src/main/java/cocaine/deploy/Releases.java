@@ -130,6 +130,18 @@ public final class Releases {
     return next;
   }
 
+  /**
+   * Puts {@code app}'s desired state back as it was ({@code before}; empty = it had none, so the
+   * record is removed and the nodes stop what they started of it): a deploy whose version never ran.
+   */
+  public void restore(String app, Optional<DesiredApp> before) {
+    if (before.isPresent()) {
+      write(before.get());
+    } else {
+      storage.remove(DesiredApp.COLLECTION, app);
+    }
+  }
+
   /** Every node that runs {@code app} restarts it once. */
   public DesiredApp restart(String app) {
     DesiredApp next = desired(app).orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND,

@@ -133,7 +133,8 @@ final class NodeRole {
     String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
     // a shutting-down node refuses the starts convergence may still ask for
     ctx.spawn(Behaviors.supervise(
-        Convergence.create(p.storage(), p.storage(), node, nodeName, askTimeout))
+        Convergence.create(p.storage(), p.storage(), node, nodeName, askTimeout,
+            settings.node().reportEvery()))
         .onFailure(SupervisorStrategy.restart()), "convergence");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())

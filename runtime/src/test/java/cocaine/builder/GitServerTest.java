@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GitServerTest {
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final DeployTarget NOWHERE = new DeployTarget("tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1,
-      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), CallerToken.NONE);
+      Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(15), CallerToken.NONE);
 
   @TempDir
   Path dir;
@@ -161,7 +161,7 @@ class GitServerTest {
 
   private void start(long maxPushBytes, boolean allowUnscoped) throws IOException {
     BuilderSettings settings = new BuilderSettings("127.0.0.1", 0, data, keys, allowUnscoped, maxPushBytes,
-        "tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1, "default", 2, Duration.ofSeconds(5),
+        "tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1, Duration.ofSeconds(15), 2, Duration.ofSeconds(5),
         Duration.ofSeconds(5), Duration.ofSeconds(5));
     server = GitServer.start(settings, NOWHERE);
   }
