@@ -264,7 +264,7 @@ abstract class GitPushScenario {
       RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",
           "--version", "cli-0", "--registry", REGISTRY);
       assertEquals(1, refused.exit(), refused.output());
-      assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step store: ")
+      assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step lease: ")
           && refused.output().contains("needs the access token"), refused.output());
     }
     RuntimeProcess.CliResult deployed = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",

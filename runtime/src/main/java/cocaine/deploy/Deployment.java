@@ -58,6 +58,8 @@ public final class Deployment {
   static final List<String> PROFILE_TAGS = List.of("profile");
   /** How often a deploy re-reads the nodes' reports while it waits. */
   private static final Duration REPORT_POLL = Duration.ofMillis(250);
+  /** How long after writing its lease a deploy reads it back: far longer than a storage write takes. */
+  private static final Duration LEASE_SETTLE = Duration.ofSeconds(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger log = LoggerFactory.getLogger(Deployment.class);
 
@@ -100,8 +102,14 @@ public final class Deployment {
   private Deployed pipeline() throws InterruptedException {
     say.accept("check: " + source.describe() + " as app '" + app + "' version " + version);
     Plan plan = check();
-    say.accept("build: " + plan.image() + " on the Docker daemon at " + target.dockerEndpoint());
-    try (DockerDaemon docker = step("build", () -> DockerDaemon.connect(target.dockerEndpoint()))) {
+    // held at most through a build, a push and the wait for the nodes, and a few calls
+    Duration ttl = target.buildTimeout().multipliedBy(2).plus(target.startTimeout())
+        .plus(target.callTimeout().multipliedBy(8));
+    try (DeployLease lease = step("lease", () -> DeployLease.acquire(DeployLease.Records.of(this::storage), app, by,
+            ttl, LEASE_SETTLE, Clock.systemUTC()));
+        DockerDaemon docker = step("build", () -> DockerDaemon.connect(target.dockerEndpoint()))) {
+      say.accept("lease: '" + app + "' is ours until " + lease.holder().expires() + " at the latest");
+      say.accept("build: " + plan.image() + " on the Docker daemon at " + target.dockerEndpoint());
       build(docker, plan.image());
       Map<String, Object> manifest = plan.manifest() != null ? plan.manifest() : defaultManifest(docker, plan.image());
       say.accept("push: " + plan.image());
