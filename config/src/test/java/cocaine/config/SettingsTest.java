@@ -67,7 +67,7 @@ class SettingsTest {
     assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl")),
         s.logging());
     assertEquals(new NodeSettings("default", Duration.ofSeconds(30), "", Duration.ofSeconds(5)), s.node());
-    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of()),
+    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());
     assertEquals(Map.of(), s.locator().extra());
