@@ -46,15 +46,9 @@ public record NodeReport(String node, Instant time, Map<String, AppState> apps) 
    * @throws IllegalArgumentException naming the node and what is wrong
    */
   public static NodeReport unpack(String node, byte[] blob) {
-    Object value;
-    try {
-      value = Values.toJava(Values.unpack(blob));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("report of node '" + node + "' is not msgpack: " + e.getMessage(), e);
-    }
-    if (!(value instanceof Map<?, ?> map) || !(map.get("time") instanceof String time)
-        || !(map.get("apps") instanceof Map<?, ?> apps)) {
-      throw new IllegalArgumentException("report of node '" + node + "' is not a map with 'time' and 'apps'");
+    Map<?, ?> map = StoredMap.read("report of node '" + node + "'", blob);
+    if (!(map.get("time") instanceof String time) || !(map.get("apps") instanceof Map<?, ?> apps)) {
+      throw new IllegalArgumentException("report of node '" + node + "' needs 'time' and 'apps'");
     }
     Map<String, AppState> states = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : apps.entrySet()) {
