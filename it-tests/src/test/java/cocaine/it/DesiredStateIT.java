@@ -86,14 +86,16 @@ class DesiredStateIT {
   @Test
   void aDesiredAppWithAMissingProfileIsBrokenOnEachNodeWithTheReasonAndAnUnreadableVersionIsSetAside()
       throws Exception {
+    // an app that is stored (its manifest and archive) but whose desired profile is not
+    assertCli(node1, "uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "ghost");
     assertCli(node1, "", "storage", "write", "desired", "ghost", "--pack-json",
         "{\"version\": \"1\", \"profile\": \"nosuch\"}", "-t", "desired");
     for (String node : new String[] {"n1", "n2"}) {
       await().atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
         RuntimeProcess.CliResult report = node1.cli("storage", "read", "converged", node);
         assertEquals(0, report.exit(), report.output());
-        assertTrue(report.output().contains("\"ghost\"") && report.output().contains("broken")
-            && report.output().contains("nosuch"), node + ": " + report.output());
+        assertTrue(report.output().contains("\"ghost\" : [ \"1\", \"broken\", \"")
+            && report.output().contains("profile 'nosuch'"), node + ": " + report.output());
       });
     }
     assertCli(node1, "", "storage", "remove", "desired", "ghost");
