@@ -277,6 +277,18 @@ abstract class GitPushScenario {
     }
     assertEquals("from the cli", curl("http-echo-cli", "from the cli"));
 
+    // a version that does not run in time: the deploy fails at start and the cluster goes back to cli-1
+    RuntimeProcess.CliResult late = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
+        "http-echo-cli", "--version", "cli-2", "--registry", REGISTRY, "--start-timeout", "1ms");
+    assertEquals(1, late.exit(), late.output());
+    assertTrue(late.output().contains("failed at step start: version 2 did not run within PT0.001S")
+        && late.output().contains("start: back to version 1 on the cluster"), late.output());
+    await("cli-1 runs again").atMost(TIMEOUT).untilAsserted(() -> {
+      assertEquals("back to cli-1", curl("http-echo-cli", "back to cli-1"));
+      assertEquals(List.of(REGISTRY + "/http-echo-cli:cli-1"),
+          runningImages().stream().filter(i -> i.contains("/http-echo-cli:")).distinct().toList());
+    });
+
     Files.delete(repo.resolve("Dockerfile"));
     RuntimeProcess.CliResult refused = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
         "http-echo-cli");
