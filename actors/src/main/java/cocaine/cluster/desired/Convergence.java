@@ -252,7 +252,12 @@ public final class Convergence {
     }
     CocaineException c = cause(m.reply().getError());
     if (c.code().equals(ErrorCode.ALREADY_STARTED)) {
-      states.put(m.app(), new AppState(m.applied().version(), "running", ""));
+      // another start got there first (a start queued behind a stop, the runlist at boot): what runs
+      // may be another version, so the wanted one replaces it
+      ctx.getLog().info("convergence: app [{}] was started meanwhile by another start; restarting it at version {}",
+          m.app(), m.applied().version());
+      node.tell(new Node.PauseApp(m.app(), ctx.getSystem().ignoreRef()));
+      start(m.app(), m.applied(), applied, states, "restarting");
       return Behaviors.same();
     }
     ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), m.applied().version(), c.getMessage());

@@ -187,6 +187,22 @@ class ConvergenceTest {
   }
 
   @Test
+  void aStartAnsweredAlreadyStartedRestartsTheAppSoTheWantedVersionRuns() {
+    desire(new DesiredApp("echo", "2", "echo@v2", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node); // not in the table: its old life is leaving, a start of another version queued behind it
+    expectStart(node, "echo").replyTo().tell(StatusReply.error(
+        new CocaineException(ErrorCode.ALREADY_STARTED, "app 'echo' is already running")));
+    assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
+    Node.StartApp again = expectStart(node, "echo");
+    assertEquals("echo@v2", again.profile());
+    again.replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(new Convergence.AppState("2", "running", ""), status(c).get("echo")));
+  }
+
+  @Test
   void appWantedOnOtherNodesIsNotStartedHere() {
     desire(new DesiredApp("echo", "1", "default", List.of("n2"), true, 0));
     TestProbe<Node.Command> node = testKit.createTestProbe();
