@@ -66,8 +66,8 @@ class SettingsTest {
     assertEquals(new ZookeeperSettings("127.0.0.1:2181", "/cocaine", Duration.ofSeconds(15)), s.storage().zookeeper());
     assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl")),
         s.logging());
-    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), ""), s.node());
-    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of()),
+    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), "", Duration.ofSeconds(5)), s.node());
+    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());
     assertEquals(Map.of(), s.locator().extra());
@@ -194,7 +194,7 @@ class SettingsTest {
   }
 
   @Test
-  void builderDefaultsToThisProcesssLocatorAndRunlistAndTheDataFoldersKeys() {
+  void builderDefaultsToThisProcesssLocatorAndTheDataFoldersKeys() {
     BuilderSettings b = BuilderSettings.from(Settings.load("all", com.typesafe.config.ConfigFactory.parseString(
         "cocaine { network.locator-port = 12345, node.runlist = apps, builder.data = \"/srv/builder\" }")));
     assertEquals("127.0.0.1", b.host());
@@ -202,7 +202,7 @@ class SettingsTest {
     assertEquals(Path.of("/srv/builder/authorized_keys"), b.authorizedKeys());
     assertEquals("127.0.0.1", b.locatorHost());
     assertEquals(12345, b.locatorPort());
-    assertEquals("apps", b.runlist());
+    assertEquals(Duration.ofSeconds(15), b.nodeGone());
     assertEquals("127.0.0.1:5000", b.registry());
     assertEquals(Duration.ofMinutes(10), b.buildTimeout());
     assertFalse(b.allowUnscopedKeys());
