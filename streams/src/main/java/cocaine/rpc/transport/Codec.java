@@ -50,8 +50,9 @@ public final class Codec {
   }
 
   /**
-   * Feeds a chunk only after every complete frame before it was emitted, so it holds at most one
-   * incomplete frame plus one chunk; pulls the next chunk only when the budget allows.
+   * Feeds a chunk only when no decoded frame waits for demand, so it holds one incomplete frame, or
+   * one decoded frame and the rest of the chunk it came in; reads without demand only to finish a
+   * frame begun, and reads at all only when the {@link WireBudget} allows.
    */
   private static final class Decoder extends GraphStage<FlowShape<ByteString, Frame>> {
     private final int maxFrameBytes;
