@@ -50,9 +50,9 @@ public final class Codec {
   }
 
   /**
-   * Feeds a chunk only when no decoded frame waits for demand, so it holds one incomplete frame, or
-   * one decoded frame and the rest of the chunk it came in; reads without demand only to finish a
-   * frame begun, and reads at all only when the {@link WireBudget} allows.
+   * Reads a chunk only on demand with no decoded frame waiting, and only when the {@link WireBudget}
+   * allows; decodes a frame as soon as it is complete, so its bytes go back to the budget at once
+   * (one decoded frame may wait for demand). Holds at most one frame and one chunk.
    */
   private static final class Decoder extends GraphStage<FlowShape<ByteString, Frame>> {
     private final int maxFrameBytes;
@@ -109,9 +109,10 @@ public final class Codec {
         }
 
         /**
-         * Emits what demand allows, and reads on: to finish a frame begun (its bytes are held
-         * already, and decoded they are given back), or for demand with nothing decoded. A frame
-         * decoded and not yet wanted stops the reads.
+         * Emits what demand allows and decodes the next frame ahead (giving its bytes back); reads
+         * on for demand with nothing decoded, within the budget. A reader in the middle of a frame
+         * keeps the demand that made it read until the frame is decoded, so an overdraft it took
+         * is given back as soon as it can be.
          */
         private void advance() {
           if (ready == null && !decodeNext()) {
@@ -134,7 +135,7 @@ public final class Codec {
             return;
           }
           boolean midFrame = counted > 0;
-          if ((midFrame || isAvailable(out)) && !hasBeenPulled(in) && budget.mayRead(this, midFrame, wakeUp)) {
+          if (isAvailable(out) && !hasBeenPulled(in) && budget.mayRead(this, midFrame, wakeUp)) {
             pull(in);
           }
         }
