@@ -59,7 +59,7 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
+        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024, Runtime.getRuntime().maxMemory() / 4), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
@@ -255,6 +255,14 @@ class SettingsTest {
   void badSizeIsRefused() {
     SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.max-frame-bytes = lots"));
     assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'"), e.getMessage());
+  }
+
+  @Test
+  void wireBudgetIsAQuarterOfTheHeapOrTheSizeGiven() {
+    assertEquals(Runtime.getRuntime().maxMemory() / 4, load("").network().wireBudgetBytes());
+    assertEquals(256L << 20, load("cocaine.network.wire-budget = 256MiB").network().wireBudgetBytes());
+    SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.wire-budget = 0"));
+    assertTrue(e.getMessage().contains("'cocaine.network.wire-budget'"), e.getMessage());
   }
 
   @Test
