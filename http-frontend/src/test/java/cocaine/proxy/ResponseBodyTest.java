@@ -31,7 +31,7 @@ class ResponseBodyTest {
 
   private static Call call(Duration timeout) {
     return new Call(HttpRequest.create("/app/event"), new Route("app", "event", "/", false), new Trace(1, 1, 0),
-        System.nanoTime(), timeout);
+        System.nanoTime(), new Timeouts.Timeout(timeout, false), false);
   }
 
   private static ByteString bytes(int n) {
