@@ -49,6 +49,8 @@ class NodeServiceTest {
       Map<String, Object> brief = node.info("a", 0);
       assertEquals("running", brief.get("state"));
       assertNull(brief.get("pool"), "no overseer report without flag 1");
+      assertTrue(at(brief, "node", "uptime") instanceof Long up && up >= 0 && up < 3600, "the node's uptime: " + brief);
+      assertTrue(brief.get("uptime") instanceof Long, "the app's own uptime stays at the top: " + brief);
       Map<String, Object> full = node.info("a", InfoFlags.ALL);
       assertEquals("hi", at(full, "manifest", "environment", "GREETING"));
       assertEquals(4L, at(full, "profile", "data", "concurrency"));

@@ -115,8 +115,12 @@ class CliUxIT {
 
   @Test
   void statusShowsTheNodeItsRunningAppTheGroupAndParsesAsJson() throws Exception {
-    ok("hi", cocaine("call", "echo", "ping", "hi"));
+    for (int i = 0; i < 3; i++) {
+      ok("hi", cocaine("call", "echo", "ping", "hi"));
+    }
     String screen = ok("NODES", cocaine("status", "--interval", "200ms")).output();
+    assertTrue(screen.lines().anyMatch(l -> l.startsWith("echo") && l.matches(".*\\s[0-9.]+ms\\s+[0-9.]+ms\\s*")),
+        "p50 and p99 after three calls:\n" + screen);
     assertTrue(screen.contains(uuid) && screen.contains("up"), screen);
     assertTrue(screen.lines().anyMatch(l -> l.startsWith("echo") && l.contains("running") && l.contains("/s")), screen);
     assertTrue(screen.contains("ux-group") && screen.contains("100.0%"), screen);
@@ -131,6 +135,9 @@ class CliUxIT {
     }
     assertTrue(echo != null && echo.get("state").asText().equals("running"), status.toString());
     assertTrue(echo.get("accepted").asLong() >= 1 && echo.has("requests_per_second"), echo.toString());
+    assertTrue(echo.get("p99_ms").isNumber() && echo.get("p99_ms").asDouble() >= echo.get("p50_ms").asDouble(),
+        echo.toString());
+    assertTrue(status.get("nodes").get(0).get("uptime").asLong() >= 0, status.toString());
     assertEquals("100.0%", status.get("groups").get("ux-group").get("echo").asText(), status.toString());
   }
 

@@ -50,6 +50,19 @@ record AppInfoView(Map<?, ?> info) {
     return number(part("requests"), "rejected");
   }
 
+  /**
+   * The {@code timings} percentile named {@code name} (e.g. {@code "99.00%"}) in ms, or null when
+   * the map has none or the app has accepted nothing yet (its timings are then all zero).
+   */
+  Double timing(String name) {
+    return accepted() > 0 && part("timings").get(name) instanceof Number n ? n.doubleValue() : null;
+  }
+
+  /** The node's seconds since it started ({@code node.uptime}), or -1. */
+  long nodeUptimeSeconds() {
+    return number(part("node"), "uptime");
+  }
+
   String error() {
     return info.get("error") instanceof String e ? e : "";
   }

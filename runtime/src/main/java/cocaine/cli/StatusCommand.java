@@ -19,13 +19,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cocaine status}: the cluster on one screen (nodes, apps with their desired state, workers,
- * queue and rates per node, routing groups, recent crashes), from a {@link ClusterSnapshot} taken
+ * {@code cocaine status}: the cluster on one screen (nodes with their uptime, apps with their desired
+ * state, workers, queue, rates and p50/p99 latency per node, routing groups, recent crashes), from a {@link ClusterSnapshot} taken
  * twice {@code --interval} apart for the rates. {@code --watch} redraws it in place on a terminal
  * and prints one screen after another elsewhere; {@code --json} prints the data.
  */
 @Command(name = "status", description = "Show the cluster on one screen: nodes, apps (desired and running, workers,"
-    + " queue, requests and errors per second), routing groups and recent crashes.")
+    + " queue, requests and errors per second, p50/p99 latency), routing groups and recent crashes.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin Target target;
   @Option(names = {"-w", "--watch"}, description = "redraw every --interval until interrupted (or --count screens)")
@@ -82,6 +82,8 @@ final class StatusCommand implements Callable<Integer> {
       node.put("address", n.address());
       node.put("state", n.error() == null ? "up" : "unreachable");
       node.put("apps", List.copyOf(n.apps().keySet()));
+      node.put("uptime", n.apps().values().stream().mapToLong(info -> new AppInfoView(info).nodeUptimeSeconds())
+          .max().orElse(-1));
       if (n.error() != null) {
         node.put("error", n.error());
       }
@@ -136,6 +138,8 @@ final class StatusCommand implements Callable<Integer> {
     m.put("requests_per_second", known ? round((v.accepted() - earlier.accepted()) / seconds) : 0.0);
     m.put("errors_per_second", known ? round((v.rejected() - earlier.rejected() + Math.max(0, v.crashed() - earlier.crashed()))
         / seconds) : 0.0);
+    m.put("p50_ms", v.timing("50.00%"));
+    m.put("p99_ms", v.timing("99.00%"));
     if (!v.error().isEmpty()) {
       m.put("error", v.error());
     }
@@ -156,22 +160,23 @@ final class StatusCommand implements Callable<Integer> {
   static void render(PrintWriter out, Terminal t, Map<String, Object> data) {
     List<Map<String, Object>> nodes = (List<Map<String, Object>>) data.get("nodes");
     out.println(t.bold("NODES") + t.dim("  " + data.get("time")));
-    Table nodeTable = new Table("NODE", "ADDRESS", "STATE", "APPS");
+    Table nodeTable = new Table("NODE", "ADDRESS", "STATE", "UPTIME", "APPS");
     for (Map<String, Object> n : nodes) {
       List<String> apps = (List<String>) n.get("apps");
       String state = (String) n.get("state");
       nodeTable.row(n.get("uuid"), n.get("address"), t.state(state) + (n.containsKey("error") ? " (" + n.get("error") + ")" : ""),
-          apps.isEmpty() ? "-" : String.join(", ", apps));
+          Units.duration((long) n.get("uptime")), apps.isEmpty() ? "-" : String.join(", ", apps));
     }
     nodeTable.print(out, t);
     out.println();
     out.println(t.bold("APPS"));
-    Table apps = new Table("APP", "DESIRED", "NODE", "STATE", "UPTIME", "WORKERS", "QUEUE", "REQ/S", "ERR/S");
+    Table apps = new Table("APP", "DESIRED", "NODE", "STATE", "UPTIME", "WORKERS", "QUEUE", "REQ/S", "ERR/S", "P50",
+        "P99");
     for (Map<String, Object> app : (List<Map<String, Object>>) data.get("apps")) {
       String desired = desired((Map<String, Object>) app.get("desired"));
       Map<String, Map<String, Object>> perNode = (Map<String, Map<String, Object>>) app.get("nodes");
       if (perNode.isEmpty()) {
-        apps.row(app.get("app"), desired, "-", t.yellow("not running"), "-", "-", "-", "-", "-");
+        apps.row(app.get("app"), desired, "-", t.yellow("not running"), "-", "-", "-", "-", "-", "-", "-");
       }
       for (Map.Entry<String, Map<String, Object>> e : perNode.entrySet()) {
         Map<String, Object> m = e.getValue();
@@ -179,7 +184,7 @@ final class StatusCommand implements Callable<Integer> {
         apps.row(app.get("app"), desired, shortUuid(e.getKey()), t.state((String) m.get("state")),
             Units.duration((long) m.get("uptime")), m.get("workers") + "/" + m.get("capacity"),
             m.get("queue") + "/" + m.get("queue_capacity"), Units.rate((double) m.get("requests_per_second")),
-            errors > 0 ? t.red(Units.rate(errors)) : Units.rate(errors));
+            errors > 0 ? t.red(Units.rate(errors)) : Units.rate(errors), millis(m.get("p50_ms")), millis(m.get("p99_ms")));
       }
     }
     if (apps.isEmpty()) {
@@ -214,6 +219,11 @@ final class StatusCommand implements Callable<Integer> {
     List<?> nodes = (List<?>) d.get("nodes");
     return (Boolean.TRUE.equals(d.get("running")) ? "run" : "stop") + " v" + d.get("version")
         + (nodes.isEmpty() ? "" : " on " + nodes.size() + " nodes");
+  }
+
+  /** A latency for a person: {@code 1.5ms}, or {@code -} when the app has served nothing yet. */
+  private static String millis(Object ms) {
+    return ms instanceof Double d ? (d == Math.rint(d) ? Long.toString(d.longValue()) : Double.toString(d)) + "ms" : "-";
   }
 
   private static String shortUuid(String uuid) {

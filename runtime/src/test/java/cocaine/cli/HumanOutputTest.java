@@ -77,13 +77,15 @@ class HumanOutputTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void theStatusScreenShowsNodesAppsWithTheirRatesGroupsAndCrashes() {
     Map<String, Object> before = Map.of("state", "running", "uptime", 60L, "profile", Map.of("name", "echo"),
         "pool", Map.of("active", 2L, "capacity", 4L, "total:crashed", 1L),
         "queue", Map.of("depth", 0L, "capacity", 100L), "requests", Map.of("accepted", 100L, "rejected", 0L));
     Map<String, Object> after = Map.of("state", "running", "uptime", 62L, "profile", Map.of("name", "echo"),
         "pool", Map.of("active", 3L, "capacity", 4L, "total:crashed", 2L),
-        "queue", Map.of("depth", 5L, "capacity", 100L), "requests", Map.of("accepted", 120L, "rejected", 3L));
+        "queue", Map.of("depth", 5L, "capacity", 100L), "requests", Map.of("accepted", 120L, "rejected", 3L),
+        "timings", Map.of("50.00%", 1.5, "99.00%", 12.0), "node", Map.of("uptime", 3725L));
     DesiredApp desired = new DesiredApp("echo", "7", "echo", List.of(), true, 0);
     ClusterSnapshot first = snapshot(0, before, desired);
     ClusterSnapshot second = snapshot(2_000_000_000L, after, desired);
@@ -93,12 +95,15 @@ class HumanOutputTest {
         .get(0).get("nodes")).get("node-uuid-1");
     assertEquals(10.0, echo.get("requests_per_second"), "20 accepted in 2 s");
     assertEquals(2.0, echo.get("errors_per_second"), "3 rejected and 1 crash in 2 s");
+    assertEquals(1.5, echo.get("p50_ms"));
+    assertEquals(12.0, echo.get("p99_ms"));
+    assertEquals(3725L, ((List<Map<String, Object>>) data.get("nodes")).get(0).get("uptime"));
     StringWriter out = new StringWriter();
     StatusCommand.render(new PrintWriter(out), Terminal.PLAIN, data);
     String screen = out.toString();
-    assertTrue(screen.contains("node-uuid-1  localhost:10053  up     echo"), screen);
-    assertTrue(screen.matches("(?s).*echo\\s+run v7\\s+node-uui\\s+running\\s+1m 2s\\s+3/4\\s+5/100\\s+10.0/s\\s+2.0/s.*"),
-        screen);
+    assertTrue(screen.contains("node-uuid-1  localhost:10053  up     1h 2m   echo"), screen);
+    assertTrue(screen.matches(
+        "(?s).*echo\\s+run v7\\s+node-uui\\s+running\\s+1m 2s\\s+3/4\\s+5/100\\s+10.0/s\\s+2.0/s\\s+1.5ms\\s+12ms\\s*\\n.*"), screen);
     assertTrue(screen.contains("g      echo  100.0%"), screen);
     assertTrue(screen.contains("2015-01-01T00:00:00Z  echo  w1"), screen);
     assertTrue(screen.contains("note: crashlogs: wants a token"), screen);
