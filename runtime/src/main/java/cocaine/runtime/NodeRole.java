@@ -38,12 +38,17 @@ import cocaine.rpc.service.Service;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.security.AccessToken;
 import cocaine.storage.StorageService;
+import cocaine.unicorn.Unicorn;
+import cocaine.unicorn.UnicornService;
+import cocaine.unicorn.UnicornSettings;
+import cocaine.unicorn.Znodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -61,7 +66,7 @@ import org.apache.pekko.stream.javadsl.Tcp;
 
 /**
  * Starts the node role: storage, logging and the locator on its well-known port, then the node
- * service with its apps; every service is published in the locator under its name.
+ * service with its apps (and unicorn when enabled); every service is published in the locator under its name.
  */
 final class NodeRole {
   private static final int SUBSCRIPTION_BUFFER = 256;
@@ -149,10 +154,11 @@ final class NodeRole {
               p.storage().close();
             }));
     AccessToken access = AccessToken.from(settings.config());
-    List<Service> services = List.of(
+    List<Service> services = new ArrayList<>(List.of(
         new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout, access),
-        new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
+        new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
+    unicorn(ctx, settings, access).ifPresent(services::add);
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
@@ -165,6 +171,21 @@ final class NodeRole {
         .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()));
     ctx.pipeToSelf(started, (listening, failure) -> failure == null
         ? new Guardian.Started("node", listening) : new Guardian.Failed("node", failure));
+  }
+
+  /** The {@code unicorn} service when {@code cocaine.services.unicorn.enabled}; its ZooKeeper session ends at shutdown. */
+  private static Optional<Service> unicorn(ActorContext<Guardian.Command> ctx, Settings settings, AccessToken access) {
+    UnicornSettings us = UnicornSettings.from(settings.config());
+    if (!us.enabled()) {
+      return Optional.empty();
+    }
+    Znodes znodes = Znodes.open(us);
+    ActorRef<Unicorn.Command> unicorn = ctx.spawn(Unicorn.create(znodes, us.subscriptionBuffer()), "unicorn");
+    CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseServiceStop(), "close-unicorn", () -> {
+      znodes.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return Optional.of(new UnicornService(unicorn, znodes, access, us.subscriptionBuffer()));
   }
 
   /**
