@@ -29,7 +29,8 @@ final class Watch {
   /** ZooKeeper fired the watch (on its event thread). */
   private record Fired(Watcher.Event.EventType type, Watcher.Event.KeeperState state) implements Command {}
 
-  private record Read(Message update) implements Command {}
+  /** A state read, with its version (the node's, or its child version). */
+  private record Read(long version, Message update) implements Command {}
 
   private record Failed(Throwable cause) implements Command {}
 
@@ -68,13 +69,18 @@ final class Watch {
       ctx.pipeToSelf(finished, (done, failure) -> Finished.INSTANCE);
       Watch w = new Watch(ctx, znodes, path, children, queue, buffer, who);
       w.read();
-      return w.watching();
+      return w.watching(Long.MIN_VALUE);
     });
   }
 
-  private Behavior<Command> watching() {
+  /**
+   * @param written the version of the last update written: a watch that fires while a read is under
+   *     way starts another, and both may read the same state; only a newer one is written
+   */
+  private Behavior<Command> watching(long written) {
     return Behaviors.receive(Command.class)
-        .onMessage(Read.class, m -> offer(m.update()) ? Behaviors.same() : Behaviors.stopped())
+        .onMessage(Read.class, m -> m.version() <= written ? Behaviors.same()
+            : offer(m.update()) ? watching(m.version()) : Behaviors.stopped())
         .onMessage(Fired.class, this::onFired)
         .onMessage(Failed.class, m -> fail(m.cause()))
         .onMessageEquals(Finished.INSTANCE, Behaviors::stopped)
@@ -102,11 +108,11 @@ final class Watch {
   }
 
   private void read() {
-    CompletionStage<Message> update = children
-        ? znodes.watchChildren(path, watcher).thenApply(c -> Message.write(Values.integer(c.version()),
-            Values.strings(c.names())))
-        : znodes.watchValue(path, watcher).thenApply(v -> Message.write(v.toValue()));
-    ctx.pipeToSelf(update, (message, failure) -> failure == null ? new Read(message) : new Failed(failure));
+    CompletionStage<Read> update = children
+        ? znodes.watchChildren(path, watcher).thenApply(c -> new Read(c.version(), Message.write(Values.integer(c.version()),
+            Values.strings(c.names()))))
+        : znodes.watchValue(path, watcher).thenApply(v -> new Read(v.version(), Message.write(v.toValue())));
+    ctx.pipeToSelf(update, (read, failure) -> failure == null ? read : new Failed(failure));
   }
 
   /** False when this subscription is over: the caller left, or was too slow and is failed now. */

@@ -28,6 +28,9 @@ public final class UnicornClient implements AutoCloseable {
   /** A node's children and its child version. */
   public record Children(long version, List<String> names) {}
 
+  /** The only message a caller sends after its call ({@code {0: close}}): ends a subscription, releases a lock. */
+  private static final Message CLOSE = Message.of(0);
+
   private final ServiceClient service;
   private final Duration timeout;
   private final List<Header> headers;
@@ -94,7 +97,7 @@ public final class UnicornClient implements AutoCloseable {
     try {
       reply(channel, wait, "unicorn lock('" + path + "')");
     } catch (RuntimeException e) {
-      channel.close();
+      channel.send(CLOSE);
       throw e;
     }
     return new Held(channel);
@@ -105,7 +108,7 @@ public final class UnicornClient implements AutoCloseable {
     try {
       return reply(channel, timeout, "unicorn " + method + "('" + args[0] + "')");
     } finally {
-      channel.close();
+      channel.send(CLOSE);
     }
   }
 
@@ -147,7 +150,7 @@ public final class UnicornClient implements AutoCloseable {
 
     @Override
     public void close() {
-      channel.close();
+      channel.send(CLOSE);
     }
   }
 
@@ -188,7 +191,7 @@ public final class UnicornClient implements AutoCloseable {
 
     @Override
     public void close() {
-      channel.close();
+      channel.send(CLOSE);
     }
   }
 }
