@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
-        CompletionCommand.class})
+        CompletionCommand.class,
+        UnicornCommands.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
 
