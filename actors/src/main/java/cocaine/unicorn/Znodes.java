@@ -2,9 +2,9 @@ package cocaine.unicorn;
 
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.FrameEncoder;
 import cocaine.wire.Values;
 import cocaine.wire.WireException;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,8 +16,6 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
 import org.msgpack.value.Value;
 
 /**
@@ -234,17 +232,12 @@ public final class Znodes implements AutoCloseable {
 
   /** The msgpack bytes of a value, refused with {@code [12, 27]} above max-value-bytes. */
   byte[] pack(Value value) {
-    try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
-      packer.packValue(value);
-      byte[] bytes = packer.toByteArray();
-      if (bytes.length > maxValueBytes) {
-        throw new CocaineException(ErrorCode.TOO_BIG, "the value is " + bytes.length + " bytes of msgpack; unicorn takes"
-            + " at most " + maxValueBytes + " (cocaine.services.unicorn.max-value-bytes)");
-      }
-      return bytes;
-    } catch (IOException e) {
-      throw new IllegalStateException("msgpack into memory failed", e);
+    byte[] bytes = FrameEncoder.encodeValue(value);
+    if (bytes.length > maxValueBytes) {
+      throw new CocaineException(ErrorCode.TOO_BIG, "the value is " + bytes.length + " bytes of msgpack; unicorn takes"
+          + " at most " + maxValueBytes + " (cocaine.services.unicorn.max-value-bytes)");
     }
+    return bytes;
   }
 
   private static double number(Value v) {

@@ -1,9 +1,14 @@
 package cocaine.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocaine.client.ServiceClient;
 import cocaine.client.UnicornClient;
+import cocaine.security.AccessToken;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,10 +107,32 @@ class UnicornCliIT {
   }
 
   @Test
+  void editCreatesOrPutsWhatTheEditorLeaves() throws Exception {
+    Map<String, String> writes = Map.of("EDITOR", editor("writes", "echo '{\"edited\": [1, 2]}' > \"$1\""),
+        "VISUAL", "");
+    ok("unicorn node '/edited' stored", cocaine(writes, "unicorn", "edit", "/edited"));
+    ok("\"version\" : 0", cocaine("unicorn", "get", "/edited"));
+    ok("unicorn node '/edited' unchanged", cocaine(writes, "unicorn", "edit", "/edited"));
+    ok("unicorn node '/edited' stored",
+        cocaine(Map.of("EDITOR", editor("bumps", "echo '\"v2\"' > \"$1\""), "VISUAL", ""), "unicorn", "edit", "/edited"));
+    ok("\"value\" : \"v2\"", cocaine("unicorn", "get", "/edited"));
+    Command.Result broken = cocaine(Map.of("EDITOR", editor("breaks", "echo '{not json' > \"$1\""), "VISUAL", ""),
+        "unicorn", "edit", "/edited");
+    assertEquals(2, broken.exit(), broken.output());
+    assertTrue(broken.output().contains("kept in"), broken.output());
+    ok("\"version\" : 1", cocaine("unicorn", "get", "/edited"));
+  }
+
+  @Test
   void theJavaClientFindsItThroughTheLocator() throws Exception {
-    try (UnicornClient unicorn = UnicornClient.connect(node.host(), node.locatorPort())) {
-      assertEquals(-1, unicorn.get("/via/locator").version());
-      assertEquals(Values.integer(3), unicorn.increment("/via/locator", 3).value());
+    try (UnicornClient anonymous = UnicornClient.connect(node.host(), node.locatorPort());
+        UnicornClient trusted = new UnicornClient(ServiceClient.connect(node.host(), node.locatorPort(), "unicorn"),
+            LIMIT, List.of(AccessToken.header(TOKEN)))) {
+      assertEquals(-1, anonymous.get("/via/locator").version());
+      CocaineException refused = assertThrows(CocaineException.class, () -> anonymous.increment("/via/locator", 3));
+      assertEquals(ErrorCode.TOKEN_NOT_FOUND, refused.code());
+      assertEquals(Values.integer(3), trusted.increment("/via/locator", 3).value());
+      assertEquals(Values.integer(3), anonymous.get("/via/locator").value());
     }
   }
 
@@ -141,6 +168,14 @@ class UnicornCliIT {
     builder.environment().put("HOME", home.toString());
     builder.environment().putAll(env);
     return Command.run(builder, LIMIT);
+  }
+
+  /** An executable editor script that runs {@code body} with the file as $1. */
+  private static String editor(String name, String body) throws Exception {
+    Path script = dir.resolve(name + ".sh");
+    Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    return script.toString();
   }
 
   private static Command.Result ok(String expected, Command.Result r) {

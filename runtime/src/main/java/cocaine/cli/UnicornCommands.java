@@ -6,6 +6,8 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "unicorn", description = "Read and change the unicorn service's tree (ZooKeeper).",
     subcommands = {UnicornCommands.Get.class, UnicornCommands.Put.class, UnicornCommands.Create.class,
-        UnicornCommands.Remove.class, UnicornCommands.Children.class})
+        UnicornCommands.Remove.class, UnicornCommands.Children.class, UnicornCommands.Edit.class})
 final class UnicornCommands {
   private UnicornCommands() {}
 
@@ -123,6 +125,51 @@ final class UnicornCommands {
         unicorn.remove(path, version);
       }
       spec.commandLine().getOut().println("unicorn node '" + path + "' removed");
+      return 0;
+    }
+  }
+
+  @Command(name = "edit", description = "Edit a node's value as JSON in $VISUAL/$EDITOR; stored at the version read"
+      + " (created when there is no node), as the original tool's unicorn edit.")
+  static final class Edit implements Callable<Integer> {
+    @Mixin Target target;
+    @Parameters(index = "0", paramLabel = "PATH") String path;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      try (UnicornClient unicorn = connect(target)) {
+        UnicornClient.Versioned before = unicorn.get(path);
+        Object shown = before.version() < 0 ? new LinkedHashMap<>() : Values.toJava(before.value());
+        Path file = Files.createTempFile("cocaine-unicorn-", ".json");
+        Files.writeString(file, Printer.JSON.writeValueAsString(shown) + "\n");
+        try {
+          Editor.edit(file);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+          Files.deleteIfExists(file);
+          throw e;
+        }
+        Object after;
+        try {
+          after = Printer.JSON.readValue(file.toFile(), Object.class);
+        } catch (JsonProcessingException e) {
+          throw new IllegalArgumentException("the edit is not JSON (" + e.getOriginalMessage() + "); nothing was stored."
+              + " Your edit is kept in " + file, e);
+        }
+        if (before.version() >= 0 && Printer.JSON.writeValueAsString(after).equals(Printer.JSON.writeValueAsString(shown))) {
+          Files.deleteIfExists(file);
+          spec.commandLine().getOut().println("unicorn node '" + path + "' unchanged");
+          return 0;
+        }
+        if (before.version() < 0) {
+          unicorn.create(path, after);
+        } else if (!unicorn.put(path, after, before.version()).written()) {
+          throw new CocaineException(new ErrorCode(11, 7), "unicorn edit('" + path + "'): the node changed while you"
+              + " edited it; nothing was stored. Your edit is kept in " + file);
+        }
+        Files.deleteIfExists(file);
+        spec.commandLine().getOut().println("unicorn node '" + path + "' stored");
+      }
       return 0;
     }
   }
