@@ -13,8 +13,6 @@ import cocaine.wire.Values;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -143,31 +141,19 @@ class UnicornCliIT {
   }
 
   static Command.Result cocaine(Map<String, String> env, String... args) throws Exception {
-    return withTarget("cocaine", env, args);
+    return user().targeted("cocaine", env, args);
   }
 
   static Command.Result tool(String... args) throws Exception {
-    return withTarget("cocaine-tool", Map.of(), args);
-  }
-
-  private static Command.Result withTarget(String launcher, Map<String, String> env, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--host", node.host(), "--port", String.valueOf(node.locatorPort())));
-    Map<String, String> withToken = new HashMap<>(Map.of("COCAINE_TOKEN", TOKEN));
-    withToken.putAll(env);
-    return bare(launcher, withToken, all.toArray(String[]::new));
+    return user().targeted("cocaine-tool", Map.of(), args);
   }
 
   static Command.Result bare(String launcher, Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin").resolve(launcher).toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().remove("COCAINE_TOKEN_FILE");
-    builder.environment().remove("COCAINE_HOST");
-    builder.environment().remove("COCAINE_PORT");
-    builder.environment().put("HOME", home.toString());
-    builder.environment().putAll(env);
-    return Command.run(builder, LIMIT);
+    return CliUser.bare(home, launcher, env, args);
+  }
+
+  static CliUser user() {
+    return new CliUser(home, node.host(), node.locatorPort(), TOKEN);
   }
 
   /** An executable editor script that runs {@code body} with the file as $1. */
