@@ -37,7 +37,9 @@ public final class Znodes implements AutoCloseable {
   /** What {@code put} found: whether it wrote, and the value now stored. */
   public record Put(boolean written, Versioned now) {}
 
-  private static final int INCREMENT_ATTEMPTS = 16;
+  // each lost attempt means another writer's increment went in; bounded, yet well above the writers
+  // a counter has (a writer can lose many rounds in a row to quicker ones)
+  private static final int INCREMENT_ATTEMPTS = 64;
 
   private final CuratorFramework client;
   private final Prefix prefix;
@@ -158,8 +160,12 @@ public final class Znodes implements AutoCloseable {
   private CompletionStage<Versioned> retried(String path, String znode, Value delta, int attempt, CuratorEvent e,
       java.util.function.Supplier<Versioned> done) {
     KeeperException.Code rc = code(e);
-    if ((rc == KeeperException.Code.BADVERSION || rc == KeeperException.Code.NODEEXISTS) && attempt < INCREMENT_ATTEMPTS) {
-      return increment(path, znode, delta, attempt + 1);
+    if (rc == KeeperException.Code.BADVERSION || rc == KeeperException.Code.NODEEXISTS) {
+      if (attempt < INCREMENT_ATTEMPTS) {
+        return increment(path, znode, delta, attempt + 1);
+      }
+      throw UnicornError.VERSION_NOT_ALLOWED.exception("increment('" + path + "'): other writers changed it first "
+          + INCREMENT_ATTEMPTS + " times in a row; nothing was added, try again");
     }
     check("increment", path, e);
     return CompletableFuture.completedFuture(done.get());
