@@ -43,6 +43,13 @@ public record UnicornSettings(boolean enabled, String connect, String root, Dura
       }
       String root = c.getString("root").trim();
       String storageRoot = config.getString("cocaine.storage.zookeeper.root");
+      boolean enabled = c.getBoolean("enabled");
+      if (!enabled) {
+        // checked only when served: a node without unicorn starts whatever its storage root
+        return new UnicornSettings(false, connect, root, c.getDuration("session-timeout"),
+            c.getDuration("connection-timeout"), (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-value-bytes")),
+            c.getInt("subscription-buffer"), c.getStringList("private-paths"));
+      }
       if (!root.startsWith("/") || root.length() < 2 || root.endsWith("/")) {
         throw new SettingsException(SECTION + ".root '" + root + "' must be an absolute znode path other than '/',"
             + " without a trailing '/'");
@@ -55,7 +62,7 @@ public record UnicornSettings(boolean enabled, String connect, String root, Dura
       for (String p : c.getStringList("private-paths")) {
         Prefix.validate(p);
       }
-      return new UnicornSettings(c.getBoolean("enabled"), connect, root, c.getDuration("session-timeout"),
+      return new UnicornSettings(true, connect, root, c.getDuration("session-timeout"),
           c.getDuration("connection-timeout"), (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-value-bytes")),
           c.getInt("subscription-buffer"), c.getStringList("private-paths"));
     } catch (ConfigException e) {

@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 /** {@code cocaine.services.unicorn} as read at start-up, and the paths clients may give. */
 class UnicornSettingsTest {
   static Config with(String hocon) {
-    return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve();
+    return ConfigFactory.parseString("cocaine.services.unicorn.enabled = on\n" + hocon)
+        .withFallback(ConfigFactory.load()).resolve();
   }
 
   @Test
   void defaultsAreOffUnderTheirOwnRootOnTheStoragesZookeeper() {
-    UnicornSettings s = UnicornSettings.from(with("cocaine.storage.zookeeper.connect = \"zk1:2181,zk2:2181\""));
+    UnicornSettings s = UnicornSettings.from(ConfigFactory.parseString(
+        "cocaine.storage.zookeeper.connect = \"zk1:2181,zk2:2181\"").withFallback(ConfigFactory.load()).resolve());
     assertFalse(s.enabled());
     assertEquals("zk1:2181,zk2:2181", s.connect());
     assertEquals("/unicorn", s.root());
@@ -37,6 +39,9 @@ class UnicornSettingsTest {
     SettingsException inside = assertThrows(SettingsException.class, () -> UnicornSettings.from(with(
         "cocaine.storage.zookeeper.root = \"/shared/cocaine\"\ncocaine.services.unicorn.root = \"/shared\"")));
     assertTrue(inside.getMessage().contains("overlaps"), inside.getMessage());
+    // a node that does not serve unicorn starts whatever the roots
+    assertFalse(UnicornSettings.from(ConfigFactory.parseString("cocaine.services.unicorn.root = \"/cocaine\"")
+        .withFallback(ConfigFactory.load()).resolve()).enabled());
   }
 
   @Test
