@@ -344,6 +344,27 @@ class UnicornServiceTest {
   }
 
   @Test
+  void anUnreachableZookeeperIsAClearErrorWithinTheConnectionTimeoutNotAHang() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    try (Znodes unreachable = Znodes.open(new UnicornSettings(true, "127.0.0.1:" + dead, "/unicorn-dead",
+        Duration.ofSeconds(10), Duration.ofSeconds(1), 1024, BUFFER, List.of()))) {
+      long start = System.nanoTime();
+      CompletableFuture<?> get = unreachable.get("/x").toCompletableFuture();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> get.get(20, TimeUnit.SECONDS));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      CocaineException cause = (CocaineException) (e.getCause() instanceof java.util.concurrent.CompletionException
+          ? e.getCause().getCause() : e.getCause());
+      assertEquals(unicorn(10), cause.code(), cause.getMessage());
+      assertTrue(cause.getMessage().contains("ZooKeeper cannot be reached"), cause.getMessage());
+      assertTrue(millis < 10_000, "failed after " + millis + " ms");
+    }
+  }
+
+  @Test
   void rawFramesSpeakTheOriginalsWire() throws Exception {
     WireClient w = raw(0);
     long get = w.open(Message.of(UnicornService.GET, Values.str("/wire")));
