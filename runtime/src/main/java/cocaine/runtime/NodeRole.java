@@ -158,6 +158,7 @@ final class NodeRole {
         new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
+    services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
     unicorn(ctx, settings, access).ifPresent(services::add);
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
