@@ -40,6 +40,8 @@ enum StatusFor {
   MALFORMED_RESPONSE_HEAD(502),
   /** Any other error the app sent instead of a response head. */
   APP_ERROR(500),
+  /** {@code /ping} while no locator accepts a connection. */
+  NO_LOCATOR(503),
   /** A failure inside the proxy itself. */
   PROXY_FAILED(500);
 

@@ -27,6 +27,7 @@ class StatusForTest {
     expected.put(StatusFor.NO_RESPONSE_HEAD, 500);
     expected.put(StatusFor.MALFORMED_RESPONSE_HEAD, 502);
     expected.put(StatusFor.APP_ERROR, 500);
+    expected.put(StatusFor.NO_LOCATOR, 503);
     expected.put(StatusFor.PROXY_FAILED, 500);
     assertEquals(List.of(StatusFor.values()), List.copyOf(expected.keySet()), "a row without an expected status");
     expected.forEach((row, status) -> assertEquals(status, row.status(), row.name()));

@@ -6,6 +6,7 @@ import cocaine.cluster.desired.Convergence;
 import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
+import cocaine.config.PinnedPorts;
 import cocaine.config.Role;
 import cocaine.config.Settings;
 import cocaine.locator.ConnectionLimits;
@@ -155,16 +156,17 @@ final class NodeRole {
             }));
     AccessToken access = AccessToken.from(settings.config());
     List<Service> services = new ArrayList<>(List.of(
-        new StorageService(p.storage(), access),
+        new StorageService(p.storage(), access, p.storage()),
         new LoggingService(system, p.logging(), askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
     services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
     unicorn(ctx, settings, access).ifPresent(services::add);
+    PinnedPorts pinned = PinnedPorts.from(settings.config());
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
     for (Service service : services) {
-      published.add(Server.bind(system, network.host(), 0, service, p.connection())
+      published.add(Server.bind(system, network.host(), pinned.of(service.name()), service, p.connection())
           .thenCompose(b -> publish(p.publisher(), service, network.hostname(), b.localAddress()))
           .toCompletableFuture());
     }
