@@ -83,7 +83,7 @@ final class Exchange {
     BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
-    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog));
+    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)));
   }
 
   /** Never fails: every problem becomes a response. */

@@ -272,6 +272,18 @@ class HttpProxyTest {
   }
 
   @Test
+  void aBigAnswerInSeveralChunksReachesTheClientWhole() throws Exception {
+    String a = "a".repeat(100_000);
+    String b = "b".repeat(100_000);
+    String c = "c".repeat(100_000);
+    echo.on("big-answer", r -> Source.from(List.of(head(200, "Content-Type", "text/plain"), chunk(a), chunk(b),
+        chunk(c), Message.close())));
+    HttpResponse<String> r = get("/echo/big-answer");
+    assertEquals(200, r.statusCode());
+    assertEquals(a + b + c, r.body());
+  }
+
+  @Test
   void headGetsTheHeadersButNoBody() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/echo/h"))
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

@@ -17,6 +17,7 @@ class StatusForTest {
     expected.put(StatusFor.BODY_TOO_SLOW, 408);
     expected.put(StatusFor.BODY_TOO_LARGE, 413);
     expected.put(StatusFor.NO_ROOM_FOR_BODY, 503);
+    expected.put(StatusFor.NO_ROOM_FOR_RESPONSE, 503);
     expected.put(StatusFor.REQUEST_TOO_LARGE_FOR_FRAME, 413);
     expected.put(StatusFor.BODY_UNREADABLE, 400);
     expected.put(StatusFor.NO_CONNECTION_IN_TIME, 504);
