@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -369,25 +368,12 @@ class CliParityIT {
   }
 
   private static Command.Result withTarget(String launcher, Map<String, String> env, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--host", runtime.host(), "--port", String.valueOf(runtime.locatorPort())));
-    Map<String, String> withToken = new HashMap<>(Map.of("COCAINE_TOKEN", TOKEN));
-    withToken.putAll(env);
-    return bare(launcher, withToken, all.toArray(String[]::new));
+    return new CliUser(home, runtime.host(), runtime.locatorPort(), TOKEN).targeted(launcher, env, args);
   }
 
   /** bin/LAUNCHER ARGS as given, HOME without a tools.yml unless env says otherwise; stderr joins stdout. */
   static Command.Result bare(String launcher, Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin").resolve(launcher).toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().remove("COCAINE_TOKEN");
-    builder.environment().remove("COCAINE_TOKEN_FILE");
-    builder.environment().remove("COCAINE_HOST");
-    builder.environment().remove("COCAINE_PORT");
-    builder.environment().put("HOME", home.toString());
-    builder.environment().putAll(env);
-    return Command.run(builder, LIMIT);
+    return CliUser.bare(home, launcher, env, args);
   }
 
   private static Command.Result ok(String expected, Command.Result r) {

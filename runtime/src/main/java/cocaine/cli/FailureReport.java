@@ -54,6 +54,10 @@ final class FailureReport {
     ErrorCode code = e.code();
     if (code.equals(ErrorCode.SERVICE_NOT_AVAILABLE)) {
       String service = quoted(e.getMessage());
+      if (service.equals("unicorn")) {
+        return "; the runtime at " + locator + " does not serve it: set cocaine.services.unicorn.enabled = on on its"
+            + " node (docs/operations.md)";
+      }
       if (PLATFORM.contains(service)) {
         return "; the runtime at " + locator + " does not run it: point --host/--port at the locator of a runtime"
             + " with --role node or all";

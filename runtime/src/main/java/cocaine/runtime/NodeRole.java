@@ -37,6 +37,10 @@ import cocaine.rpc.service.Service;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.security.AccessToken;
 import cocaine.storage.StorageService;
+import cocaine.unicorn.Unicorn;
+import cocaine.unicorn.UnicornService;
+import cocaine.unicorn.UnicornSettings;
+import cocaine.unicorn.Znodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -44,6 +48,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -58,7 +63,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Starts the node role: storage, logging, the node with its apps and their services, all published
- * in the locator, and last the locator on its well-known port: a node is whole before it is seen.
+ * in the locator (unicorn too when enabled), and last the locator on its well-known port: a node is
+ * whole before it is seen.
  */
 final class NodeRole {
   private static final int SUBSCRIPTION_BUFFER = 256;
@@ -117,6 +123,7 @@ final class NodeRole {
         new LoggingService(system, logging, askTimeout, access),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
     services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
+    unicorn(ctx, settings, access).ifPresent(services::add);
     PinnedPorts pinned = PinnedPorts.from(settings.config());
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(publisher.publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
@@ -140,6 +147,21 @@ final class NodeRole {
       String listening) {
     ClusterStart.startAnnouncer(ctx, settings, endpoints);
     return new Guardian.Started("node", listening);
+  }
+
+  /** The {@code unicorn} service when {@code cocaine.services.unicorn.enabled}; its ZooKeeper session ends at shutdown. */
+  private static Optional<Service> unicorn(ActorContext<Guardian.Command> ctx, Settings settings, AccessToken access) {
+    UnicornSettings us = UnicornSettings.from(settings.config());
+    if (!us.enabled()) {
+      return Optional.empty();
+    }
+    Znodes znodes = Znodes.open(us);
+    ActorRef<Unicorn.Command> unicorn = ctx.spawn(Unicorn.create(znodes, us.subscriptionBuffer()), "unicorn");
+    CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseServiceStop(), "close-unicorn", () -> {
+      znodes.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return Optional.of(new UnicornService(unicorn, znodes, access, us.subscriptionBuffer()));
   }
 
   /**
