@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.logging.LogQuery;
 import cocaine.logging.Severity;
 import cocaine.logging.search.LogSearch;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,7 +85,7 @@ public final class LogsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--since and --settle must be >= 0 and --poll > 0");
     }
     LogSearch search = new LogSearch(engine, indexPrefix, timeout);
-    LogSearch.Filter filter = new LogSearch.Filter(Optional.ofNullable(app), Instant.now().minus(since), minimum,
+    LogQuery filter = new LogQuery(Optional.ofNullable(app), Instant.now().minus(since), minimum,
         Optional.ofNullable(grep).filter(g -> !g.isEmpty()));
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
@@ -132,7 +133,7 @@ public final class LogsCommand implements Callable<Integer> {
     }
   }
 
-  private List<Object> printAll(LogSearch search, LogSearch.Filter filter, List<Object> after, Duration window,
+  private List<Object> printAll(LogSearch search, LogQuery filter, List<Object> after, Duration window,
       PrintWriter out, CountDownLatch stop) throws IOException, InterruptedException {
     LogSearch.Page page;
     do {
