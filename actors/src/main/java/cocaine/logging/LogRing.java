@@ -84,14 +84,17 @@ public final class LogRing implements FileSink.Appender {
   }
 
   private final Path dir;
+  /** Held while open: two runtimes writing one ring would interleave their positions. */
+  private final FileChannel lock;
   private final long segmentBytes;
   private final int maxSegments;
   private final Deque<Segment> segments = new ArrayDeque<>();
   private OutputStream tail;
   private long next;
 
-  private LogRing(Path dir, long segmentBytes, int maxSegments) {
+  private LogRing(Path dir, long segmentBytes, int maxSegments, FileChannel lock) {
     this.dir = dir;
+    this.lock = lock;
     this.segmentBytes = segmentBytes;
     this.maxSegments = maxSegments;
   }
@@ -109,9 +112,21 @@ public final class LogRing implements FileSink.Appender {
           + segments + " >= 2");
     }
     Files.createDirectories(dir);
-    LogRing ring = new LogRing(dir, segmentBytes, segments);
-    ring.recover();
-    return ring;
+    FileChannel lock = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      if (lock.tryLock() == null) {
+        throw new IOException("the log ring " + dir + " is in use by another runtime (its lock file is held)");
+      }
+      LogRing ring = new LogRing(dir, segmentBytes, segments, lock);
+      ring.recover();
+      return ring;
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      if (e instanceof java.nio.channels.OverlappingFileLockException) {
+        throw new IOException("the log ring " + dir + " is already open in this runtime", e);
+      }
+      throw e;
+    }
   }
 
   private void recover() throws IOException {
@@ -257,7 +272,11 @@ public final class LogRing implements FileSink.Appender {
 
   @Override
   public synchronized void close() throws IOException {
-    tail.close();
+    try {
+      tail.close();
+    } finally {
+      lock.close();
+    }
   }
 
   /** The position the next line will get. */

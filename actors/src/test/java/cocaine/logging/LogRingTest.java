@@ -32,7 +32,7 @@ class LogRingTest {
 
   List<Path> segmentFiles() throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.sorted().toList();
+      return files.filter(f -> f.toString().endsWith(".log")).sorted().toList();
     }
   }
 
@@ -167,6 +167,15 @@ class LogRingTest {
       assertTrue(LogRing.encode(line("app/echo", Severity.INFO, messages.get(0))).length <= LogRing.MAX_LINE);
       assertEquals("small", messages.get(1));
     }
+  }
+
+  @Test
+  void aRingOpenElsewhereIsRefusedAndFreeAgainOnceClosed() throws Exception {
+    LogRing first = LogRing.open(dir, 4096, 2);
+    IOException e = assertThrows(IOException.class, () -> LogRing.open(dir, 4096, 2));
+    assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    first.close();
+    LogRing.open(dir, 4096, 2).close();
   }
 
   @Test
