@@ -14,9 +14,11 @@ import cocaine.locator.Locator;
 import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
 import cocaine.logging.AppOutput;
+import cocaine.logging.ClusterFilters;
 import cocaine.logging.ConsoleSink;
 import cocaine.logging.FileSink;
 import cocaine.logging.Logging;
+import cocaine.logging.LogRing;
 import cocaine.logging.LoggingService;
 import cocaine.logging.LostEmits;
 import cocaine.logging.Severity;
@@ -44,6 +46,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -72,7 +75,7 @@ final class NodeRole {
 
   /** What the first phase started; the rest needs the locator's bound port. */
   record Pending(Settings settings, ClosableStorage storage, ActorRef<Locator.Command> locator,
-      ActorRef<Logging.Command> logging, Publisher publisher, ConnectionSettings connection) {}
+      ActorRef<Logging.Command> logging, Optional<LogRing> ring, Publisher publisher, ConnectionSettings connection) {}
 
   /** Phase one: storage, logging and the locator on its port; phase two runs on {@link Guardian.LocatorBound}. */
   static void start(ActorContext<Guardian.Command> ctx, Settings settings) {
@@ -85,25 +88,35 @@ final class NodeRole {
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
     List<Sink> sinks = sinks(settings.logging());
+    List<Sink> runtimeLog = new ArrayList<>();
+    Optional<LogRing> ring = ring(settings.logging().ring());
+    ring.ifPresent(r -> {
+      FileSink sink = FileSink.ring(r, settings.logging().ring().queueLimit(), Duration.ofSeconds(60));
+      sinks.add(sink);
+      runtimeLog.add(sink);
+    });
     SearchSinkSettings.from(settings).ifPresent(search -> {
       SearchSink sink = SearchSink.start(search);
       sinks.add(sink);
       if (settings.config().getBoolean(SearchSinkSettings.SECTION + ".runtime-log")) {
-        RuntimeLog runtimeLog = RuntimeLog.attach(sink);
-        // detached before the logging actor stops and closes the sink
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-            "detach-runtime-log", () -> {
-              runtimeLog.detach();
-              return CompletableFuture.completedFuture(Done.getInstance());
-            });
+        runtimeLog.add(sink);
       }
     });
+    if (!runtimeLog.isEmpty()) {
+      RuntimeLog attached = RuntimeLog.attach(runtimeLog);
+      // detached before the logging actor stops and closes the sinks
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "detach-runtime-log", () -> {
+            attached.detach();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+    }
     ActorRef<Logging.Command> logging = ctx.spawn(
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
     ctx.spawn(LostEmits.create(Duration.ofSeconds(10)), "lost-emits");
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
-    Pending pending = new Pending(settings, storage, locator, logging, publisher, connection);
+    Pending pending = new Pending(settings, storage, locator, logging, ring, publisher, connection);
     ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
             new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
             connection),
@@ -128,8 +141,9 @@ final class NodeRole {
       p.locator().tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     }
     p.storage().watchGroups(group -> p.locator().tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
-    // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
-    Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
+    // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs
+    Isolate.OutputListener output = p.ring().isPresent()
+        || SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
         ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
     // isolation is the operator's policy (cocaine.isolate), so the node's isolates come from the config
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
@@ -149,9 +163,12 @@ final class NodeRole {
               p.storage().close();
             }));
     AccessToken access = AccessToken.from(settings.config());
+    ClusterFilters clusterFilters = new ClusterFilters(p.storage(), p.logging(), system);
+    clusterFilters.follow(p.storage());
     List<Service> services = List.of(
         new StorageService(p.storage(), access),
-        new LoggingService(system, p.logging(), askTimeout, access),
+        new LoggingService(system, p.logging(), askTimeout, access, p.ring(), blocking,
+            settings.logging().ring().followPoll(), Optional.of(clusterFilters)),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
@@ -186,6 +203,20 @@ final class NodeRole {
       InetSocketAddress address) {
     return publisher.publish(new ServiceInfo(service.name(), List.of(new Endpoint(hostname, address.getPort())),
         service.version(), service.protocol())).thenApply(d -> service.name() + "=" + address.getPort());
+  }
+
+  /** The node's log ring; a ring that cannot be opened is logged and the node goes on without it. */
+  private static Optional<LogRing> ring(LoggingSettings.Ring settings) {
+    if (!settings.enabled()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(LogRing.open(settings.path(), settings.segmentBytes(), settings.segments()));
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(NodeRole.class).warn("logging: no log ring, `cocaine logs` needs a search engine: "
+          + "cannot open {}: {}", settings.path(), e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static List<Sink> sinks(LoggingSettings logging) {
