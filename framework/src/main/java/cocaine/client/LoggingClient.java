@@ -103,6 +103,11 @@ public final class LoggingClient implements AutoCloseable {
     return args.get(0).asBooleanValue().getBoolean();
   }
 
+  /** Sets the verbosity (0 debug .. 3 error); needs the token when the node has one. */
+  public void setVerbosity(int level) {
+    Connection.await(service.callWith("set_verbosity", authorization, level), timeout, "logging set_verbosity()");
+  }
+
   /** The sources the node has seen and those with filters. */
   public List<String> listLoggers() {
     return Values.asStrings(Connection.await(service.call("list_loggers"), timeout, "logging list_loggers()").get(0));

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
-        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
+        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, LoggingCommands.class, Cocaine.Version.class,
         CompletionCommand.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
