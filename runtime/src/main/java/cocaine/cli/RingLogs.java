@@ -93,8 +93,8 @@ final class RingLogs {
           err.flush();
           failing = false;
         }
+        // a following read ends only when the runtime stops: go round and ask again
         from = pump(channel, from, true, out, stop);
-        return;
       } catch (Lost e) {
         from = e.from;
         if (!failing) {
