@@ -185,6 +185,8 @@ public final class LoggingService implements Service {
         case LIST_FILTERS:
           return reply(this.<List<FilterTable.Filter>>ask(Logging.ListFilters::new).thenApply(LoggingService::filterList));
         case READ:
+          // the lines hold workers' output, which crashlogs keep behind the token too
+          access.check(first.headers(), "logging.read");
           return read(first.args());
         default:
           throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "logging has no method " + first.type());

@@ -53,7 +53,7 @@ final class RingReader {
         }
         return Optional.of(Pair.create(new Cursor(page.next(), atEnd), page.lines()));
       }, when);
-    }).mapConcat(lines -> lines).map(RingReader::chunk);
+    }).mapConcat(lines -> lines).map(RingReader::chunk).concat(Source.single(Message.close()));
   }
 
   /**

@@ -214,6 +214,8 @@ class LoggingV2Test {
     assertEquals(ErrorCode.TOKEN_NOT_FOUND, refused(LoggingService.REMOVE_FILTER, Values.integer(1)).code());
     assertTrue(emitAck(1, "app/echo", "emit_ack needs no token", "w1"));
     assertEquals(Values.array(), one(LoggingService.LIST_FILTERS));
+    assertEquals(ErrorCode.TOKEN_NOT_FOUND, refused(LoggingService.READ, Values.integer(0)).code(),
+        "read shows workers' output, as crashlogs do");
 
     List<Message> set = callWith(List.of(AccessToken.header("t0ken")), LoggingService.SET_FILTER, Values.str("app/echo"),
         filter("severity", 3), Values.integer(60));

@@ -154,7 +154,7 @@ public final class LoggingClient implements AutoCloseable {
    * @param query {@code app}, {@code since} (epoch ms), {@code level} (0-3), {@code grep}; any may be left out
    */
   public ClientChannel read(long from, Map<String, ?> query, boolean follow) {
-    return service.stream("read", from, query, follow);
+    return service.stream("read", authorization, from, query, follow);
   }
 
   private static Value attributes(Map<String, ?> attributes) {

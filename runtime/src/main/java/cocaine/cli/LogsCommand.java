@@ -109,7 +109,7 @@ public final class LogsCommand implements Callable<Integer> {
       String ringProblem = null;
       if (url == null || url.isBlank()) {
         try {
-          new RingLogs(target.host, target.port, timeout, poll, json).print(filter, follow, out,
+          new RingLogs(target.host, target.port, target.authorization(), timeout, poll, json).print(filter, follow, out,
               spec.commandLine().getErr(), stop);
           return 0;
         } catch (RingLogs.Unavailable e) {

@@ -38,13 +38,17 @@ final class RingLogs {
 
   private final String host;
   private final int port;
+  private final List<cocaine.wire.Header> authorization;
   private final Duration timeout;
   private final Duration poll;
   private final boolean json;
 
-  RingLogs(String host, int port, Duration timeout, Duration poll, boolean json) {
+  /** @param authorization sent with each read: the lines hold workers' output */
+  RingLogs(String host, int port, List<cocaine.wire.Header> authorization, Duration timeout, Duration poll,
+      boolean json) {
     this.host = host;
     this.port = port;
+    this.authorization = List.copyOf(authorization);
     this.timeout = timeout;
     this.poll = poll;
     this.json = json;
@@ -169,7 +173,7 @@ final class RingLogs {
   }
 
   private LoggingClient connect() throws IOException {
-    return new LoggingClient(ServiceClient.connect(host, port, "logging"), timeout);
+    return new LoggingClient(ServiceClient.connect(host, port, "logging"), timeout, authorization);
   }
 
   private String format(LoggingClient.Line line) throws IOException {
