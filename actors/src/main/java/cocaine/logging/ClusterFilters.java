@@ -59,17 +59,22 @@ public final class ClusterFilters {
 
   /** Removes a stored filter everywhere; false when the storage has no filter of that id. */
   public CompletionStage<Boolean> remove(long id) {
-    return storage.remove(COLLECTION, Long.toUnsignedString(id))
-        .thenApply(v -> {
-          logging.tell(new Logging.RemoveFilter(id, ignore()));
-          return true;
-        })
-        .exceptionally(e -> {
-          if (cause(e) instanceof CocaineException c && c.code().equals(ErrorCode.NOT_FOUND)) {
-            return false;
+    String key = Long.toUnsignedString(id);
+    // read first: a backend's remove of a missing key may succeed, and the caller is told "none"
+    return storage.read(COLLECTION, key)
+        .handle((blob, failure) -> {
+          if (failure == null) {
+            return storage.remove(COLLECTION, key).thenApply(v -> {
+              logging.tell(new Logging.RemoveFilter(id, ignore()));
+              return true;
+            });
           }
-          throw new CompletionException(cause(e));
-        });
+          if (cause(failure) instanceof CocaineException c && c.code().equals(ErrorCode.NOT_FOUND)) {
+            return CompletableFuture.completedFuture(false);
+          }
+          return CompletableFuture.<Boolean>failedFuture(cause(failure));
+        })
+        .thenCompose(f -> f);
   }
 
   private void reload(String key) {
