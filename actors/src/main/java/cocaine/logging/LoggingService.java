@@ -13,7 +13,6 @@ import cocaine.rpc.service.Service;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
-import cocaine.wire.FrameEncoder;
 import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
@@ -84,8 +83,6 @@ public final class LoggingService implements Service {
       .method(SET_CLUSTER_FILTER, "set_cluster_filter", SET_FILTER_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .method(READ, "read", READ_ARGS, Graph.TERMINAL, Graph.STREAMING)
       .build();
-  /** Longest filter lifetime: ten years. */
-  private static final long MAX_TTL_SECONDS = 10L * 366 * 24 * 3600;
 
   private static final Logger log = LoggerFactory.getLogger(LoggingService.class);
 
@@ -204,30 +201,12 @@ public final class LoggingService implements Service {
   private Source<Message, NotUsed> setFilter(Message first) {
     boolean local = first.type() == SET_FILTER;
     String method = local ? "logging.set_filter" : "logging.set_cluster_filter";
-    List<Value> args = first.args();
-    String logger = Values.asString(args.get(0));
-    if (logger.isEmpty() || logger.length() > 256) {
-      throw SET_FILTER_ARGS.invalid(method, args, "logger must be 1 to 256 characters");
-    }
-    int bytes = FrameEncoder.encodeValue(args.get(1)).length;
-    if (bytes > MAX_FILTER_BYTES) {
-      throw new CocaineException(ErrorCode.TOO_BIG, method + ": the filter is " + bytes + " bytes packed, at most "
-          + MAX_FILTER_BYTES);
-    }
-    LogFilter filter;
-    try {
-      filter = LogFilter.parse(args.get(1));
-    } catch (IllegalArgumentException e) {
-      throw new CocaineException(e.getMessage().startsWith("a filter may hold") ? ErrorCode.TOO_BIG
-          : ErrorCode.INVALID_ARGUMENT, method + ": " + e.getMessage());
-    }
-    long ttl = args.get(2).asIntegerValue().isInLongRange() ? args.get(2).asIntegerValue().toLong() : -1;
-    if (ttl < 1 || ttl > MAX_TTL_SECONDS) {
-      throw SET_FILTER_ARGS.invalid(method, args, "ttl must be 1 to " + MAX_TTL_SECONDS + " seconds");
-    }
+    FilterRequest request = FilterRequest.of(method, SET_FILTER_ARGS, first.args());
+    String logger = request.logger();
     access.check(first.headers(), method + "('" + logger + "')");
-    FilterTable.Filter f = new FilterTable.Filter(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, logger, filter,
-        clock.instant().plusSeconds(ttl), local ? FilterTable.Disposition.LOCAL : FilterTable.Disposition.CLUSTER);
+    FilterTable.Filter f = new FilterTable.Filter(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, logger,
+        request.filter(), clock.instant().plusSeconds(request.ttlSeconds()),
+        local ? FilterTable.Disposition.LOCAL : FilterTable.Disposition.CLUSTER);
     if (local) {
       return reply(this.<Long>ask(r -> new Logging.SetFilter(f, r)).thenApply(id -> Message.value(Values.integer(id))));
     }

@@ -117,14 +117,19 @@ class LogRingTest {
     }
   }
 
-  @Test
-  void aTornTailAfterACrashIsCutOffNotFatal() throws Exception {
+  /** Five lines "line 0" .. "line 4" in one closed segment, whose file is returned. */
+  Path fiveLinesWritten() throws Exception {
     try (LogRing ring = LogRing.open(dir, 1 << 20, 3)) {
       for (int i = 0; i < 5; i++) {
         ring.append(line("app/echo", Severity.INFO, "line " + i));
       }
     }
-    Path segment = segmentFiles().get(0);
+    return segmentFiles().get(0);
+  }
+
+  @Test
+  void aTornTailAfterACrashIsCutOffNotFatal() throws Exception {
+    Path segment = fiveLinesWritten();
     long whole = Files.size(segment);
     // the last line half written, as a crash mid-write leaves it
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
@@ -140,12 +145,7 @@ class LogRingTest {
 
   @Test
   void corruptBytesInTheMiddleEndTheSegmentThere() throws Exception {
-    try (LogRing ring = LogRing.open(dir, 1 << 20, 3)) {
-      for (int i = 0; i < 5; i++) {
-        ring.append(line("app/echo", Severity.INFO, "line " + i));
-      }
-    }
-    Path segment = segmentFiles().get(0);
+    Path segment = fiveLinesWritten();
     long lineBytes = Files.size(segment) / 5;
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap("garbage!".getBytes()), lineBytes * 2 + LogRing.HEADER + 3);

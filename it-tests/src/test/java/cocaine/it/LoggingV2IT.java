@@ -133,7 +133,7 @@ class LoggingV2IT {
 
       raw.send(3, 3, 1, "app/v2raw", "info is below the filter");
       ArrayValue ack = raw.receive();
-      assertEquals("[3,0,[false]]", ack.toString().replace(" ", ""));
+      assertEquals("[3,0,[false],[]]", ack.toString().replace(" ", ""));
 
       raw.sendWithHeaders(4, 6, auth, "app/v2raw", "not an array", 600);
       ArrayValue wrongType = raw.receive();
@@ -145,10 +145,10 @@ class LoggingV2IT {
       assertTrue(huge.toString().replace(" ", "").contains("[12,27]"), huge.toString());
 
       raw.sendWithHeaders(6, 7, auth, 424242);
-      assertEquals("[6,0,[false]]", raw.receive().toString().replace(" ", ""), "an unknown filter id");
+      assertEquals("[6,0,[false],[]]", raw.receive().toString().replace(" ", ""), "an unknown filter id");
 
       raw.sendWithHeaders(7, 7, auth, id);
-      assertEquals("[7,0,[true]]", raw.receive().toString().replace(" ", ""));
+      assertEquals("[7,0,[true],[]]", raw.receive().toString().replace(" ", ""));
     }
   }
 

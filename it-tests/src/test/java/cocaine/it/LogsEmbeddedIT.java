@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocaine.client.LoggingClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,17 +59,8 @@ class LogsEmbeddedIT {
     Process follow = new ProcessBuilder(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs", "-f",
         "--app", "crash", "--json", "--poll", "200ms", "--host", "127.0.0.1", "--port", String.valueOf(runtime.locatorPort()))
         .redirectError(dir.resolve("follow.err").toFile()).start();
-    List<String> printed = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = in.readLine()) != null; ) {
-          printed.add(l);
-        }
-      } catch (IOException e) {
-        printed.add("reader: " + e);
-      }
-    });
-    reader.start();
+    PrintedLines reader = PrintedLines.of(follow);
+    List<String> printed = reader.lines();
     try {
       Map<String, Integer> expected = new HashMap<>();
       emit("before", 30, expected);
