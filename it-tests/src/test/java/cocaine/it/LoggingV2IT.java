@@ -110,6 +110,13 @@ class LoggingV2IT {
       logging.listLoggers();
       logging.listFilters();
     }
+    // the ring holds workers' output: cocaine logs needs the token, and says so instead of trying elsewhere
+    RuntimeProcess.CliResult without = runtime.cli("logs", "--app", "v2open");
+    assertEquals(1, without.exit(), without.output());
+    assertTrue(without.output().contains("logging.read needs the access token"), without.output());
+    RuntimeProcess.CliResult with = runtime.cli(Map.of("COCAINE_TOKEN", TOKEN), "logs", "--app", "v2open");
+    assertEquals(0, with.exit(), with.output());
+    assertTrue(with.output().contains("[app/v2open] -: emit_ack is open"), with.output());
   }
 
   @Test

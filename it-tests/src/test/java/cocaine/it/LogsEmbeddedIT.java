@@ -182,12 +182,9 @@ class LogsEmbeddedIT {
 
   /** {@code bin/cocaine logs ARGS} against the runtime: the lines it printed; it must exit 0. */
   List<String> logs(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs"));
-    command.addAll(List.of(args));
-    command.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(runtime.locatorPort())));
-    Command.Result r = Command.run(new ProcessBuilder(command), Duration.ofSeconds(60));
-    assertEquals(0, r.exit(), "cocaine logs " + List.of(args) + ": " + r.output() + r.errors());
-    return r.output().isEmpty() ? List.of() : List.of(r.output().split("\n"));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--host", "127.0.0.1", "--port", String.valueOf(runtime.locatorPort())));
+    return Command.logs(all);
   }
 
   void assertCli(String... args) throws Exception {

@@ -68,7 +68,13 @@ final class RingLogs {
       if (!follow) {
         return;
       }
-    } catch (IOException | CocaineException e) {
+    } catch (CocaineException e) {
+      if (e.code().category() == ErrorCode.CATEGORY_SECURITY) {
+        // the ring is there but needs the token: another store would not be what was asked for
+        throw e;
+      }
+      throw new Unavailable(reason(e), e);
+    } catch (IOException e) {
       throw new Unavailable(reason(e), e);
     } catch (Interrupted e) {
       return;
