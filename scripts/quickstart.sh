@@ -38,6 +38,13 @@ echo "==> building (./mvnw -B -q -DskipTests package)"
 
 cli() { bin/cocaine "$@"; }
 
+# Shell completion, where bash-completion looks for a user's own (only when that folder exists)
+completions="${BASH_COMPLETION_USER_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion}/completions"
+if [ -d "$completions" ]; then
+  bin/cocaine completion bash > "$completions/cocaine"
+  echo "==> bash completion of 'cocaine' installed in $completions/cocaine (with $home/bin on PATH)"
+fi
+
 if cli locate -n node >/dev/null 2>&1; then
   echo "==> a runtime not started by this script answers on localhost:10053; using it"
 else
@@ -78,8 +85,12 @@ Cocaine is running (all roles in one process; log: $state/runtime.out). Try:
 
   bin/cocaine call echo ping hello
   curl -d hi http://127.0.0.1:8080/http-echo/echo
-  bin/cocaine info
+  bin/cocaine status            # nodes, apps, rates, groups, crashes; --watch to follow, --json for scripts
+  bin/cocaine logs -f           # the log lines, followed (needs a search engine: docs/operations.md)
   bin/cocaine --help
+  http://127.0.0.1:8081/dashboard   # the tracing dashboard
+
+Completion: 'source <(bin/cocaine completion bash)' in ~/.bashrc, or 'source <(bin/cocaine completion zsh)' in ~/.zshrc.
 
 Stop it with: scripts/quickstart.sh stop
 MSG

@@ -108,17 +108,32 @@ public final class Tracing {
 
   /** The latest spans still in the ring, oldest first, at most limit. */
   public List<Span> recent(int limit) {
+    return since(0, limit).spans();
+  }
+
+  /**
+   * The spans recorded from number cursor on ({@link #recorded()} before them) still in the ring,
+   * oldest first, at most the latest limit; and the cursor of the next call. A cursor below 0 asks
+   * for none, only the cursor: where a reader that wants only new spans starts.
+   */
+  public Batch since(long cursor, int limit) {
     long end = written.get();
-    long start = Math.max(0, Math.max(end - ring.length(), end - limit));
-    List<Span> out = new ArrayList<>((int) (end - start));
+    if (cursor < 0) {
+      return new Batch(List.of(), end);
+    }
+    long start = Math.max(cursor, Math.max(end - ring.length(), end - limit));
+    List<Span> out = new ArrayList<>((int) Math.max(0, end - start));
     for (long i = start; i < end; i++) {
       Span s = ring.get((int) (i % ring.length()));
       if (s != null) {
         out.add(s);
       }
     }
-    return out;
+    return new Batch(out, end);
   }
+
+  /** Spans read by {@link #since}, and the cursor that reads on after them. */
+  public record Batch(List<Span> spans, long next) {}
 
   /** The spans of one trace still in the ring, by start time. */
   public List<Span> trace(long traceId) {

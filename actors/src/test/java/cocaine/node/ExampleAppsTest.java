@@ -90,7 +90,7 @@ class ExampleAppsTest {
       long ch = client.open(Message.of(AppService.ENQUEUE, Values.str("crash")));
       client.send(Message.close().on(ch));
       Frame reply = client.next(ch);
-      assertEquals(ErrorCode.WORKER_DISCONNECTED, reply.message().toException().code(), reply.toString());
+      assertEquals(ErrorCode.RESOURCE, reply.message().toException().code(), reply.toString());
 
       await().until(() -> !node.crashlogs().isEmpty());
       List<String> lines = node.crashlogs().values().iterator().next();

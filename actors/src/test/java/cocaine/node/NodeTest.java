@@ -159,6 +159,17 @@ class NodeTest {
       assertEquals("active", slave.get("state"));
       assertEquals(1L, slave.get("accepted"));
       assertEquals(0L, slave.get("load"));
+      // the original's keys: load over all slaves, per slave load:total, rate, timings of the finished request
+      assertEquals(0L, info.get("load"));
+      assertEquals(0L, slave.get("load:total"));
+      assertEquals(3, ((List<?>) info.get("rate")).size(), info.toString());
+      assertTrue(((Number) info.get("rate_mean")).doubleValue() > 0, info.toString());
+      Map<?, ?> timings = (Map<?, ?>) info.get("timings");
+      assertEquals(List.of("50.00%", "75.00%", "90.00%", "95.00%", "98.00%", "99.00%", "99.95%"),
+          List.copyOf(timings.keySet()));
+      assertTrue(((Number) timings.get("50.00%")).doubleValue() > 0, "the finished request was timed: " + timings);
+      assertEquals(100.0, ((Number) ((Map<?, ?>) info.get("timings_reversed")).get("1000ms")).doubleValue(),
+          info.toString());
     }
   }
 }

@@ -103,8 +103,11 @@ class WorkerFaultsTest {
     Frame reply = firstReply("app", "crash");
 
     CocaineException e = reply.message().toException();
-    assertEquals(ErrorCode.WORKER_DISCONNECTED, e.code(), reply.toString());
-    assertTrue(e.getMessage().contains("died with exit code 3 while handling the request"), e.getMessage());
+    // the original slave's error::resource_error, "slave has unexpectedly disconnected"
+    assertEquals(ErrorCode.RESOURCE, e.code(), reply.toString());
+    assertEquals(new ErrorCode(20991, 2), e.code());
+    assertTrue(e.getMessage().contains("has unexpectedly disconnected: it died with exit code 3 while handling the request"),
+        e.getMessage());
     await().until(() -> !node.crashlogs().isEmpty());
     List<String> lines = node.crashlogs().values().iterator().next();
     assertEquals("last words", lines.get(lines.size() - 1), lines.toString());
@@ -124,7 +127,7 @@ class WorkerFaultsTest {
     Frame flooded = firstReply("app", "flood");
     assertEquals(Message.write(Values.str("done")).on(flooded.channel()), flooded);
     Frame crashed = firstReply("app", "crash");
-    assertEquals(ErrorCode.WORKER_DISCONNECTED, crashed.message().toException().code());
+    assertEquals(ErrorCode.RESOURCE, crashed.message().toException().code());
 
     await().until(() -> !node.crashlogs().isEmpty());
     List<String> lines = node.crashlogs().values().iterator().next();

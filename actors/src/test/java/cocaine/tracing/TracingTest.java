@@ -20,6 +20,25 @@ class TracingTest {
   }
 
   @Test
+  void aReaderFollowsTheRingByCursorAndSkipsWhatWasOverwritten() {
+    Tracing t = Tracing.configure(true, 4, "n");
+    Tracing.Batch start = t.since(-1, 100);
+    assertEquals(List.of(), start.spans(), "a negative cursor only says where to start");
+    t.record(span(1, 1));
+    t.record(span(1, 2));
+    Tracing.Batch first = t.since(start.next(), 100);
+    assertEquals(List.of(1L, 2L), first.spans().stream().map(Span::spanId).toList());
+    for (long i = 3; i <= 9; i++) {
+      t.record(span(1, i));
+    }
+    Tracing.Batch behind = t.since(first.next(), 100);
+    assertEquals(List.of(6L, 7L, 8L, 9L), behind.spans().stream().map(Span::spanId).toList(),
+        "a reader that fell behind gets what the ring still holds");
+    assertEquals(List.of(9L), t.since(first.next(), 1).spans().stream().map(Span::spanId).toList(), "the latest limit");
+    assertEquals(List.of(), t.since(behind.next(), 100).spans(), "nothing twice");
+  }
+
+  @Test
   void ringKeepsOnlyTheLatestSpansWhateverTheTraffic() {
     Tracing t = Tracing.configure(true, 4, "n");
     for (long i = 1; i <= 10; i++) {

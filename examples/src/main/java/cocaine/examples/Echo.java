@@ -1,6 +1,10 @@
 package cocaine.examples;
 
+import cocaine.client.Locator;
+import cocaine.client.ServiceClient;
+import cocaine.client.StorageClient;
 import cocaine.worker.Worker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -8,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * The echo app: {@code ping} writes every request chunk back and closes; {@code slow} does the same
  * but waits {@code ECHO_SLOW_MS} (default 1000) before each chunk, for timeout and queue demos.
  * {@code ping} never waits, so it runs on the worker's reader thread ({@link Worker#onChunks});
- * {@code slow} blocks, so it gets a handler thread ({@link Worker#on}).
+ * {@code slow} blocks, so it gets a handler thread ({@link Worker#on}). {@code storage} resolves the
+ * {@code storage} service at the worker's {@code --locator} and answers the size of the app's
+ * stored manifest: a worker's way back to the node's services (a container's too).
  */
 public final class Echo {
   public static final String SLOW_DELAY_ENV = "ECHO_SLOW_MS";
@@ -29,6 +35,19 @@ public final class Echo {
             // Being slow is this event's whole purpose: it stands in for real work.
             TimeUnit.NANOSECONDS.sleep(slowDelay.toNanos());
             resp.write(chunk);
+          }
+          resp.close();
+        })
+        .on("storage", (req, resp) -> {
+          while (req.read() != null) {
+            // the request's body is not used
+          }
+          Locator.Endpoint at = worker.settings().locators().get(0);
+          try (Locator locator = Locator.connect(at.host(), at.port());
+              StorageClient storage = new StorageClient(ServiceClient.connect(locator, "storage"), Duration.ofSeconds(10))) {
+            byte[] manifest = storage.read("manifests", worker.settings().app());
+            resp.write(("manifest of " + worker.settings().app() + ": " + manifest.length + " bytes")
+                .getBytes(StandardCharsets.UTF_8));
           }
           resp.close();
         });

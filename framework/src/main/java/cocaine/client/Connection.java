@@ -116,6 +116,11 @@ public final class Connection implements AutoCloseable {
     return peer;
   }
 
+  /** The address this connection reached. */
+  public InetSocketAddress remoteAddress() {
+    return (InetSocketAddress) socket.getRemoteSocketAddress();
+  }
+
   public Settings settings() {
     return settings;
   }

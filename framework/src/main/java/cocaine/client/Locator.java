@@ -141,7 +141,28 @@ public final class Locator implements AutoCloseable {
   }
 
   public CompletableFuture<Resolved> resolveAsync(String name) {
-    return call(0, Values.str(name)).thenApply(args -> toResolved(name, args));
+    return call(0, Values.str(name)).thenApply(args -> onLocatorsHost(toResolved(name, args)));
+  }
+
+  /**
+   * A loopback endpoint in the answer means "the locator's own machine": reached from elsewhere (a
+   * container on a bridge network, another host), it is replaced by the address this locator was
+   * reached at, where that machine can be reached.
+   */
+  private Resolved onLocatorsHost(Resolved resolved) {
+    InetSocketAddress locator = connection.remoteAddress();
+    if (locator == null || locator.getAddress() == null || locator.getAddress().isLoopbackAddress()) {
+      return resolved;
+    }
+    String host = locator.getAddress().getHostAddress();
+    List<Endpoint> endpoints = resolved.endpoints().stream()
+        .map(e -> isLoopback(e.host()) ? new Endpoint(host, e.port()) : e).toList();
+    return endpoints.equals(resolved.endpoints()) ? resolved
+        : new Resolved(resolved.name(), endpoints, resolved.version(), resolved.methods(), resolved.graph());
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   /** Resolves a service; an unknown one fails with {@code [10, 1] service is not available}. */

@@ -79,7 +79,7 @@ final class Heartbeat {
 
   private void beat() {
     // Armed before sending: a runtime that stopped reading blocks the send, and must still disown us.
-    scheduleDisownCheck(replies.get());
+    scheduleDisownCheck(replies.get(), pipe.received());
     try {
       pipe.send(CONTROL, Message.of(HEARTBEAT));
     } catch (CocaineException e) {
@@ -87,21 +87,23 @@ final class Heartbeat {
     }
   }
 
-  private void scheduleDisownCheck(long repliesBefore) {
+  private void scheduleDisownCheck(long repliesBefore, long receivedBefore) {
     try {
-      timers.schedule(() -> checkDisown(repliesBefore), settings.disownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      timers.schedule(() -> checkDisown(repliesBefore, receivedBefore), settings.disownTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // exiting already
     }
   }
 
-  private void checkDisown(long repliesBefore) {
+  private void checkDisown(long repliesBefore, long receivedBefore) {
     if (replies.get() != repliesBefore) {
       return;
     }
-    if (readerStalled) {
-      // The reply may be waiting unread behind a slow handler's chunks; the runtime is not silent.
-      scheduleDisownCheck(repliesBefore);
+    long received = pipe.received();
+    if (readerStalled || received != receivedBefore) {
+      // The reply may be waiting unread behind a slow handler's chunks, or queued behind a long frame
+      // still arriving (a 64 MiB body on a loaded machine): either way the runtime is not silent.
+      scheduleDisownCheck(repliesBefore, received);
       return;
     }
     LOG.log(Level.ERROR, "disowned: the runtime at {0} did not answer a heartbeat within {1} ms",

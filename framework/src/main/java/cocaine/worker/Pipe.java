@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The worker's side of its unix socket to the runtime: whole frames, written by one writer thread.
@@ -30,6 +31,7 @@ final class Pipe {
   private final SocketChannel socket;
   private final String endpoint;
   private final Thread writer;
+  private final AtomicLong received = new AtomicLong();
   private List<ByteBuffer> pending = new ArrayList<>();
   private long pendingBytes;
   private boolean closed;
@@ -153,7 +155,16 @@ final class Pipe {
   }
 
   int read(ByteBuffer into) throws IOException {
-    return socket.read(into);
+    int n = socket.read(into);
+    if (n > 0) {
+      received.addAndGet(n);
+    }
+    return n;
+  }
+
+  /** Bytes read from the runtime so far: a runtime still sending a long frame is not silent. */
+  long received() {
+    return received.get();
   }
 
   /** Writes what is queued (for at most {@code drainMillis}), then closes the socket. */

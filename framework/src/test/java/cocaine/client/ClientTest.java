@@ -95,6 +95,22 @@ class ClientTest {
   }
 
   @Test
+  void aLoopbackEndpointFromALocatorReachedElsewhereIsTheLocatorsOwnHost() throws Exception {
+    java.net.InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst().orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "this host has a non-loopback IPv4 address");
+    FakeService loc = track(new FakeService((f, peer) -> peer.send(f.channel(), Message.value(
+        Values.array(Values.array(Values.str("127.0.0.1"), Values.integer(4000)),
+            Values.array(Values.str("10.9.8.7"), Values.integer(4001))),
+        Values.integer(1), APP.toValue())), own));
+    Locator locator = track(Locator.connect(own.getHostAddress(), loc.port()));
+    assertEquals(List.of(new Locator.Endpoint(own.getHostAddress(), 4000), new Locator.Endpoint("10.9.8.7", 4001)),
+        locator.resolve("echo").endpoints());
+  }
+
+  @Test
   void resolveOfUnknownNameFailsWithServiceNotAvailable() throws Exception {
     FakeService loc = locator(Map.of());
     Locator locator = track(Locator.connect("127.0.0.1", loc.port()));

@@ -52,8 +52,13 @@ public final class FakeService implements AutoCloseable {
   private final CopyOnWriteArrayList<Socket> sockets = new CopyOnWriteArrayList<>();
 
   public FakeService(Behaviour behaviour) throws IOException {
+    this(behaviour, InetAddress.getLoopbackAddress());
+  }
+
+  /** Listening on {@code address}, e.g. one of the host's own non-loopback addresses. */
+  public FakeService(Behaviour behaviour, InetAddress address) throws IOException {
     this.behaviour = behaviour;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = new ServerSocket(0, 50, address);
     Thread t = new Thread(this::acceptLoop, "fake-service-" + port());
     t.setDaemon(true);
     t.start();

@@ -130,6 +130,21 @@ public final class FakeRuntime implements AutoCloseable {
     }
   }
 
+  /** Writes raw bytes, e.g. a frame cut in pieces sent slowly. */
+  public void sendBytes(byte[] bytes) {
+    try {
+      SocketChannel ch = connection.get(10, TimeUnit.SECONDS);
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      synchronized (this) {
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot send " + bytes.length + " bytes: " + e, e);
+    }
+  }
+
   public void send(long channel, Message m) {
     send(m.on(channel));
   }

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocaine.client.Locator;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
+import cocaine.wire.FrameEncoder;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -235,6 +237,25 @@ class WorkerTest {
     assertEquals(Worker.Exit.Reason.DISOWNED, result.reason());
     assertEquals(1, result.status());
     runtime.disconnected().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  @Test
+  void longFrameStillArrivingIsNoSilence() throws Exception {
+    runtime.answerHeartbeats(false);
+    CompletableFuture<Worker.Exit> exit = start(echoWorker());
+    runtime.invoke(2, "ping");
+    byte[] frame = FrameEncoder.encode(Message.of(0, Values.bytes(new byte[64 * 1024])).on(2));
+    // one body frame trickles in over several disown periods (400 ms each), its heartbeat replies withheld
+    int before = runtime.heartbeats();
+    int piece = frame.length / 40;
+    for (int at = 0; at < frame.length; at += piece) {
+      runtime.sendBytes(Arrays.copyOfRange(frame, at, Math.min(frame.length, at + piece)));
+      Thread.sleep(50); // the pace of a slow sender, not a wait for a condition
+      assertFalse(exit.isDone(), "worker disowned a runtime that was sending: " + exit);
+    }
+    assertTrue(runtime.heartbeats() >= before + 2, "the trickle must outlast several heartbeats");
+    // the runtime then goes silent: disowned as before
+    assertEquals(Worker.Exit.Reason.DISOWNED, exit.get(WAIT.toSeconds(), TimeUnit.SECONDS).reason());
   }
 
   @Test

@@ -92,10 +92,10 @@ public final class AdminApi {
         });
   }
 
-  /** Gathering a trace from the dashboard's peers takes a while; everything else answers at once. */
+  /** Gathering a trace or the history from the dashboard's peers takes a while; the rest answers at once. */
   CompletionStage<HttpResponse> handleAsync(HttpRequest request) {
     String path = request.getUri().path();
-    if (path.startsWith("/api/traces/") && request.method().equals(HttpMethods.GET)
+    if ((path.startsWith("/api/traces/") || path.equals("/api/history")) && request.method().equals(HttpMethods.GET)
         && (!access.required() || authorized(request))) {
       request.discardEntityBytes(mat);
       return dashboard.handleAsync(path, request.getUri().rawQueryString().orElse(null));

@@ -9,17 +9,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -59,19 +57,24 @@ final class Dashboard {
   private final AtomicLong dropped = new AtomicLong();
   private final byte[] page;
   private final byte[] script;
-  private final List<String> peers;
-  private final Duration peerTimeout;
-  private final Optional<String> authorization;
-  private final ActorSystem<?> system;
+  private final DashboardPeers peers;
+  private final DashboardHistory history;
+  private final Duration sampleInterval;
+  /** Live viewers' span queues take local spans and the peers' span views. */
+  private final List<Consumer<List<Map<String, Object>>>> peerListeners = new CopyOnWriteArrayList<>();
 
   private Dashboard(ActorSystem<?> system, Tracing tracing, Config c, ObjectMapper json, String token) {
-    this.system = system;
     this.tracing = tracing;
     this.json = json;
-    this.peers = c.getStringList("peers").stream().map(p -> p.endsWith("/") ? p.substring(0, p.length() - 1) : p)
-        .toList();
-    this.peerTimeout = c.getDuration("peer-timeout");
-    this.authorization = token.isEmpty() ? Optional.empty() : Optional.of("Bearer " + token);
+    this.peers = new DashboardPeers(system, json, c.getStringList("peers").stream()
+        .map(p -> p.endsWith("/") ? p.substring(0, p.length() - 1) : p).toList(), c.getDuration("peer-timeout"), token);
+    this.sampleInterval = c.getDuration("sample-interval");
+    if (sampleInterval.toMillis() < 100) {
+      throw new IllegalArgumentException("cocaine.tracing.dashboard.sample-interval must be at least 100ms, got "
+          + sampleInterval.toMillis() + "ms");
+    }
+    this.history = new DashboardHistory((int) (c.getDuration("history").toMillis() / sampleInterval.toMillis()),
+        c.getInt("max-apps"));
     this.viewerBuffer = c.getInt("viewer-buffer");
     this.maxViewers = c.getInt("max-viewers");
     this.maxSpans = c.getInt("max-spans");
@@ -91,6 +94,12 @@ final class Dashboard {
     Dashboard d = new Dashboard(system, Tracing.process(),
         system.settings().config().getConfig("cocaine.tracing.dashboard"), json, token);
     d.tracing.subscribe(d.stats::add);
+    system.scheduler().scheduleAtFixedRate(d.sampleInterval, d.sampleInterval,
+        () -> d.stats.sample(System.currentTimeMillis(), d.history), system.executionContext());
+    if (!d.peers.peers().isEmpty()) {
+      system.scheduler().scheduleAtFixedRate(Duration.ZERO, d.statsInterval,
+          () -> d.peers.poll(spans -> d.peerListeners.forEach(l -> l.accept(spans))), system.executionContext());
+    }
     return d;
   }
 
@@ -105,8 +114,20 @@ final class Dashboard {
     if (path.equals("/api/stats")) {
       return jsonResponse(statsEvent(0));
     }
+    if (path.equals("/api/node")) {
+      try {
+        return jsonResponse(node(SpanView.after(query)));
+      } catch (NumberFormatException e) {
+        return text(400, "after is the cursor an earlier /api/node answered as next (a number); got "
+            + e.getMessage() + "\n");
+      }
+    }
+    if (path.equals("/api/history")) {
+      return jsonResponse(historyOf(Map.of(tracing.node(), history.rows()), Map.of()));
+    }
     if (path.equals("/api/spans")) {
-      return jsonResponse(Map.of("node", tracing.node(), "spans", view(tracing.recent(limit(query)))));
+      List<Span> recent = tracing.recent(SpanView.limit(query, maxSpans));
+      return jsonResponse(Map.of("node", tracing.node(), "spans", SpanView.of(recent)));
     }
     if (path.startsWith("/api/traces/")) {
       String hex = path.substring("/api/traces/".length());
@@ -116,7 +137,7 @@ final class Dashboard {
       } catch (NumberFormatException e) {
         return text(400, "a trace id is 1 to 16 hex digits (the X-Request-Id), got '" + hex + "'\n");
       }
-      return jsonResponse(Map.of("trace", Span.hex(id), "spans", view(tracing.trace(id))));
+      return jsonResponse(Map.of("trace", Span.hex(id), "spans", SpanView.of(tracing.trace(id))));
     }
     if (path.equals("/api/events")) {
       return events();
@@ -125,83 +146,67 @@ final class Dashboard {
   }
 
   /**
-   * Like {@link #handle}, and a trace's spans gathered from the peers too ({@code
-   * cocaine.tracing.dashboard.peers}) unless the query says {@code local}: the nodes the request
-   * passed record their spans there. A peer that does not answer in time is named in {@code
-   * unreachable}; the spans of the others are still shown.
+   * Like {@link #handle}, and gathered from the peers too ({@code cocaine.tracing.dashboard.peers})
+   * unless the query says {@code local}: a trace's spans (the nodes the request passed record
+   * theirs) or every node's history. A peer that does not answer in time is named in {@code
+   * unreachable}; what the others sent is still shown.
    */
   CompletionStage<HttpResponse> handleAsync(String path, String query) {
     HttpResponse local = handle(path, query);
-    if (local == null || peers.isEmpty() || !path.startsWith("/api/traces/") || local.status().intValue() != 200
+    if (local == null || peers.peers().isEmpty() || local.status().intValue() != 200
         || (query != null && query.contains("local"))) {
       return CompletableFuture.completedFuture(local);
     }
-    long id = Long.parseUnsignedLong(path.substring("/api/traces/".length()), 16);
-    List<CompletableFuture<Object>> asked = new ArrayList<>();
-    for (String peer : peers) {
-      asked.add(peerSpans(peer, Span.hex(id)).toCompletableFuture());
+    if (path.equals("/api/history")) {
+      return peers.history(tracing.node(), history.rows())
+          .thenApply(gathered -> jsonResponse(historyOf(gathered.nodes(), gathered.unreachable())));
     }
-    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).handle((v, e) -> {
-      List<Map<String, Object>> spans = new ArrayList<>(view(tracing.trace(id)));
-      Map<String, String> unreachable = new LinkedHashMap<>();
-      for (int i = 0; i < peers.size(); i++) {
-        Object got = asked.get(i).join();
-        if (got instanceof List<?> list) {
-          for (Object s : list) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> span = (Map<String, Object>) s;
-            spans.add(span);
-          }
-        } else {
-          unreachable.put(peers.get(i), String.valueOf(got));
-        }
-      }
-      spans.sort((a, b) -> Long.compare(((Number) a.get("start")).longValue(), ((Number) b.get("start")).longValue()));
+    if (!path.startsWith("/api/traces/")) {
+      return CompletableFuture.completedFuture(local);
+    }
+    long id = Long.parseUnsignedLong(path.substring("/api/traces/".length()), 16);
+    return peers.trace(Span.hex(id), SpanView.of(tracing.trace(id))).thenApply(gathered -> {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("trace", Span.hex(id));
-      out.put("spans", spans);
-      out.put("unreachable", unreachable);
+      out.put("spans", gathered.spans());
+      out.put("unreachable", gathered.unreachable());
       return jsonResponse(out);
     });
   }
 
-  /** The peer's spans of a trace as a list, or why not as a string; never fails. */
-  private CompletionStage<Object> peerSpans(String peer, String hex) {
-    HttpRequest request = HttpRequest.GET(peer + "/api/traces/" + hex + "?local=1");
-    if (authorization.isPresent()) {
-      request = request.addHeader(RawHeader.create("Authorization", authorization.get()));
-    }
-    return Http.get(system).singleRequest(request)
-        .thenCompose(r -> r.entity().toStrict(peerTimeout.toMillis(), system)
-            .thenApply(body -> {
-              if (r.status().intValue() != 200) {
-                return (Object) ("HTTP " + r.status().intValue());
-              }
-              try {
-                return (Object) json.readValue(body.getData().toArray(), Map.class).get("spans");
-              } catch (IOException e) {
-                return (Object) ("not a trace: " + e.getMessage());
-              }
-            }))
-        .toCompletableFuture()
-        .completeOnTimeout("no answer within " + peerTimeout.toMillis() + " ms", peerTimeout.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS)
-        .exceptionally(e -> (e.getCause() != null ? e.getCause() : e).toString());
+  private Map<String, Object> historyOf(Map<String, Object> nodes, Map<String, String> unreachable) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("node", tracing.node());
+    out.put("interval_ms", sampleInterval.toMillis());
+    out.put("size", history.size());
+    out.put("fields", DashboardHistory.FIELDS);
+    out.put("nodes", nodes);
+    out.put("unreachable", unreachable);
+    return out;
   }
 
-  private int limit(String query) {
-    if (query != null) {
-      for (String part : query.split("&")) {
-        if (part.startsWith("limit=")) {
-          try {
-            return Math.max(1, Math.min(maxSpans, Integer.parseInt(part.substring(6))));
-          } catch (NumberFormatException e) {
-            break;
-          }
-        }
-      }
-    }
-    return maxSpans;
+  /**
+   * This process as a peer sees it ({@code /api/node}): its totals, routing split and latest
+   * samples, and its spans since cursor after (below 0: none, only the cursor to go on from).
+   */
+  private Map<String, Object> node(long after) {
+    Tracing.Batch batch = tracing.since(after, maxSpans);
+    Map<String, Object> out = summary();
+    out.put("next", batch.next());
+    out.put("spans", SpanView.of(batch.spans()));
+    return out;
+  }
+
+  /** What the cluster view shows of this node. */
+  private Map<String, Object> summary() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("node", tracing.node());
+    out.put("tracing", tracing.enabled());
+    out.put("recorded", tracing.recorded());
+    out.put("apps", stats.snapshot());
+    out.put("routing", stats.routing());
+    out.put("latest", history.latest());
+    return out;
   }
 
   private HttpResponse events() {
@@ -212,13 +217,23 @@ final class Dashboard {
           + "cocaine.tracing.dashboard.max-viewers\n");
     }
     AtomicLong mine = new AtomicLong();
-    Source<ByteString, NotUsed> spans = Source.<Span>queue(viewerBuffer)
-        .mapMaterializedValue((BoundedSourceQueue<Span> queue) -> tracing.subscribe(s -> {
-          if (queue.offer(s) != QueueOfferResult.enqueued()) {
-            mine.incrementAndGet();
-            dropped.incrementAndGet();
-          }
-        }))
+    // local spans as they are, the peers' as the views they sent
+    Source<ByteString, NotUsed> spans = Source.<Object>queue(viewerBuffer)
+        .mapMaterializedValue((BoundedSourceQueue<Object> queue) -> {
+          Consumer<Object> offer = s -> {
+            if (queue.offer(s) != QueueOfferResult.enqueued()) {
+              mine.incrementAndGet();
+              dropped.incrementAndGet();
+            }
+          };
+          Runnable local = tracing.subscribe(offer::accept);
+          Consumer<List<Map<String, Object>>> remote = list -> list.forEach(offer);
+          peerListeners.add(remote);
+          return (Runnable) () -> {
+            local.run();
+            peerListeners.remove(remote);
+          };
+        })
         .watchTermination((unsubscribe, done) -> {
           done.whenComplete((d, e) -> {
             unsubscribe.run();
@@ -227,7 +242,7 @@ final class Dashboard {
           return NotUsed.getInstance();
         })
         .groupedWithin(256, Duration.ofMillis(250))
-        .map(batch -> sse("spans", view(batch)));
+        .map(batch -> sse("spans", SpanView.of(batch)));
     // ticks a slow viewer cannot take are skipped: the next one carries the latest totals
     Source<ByteString, NotUsed> ticks = Source.tick(Duration.ZERO, statsInterval, "tick")
         .map(t -> sse("stats", statsEvent(mine.get())))
@@ -239,27 +254,6 @@ final class Dashboard {
         .withEntity(HttpEntities.createChunked(EVENT_STREAM, stream));
   }
 
-  /** Spans as the page reads them: ids as hex strings, since JavaScript numbers hold only 53 bits. */
-  private static List<Map<String, Object>> view(List<Span> spans) {
-    List<Map<String, Object>> out = new ArrayList<>(spans.size());
-    for (Span s : spans) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("trace", Span.hex(s.traceId()));
-      m.put("span", Span.hex(s.spanId()));
-      m.put("parent", s.parentId() == 0 ? "" : Span.hex(s.parentId()));
-      m.put("name", s.name());
-      m.put("node", s.node());
-      m.put("app", s.app());
-      m.put("slot", s.slot());
-      m.put("start", s.startMicros());
-      m.put("duration", s.durationMicros());
-      m.put("error", s.error());
-      m.put("attributes", s.attributes());
-      out.add(m);
-    }
-    return out;
-  }
-
   private Map<String, Object> statsEvent(long viewerDropped) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("node", tracing.node());
@@ -269,6 +263,11 @@ final class Dashboard {
     out.put("dropped_all_viewers", dropped.get());
     out.put("viewers", viewers.get());
     out.put("apps", stats.snapshot());
+    Map<String, Object> nodes = new LinkedHashMap<>();
+    nodes.put(tracing.node(), summary());
+    peers.nodes().forEach(nodes::putIfAbsent);
+    out.put("nodes", nodes);
+    out.put("unreachable", peers.unreachable());
     return out;
   }
 

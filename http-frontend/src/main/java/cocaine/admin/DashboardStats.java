@@ -27,9 +27,15 @@ final class DashboardStats {
     final AtomicLong queueDepth = new AtomicLong();
     final Set<String> nodes = ConcurrentHashMap.newKeySet();
     final Set<String> slots = ConcurrentHashMap.newKeySet();
+    final LatencyHistogram latency = new LatencyHistogram();
+    /** Totals at the last sample; read and written by the sampler only. */
+    long sampledRequests;
+    long sampledErrors;
   }
 
   private final Map<String, App> apps = new ConcurrentHashMap<>();
+  /** Routing group -> member -> requests the proxy sent there. */
+  private final Map<String, Map<String, LongAdder>> routing = new ConcurrentHashMap<>();
   private final int maxApps;
 
   DashboardStats(int maxApps) {
@@ -51,6 +57,7 @@ final class DashboardStats {
     if (first) {
       a.requests.increment();
       a.micros.add(s.durationMicros());
+      a.latency.record(s.durationMicros());
       if (s.failed()) {
         a.errors.increment();
       }
@@ -58,10 +65,58 @@ final class DashboardStats {
     if (s.name().equals(Span.QUEUE) && s.attributes().get("depth") instanceof Number n) {
       a.queueDepth.set(n.longValue());
     }
+    if (s.name().equals(Span.POOL) && s.attributes().get("member") instanceof String member) {
+      routed(s.app(), member);
+    }
     if (s.name().equals(Span.SLOT)) {
       place(a.slots, s.slot());
       place(a.nodes, s.node());
     }
+  }
+
+  private void routed(String group, String member) {
+    Map<String, LongAdder> members = routing.get(group);
+    if (members == null) {
+      if (routing.size() >= maxApps) {
+        return;
+      }
+      members = routing.computeIfAbsent(group, k -> new ConcurrentHashMap<>());
+    }
+    LongAdder n = members.get(member);
+    if (n == null) {
+      if (members.size() >= MAX_PLACES) {
+        return;
+      }
+      n = members.computeIfAbsent(member, k -> new LongAdder());
+    }
+    n.increment();
+  }
+
+  /**
+   * Adds one sample per app to history: requests and errors since the last sample, their p50 and
+   * p99, the latest queue depth. Called by one sampler at a time.
+   */
+  void sample(long nowMillis, DashboardHistory history) {
+    apps.forEach((name, a) -> {
+      long requests = a.requests.sum();
+      long errors = a.errors.sum();
+      LatencyHistogram.Percentiles p = a.latency.drain();
+      history.add(name, new DashboardHistory.Sample(nowMillis, requests - a.sampledRequests,
+          errors - a.sampledErrors, p.p50(), p.p99(), a.queueDepth.get()));
+      a.sampledRequests = requests;
+      a.sampledErrors = errors;
+    });
+  }
+
+  /** Routing group -> member -> requests sent there since start, as the proxy picked them. */
+  Map<String, Object> routing() {
+    Map<String, Object> out = new TreeMap<>();
+    routing.forEach((group, members) -> {
+      Map<String, Long> counts = new TreeMap<>();
+      members.forEach((member, n) -> counts.put(member, n.sum()));
+      out.put(group, counts);
+    });
+    return out;
   }
 
   private static void place(Set<String> places, String name) {

@@ -36,7 +36,9 @@ final class RequestSpans {
     } else if (leased instanceof Pool.Refused r) {
       error = r.cause().code() + " " + r.cause().getMessage();
     } else if (leased instanceof Pool.Granted g) {
-      attributes = Map.of("endpoint", g.endpoint());
+      // a routing group's member, for the dashboard's split of the group
+      attributes = g.app().equals(app) ? Map.of("endpoint", g.endpoint())
+          : Map.of("endpoint", g.endpoint(), "member", g.app());
     }
     t.record(trace.traceId(), Tracing.newId(), trace.spanId(), Span.POOL, app, "", startNanos, error, attributes);
   }

@@ -20,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -38,7 +39,7 @@ class DashboardTest {
   static void start() {
     tracing = Tracing.configure(true, 1024, "node-a");
     kit = ActorTestKit.create(ConfigFactory.parseString("""
-        cocaine.tracing.dashboard { viewer-buffer = 4, max-viewers = 2, stats-interval = 200ms }
+        cocaine.tracing.dashboard { viewer-buffer = 4, max-viewers = 2, stats-interval = 200ms, sample-interval = 200ms }
         """).withFallback(ConfigFactory.load()));
     admin = AdminApi.start(kit.system(), new AdminSettings("127.0.0.1", 0, ""), ProxyMetrics.create())
         .toCompletableFuture().join();
@@ -81,6 +82,43 @@ class DashboardTest {
   }
 
   @Test
+  void aNodesFeedHandsEachSpanOnceFromItsCursor() throws Exception {
+    JsonNode start = json.readTree(get("/api/node").body());
+    assertEquals(0, start.get("spans").size(), "without a cursor only where to go on from");
+    long cursor = start.get("next").asLong();
+    tracing.record(span(0x51, 1, 0, Span.PROXY, null));
+    tracing.record(span(0x51, 2, 1, Span.SLOT, null));
+    JsonNode next = json.readTree(get("/api/node?after=" + cursor).body());
+    assertEquals(2, next.get("spans").size(), next.toString());
+    assertEquals("node-a", next.get("node").asText());
+    assertTrue(next.get("apps").has("echo"), next.toString());
+    JsonNode again = json.readTree(get("/api/node?after=" + next.get("next").asLong()).body());
+    assertEquals(0, again.get("spans").size(), "nothing twice: " + again);
+    HttpResponse<String> bad = get("/api/node?after=soon");
+    assertEquals(400, bad.statusCode());
+    assertTrue(bad.body().contains("soon"), bad.body());
+  }
+
+  @Test
+  void theHistoryHasASamplePerIntervalWithRequestsAndLatency() throws Exception {
+    tracing.record(new Span(0x61, 1, 0, Span.PROXY, "node-a", "charted", "", 0, 4000, null, Map.of()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode h = json.readTree(get("/api/history").body());
+      assertEquals(200, h.get("interval_ms").asLong());
+      JsonNode rows = h.get("nodes").get("node-a").get("charted");
+      assertTrue(rows != null && rows.size() >= 2, "samples: " + rows);
+      JsonNode withRequest = null;
+      for (JsonNode row : rows) {
+        if (row.get(1).asLong() == 1) {
+          withRequest = row;
+        }
+      }
+      assertTrue(withRequest != null, "one sample has the request: " + rows);
+      assertTrue(withRequest.get(4).asLong() >= 4000, "its p99: " + withRequest);
+    });
+  }
+
+  @Test
   void thePageAndItsScriptAreServed() throws Exception {
     HttpResponse<String> page = get("/dashboard");
     assertEquals(200, page.statusCode());
@@ -88,6 +126,11 @@ class DashboardTest {
     HttpResponse<String> script = get("/dashboard/dashboard.js");
     assertEquals(200, script.statusCode());
     assertTrue(script.body().contains("EventSource('/api/events')"));
+    // the charts are drawn by the page itself: nothing is loaded from elsewhere at view time
+    assertTrue(!page.body().contains("http:") && !page.body().contains("https:"), "the page links nothing outside");
+    assertEquals(List.of("http://www.w3.org/2000/svg"), java.util.regex.Pattern.compile("https?://[^'\"\\s]+")
+        .matcher(script.body()).results().map(java.util.regex.MatchResult::group).toList(),
+        "the script names no URL but the SVG namespace");
   }
 
   @Test

@@ -125,7 +125,7 @@ class AppsIT {
       assertTrue(e.getMessage().contains("exit code 3"), "the error names the cause: " + e);
     }
     await("crashlog of the dead worker").atMost(TIMEOUT).untilAsserted(() -> {
-      RuntimeProcess.CliResult list = runtime.cli("crashlog", "list", "-n", "crash");
+      RuntimeProcess.CliResult list = runtime.cli("crashlog", "list", "-n", "crash", "--json");
       assertEquals(0, list.exit(), list.output());
       assertTrue(list.output().contains("uuid"), list.output());
     });

@@ -103,16 +103,16 @@ class CliParityIT {
 
   @Test
   void iIsInfoAndNameTakesShellWildcards() throws Exception {
-    Command.Result matched = ok("\"echo\"", cocaine("i", "-n", "ec*"));
+    Command.Result matched = ok("\"echo\"", cocaine("i", "-n", "ec*", "--json"));
     assertTrue(matched.output().contains("\"state\" : \"running\""), matched.output());
-    assertEquals("{ }", ok("", cocaine("info", "-n", "zz*")).output().trim(), "no app matches");
-    ok("\"echo\"", cocaine("info", "-n", "[de]ch?", "-w"));
+    assertEquals("{ }", ok("", cocaine("info", "-n", "zz*", "--json")).output().trim(), "no app matches");
+    ok("\"echo\"", cocaine("info", "-n", "[de]ch?", "-w", "--json"));
   }
 
   @Test
   void infoBriefLeavesOutThePool() throws Exception {
-    assertTrue(ok("running", cocaine("info", "-n", "echo")).output().contains("\"pool\""));
-    Command.Result brief = ok("running", cocaine("info", "-n", "echo", "-b"));
+    assertTrue(ok("running", cocaine("info", "-n", "echo", "--json")).output().contains("\"pool\""));
+    Command.Result brief = ok("running", cocaine("info", "-n", "echo", "-b", "--json"));
     assertFalse(brief.output().contains("\"pool\""), brief.output());
   }
 
@@ -179,11 +179,11 @@ class CliParityIT {
   @Test
   void runlistCreateAndUpload() throws Exception {
     ok("created", cocaine("runlist", "create", "-n", "rl-created"));
-    assertEquals("{ }", ok("", cocaine("runlist", "view", "-n", "rl-created")).output().trim());
+    assertEquals("{ }", ok("", cocaine("runlist", "view", "-n", "rl-created", "--json")).output().trim());
     Path file = dir.resolve("runlist.json");
     Files.writeString(file, "{\"echo\": \"echo\"}");
     ok("uploaded", cocaine("runlist", "upload", "-n", "rl-uploaded", "--runlist", file.toString()));
-    ok("\"echo\" : \"echo\"", cocaine("runlist", "view", "-n", "rl-uploaded"));
+    ok("\"echo\" : \"echo\"", cocaine("runlist", "view", "-n", "rl-uploaded", "--json"));
     ok("replaced one of 1 apps", cocaine("runlist", "create", "-n", "rl-uploaded"));
     Command.Result bad = cocaine("runlist", "upload", "-n", "rl-bad", "--runlist", "{\"echo\": 5}");
     assertEquals(2, bad.exit(), bad.output());
@@ -199,10 +199,10 @@ class CliParityIT {
         new String[] {"group", "g-a", "g-copy", "g-renamed", "\"echo\" : 3"})) {
       String noun = kind[0];
       ok("copied to '" + kind[2] + "'", cocaine(noun, "copy", "-n", kind[1], "--copyname", kind[2]));
-      ok(kind[4], cocaine(noun, "view", "-n", kind[2]));
-      ok(kind[4], cocaine(noun, "view", "-n", kind[1]));
+      ok(kind[4], cocaine(noun, "view", "-n", kind[2], "--json"));
+      ok(kind[4], cocaine(noun, "view", "-n", kind[1], "--json"));
       ok("renamed to '" + kind[3] + "'", cocaine(noun, "rename", "-n", kind[2], "-c", kind[3]));
-      ok(kind[4], cocaine(noun, "view", "-n", kind[3]));
+      ok(kind[4], cocaine(noun, "view", "-n", kind[3], "--json"));
       assertEquals(1, cocaine(noun, "view", "-n", kind[2]).exit(), noun + " " + kind[2] + " is gone after the rename");
     }
   }
@@ -216,11 +216,11 @@ class CliParityIT {
     ok("created", cocaine("group", "create", "-n", "g-edit", "-c", "{\"echo\": 3}"));
     Map<String, String> editor = Map.of("EDITOR", sed.toString());
     ok("stored", cocaine(editor, "profile", "edit", "-n", "p-edit"));
-    ok("\"pool-limit\" : 7", cocaine("profile", "view", "-n", "p-edit"));
+    ok("\"pool-limit\" : 7", cocaine("profile", "view", "-n", "p-edit", "--json"));
     ok("stored", cocaine(editor, "runlist", "edit", "-n", "rl-edit"));
-    ok("\"echo\" : \"edited\"", cocaine("runlist", "view", "-n", "rl-edit"));
+    ok("\"echo\" : \"edited\"", cocaine("runlist", "view", "-n", "rl-edit", "--json"));
     ok("stored", cocaine(Map.of("VISUAL", sed.toString(), "EDITOR", "false"), "group", "edit", "-n", "g-edit"));
-    ok("\"echo\" : 9", cocaine("group", "view", "-n", "g-edit"));
+    ok("\"echo\" : 9", cocaine("group", "view", "-n", "g-edit", "--json"));
     ok("unchanged", cocaine(Map.of("EDITOR", "true"), "profile", "edit", "-n", "p-edit"));
 
     Path breaker = script("break.sh", "echo '{\"pool-limit\": -1}' > \"$1\"");
@@ -232,7 +232,7 @@ class CliParityIT {
     Path keptFile = Path.of(kept.substring(0, kept.indexOf(':')));
     assertTrue(Files.readString(keptFile).contains("-1"), "the kept file holds the edit");
     Files.delete(keptFile);
-    ok("\"pool-limit\" : 7", cocaine("profile", "view", "-n", "p-edit"));
+    ok("\"pool-limit\" : 7", cocaine("profile", "view", "-n", "p-edit", "--json"));
   }
 
   // --- crashlogs -----------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ class CliParityIT {
     ok("uploaded", cocaine("app", "upload", APPS.resolve("echo").toString(), "-n", "crashy"));
     crashlog("crashy", 1_420_070_400_000_000L, "aaa", "2015-01-01");
     crashlog("crashy", 1_420_156_800_000_000L, "bbb", "2015-01-02");
-    Command.Result status = ok("\"app\" : \"crashy\"", cocaine("crashlog", "status"));
+    Command.Result status = ok("\"app\" : \"crashy\"", cocaine("crashlog", "status", "--json"));
     String crashy = status.output().substring(status.output().indexOf("\"crashy\""));
     crashy = crashy.contains("\"app\"") ? crashy.substring(0, crashy.indexOf("\"app\"")) : crashy; // its entry only
     assertTrue(crashy.contains("\"total\" : 2") && crashy.contains("\"uuid\" : \"bbb\""), status.output());
@@ -254,10 +254,10 @@ class CliParityIT {
       crashlog("cleaned", 1_420_070_400_000_000L + i * 1_000_000L, "w" + i, "2015-01-01");
     }
     ok("1 crashlogs of 'cleaned' removed", cocaine("crashlog", "clean", "-n", "cleaned", "-s", "3"));
-    Command.Result three = ok("w4", cocaine("crashlog", "list", "-n", "cleaned"));
+    Command.Result three = ok("w4", cocaine("crashlog", "list", "-n", "cleaned", "--json"));
     assertFalse(three.output().contains("\"w1\""), three.output());
     ok("1 crashlogs of 'cleaned' removed", cocaine("crashlog", "clean", "-n", "cleaned", "-t", "2015-01-01T00:00:03"));
-    Command.Result two = ok("w4", cocaine("crashlog", "list", "-n", "cleaned"));
+    Command.Result two = ok("w4", cocaine("crashlog", "list", "-n", "cleaned", "--json"));
     assertFalse(two.output().contains("\"w2\""), two.output());
     assertTrue(two.output().contains("\"w3\""), two.output());
   }
@@ -271,7 +271,7 @@ class CliParityIT {
         cocaine("crashlog", "cleanrange", "--from_day", "1-1-2010", "--up_to_day", "2010-01-02"));
     Command.Result left = ok("d3", cocaine("crashlog", "list", "-n", "ranged-a"));
     assertFalse(left.output().contains("d1"), left.output());
-    assertEquals("[ ]", ok("", cocaine("crashlog", "list", "-n", "ranged-b")).output().trim());
+    assertEquals("[ ]", ok("", cocaine("crashlog", "list", "-n", "ranged-b", "--json")).output().trim());
   }
 
   @Test

@@ -37,28 +37,48 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * requests must show up live, a failed one in red, and a click must open a waterfall across the
  * proxy, the engine's queue, the slot and the worker. The last screen is kept as
  * {@code it-tests/target/dashboard.png}.
+ *
+ * <p>Issue 21's cluster view: a second node ({@code node-b}, its own runtime and http-echo) is the
+ * first one's dashboard peer; requests through both proxies must show on the first one's page, and
+ * its charts must draw a line per node. The screen taken under load is kept as
+ * {@code it-tests/target/dashboard-cluster.png} and, with {@code -Ddashboard.docs-screenshot=true}, copied to {@code docs/img/dashboard.png}.
  */
 @Tag("chromium")
 class DashboardBrowserIT {
   static final Path APP = RuntimeProcess.HOME.resolve("examples/target/apps/http-echo");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final Path SCREENSHOT = RuntimeProcess.HOME.resolve("it-tests/target/dashboard.png");
+  static final Path CLUSTER_SCREENSHOT = RuntimeProcess.HOME.resolve("it-tests/target/dashboard-cluster.png");
+  /** Where the committed screenshot goes when asked for ({@code -Ddashboard.docs-screenshot=true}): not on every run. */
+  static final Path DOCS_SCREENSHOT = RuntimeProcess.HOME.resolve("docs/img/dashboard.png");
 
   @TempDir
   static Path dir;
   static RuntimeProcess runtime;
+  static RuntimeProcess nodeB;
   static ChromeDriver browser;
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() throws Exception {
     assertTrue(Files.isExecutable(CHROMEDRIVER), "chromium-driver is not installed (scripts/setup-test-deps.sh)");
-    runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", "");
-    cli("profile", "upload", "-n", "http-echo", "-r", APP.resolve("profile.json").toString());
-    cli("app", "upload", APP.toString());
-    cli("app", "start", "-n", "http-echo", "-r", "http-echo");
-    await("http-echo answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-        .until(() -> get(runtime.proxyPort(), "/http-echo/echo").statusCode() == 200);
+    nodeB = RuntimeProcess.start(dir.resolve("node-b"), "all", "cocaine.uuid = nodebbbb");
+    runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", "cocaine.uuid = nodeaaaa\n"
+        + "cocaine.tracing.dashboard.peers = [\"http://127.0.0.1:" + nodeB.adminPort() + "\"]");
+    for (RuntimeProcess node : List.of(runtime, nodeB)) {
+      cli(node, "profile", "upload", "-n", "http-echo", "-r", APP.resolve("profile.json").toString());
+      cli(node, "app", "upload", APP.toString());
+      cli(node, "app", "start", "-n", "http-echo", "-r", "http-echo");
+      await("http-echo answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> get(node.proxyPort(), "/http-echo/echo").statusCode() == 200);
+    }
+    // the routing group `greet` on the first node: http-echo and a second copy of it, half each
+    cli(runtime, "app", "upload", APP.toString(), "-n", "http-echo-b");
+    cli(runtime, "app", "start", "-n", "http-echo-b", "-r", "http-echo");
+    cli(runtime, "group", "create", "-n", "greet", "-c", "{\"http-echo\":50,\"http-echo-b\":50}");
+    cli(runtime, "group", "refresh", "-n", "greet");
+    await("the group answers through the proxy").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> get(runtime.proxyPort(), "/greet/echo").statusCode() == 200);
 
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
@@ -82,6 +102,90 @@ class DashboardBrowserIT {
     if (runtime != null) {
       runtime.close();
     }
+    if (nodeB != null) {
+      nodeB.close();
+    }
+  }
+
+  @Test
+  void theClusterPageShowsBothNodesRequestsAndChartsALinePerNode() throws Exception {
+    browser.get("http://127.0.0.1:" + runtime.adminPort() + "/dashboard");
+    page("the live feed connects").until(() -> browser.findElement(By.id("status")).getText().equals("live"));
+    page("the peer is in the cluster").until(() ->
+        browser.findElement(By.id("cluster")).getText().contains("nodebbbb"));
+
+    Set<String> viaA = new java.util.HashSet<>();
+    Set<String> viaB = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      viaA.add(get(runtime.proxyPort(), "/http-echo/echo?a=" + i).headers().firstValue("X-Request-Id").orElseThrow());
+      viaB.add(get(nodeB.proxyPort(), "/http-echo/echo?b=" + i).headers().firstValue("X-Request-Id").orElseThrow());
+    }
+    page("both nodes' requests are listed").untilAsserted(() -> {
+      Set<String> shown = browser.findElements(By.cssSelector("#requests tr.request")).stream()
+          .map(row -> row.getAttribute("data-trace")).collect(Collectors.toSet());
+      assertTrue(shown.containsAll(viaA) && shown.containsAll(viaB), "listed " + shown + ", sent " + viaA + viaB);
+    });
+    page("the flow tree has both nodes").untilAsserted(() -> {
+      String tree = browser.findElement(By.id("tree")).getText();
+      assertTrue(tree.contains("nodeaaaa") && tree.contains("nodebbbb"), tree);
+    });
+
+    // load on both nodes while the charts fill and the screen is taken
+    java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    Thread load = new Thread(() -> {
+      for (int i = 0; loading.get(); i++) {
+        try {
+          RuntimeProcess node = i % 3 == 0 ? nodeB : runtime;
+          String path = i % 10 == 9 ? "/http-echo/no-such-event" : i % 3 == 1 ? "/greet/echo?n=" + i
+              : "/http-echo/echo?n=" + i;
+          if (get(node.proxyPort(), path).statusCode() == 0) {
+            failed.incrementAndGet();
+          }
+        } catch (Exception e) {
+          failed.incrementAndGet();
+        }
+      }
+    }, "dashboard-load");
+    load.start();
+    try {
+      for (String metric : List.of("req/s", "errors/s", "latency ms", "queue")) {
+        page("the " + metric + " chart draws a line per node").untilAsserted(() -> {
+          List<org.openqa.selenium.WebElement> lines = browser.findElements(By.cssSelector(
+              "svg.chart[data-app='http-echo'][data-metric='" + metric + "'] path.line"));
+          Set<String> nodes = new java.util.HashSet<>();
+          for (org.openqa.selenium.WebElement line : lines) {
+            int points = Integer.parseInt(line.getAttribute("data-points"));
+            String d = line.getAttribute("d");
+            assertTrue(points > 0 && d.startsWith("M") && d.split(" ").length == points, "a path of " + points
+                + " points: " + d);
+            nodes.add(line.getAttribute("data-node"));
+          }
+          assertTrue(nodes.stream().anyMatch(n -> n.contains("nodeaaaa")) && nodes.stream().anyMatch(
+              n -> n.contains("nodebbbb")), metric + " lines of " + nodes);
+        });
+      }
+      page("the routing group's split shows both members").untilAsserted(() -> {
+        Set<String> members = browser.findElements(By.cssSelector("#routing tr[data-group='greet']")).stream()
+            .map(row -> row.getAttribute("data-member")).collect(Collectors.toSet());
+        assertEquals(Set.of("http-echo", "http-echo-b"), members);
+      });
+      await("twenty seconds of samples").atMost(Duration.ofSeconds(60))
+          .ignoreException(StaleElementReferenceException.class).untilAsserted(() -> assertTrue(Integer.parseInt(
+              browser.findElement(By.cssSelector("svg.chart[data-app='http-echo'][data-metric='req/s'] path.line"))
+                  .getAttribute("data-points")) >= 20));
+      File shot = browser.getScreenshotAs(OutputType.FILE);
+      Files.createDirectories(CLUSTER_SCREENSHOT.getParent());
+      Files.copy(shot.toPath(), CLUSTER_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+      if (Boolean.getBoolean("dashboard.docs-screenshot")) {
+        Files.createDirectories(DOCS_SCREENSHOT.getParent());
+        Files.copy(shot.toPath(), DOCS_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      loading.set(false);
+      load.join(30_000);
+    }
+    assertEquals(0, failed.get(), "requests lost under the dashboard's load");
   }
 
   @Test
@@ -139,8 +243,8 @@ class DashboardBrowserIT {
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static void cli(String... args) throws Exception {
-    RuntimeProcess.CliResult r = runtime.cli(args);
+  static void cli(RuntimeProcess node, String... args) throws Exception {
+    RuntimeProcess.CliResult r = node.cli(args);
     assertEquals(0, r.exit(), List.of(args) + ": " + r.output());
   }
 }

@@ -60,7 +60,8 @@ class DockerIsolateIT {
     assertDocker("push", IMAGE);
     assertDocker("rmi", IMAGE);
 
-    runtime = RuntimeProcess.start(dir.resolve("runtime"), "node", "");
+    // the locator and the services listen on every address, the bridge's gateway among them
+    runtime = RuntimeProcess.start(dir.resolve("runtime"), "node", "cocaine.network.host = \"0.0.0.0\"");
     nodeLabel = dir.resolve("runtime").resolve("run").toAbsolutePath().normalize().toString();
     assertCli(0, "uploaded", "app", "upload", "--manifest", ECHO.resolve("manifest.json").toString(), "--name", "echo");
     assertCli(0, "uploaded", "profile", "upload", "-n", "echo-docker", "-r", profile("\"registry\": \"" + REGISTRY
@@ -96,6 +97,17 @@ class DockerIsolateIT {
     String labels = docker("inspect", "-f", "{{index .Config.Labels \"cocaine.app\"}} {{.Config.Image}} "
         + "{{range .HostConfig.Binds}}{{.}}{{end}} {{.HostConfig.Memory}}", running.get(0)).output().strip();
     assertEquals("echo " + IMAGE + " " + nodeLabel + ":/var/run/cocaine:rw " + 256 * 1024 * 1024, labels);
+  }
+
+  @Test
+  @Order(2)
+  void aWorkerInAContainerResolvesStorageThroughItsLocatorAndReadsFromIt() throws Exception {
+    // --locator 127.0.0.1 would be the container's own loopback: it gets the bridge's gateway
+    String cmd = docker("inspect", "-f", "{{json .Config.Cmd}}", containers(false).get(0)).output();
+    assertFalse(cmd.contains("127.0.0.1:"), cmd);
+    RuntimeProcess.CliResult r = runtime.cli("call", "echo", "storage");
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().matches("manifest of echo: \\d+ bytes"), r.output());
   }
 
   @Test

@@ -98,6 +98,7 @@ final class RuntimeProcess implements AutoCloseable {
         "  paths { runtime = \"" + dir.resolve("run") + "\", spool = \"" + dir.resolve("spool")
             + "\", storage = \"" + dir.resolve("storage") + "\" }",
         "  logging.file.path = \"" + dir.resolve("log/cocaine.jsonl") + "\"",
+        "  services.uniresis.state-dir = \"" + dir.resolve("state") + "\"",
         "  proxy { host = \"" + host + "\", port = " + proxyPort + " }",
         "  admin.port = " + adminPort,
         "}",

@@ -1,8 +1,12 @@
 package cocaine.cli;
 
+import cocaine.deploy.Units;
 import cocaine.client.Connection;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.cluster.desired.AppVersion;
+import cocaine.cluster.desired.DesiredApp;
+import cocaine.deploy.Releases;
 import cocaine.model.Manifest;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -32,9 +36,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
+        AppCommands.Info.class, AppCheckCommand.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
+
+  /** Refuses [NOT_FOUND] an app whose manifest is not stored. */
+  static void requireUploaded(StorageClient storage, String name) {
+    if (!storage.find("manifests", APP_TAGS).contains(name)) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not uploaded");
+    }
+  }
 
   /**
    * Packs PATH as the app archive (or takes a ready one with {@code --package}) and stores it with the
@@ -53,6 +64,9 @@ final class AppCommands {
         + " PATH; needs -n and --manifest") Path archivePath;
     @Option(names = {"--manifest-only", "--manifest_only"}, description = "store the manifest only (e.g. of an app"
         + " whose image is in a registry)") boolean manifestOnly;
+    @Option(names = "--release", description = "also record it as the app's next version and run that on the cluster"
+        + " with its current profile, as a deploy does (the app must run there: app start --cluster first);"
+        + " app rollback goes back") boolean release;
     @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
     @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -84,16 +98,36 @@ final class AppCommands {
       String manifestSource = manifest != null ? manifest : findManifest(path).toString();
       Map<String, Object> manifestMap = Printer.readJsonObject(manifestSource, "manifest");
       Manifest.fromMap(app, manifestMap);
+      long started = System.nanoTime();
       byte[] archive = manifestOnly ? null : archivePath != null ? readPackage(archivePath) : path == null ? null : tarGz(path);
+      long packed = System.nanoTime();
       try (StorageClient storage = target.storage()) {
+        Releases releases = release ? AppClusterCommands.releases(target, storage) : null;
+        // refused before anything is stored: the upload stays as it was
+        String profile = !release ? null : releases.desired(app).map(DesiredApp::profile).orElseThrow(() ->
+            new IllegalArgumentException("app '" + app + "' does not run on the cluster yet, so --release has no"
+                + " profile to run it with: upload without --release, then 'cocaine app start --cluster -n " + app
+                + " -r PROFILE' (that records version 1)"));
         if (archive != null) {
           storage.write("apps", app, Printer.pack(Values.bytes(archive)), APP_TAGS);
         }
         storage.write("manifests", app, Printer.pack(manifestMap), APP_TAGS);
+        long stored = System.nanoTime();
+        spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
+            : " (" + archive.length + " bytes archive: " + Units.bytes(archive.length) + " packed in "
+            + millis(packed - started) + ", stored in " + millis(stored - packed) + " at "
+            + Units.bytes(Math.round(archive.length / Math.max(1e-3, (stored - packed) / 1e9))) + "/s)"));
+        if (release) {
+          AppVersion v = releases.release(app, manifestMap, archive, "", profile, "");
+          spec.commandLine().getOut().println("app '" + app + "' version " + v.number() + " runs on the cluster with"
+              + " profile '" + profile + "'");
+        }
       }
-      spec.commandLine().getOut().println("app '" + app + "' uploaded" + (archive == null ? " (manifest only)"
-          : " (" + archive.length + " bytes archive)"));
       return 0;
+    }
+
+    private static String millis(long nanos) {
+      return nanos / 1_000_000 + " ms";
     }
 
     /** {@code manifest.json}, else {@code manifest}, in {@code dir}, else the shallowest one below it. */
@@ -149,7 +183,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), storage.find("manifests", APP_TAGS));
+        HumanOutput.print(target, spec.commandLine().getOut(), storage.find("manifests", APP_TAGS), "APP");
       }
       return 0;
     }
@@ -164,7 +198,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        Printer.print(spec.commandLine().getOut(), Printer.unpack(storage.read("manifests", name)));
+        HumanOutput.print(target, spec.commandLine().getOut(), Printer.unpack(storage.read("manifests", name)), "KEY");
       }
       return 0;
     }
@@ -179,9 +213,7 @@ final class AppCommands {
     @Override
     public Integer call() throws IOException {
       try (StorageClient storage = target.storage()) {
-        if (!storage.find("manifests", APP_TAGS).contains(name)) {
-          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + name + "' is not uploaded");
-        }
+        requireUploaded(storage, name);
         storage.remove("manifests", name);
         storage.remove("apps", name);
       }
@@ -308,7 +340,18 @@ final class AppCommands {
           }
         }
       }
-      Printer.print(spec.commandLine().getOut(), name != null && !pattern ? out.get(name) : out);
+      if (name != null && !pattern && target.json) {
+        Printer.print(spec.commandLine().getOut(), out.get(name));
+      } else if (name != null && !pattern) {
+        AppInfoView.details(spec.commandLine().getOut(), Terminal.detect(), name,
+            out.get(name) instanceof Map<?, ?> m ? m : Map.of());
+      } else if (target.json) {
+        Printer.print(spec.commandLine().getOut(), out);
+      } else if (out.isEmpty()) {
+        spec.commandLine().getOut().println(name == null ? "no apps run on this node" : "no running app matches '" + name + "'");
+      } else {
+        AppInfoView.table(out, Terminal.detect()).print(spec.commandLine().getOut(), Terminal.detect());
+      }
       return 0;
     }
 

@@ -60,12 +60,13 @@ final class AppDeployCommand implements Callable<Integer> {
     DeployTarget to = new DeployTarget(docker, registry, target.host, target.port, runlist, target.timeout,
         buildTimeout, Duration.ofMinutes(5), target.callerToken());
     try {
-      Deployment.Deployed d = Deployment.run(to, app, tag, new DirectorySource(dir), line -> {
-        synchronized (out) {
-          out.println(line);
-          out.flush();
-        }
-      });
+      ProgressLines lines = new ProgressLines(out, Terminal.detect());
+      Deployment.Deployed d;
+      try {
+        d = Deployment.run(to, app, tag, new DirectorySource(dir), lines);
+      } finally {
+        lines.finish();
+      }
       out.printf("deployed '%s' version %s as %s in %.1f s%n", app, tag, d.image(), d.took().toMillis() / 1000.0);
       return 0;
     } catch (DeployFailed e) {

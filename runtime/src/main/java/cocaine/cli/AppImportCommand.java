@@ -91,11 +91,13 @@ final class AppImportCommand implements Callable<Integer> {
       client.tagImageCmd(source.getId(), repo, destinationTag).withForce(true).exec();
       out.println("tagged " + image + " as " + destination);
       out.flush();
-      DockerProgress<PushResponseItem> push = new DockerProgress<>(line(out), "push");
+      ProgressLines lines = new ProgressLines(out, Terminal.detect());
+      DockerProgress<PushResponseItem> push = new DockerProgress<>(lines, "push");
       try {
         client.pushImageCmd(repo).withTag(destinationTag).withAuthConfig(new AuthConfig()).exec(push);
         push.await("pushing " + destination + " to " + registry, TRANSFER_TIMEOUT);
       } catch (RuntimeException e) {
+        lines.finish();
         if (!tagExisted) {
           untag(client, destination); // a failed import leaves the daemon as it was
         }
@@ -111,15 +113,6 @@ final class AppImportCommand implements Callable<Integer> {
           + (tag.equals("latest") ? "" : ", \"tag\": \"" + tag + "\"") + "}}");
       return 0;
     }
-  }
-
-  private static java.util.function.Consumer<String> line(PrintWriter out) {
-    return line -> {
-      synchronized (out) {
-        out.println(line);
-        out.flush();
-      }
-    };
   }
 
   private static boolean exists(DockerClient client, String name) {
@@ -149,10 +142,15 @@ final class AppImportCommand implements Callable<Integer> {
     int slash = image.lastIndexOf('/');
     int colon = image.lastIndexOf(':');
     boolean tagged = colon > slash;
-    DockerProgress<PullResponseItem> pull = new DockerProgress<>(line(out), "pull");
+    ProgressLines lines = new ProgressLines(out, Terminal.detect());
+    DockerProgress<PullResponseItem> pull = new DockerProgress<>(lines, "pull");
     client.pullImageCmd(tagged ? image.substring(0, colon) : image).withTag(tagged ? image.substring(colon + 1) : "latest")
         .exec(pull);
-    pull.await("pulling " + image, TRANSFER_TIMEOUT);
+    try {
+      pull.await("pulling " + image, TRANSFER_TIMEOUT);
+    } finally {
+      lines.finish();
+    }
     return client.inspectImageCmd(image).exec();
   }
 

@@ -33,10 +33,11 @@ import picocli.CommandLine.Spec;
     description = "Manage apps, profiles, runlists, routing groups and storage of a Cocaine cluster.",
     footer = {"", "Run 'cocaine COMMAND --help' (or 'cocaine help COMMAND') for a command's options."},
     subcommands = {
-        Cocaine.Locate.class, Cocaine.Cluster.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
+        StatusCommand.class, Cocaine.Locate.class, ClusterCommand.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, LoggingCommands.class, Cocaine.Version.class,
+        MetricsCommand.class,
         CompletionCommand.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
@@ -80,7 +81,11 @@ public final class Cocaine implements Runnable {
       tools = ToolsConfig.NONE;
       broken = e;
     }
-    cli.setDefaultValueProvider(tools.defaults(System.getenv()));
+    CommandLine.IDefaultValueProvider defaults = tools.defaults(System.getenv());
+    // the original printed JSON: scripts written for cocaine-tool read it, so its launcher keeps --json on
+    cli.setDefaultValueProvider(!codes.equals(ExitCodes.COCAINE_TOOL) ? defaults
+        : arg -> arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--json") ? "true"
+            : defaults.defaultValue(arg));
     IllegalArgumentException brokenTools = broken;
     cli.setExecutionStrategy(parsed -> execute(parsed, brokenTools, codes));
     cli.setParameterExceptionHandler((e, args) -> {
@@ -177,24 +182,7 @@ public final class Cocaine implements Runnable {
         Map<String, Object> methods = new LinkedHashMap<>();
         r.methods().forEach((id, m) -> methods.put(String.valueOf(id), m));
         out.put("methods", methods);
-        Printer.print(spec.commandLine().getOut(), out);
-      }
-      return 0;
-    }
-  }
-
-  /** {@code cocaine cluster}: nodes the locator knows, uuid to address. */
-  @Command(name = "cluster", description = "Show the cluster's nodes as the locator sees them.")
-  static final class Cluster implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      try (Locator locator = target.locator()) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        locator.cluster().forEach((uuid, endpoint) -> out.put(uuid, endpoint.toString()));
-        Printer.print(spec.commandLine().getOut(), out);
+        HumanOutput.print(target, spec.commandLine().getOut(), out, "KEY");
       }
       return 0;
     }

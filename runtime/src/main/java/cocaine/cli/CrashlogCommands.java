@@ -110,7 +110,7 @@ final class CrashlogCommands {
         }
       }
       out.sort(Comparator.comparingLong(s -> (long) ((Map<?, ?>) s.get("last")).get("timestamp")));
-      Printer.print(spec.commandLine().getOut(), out);
+      HumanOutput.print(target, spec.commandLine().getOut(), out, "CRASHLOG");
       return 0;
     }
   }
@@ -129,7 +129,7 @@ final class CrashlogCommands {
         for (String key : keys(storage, app, day)) {
           out.add(row(key));
         }
-        Printer.print(spec.commandLine().getOut(), out);
+        HumanOutput.print(target, spec.commandLine().getOut(), out, "CRASHLOG");
       }
       return 0;
     }

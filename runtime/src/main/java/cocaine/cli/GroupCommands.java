@@ -18,44 +18,27 @@ import picocli.CommandLine;
 
 /** {@code cocaine group ...}: routing groups that split a name between app versions by weight. */
 @Command(name = "group", description = "Manage routing groups.",
-    subcommands = {GroupCommands.ListAll.class, GroupCommands.View.class, GroupCommands.Create.class,
-        GroupCommands.Remove.class, GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class,
-        GroupCommands.Copy.class, GroupCommands.Rename.class, GroupCommands.Edit.class})
-final class GroupCommands {
+    subcommands = {StoredObjectCommands.ListAll.class, StoredObjectCommands.View.class, GroupCommands.Create.class,
+        GroupCommands.Push.class, GroupCommands.Pop.class, GroupCommands.Refresh.class,
+        StoredObjectCommands.Remove.class, StoredObjectCommands.Copy.class,
+        StoredObjectCommands.Rename.class, StoredObjectCommands.Edit.class})
+final class GroupCommands implements StoredObjectCommands.Group {
   static final List<String> TAGS = List.of("group", "active");
   /** A group may be stored empty ({@code create} without {@code -c}); weights are checked once there are any. */
   static final StoredObjects.Kind KIND = new StoredObjects.Kind("group", "groups", TAGS, (name, weights) -> {
     if (!weights.isEmpty()) {
       RoutingGroup.fromMap(name, weights);
     }
-  }, "cocaine group create -n %s -c %s");
+  }, "cocaine group create -n %s -c %s", "; 'cocaine group refresh -n %s' serves it");
+
+  @Override
+  public StoredObjects.Kind kind() {
+    return KIND;
+  }
 
   static void store(StorageClient storage, String name, Map<String, Object> weights) {
     RoutingGroup.fromMap(name, weights);
     storage.write("groups", name, Printer.pack(weights), TAGS);
-  }
-
-  @Command(name = "list", description = "List routing groups.")
-  static final class ListAll implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.list(target, spec, "groups", TAGS);
-    }
-  }
-
-  @Command(name = "view", description = "Print a routing group.")
-  static final class View implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.view(target, spec, "groups", name);
-    }
   }
 
   @Command(name = "create", description = "Create a group from JSON {\"app\": weight, ...} (empty if omitted).")
@@ -77,17 +60,6 @@ final class GroupCommands {
       }
       spec.commandLine().getOut().println("group '" + name + "' created");
       return 0;
-    }
-  }
-
-  @Command(name = "remove", description = "Remove a routing group.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.remove(target, "groups", name);
     }
   }
 
@@ -150,41 +122,4 @@ final class GroupCommands {
     }
   }
 
-  @Command(name = "copy", description = "Copy a routing group to --copyname (then 'group refresh' to serve it).")
-  static final class Copy implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
-    }
-  }
-
-  @Command(name = "rename", description = "Rename a routing group to --copyname (then 'group refresh' to serve it).")
-  static final class Rename implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
-    }
-  }
-
-  @Command(name = "edit", description = "Open a routing group in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
-  static final class Edit implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException, InterruptedException {
-      return StoredObjects.edit(target, spec, KIND, name);
-    }
-  }
 }

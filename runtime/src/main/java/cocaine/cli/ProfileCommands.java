@@ -14,12 +14,18 @@ import picocli.CommandLine.Spec;
 
 /** {@code cocaine profile ...}: the stored profiles that say how an app runs (pool, timeouts, isolate). */
 @Command(name = "profile", description = "Manage profiles.",
-    subcommands = {ProfileCommands.Upload.class, ProfileCommands.ListAll.class, ProfileCommands.View.class,
-        ProfileCommands.Remove.class, ProfileCommands.Copy.class, ProfileCommands.Rename.class, ProfileCommands.Edit.class})
-final class ProfileCommands {
+    subcommands = {ProfileCommands.Upload.class, StoredObjectCommands.ListAll.class, StoredObjectCommands.View.class,
+        StoredObjectCommands.Remove.class, StoredObjectCommands.Copy.class,
+        StoredObjectCommands.Rename.class, StoredObjectCommands.Edit.class})
+final class ProfileCommands implements StoredObjectCommands.Group {
   static final List<String> TAGS = List.of("profile");
   static final StoredObjects.Kind KIND = new StoredObjects.Kind("profile", "profiles", TAGS, Profile::fromMap,
-      "cocaine profile upload -n %s -r %s");
+      "cocaine profile upload -n %s -r %s", "");
+
+  @Override
+  public StoredObjects.Kind kind() {
+    return KIND;
+  }
 
   @Command(name = "upload", description = "Validate and store a profile from a JSON file or inline JSON; keys it"
       + " ignores or reads under their new names are told as warnings.")
@@ -42,75 +48,4 @@ final class ProfileCommands {
     }
   }
 
-  @Command(name = "list", description = "List profiles.")
-  static final class ListAll implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.list(target, spec, "profiles", TAGS);
-    }
-  }
-
-  @Command(name = "view", description = "Print a profile.")
-  static final class View implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.view(target, spec, "profiles", name);
-    }
-  }
-
-  @Command(name = "remove", description = "Remove a profile.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.remove(target, "profiles", name);
-    }
-  }
-
-  @Command(name = "copy", description = "Copy a profile to --copyname.")
-  static final class Copy implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
-    }
-  }
-
-  @Command(name = "rename", description = "Rename a profile to --copyname.")
-  static final class Rename implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
-    }
-  }
-
-  @Command(name = "edit", description = "Open a profile in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
-  static final class Edit implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException, InterruptedException {
-      return StoredObjects.edit(target, spec, KIND, name);
-    }
-  }
 }

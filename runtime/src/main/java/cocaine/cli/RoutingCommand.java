@@ -8,6 +8,7 @@ import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,29 @@ final class RoutingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
     try (Locator locator = target.locator()) {
-      ClientChannel channel = locator.routing("cli-" + UUID.randomUUID());
-      Message first = channel.receive(target.timeout);
+      groups(locator, target.timeout).forEach((group, shares) -> {
+        if (name == null || name.equals(group)) {
+          out.put(group, shares);
+        }
+      });
+    }
+    if (target.json) {
+      Printer.print(spec.commandLine().getOut(), out);
+    } else if (out.isEmpty()) {
+      spec.commandLine().getOut().println(name == null ? "(no routing groups)" : "no routing group '" + name + "'");
+    } else {
+      table(out).print(spec.commandLine().getOut(), Terminal.detect());
+    }
+    return 0;
+  }
+
+  /** Every routing group the locator serves, with each app's share of it, e.g. {@code 25.0%}. */
+  static Map<String, Object> groups(Locator locator, Duration timeout) {
+    ClientChannel channel = locator.routing("cli-" + UUID.randomUUID());
+    try {
+      Message first = channel.receive(timeout);
       if (first == null) {
         throw new CocaineException(ErrorCode.TIMEOUT, "the locator sent no routing table");
       }
@@ -39,17 +60,20 @@ final class RoutingCommand implements Callable<Integer> {
         throw first.toException();
       }
       Map<String, Object> out = new LinkedHashMap<>();
-      Value groups = first.args().get(0);
-      for (Map.Entry<Value, Value> g : groups.asMapValue().entrySet()) {
-        String group = Values.asString(g.getKey());
-        if (name == null || name.equals(group)) {
-          out.put(group, shares(g.getValue()));
-        }
+      for (Map.Entry<Value, Value> g : first.args().get(0).asMapValue().entrySet()) {
+        out.put(Values.asString(g.getKey()), shares(g.getValue()));
       }
+      return out;
+    } finally {
       channel.cancel();
-      Printer.print(spec.commandLine().getOut(), out);
     }
-    return 0;
+  }
+
+  /** One row per group and app with the app's share of the group. */
+  static Table table(Map<String, Object> groups) {
+    Table table = new Table("GROUP", "APP", "SHARE");
+    groups.forEach((group, shares) -> ((Map<?, ?>) shares).forEach((app, share) -> table.row(group, app, share)));
+    return table;
   }
 
   /** Fraction of the 2^32 ring each app owns: a point owns the arc up to it from the previous point. */

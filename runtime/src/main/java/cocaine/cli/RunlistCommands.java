@@ -17,35 +17,18 @@ import picocli.CommandLine.Spec;
 
 /** {@code cocaine runlist ...}: which apps a node starts at boot, with which profile. */
 @Command(name = "runlist", description = "Manage runlists.",
-    subcommands = {RunlistCommands.ListAll.class, RunlistCommands.View.class, RunlistCommands.AddApp.class,
-        RunlistCommands.RemoveApp.class, RunlistCommands.Remove.class, RunlistCommands.Create.class,
-        RunlistCommands.Upload.class, RunlistCommands.Copy.class, RunlistCommands.Rename.class, RunlistCommands.Edit.class})
-final class RunlistCommands {
+    subcommands = {StoredObjectCommands.ListAll.class, StoredObjectCommands.View.class, RunlistCommands.AddApp.class,
+        RunlistCommands.RemoveApp.class, RunlistCommands.Create.class, RunlistCommands.Upload.class,
+        StoredObjectCommands.Remove.class, StoredObjectCommands.Copy.class,
+        StoredObjectCommands.Rename.class, StoredObjectCommands.Edit.class})
+final class RunlistCommands implements StoredObjectCommands.Group {
   static final List<String> TAGS = List.of("runlist");
   static final StoredObjects.Kind KIND = new StoredObjects.Kind("runlist", "runlists", TAGS, Runlist::fromMap,
-      "cocaine runlist upload -n %s --runlist %s");
+      "cocaine runlist upload -n %s --runlist %s", "");
 
-  @Command(name = "list", description = "List runlists.")
-  static final class ListAll implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.list(target, spec, "runlists", TAGS);
-    }
-  }
-
-  @Command(name = "view", description = "Print a runlist.")
-  static final class View implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.view(target, spec, "runlists", name);
-    }
+  @Override
+  public StoredObjects.Kind kind() {
+    return KIND;
   }
 
   @Command(name = "add-app", description = "Add an app with its profile to a runlist.")
@@ -95,17 +78,6 @@ final class RunlistCommands {
     }
   }
 
-  @Command(name = "remove", description = "Remove a runlist.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.remove(target, "runlists", name);
-    }
-  }
-
   @Command(name = "create", description = "Store an empty runlist (an existing one is emptied, as the original did).")
   static final class Create implements Callable<Integer> {
     @Mixin Target target;
@@ -145,41 +117,4 @@ final class RunlistCommands {
     }
   }
 
-  @Command(name = "copy", description = "Copy a runlist to --copyname.")
-  static final class Copy implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "name of the copy") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, false);
-    }
-  }
-
-  @Command(name = "rename", description = "Rename a runlist to --copyname.")
-  static final class Rename implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = {"-c", "--copyname"}, required = true, description = "new name") String copyname;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      return StoredObjects.copy(target, spec, KIND, name, copyname, true);
-    }
-  }
-
-  @Command(name = "edit", description = "Open a runlist in $VISUAL or $EDITOR as JSON; store it on exit if it is valid.")
-  static final class Edit implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException, InterruptedException {
-      return StoredObjects.edit(target, spec, KIND, name);
-    }
-  }
 }

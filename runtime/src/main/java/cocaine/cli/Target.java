@@ -24,7 +24,7 @@ final class Target {
       description = "how long to wait for an answer, e.g. 20s, 500ms (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
-  @Option(names = "--json", description = "print machine-readable JSON")
+  @Option(names = "--json", fallbackValue = "true", description = "print JSON for scripts instead of tables (bin/cocaine-tool always does)")
   boolean json;
 
   // picocli prints no default for these: the token must not show in --help or in error output

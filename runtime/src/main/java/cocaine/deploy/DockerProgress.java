@@ -12,15 +12,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The progress stream of a Docker build, pull or push as plain lines: a build's output line by line,
- * a transfer's status once per layer and step (not per byte count); the stream's error, if any, is
- * thrown by {@link #await}.
+ * The progress stream of a Docker build, pull or push as plain lines: a build's output line by line
+ * (its {@code Step N/M} among them), a transfer's status once per layer and step, and its bytes summed
+ * over the layers by a {@link TransferMeter} (a line every {@link #PERIOD}, and one at the end); the
+ * stream's error, if any, is thrown by {@link #await}.
  */
 public final class DockerProgress<T extends ResponseItem> extends ResultCallback.Adapter<T> {
   private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*m");
   private final Consumer<String> out;
   private final String what;
+  /** How often a transfer tells its bytes, rate and time left. */
+  public static final Duration PERIOD = Duration.ofSeconds(2);
   private final Map<String, String> layers = new HashMap<>();
+  private final TransferMeter meter = new TransferMeter(System.nanoTime(), PERIOD);
   private volatile String error;
 
   /** {@code what} prefixes each line ("push", "pull"); empty for a build's own output. */
@@ -52,11 +56,28 @@ public final class DockerProgress<T extends ResponseItem> extends ResultCallback
       ANSI.matcher(item.getStream()).replaceAll("").lines().map(String::stripTrailing).filter(l -> !l.isBlank()).forEach(l -> out.accept(what + l));
       return;
     }
+    if (item.getId() != null && item.getProgressDetail() != null && item.getProgressDetail().getTotal() != null
+        && item.getProgressDetail().getCurrent() != null) {
+      synchronized (meter) {
+        meter.update(item.getId(), item.getProgressDetail().getCurrent(), item.getProgressDetail().getTotal(),
+            System.nanoTime()).ifPresent(line -> out.accept(what + line));
+      }
+    }
     String status = item.getStatus();
     if (status == null || item.getId() != null && status.equals(layers.put(item.getId(), status))) {
       return;
     }
     out.accept(what + (item.getId() == null ? "" : item.getId() + ": ") + status);
+  }
+
+  @Override
+  public void onComplete() {
+    if (error == null) {
+      synchronized (meter) {
+        meter.finish(System.nanoTime()).ifPresent(line -> out.accept(what + line));
+      }
+    }
+    super.onComplete();
   }
 
   /**

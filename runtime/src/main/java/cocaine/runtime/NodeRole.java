@@ -165,11 +165,12 @@ final class NodeRole {
     AccessToken access = AccessToken.from(settings.config());
     ClusterFilters clusterFilters = new ClusterFilters(p.storage(), p.logging(), system);
     clusterFilters.follow(p.storage());
-    List<Service> services = List.of(
+    List<Service> services = new ArrayList<>(List.of(
         new StorageService(p.storage(), access),
         new LoggingService(system, p.logging(), askTimeout, access, p.ring(), blocking,
             settings.logging().ring().followPoll(), Optional.of(clusterFilters)),
-        new NodeService(node, host.running(), system.scheduler(), askTimeout, access));
+        new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
+    services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
     List<CompletableFuture<String>> published = new ArrayList<>();
     published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
         LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());

@@ -31,9 +31,9 @@ class ArchitectureTest {
     MODULES.put("streams", List.of("cocaine.rpc.."));
     MODULES.put("actors", List.of("cocaine.cluster..", "cocaine.gateway", "cocaine.gateway.userspace..",
         "cocaine.locator", "cocaine.logging..", "cocaine.node..", "cocaine.security..", "cocaine.storage..",
-        "cocaine.tracing.."));
+        "cocaine.tracing..", "cocaine.cache..", "cocaine.chrono..", "cocaine.uniresis..", "cocaine.urlfetch.."));
     MODULES.put("ipvs-native", List.of("cocaine.gateway.ipvs..", "cocaine.gateway.kernel..", "cocaine.gateway.nftables.."));
-    MODULES.put("http-frontend", List.of("cocaine.admin..", "cocaine.proxy..", "cocaine.tls.."));
+    MODULES.put("http-frontend", List.of("cocaine.admin..", "cocaine.metrics..", "cocaine.proxy..", "cocaine.tls.."));
     MODULES.put("runtime", List.of("cocaine.builder..", "cocaine.cli..", "cocaine.deploy..", "cocaine.runtime.."));
   }
 

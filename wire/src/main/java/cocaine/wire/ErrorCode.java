@@ -55,6 +55,10 @@ public record ErrorCode(int category, int code) {
   public static final ErrorCode WORKER_INVALID_MESSAGE_TYPE = new ErrorCode(CATEGORY_WORKER, 240);
 
   public static final ErrorCode DEADLINE = new ErrorCode(CATEGORY_NODE, 1);
+  /**
+   * The original's {@code error::resource_error}: the sessions of a worker that died mid-call (its
+   * slave "has unexpectedly disconnected"), and a resource that ran out (a worker's full pipe).
+   */
   public static final ErrorCode RESOURCE = new ErrorCode(CATEGORY_NODE, 2);
   public static final ErrorCode TIMEOUT = new ErrorCode(CATEGORY_NODE, 3);
   public static final ErrorCode ALREADY_STARTED = new ErrorCode(CATEGORY_NODE, 5);

@@ -20,6 +20,8 @@ public final class Signature {
     STR("str", Value::isRawValue),
     INT("int", Value::isIntegerValue),
     BOOL("bool", Value::isBooleanValue),
+    /** A number of seconds or the like: a float, or an integer as many clients send it. */
+    NUMBER("float", v -> v.isFloatValue() || v.isIntegerValue()),
     MAP("map", Value::isMapValue),
     ARRAY("array", Value::isArrayValue),
     STRS("[str]", v -> v.isArrayValue() && v.asArrayValue().list().stream().allMatch(Value::isRawValue)),

@@ -18,6 +18,11 @@ public final class RunningApps {
     return Optional.ofNullable(services.get(app));
   }
 
+  /** How many apps run now. */
+  public int count() {
+    return services.size();
+  }
+
   void add(String app, AppService service) {
     services.put(app, service);
   }

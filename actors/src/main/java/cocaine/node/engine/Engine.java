@@ -160,6 +160,7 @@ public final class Engine {
       Optional<SlotView> slot = pool.leastLoaded(profile.concurrency());
       if (slot.isPresent()) {
         pool.accepted++;
+        pool.throughput.mark(System.nanoTime());
         assign(slot.get(), session);
         return Behaviors.same();
       }
@@ -172,6 +173,7 @@ public final class Engine {
       return Behaviors.same();
     }
     pool.accepted++;
+    pool.throughput.mark(System.nanoTime());
     queue(pool, session, false);
     dispatch(pool);
     return grow(pool);
@@ -275,6 +277,7 @@ public final class Engine {
       idleIfUnused(slot);
     } else if (report instanceof Slot.ChannelsFinished f) {
       slot.load -= f.count();
+      f.tookNanos().forEach(pool.throughput::took);
       idleIfUnused(slot);
     } else if (report instanceof Slot.Returned r) {
       slot.load--;

@@ -49,6 +49,7 @@ final class Ledger {
   long spawned;
   long crashed;
   Backoff backoff = Backoff.NONE;
+  final Throughput throughput = new Throughput(System.nanoTime());
   /** The active count the app last heard; -1 before the first. */
   private int toldActive = -1;
 
@@ -116,6 +117,7 @@ final class Ledger {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("state", s.state.name().toLowerCase());
       v.put("load", s.load);
+      v.put("load:total", s.load);
       v.put("accepted", s.accepted);
       v.put("uptime", s.state == SlotState.SPAWNING ? 0 : (nowNanos - s.activeSinceNanos) / 1_000_000_000);
       slaves.put(s.uuid, v);
@@ -135,6 +137,8 @@ final class Ledger {
     out.put("queue", queueInfo);
     out.put("pool", poolInfo);
     out.put("requests", requests);
+    out.put("load", load());
+    out.putAll(throughput.info(nowNanos));
     return out;
   }
 }

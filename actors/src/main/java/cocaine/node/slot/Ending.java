@@ -29,9 +29,10 @@ record Ending(CocaineException cause, boolean abnormal) {
     return new Ending(new CocaineException(ErrorCode.SLAVE_IS_SEALING, who + " was sealed before it started"), false);
   }
 
+  /** As the original's slave: its sessions fail with {@code error::resource_error}, "unexpectedly disconnected". */
   static Ending died(String who, int exitCode) {
-    return new Ending(new CocaineException(ErrorCode.WORKER_DISCONNECTED, who + " died with exit code " + exitCode),
-        true);
+    return new Ending(new CocaineException(ErrorCode.RESOURCE, who + " has unexpectedly disconnected: it died with "
+        + "exit code " + exitCode), true);
   }
 
   static Ending exitedBeforeHandshake(String who, int exitCode) {

@@ -80,8 +80,20 @@ public final class Slot {
   /** The worker shook hands and takes sessions. */
   public record Activated(String uuid, long pid) implements Report {}
 
-  /** Channels ended in both directions: the slot's load dropped by {@code count}. */
-  public record ChannelsFinished(String uuid, int count) implements Report {}
+  /**
+   * Channels ended in both directions: the slot's load dropped by {@code count}; {@code tookNanos}
+   * the time from enqueue to the end of each one that reached the worker (for node.info's timings).
+   */
+  public record ChannelsFinished(String uuid, int count, List<Long> tookNanos) implements Report {
+    public ChannelsFinished {
+      tookNanos = List.copyOf(tookNanos);
+    }
+
+    /** Channels that never reached the worker: nothing to time. */
+    public ChannelsFinished(String uuid, int count) {
+      this(uuid, count, List.of());
+    }
+  }
 
   /** A session the slot could not take (it is sealing or dead); the engine queues it again. */
   public record Returned(String uuid, Session session) implements Report {}
@@ -347,11 +359,11 @@ public final class Slot {
   }
 
   private Behavior<Command> onChannelsDone(WorkerLink link, State state, List<Long> channels) {
-    int done = link.finished(channels);
-    if (done == 0) {
+    List<Long> took = link.finished(channels, System.nanoTime());
+    if (took.isEmpty()) {
       return Behaviors.same();
     }
-    reports.tell(new ChannelsFinished(uuid, done));
+    reports.tell(new ChannelsFinished(uuid, took.size(), took));
     if (state == State.SEALING && !link.hasOpenChannels()) {
       return terminating(link, ErrorCode.SLAVE_IS_SEALING, "slave is sealing");
     }

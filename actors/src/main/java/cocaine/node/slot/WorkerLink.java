@@ -54,20 +54,21 @@ final class WorkerLink {
     return !channels.isEmpty();
   }
 
-  /** The pipe ended these channels both ways; returns how many of them were open. */
-  int finished(List<Long> ids) {
-    int done = 0;
+  /** The pipe ended these channels both ways at {@code nowNanos}; returns how long each that was open took since enqueue. */
+  List<Long> finished(List<Long> ids, long nowNanos) {
+    List<Long> took = new ArrayList<>(ids.size());
     for (long ch : ids) {
       Session session = channels.remove(ch);
       if (session != null) {
         session.trace().slotFinished(null);
-        done++;
+        took.add(nowNanos - session.enqueuedNanos());
       }
     }
+    int done = took.size();
     if (done > 0) {
       deadlines.forgetFinished(channels.keySet());
     }
-    return done;
+    return took;
   }
 
   /** When the slot's deadline timer must fire now; {@link Long#MAX_VALUE} when it is set early enough. */

@@ -259,7 +259,10 @@ class SlotTest {
     controls.expectNoMessage(Duration.ofMillis(50));
     a.pipe().worker.channelsFinished(List.of(2L));
 
-    assertEquals(new Slot.ChannelsFinished(uuid, 1), reports.receiveMessage());
+    Slot.Report finished = reports.receiveMessage();
+    assertEquals(uuid, finished.uuid());
+    assertEquals(1, ((Slot.ChannelsFinished) finished).count());
+    assertEquals(1, ((Slot.ChannelsFinished) finished).tookNanos().size());
     controls.expectMessage(terminate(ErrorCode.SLAVE_IS_SEALING, "slave is sealing"));
     settled(slot);
     time.timePasses(Duration.ofMillis(999));

@@ -55,6 +55,8 @@ public final class DockerIsolate implements Isolate {
   /** Containers started and not yet removed; closing the isolate removes what is left. */
   private final Map<String, ContainerWorker> live = new ConcurrentHashMap<>();
   private volatile String executable;
+  /** Where workers reach the node's locator from their network: its gateway; null keeps the node's own address. */
+  private volatile String locatorHost;
 
   DockerIsolate(String app, String slave, String node, DockerOptions options, Daemon daemon, CompletionStage<?> swept,
       OutputPolicy outputPolicy, Executor blocking, ExecutorService outputReaders) {
@@ -113,6 +115,30 @@ public final class DockerIsolate implements Isolate {
     // a relative slave is the manifest's path inside the app folder: the image's working directory
     executable = slave.startsWith("/") ? slave : Path.of(workDir).resolve(slave).normalize().toString();
     log.info("app [{}]: image [{}] ready, workers run [{}]", app, image, executable);
+    locatorHost = gateway();
+  }
+
+  /** The gateway of the containers' network, the node's address there; null for host networking or when unknown. */
+  private String gateway() {
+    String network = options.networkMode();
+    if (network.equals("host") || network.equals("none") || network.startsWith("container:")) {
+      return null;
+    }
+    try {
+      var ipam = daemon.api().inspectNetworkCmd().withNetworkId(network).exec().getIpam();
+      String gateway = ipam == null || ipam.getConfig() == null ? null : ipam.getConfig().stream()
+          .map(c -> c.getGateway()).filter(g -> g != null && !g.isBlank() && !g.contains(":")).findFirst().orElse(null);
+      if (gateway == null) {
+        log.warn("app [{}]: network [{}] has no IPv4 gateway: workers get the node's own --locator", app, network);
+      } else {
+        log.info("app [{}]: workers on network [{}] reach the locator through its gateway [{}]", app, network, gateway);
+      }
+      return gateway;
+    } catch (RuntimeException e) {
+      log.warn("app [{}]: cannot inspect network [{}] ({}): workers get the node's own --locator", app, network,
+          reason(e));
+      return null;
+    }
   }
 
   private void pull() {
@@ -199,7 +225,7 @@ public final class DockerIsolate implements Isolate {
   }
 
   private String create(String exe, SortedMap<String, String> args, Map<String, String> env, String uuid) {
-    ContainerSpec spec = ContainerSpec.of(options, exe, args);
+    ContainerSpec spec = ContainerSpec.of(options, exe, LocatorRoute.forContainer(args, locatorHost));
     try {
       return daemon.api().createContainerCmd(image)
           .withCmd(spec.cmd())

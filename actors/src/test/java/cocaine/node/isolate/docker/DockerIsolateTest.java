@@ -213,7 +213,8 @@ class DockerIsolateTest {
     // stdout in order; stderr ("bye") comes through its own pipe, so anywhere among them
     List<String> output = worker.output();
     assertEquals(List.of(
-        "argv: --app dtest --endpoint /var/run/cocaine/dtest.123 --locator 127.0.0.1:10053 --protocol 1 --uuid u-1",
+        // on the bridge network the node's loopback locator is reached through the bridge's gateway
+        "argv: --app dtest --endpoint /var/run/cocaine/dtest.123 --locator " + bridgeGateway() + ":10053 --protocol 1 --uuid u-1",
         "env: hello",
         "mounted: marker"), output.stream().filter(l -> !l.equals("bye")).toList());
     assertTrue(output.contains("bye"), output.toString());
@@ -364,7 +365,7 @@ class DockerIsolateTest {
     Isolate.Worker worker = join(isolate.spawn(argv(), Map.of("MODE", "nnp")));
 
     assertEquals(0, join(worker.exit()), worker.output().toString());
-    assertEquals(List.of("argv: --app dtest --endpoint /var/run/cocaine/dtest.123 --locator 127.0.0.1:10053"
+    assertEquals(List.of("argv: --app dtest --endpoint /var/run/cocaine/dtest.123 --locator " + bridgeGateway() + ":10053"
         + " --protocol 1 --uuid u-1", "env: ", "mounted: marker", "NoNewPrivs:\t1"), worker.output());
     isolate.close();
   }
@@ -407,5 +408,14 @@ class DockerIsolateTest {
       isolate.close();
     }
     assertTrue(stray.length() > 0);
+  }
+
+  /** The default bridge's gateway as the docker CLI reports it. */
+  static String bridgeGateway() throws Exception {
+    Process p = new ProcessBuilder("docker", "network", "inspect", "bridge", "--format",
+        "{{range .IPAM.Config}}{{.Gateway}}{{end}}").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    assertEquals(0, p.waitFor(), out);
+    return out;
   }
 }
