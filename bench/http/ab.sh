@@ -11,8 +11,7 @@
 #   CONF_<n>="hocon" adds settings to the n-th side's runtime, e.g. two sides of one commit:
 #   CONF_2="cocaine.proxy.pool-size = 4" bench/http/ab.sh HEAD HEAD)
 source "$(dirname "$0")/lib.sh"
-need wrk wrk nginx nginx
-need_file /usr/lib/nginx/modules/ngx_http_echo_module.so libnginx-mod-http-echo
+need_nginx_echo
 [ $# -ge 1 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
 ROUNDS="${ROUNDS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
@@ -75,41 +74,12 @@ done
 ROOT="$HERE_ROOT"
 WORK="$BASE"
 
-BACKEND_PORT="$(free_port)"
 FRONT_PORT="$(free_port)"
-mkdir -p "$WORK/nginx/logs"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-$user_line
-load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
-worker_processes auto;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  client_body_buffer_size 64k;
-  upstream echo { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
-  server {
-    listen 127.0.0.1:$BACKEND_PORT;
-    access_log off;
-    location / { default_type text/plain; echo_read_request_body; echo_request_body; }
-  }
-  server {
+start_nginx_echo "  server {
     listen 127.0.0.1:$FRONT_PORT;
     access_log $WORK/nginx/logs/access.log combined buffer=64k flush=1s;
-    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
-NGINX_PID=$!
-BENCH_PIDS+=("$NGINX_PID")
+    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 URL[nginx]="http://127.0.0.1:$FRONT_PORT/echo"
 PIDS_OF[nginx]="$NGINX_PID"
 await_http -d hi "${URL[nginx]}"

@@ -16,8 +16,7 @@
 #        SECONDARY=1 (0 skips the JDK-backend line) PROXY_TIMEOUT=5s
 #        PACED_RATE=2000 (0 skips the paced run: p99 of proxy and nginx at a fixed rate, Paced.java)
 source "$(dirname "$0")/lib.sh"
-need wrk wrk nginx nginx
-need_file /usr/lib/nginx/modules/ngx_http_echo_module.so libnginx-mod-http-echo
+need_nginx_echo
 ROUNDS="${ROUNDS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-${SECONDS_PER_SIDE:-10}}"
 WARMUP="${WARMUP:-15}"
@@ -67,10 +66,6 @@ done
 WORK="$BASE"
 
 # nginx: the echo backend and one front per access-log mode, all in one nginx (worker_processes auto)
-BACKEND_PORT="$(free_port)"
-mkdir -p "$WORK/nginx/logs"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;" # workers must write the temp dirs under $WORK
 fronts=""
 for mode in $ACCESS_LOGS; do
   port="$(free_port)"
@@ -101,37 +96,8 @@ if [ "$SECONDARY" = 1 ]; then
   }"
   URL[nginx-jdk]="http://127.0.0.1:$port/echo"
 fi
-cat >"$WORK/nginx/nginx.conf" <<CONF
-$user_line
-load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
-worker_processes auto;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  client_body_buffer_size 64k;
-  upstream echo { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
-  server {
-    listen 127.0.0.1:$BACKEND_PORT;
-    access_log off;
-    location / {
-      default_type text/plain;
-      echo_read_request_body;
-      echo_request_body;
-    }
-  }
-$fronts
-$jdk
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
-NGINX_PID=$!
-BENCH_PIDS+=("$NGINX_PID")
+start_nginx_echo "$fronts
+$jdk"
 for side in "${!URL[@]}"; do
   case "$side" in nginx*) PIDS_OF[$side]="nginx:$NGINX_PID"; await_http -d hi "${URL[$side]}" ;; esac
 done

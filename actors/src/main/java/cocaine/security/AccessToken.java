@@ -29,7 +29,8 @@ public final class AccessToken {
    * crashlogs): never opened to writers, never read without the token.
    */
   public static final Set<String> PLATFORM_COLLECTIONS =
-      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions");
+      Set.of("manifests", "profiles", "runlists", "groups", "apps", "crashlogs", "desired", "versions",
+          "converged", "leases");
   public static final AccessToken NONE = new AccessToken(new byte[0], Set.of(), Set.of());
   private static final String SECTION = "cocaine.security";
   private static final String BEARER = "Bearer ";
@@ -64,23 +65,47 @@ public final class AccessToken {
    */
   public static AccessToken from(Config config) {
     Config c = config.getConfig(SECTION);
-    String file = c.getString("token-file").trim();
-    String token = c.getString("token");
-    if (!file.isEmpty()) {
-      try {
-        token = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().findFirst().orElse("");
-      } catch (IOException e) {
-        throw new SettingsException(SECTION + ".token-file: cannot read " + file + ": " + e.getMessage(), e);
-      }
-      if (token.isBlank()) {
-        throw new SettingsException(SECTION + ".token-file: " + file + " holds no token on its first line");
-      }
-    }
+    String token = read(config);
     try {
       return of(token, Set.copyOf(c.getStringList("open-collections")), Set.copyOf(c.getStringList("private-collections")));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The token {@code cocaine.security} configures ({@code token-file}'s first line when set, else
+   * {@code token}; empty = none), for a client of the cluster that runs with the cluster's settings.
+   *
+   * @throws SettingsException naming the key when the token file cannot be read or is empty
+   */
+  public static String read(Config config) {
+    Config c = config.getConfig(SECTION);
+    String file = c.getString("token-file").trim();
+    if (file.isEmpty()) {
+      return c.getString("token").trim();
+    }
+    try {
+      return readFile(Path.of(file));
+    } catch (IOException e) {
+      throw new SettingsException(SECTION + ".token-file: cannot read " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(SECTION + ".token-file: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The token on the first line of {@code file}.
+   *
+   * @throws IOException when the file cannot be read
+   * @throws IllegalArgumentException when its first line is empty
+   */
+  public static String readFile(Path file) throws IOException {
+    String first = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+    if (first.isBlank()) {
+      throw new IllegalArgumentException(file + " holds no token on its first line");
+    }
+    return first.trim();
   }
 
   /** True when calls must carry the token. */

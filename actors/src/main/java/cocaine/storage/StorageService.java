@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
 import org.slf4j.Logger;
@@ -39,18 +40,25 @@ public final class StorageService implements Service {
   public static final int WRITE = 1;
   public static final int REMOVE = 2;
   public static final int FIND = 3;
+  /** Streams {@code write [key]} for each key of the collection created, changed or removed from now on. */
+  public static final int WATCH = 4;
+  /** Changes a watcher may leave untaken before its watch fails with [12, 105] (it then lists and reads again). */
+  static final int WATCH_BUFFER = 256;
+  private static final Graph DISCARD = Graph.builder().edge(0, "discard", Graph.TERMINAL).build();
   public static final Protocol PROTOCOL = Protocol.builder()
       .method(READ, "read", Signature.of(required("collection", STR), required("key", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
       .method(WRITE, "write", Signature.of(required("collection", STR), required("key", STR), required("blob", STR, "raw"),
           optional("tags", STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
       .method(REMOVE, "remove", Signature.of(required("collection", STR), required("key", STR)), Graph.TERMINAL, Graph.PRIMITIVE)
       .method(FIND, "find", Signature.of(required("collection", STR), required("tags", STRS)), Graph.TERMINAL, Graph.PRIMITIVE)
+      .method(WATCH, "watch", Signature.of(required("collection", STR)), DISCARD, Graph.STREAMING)
       .build();
 
   private static final Logger log = LoggerFactory.getLogger(StorageService.class);
 
   private final Storage storage;
   private final AccessToken access;
+  private final KeyWatch watch;
 
   public StorageService(Storage storage) {
     this(storage, AccessToken.NONE);
@@ -58,8 +66,17 @@ public final class StorageService implements Service {
 
   /** @param access the token writes and removes need, except in its open collections, and reads of its private ones */
   public StorageService(Storage storage, AccessToken access) {
+    this(storage, access, null);
+  }
+
+  /**
+   * @param access the token writes and removes need, except in its open collections, and reads of its private ones
+   * @param watch  what {@code watch} follows; null: {@code watch} is refused
+   */
+  public StorageService(Storage storage, AccessToken access, KeyWatch watch) {
     this.storage = storage;
     this.access = access;
+    this.watch = watch;
   }
 
   @Override
@@ -82,6 +99,9 @@ public final class StorageService implements Service {
     List<Value> args = first.args();
     CompletionStage<Message> reply;
     try {
+      if (first.type() == WATCH) {
+        return watched(str(args, 0), first.headers(), rest);
+      }
       reply = call(first.type(), args, first.headers());
     } catch (CocaineException e) {
       log.warn("storage: refused a call from {}: {}", channel.peer(), e.getMessage());
@@ -116,6 +136,31 @@ public final class StorageService implements Service {
       default:
         throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "storage has no method " + method);
     }
+  }
+
+  /**
+   * The keys of collection that change, until the client's discard or disconnect. A client that
+   * leaves {@link #WATCH_BUFFER} changes untaken is failed rather than buffered without bound.
+   */
+  private Source<Message, NotUsed> watched(String collection, List<Header> headers, Source<Message, NotUsed> rest) {
+    authorizeRead(headers, "watch('" + collection + "')", collection);
+    if (watch == null) {
+      throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "this storage service cannot watch collections");
+    }
+    return Source.<Message>queue(WATCH_BUFFER, OverflowStrategy.fail())
+        .mapMaterializedValue(queue -> {
+          AutoCloseable handle = watch.watch(collection, key -> queue.offer(Message.write(Values.str(key))));
+          queue.watchCompletion().whenComplete((done, failure) -> {
+            try {
+              handle.close();
+            } catch (Exception e) {
+              log.debug("storage: closing the watch of '{}' failed: {}", collection, e.toString());
+            }
+          });
+          return NotUsed.getInstance();
+        })
+        .merge(rest.filter(m -> false), true)
+        .concat(Source.single(Message.close()));
   }
 
   private void authorize(List<Header> headers, String method, String collection, String key) {

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * One checked urlfetch request and how it is carried out: redirects followed by hand, so that
- * their number is bounded and {@code follow_location = false} returns the 3xx itself.
+ * their number is bounded, each hop is admitted (its target checked) before it is sent, and
+ * {@code follow_location = false} returns the 3xx itself.
  *
  * @param body null for a get
  */
@@ -26,6 +27,11 @@ record Fetch(URI uri, byte[] body, Duration timeout, List<String[]> cookies, Lis
 
   /** What a fetch got: the last response's status, body and headers (several values joined by ", "). */
   record Result(int code, byte[] body, Map<String, String> headers) {}
+
+  /** What decides whether a hop may be sent; {@code hop} names it for an error. */
+  interface Admission {
+    CompletableFuture<Void> admit(URI target, String hop);
+  }
 
   /** An absolute http(s) URI, or {@code refused} for anything else. */
   static URI uri(String text, Supplier<CocaineException> refused) {
@@ -41,18 +47,20 @@ record Fetch(URI uri, byte[] body, Duration timeout, List<String[]> cookies, Lis
     }
   }
 
-  CompletableFuture<Result> run(HttpClient client) {
-    return step(client, uri, body, 0);
+  CompletableFuture<Result> run(HttpClient client, Admission admission) {
+    return step(client, admission, uri, uri.toString(), body, 0);
   }
 
-  private CompletableFuture<Result> step(HttpClient client, URI target, byte[] payload, int redirects) {
+  private CompletableFuture<Result> step(HttpClient client, Admission admission, URI target, String hop,
+      byte[] payload, int redirects) {
     HttpRequest request;
     try {
       request = request(target, payload);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(badHeader.get());
     }
-    return client.sendAsync(request, BoundedBody.handler(maxBodyBytes, target.toString())).thenCompose(r -> {
+    return admission.admit(target, hop).thenCompose(admitted ->
+        client.sendAsync(request, BoundedBody.handler(maxBodyBytes, target.toString()))).thenCompose(r -> {
       String location = r.headers().firstValue("location").orElse(null);
       if (!follow || location == null || r.statusCode() < 300 || r.statusCode() > 399 || r.statusCode() == 304) {
         return CompletableFuture.completedFuture(new Result(r.statusCode(), r.body(), headers(r)));
@@ -62,16 +70,19 @@ record Fetch(URI uri, byte[] body, Duration timeout, List<String[]> cookies, Lis
             + " still redirects after " + maxRedirects + " redirects (cocaine.services.urlfetch.max-redirects), "
             + "last to " + location));
       }
+      Supplier<CocaineException> notHttp = () -> new CocaineException(ErrorCode.IO_ERROR, "urlfetch: " + target
+          + " redirects to '" + location + "', which is not an http(s) URL");
       URI next;
       try {
-        next = target.resolve(location);
+        next = uri(target.resolve(location).toString(), notHttp);
       } catch (IllegalArgumentException e) {
-        return CompletableFuture.failedFuture(new CocaineException(ErrorCode.IO_ERROR, "urlfetch: " + target
-            + " redirects to '" + location + "', which is not a URL"));
+        return CompletableFuture.failedFuture(notHttp.get());
+      } catch (CocaineException e) {
+        return CompletableFuture.failedFuture(e);
       }
       // 301-303 turn a post into a get, as browsers and curl do; 307 and 308 keep it
       byte[] nextPayload = r.statusCode() == 307 || r.statusCode() == 308 ? payload : null;
-      return step(client, next, nextPayload, redirects + 1);
+      return step(client, admission, next, next + " (a redirect from " + target + ")", nextPayload, redirects + 1);
     });
   }
 

@@ -17,14 +17,20 @@ import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Signature;
 import cocaine.wire.Values;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -37,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * cookies, headers, follow_location)} and {@code post(url, body, ...)} answer {@code [success,
  * body, code, headers]} for any HTTP response. A fetch that gets no response is an error: [20991,
  * 3] past its timeout, [12, 27] for a body over the limit, [12, 5] for a redirect loop or a
- * connection that fails. At most {@code connections-limit} fetches run at once; one more is refused
- * with [12, 11]. Its only state is that count, so it is not an actor.
+ * connection that fails, [9, 3] for a hop whose host resolves to an address {@link TargetPolicy}
+ * refuses. At most {@code connections-limit} fetches run at once; one more is refused with [12, 11].
+ * Its only state is that count, so it is not an actor.
  */
 public final class UrlfetchService implements Service {
   public static final String NAME = "urlfetch";
@@ -46,6 +53,7 @@ public final class UrlfetchService implements Service {
   public static final int GET = 0;
   public static final int POST = 1;
   static final long DEFAULT_TIMEOUT_MS = 5000;
+  private static final int MAX_RESOLVER_THREADS = 4;
   private static final Signature GET_ARGS = Signature.of(required("url", STR), optional("timeout", INT),
       optional("cookies", MAP, "{str: str}"), optional("headers", MAP, "{str: str}"), optional("follow_location", BOOL));
   private static final Signature POST_ARGS = Signature.of(required("url", STR), required("body", STR),
@@ -61,10 +69,22 @@ public final class UrlfetchService implements Service {
   private final ServicesSettings.Urlfetch settings;
   private final HttpClient client;
   private final Semaphore slots;
+  private final TargetPolicy targets;
+  /** Host names are resolved here: a lookup blocks, and the caller's thread is the transport's. */
+  private final ThreadPoolExecutor resolver;
 
   public UrlfetchService(ServicesSettings.Urlfetch settings) {
     this.settings = settings;
     this.slots = new Semaphore(settings.connectionsLimit());
+    this.targets = TargetPolicy.of(settings);
+    int threads = Math.min(settings.connectionsLimit(), MAX_RESOLVER_THREADS);
+    this.resolver = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(settings.connectionsLimit()), r -> {
+          Thread t = new Thread(r, "urlfetch-resolver");
+          t.setDaemon(true);
+          return t;
+        });
+    resolver.allowCoreThreadTimeOut(true);
     this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(settings.maxTimeout()).build();
   }
@@ -99,13 +119,39 @@ public final class UrlfetchService implements Service {
       return Source.single(Message.error(ErrorCode.TRY_AGAIN, "urlfetch: " + settings.connectionsLimit()
           + " fetches are in flight already (cocaine.services.urlfetch.connections-limit); try again later"));
     }
-    CompletableFuture<Message> reply = fetch.run(client)
-        .orTimeout(fetch.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+    CompletableFuture<Message> reply = fetch.run(client, this::admit)
+        .orTimeout(fetch.timeout().toMillis(), TimeUnit.MILLISECONDS)
         .thenApply(r -> Message.value(Values.bool(true), Values.bytes(r.body()), Values.integer(r.code()),
             Values.fromJava(r.headers())))
-        .exceptionally(e -> Message.error(failure(fetch, e)))
+        .exceptionally(e -> {
+          CocaineException failure = failure(fetch, e);
+          if (failure.code().equals(ErrorCode.PERMISSION_DENIED)) {
+            log.warn("urlfetch: refused a call from {}: {}", channel.peer(), failure.getMessage());
+          }
+          return Message.error(failure);
+        })
         .whenComplete((m, e) -> slots.release());
     return Source.completionStage(reply);
+  }
+
+  /** Resolves the hop's host off the caller's thread and passes when {@link TargetPolicy} admits every address. */
+  private CompletableFuture<Void> admit(URI target, String hop) {
+    String host = target.getHost();
+    try {
+      return CompletableFuture.runAsync(() -> {
+        InetAddress[] resolved;
+        try {
+          resolved = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+          throw new CocaineException(ErrorCode.IO_ERROR, "urlfetch: " + hop + " failed: host '" + host
+              + "' does not resolve");
+        }
+        targets.check(hop, host, resolved);
+      }, resolver);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new CocaineException(ErrorCode.TRY_AGAIN, "urlfetch: "
+          + settings.connectionsLimit() + " host lookups are waiting already; try again later"));
+    }
   }
 
   private static CocaineException failure(Fetch fetch, Throwable e) {

@@ -63,7 +63,7 @@ class LocatorTest {
 
   static LocatorSettings settings(List<String> restrict, Map<String, Object> extra) {
     return new LocatorSettings(new ClusterSettings(ClusterSettings.Type.NONE, "239.0.100.53", 10053,
-        Duration.ofSeconds(5), false, 1, Map.of()), restrict, extra);
+        Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"), restrict, extra);
   }
 
   ActorRef<Locator.Command> locator(int buffer) {

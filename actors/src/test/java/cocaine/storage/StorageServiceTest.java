@@ -1,5 +1,6 @@
 package cocaine.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,9 +16,14 @@ import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -65,7 +71,8 @@ class StorageServiceTest {
     assertEquals("{\"0\":[\"read\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
         + "\"1\":[\"write\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
         + "\"2\":[\"remove\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
-        + "\"3\":[\"find\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}]}",
+        + "\"3\":[\"find\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"4\":[\"watch\",{\"0\":[\"discard\",{}]},{\"0\":[\"write\",null],\"1\":[\"error\",{}],\"2\":[\"close\",{}]}]}",
         service.protocol().toValue().toJson());
     assertEquals(1, service.version());
     assertEquals("storage", service.name());
@@ -82,6 +89,31 @@ class StorageServiceTest {
     assertEquals(Message.value(), call(2, str("manifests"), str("echo")));
     CocaineException missing = call(0, str("manifests"), str("echo")).toException();
     assertEquals(ErrorCode.NOT_FOUND, missing.code());
+  }
+
+  @Test
+  void watchStreamsTheChangedKeysOfItsCollectionAndStopsWatchingWhenTheClientGoes() throws Exception {
+    Map<String, Consumer<String>> watchers = new ConcurrentHashMap<>();
+    StorageService watching = new StorageService(storage, AccessToken.NONE, (collection, onKey) -> {
+      watchers.put(collection, onKey);
+      return () -> watchers.remove(collection);
+    });
+    CompletionStage<List<Message>> got = Dispatched.open(watching, new ChannelContext(1, "test", 1),
+            Message.of(StorageService.WATCH, str("timeouts")), Source.never())
+        .take(2).runWith(Sink.seq(), testKit.system());
+    await().atMost(Duration.ofSeconds(10)).until(() -> watchers.containsKey("timeouts"));
+    watchers.get("timeouts").accept("echo");
+    watchers.get("timeouts").accept("web");
+    assertEquals(List.of(Message.write(str("echo")), Message.write(str("web"))),
+        got.toCompletableFuture().get(10, TimeUnit.SECONDS));
+    // the client took what it wanted and went: the watch is closed
+    await().atMost(Duration.ofSeconds(10)).until(watchers::isEmpty);
+  }
+
+  @Test
+  void watchWithoutAWatchableStorageIsRefusedOnItsChannel() throws Exception {
+    CocaineException e = call(StorageService.WATCH, str("timeouts")).toException();
+    assertEquals(ErrorCode.SLOT_NOT_FOUND, e.code());
   }
 
   @Test

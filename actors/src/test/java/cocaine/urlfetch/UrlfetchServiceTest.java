@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.client.ServiceClient;
+import cocaine.config.AddressBlock;
 import cocaine.config.ServicesSettings;
 import cocaine.rpc.service.Served;
 import cocaine.wire.CocaineException;
@@ -36,7 +37,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.msgpack.value.Value;
 
-/** The urlfetch service against a local HTTP server: answers, redirects, bounds, timeouts, refused input. */
+/**
+ * The urlfetch service against a local HTTP server: answers, redirects, bounds, timeouts, refused
+ * input. Its loopback is reached through {@code allow-addresses = ["127.0.0.0/8"]}.
+ */
 @ExtendWith(TestKitJUnit5Extension.class)
 class UrlfetchServiceTest {
   static final int MAX_BODY = 4096;
@@ -71,7 +75,8 @@ class UrlfetchServiceTest {
     base = "http://127.0.0.1:" + http.getAddress().getPort();
     silent = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1")); // accepts in the kernel, never answers
     served = Served.bind(kit.system(), new UrlfetchService(
-        new ServicesSettings.Urlfetch(true, 2, MAX_BODY, 3, Duration.ofSeconds(10))));
+        new ServicesSettings.Urlfetch(true, 2, MAX_BODY, 3, Duration.ofSeconds(10),
+            List.of(AddressBlock.parse("127.0.0.0/8").orElseThrow()), false)));
     client = served.client();
   }
 

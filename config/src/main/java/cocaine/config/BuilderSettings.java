@@ -19,14 +19,14 @@ import java.util.Objects;
  * @param registry         {@code host[:port]} images are pushed to and nodes pull from
  * @param locatorHost      locator of the cluster the deploys go to
  * @param locatorPort      its port
- * @param runlist          runlist a deployed app is added to
+ * @param nodeGone         a node whose report of what it runs is older than this is not waited for
  * @param concurrentPushes pushes handled at once
  * @param buildTimeout     longest build, and longest push to the registry
- * @param startTimeout     longest start_app on the node
+ * @param startTimeout     longest wait for the nodes to run a deployed version (their pulls included)
  * @param callTimeout      longest other storage or node call
  */
 public record BuilderSettings(String host, int port, Path data, Path authorizedKeys, boolean allowUnscopedKeys,
-    long maxPushBytes, String dockerEndpoint, String registry, String locatorHost, int locatorPort, String runlist,
+    long maxPushBytes, String dockerEndpoint, String registry, String locatorHost, int locatorPort, Duration nodeGone,
     int concurrentPushes, Duration buildTimeout, Duration startTimeout, Duration callTimeout) {
 
   public BuilderSettings {
@@ -36,7 +36,7 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
     Objects.requireNonNull(dockerEndpoint, "dockerEndpoint");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(locatorHost, "locatorHost");
-    Objects.requireNonNull(runlist, "runlist");
+    Objects.requireNonNull(nodeGone, "nodeGone");
   }
 
   /**
@@ -72,7 +72,6 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
       throw r.refuse("docker-endpoint", "must be unix:///path or tcp://host:port");
     }
     String host = r.string("host").trim();
-    String runlist = r.string("runlist").trim();
     return new BuilderSettings(
         host.isEmpty() ? settings.network().host() : host,
         r.port("port"),
@@ -84,7 +83,7 @@ public record BuilderSettings(String host, int port, Path data, Path authorizedK
         registry,
         locatorHost,
         locatorPort,
-        runlist.isEmpty() ? settings.node().runlist() : runlist,
+        r.duration("node-gone"),
         (int) r.integer("concurrent-pushes", 1, 64),
         r.duration("build-timeout"),
         r.duration("start-timeout"),

@@ -18,17 +18,20 @@ import java.util.TreeMap;
  * @param loopback whether this host hears its own announces
  * @param hops     multicast TTL
  * @param nodes    predefine only: node uuid -> its locator endpoint (unresolved)
+ * @param path     zookeeper only: the znode under which each node keeps its ephemeral registration
+ *                 (ZooKeeper at {@code cocaine.storage.zookeeper.connect})
  */
 public record ClusterSettings(Type type, String group, int port, Duration interval, boolean loopback,
-    int hops, Map<String, InetSocketAddress> nodes) {
+    int hops, Map<String, InetSocketAddress> nodes, String path) {
 
   /** Discovery plugins, with the original runtime's names ("predefine", not "predefined"). */
-  public enum Type { NONE, MULTICAST, PREDEFINE }
+  public enum Type { NONE, MULTICAST, PREDEFINE, ZOOKEEPER }
 
   public ClusterSettings {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(group, "group");
     Objects.requireNonNull(interval, "interval");
+    Objects.requireNonNull(path, "path");
     nodes = Collections.unmodifiableMap(new TreeMap<>(nodes));
   }
 
@@ -42,8 +45,12 @@ public record ClusterSettings(Type type, String group, int port, Duration interv
     if (type == Type.PREDEFINE && nodes.isEmpty()) {
       throw r.refuse("nodes", "must list at least one node (uuid = \"host:port\") when type = predefine");
     }
+    String path = r.nonEmptyString("path");
+    if (!path.startsWith("/") || path.length() < 2 || path.endsWith("/")) {
+      throw r.refuse("path", "must be an absolute znode path such as /cocaine-nodes");
+    }
     return new ClusterSettings(type, r.nonEmptyString("group"), r.port("port"),
-        r.duration("interval"), r.bool("loopback"), (int) r.integer("hops", 0, 255), nodes);
+        r.duration("interval"), r.bool("loopback"), (int) r.integer("hops", 0, 255), nodes, path);
   }
 
   /** "host:port" or "[v6-address]:port", kept unresolved so start-up does no DNS lookup. */

@@ -14,9 +14,14 @@ import java.util.Objects;
  * @param maxChannels   channels open at once on one connection; one more is refused with an error
  * @param maxBytesInFlight bytes of messages one connection buffers before it stops reading
  * @param maxConnectionsPerClient connections one client address may hold open to one port
+ * @param wireBudgetBytes bytes read off the sockets of all connections and not yet decoded, together,
+ *     before the reads of connections in the middle of a frame stop ({@code wire-budget})
  */
 public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
-    int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight, int maxConnectionsPerClient) {
+    int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight, int maxConnectionsPerClient,
+    long wireBudgetBytes) {
+  /** The share of the heap {@code wire-budget = auto} gives: a quarter. */
+  public static final long WIRE_BUDGET_HEAP_SHARE = 4;
 
   public NetworkSettings {
     Objects.requireNonNull(host, "host");
@@ -58,6 +63,12 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         (int) r.integer("channel-buffer", 1, Integer.MAX_VALUE),
         (int) r.integer("max-channels", 1, Integer.MAX_VALUE),
         r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE),
-        (int) r.integer("max-connections-per-client", 1, Integer.MAX_VALUE));
+        (int) r.integer("max-connections-per-client", 1, Integer.MAX_VALUE),
+        wireBudget(r.bytesOrAuto("wire-budget", 1, Long.MAX_VALUE)));
+  }
+
+  /** {@code auto} (-1): a quarter of this process's heap. */
+  static long wireBudget(long configured) {
+    return configured < 0 ? Runtime.getRuntime().maxMemory() / WIRE_BUDGET_HEAP_SHARE : configured;
   }
 }

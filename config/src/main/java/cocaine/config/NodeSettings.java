@@ -10,15 +10,19 @@ import java.util.Objects;
  * @param askTimeout how long the node service waits for an app actor's answer
  * @param name       this node's name in the cluster's desired state ({@code nodes} of {@code desired/<app>});
  *                   empty = {@code cocaine.network.hostname}
+ * @param reportEvery how often the node rewrites its report of what it converged to ({@code converged/<name>}),
+ *                   besides each change; deploys count a report older than 3 x this as a node gone
  */
-public record NodeSettings(String runlist, Duration askTimeout, String name) {
+public record NodeSettings(String runlist, Duration askTimeout, String name, Duration reportEvery) {
   public NodeSettings {
     Objects.requireNonNull(runlist, "runlist");
     Objects.requireNonNull(askTimeout, "askTimeout");
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(reportEvery, "reportEvery");
   }
 
   static NodeSettings from(SettingsReader r) {
-    return new NodeSettings(r.nonEmptyString("runlist"), r.duration("ask-timeout"), r.string("name"));
+    return new NodeSettings(r.nonEmptyString("runlist"), r.duration("ask-timeout"), r.string("name"),
+        r.duration("report-every"));
   }
 }

@@ -3,6 +3,7 @@ package cocaine.config;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The small services a node may publish beside storage and logging ({@code cocaine.services}):
@@ -15,9 +16,15 @@ public record ServicesSettings(Urlfetch urlfetch, Chrono chrono, Cache cache, bo
    * @param maxBodyBytes     largest response body (and request body of post); a bigger one is an error
    * @param maxRedirects     redirects followed before the fetch fails (a redirect loop stops there)
    * @param maxTimeout       the longest timeout a caller may ask for
+   * @param allowAddresses   blocks fetched from even when in a range refused by default (loopback...)
+   * @param denyPrivate      whether private ranges (10/8, 172.16/12, 192.168/16, fc00::/7) are refused too
    */
   public record Urlfetch(boolean enabled, int connectionsLimit, int maxBodyBytes, int maxRedirects,
-      Duration maxTimeout) {}
+      Duration maxTimeout, List<AddressBlock> allowAddresses, boolean denyPrivate) {
+    public Urlfetch {
+      allowAddresses = List.copyOf(allowAddresses);
+    }
+  }
 
   /**
    * @param maxTimersPerConnection timers one connection may hold; one more is refused with [12, 11]
@@ -44,7 +51,8 @@ public record ServicesSettings(Urlfetch urlfetch, Chrono chrono, Cache cache, bo
     return new ServicesSettings(
         new Urlfetch(u.bool("enabled"), (int) u.integer("connections-limit", 1, 10_000),
             (int) u.bytes("max-body-bytes", 1, Integer.MAX_VALUE - 8), (int) u.integer("max-redirects", 0, 100),
-            u.duration("max-timeout")),
+            u.duration("max-timeout"), u.list("allow-addresses", "must be an IP address or a CIDR block such as "
+                + "\"127.0.0.1/32\" or \"fd00::/8\"", AddressBlock::parse), u.bool("deny-private")),
         new Chrono(c.bool("enabled"), (int) c.integer("max-timers-per-connection", 1, 1_000_000),
             c.duration("min-interval")),
         new Cache(k.bool("enabled"), k.bytes("max-bytes", 1, Long.MAX_VALUE)),

@@ -77,6 +77,7 @@ public record Settings(String uuid, Set<Role> roles, NetworkSettings network, Pa
       throw new SettingsException(e.getMessage(), e);
     }
     UnknownKeys.reject(merged, (ConfigObject) reference.root().get("cocaine"));
+    PinnedPorts.from(merged); // a bad pinned port stops start-up here, with its key
     return read(merged);
   }
 

@@ -18,7 +18,8 @@ import java.util.Set;
  */
 final class UnknownKeys {
   /** Sections whose keys are the user's own (node uuids, announce extras). */
-  static final Set<String> FREE_MAPS = Set.of("cocaine.locator.cluster.nodes", "cocaine.locator.extra");
+  static final Set<String> FREE_MAPS = Set.of("cocaine.locator.cluster.nodes", "cocaine.locator.extra",
+      "cocaine.network.pinned");
 
   private UnknownKeys() {}
 

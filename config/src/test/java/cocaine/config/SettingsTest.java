@@ -59,7 +59,7 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024), s.network());
+        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024, Runtime.getRuntime().maxMemory() / 4), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
@@ -67,8 +67,8 @@ class SettingsTest {
     assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl"),
         new LoggingSettings.Ring(true, Path.of("/tmp/cocaine/log/ring"), 8L * 1024 * 1024, 8, 8192,
             Duration.ofMillis(200))), s.logging());
-    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), ""), s.node());
-    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of()),
+    assertEquals(new NodeSettings("default", Duration.ofSeconds(30), "", Duration.ofSeconds(5)), s.node());
+    assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());
     assertEquals(Map.of(), s.locator().extra());
@@ -195,7 +195,7 @@ class SettingsTest {
   }
 
   @Test
-  void builderDefaultsToThisProcesssLocatorAndRunlistAndTheDataFoldersKeys() {
+  void builderDefaultsToThisProcesssLocatorAndTheDataFoldersKeys() {
     BuilderSettings b = BuilderSettings.from(Settings.load("all", com.typesafe.config.ConfigFactory.parseString(
         "cocaine { network.locator-port = 12345, node.runlist = apps, builder.data = \"/srv/builder\" }")));
     assertEquals("127.0.0.1", b.host());
@@ -203,7 +203,7 @@ class SettingsTest {
     assertEquals(Path.of("/srv/builder/authorized_keys"), b.authorizedKeys());
     assertEquals("127.0.0.1", b.locatorHost());
     assertEquals(12345, b.locatorPort());
-    assertEquals("apps", b.runlist());
+    assertEquals(Duration.ofSeconds(15), b.nodeGone());
     assertEquals("127.0.0.1:5000", b.registry());
     assertEquals(Duration.ofMinutes(10), b.buildTimeout());
     assertFalse(b.allowUnscopedKeys());
@@ -256,6 +256,14 @@ class SettingsTest {
   void badSizeIsRefused() {
     SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.max-frame-bytes = lots"));
     assertTrue(e.getMessage().contains("'cocaine.network.max-frame-bytes'"), e.getMessage());
+  }
+
+  @Test
+  void wireBudgetIsAQuarterOfTheHeapOrTheSizeGiven() {
+    assertEquals(Runtime.getRuntime().maxMemory() / 4, load("").network().wireBudgetBytes());
+    assertEquals(256L << 20, load("cocaine.network.wire-budget = 256MiB").network().wireBudgetBytes());
+    SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.wire-budget = 0"));
+    assertTrue(e.getMessage().contains("'cocaine.network.wire-budget'"), e.getMessage());
   }
 
   @Test

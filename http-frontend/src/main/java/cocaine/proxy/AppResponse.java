@@ -12,6 +12,7 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.japi.pf.PFBuilder;
@@ -33,10 +34,12 @@ final class AppResponse {
 
   private final Materializer mat;
   private final AccessLog accessLog;
+  private final ResponseBody wholeBody;
 
-  AppResponse(Materializer mat, AccessLog accessLog) {
+  AppResponse(Materializer mat, AccessLog accessLog, ResponseBody wholeBody) {
     this.mat = mat;
     this.accessLog = accessLog;
+    this.wholeBody = wholeBody;
   }
 
   /**
@@ -63,11 +66,12 @@ final class AppResponse {
 
   /**
    * The response for an app's whole answer, already in: its head, its body chunks and its end. The
-   * body is sent as one strict entity, with no stream; an answer that fails after its head is cut
-   * as {@link #of} cuts it.
+   * body is sent as one entity, its chunks not copied ({@link ResponseBody}: a big one within the
+   * body budget); an answer that fails after its head is cut as {@link #of} cuts it.
    *
    * @param messages the app's messages, the terminal one included
-   * @throws ProxyError when the app sent no response head, or a malformed one
+   * @throws ProxyError when the app sent no response head, or a malformed one, or a big body that
+   *     the body budget has no room for
    */
   HttpResponse whole(Call call, Pool.Granted granted, List<Message> messages) {
     List<Message> rest = messages.subList(1, messages.size());
@@ -82,7 +86,7 @@ final class AppResponse {
     if (noBody(call, status)) {
       return response(call, granted.app(), parsed, Source.empty());
     }
-    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    ByteString body = ByteString.emptyByteString();
     for (Message m : rest) {
       if (m.type() != Graph.WRITE) {
         break;
@@ -91,12 +95,12 @@ final class AppResponse {
       if (translated.emptyChunkEnds() && chunk.length == 0) {
         break;
       }
-      body.writeBytes(chunk);
+      body = body.concat(ByteString.fromArrayUnsafe(chunk)); // no copy: the chunks are linked
     }
+    ResponseEntity entity = wholeBody.entity(call, translated.contentType(), body);
     call.answered().set(true);
     accessLog.answered(call, status);
-    return HttpResponse.create().withStatus(code(status)).addHeaders(translated.headers())
-        .withEntity(HttpEntities.create(translated.contentType(), body.toByteArray()));
+    return HttpResponse.create().withStatus(code(status)).addHeaders(translated.headers()).withEntity(entity);
   }
 
   /** The app's response head out of its first message, or the error the client gets instead. */

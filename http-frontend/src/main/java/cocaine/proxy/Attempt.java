@@ -85,7 +85,8 @@ final class Attempt {
           + " bytes (cocaine.network.max-frame-bytes)");
     }
     Message first = Message.write(Values.bytes(chunk));
-    Message enqueue = new Message(0, List.of(Values.str(call.route().event())), ForwardedHeaders.enqueue(call));
+    Message enqueue = new Message(0, List.of(Values.str(call.route().event())), ForwardedHeaders.enqueue(call,
+        config.headers().mapped()));
     return streamed != null ? sendStreamed(call, granted, enqueue, first, streamed)
         : sendWhole(call, granted, enqueue, first, mayRetry);
   }

@@ -1,14 +1,18 @@
 package cocaine.proxy;
 
 import cocaine.admin.ProxyMetrics;
+import cocaine.proxy.pool.LocatorClient;
 import cocaine.proxy.pool.Pool;
 import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -35,8 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
-  /** Its value picks a routing group's member by hash: the same value, the same member (ECOSYSTEM.md 2.2). */
-  static final String STICKY_HEADER = "X-Cocaine-Sticky";
   /**
    * For trivial callbacks (a tell, a counter, a log line) on stages Pekko completes: run them where
    * the stage completes. Pekko's stages come from Scala futures, whose plain {@code handle},
@@ -58,9 +60,19 @@ final class Exchange {
   private final RequestBody body;
   private final Attempt attempts;
   private final AccessLog accessLog;
+  private final Timeouts timeouts;
+  private final LocatorClient locator;
+  /** Whether the last /ping found no locator: only a change is logged. */
+  private final AtomicBoolean locatorDown = new AtomicBoolean();
+  /** Null unless {@code cocaine.proxy.json-rpc} is on. */
+  private final JsonRpc jsonRpc;
 
   Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, PoolDirectory directory,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics, Timeouts timeouts, LocatorClient locator) {
+    this.timeouts = timeouts;
+    this.locator = locator;
+    this.jsonRpc = config.jsonRpc() ? new JsonRpc(locator, Materializer.matFromSystem(system),
+        config.proxy().timeout(), config.proxy().maxBodyBytes()) : null;
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
@@ -71,7 +83,7 @@ final class Exchange {
     BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
-    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog));
+    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)));
   }
 
   /** Never fails: every problem becomes a response. */
@@ -80,17 +92,20 @@ final class Exchange {
     String rawUri = request.getHeader(RawRequestURI.class).map(RawRequestURI::uri)
         .orElseGet(() -> request.getUri().toString());
     if (rawUri.equals("/ping") && request.getHeader(Route.SERVICE_HEADER).isEmpty()) {
-      request.discardEntityBytes(mat);
-      return CompletableFuture.completedFuture(HttpResponse.create().addHeaders(ProxyError.common(null, null))
-          .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK\n")));
+      return ping(request);
+    }
+    if (jsonRpc != null && request.getHeader(JsonRpc.HEADER).isPresent()) {
+      return jsonRpc.handle(request);
     }
     String requestId = null;
     try {
-      Trace trace = Trace.of(request);
+      Trace trace = Trace.of(request, config.headers().requestId());
       requestId = trace.requestId();
       Route route = Route.of(request, rawUri);
       body.checkDeclared(request);
-      Call call = new Call(request, route, trace, start, config.timeout(route.app()));
+      boolean traceBit = TracingPolicy.sampled(request.getHeader(TracingPolicy.HEADER).map(HttpHeader::value),
+          config.traceShare(route.app()), ThreadLocalRandom.current().nextDouble());
+      Call call = new Call(request, route, trace, start, timeouts.of(route.app(), route.event()), traceBit);
       String id = requestId;
       return attempt(call, 0, null).exceptionally(failure -> {
         Throwable cause = unwrap(failure);
@@ -124,6 +139,11 @@ final class Exchange {
           return attempt(call, tries + 1, wholeBody);
         }
         StatusFor row = StatusFor.refusedLease(cause.code());
+        if (cause.code().equals(ErrorCode.SERVICE_NOT_AVAILABLE)) {
+          // the locator knows no such app: the tornado proxy's answer, 503 so that nginx tries another proxy
+          log.info("request {}: {}", call.trace().requestId(), cause.getMessage());
+          throw new ProxyError(row.status(), "current application " + call.app() + " is unavailable");
+        }
         if (row == StatusFor.NO_CONNECTION_IN_TIME) {
           throw new ProxyError(row.status(), "no connection to app '" + call.app() + "' within " + call.timeoutText());
         }
@@ -171,10 +191,31 @@ final class Exchange {
     return attempt(call, tries + 1, body).thenApply(Attempt.Respond::new);
   }
 
+  /**
+   * {@code /ping}: 200 while a locator accepts a connection, else 503, so that a balancer in front
+   * stops sending requests to a proxy that cannot resolve apps (the tornado proxy's health check).
+   */
+  private CompletionStage<HttpResponse> ping(HttpRequest request) {
+    request.discardEntityBytes(mat);
+    return locator.reachable().handle((ok, failure) -> {
+      if (failure == null) {
+        if (locatorDown.getAndSet(false)) {
+          log.info("/ping answers 200 again: a locator can be reached");
+        }
+        return HttpResponse.create().addHeaders(ProxyError.common(null, null))
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "OK\n"));
+      }
+      if (!locatorDown.getAndSet(true)) {
+        log.warn("/ping answers 503 until a locator can be reached: {}", unwrap(failure).getMessage());
+      }
+      return ProxyError.response(StatusFor.NO_LOCATOR.status(), "locator is unavailable", null, null);
+    });
+  }
+
   /** A connection from the pool's {@link cocaine.proxy.pool.Leases} at once, else by asking the proxy actor. */
   private CompletionStage<Pool.Leased> lease(Call call) {
     long leaseStart = System.nanoTime();
-    Optional<String> sticky = call.request().getHeader(STICKY_HEADER).map(HttpHeader::value);
+    Optional<String> sticky = call.request().getHeader(config.headers().sticky()).map(HttpHeader::value);
     Pool.Granted now = directory.tryLease(call.app(), sticky);
     if (now != null) {
       RequestSpans.leased(call.trace(), call.app(), leaseStart, now, null);

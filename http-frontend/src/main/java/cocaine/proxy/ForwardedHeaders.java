@@ -11,6 +11,8 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.Cookie;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,8 @@ final class ForwardedHeaders {
   /** Methods whose empty body still gets "Content-Length: 0" (pekko does not say whether the client sent one). */
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
   private static final String PROTO_VERSION = "X-Cocaine-HTTP-Proto-Version";
+  /** v12 header set on requests sampled for verbose tracing. */
+  static final String TRACE_BIT = "trace_bit";
   /** On answers to a routing group: the member app that answered. */
   private static final String VERSION_APP_HEADER = "X-Cocaine-Version-App";
 
@@ -43,10 +47,20 @@ final class ForwardedHeaders {
   record ClientHead(List<HttpHeader> headers, ContentType contentType, OptionalLong length,
       boolean emptyChunkEnds) {}
 
-  /** The HTTP headers the app sees: the client's, in order, with the entity's type and length. */
+  /**
+   * The HTTP headers the app sees: like the tornado proxy, the request's cookies first as
+   * {@code [name, value]} pairs, then the client's headers in order, with the entity's type and length.
+   */
   static List<Map.Entry<String, String>> toApp(Call call, byte[] body, boolean streamed) {
     HttpRequest request = call.request();
     List<Map.Entry<String, String>> out = new ArrayList<>();
+    for (HttpHeader h : request.getHeaders()) {
+      if (h instanceof Cookie cookie) {
+        for (HttpCookiePair pair : cookie.getCookies()) {
+          out.add(Map.entry(pair.name(), pair.value()));
+        }
+      }
+    }
     for (HttpHeader h : request.getHeaders()) {
       if (!NOT_FORWARDED.contains(h.lowercaseName())) {
         out.add(Map.entry(h.name(), h.value()));
@@ -72,11 +86,24 @@ final class ForwardedHeaders {
     return out;
   }
 
-  /** v12 headers of the enqueue: trace, the client's authorization, the app's timeout. */
-  static List<Header> enqueue(Call call) {
+  /**
+   * v12 headers of the enqueue: trace, {@code trace_bit} when the request was sampled, the client's
+   * authorization, the headers of {@code cocaine.proxy.mapped-headers} the request has, and the
+   * app's timeout only when it has one of its own (the proxy's default must not override a shorter
+   * timeout of the app's profile).
+   *
+   * @param mapped HTTP header name -> v12 header name
+   */
+  static List<Header> enqueue(Call call, Map<String, String> mapped) {
     List<Header> out = new ArrayList<>(call.trace().headers());
+    if (call.traceBit()) {
+      out.add(Header.of(TRACE_BIT, "1"));
+    }
     call.request().getHeader("Authorization").ifPresent(h -> out.add(Header.of(Header.AUTHORIZATION, h.value())));
-    out.add(Header.ofLong(Header.REQUEST_TIMEOUT, call.timeout().toMillis()));
+    mapped.forEach((http, v12) -> call.request().getHeader(http).ifPresent(h -> out.add(Header.of(v12, h.value()))));
+    if (call.timeoutConfigured()) {
+      out.add(Header.ofLong(Header.REQUEST_TIMEOUT, call.timeout().toMillis()));
+    }
     return out;
   }
 

@@ -93,14 +93,18 @@ public final class HttpProxy {
    */
   public static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
       String routerId) {
-    return create(config, locator, metrics, routerId, new PoolDirectory());
+    return create(config, locator, metrics, routerId, new PoolDirectory(),
+        new Timeouts(config.proxy().timeout(), config.appTimeouts()));
   }
 
+  /** @param timeouts kept equal to the storage's {@code timeouts} by a {@link TimeoutFeed} of this actor */
   static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
-      String routerId, PoolDirectory directory) {
+      String routerId, PoolDirectory directory, Timeouts timeouts) {
     return Behaviors.setup(ctx -> Behaviors.withStash(config.maxWaiting(), stash -> Behaviors.withTimers(timers -> {
       ctx.spawn(RoutingFeed.create(locator, new RoutingFeed.Options(routerId, config.routingBackoffMin(),
           config.routingBackoffMax()), ctx.messageAdapter(RoutingFeed.Report.class, Routing::new)), "routing");
+      ctx.spawn(TimeoutFeed.create(locator, timeouts, config.routingBackoffMin(), config.routingBackoffMax()),
+          "timeouts");
       timers.startSingleTimer(new StopWaitingForRings(), config.connectTimeout());
       return new HttpProxy(ctx, config, locator, metrics, directory).waitingForRings(stash);
     })));
@@ -241,13 +245,14 @@ public final class HttpProxy {
    * when an address cannot be bound or the certificate cannot be used.
    */
   public static CompletionStage<Running> start(ActorSystem<?> system, ProxyConfig config, ProxyMetrics metrics) {
-    LocatorClient locator = new LocatorClient(system, config.locatorHost(), config.locatorPort(), config.connection(),
+    LocatorClient locator = LocatorClient.of(system, config.locators(), config.connection(),
         config.connectTimeout(), config.access().authorization());
     int n = instances.incrementAndGet();
     PoolDirectory directory = new PoolDirectory();
-    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory),
+    Timeouts timeouts = new Timeouts(config.proxy().timeout(), config.appTimeouts());
+    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory, timeouts),
         n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
-    Exchange exchange = new Exchange(system, config, proxy, directory, metrics);
+    Exchange exchange = new Exchange(system, config, proxy, directory, metrics, timeouts, locator);
     return Listeners.bind(system, "HTTP proxy", config.proxy().host(), config.proxy().port(), config.https(),
             serverSettings(system, config), exchange::handle)
         .handle((listeners, failure) -> {

@@ -13,7 +13,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,12 +42,17 @@ import java.util.Objects;
  * @param https              HTTPS and what the plain HTTP port does ({@code cocaine.proxy.http}, {@code .tls})
  * @param bodyBudgetBytes    bytes of whole request bodies held at once across all requests ({@link BodyBudget})
  * @param accessLog          where and how the access log is written
+ * @param headers            names of the request-id and sticky headers, and the HTTP headers mapped to v12 headers
+ * @param traceSampling      per app, the share of requests (0..1) sent with {@code trace_bit}
+ * @param locators           the locators to resolve through, in order of preference ("host:port")
+ * @param jsonRpc            requests with {@code X-Cocaine-JSON-RPC} call services ({@link JsonRpc})
  */
 public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPort, Duration connectTimeout,
     double refreshFraction, int maxWaiting, Map<String, Duration> appTimeouts, boolean cancelOnDisconnect,
     int maxHeaderValueBytes, int maxHeaderCount, int maxUriBytes, ConnectionSettings connection,
     Duration routingBackoffMin, Duration routingBackoffMax, AccessToken access, HttpsSettings https,
-    long bodyBudgetBytes, AccessLogSettings accessLog) {
+    long bodyBudgetBytes, AccessLogSettings accessLog, RequestHeaders headers, Map<String, Double> traceSampling,
+    List<String> locators, boolean jsonRpc) {
 
   /** The bound on connections per app: more would only load the nodes' accept queues. */
   public static final int MAX_POOL_SIZE = 256;
@@ -65,6 +72,12 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
           + "routing-backoff-min (" + routingBackoffMin.toMillis() + " ms), got " + routingBackoffMax.toMillis() + " ms");
     }
     Objects.requireNonNull(accessLog, "accessLog");
+    Objects.requireNonNull(headers, "headers");
+    traceSampling = Map.copyOf(traceSampling);
+    locators = List.copyOf(locators);
+    if (locators.isEmpty()) {
+      throw new SettingsException("no locator to resolve apps through: set cocaine.proxy.locators");
+    }
     long whole = FrameAndBody.wholeBodyBytes(connection.maxFrameBytes(), proxy.maxBodyBytes());
     if (bodyBudgetBytes < whole) {
       throw new SettingsException("bad value for 'cocaine.proxy.body-budget': must be at least the largest body an "
@@ -111,7 +124,12 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
               settings.proxy().maxBodyBytes())),
           new AccessLogSettings(c.getBoolean(p + "access-log.enabled"), c.getString(p + "access-log.path").trim(),
               atLeastOne(c, p + "access-log.buffer", c.getBytes(p + "access-log.buffer").intValue()),
-              positive(c, p + "access-log.flush")));
+              positive(c, p + "access-log.flush")),
+          new RequestHeaders(nonEmpty(c, p + "request-id-header"), nonEmpty(c, p + "sticky-header"),
+              mappedHeaders(c, p + "mapped-headers")),
+          traceSampling(c, p + "trace-sampling"),
+          locators(c, p + "locators", nonEmpty(c, p + "locator-host") + ":" + port),
+          c.getBoolean(p + "json-rpc"));
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
     }
@@ -121,7 +139,29 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
   public ProxyConfig withLocator(String host, int port) {
     return new ProxyConfig(proxy, host, port, connectTimeout, refreshFraction, maxWaiting, appTimeouts,
         cancelOnDisconnect, maxHeaderValueBytes, maxHeaderCount, maxUriBytes, connection, routingBackoffMin,
-        routingBackoffMax, access, https, bodyBudgetBytes, accessLog);
+        routingBackoffMax, access, https, bodyBudgetBytes, accessLog, headers, traceSampling,
+        List.of(host + ":" + port), jsonRpc);
+  }
+
+  /**
+   * The request headers the proxy reads by name, and those it passes to apps as v12 headers.
+   *
+   * @param requestId the header whose hex value is the trace id ({@code X-Request-Id})
+   * @param sticky    the header whose value picks a routing group's member ({@code X-Cocaine-Sticky})
+   * @param mapped    HTTP header name -> v12 header name sent with the enqueue when the request has it
+   */
+  public record RequestHeaders(String requestId, String sticky, Map<String, String> mapped) {
+    public RequestHeaders {
+      mapped = Map.copyOf(mapped);
+    }
+
+    /** The names the original proxies used, nothing mapped. */
+    public static final RequestHeaders ORIGINAL = new RequestHeaders("X-Request-Id", "X-Cocaine-Sticky", Map.of());
+  }
+
+  /** The share of this app's requests (0..1) that carry {@code trace_bit}, when the client does not choose. */
+  public double traceShare(String app) {
+    return traceSampling.getOrDefault(app, traceSampling.getOrDefault("*", 0.0));
   }
 
   /**
@@ -166,6 +206,57 @@ public record ProxyConfig(ProxySettings proxy, String locatorHost, int locatorPo
       out.put(e.getString("app"), timeout);
     }
     return out;
+  }
+
+  private static Map<String, String> mappedHeaders(Config c, String key) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ConfigObject entry : c.getObjectList(key)) {
+      Config e = entry.toConfig();
+      if (!e.hasPath("http") || !e.hasPath("header") || entry.size() != 2 || e.getString("http").isBlank()
+          || e.getString("header").isBlank()) {
+        throw new SettingsException("bad value for '" + key + "' in " + where(entry)
+            + ": each entry must be { http = \"<HTTP header>\", header = \"<v12 header>\" }, both non-empty");
+      }
+      out.put(e.getString("http").trim(), e.getString("header").trim());
+    }
+    return out;
+  }
+
+  private static Map<String, Double> traceSampling(Config c, String key) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (ConfigObject entry : c.getObjectList(key)) {
+      Config e = entry.toConfig();
+      if (!e.hasPath("app") || !e.hasPath("percent") || entry.size() != 2) {
+        throw new SettingsException("bad value for '" + key + "' in " + where(entry)
+            + ": each entry must be { app = \"<name or *>\", percent = <0 to 100> }");
+      }
+      double percent = e.getDouble("percent");
+      if (!(percent >= 0 && percent <= 100)) {
+        throw new SettingsException("bad value for '" + key + "' in " + where(entry)
+            + ": percent must be from 0 to 100, got " + percent);
+      }
+      out.put(e.getString("app"), percent / 100);
+    }
+    return out;
+  }
+
+  /** {@code locators}, or {@code locator-host:locator-port} when the list is empty. */
+  private static List<String> locators(Config c, String key, String single) {
+    List<String> out = new ArrayList<>();
+    for (String l : c.getStringList(key)) {
+      int colon = l.lastIndexOf(':');
+      int port = -1;
+      try {
+        port = colon > 0 ? Integer.parseInt(l.substring(colon + 1).trim()) : -1;
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      if (port < 1 || port > 65535) {
+        throw bad(c, key, "each locator must be \"host:port\" with a port from 1 to 65535");
+      }
+      out.add(l.trim());
+    }
+    return out.isEmpty() ? List.of(single) : out;
   }
 
   private static String nonEmpty(Config c, String key) {

@@ -20,6 +20,8 @@ enum StatusFor {
   BODY_TOO_LARGE(413),
   /** The proxy holds as many request bodies as its body budget allows: try again shortly. */
   NO_ROOM_FOR_BODY(503),
+  /** The app's whole answer is big and the body budget has no room for it: try again shortly. */
+  NO_ROOM_FOR_RESPONSE(503),
   /** The request's head and body would not fit one frame of the wire (a head of about 1 MiB and more). */
   REQUEST_TOO_LARGE_FOR_FRAME(413),
   /** The client's body broke off for another reason. */
@@ -40,6 +42,8 @@ enum StatusFor {
   MALFORMED_RESPONSE_HEAD(502),
   /** Any other error the app sent instead of a response head. */
   APP_ERROR(500),
+  /** {@code /ping} while no locator accepts a connection. */
+  NO_LOCATOR(503),
   /** A failure inside the proxy itself. */
   PROXY_FAILED(500);
 

@@ -11,7 +11,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
  * The trace of one HTTP request, sent to the app as the v12 headers {@code trace_id},
- * {@code span_id}, {@code parent_id}. The trace id comes from {@code X-Request-Id} (1 to 16 hex
+ * {@code span_id}, {@code parent_id}. The trace id comes from {@code X-Request-Id} (or the header
+ * named by {@code cocaine.proxy.request-id-header}; 1 to 16 hex
  * digits), else from a W3C {@code traceparent} (its low 64 bits), else it is made; the request id
  * the client sees is the trace id as 16 lowercase hex digits.
  */
@@ -21,15 +22,16 @@ public record Trace(long traceId, long spanId, long parentId) {
   private static final Pattern W3C = Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
 
   /**
-   * @throws ProxyError 400 when X-Request-Id is not 1 to 16 hex digits
+   * @param requestIdHeader the header that carries the trace id ({@code cocaine.proxy.request-id-header})
+   * @throws ProxyError 400 when that header is not 1 to 16 hex digits
    */
-  public static Trace of(HttpRequest request) {
+  public static Trace of(HttpRequest request, String requestIdHeader) {
     Optional<Trace> w3c = request.getHeader(TRACEPARENT).map(HttpHeader::value).flatMap(Trace::traceparent);
-    Optional<String> given = request.getHeader(ProxyError.REQUEST_ID).map(h -> h.value().trim());
+    Optional<String> given = request.getHeader(requestIdHeader).map(h -> h.value().trim());
     if (given.isPresent()) {
       if (!HEX_ID.matcher(given.get()).matches()) {
         throw new ProxyError(StatusFor.BAD_REQUEST.status(),
-            "X-Request-Id must be 1 to 16 hex digits (a 64-bit trace id), got '"
+            requestIdHeader + " must be 1 to 16 hex digits (a 64-bit trace id), got '"
             + (given.get().length() > 40 ? given.get().substring(0, 40) + "..." : given.get()) + "'");
       }
       long trace = Long.parseUnsignedLong(given.get(), 16);

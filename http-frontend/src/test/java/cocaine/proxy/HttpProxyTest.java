@@ -17,6 +17,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
 import cocaine.wire.Header;
 import cocaine.wire.Message;
+import cocaine.wire.Values;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,6 +72,9 @@ class HttpProxyTest {
           max-body-bytes = 256KiB
           locator-port = %d
           app-timeouts = [{ app = slow, timeout = 400ms }]
+          # these tests follow the app channel to its end: a client gone or a timeout reaches the app
+          cancel-on-disconnect = true
+          json-rpc = on
         }
         """.formatted(cluster.locatorPort())));
     proxy = HttpProxy.start(kit.system(), settings, metrics).toCompletableFuture().join();
@@ -188,7 +192,10 @@ class HttpProxyTest {
     Request seen = echo.last();
     assertEquals(0xdeadbeefL, seen.traceHeader(Header.TRACE_ID));
     assertNotEquals(0L, seen.traceHeader(Header.SPAN_ID));
-    assertEquals(Optional.of(5000L), Header.find(seen.headers(), Header.REQUEST_TIMEOUT).flatMap(Header::asLong));
+    // echo has no timeout of its own: the proxy's default is not sent, the app's profile decides
+    assertEquals(Optional.empty(), Header.find(seen.headers(), Header.REQUEST_TIMEOUT));
+    get("/slow/trace");
+    assertEquals(Optional.of(400L), Header.find(slow.last().headers(), Header.REQUEST_TIMEOUT).flatMap(Header::asLong));
 
     HttpResponse<String> made = get("/echo/trace");
     assertTrue(made.headers().firstValue("X-Request-Id").orElseThrow().matches("[0-9a-f]{16}"), made.headers().firstValue("X-Request-Id").orElseThrow());
@@ -265,6 +272,18 @@ class HttpProxyTest {
   }
 
   @Test
+  void aBigAnswerInSeveralChunksReachesTheClientWhole() throws Exception {
+    String a = "a".repeat(100_000);
+    String b = "b".repeat(100_000);
+    String c = "c".repeat(100_000);
+    echo.on("big-answer", r -> Source.from(List.of(head(200, "Content-Type", "text/plain"), chunk(a), chunk(b),
+        chunk(c), Message.close())));
+    HttpResponse<String> r = get("/echo/big-answer");
+    assertEquals(200, r.statusCode());
+    assertEquals(a + b + c, r.body());
+  }
+
+  @Test
   void headGetsTheHeadersButNoBody() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/echo/h"))
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
@@ -285,10 +304,26 @@ class HttpProxyTest {
   // ---- errors ----------------------------------------------------------------------------------
 
   @Test
+  void jsonRpcSendsAStreamingMethodItsChunksAndAnswersWithItsReplies() throws Exception {
+    echo.on("rpc", r -> Source.from(List.of(chunk("got " + Values.asString(r.firstChunk().args().get(0))),
+        chunk("b"), Message.close())));
+    HttpResponse<String> r = post("/", ("{\"jsonrpc\": \"2.0\", \"method\": \"echo.enqueue\", \"params\": [\"rpc\"], "
+        + "\"chunks\": [[\"write\", [\"x\"]], [\"close\", []]], \"id\": \"s1\"}").getBytes(StandardCharsets.UTF_8),
+        "X-Cocaine-JSON-RPC", "1");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("{\"jsonrpc\":\"2.0\",\"result\":[\"got x\",\"b\"],\"id\":\"s1\"}", r.body());
+    HttpResponse<String> bad = post("/", ("{\"jsonrpc\": \"2.0\", \"method\": \"echo.enqueue\", \"params\": [\"rpc\"], "
+        + "\"chunks\": [[\"shout\", []]], \"id\": 2}").getBytes(StandardCharsets.UTF_8), "X-Cocaine-JSON-RPC", "1");
+    assertEquals(500, bad.statusCode(), bad.body());
+    assertContains(bad.body(), "each chunk must be [name, [args]]");
+  }
+
+  @Test
   void unknownAppIsUnavailableAfterRetryingEachTimeThroughTheLocator() throws Exception {
     HttpResponse<String> r = get("/ghost/x");
     assertEquals(503, r.statusCode());
-    assertContains(r.body(), "ghost", "[10, 1]");
+    // the tornado proxy's answer for an app nobody publishes
+    assertEquals("current application ghost is unavailable\n", r.body());
     assertEquals(Optional.of("Cocaine"), r.headers().firstValue("X-Error-Generated-By"));
     // each of the 3 attempts resolved anew; the app's pool may resolve once more on its own afterwards
     // (seen once in a loaded run since the pool publishes its leases), so at least 3

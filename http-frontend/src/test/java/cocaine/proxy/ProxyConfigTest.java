@@ -1,6 +1,7 @@
 package cocaine.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,7 @@ class ProxyConfigTest {
     assertEquals(32, c.proxy().poolSize());
     assertEquals(Duration.ofSeconds(60), c.proxy().refreshPeriod());
     assertEquals(Duration.ofSeconds(30), c.timeout("any"));
-    assertTrue(c.cancelOnDisconnect());
+    assertFalse(c.cancelOnDisconnect());
     assertEquals(8192, c.maxHeaderValueBytes());
   }
 
@@ -53,6 +54,36 @@ class ProxyConfigTest {
         .getMessage().contains("cocaine.proxy.refresh-fraction"));
     assertTrue(assertThrows(SettingsException.class,
         () -> ProxyConfig.from(settings("app-timeouts = [{ app = echo }]"))).getMessage().contains("app-timeouts"));
+  }
+
+  @Test
+  void theOriginalProxiesKnobsAreRead() {
+    ProxyConfig c = ProxyConfig.from(settings("locators = [\"10.0.0.1:10053\", \"[::1]:10054\"], "
+        + "request-id-header = \"X-Trace\", sticky-header = \"X-User\", "
+        + "mapped-headers = [{ http = \"X-Real-IP\", header = \"x-real-ip\" }], "
+        + "trace-sampling = [{ app = echo, percent = 5 }, { app = \"*\", percent = 1 }]"));
+    assertEquals(List.of("10.0.0.1:10053", "[::1]:10054"), c.locators());
+    assertEquals(new ProxyConfig.RequestHeaders("X-Trace", "X-User", java.util.Map.of("X-Real-IP", "x-real-ip")),
+        c.headers());
+    assertEquals(0.05, c.traceShare("echo"), 1e-9);
+    assertEquals(0.01, c.traceShare("other"), 1e-9);
+    ProxyConfig single = ProxyConfig.from(settings("locator-host = \"10.0.0.9\", locator-port = 10099"));
+    assertEquals(List.of("10.0.0.9:10099"), single.locators());
+    assertEquals(0.0, single.traceShare("echo"));
+  }
+
+  @Test
+  void badKnobsStopStartWithTheKeyNamed() {
+    assertTrue(assertThrows(SettingsException.class, () -> ProxyConfig.from(settings("locators = [\"nohost\"]")))
+        .getMessage().contains("cocaine.proxy.locators"));
+    assertTrue(assertThrows(SettingsException.class,
+        () -> ProxyConfig.from(settings("trace-sampling = [{ app = echo, percent = 101 }]"))).getMessage()
+        .contains("trace-sampling"));
+    assertTrue(assertThrows(SettingsException.class,
+        () -> ProxyConfig.from(settings("mapped-headers = [{ http = \"X-A\" }]"))).getMessage()
+        .contains("mapped-headers"));
+    assertTrue(assertThrows(SettingsException.class, () -> ProxyConfig.from(settings("sticky-header = \"\"")))
+        .getMessage().contains("cocaine.proxy.sticky-header"));
   }
 
   @Test

@@ -17,6 +17,7 @@ class StatusForTest {
     expected.put(StatusFor.BODY_TOO_SLOW, 408);
     expected.put(StatusFor.BODY_TOO_LARGE, 413);
     expected.put(StatusFor.NO_ROOM_FOR_BODY, 503);
+    expected.put(StatusFor.NO_ROOM_FOR_RESPONSE, 503);
     expected.put(StatusFor.REQUEST_TOO_LARGE_FOR_FRAME, 413);
     expected.put(StatusFor.BODY_UNREADABLE, 400);
     expected.put(StatusFor.NO_CONNECTION_IN_TIME, 504);
@@ -27,6 +28,7 @@ class StatusForTest {
     expected.put(StatusFor.NO_RESPONSE_HEAD, 500);
     expected.put(StatusFor.MALFORMED_RESPONSE_HEAD, 502);
     expected.put(StatusFor.APP_ERROR, 500);
+    expected.put(StatusFor.NO_LOCATOR, 503);
     expected.put(StatusFor.PROXY_FAILED, 500);
     assertEquals(List.of(StatusFor.values()), List.copyOf(expected.keySet()), "a row without an expected status");
     expected.forEach((row, status) -> assertEquals(status, row.status(), row.name()));

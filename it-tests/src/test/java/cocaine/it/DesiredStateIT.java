@@ -29,8 +29,10 @@ class DesiredStateIT {
   static RuntimeProcess node1;
   static RuntimeProcess node2;
 
-  static String zookeeperStorage() {
+  /** Both nodes run on one host: each has its own name for the desired state and its report. */
+  static String zookeeperStorage(String node) {
     return String.join("\n",
+        "cocaine.node.name = " + node,
         "cocaine.storage {",
         "  backend = zookeeper",
         "  zookeeper { connect = \"127.0.0.1:" + zkPort + "\", root = \"/desired-it\" }",
@@ -41,8 +43,8 @@ class DesiredStateIT {
   static void start() throws Exception {
     zkPort = RuntimeProcess.freePort();
     ZookeeperStorageIT.zookeeper("start", dir.resolve("zk").toString(), String.valueOf(zkPort));
-    node1 = RuntimeProcess.start(dir.resolve("node1"), "node", zookeeperStorage());
-    node2 = RuntimeProcess.start(dir.resolve("node2"), "node", zookeeperStorage());
+    node1 = RuntimeProcess.start(dir.resolve("node1"), "node", zookeeperStorage("n1"));
+    node2 = RuntimeProcess.start(dir.resolve("node2"), "node", zookeeperStorage("n2"));
     assertCli(node1, "uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "echo");
     assertCli(node1, "uploaded", "profile", "upload", "-n", "echo", "-r",
         APPS.resolve("echo").resolve("profile.json").toString());
@@ -77,8 +79,36 @@ class DesiredStateIT {
     assertCli(node1, "runs on the cluster: version 1", "app", "start", "--cluster", "-n", "echo", "-r", "echo");
     awaitServing(node2, true);
     node2.kill9();
-    node2 = RuntimeProcess.start(dir.resolve("node2-again"), "node", zookeeperStorage());
+    node2 = RuntimeProcess.start(dir.resolve("node2-again"), "node", zookeeperStorage("n2"));
     awaitServing(node2, true);
+  }
+
+  @Test
+  void aDesiredAppWithAMissingProfileIsBrokenOnEachNodeWithTheReasonAndAnUnreadableVersionIsSetAside()
+      throws Exception {
+    // an app that is stored (its manifest and archive) but whose desired profile is not
+    assertCli(node1, "uploaded", "app", "upload", APPS.resolve("echo").toString(), "--name", "ghost");
+    assertCli(node1, "", "storage", "write", "desired", "ghost", "--pack-json",
+        "{\"version\": \"1\", \"profile\": \"nosuch\"}", "-t", "desired");
+    for (String node : new String[] {"n1", "n2"}) {
+      await().atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        RuntimeProcess.CliResult report = node1.cli("storage", "read", "converged", node);
+        assertEquals(0, report.exit(), report.output());
+        assertTrue(report.output().contains("\"ghost\" : [ \"1\", \"broken\", \"")
+            && report.output().contains("profile 'nosuch'"), node + ": " + report.output());
+      });
+    }
+    assertCli(node1, "", "storage", "remove", "desired", "ghost");
+
+    assertCli(node1, "", "storage", "write", "versions", "other@3", "not a version", "-t", "app:other");
+    RuntimeProcess.CliResult versions = node2.cli("app", "versions", "other");
+    assertEquals(0, versions.exit(), versions.output());
+    assertTrue(versions.output().contains("warning: version record other@3 is not")
+        && versions.output().contains("has no recorded versions that can be read"), versions.output());
+    RuntimeProcess.CliResult rollback = node2.cli("app", "rollback", "other", "--to", "3");
+    assertEquals(1, rollback.exit(), rollback.output());
+    assertTrue(rollback.output().contains("cannot roll back to version 3: version record other@3 is not"),
+        rollback.output());
   }
 
   static void awaitServing(RuntimeProcess node, boolean serving) {

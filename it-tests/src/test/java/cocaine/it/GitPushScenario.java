@@ -247,7 +247,9 @@ abstract class GitPushScenario {
     String version = head();
     Run push = push(key);
     assertEquals(0, push.exit(), push.output());
-    assertTrue(push.output().contains("remote: start: stopping the running version of 'http-echo'"), push.output());
+    // the version record and desired state move on; the node's convergence restarts the app on it
+    assertTrue(push.output().contains("remote: release: 'http-echo' version 2 (" + REGISTRY + "/http-echo:" + version
+        + ") is the cluster's desired state, replacing version 1"), push.output());
     assertTrue(push.output().contains("remote: deployed 'http-echo' version " + version), push.output());
     await("the new version answers").atMost(TIMEOUT).untilAsserted(() -> {
       assertEquals("new version", curl("new version"));
@@ -262,7 +264,7 @@ abstract class GitPushScenario {
       RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",
           "--version", "cli-0", "--registry", REGISTRY);
       assertEquals(1, refused.exit(), refused.output());
-      assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step store: ")
+      assertTrue(refused.output().contains("deploy of 'http-echo-cli' failed at step lease: ")
           && refused.output().contains("needs the access token"), refused.output());
     }
     RuntimeProcess.CliResult deployed = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
@@ -274,6 +276,18 @@ abstract class GitPushScenario {
       assertTrue(deployed.output().contains(step), "'" + step + "' in:\n" + deployed.output());
     }
     assertEquals("from the cli", curl("http-echo-cli", "from the cli"));
+
+    // a version that does not run in time: the deploy fails at start and the cluster goes back to cli-1
+    RuntimeProcess.CliResult late = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",
+        "http-echo-cli", "--version", "cli-2", "--registry", REGISTRY, "--start-timeout", "1ms");
+    assertEquals(1, late.exit(), late.output());
+    assertTrue(late.output().contains("failed at step start: version 2 did not run within PT0.001S")
+        && late.output().contains("start: back to version 1 on the cluster"), late.output());
+    await("cli-1 runs again").atMost(TIMEOUT).untilAsserted(() -> {
+      assertEquals("back to cli-1", curl("http-echo-cli", "back to cli-1"));
+      assertEquals(List.of(REGISTRY + "/http-echo-cli:cli-1"),
+          runningImages().stream().filter(i -> i.contains("/http-echo-cli:")).distinct().toList());
+    });
 
     Files.delete(repo.resolve("Dockerfile"));
     RuntimeProcess.CliResult refused = runtime.cli(tokenEnv(), "app", "deploy", repo.toString(), "--name",

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,8 @@ import org.msgpack.value.Value;
 /**
  * Issue 19: a runtime publishes urlfetch, chrono, cache, metrics and uniresis in its locator; an app
  * resolves and calls each; {@code cocaine metrics} reads the runtime's numbers; uniresis keeps its
- * uuid across a restart, and a service the config disables is not published.
+ * uuid across a restart, and a service the config disables is not published. urlfetch refuses the
+ * node's loopback by default and fetches from it once {@code allow-addresses} names it.
  */
 class SmallServicesIT {
   @TempDir Path dir;
@@ -42,13 +44,15 @@ class SmallServicesIT {
       x.close();
     });
     http.start();
+    String local = "http://127.0.0.1:" + http.getAddress().getPort() + "/";
     String uuid;
     RuntimeProcess runtime = RuntimeProcess.start(dir, "all", "", "uniresis");
     try (Locator locator = Locator.connect("127.0.0.1", runtime.locatorPort())) {
       try (ServiceClient urlfetch = ServiceClient.connect(locator, "urlfetch")) {
-        List<Value> got = urlfetch.call("get", "http://127.0.0.1:" + http.getAddress().getPort() + "/").get(20, TimeUnit.SECONDS);
-        assertEquals(Values.bool(true), got.get(0));
-        assertEquals("fetched", new String(Values.asBytes(got.get(1)), StandardCharsets.UTF_8));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+            () -> urlfetch.call("get", local).get(20, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.PERMISSION_DENIED, ((CocaineException) refused.getCause()).code());
+        assertTrue(refused.getCause().getMessage().contains("allow-addresses"), refused.getCause().getMessage());
       }
       try (ServiceClient chrono = ServiceClient.connect(locator, "chrono")) {
         ClientChannel timer = chrono.stream("notify_after", 0.1, true);
@@ -72,20 +76,24 @@ class SmallServicesIT {
       assertTrue(cli.output().contains("cocaine.node.apps.running"), cli.output());
     } finally {
       runtime.close();
-      http.stop(0);
     }
     assertEquals(uuid + "\n", Files.readString(dir.resolve("state/uniresis.uuid")));
-    // the same node again, with the cache turned off
-    Files.writeString(dir.resolve("runtime.conf"), "cocaine.services.cache.enabled = false\n",
-        java.nio.file.StandardOpenOption.APPEND);
+    // the same node again, with the cache turned off and urlfetch allowed onto 127.0.0.1
+    Files.writeString(dir.resolve("runtime.conf"), "cocaine.services.cache.enabled = false\n"
+        + "cocaine.services.urlfetch.allow-addresses = [\"127.0.0.1/32\"]\n", java.nio.file.StandardOpenOption.APPEND);
     RuntimeProcess again = runtime.restart();
     try (Locator locator = Locator.connect("127.0.0.1", again.locatorPort());
-        ServiceClient uniresis = ServiceClient.connect(locator, "uniresis")) {
+        ServiceClient uniresis = ServiceClient.connect(locator, "uniresis");
+        ServiceClient urlfetch = ServiceClient.connect(locator, "urlfetch")) {
       assertEquals(uuid, Values.asString(uniresis.call("uuid").get(20, TimeUnit.SECONDS).get(0)));
       CocaineException off = assertThrows(CocaineException.class, () -> locator.resolve("cache"));
       assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE, off.code());
+      List<Value> got = urlfetch.call("get", local).get(20, TimeUnit.SECONDS);
+      assertEquals(Values.bool(true), got.get(0));
+      assertEquals("fetched", new String(Values.asBytes(got.get(1)), StandardCharsets.UTF_8));
     } finally {
       again.close();
+      http.stop(0);
     }
   }
 }

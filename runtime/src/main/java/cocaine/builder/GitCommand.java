@@ -190,7 +190,7 @@ final class GitCommand implements Command, Runnable {
     log.info("push of {} {} from {}: deploying", app, version, peer);
     try {
       Deployment.Deployed d = Deployment.run(server.target(), app, version, new GitTree(repo, commit, app + ".git"),
-          say);
+          say, "key:" + pusher.key());
       say.accept(String.format("deployed '%s' version %s as %s in %.1f s", app, version, d.image(),
           d.took().toMillis() / 1000.0));
       log.info("push of {} {} from {}: deployed as {} in {} ms", app, version, peer, d.image(), d.took().toMillis());

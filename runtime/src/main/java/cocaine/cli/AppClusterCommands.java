@@ -68,14 +68,17 @@ final class AppClusterCommands {
       PrintWriter out = spec.commandLine().getOut();
       try (StorageClient storage = target.storage()) {
         Releases releases = releases(target, storage);
-        List<AppVersion> all = releases.versions(name);
+        Releases.History history = releases.history(name);
+        List<AppVersion> all = history.versions();
         String current = releases.desired(name).map(DesiredApp::version).orElse("");
         if (target.json) {
           Printer.print(out, all.stream().map(v -> row(v, current)).toList());
           return 0;
         }
+        history.unreadable().values().forEach(why -> spec.commandLine().getErr().println("warning: " + why));
         if (all.isEmpty()) {
-          out.println("app '" + name + "' has no recorded versions");
+          out.println("app '" + name + "' has no recorded versions" + (history.unreadable().isEmpty() ? ""
+              : " that can be read"));
           return 0;
         }
         out.printf("%-3s %-8s %-24s %-10s %-12s %-18s %s%n", "", "VERSION", "TIME", "PROFILE", "COMMIT", "BY", "SOURCE");

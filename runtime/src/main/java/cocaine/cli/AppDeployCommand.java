@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code cocaine app deploy PATH}: the builder's pipeline without git: build PATH's Dockerfile, push
  * {@code <registry>/<app>:<version>}, store manifest and profile (from PATH/cocaine.json or defaults),
- * (re)start the app on the node, one progress line per step.
+ * release the version to the cluster's desired state and wait until the nodes run it, one progress
+ * line per step.
  */
-@Command(name = "deploy", description = "Build PATH's Dockerfile, push the image, store manifest and profile, and"
-    + " (re)start the app: the builder's git-push pipeline from a directory.")
+@Command(name = "deploy", description = "Build PATH's Dockerfile, push the image, release the version to every node"
+    + " and wait until it runs: the builder's git-push pipeline from a directory.")
 final class AppDeployCommand implements Callable<Integer> {
   private static final DateTimeFormatter VERSION = DateTimeFormatter.ofPattern("'d'yyyyMMdd-HHmmss");
 
@@ -42,8 +43,12 @@ final class AppDeployCommand implements Callable<Integer> {
       description = "registry host[:port] the nodes pull from (default: ${DEFAULT-VALUE})") String registry;
   @Option(names = "--docker", defaultValue = DockerOptions.DEFAULT_ENDPOINT,
       description = "Docker daemon that builds (default: ${DEFAULT-VALUE})") String docker;
-  @Option(names = "--runlist", defaultValue = "default",
-      description = "runlist the app is added to (default: ${DEFAULT-VALUE})") String runlist;
+  @Option(names = "--start-timeout", defaultValue = "5m", converter = DurationConverter.class,
+      description = "longest wait for the nodes to run the new version; past it the previous one is the desired one"
+          + " again (default: ${DEFAULT-VALUE})") Duration startTimeout;
+  @Option(names = "--node-gone", defaultValue = "15s", converter = DurationConverter.class,
+      description = "a node whose report is older than this is not waited for (default: ${DEFAULT-VALUE})")
+  Duration nodeGone;
   @Option(names = "--build-timeout", defaultValue = "10m", converter = DurationConverter.class,
       description = "longest build, and longest push (default: ${DEFAULT-VALUE})") Duration buildTimeout;
   @Spec CommandLine.Model.CommandSpec spec;
@@ -57,13 +62,13 @@ final class AppDeployCommand implements Callable<Integer> {
     String app = name != null ? name : dir.getFileName().toString();
     String tag = version != null ? version : VERSION.format(ZonedDateTime.now(ZoneOffset.UTC));
     PrintWriter out = spec.commandLine().getOut();
-    DeployTarget to = new DeployTarget(docker, registry, target.host, target.port, runlist, target.timeout,
-        buildTimeout, Duration.ofMinutes(5), target.callerToken());
+    DeployTarget to = new DeployTarget(docker, registry, target.host, target.port, target.timeout,
+        buildTimeout, startTimeout, nodeGone, target.callerToken());
     try {
       ProgressLines lines = new ProgressLines(out, Terminal.detect());
       Deployment.Deployed d;
       try {
-        d = Deployment.run(to, app, tag, new DirectorySource(dir), lines);
+        d = Deployment.run(to, app, tag, new DirectorySource(dir), lines, target.callerToken().fingerprint());
       } finally {
         lines.finish();
       }

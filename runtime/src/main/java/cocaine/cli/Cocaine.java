@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, LoggingCommands.class, Cocaine.Version.class,
         MetricsCommand.class,
-        CompletionCommand.class})
+        CompletionCommand.class, TimeoutCommands.class, ConfigCommands.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
 

@@ -1,12 +1,9 @@
 package cocaine.deploy;
 
-import cocaine.config.SettingsException;
 import cocaine.security.AccessToken;
 import cocaine.wire.Header;
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -17,7 +14,6 @@ import java.util.List;
  */
 public final class CallerToken {
   public static final CallerToken NONE = new CallerToken("");
-  private static final String SECTION = "cocaine.security";
 
   private final String token;
 
@@ -37,35 +33,19 @@ public final class CallerToken {
    * @throws IllegalArgumentException when its first line is empty
    */
   public static CallerToken fromFile(Path file) throws IOException {
-    String first = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-    if (first.isBlank()) {
-      throw new IllegalArgumentException(file + " holds no token on its first line");
-    }
-    return new CallerToken(first);
+    return new CallerToken(AccessToken.readFile(file));
   }
 
   /**
    * The token the runtime itself checks ({@code cocaine.security.token-file}, else {@code token}), so a
    * builder on the same install or with the cluster's settings calls with the token its nodes expect.
    *
-   * @throws SettingsException when the token file cannot be read or is empty
+   * @throws cocaine.config.SettingsException when the token file cannot be read or is empty
    */
   public static CallerToken from(Config config) {
-    Config c = config.getConfig(SECTION);
-    String file = c.getString("token-file").trim();
-    if (file.isEmpty()) {
-      return of(c.getString("token"));
-    }
-    try {
-      return fromFile(Path.of(file));
-    } catch (IOException e) {
-      throw new SettingsException(SECTION + ".token-file: cannot read " + file + ": " + e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw new SettingsException(SECTION + ".token-file: " + e.getMessage(), e);
-    }
+    return of(AccessToken.read(config));
   }
 
-  /** True when there is a token to send. */
   /**
    * Who made a change, for version records: the first 12 hex digits of the token's SHA-256
    * ({@code token:1a2b...}), or {@code no token}. The token itself is never recorded.
@@ -83,6 +63,7 @@ public final class CallerToken {
     }
   }
 
+  /** True when there is a token to send. */
   public boolean present() {
     return !token.isEmpty();
   }

@@ -1,17 +1,17 @@
 package cocaine.deploy;
 
-import cocaine.client.Connection;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.cluster.desired.AppVersion;
+import cocaine.cluster.desired.DesiredApp;
+import cocaine.cluster.desired.NodeReport;
 import cocaine.model.InvalidModelException;
 import cocaine.model.Manifest;
 import cocaine.model.Profile;
-import cocaine.model.Runlist;
 import cocaine.node.isolate.docker.DockerOptions;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.FrameEncoder;
-import cocaine.wire.Header;
 import cocaine.wire.Values;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,25 +24,29 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The deploy pipeline shared by the builder ({@code git push}) and {@code cocaine app deploy}: check
  * the source, build its {@code Dockerfile}, tag {@code <registry>/<app>:<version>}, push, store the
- * manifest and profile, (re)start the app on the node. Each step reports progress lines; a failed
- * step throws {@link DeployFailed} after undoing what was stored, so the previous version keeps
- * running and storage is as it was. The manifest is written only once the image is in the registry.
- * Every storage and node call carries the target's {@link CallerToken}.
+ * version's profile, release the version through {@link Releases} (so the cluster's desired state
+ * names it and every node converges to it), then wait until the nodes report it running
+ * ({@link Rollout}). Each step reports progress lines; a failed step throws {@link DeployFailed}
+ * after putting the previous desired state back, so the previous version runs again. The manifest
+ * is written only once the image is in the registry. Every storage call carries the target's
+ * {@link CallerToken}.
  */
 public final class Deployment {
   /** Optional file at the top of the source: {"manifest": {...}, "profile": {...}}. */
@@ -52,7 +56,10 @@ public final class Deployment {
   private static final int MAX_SETTINGS_BYTES = 1024 * 1024;
   static final List<String> APP_TAGS = List.of("app");
   static final List<String> PROFILE_TAGS = List.of("profile");
-  static final List<String> RUNLIST_TAGS = List.of("runlist");
+  /** How often a deploy re-reads the nodes' reports while it waits. */
+  private static final Duration REPORT_POLL = Duration.ofMillis(250);
+  /** How long after writing its lease a deploy reads it back: far longer than a storage write takes. */
+  private static final Duration LEASE_SETTLE = Duration.ofSeconds(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger log = LoggerFactory.getLogger(Deployment.class);
 
@@ -64,25 +71,29 @@ public final class Deployment {
   private final String version;
   private final DeploySource source;
   private final Consumer<String> say;
+  private final String by;
 
-  private Deployment(DeployTarget target, String app, String version, DeploySource source, Consumer<String> say) {
+  private Deployment(DeployTarget target, String app, String version, DeploySource source, Consumer<String> say,
+      String by) {
     this.target = target;
     this.app = app;
     this.version = version;
     this.source = source;
     this.say = say;
+    this.by = by;
   }
 
   /**
    * Runs the whole pipeline for {@code app} at {@code version} (the image tag: a short commit id or
-   * a time stamp); {@code say} gets one progress line at a time.
+   * a time stamp); {@code say} gets one progress line at a time; {@code by} names who deploys in the
+   * version record (a key's or a token's fingerprint).
    *
-   * @throws DeployFailed naming the step and the reason; nothing of this deploy is left running or stored
+   * @throws DeployFailed naming the step and the reason; the previous version is the desired one again
    */
   public static Deployed run(DeployTarget target, String app, String version, DeploySource source,
-      Consumer<String> say) throws InterruptedException {
+      Consumer<String> say, String by) throws InterruptedException {
     long started = System.nanoTime();
-    Deployment d = new Deployment(target, app, version, source, say);
+    Deployment d = new Deployment(target, app, version, source, say, by);
     Deployed deployed = d.pipeline();
     return new Deployed(deployed.app(), deployed.version(), deployed.image(),
         Duration.ofNanos(System.nanoTime() - started));
@@ -91,17 +102,29 @@ public final class Deployment {
   private Deployed pipeline() throws InterruptedException {
     say.accept("check: " + source.describe() + " as app '" + app + "' version " + version);
     Plan plan = check();
-    say.accept("build: " + plan.image() + " on the Docker daemon at " + target.dockerEndpoint());
-    try (DockerDaemon docker = step("build", () -> DockerDaemon.connect(target.dockerEndpoint()))) {
+    // held at most through a build, a push and the wait for the nodes, and a few calls
+    Duration ttl = target.buildTimeout().multipliedBy(2).plus(target.startTimeout())
+        .plus(target.callTimeout().multipliedBy(8));
+    try (DeployLease lease = step("lease", () -> DeployLease.acquire(DeployLease.Records.of(this::storage), app, by,
+            ttl, LEASE_SETTLE, Clock.systemUTC()));
+        DockerDaemon docker = step("build", () -> DockerDaemon.connect(target.dockerEndpoint()))) {
+      say.accept("lease: '" + app + "' is ours until " + lease.holder().expires() + " at the latest");
+      say.accept("build: " + plan.image() + " on the Docker daemon at " + target.dockerEndpoint());
       build(docker, plan.image());
       Map<String, Object> manifest = plan.manifest() != null ? plan.manifest() : defaultManifest(docker, plan.image());
       say.accept("push: " + plan.image());
       push(docker, plan.image());
-      say.accept("store: manifest and profile '" + app + "'");
-      Stored previous = store(manifest, plan.profile());
-      say.accept("start: app '" + app + "' with profile '" + app + "'");
-      start(previous);
-      addToRunlist();
+      String profile = app + "@" + version;
+      say.accept("store: profile '" + profile + "' and the version record of '" + app + "'");
+      try (StorageClient storage = step("store", this::storage)) {
+        Releases releases = new Releases(storage, by, Clock.systemUTC());
+        Stored previous = step("store", () -> store(storage, releases, profile, plan.profile()));
+        AppVersion released = step("store", () -> releases.release(app, manifest, null, plan.image(), profile,
+            version));
+        say.accept("release: '" + app + "' version " + released.number() + " (" + plan.image() + ") is the cluster's"
+            + " desired state" + previous.desired().map(d -> ", replacing version " + d.version()).orElse(""));
+        awaitRunning(storage, releases, released, previous);
+      }
       return new Deployed(app, version, plan.image(), Duration.ZERO);
     }
   }
@@ -225,88 +248,81 @@ public final class Deployment {
     }
   }
 
-  /** What storage held before this deploy (null = nothing), to put back if the start fails. */
-  private record Stored(byte[] manifest, byte[] profile) {}
+  /** What storage held before this deploy (null = nothing), to put back if the version never runs. */
+  private record Stored(byte[] manifest, Optional<DesiredApp> desired) {}
 
-  private Stored store(Map<String, Object> manifest, Map<String, Object> profile) {
-    return step("store", () -> {
-      try (StorageClient storage = storage()) {
-        Stored previous = new Stored(readOrNull(storage, "manifests"), readOrNull(storage, "profiles"));
-        storage.write("profiles", app, pack(profile), PROFILE_TAGS);
-        storage.write("manifests", app, pack(manifest), APP_TAGS);
-        return previous;
-      }
-    });
+  private Stored store(StorageClient storage, Releases releases, String profileName, Map<String, Object> profile) {
+    Stored previous = new Stored(readOrNull(storage, "manifests"), releases.desired(app));
+    storage.write("profiles", profileName, pack(profile), PROFILE_TAGS);
+    return previous;
   }
 
-  private void start(Stored previous) {
-    List<Header> auth = target.token().headers();
-    try (ServiceClient node = ServiceClient.connect(target.locatorHost(), target.locatorPort(), "node")) {
-      boolean running = Values.asStrings(Connection.await(node.callWith("list", auth), target.callTimeout(),
-          "node.list").get(0)).contains(app);
-      if (running) {
-        say.accept("start: stopping the running version of '" + app + "'");
-        Connection.await(node.callWith("pause_app", auth, app), target.callTimeout(), "node.pause_app");
-      }
+  /**
+   * Polls the nodes' reports until {@code released} runs on every live node that should run it;
+   * a node that reports it broken, or no node running it within the start timeout, puts the
+   * previous desired state back and fails the deploy.
+   */
+  private void awaitRunning(StorageClient storage, Releases releases, AppVersion released, Stored previous)
+      throws InterruptedException {
+    String number = String.valueOf(released.number());
+    long deadline = System.nanoTime() + target.startTimeout().toNanos();
+    String said = "";
+    while (true) {
+      Rollout.Verdict verdict;
       try {
-        Connection.await(node.callWith("start_app", auth, app, app), target.startTimeout(), "node.start_app");
+        verdict = Rollout.judge(app, number, reports(storage), Instant.now(), target.nodeGone());
       } catch (CocaineException e) {
-        restore(previous);
-        if (running && previous.manifest() != null && previous.profile() != null) {
-          say.accept("start: the new version did not start; starting the previous one again");
-          try {
-            Connection.await(node.callWith("start_app", auth, app, app), target.startTimeout(), "node.start_app");
-          } catch (CocaineException again) {
-            say.accept("start: the previous version did not start either: " + again.getMessage());
-          }
-        }
-        throw new DeployFailed("start", e.getMessage());
+        verdict = new Rollout.Waiting(List.of("the nodes' reports (" + e.getMessage() + ")"));
       }
-      say.accept("start: app '" + app + "' runs version " + version);
-    } catch (IOException e) {
-      restore(previous);
-      throw new DeployFailed("start", "cannot reach the node service through the locator at "
-          + target.locatorHost() + ":" + target.locatorPort() + ": " + e.getMessage());
-    } catch (CocaineException e) {
-      restore(previous);
-      throw new DeployFailed("start", e.getMessage());
-    }
-  }
-
-  private void restore(Stored previous) {
-    try (StorageClient storage = storage()) {
-      put(storage, "manifests", previous.manifest(), APP_TAGS);
-      put(storage, "profiles", previous.profile(), PROFILE_TAGS);
-      say.accept("store: manifest and profile of '" + app + "' put back as they were");
-    } catch (IOException | RuntimeException e) {
-      log.error("deploy of {} {}: cannot put back the previous manifest and profile: {}", app, version, e.toString());
-      say.accept("store: cannot put back the previous manifest and profile: " + e.getMessage());
-    }
-  }
-
-  private void put(StorageClient storage, String collection, byte[] blob, List<String> tags) {
-    if (blob == null) {
-      storage.remove(collection, app);
-    } else {
-      storage.write(collection, app, blob, tags);
-    }
-  }
-
-  /** The runlist names the app so nodes start it at boot; a failure here leaves the app running. */
-  @SuppressWarnings("unchecked")
-  private void addToRunlist() {
-    try (StorageClient storage = storage()) {
-      byte[] blob = readOrNull(storage, "runlists", target.runlist());
-      Map<String, Object> runlist = blob == null ? new LinkedHashMap<>() : new LinkedHashMap<>((Map<String, Object>) unpack(blob));
-      if (!app.equals(runlist.get(app))) {
-        runlist.put(app, app);
-        Runlist.fromMap(target.runlist(), runlist);
-        storage.write("runlists", target.runlist(), pack(runlist), RUNLIST_TAGS);
-        say.accept("runlist: '" + app + "' added to runlist '" + target.runlist() + "'");
+      if (verdict instanceof Rollout.Running r) {
+        say.accept("start: app '" + app + "' runs version " + version + " (release " + number + ") on "
+            + String.join(", ", r.nodes()));
+        return;
       }
-    } catch (IOException | RuntimeException e) {
-      say.accept("runlist: warning: app '" + app + "' runs but is not in runlist '" + target.runlist() + "': "
-          + e.getMessage());
+      if (verdict instanceof Rollout.Broken b) {
+        putBack(storage, releases, previous);
+        throw new DeployFailed("start", "node " + b.node() + " cannot start version " + number + ": " + b.reason());
+      }
+      if (System.nanoTime() - deadline > 0) {
+        putBack(storage, releases, previous);
+        throw new DeployFailed("start", "version " + number + " did not run within " + target.startTimeout()
+            + "; waiting for " + String.join(", ", ((Rollout.Waiting) verdict).waitingFor()));
+      }
+      String line = "start: waiting for " + String.join(", ", ((Rollout.Waiting) verdict).waitingFor());
+      if (!line.equals(said)) {
+        say.accept(line);
+        said = line;
+      }
+      Thread.sleep(REPORT_POLL.toMillis());
+    }
+  }
+
+  private List<NodeReport> reports(StorageClient storage) {
+    List<NodeReport> reports = new ArrayList<>();
+    for (String node : storage.find(NodeReport.COLLECTION, NodeReport.TAGS)) {
+      try {
+        reports.add(NodeReport.unpack(node, storage.read(NodeReport.COLLECTION, node)));
+      } catch (IllegalArgumentException e) {
+        log.warn("deploy of {}: node report left out: {}", app, e.getMessage());
+      }
+    }
+    return reports;
+  }
+
+  /** The desired state and manifest as they were before this deploy: the nodes converge back to them. */
+  private void putBack(StorageClient storage, Releases releases, Stored previous) {
+    try {
+      releases.restore(app, previous.desired());
+      if (previous.manifest() == null) {
+        storage.remove("manifests", app);
+      } else {
+        storage.write("manifests", app, previous.manifest(), APP_TAGS);
+      }
+      say.accept(previous.desired().map(d -> "start: back to version " + d.version() + " on the cluster")
+          .orElse("start: the app's desired state is removed again"));
+    } catch (RuntimeException e) {
+      log.error("deploy of {} {}: cannot put back the previous desired state: {}", app, version, e.toString());
+      say.accept("start: cannot put back the previous desired state: " + e.getMessage());
     }
   }
 
@@ -332,12 +348,6 @@ public final class Deployment {
 
   private static byte[] pack(Object value) {
     return FrameEncoder.encodeValue(Values.fromJava(value));
-  }
-
-  private static Object unpack(byte[] blob) throws IOException {
-    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(blob)) {
-      return Values.toJava(unpacker.unpackValue());
-    }
   }
 
   @SuppressWarnings("unchecked")

@@ -16,6 +16,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An app's versions and the cluster's desired state of it, kept through the storage service: a
@@ -25,6 +28,8 @@ import java.util.Optional;
  */
 public final class Releases {
   private static final List<String> APP_TAGS = List.of("app");
+
+  private static final Logger log = LoggerFactory.getLogger(Releases.class);
 
   private final StorageClient storage;
   private final String by;
@@ -45,7 +50,10 @@ public final class Releases {
    */
   public AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
       String commit) {
-    long number = versions(app).stream().mapToLong(AppVersion::number).max().orElse(0) + 1;
+    History history = history(app);
+    // an unreadable record keeps its number: the next version never overwrites it
+    long number = Math.max(history.versions().stream().mapToLong(AppVersion::number).max().orElse(0),
+        history.unreadable().keySet().stream().mapToLong(Long::longValue).max().orElse(0)) + 1;
     String source = archive != null ? "sha256:" + sha256(archive) : image.isEmpty() ? "manifest only" : image;
     AppVersion v = new AppVersion(app, number, source, manifest, profile, commit, clock.instant().toString(), by);
     if (archive != null) {
@@ -56,14 +64,39 @@ public final class Releases {
     return v;
   }
 
-  /** Every version of {@code app}, oldest first; a record that does not parse fails naming its key. */
+  /**
+   * An app's recorded versions, oldest first, and the records that do not parse: by the number in
+   * their key ({@code <app>@<n>}, 0 when the key has none), why each is unusable.
+   */
+  public record History(List<AppVersion> versions, Map<Long, String> unreadable) {}
+
+  /** Every version of {@code app} that parses, oldest first. */
   public List<AppVersion> versions(String app) {
+    return history(app).versions();
+  }
+
+  /** Every version of {@code app}; a record that does not parse is set aside with its reason, logged once. */
+  public History history(String app) {
     List<AppVersion> out = new ArrayList<>();
+    Map<Long, String> unreadable = new TreeMap<>();
     for (String key : storage.find(AppVersion.COLLECTION, AppVersion.tags(app))) {
-      out.add(AppVersion.unpack(app, key, storage.read(AppVersion.COLLECTION, key)));
+      try {
+        out.add(AppVersion.unpack(app, key, storage.read(AppVersion.COLLECTION, key)));
+      } catch (IllegalArgumentException e) {
+        log.warn("app {}: {}", app, e.getMessage());
+        unreadable.put(numberOf(app, key), e.getMessage());
+      }
     }
     out.sort(Comparator.comparingLong(AppVersion::number));
-    return out;
+    return new History(out, unreadable);
+  }
+
+  private static long numberOf(String app, String key) {
+    try {
+      return key.startsWith(app + "@") ? Long.parseLong(key.substring(app.length() + 1)) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** The app's desired state, empty when it has none. */
@@ -84,7 +117,12 @@ public final class Releases {
    * @throws CocaineException {@code [12, 2]} naming what is missing: the version, or its archive copy
    */
   public AppVersion rollback(String app, Optional<Long> number) {
-    List<AppVersion> all = versions(app);
+    History history = history(app);
+    List<AppVersion> all = history.versions();
+    if (number.isPresent() && history.unreadable().containsKey(number.get())) {
+      throw new CocaineException(ErrorCode.INVALID, "app '" + app + "' cannot roll back to version " + number.get()
+          + ": " + history.unreadable().get(number.get()));
+    }
     if (all.isEmpty()) {
       throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no recorded versions");
     }
@@ -128,6 +166,18 @@ public final class Releases {
     }
     write(next);
     return next;
+  }
+
+  /**
+   * Puts {@code app}'s desired state back as it was ({@code before}; empty = it had none, so the
+   * record is removed and the nodes stop what they started of it): a deploy whose version never ran.
+   */
+  public void restore(String app, Optional<DesiredApp> before) {
+    if (before.isPresent()) {
+      write(before.get());
+    } else {
+      storage.remove(DesiredApp.COLLECTION, app);
+    }
   }
 
   /** Every node that runs {@code app} restarts it once. */

@@ -27,7 +27,7 @@ final class BuilderRole {
     BuilderSettings builder = BuilderSettings.from(settings);
     // the cluster's token from this process's own cocaine.security: a builder on a node's install needs nothing more
     DeployTarget target = new DeployTarget(builder.dockerEndpoint(), builder.registry(), builder.locatorHost(),
-        builder.locatorPort(), builder.runlist(), builder.callTimeout(), builder.buildTimeout(), builder.startTimeout(),
+        builder.locatorPort(), builder.callTimeout(), builder.buildTimeout(), builder.startTimeout(), builder.nodeGone(),
         CallerToken.from(settings.config()));
     // the daemon's ping and the key generation block: off the actor's thread
     CompletableFuture<GitServer> started = CompletableFuture.supplyAsync(() -> {

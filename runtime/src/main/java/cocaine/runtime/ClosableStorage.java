@@ -4,12 +4,14 @@ import cocaine.config.Settings;
 import cocaine.config.StorageSettings;
 import cocaine.locator.Locator;
 import cocaine.storage.FilesStorage;
+import cocaine.storage.LocalCopy;
 import cocaine.storage.Storage;
 import cocaine.storage.zookeeper.StorageChange;
 import cocaine.storage.zookeeper.ZookeeperStorage;
 import cocaine.storage.KeyWatch;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,13 +19,17 @@ import java.util.function.Consumer;
 
 /**
  * The storage backend a role runs on, chosen by {@code cocaine.storage.backend}: files on one
- * machine, ZooKeeper for a cluster, where changes to routing groups are pushed, not polled.
+ * machine, ZooKeeper for a cluster, where changes to routing groups are pushed, not polled, and what
+ * the node runs from is copied to {@code paths.storage/local-copy} ({@link LocalCopy}).
  * Its {@link KeyWatch} is ZooKeeper's watches on a cluster; on files, the writes and removals made
  * through this object (the storage service, so the CLI's too) once they succeeded.
  */
 final class ClosableStorage implements Storage, KeyWatch, AutoCloseable {
   private static final int FILES_IO_THREADS = 2;
   private static final int FILES_QUEUE = 1024;
+  private static final String LOCAL_COPY = "local-copy";
+  /** The collections a node starts its apps from. */
+  private static final Set<String> RUNS_FROM = Set.of("desired", "manifests", "profiles", "apps", "runlists");
 
   private final Storage backend;
   private final AutoCloseable closer;
@@ -40,7 +46,14 @@ final class ClosableStorage implements Storage, KeyWatch, AutoCloseable {
   static ClosableStorage open(Settings settings) {
     if (settings.storage().backend() == StorageSettings.Backend.ZOOKEEPER) {
       ZookeeperStorage zk = ZookeeperStorage.open(settings);
-      return new ClosableStorage(zk, zk, zk);
+      // what the node runs from, kept under paths.storage: a node started while ZooKeeper is away runs it
+      FilesStorage copy = FilesStorage.create(settings.paths().storage().resolve(LOCAL_COPY), FILES_IO_THREADS,
+          FILES_QUEUE);
+      return new ClosableStorage(new LocalCopy(zk, copy, RUNS_FROM), () -> {
+        try (copy) {
+          zk.close();
+        }
+      }, zk);
     }
     FilesStorage files = FilesStorage.create(settings.paths().storage(), FILES_IO_THREADS, FILES_QUEUE);
     return new ClosableStorage(files, files, null);

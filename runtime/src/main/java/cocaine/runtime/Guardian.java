@@ -18,8 +18,8 @@ public final class Guardian {
   /** A role finished starting; {@code listening} says where, for the log. */
   record Started(String role, String listening) implements Command {}
 
-  /** The node's locator listens: the node role goes on with its second phase. */
-  record LocatorBound(NodeRole.Pending pending, org.apache.pekko.stream.javadsl.Tcp.ServerBinding binding)
+  /** The node's services are published and then its locator's port opened: it announces itself. */
+  record LocatorBound(Settings settings, java.util.List<cocaine.locator.Endpoint> endpoints, String listening)
       implements Command {}
 
   /** An optional role (the builder next to others) cannot work here: it stays off, the rest runs. */
@@ -86,8 +86,7 @@ public final class Guardian {
   }
 
   private Behavior<Command> onLocatorBound(LocatorBound m) {
-    NodeRole.continueWith(ctx, m.pending(), m.binding());
-    return Behaviors.same();
+    return onStarted(NodeRole.announce(ctx, m.settings(), m.endpoints(), m.listening()));
   }
 
   private Behavior<Command> onFailed(Failed m) {

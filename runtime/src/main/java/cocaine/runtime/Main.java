@@ -3,6 +3,7 @@ package cocaine.runtime;
 import cocaine.cluster.AnnounceKey;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
+import cocaine.rpc.transport.WireBudget;
 import cocaine.security.AccessToken;
 import cocaine.tls.HttpsSettings;
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ public final class Main implements Callable<Integer> {
       AnnounceKey.from(settings.config()); // so does an unreadable or too short cluster key
       HttpsSettings.from(settings.config(), "cocaine.proxy"); // and HTTPS settings that do not go together
       HttpsSettings.from(settings.config(), "cocaine.admin");
+      WireBudget.useForProcess(settings.network().wireBudgetBytes()); // before any connection is made
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;

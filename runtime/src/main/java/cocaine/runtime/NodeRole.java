@@ -6,6 +6,7 @@ import cocaine.cluster.desired.Convergence;
 import cocaine.cluster.metalocator.ClusterStart;
 import cocaine.config.ClusterSettings;
 import cocaine.config.LoggingSettings;
+import cocaine.config.PinnedPorts;
 import cocaine.config.Role;
 import cocaine.config.Settings;
 import cocaine.locator.ConnectionLimits;
@@ -27,12 +28,10 @@ import cocaine.logging.search.SearchSink;
 import cocaine.logging.search.SearchSinkSettings;
 import cocaine.node.LocatorPublisher;
 import cocaine.node.Node;
-import cocaine.node.app.NodeIsolates;
 import cocaine.node.NodeService;
 import cocaine.node.app.AppHost;
 import cocaine.node.app.NodeConfig;
 import cocaine.node.app.Publisher;
-import cocaine.node.app.RunningApps;
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
 import cocaine.rpc.service.Server;
@@ -43,13 +42,13 @@ import cocaine.storage.StorageService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -60,11 +59,10 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.stream.javadsl.Tcp;
 
 /**
- * Starts the node role: storage, logging and the locator on its well-known port, then the node
- * service with its apps; every service is published in the locator under its name.
+ * Starts the node role: storage, logging, the node with its apps and their services, all published
+ * in the locator, and last the locator on its well-known port: a node is whole before it is seen.
  */
 final class NodeRole {
   private static final int SUBSCRIPTION_BUFFER = 256;
@@ -73,11 +71,11 @@ final class NodeRole {
 
   private NodeRole() {}
 
-  /** What the first phase started; the rest needs the locator's bound port. */
-  record Pending(Settings settings, ClosableStorage storage, ActorRef<Locator.Command> locator,
-      ActorRef<Logging.Command> logging, Optional<LogRing> ring, Publisher publisher, ConnectionSettings connection) {}
-
-  /** Phase one: storage, logging and the locator on its port; phase two runs on {@link Guardian.LocatorBound}. */
+  /**
+   * Storage, logging, the locator, the node with its apps and the storage, logging and node
+   * services, all published in the locator; only then the locator's port opens, so the first
+   * resolve a client makes after connecting finds them ({@link Guardian.LocatorBound} goes on).
+   */
   static void start(ActorContext<Guardian.Command> ctx, Settings settings) {
     ActorSystem<?> system = ctx.getSystem();
     var network = settings.network();
@@ -87,9 +85,93 @@ final class NodeRole {
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
+    Optional<LogRing> ring = ring(settings.logging().ring());
+    ActorRef<Logging.Command> logging = startLogging(ctx, settings, ring);
+    Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
+    int port = locatorPort(network.locatorPort());
+    List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
+    NodeConfig nodeConfig = NodeConfig.from(settings, locatorEndpoints);
+    ExecutorService outputReaders = ProcessIsolate.outputReaders(nodeConfig.maxWorkers());
+    if (settings.plays(Role.BALANCER) && settings.locator().cluster().type() != ClusterSettings.Type.NONE) {
+      // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
+      ClusterStart.Cluster cluster = ClusterStart.startCluster(ctx, settings);
+      locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
+    }
+    storage.watchGroups(group -> locator.tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
+    // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs
+    Isolate.OutputListener output = ring.isPresent()
+        || SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
+        ? new AppOutput(logging)::line : Isolate.OutputListener.NONE;
+    // isolation is the operator's policy (cocaine.isolate, in the system's config): AppHost builds the isolates
+    AppHost host = AppHost.processes(system, storage, publisher, nodeConfig, outputReaders, output);
+    // the runlist's and the desired state's apps are in the node's table (spooling) before the port opens
+    ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
+    String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
+    // a shutting-down node refuses the starts convergence may still ask for
+    ctx.spawn(Behaviors.supervise(
+        Convergence.create(storage, storage, node, nodeName, askTimeout, settings.node().reportEvery()))
+        .onFailure(SupervisorStrategy.restart()), "convergence");
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
+        () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
+            .whenComplete((done, failure) -> {
+              outputReaders.shutdownNow();
+              storage.close();
+            }));
+    AccessToken access = AccessToken.from(settings.config());
+    ClusterFilters clusterFilters = new ClusterFilters(storage, logging, system);
+    clusterFilters.follow(storage);
+    List<Service> services = new ArrayList<>(List.of(
+        new StorageService(storage, access, storage),
+        new LoggingService(system, logging, askTimeout, access, ring,
+            system.dispatchers().lookup(DispatcherSelector.blocking()), settings.logging().ring().followPoll(),
+            Optional.of(clusterFilters)),
+        new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
+    services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
+    PinnedPorts pinned = PinnedPorts.from(settings.config());
+    List<CompletableFuture<String>> published = new ArrayList<>();
+    published.add(publisher.publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
+        LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
+    for (Service service : services) {
+      published.add(Server.bind(system, network.host(), pinned.of(service.name()), service, connection)
+          .thenCompose(b -> publish(publisher, service, network.hostname(), b.localAddress()))
+          .toCompletableFuture());
+    }
+    CompletionStage<String> started = CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+        .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()))
+        .thenCompose(listening -> Server.bind(system, network.host(), port,
+                new LocatorService(system, locator, settings.uuid(), askTimeout, access), connection)
+            .thenApply(binding -> listening));
+    ctx.pipeToSelf(started, (listening, failure) -> failure == null
+        ? new Guardian.LocatorBound(settings, locatorEndpoints, listening) : new Guardian.Failed("node", failure));
+  }
+
+  /** The locator listens: the node announces itself to the cluster and is ready. */
+  static Guardian.Started announce(ActorContext<Guardian.Command> ctx, Settings settings, List<Endpoint> endpoints,
+      String listening) {
+    ClusterStart.startAnnouncer(ctx, settings, endpoints);
+    return new Guardian.Started("node", listening);
+  }
+
+  /**
+   * The configured locator port; for 0 (tests, a laptop) a port the OS has free now, since the
+   * workers' settings name the port before it is bound.
+   */
+  private static int locatorPort(int configured) {
+    if (configured != 0) {
+      return configured;
+    }
+    try (ServerSocket probe = new ServerSocket(0)) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port for the locator: " + e.getMessage(), e);
+    }
+  }
+
+  private static ActorRef<Logging.Command> startLogging(ActorContext<Guardian.Command> ctx, Settings settings,
+      Optional<LogRing> ring) {
+    ActorSystem<?> system = ctx.getSystem();
     List<Sink> sinks = sinks(settings.logging());
     List<Sink> runtimeLog = new ArrayList<>();
-    Optional<LogRing> ring = ring(settings.logging().ring());
     ring.ifPresent(r -> {
       FileSink sink = FileSink.ring(r, settings.logging().ring().queueLimit(), Duration.ofSeconds(60));
       sinks.add(sink);
@@ -115,74 +197,7 @@ final class NodeRole {
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
     ctx.spawn(LostEmits.create(Duration.ofSeconds(10)), "lost-emits");
-    Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
-    Pending pending = new Pending(settings, storage, locator, logging, ring, publisher, connection);
-    ctx.pipeToSelf(Server.bind(system, network.host(), network.locatorPort(),
-            new LocatorService(system, locator, settings.uuid(), askTimeout, AccessToken.from(settings.config())),
-            connection),
-        (binding, failure) -> failure == null ? new Guardian.LocatorBound(pending, binding)
-            : new Guardian.Failed("node", failure));
-  }
-
-  /** Phase two: the node with its apps, then storage, logging and node services, all published. */
-  static void continueWith(ActorContext<Guardian.Command> ctx, Pending p, Tcp.ServerBinding locatorBinding) {
-    ActorSystem<?> system = ctx.getSystem();
-    Settings settings = p.settings();
-    var network = settings.network();
-    Duration askTimeout = settings.node().askTimeout();
-    int port = locatorBinding.localAddress().getPort();
-    List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
-    NodeConfig nodeConfig = NodeConfig.from(settings, locatorEndpoints);
-    ExecutorService outputReaders = ProcessIsolate.outputReaders(nodeConfig.maxWorkers());
-    ClusterStart.startAnnouncer(ctx, settings, locatorEndpoints);
-    if (settings.plays(Role.BALANCER) && settings.locator().cluster().type() != ClusterSettings.Type.NONE) {
-      // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
-      ClusterStart.Cluster cluster = ClusterStart.startCluster(ctx, settings);
-      p.locator().tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
-    }
-    p.storage().watchGroups(group -> p.locator().tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
-    // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs
-    Isolate.OutputListener output = p.ring().isPresent()
-        || SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
-        ? new AppOutput(p.logging())::line : Isolate.OutputListener.NONE;
-    // isolation is the operator's policy (cocaine.isolate), so the node's isolates come from the config
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    AppHost host = new AppHost(p.storage(), p.publisher(),
-        NodeIsolates.create(settings.config(), nodeConfig, blocking, outputReaders, output), nodeConfig, blocking,
-        new RunningApps());
-    ActorRef<Node.Command> node = ctx.spawn(Node.create(host), "node");
-    String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
-    // a shutting-down node refuses the starts convergence may still ask for
-    ctx.spawn(Behaviors.supervise(
-        Convergence.create(p.storage(), p.storage(), node, nodeName, askTimeout))
-        .onFailure(SupervisorStrategy.restart()), "convergence");
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
-        () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())
-            .whenComplete((done, failure) -> {
-              outputReaders.shutdownNow();
-              p.storage().close();
-            }));
-    AccessToken access = AccessToken.from(settings.config());
-    ClusterFilters clusterFilters = new ClusterFilters(p.storage(), p.logging(), system);
-    clusterFilters.follow(p.storage());
-    List<Service> services = new ArrayList<>(List.of(
-        new StorageService(p.storage(), access),
-        new LoggingService(system, p.logging(), askTimeout, access, p.ring(), blocking,
-            settings.logging().ring().followPoll(), Optional.of(clusterFilters)),
-        new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
-    services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
-    List<CompletableFuture<String>> published = new ArrayList<>();
-    published.add(p.publisher().publish(new ServiceInfo(LocatorService.NAME, locatorEndpoints, LocatorService.VERSION,
-        LocatorService.PROTOCOL)).thenApply(d -> "locator=" + port).toCompletableFuture());
-    for (Service service : services) {
-      published.add(Server.bind(system, network.host(), 0, service, p.connection())
-          .thenCompose(b -> publish(p.publisher(), service, network.hostname(), b.localAddress()))
-          .toCompletableFuture());
-    }
-    CompletableFuture<String> started = CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
-        .thenApply(v -> String.join(" ", published.stream().map(CompletableFuture::join).toList()));
-    ctx.pipeToSelf(started, (listening, failure) -> failure == null
-        ? new Guardian.Started("node", listening) : new Guardian.Failed("node", failure));
+    return logging;
   }
 
   /**

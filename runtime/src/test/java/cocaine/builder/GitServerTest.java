@@ -29,14 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The builder's SSH server with the real {@code git} and {@code ssh} clients, refusing before any
  * deploy: a key pushes and fetches only the apps of its {@code apps} option, a key without one
  * nothing (by default), and a push past the size limit is cut off with its reason. The deploy
- * target leads nowhere (no Docker here): a push that gets past the checks fails at the build step,
+ * target leads nowhere (no cluster, no Docker here): a push that gets past the checks fails at the lease step,
  * which shows that it got past them.
  */
 @Tag("git-ssh")
 class GitServerTest {
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final DeployTarget NOWHERE = new DeployTarget("tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1,
-      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), CallerToken.NONE);
+      Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(15), CallerToken.NONE);
 
   @TempDir
   Path dir;
@@ -77,7 +77,7 @@ class GitServerTest {
     start(256L * 1024 * 1024, false);
     Run own = push(echoKey, "echo");
     assertTrue(own.output().contains("remote: check: commit "), own.output());
-    assertTrue(own.output().contains("FAILED at step build"), own.output()); // the deploy ran: Docker is nowhere
+    assertTrue(own.output().contains("FAILED at step lease"), own.output()); // the deploy ran: the cluster is nowhere
 
     Run other = push(echoKey, "web");
     assertNotEquals(0, other.exit(), other.output());
@@ -161,7 +161,7 @@ class GitServerTest {
 
   private void start(long maxPushBytes, boolean allowUnscoped) throws IOException {
     BuilderSettings settings = new BuilderSettings("127.0.0.1", 0, data, keys, allowUnscoped, maxPushBytes,
-        "tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1, "default", 2, Duration.ofSeconds(5),
+        "tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1, Duration.ofSeconds(15), 2, Duration.ofSeconds(5),
         Duration.ofSeconds(5), Duration.ofSeconds(5));
     server = GitServer.start(settings, NOWHERE);
   }

@@ -50,8 +50,8 @@ class CallerTokenTest {
     CallerToken token = CallerToken.of(" s3cret ");
     assertEquals(List.of(Header.of(Header.AUTHORIZATION, "Bearer s3cret")), token.headers());
     assertEquals("CallerToken[<set>]", token.toString());
-    DeployTarget target = new DeployTarget("unix:///var/run/docker.sock", "r:5000", "h", 1, "default",
-        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), token);
+    DeployTarget target = new DeployTarget("unix:///var/run/docker.sock", "r:5000", "h", 1,
+        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(15), token);
     assertFalse(target.toString().contains("s3cret"), target.toString());
   }
 

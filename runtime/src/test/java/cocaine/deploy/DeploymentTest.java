@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeploymentTest {
   static final DeployTarget NOWHERE = new DeployTarget("tcp://127.0.0.1:1", "127.0.0.1:5000", "127.0.0.1", 1,
-      "default", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), CallerToken.NONE);
+      Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(15), CallerToken.NONE);
 
   @TempDir
   Path dir;
@@ -80,8 +80,8 @@ class DeploymentTest {
         + " \"isolate\": {\"args\": {\"cwd\": \"/app\"}}}}");
     List<String> said = new ArrayList<>();
     DeployFailed e = assertThrows(DeployFailed.class,
-        () -> Deployment.run(NOWHERE, "echo", "v1", new DirectorySource(dir), said::add));
-    assertEquals("build", e.step(), "the check let it through: " + e.reason());
+        () -> Deployment.run(NOWHERE, "echo", "v1", new DirectorySource(dir), said::add, "test"));
+    assertEquals("lease", e.step(), "the check let it through: " + e.reason());
     assertEquals(List.of(
         "check: warning: profile 'echo': 'startup-timeout' is the 0.11 name of 'spawn-timeout' and 'handshake-timeout':"
             + " read as 'spawn-timeout' and 'handshake-timeout' = 20",
@@ -91,11 +91,11 @@ class DeploymentTest {
   }
 
   @Test
-  void unreachableDaemonFailsAtBuildNamingTheEndpoint() throws Exception {
+  void unreachableClusterFailsAtTheLeaseBeforeAnythingIsBuilt() throws Exception {
     Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\n");
     DeployFailed e = deploy("echo");
-    assertEquals("build", e.step());
-    assertTrue(e.reason().startsWith("cannot reach the Docker daemon at tcp://127.0.0.1:1"), e.reason());
+    assertEquals("lease", e.step());
+    assertTrue(e.reason().contains("127.0.0.1:1"), e.reason());
   }
 
   @Test
@@ -123,6 +123,6 @@ class DeploymentTest {
 
   private DeployFailed deploy(String app) {
     List<String> said = new ArrayList<>();
-    return assertThrows(DeployFailed.class, () -> Deployment.run(NOWHERE, app, "v1", new DirectorySource(dir), said::add));
+    return assertThrows(DeployFailed.class, () -> Deployment.run(NOWHERE, app, "v1", new DirectorySource(dir), said::add, "test"));
   }
 }

@@ -63,15 +63,7 @@ public record AppVersion(String app, long number, String source, Map<String, Obj
    */
   @SuppressWarnings("unchecked")
   public static AppVersion unpack(String app, String key, byte[] blob) {
-    Object value;
-    try {
-      value = Values.toJava(Values.unpack(blob));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("version record " + key + " is not msgpack: " + e.getMessage(), e);
-    }
-    if (!(value instanceof Map<?, ?> map)) {
-      throw new IllegalArgumentException("version record " + key + " is not a map");
-    }
+    Map<?, ?> map = StoredMap.read("version record " + key, blob);
     if (!(map.get("version") instanceof Number n)) {
       throw new IllegalArgumentException("version record " + key + ": 'version' must be a number");
     }

@@ -6,6 +6,7 @@ import cocaine.storage.KeyWatch;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,9 @@ import org.apache.pekko.pattern.StatusReply;
  * collection, re-reads a key when it changes, and starts, stops or restarts the app through the
  * {@link Node} actor as {@link Plan} decides. At start it reads every record, so a node that joins
  * or restarts converges from storage. A record that does not parse, or an app that fails to start
- * (a missing profile, say), marks that app broken with the reason; the others converge.
+ * (a missing profile, say), marks that app broken with the reason; the others converge. What it
+ * converged to it reports in {@code converged/<node>} ({@link NodeReport}) at each change and every
+ * {@code reportEvery}, so a deploy can wait for its version on every node.
  */
 public final class Convergence {
   /** What the watch, the runtime and {@code status} send. */
@@ -56,6 +59,10 @@ public final class Convergence {
 
   private record Answered(String app, Applied applied, StatusReply<Done> reply) implements Command {}
 
+  private record ReportTick() implements Command {}
+
+  private record Reported(Throwable failure) implements Command {}
+
   @SuppressWarnings("unchecked")
   private static final Class<List<String>> NAMES = (Class<List<String>>) (Class<?>) List.class;
   @SuppressWarnings("unchecked")
@@ -66,39 +73,45 @@ public final class Convergence {
   private final ActorRef<Node.Command> node;
   private final String nodeName;
   private final Duration askTimeout;
+  private final Clock clock;
 
   private Convergence(ActorContext<Command> ctx, Storage storage, ActorRef<Node.Command> node, String nodeName,
-      Duration askTimeout) {
+      Duration askTimeout, Clock clock) {
     this.ctx = ctx;
     this.storage = storage;
     this.node = node;
     this.nodeName = nodeName;
     this.askTimeout = askTimeout;
+    this.clock = clock;
   }
 
   /**
    * Convergence of the node {@code node}, known in desired records as {@code nodeName}.
    *
-   * @param askTimeout longest wait for the node's list and starts
+   * @param askTimeout  longest wait for the node's list and starts
+   * @param reportEvery how often the node's report is rewritten when nothing changed
    */
   public static Behavior<Command> create(Storage storage, KeyWatch watch, ActorRef<Node.Command> node,
-      String nodeName, Duration askTimeout) {
-    return Behaviors.setup(ctx -> {
+      String nodeName, Duration askTimeout, Duration reportEvery) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<Command> self = ctx.getSelf();
       AutoCloseable handle = watch.watch(DesiredApp.COLLECTION, key -> self.tell(new Changed(key)));
       ctx.pipeToSelf(storage.find(DesiredApp.COLLECTION, DesiredApp.TAGS), Keys::new);
-      return new Convergence(ctx, storage, node, nodeName, askTimeout)
-          .converging(handle, new HashMap<>(), new HashMap<>(), new HashMap<>());
-    });
+      timers.startTimerWithFixedDelay(new ReportTick(), reportEvery);
+      self.tell(new ReportTick()); // a node with no apps is still seen
+      return new Convergence(ctx, storage, node, nodeName, askTimeout, Clock.systemUTC())
+          .converging(handle, new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
+    }));
   }
 
   /**
    * @param seqs    per app, the number of the latest read: an older answer is dropped
    * @param applied per app, what this node last started
    * @param states  per app, what {@link Status} shows
+   * @param written what the last report written said
    */
   private Behavior<Command> converging(AutoCloseable handle, Map<String, Long> seqs, Map<String, Applied> applied,
-      Map<String, AppState> states) {
+      Map<String, AppState> states, Map<String, AppState> written) {
     return Behaviors.receive(Command.class)
         .onMessage(Keys.class, m -> {
           if (m.failure() != null) {
@@ -110,9 +123,18 @@ public final class Convergence {
           return Behaviors.same();
         })
         .onMessage(Changed.class, m -> onChanged(seqs, m.app()))
-        .onMessage(Read.class, m -> onRead(seqs, states, m))
-        .onMessage(Listed.class, m -> onListed(seqs, applied, states, m))
-        .onMessage(Answered.class, m -> onAnswered(applied, states, m))
+        .onMessage(Read.class, m -> report(onRead(seqs, states, m), states, written, false))
+        .onMessage(Listed.class, m -> report(onListed(seqs, applied, states, m), states, written, false))
+        .onMessage(Answered.class, m -> report(onAnswered(applied, states, m), states, written, false))
+        .onMessage(ReportTick.class, m -> report(Behaviors.same(), states, written, true))
+        .onMessage(Reported.class, m -> {
+          if (m.failure() != null) {
+            ctx.getLog().warn("convergence: cannot write this node's report {}/{}: {}", NodeReport.COLLECTION,
+                nodeName, cause(m.failure()).getMessage());
+            written.clear(); // written again at the next tick or change
+          }
+          return Behaviors.same();
+        })
         .onMessage(Status.class, m -> {
           m.replyTo().tell(Map.copyOf(new TreeMap<>(states)));
           return Behaviors.same();
@@ -122,6 +144,19 @@ public final class Convergence {
           return Behaviors.same();
         })
         .build();
+  }
+
+  /** Writes this node's report when {@code states} changed since the last one, or always when {@code tick}. */
+  private Behavior<Command> report(Behavior<Command> next, Map<String, AppState> states,
+      Map<String, AppState> written, boolean tick) {
+    if (tick || !states.equals(written)) {
+      written.clear();
+      written.putAll(states);
+      NodeReport r = new NodeReport(nodeName, clock.instant(), states);
+      ctx.pipeToSelf(storage.write(NodeReport.COLLECTION, nodeName, r.pack(), NodeReport.TAGS),
+          (v, e) -> new Reported(e));
+    }
+    return next;
   }
 
   private Behavior<Command> onChanged(Map<String, Long> seqs, String app) {
@@ -217,7 +252,12 @@ public final class Convergence {
     }
     CocaineException c = cause(m.reply().getError());
     if (c.code().equals(ErrorCode.ALREADY_STARTED)) {
-      states.put(m.app(), new AppState(m.applied().version(), "running", ""));
+      // another start got there first (a start queued behind a stop, the runlist at boot): what runs
+      // may be another version, so the wanted one replaces it
+      ctx.getLog().info("convergence: app [{}] was started meanwhile by another start; restarting it at version {}",
+          m.app(), m.applied().version());
+      node.tell(new Node.PauseApp(m.app(), ctx.getSystem().ignoreRef()));
+      start(m.app(), m.applied(), applied, states, "restarting");
       return Behaviors.same();
     }
     ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), m.applied().version(), c.getMessage());

@@ -74,15 +74,7 @@ public record DesiredApp(String app, String version, String profile, List<String
    *     missing or of the wrong type)
    */
   public static DesiredApp unpack(String app, byte[] blob) {
-    Object value;
-    try {
-      value = Values.toJava(Values.unpack(blob));
-    } catch (RuntimeException e) { // WireException included
-      throw new IllegalArgumentException("desired state of '" + app + "' is not msgpack: " + e.getMessage(), e);
-    }
-    if (!(value instanceof Map<?, ?> map)) {
-      throw new IllegalArgumentException("desired state of '" + app + "' is not a map");
-    }
+    Map<?, ?> map = StoredMap.read("desired state of '" + app + "'", blob);
     return new DesiredApp(app, string(app, map, "version"), string(app, map, "profile"), nodes(app, map),
         bool(app, map), count(app, map));
   }

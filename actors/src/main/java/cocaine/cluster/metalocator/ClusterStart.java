@@ -3,7 +3,9 @@ package cocaine.cluster.metalocator;
 import cocaine.cluster.AnnounceGate;
 import cocaine.cluster.AnnounceKey;
 import cocaine.cluster.AnnounceReceiver;
+import cocaine.cluster.Announce;
 import cocaine.cluster.Announcer;
+import cocaine.cluster.zookeeper.NodeRegistry;
 import cocaine.cluster.MulticastSettings;
 import cocaine.config.ClusterSettings;
 import cocaine.config.Settings;
@@ -115,22 +117,63 @@ public final class ClusterStart {
             + " (check cocaine.locator.cluster.port and cocaine.locator.cluster.interface)", e);
       }
     }
+    Optional<NodeRegistry> registry = Optional.empty();
+    if (settings.locator().cluster().type() == ClusterSettings.Type.ZOOKEEPER) {
+      registry = Optional.of(NodeRegistry.watch(settings.storage().zookeeper(), zookeeperTimeout(settings),
+          settings.locator().cluster().path(), new NodeRegistry.Listener() {
+            @Override
+            public void registered(Announce announce) {
+              metalocator.tell(new Metalocator.Heard(announce, () -> {}));
+            }
+
+            @Override
+            public void gone(String uuid) {
+              metalocator.tell(new Metalocator.Left(uuid));
+            }
+          }));
+    }
     Optional<AnnounceReceiver> listening = receiver;
+    Optional<NodeRegistry> watching = registry;
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "cluster-gateway", () -> {
       listening.ifPresent(AnnounceReceiver::close);
+      watching.ifPresent(ClusterStart::close);
       return gateway.close().exceptionally(failure -> Done.getInstance());
     });
     return new Cluster(metalocator, gateway, receiver);
   }
 
+  private static Duration zookeeperTimeout(Settings settings) {
+    return settings.config().getDuration("cocaine.storage.zookeeper.connection-timeout");
+  }
+
+  private static void close(NodeRegistry registry) {
+    try {
+      registry.close();
+    } catch (java.io.IOException e) {
+      // logged by the registry
+    }
+  }
+
   /**
    * A node's announcer (child {@code announcer}) when {@code cocaine.locator.cluster.type} is
-   * multicast; nothing otherwise (predefine: balancers know the nodes; none: single node).
+   * multicast; with zookeeper its ephemeral registration (no actor: empty); nothing otherwise
+   * (predefine: balancers know the nodes; none: single node).
    *
    * @param locatorEndpoints where other hosts reach this node's locator
    */
   public static Optional<ActorRef<Announcer.Command>> startAnnouncer(ActorContext<?> ctx, Settings settings,
       List<Endpoint> locatorEndpoints) {
+    if (settings.locator().cluster().type() == ClusterSettings.Type.ZOOKEEPER) {
+      NodeRegistry registry = NodeRegistry.register(settings.storage().zookeeper(), zookeeperTimeout(settings),
+          settings.locator().cluster().path(), settings.uuid(), locatorEndpoints);
+      // unregistered first thing at shutdown: balancers stop sending before the services go
+      CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+          "cluster-registration", () -> {
+            close(registry);
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+      return Optional.empty();
+    }
     if (settings.locator().cluster().type() != ClusterSettings.Type.MULTICAST) {
       return Optional.empty();
     }

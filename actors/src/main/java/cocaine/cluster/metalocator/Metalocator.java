@@ -41,6 +41,9 @@ public final class Metalocator {
   /** A multicast announce was heard; {@code done} is called once it is handled (frees the receiver's queue). */
   public record Heard(Announce announce, Runnable done) implements Command {}
 
+  /** ZooKeeper discovery: the node's registration is gone (it stopped, or its session expired). */
+  public record Left(String uuid) implements Command {}
+
   /** Resolves a service of the cluster to the gateway's virtual endpoints. */
   public record Resolve(String name, ActorRef<Locator.Resolved> replyTo) implements Command {}
 
@@ -126,7 +129,8 @@ public final class Metalocator {
       ctx.setLoggerName(Metalocator.class);
       Metalocator m = new Metalocator(ctx, settings, gateway);
       State s = new State(Map.of(), Map.of(), 0, false);
-      if (settings.discovery() != ClusterSettings.Type.NONE) {
+      if (settings.discovery() == ClusterSettings.Type.MULTICAST
+          || settings.discovery() == ClusterSettings.Type.PREDEFINE) {
         // predefine: re-link listed nodes every interval; multicast: drop silent nodes
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.discovery() == ClusterSettings.Type.MULTICAST
             ? settings.interval().dividedBy(2) : settings.interval());
@@ -140,6 +144,14 @@ public final class Metalocator {
   private Behavior<Command> serving(State s) {
     return Behaviors.receive(Command.class)
         .onMessage(Heard.class, m -> serving(onHeard(s, m)))
+        .onMessage(Left.class, m -> {
+          if (!s.nodes().containsKey(m.uuid())) {
+            return Behaviors.same();
+          }
+          ctx.getLog().warn("metalocator: node '{}' at {} left: its registration is gone", m.uuid(),
+              s.nodes().get(m.uuid()).endpoints());
+          return serving(dropNode(s, m.uuid()));
+        })
         .onMessage(Linked.class, m -> serving(onLinked(s, m)))
         .onMessage(Changed.class, m -> serving(onChanged(s, m)))
         .onMessage(Unlinked.class, m -> serving(onUnlinked(s, m)))
@@ -160,7 +172,8 @@ public final class Metalocator {
       if (a.uuid().equals(settings.uuid())) {
         return s;
       }
-      if (settings.discovery() != ClusterSettings.Type.MULTICAST) {
+      if (settings.discovery() != ClusterSettings.Type.MULTICAST
+          && settings.discovery() != ClusterSettings.Type.ZOOKEEPER) {
         return s;
       }
       long now = System.nanoTime();

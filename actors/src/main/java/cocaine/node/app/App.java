@@ -145,7 +145,8 @@ public final class App {
         host.config().askTimeout(), host.config().connection().channelBuffer());
     // closes the clients' connections once the app is stopped; unbinding alone leaves them open
     SharedKillSwitch connections = KillSwitches.shared("app-connections");
-    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), 0, service, host.config().connection(),
+    ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), host.config().pinned().of(name), service,
+        host.config().connection(),
         connections),
         (b, e) -> e == null ? new Bound(b) : new Failed(e));
     return binding(new Holdings(spooled, engine, service, connections, null), Publication.of(spooled.profile()));

@@ -1,5 +1,6 @@
 package cocaine.node.app;
 
+import cocaine.config.PinnedPorts;
 import cocaine.config.Settings;
 import cocaine.locator.ConnectionLimits;
 import cocaine.locator.Endpoint;
@@ -23,9 +24,10 @@ import java.util.stream.Collectors;
  * @param connection bounds of the apps' service connections and worker pipes; its channel-buffer also
  *     bounds each session's queue of worker chunks waiting for a slow client
  * @param maxWorkers live workers on this node at most (one output reader thread each)
+ * @param pinned fixed ports of apps by name ({@code network.pinned}); the others are OS-assigned
  */
 public record NodeConfig(String bindHost, String announceHost, List<Endpoint> locator, Path runtimeDir, Path spoolDir,
-    String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers) {
+    String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers, PinnedPorts pinned) {
   /** Workers per node unless told otherwise; each costs one thread reading its output. */
   public static final int DEFAULT_MAX_WORKERS = 1024;
 
@@ -41,6 +43,14 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     if (maxWorkers < 1) {
       throw new IllegalArgumentException("maxWorkers: " + maxWorkers + " (expected: >= 1)");
     }
+    Objects.requireNonNull(pinned, "pinned");
+  }
+
+  /** Without fixed ports: every app's is OS-assigned. */
+  public NodeConfig(String bindHost, String announceHost, List<Endpoint> locator, Path runtimeDir, Path spoolDir,
+      String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers) {
+    this(bindHost, announceHost, locator, runtimeDir, spoolDir, runlist, askTimeout, connection, maxWorkers,
+        new PinnedPorts(java.util.Map.of()));
   }
 
   /** The node's part of the runtime settings, with the endpoints the locator listens on. */
@@ -49,7 +59,7 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
         settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
         ConnectionLimits.of(network),
-        DEFAULT_MAX_WORKERS);
+        DEFAULT_MAX_WORKERS, PinnedPorts.from(settings.config()));
   }
 
   /** The {@code --locator} argument: endpoints joined with ',', IPv6 bracketed (docs/protocol.md 3.1). */

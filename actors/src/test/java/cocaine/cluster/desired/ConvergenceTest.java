@@ -55,7 +55,7 @@ class ConvergenceTest {
   }
 
   ActorRef<Convergence.Command> start(TestProbe<Node.Command> node) {
-    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5)));
+    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5), Duration.ofSeconds(1)));
   }
 
   static void answerList(TestProbe<Node.Command> node, String... running) {
@@ -151,6 +151,24 @@ class ConvergenceTest {
           states.get("echo"));
       assertEquals("running", states.get("other").state());
     });
+    // the same, for deploys on other hosts to read: this node's report in storage
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      NodeReport r = NodeReport.unpack("n1", storage.read(NodeReport.COLLECTION, "n1").toCompletableFuture().join());
+      assertEquals(new Convergence.AppState("1", "broken", "app 'echo': profile 'nosuch' is not in storage"),
+          r.apps().get("echo"));
+      assertEquals(new Convergence.AppState("1", "running", ""), r.apps().get("other"));
+    });
+  }
+
+  @Test
+  void reportIsRewrittenEveryIntervalSoADeployTellsALiveNodeFromAGoneOne() {
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    start(node);
+    await().atMost(Duration.ofSeconds(10)).until(() -> storage.keys(NodeReport.COLLECTION).contains("n1"));
+    java.time.Instant first = NodeReport.unpack("n1",
+        storage.read(NodeReport.COLLECTION, "n1").toCompletableFuture().join()).time();
+    await().atMost(Duration.ofSeconds(10)).until(() -> NodeReport.unpack("n1",
+        storage.read(NodeReport.COLLECTION, "n1").toCompletableFuture().join()).time().isAfter(first));
   }
 
   @Test
@@ -166,6 +184,22 @@ class ConvergenceTest {
     assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
     testKit.stop(c);
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(watch.closed));
+  }
+
+  @Test
+  void aStartAnsweredAlreadyStartedRestartsTheAppSoTheWantedVersionRuns() {
+    desire(new DesiredApp("echo", "2", "echo@v2", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node); // not in the table: its old life is leaving, a start of another version queued behind it
+    expectStart(node, "echo").replyTo().tell(StatusReply.error(
+        new CocaineException(ErrorCode.ALREADY_STARTED, "app 'echo' is already running")));
+    assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
+    Node.StartApp again = expectStart(node, "echo");
+    assertEquals("echo@v2", again.profile());
+    again.replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(new Convergence.AppState("2", "running", ""), status(c).get("echo")));
   }
 
   @Test

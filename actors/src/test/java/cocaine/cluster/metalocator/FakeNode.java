@@ -48,7 +48,7 @@ final class FakeNode implements AutoCloseable {
   static FakeNode start(ActorTestKit kit, String uuid, Map<String, Object> extra, Path dir, int port) throws Exception {
     FilesStorage storage = FilesStorage.create(dir, 1, 16);
     ClusterSettings cluster = new ClusterSettings(ClusterSettings.Type.MULTICAST, "239.0.100.53", 10053,
-        Duration.ofSeconds(5), false, 1, Map.of());
+        Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes");
     ActorRef<Locator.Command> locator = kit.spawn(Locator.create(uuid, new LocatorSettings(cluster, List.of(), extra), 16,
         storage));
     LocatorService service = new LocatorService(kit.system(), locator, uuid, Duration.ofSeconds(1));

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy's way into the cluster, over the wire only: resolves apps through the locator's TCP
  * port and connects to them, and reads manifests through the storage service it resolves the
- * same way. The locator and storage connections are shared and made again when they drop.
- * Thread-safe.
+ * same way. The locator and storage connections are shared and made again when they drop. With
+ * several locators it uses the one that last answered and goes on to the next when it cannot
+ * connect (like the tornado proxy's {@code --locators}). Thread-safe.
  */
 public final class LocatorClient {
   private static final Logger log = LoggerFactory.getLogger(LocatorClient.class);
@@ -34,8 +35,9 @@ public final class LocatorClient {
   private static final int STORAGE_READ = 0;
 
   private final ActorSystem<?> system;
-  private final String host;
-  private final int port;
+  private final List<Endpoint> locators;
+  /** Index in {@link #locators} of the one that last accepted a connection. */
+  private volatile int preferred;
   private final ConnectionSettings settings;
   private final Duration timeout;
   private final List<Header> storageHeaders;
@@ -56,20 +58,68 @@ public final class LocatorClient {
    */
   public LocatorClient(ActorSystem<?> system, String host, int port, ConnectionSettings settings, Duration timeout,
       List<Header> storageHeaders) {
+    this(system, List.of(new Endpoint(host, port)), settings, timeout, storageHeaders);
+  }
+
+  /**
+   * @param locators "host:port" of each locator, in order of preference
+   * @param timeout longest one resolve, connect or storage read may take
+   * @param storageHeaders sent with the reads of manifests (never sent to apps)
+   */
+  public static LocatorClient of(ActorSystem<?> system, List<String> locators, ConnectionSettings settings,
+      Duration timeout, List<Header> storageHeaders) {
+    return new LocatorClient(system, locators.stream().map(Endpoint::parse).toList(), settings, timeout,
+        storageHeaders);
+  }
+
+  private LocatorClient(ActorSystem<?> system, List<Endpoint> locators, ConnectionSettings settings, Duration timeout,
+      List<Header> storageHeaders) {
+    if (locators.isEmpty()) {
+      throw new IllegalArgumentException("no locator given");
+    }
     this.storageHeaders = List.copyOf(storageHeaders);
     this.system = system;
-    this.host = host;
-    this.port = port;
+    this.locators = List.copyOf(locators);
     this.settings = settings;
     this.timeout = timeout;
+  }
+
+  /**
+   * A connection to a service and the protocol its resolve described.
+   *
+   * @param graph the service's methods as the locator sent them: {@code {id: [name, dispatch, upstream]}}
+   */
+  public record ServiceConnection(ClientConnection connection, Value graph) {}
+
+  /**
+   * Resolves a service (or app) and connects to it on a connection of the caller's own, for one
+   * call by method name (the proxy's JSON-RPC). Fails like {@link #connect}.
+   */
+  public CompletionStage<ServiceConnection> connectService(String name) {
+    return locatorConnection()
+        .thenCompose(c -> timed(c.call(RESOLVE, Values.str(name)), "resolve('" + name + "') at " + address()))
+        .thenCompose(reply -> {
+          Value graph = reply.size() > 2 ? reply.get(2) : Values.nil();
+          return connectFirst(name, endpoints(name, reply), 0, null)
+              .thenApply(app -> new ServiceConnection(app.connection(), graph));
+        });
   }
 
   /** A connection to an app and where it leads. */
   public record AppConnection(ClientConnection connection, String endpoint) {}
 
-  /** "host:port" of the locator. */
+  /** "host:port" of the locator in use (the others, when there are, follow in brackets). */
   public String address() {
-    return host + ":" + port;
+    Endpoint now = locators.get(preferred);
+    return locators.size() == 1 ? now.toString() : now + " (of " + locators + ")";
+  }
+
+  /**
+   * Completes when a locator accepts a connection (the shared one, made again if it dropped);
+   * fails with {@link ErrorCode#NOT_CONNECTED} when none does in time.
+   */
+  public CompletionStage<Void> reachable() {
+    return locatorConnection().thenApply(c -> null);
   }
 
   /**
@@ -107,7 +157,40 @@ public final class LocatorClient {
    * {@link #connect} when the locator cannot be reached in time.
    */
   public CompletionStage<ClientConnection> connectToLocator() {
-    return connectTimed(host, port, "connect to the locator at " + address());
+    return connectToAnyLocator(preferred, 0, null);
+  }
+
+  /**
+   * A connection of the caller's own to the storage service, for a long-lived stream such as a
+   * watch: closing it ends the stream.
+   */
+  public CompletionStage<ClientConnection> connectToStorage() {
+    return resolve("storage").thenCompose(endpoints -> connectFirst("storage", endpoints, 0, null))
+        .thenApply(AppConnection::connection);
+  }
+
+  /** Tries the locators from index i on (wrapping), at most once each; the first that accepts is preferred. */
+  private CompletionStage<ClientConnection> connectToAnyLocator(int i, int tried, Throwable last) {
+    if (tried >= locators.size()) {
+      return CompletableFuture.failedFuture(last);
+    }
+    int at = i % locators.size();
+    Endpoint e = locators.get(at);
+    return connectTimed(e.host(), e.port(), "connect to the locator at " + e)
+        .handle((c, failure) -> {
+          if (failure == null) {
+            if (preferred != at) {
+              log.info("resolving through the locator at {} now", e);
+              preferred = at;
+            }
+            return CompletableFuture.completedFuture(c);
+          }
+          if (locators.size() > 1) {
+            log.warn("locator at {} cannot be reached ({}); trying the next one", e, unwrap(failure).getMessage());
+          }
+          return connectToAnyLocator(at + 1, tried + 1, unwrap(failure));
+        })
+        .thenCompose(x -> x);
   }
 
   /** Closes the shared connections; later calls connect again. */
@@ -143,7 +226,7 @@ public final class LocatorClient {
   private synchronized CompletionStage<ClientConnection> locatorConnection() {
     if (unusable(locator)) {
       closeQuietly(locator);
-      locator = connectTimed(host, port, "connect to the locator at " + address()).toCompletableFuture();
+      locator = connectToAnyLocator(preferred, 0, null).toCompletableFuture();
     }
     return locator;
   }
@@ -195,6 +278,19 @@ public final class LocatorClient {
   }
 
   private record Endpoint(String host, int port) {
+    /** "host:port", "[v6]:port" or "v6:port" (the last colon separates the port). */
+    static Endpoint parse(String hostPort) {
+      int colon = hostPort.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("locator '" + hostPort + "' is not host:port");
+      }
+      String h = hostPort.substring(0, colon).trim();
+      if (h.startsWith("[") && h.endsWith("]")) {
+        h = h.substring(1, h.length() - 1);
+      }
+      return new Endpoint(h, Integer.parseInt(hostPort.substring(colon + 1).trim()));
+    }
+
     @Override
     public String toString() {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

@@ -3,6 +3,7 @@ package cocaine.proxy.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.proxy.FakeCluster;
 import cocaine.rpc.service.Server;
@@ -78,5 +79,24 @@ class LocatorClientTest {
         () -> client.manifest("streamer").toCompletableFuture().get(10, TimeUnit.SECONDS));
     assertEquals(ErrorCode.TOKEN_NOT_FOUND, assertInstanceOf(CocaineException.class, LocatorClient.unwrap(e)).code());
     client.close();
+  }
+
+  @Test
+  void aLocatorThatCannotBeReachedIsPassedForTheNextAndNoneLeftFails() throws Exception {
+    int dead;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    LocatorClient client = LocatorClient.of(kit.system(), List.of("127.0.0.1:" + dead,
+        "127.0.0.1:" + cluster.locatorPort()), ConnectionSettings.DEFAULTS, Duration.ofSeconds(5), List.of());
+    client.reachable().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertTrue(client.address().startsWith("127.0.0.1:" + cluster.locatorPort() + " "), client.address());
+    client.close();
+    LocatorClient none = LocatorClient.of(kit.system(), List.of("127.0.0.1:" + dead), ConnectionSettings.DEFAULTS,
+        Duration.ofSeconds(5), List.of());
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> none.reachable().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertEquals(ErrorCode.NOT_CONNECTED, assertInstanceOf(CocaineException.class, LocatorClient.unwrap(e)).code());
+    none.close();
   }
 }
