@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,25 +21,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends records as JSON lines ({@code @timestamp, level, source, message, attributes}) on its own
- * writer thread. Its queue holds at most {@code queueLimit} records; past that a record is dropped
+ * Appends records to a file on its own writer thread: JSON lines ({@code @timestamp, level, source,
+ * message, attributes}) by {@link #open}, or the on-disk {@link LogRing} by {@link #ring}. Its queue holds at most {@code queueLimit} records; past that a record is dropped
  * and counted, and every {@code reportEvery} the count of drops is written to the file itself and
  * to the runtime's log, so a gap in the file is never silent.
  */
 public final class FileSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(FileSink.class);
 
-  private final Path path;
+  /** What the writer thread writes to; called on that thread only. */
+  public interface Appender extends java.io.Closeable {
+    void append(LogRecord record) throws IOException;
+
+    void flush() throws IOException;
+
+    @Override
+    void close() throws IOException;
+  }
+
+  /** The file or ring written, for messages. */
+  private final String path;
   private final int queueLimit;
   private final Duration reportEvery;
   private final BlockingQueue<LogRecord> queue;
   private final AtomicLong dropped = new AtomicLong();
-  private final ObjectMapper json = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-  private final Writer out;
+  private final Appender out;
   private final Thread writer;
   private volatile boolean closing;
 
-  private FileSink(Path path, int queueLimit, Duration reportEvery, Writer out) {
+  private FileSink(String path, int queueLimit, Duration reportEvery, Appender out) {
     this.path = path;
     this.queueLimit = queueLimit;
     this.reportEvery = reportEvery;
@@ -52,9 +61,7 @@ public final class FileSink implements Sink {
 
   /** Opens (creating folder and file if needed) and starts the writer thread. */
   public static FileSink open(Path path, int queueLimit, Duration reportEvery) throws IOException {
-    if (queueLimit < 1 || reportEvery.isNegative() || reportEvery.isZero()) {
-      throw new IllegalArgumentException("queueLimit " + queueLimit + " must be >= 1 and reportEvery " + reportEvery + " > 0");
-    }
+    checkLimits(queueLimit, reportEvery);
     Path parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -62,9 +69,24 @@ public final class FileSink implements Sink {
     // FileOutputStream, not a FileChannel: close() interrupts the writer thread, and an
     // interrupt would close an interruptible channel under a write in progress.
     Writer out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(path.toFile(), true), StandardCharsets.UTF_8));
-    FileSink sink = new FileSink(path, queueLimit, reportEvery, out);
+    return start(new FileSink(path.toString(), queueLimit, reportEvery, new JsonLines(out)));
+  }
+
+  /** Starts the writer thread of a sink into the ring; the sink closes the ring when it is closed. */
+  public static FileSink ring(LogRing ring, int queueLimit, Duration reportEvery) {
+    checkLimits(queueLimit, reportEvery);
+    return start(new FileSink(ring.toString(), queueLimit, reportEvery, ring));
+  }
+
+  private static FileSink start(FileSink sink) {
     sink.writer.start();
     return sink;
+  }
+
+  private static void checkLimits(int queueLimit, Duration reportEvery) {
+    if (queueLimit < 1 || reportEvery.isNegative() || reportEvery.isZero()) {
+      throw new IllegalArgumentException("queueLimit " + queueLimit + " must be >= 1 and reportEvery " + reportEvery + " > 0");
+    }
   }
 
   @Override
@@ -140,13 +162,27 @@ public final class FileSink implements Sink {
   }
 
   private void write(LogRecord record) throws IOException {
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("@timestamp", record.timestamp().toString());
-    line.put("level", record.severity().label());
-    line.put("source", record.source());
-    line.put("message", record.message());
-    line.put("attributes", record.attributes());
-    json.writeValue(out, line);
-    out.write('\n');
+    out.append(record);
+  }
+
+  /** One JSON object per line. */
+  private record JsonLines(Writer out) implements Appender {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+
+    @Override
+    public void append(LogRecord record) throws IOException {
+      JSON.writeValue(out, record.document());
+      out.write('\n');
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.close();
+    }
   }
 }

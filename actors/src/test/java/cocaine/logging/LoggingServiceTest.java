@@ -50,7 +50,15 @@ class LoggingServiceTest {
   @Test
   void graphsAreThoseOfTheOriginal() {
     assertEquals("{\"0\":[\"emit\",{},{}],\"1\":[\"verbosity\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
-        + "\"2\":[\"set_verbosity\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}]}", service.protocol().toValue().toJson());
+        + "\"2\":[\"set_verbosity\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"3\":[\"emit_ack\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"5\":[\"list_loggers\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"6\":[\"set_filter\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"7\":[\"remove_filter\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"8\":[\"list_filters\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"9\":[\"set_cluster_filter\",{},{\"0\":[\"value\",{}],\"1\":[\"error\",{}]}],"
+        + "\"10\":[\"read\",{},{\"0\":[\"write\",null],\"1\":[\"error\",{}],\"2\":[\"close\",{}]}]}",
+        service.protocol().toValue().toJson());
     assertEquals(2, service.version());
   }
 

@@ -64,8 +64,9 @@ class SettingsTest {
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
     assertEquals(new ZookeeperSettings("127.0.0.1:2181", "/cocaine", Duration.ofSeconds(15)), s.storage().zookeeper());
-    assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl")),
-        s.logging());
+    assertEquals(new LoggingSettings(Verbosity.INFO, Set.of(Sink.CONSOLE), Path.of("/tmp/cocaine/log/cocaine.jsonl"),
+        new LoggingSettings.Ring(true, Path.of("/tmp/cocaine/log/ring"), 8L * 1024 * 1024, 8, 8192,
+            Duration.ofMillis(200))), s.logging());
     assertEquals(new NodeSettings("default", Duration.ofSeconds(30), "", Duration.ofSeconds(5)), s.node());
     assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"),
         s.locator().cluster());

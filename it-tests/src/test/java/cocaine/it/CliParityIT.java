@@ -59,7 +59,7 @@ class CliParityIT {
 
   @Test
   void everyGroupAnswersHelpAndDashDashHelp() throws Exception {
-    for (String group : List.of("app", "profile", "runlist", "group", "crashlog", "storage")) {
+    for (String group : List.of("app", "profile", "runlist", "group", "crashlog", "storage", "logging")) {
       ok("Usage: cocaine " + group, bare("cocaine", Map.of(), group, "--help"));
       ok("Usage: cocaine " + group, bare("cocaine", Map.of(), group, "help"));
     }

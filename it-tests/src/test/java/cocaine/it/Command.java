@@ -55,6 +55,20 @@ final class Command {
     }
   }
 
+  /**
+   * {@code bin/cocaine logs ARGS}: the lines it printed to stdout (stderr kept apart); fails unless it
+   * exits 0 within a minute.
+   */
+  static List<String> logs(List<String> args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs"));
+    command.addAll(args);
+    Result r = run(new ProcessBuilder(command), Duration.ofSeconds(60));
+    if (r.exit() != 0) {
+      throw new AssertionError("cocaine logs " + args + " exited " + r.exit() + ": " + r.output() + r.errors());
+    }
+    return r.output().isEmpty() ? List.of() : List.of(r.output().split("\n"));
+  }
+
   private static String read(Path file) throws IOException {
     return file == null ? "" : new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
   }

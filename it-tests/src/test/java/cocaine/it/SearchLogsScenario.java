@@ -9,15 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocaine.client.LoggingClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -194,17 +190,8 @@ abstract class SearchLogsScenario {
     Process follow = new ProcessBuilder(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs", "-f",
         "--app", "itfollow", "--settle", "1s", "--poll", "200ms", "--url", url)
         .redirectErrorStream(true).start();
-    List<String> printed = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = in.readLine()) != null; ) {
-          printed.add(l);
-        }
-      } catch (IOException e) {
-        printed.add("reader: " + e);
-      }
-    });
-    reader.start();
+    PrintedLines reader = PrintedLines.of(follow);
+    List<String> printed = reader.lines();
     try (LoggingClient logging = LoggingClient.connect("127.0.0.1", runtime.locatorPort())) {
       for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 5; i++) {
@@ -324,12 +311,9 @@ abstract class SearchLogsScenario {
 
   /** {@code bin/cocaine logs ARGS --url U}: the lines it printed; it must exit 0. */
   List<String> logs(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs"));
-    command.addAll(List.of(args));
-    command.addAll(List.of("--url", url));
-    Command.Result r = Command.run(new ProcessBuilder(command), Duration.ofSeconds(60));
-    assertEquals(0, r.exit(), "cocaine logs " + List.of(args) + ": " + r.output() + r.errors());
-    return r.output().isEmpty() ? List.of() : List.of(r.output().split("\n"));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--url", url));
+    return Command.logs(all);
   }
 
   void assertCli(String... args) throws Exception {

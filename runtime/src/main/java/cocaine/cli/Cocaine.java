@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         StatusCommand.class, Cocaine.Locate.class, ClusterCommand.class, Cocaine.Uuid.class, Cocaine.StorageCommands.class,
         AppCommands.class, ProfileCommands.class, RunlistCommands.class,
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
-        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
+        AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, LoggingCommands.class, Cocaine.Version.class,
         MetricsCommand.class,
         CompletionCommand.class, TimeoutCommands.class, ConfigCommands.class,
         UnicornCommands.class})

@@ -1,5 +1,6 @@
 package cocaine.cli;
 
+import cocaine.logging.LogQuery;
 import cocaine.logging.Severity;
 import cocaine.logging.search.LogSearch;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,15 +18,19 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cocaine logs [-f] [--app A] [--since 10m] [--level L] [--grep TEXT]}: log lines of the
- * cluster read back from the search engine the runtimes ship them to, oldest first; {@code -f}
- * keeps printing new lines as they are indexed, without gaps or repeats, until Ctrl-C.
+ * {@code cocaine logs [-f] [--app A] [--since 10m] [--level L] [--grep TEXT]}: log lines read back,
+ * oldest first, from the search engine the runtimes ship them to when one is named ({@code --url} or
+ * {@code $COCAINE_SEARCH_URL}), else from the log ring of the node at {@code --host/--port} (see
+ * {@link RingLogs}), else from the search engine at its default address. {@code -f} keeps printing
+ * new lines, without gaps or repeats, until Ctrl-C.
  */
-@Command(name = "logs", description = "Print log lines from the search engine (Elasticsearch/OpenSearch); -f to follow.")
+@Command(name = "logs", description = "Print log lines from the node's log ring or a search engine"
+    + " (Elasticsearch/OpenSearch); -f to follow.")
 public final class LogsCommand implements Callable<Integer> {
   private static final int PAGE = 500;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,8 +54,11 @@ public final class LogsCommand implements Callable<Integer> {
   @Option(names = "--grep", paramLabel = "TEXT", description = "only lines whose message contains TEXT (case-insensitive)")
   String grep;
 
-  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:COCAINE_SEARCH_URL:-http://127.0.0.1:9201}",
-      description = "the search engine the runtimes ship logs to: cocaine.logging.search.url (default: ${DEFAULT-VALUE})")
+  static final String DEFAULT_URL = "http://127.0.0.1:9201";
+
+  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:COCAINE_SEARCH_URL}",
+      description = "the search engine the runtimes ship logs to (cocaine.logging.search.url); default:"
+          + " $COCAINE_SEARCH_URL, else the log ring of the node at --host/--port, else " + DEFAULT_URL)
   String url;
 
   @Option(names = "--index-prefix", paramLabel = "PREFIX", defaultValue = "cocaine-",
@@ -66,12 +74,8 @@ public final class LogsCommand implements Callable<Integer> {
       description = "with -f: how often to ask for new lines (default: ${DEFAULT-VALUE})")
   Duration poll;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
-      description = "longest wait for one answer of the engine (default: ${DEFAULT-VALUE})")
-  Duration timeout;
-
-  @Option(names = "--json", description = "print each line as its JSON document")
-  boolean json;
+  @Mixin
+  Target target;
 
   @Spec
   CommandLine.Model.CommandSpec spec;
@@ -79,12 +83,14 @@ public final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Severity minimum = severity(level);
-    URI engine = engineUrl(url);
+    URI engine = engineUrl(url == null || url.isBlank() ? DEFAULT_URL : url);
     if (since.isNegative() || settle.isNegative() || poll.isNegative() || poll.isZero()) {
       throw new IllegalArgumentException("--since and --settle must be >= 0 and --poll > 0");
     }
+    Duration timeout = target.timeout;
+    boolean json = target.json;
     LogSearch search = new LogSearch(engine, indexPrefix, timeout);
-    LogSearch.Filter filter = new LogSearch.Filter(Optional.ofNullable(app), Instant.now().minus(since), minimum,
+    LogQuery filter = new LogQuery(Optional.ofNullable(app), Instant.now().minus(since), minimum,
         Optional.ofNullable(grep).filter(g -> !g.isEmpty()));
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
@@ -100,13 +106,31 @@ public final class LogsCommand implements Callable<Integer> {
     }, "cocaine-logs-stop");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
+      String ringProblem = null;
+      if (url == null || url.isBlank()) {
+        try {
+          new RingLogs(target.host, target.port, target.authorization(), timeout, poll, json).print(filter, follow, out,
+              spec.commandLine().getErr(), stop);
+          return 0;
+        } catch (RingLogs.Unavailable e) {
+          ringProblem = e.getMessage();
+        }
+      }
       // settle applies from the first page when following: the backlog and the tail share one cursor
       Duration window = follow ? settle : Duration.ZERO;
-      List<Object> after = printAll(search, filter, List.of(), window, out, stop);
+      List<Object> after;
+      try {
+        after = printAll(search, filter, List.of(), window, out, stop, json);
+      } catch (IOException e) {
+        if (ringProblem == null) {
+          throw e;
+        }
+        throw new IOException("no log store answers: " + ringProblem + "; and " + e.getMessage());
+      }
       boolean failing = false;
       while (follow && !stop.await(poll.toMillis(), TimeUnit.MILLISECONDS)) {
         try {
-          after = printAll(search, filter, after, window, out, stop);
+          after = printAll(search, filter, after, window, out, stop, json);
           if (failing) {
             spec.commandLine().getErr().println("cocaine: the search engine at " + search.url() + " answers again");
             failing = false;
@@ -132,8 +156,8 @@ public final class LogsCommand implements Callable<Integer> {
     }
   }
 
-  private List<Object> printAll(LogSearch search, LogSearch.Filter filter, List<Object> after, Duration window,
-      PrintWriter out, CountDownLatch stop) throws IOException, InterruptedException {
+  private List<Object> printAll(LogSearch search, LogQuery filter, List<Object> after, Duration window,
+      PrintWriter out, CountDownLatch stop, boolean json) throws IOException, InterruptedException {
     LogSearch.Page page;
     do {
       try {

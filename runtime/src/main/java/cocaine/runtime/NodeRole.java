@@ -15,9 +15,11 @@ import cocaine.locator.Locator;
 import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
 import cocaine.logging.AppOutput;
+import cocaine.logging.ClusterFilters;
 import cocaine.logging.ConsoleSink;
 import cocaine.logging.FileSink;
 import cocaine.logging.Logging;
+import cocaine.logging.LogRing;
 import cocaine.logging.LoggingService;
 import cocaine.logging.LostEmits;
 import cocaine.logging.Severity;
@@ -56,6 +58,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -87,7 +90,8 @@ final class NodeRole {
     ActorRef<Locator.Command> locator = ctx.spawn(Behaviors.supervise(
         Locator.create(settings.uuid(), settings.locator(), SUBSCRIPTION_BUFFER, storage))
         .onFailure(SupervisorStrategy.resume()), "locator");
-    ActorRef<Logging.Command> logging = startLogging(ctx, settings);
+    Optional<LogRing> ring = ring(settings.logging().ring());
+    ActorRef<Logging.Command> logging = startLogging(ctx, settings, ring);
     Publisher publisher = new LocatorPublisher(locator, system.scheduler(), askTimeout);
     int port = locatorPort(network.locatorPort());
     List<Endpoint> locatorEndpoints = List.of(new Endpoint(network.hostname(), port));
@@ -99,8 +103,9 @@ final class NodeRole {
       locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
     }
     storage.watchGroups(group -> locator.tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
-    // workers' stdout/stderr become records of app/<name> when a search engine takes the logs
-    Isolate.OutputListener output = SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
+    // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs
+    Isolate.OutputListener output = ring.isPresent()
+        || SearchSinkSettings.from(settings).filter(SearchSinkSettings::workerOutput).isPresent()
         ? new AppOutput(logging)::line : Isolate.OutputListener.NONE;
     // isolation is the operator's policy (cocaine.isolate, in the system's config): AppHost builds the isolates
     AppHost host = AppHost.processes(system, storage, publisher, nodeConfig, outputReaders, output);
@@ -118,9 +123,13 @@ final class NodeRole {
               storage.close();
             }));
     AccessToken access = AccessToken.from(settings.config());
+    ClusterFilters clusterFilters = new ClusterFilters(storage, logging, system);
+    clusterFilters.follow(storage);
     List<Service> services = new ArrayList<>(List.of(
         new StorageService(storage, access, storage),
-        new LoggingService(system, logging, askTimeout, access),
+        new LoggingService(system, logging, askTimeout, access, ring,
+            system.dispatchers().lookup(DispatcherSelector.blocking()), settings.logging().ring().followPoll(),
+            Optional.of(clusterFilters)),
         new NodeService(node, host.running(), system.scheduler(), askTimeout, access)));
     services.addAll(SmallServices.start(ctx, settings, host.running(), askTimeout));
     unicorn(ctx, settings, access).ifPresent(services::add);
@@ -179,22 +188,32 @@ final class NodeRole {
     }
   }
 
-  private static ActorRef<Logging.Command> startLogging(ActorContext<Guardian.Command> ctx, Settings settings) {
+  private static ActorRef<Logging.Command> startLogging(ActorContext<Guardian.Command> ctx, Settings settings,
+      Optional<LogRing> ring) {
     ActorSystem<?> system = ctx.getSystem();
     List<Sink> sinks = sinks(settings.logging());
+    List<Sink> runtimeLog = new ArrayList<>();
+    ring.ifPresent(r -> {
+      FileSink sink = FileSink.ring(r, settings.logging().ring().queueLimit(), Duration.ofSeconds(60));
+      sinks.add(sink);
+      runtimeLog.add(sink);
+    });
     SearchSinkSettings.from(settings).ifPresent(search -> {
       SearchSink sink = SearchSink.start(search);
       sinks.add(sink);
       if (settings.config().getBoolean(SearchSinkSettings.SECTION + ".runtime-log")) {
-        RuntimeLog runtimeLog = RuntimeLog.attach(sink);
-        // detached before the logging actor stops and closes the sink
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-            "detach-runtime-log", () -> {
-              runtimeLog.detach();
-              return CompletableFuture.completedFuture(Done.getInstance());
-            });
+        runtimeLog.add(sink);
       }
     });
+    if (!runtimeLog.isEmpty()) {
+      RuntimeLog attached = RuntimeLog.attach(runtimeLog);
+      // detached before the logging actor stops and closes the sinks
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "detach-runtime-log", () -> {
+            attached.detach();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+    }
     ActorRef<Logging.Command> logging = ctx.spawn(
         Logging.create(Severity.valueOf(settings.logging().verbosity().name()), sinks),
         "logging", Logging.mailbox(LOG_MAILBOX));
@@ -221,6 +240,20 @@ final class NodeRole {
       InetSocketAddress address) {
     return publisher.publish(new ServiceInfo(service.name(), List.of(new Endpoint(hostname, address.getPort())),
         service.version(), service.protocol())).thenApply(d -> service.name() + "=" + address.getPort());
+  }
+
+  /** The node's log ring; a ring that cannot be opened is logged and the node goes on without it. */
+  private static Optional<LogRing> ring(LoggingSettings.Ring settings) {
+    if (!settings.enabled()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(LogRing.open(settings.path(), settings.segmentBytes(), settings.segments()));
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(NodeRole.class).warn("logging: no log ring, `cocaine logs` needs a search engine: "
+          + "cannot open {}: {}", settings.path(), e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static List<Sink> sinks(LoggingSettings logging) {

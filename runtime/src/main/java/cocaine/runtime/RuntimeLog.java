@@ -12,29 +12,30 @@ import cocaine.logging.Severity;
 import cocaine.logging.Sink;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ships the runtime's own slf4j log lines (source {@code runtime}) to a sink, the search engine's:
- * a logback appender on the root logger. It never blocks the logging thread: the sink takes a
- * record into its bounded queue or counts it as dropped. Console and file sinks are left out on
- * purpose, logback already writes these lines to stderr.
+ * Ships the runtime's own slf4j log lines (source {@code runtime}) to sinks, the search engine's and
+ * the log ring's: a logback appender on the root logger. It never blocks the logging thread: a sink
+ * takes a record into its bounded queue or counts it as dropped. Console and file sinks are left out
+ * on purpose, logback already writes these lines to stderr.
  */
 final class RuntimeLog extends AppenderBase<ILoggingEvent> {
   static final String SOURCE = "runtime";
   static final String NAME = "cocaine-search";
 
-  private final Sink sink;
+  private final List<Sink> sinks;
 
-  private RuntimeLog(Sink sink) {
-    this.sink = sink;
+  private RuntimeLog(List<Sink> sinks) {
+    this.sinks = List.copyOf(sinks);
   }
 
   /** Adds the appender to the root logger; the returned one is started and can be detached. */
-  static RuntimeLog attach(Sink sink) {
+  static RuntimeLog attach(List<Sink> sinks) {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    RuntimeLog appender = new RuntimeLog(sink);
+    RuntimeLog appender = new RuntimeLog(sinks);
     appender.setContext(context);
     appender.setName(NAME);
     appender.start();
@@ -58,8 +59,11 @@ final class RuntimeLog extends AppenderBase<ILoggingEvent> {
     Map<String, Object> attributes = new LinkedHashMap<>();
     attributes.put("logger", event.getLoggerName());
     attributes.put("thread", event.getThreadName());
-    sink.accept(new LogRecord(Instant.ofEpochMilli(event.getTimeStamp()), severity(event.getLevel()), SOURCE,
-        message == null ? "" : message, attributes));
+    LogRecord record = new LogRecord(Instant.ofEpochMilli(event.getTimeStamp()), severity(event.getLevel()), SOURCE,
+        message == null ? "" : message, attributes);
+    for (Sink sink : sinks) {
+      sink.accept(record);
+    }
   }
 
   static Severity severity(Level level) {

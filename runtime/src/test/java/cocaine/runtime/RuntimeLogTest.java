@@ -29,7 +29,7 @@ class RuntimeLogTest {
   void theRuntimesLogLinesReachTheSinkAsSourceRuntimeUntilDetached() {
     Collecting sink = new Collecting();
     Logger log = LoggerFactory.getLogger("cocaine.node.engine.Engine");
-    RuntimeLog appender = RuntimeLog.attach(sink);
+    RuntimeLog appender = RuntimeLog.attach(java.util.List.of(sink));
     try {
       log.warn("app [{}]: queue is full", "echo");
       log.error("worker failed", new IllegalStateException("boom"));

@@ -1,5 +1,6 @@
 package cocaine.logging.search;
 
+import cocaine.logging.LogQuery;
 import cocaine.logging.Severity;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,8 +17,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Reads log documents back from the engine for {@code cocaine logs}, a page at a time, in the order
@@ -34,23 +33,6 @@ public final class LogSearch {
   private final Duration timeout;
   private final HttpClient http;
   private final ObjectMapper json = new ObjectMapper();
-
-  /**
-   * What to show.
-   *
-   * @param app   only lines of this app (source {@code app/<app>} or {@code app/<app>/...})
-   * @param since only records stamped at or after this time
-   * @param level only records at least this severe
-   * @param grep  only lines whose message contains this text (case-insensitive) or these words in order
-   */
-  public record Filter(Optional<String> app, Instant since, Severity level, Optional<String> grep) {
-    public Filter {
-      Objects.requireNonNull(app, "app");
-      Objects.requireNonNull(since, "since");
-      Objects.requireNonNull(level, "level");
-      Objects.requireNonNull(grep, "grep");
-    }
-  }
 
   /** One document and its sort key (the cursor to resume after it). */
   public record Line(Map<String, Object> document, List<Object> sort) {
@@ -103,7 +85,7 @@ public final class LogSearch {
    * @param settle skip documents shipped less than this long ago (zero: everything indexed so far)
    * @throws IOException when the engine cannot be reached or refuses the search (its answer in the message)
    */
-  public Page page(Filter filter, List<Object> after, int size, Duration settle) throws IOException, InterruptedException {
+  public Page page(LogQuery filter, List<Object> after, int size, Duration settle) throws IOException, InterruptedException {
     byte[] body = json.writeValueAsBytes(query(filter, after, size, settle));
     HttpRequest request = engine.request("/" + LogIndex.pattern(indexPrefix)
             + "/_search?ignore_unavailable=true&allow_no_indices=true")
@@ -126,7 +108,7 @@ public final class LogSearch {
   }
 
   /** The {@code _search} body of {@link #page}. */
-  static Map<String, Object> query(Filter filter, List<Object> after, int size, Duration settle) {
+  static Map<String, Object> query(LogQuery filter, List<Object> after, int size, Duration settle) {
     List<Object> filters = new ArrayList<>();
     filters.add(obj("range", obj(LogIndex.TIMESTAMP,
         obj("gte", filter.since().toEpochMilli(), "format", "epoch_millis"))));

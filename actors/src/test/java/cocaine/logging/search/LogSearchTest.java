@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocaine.logging.LogQuery;
 import cocaine.logging.Severity;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -37,7 +38,7 @@ class LogSearchTest {
 
   @Test
   void queryFiltersByTimeAppLevelAndTextAndSortsInShippingOrder() throws Exception {
-    var filter = new LogSearch.Filter(Optional.of("echo"), SINCE, Severity.WARNING, Optional.of("a*b"));
+    var filter = new LogQuery(Optional.of("echo"), SINCE, Severity.WARNING, Optional.of("a*b"));
     String q = json(LogSearch.query(filter, List.of(1704164400000L, "abc-0001"), 100, Duration.ofMillis(2500)));
 
     assertTrue(q.contains("{\"range\":{\"@timestamp\":{\"gte\":1704164400000,\"format\":\"epoch_millis\"}}}"), q);
@@ -53,7 +54,7 @@ class LogSearchTest {
 
   @Test
   void queryWithoutFiltersAsksOnlyForTheTimeWindow() throws Exception {
-    var filter = new LogSearch.Filter(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
+    var filter = new LogQuery(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
     String q = json(LogSearch.query(filter, List.of(), 10, Duration.ZERO));
 
     assertEquals("{\"size\":10,\"track_total_hits\":false,\"sort\":[{\"shipped\":{\"order\":\"asc\",\"unmapped_type\":\"date\"}},"
@@ -69,7 +70,7 @@ class LogSearchTest {
         Map.of("_source", Map.of("@timestamp", "2024-01-02T03:04:06Z", "level", "error", "source", "app/echo",
             "node", "n1", "message", "three", "trace_id", "000000000000002a"), "sort", List.of(6, "a-2"))))));
     LogSearch search = new LogSearch(engine.url(), "cocaine-", Duration.ofSeconds(5));
-    var filter = new LogSearch.Filter(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
+    var filter = new LogQuery(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
 
     LogSearch.Page page = search.page(filter, List.of(), 2, Duration.ZERO);
     assertEquals(List.of(6, "a-2"), page.after());
@@ -86,7 +87,7 @@ class LogSearchTest {
   void engineErrorsComeBackWithTheEnginesAnswer() {
     engine.status = 400;
     LogSearch search = new LogSearch(engine.url(), "cocaine-", Duration.ofSeconds(5));
-    var filter = new LogSearch.Filter(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
+    var filter = new LogQuery(Optional.empty(), SINCE, Severity.DEBUG, Optional.empty());
 
     IOException e = assertThrows(IOException.class, () -> search.page(filter, List.of(), 2, Duration.ZERO));
     assertTrue(e.getMessage().contains("answered HTTP 400: {\"error\":\"injected\""), e.getMessage());
