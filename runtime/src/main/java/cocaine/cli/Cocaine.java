@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         GroupCommands.class, CrashlogCommands.class, Cocaine.Call.class,
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, Cocaine.Version.class,
         MetricsCommand.class,
-        CompletionCommand.class, TimeoutCommands.class, ConfigCommands.class})
+        CompletionCommand.class, TimeoutCommands.class, ConfigCommands.class,
+        TracingCommands.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
 
