@@ -61,6 +61,7 @@ final class Exchange {
   private final Attempt attempts;
   private final AccessLog accessLog;
   private final Timeouts timeouts;
+  private final TraceSampling sampling;
   private final LocatorClient locator;
   /** Whether the last /ping found no locator: only a change is logged. */
   private final AtomicBoolean locatorDown = new AtomicBoolean();
@@ -68,8 +69,9 @@ final class Exchange {
   private final JsonRpc jsonRpc;
 
   Exchange(ActorSystem<?> system, ProxyConfig config, ActorRef<HttpProxy.Command> proxy, PoolDirectory directory,
-      ProxyMetrics metrics, Timeouts timeouts, LocatorClient locator) {
+      ProxyMetrics metrics, Timeouts timeouts, TraceSampling sampling, LocatorClient locator) {
     this.timeouts = timeouts;
+    this.sampling = sampling;
     this.locator = locator;
     this.jsonRpc = config.jsonRpc() ? new JsonRpc(locator, Materializer.matFromSystem(system),
         config.proxy().timeout(), config.proxy().maxBodyBytes()) : null;
@@ -104,7 +106,7 @@ final class Exchange {
       Route route = Route.of(request, rawUri);
       body.checkDeclared(request);
       boolean traceBit = TracingPolicy.sampled(request.getHeader(TracingPolicy.HEADER).map(HttpHeader::value),
-          config.traceShare(route.app()), ThreadLocalRandom.current().nextDouble());
+          sampling.share(route.app()), ThreadLocalRandom.current().nextDouble());
       Call call = new Call(request, route, trace, start, timeouts.of(route.app(), route.event()), traceBit);
       String id = requestId;
       return attempt(call, 0, null).exceptionally(failure -> {

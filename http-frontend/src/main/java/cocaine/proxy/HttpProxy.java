@@ -94,17 +94,22 @@ public final class HttpProxy {
   public static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
       String routerId) {
     return create(config, locator, metrics, routerId, new PoolDirectory(),
-        new Timeouts(config.proxy().timeout(), config.appTimeouts()));
+        new Timeouts(config.proxy().timeout(), config.appTimeouts()), new TraceSampling(config));
   }
 
-  /** @param timeouts kept equal to the storage's {@code timeouts} by a {@link TimeoutFeed} of this actor */
+  /**
+   * @param timeouts kept equal to the storage's {@code timeouts} by a {@link StoredFeed} of this actor
+   * @param sampling kept equal to the storage's {@code tracing} by another
+   */
   static Behavior<Command> create(ProxyConfig config, LocatorClient locator, ProxyMetrics metrics,
-      String routerId, PoolDirectory directory, Timeouts timeouts) {
+      String routerId, PoolDirectory directory, Timeouts timeouts, TraceSampling sampling) {
     return Behaviors.setup(ctx -> Behaviors.withStash(config.maxWaiting(), stash -> Behaviors.withTimers(timers -> {
       ctx.spawn(RoutingFeed.create(locator, new RoutingFeed.Options(routerId, config.routingBackoffMin(),
           config.routingBackoffMax()), ctx.messageAdapter(RoutingFeed.Report.class, Routing::new)), "routing");
-      ctx.spawn(TimeoutFeed.create(locator, timeouts, config.routingBackoffMin(), config.routingBackoffMax()),
+      ctx.spawn(StoredFeed.create(locator, timeouts, config.routingBackoffMin(), config.routingBackoffMax()),
           "timeouts");
+      ctx.spawn(StoredFeed.create(locator, sampling, config.routingBackoffMin(), config.routingBackoffMax()),
+          "tracing");
       timers.startSingleTimer(new StopWaitingForRings(), config.connectTimeout());
       return new HttpProxy(ctx, config, locator, metrics, directory).waitingForRings(stash);
     })));
@@ -250,9 +255,10 @@ public final class HttpProxy {
     int n = instances.incrementAndGet();
     PoolDirectory directory = new PoolDirectory();
     Timeouts timeouts = new Timeouts(config.proxy().timeout(), config.appTimeouts());
-    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory, timeouts),
-        n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
-    Exchange exchange = new Exchange(system, config, proxy, directory, metrics, timeouts, locator);
+    TraceSampling sampling = new TraceSampling(config);
+    ActorRef<Command> proxy = system.systemActorOf(create(config, locator, metrics, routerId(n), directory, timeouts,
+        sampling), n == 1 ? "http-proxy" : "http-proxy-" + n, Props.empty());
+    Exchange exchange = new Exchange(system, config, proxy, directory, metrics, timeouts, sampling, locator);
     return Listeners.bind(system, "HTTP proxy", config.proxy().host(), config.proxy().port(), config.https(),
             serverSettings(system, config), exchange::handle)
         .handle((listeners, failure) -> {

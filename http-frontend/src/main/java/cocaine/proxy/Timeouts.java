@@ -10,9 +10,9 @@ import java.util.Map;
  * ({@code timeouts/<app>}, changed live with {@code cocaine timeouts set}), else the app's
  * {@code cocaine.proxy.app-timeouts}, else {@code cocaine.proxy.timeout}. Like the tornado proxy's
  * {@code timeouts[app][event] or timeouts[app][""]}. Thread-safe: requests read it while the
- * {@link TimeoutFeed} replaces an app's entry.
+ * {@link StoredFeed} replaces an app's entry.
  */
-final class Timeouts {
+final class Timeouts implements LiveTable<Map<String, Duration>> {
   /** The event name that stands for every event of the app. */
   static final String ANY_EVENT = "";
 
@@ -49,10 +49,16 @@ final class Timeouts {
     return d != null ? new Timeout(d, true) : new Timeout(fallback, false);
   }
 
-  /** Replaces the stored timeouts of app (event -> timeout); an empty map removes them. */
-  synchronized void put(String app, Map<String, Duration> events) {
+  @Override
+  public String collection() {
+    return StoredFeed.TIMEOUTS;
+  }
+
+  /** Replaces the stored timeouts of app (event -> timeout); null or an empty map removes them. */
+  @Override
+  public synchronized void put(String app, Map<String, Duration> events) {
     Map<String, Map<String, Duration>> next = new HashMap<>(live);
-    if (events.isEmpty()) {
+    if (events == null || events.isEmpty()) {
       next.remove(app);
     } else {
       next.put(app, Map.copyOf(events));
@@ -61,7 +67,8 @@ final class Timeouts {
   }
 
   /** The stored timeouts now, app -> event -> timeout. */
-  Map<String, Map<String, Duration>> stored() {
+  @Override
+  public Map<String, Map<String, Duration>> stored() {
     return live;
   }
 
@@ -71,7 +78,8 @@ final class Timeouts {
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  static Map<String, Duration> parse(String app, Object stored) {
+  @Override
+  public Map<String, Duration> parse(String app, Object stored) {
     if (!(stored instanceof Map<?, ?> map)) {
       throw new IllegalArgumentException("timeouts/" + app + " must be a map of event to seconds, got " + stored);
     }

@@ -33,11 +33,11 @@ class TimeoutsTest {
   @Test
   void theStoredObjectIsEventToSecondsAndABadOneIsRefusedNamingTheEntry() {
     assertEquals(Map.of("", Duration.ofMillis(1500), "slow", Duration.ofSeconds(60)),
-        Timeouts.parse("echo", Map.of("", 1.5, "slow", 60L)));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Timeouts.parse("echo", Map.of("x", 0)))
+        timeouts.parse("echo", Map.of("", 1.5, "slow", 60L)));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> timeouts.parse("echo", Map.of("x", 0)))
         .getMessage().contains("x = 0"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Timeouts.parse("echo", Map.of("x", "5s")))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> timeouts.parse("echo", Map.of("x", "5s")))
         .getMessage().contains("timeouts/echo"));
-    assertThrows(IllegalArgumentException.class, () -> Timeouts.parse("echo", 5));
+    assertThrows(IllegalArgumentException.class, () -> timeouts.parse("echo", 5));
   }
 }

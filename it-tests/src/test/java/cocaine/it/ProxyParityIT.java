@@ -156,6 +156,46 @@ class ProxyParityIT {
   }
 
   @Test
+  void storedTraceSamplingIsFollowedLiveAndARemovedOneFallsBackToTheConfig() throws Exception {
+    try {
+      cli("set to 100%", "tracing", "set", "-n", "parity", "100");
+      await("the proxy follows the stored 100 %").atMost(Duration.ofSeconds(20))
+          .until(() -> tracedOf("/parity/sampling", 1) == 1);
+      assertEquals(10, tracedOf("/parity/sampling", 10), "100 %: every request carries trace_bit");
+      cli("set to 0%", "tracing", "store", "-n", "parity", "0");
+      cli("set to 0%", "tracing", "set", "-n", "sampled", "0");
+      await("the proxy follows the stored 0 %").atMost(Duration.ofSeconds(20))
+          .until(() -> tracedOf("/parity/sampling", 1) == 0 && tracedOf("/sampled/sampling", 1) == 0);
+      assertEquals(0, tracedOf("/parity/sampling", 10), "0 %: none");
+      assertEquals(0, tracedOf("/sampled/sampling", 10), "a stored 0 % wins over the configured 100 %");
+      String list = cli("", "tracing", "view");
+      assertTrue(list.contains("\"parity\" : 0") && list.contains("\"sampled\" : 0"), list);
+
+      cli("removed", "tracing", "remove", "-n", "sampled");
+      await("a removed one falls back to trace-sampling").atMost(Duration.ofSeconds(20))
+          .until(() -> tracedOf("/sampled/sampling", 1) == 1);
+      assertEquals(10, tracedOf("/sampled/sampling", 10), "the configured 100 % again");
+      RuntimeProcess.CliResult bad = runtime.cli("tracing", "set", "-n", "parity", "150");
+      assertEquals(2, bad.exit(), bad.output());
+      assertTrue(bad.output().contains("got '150'"), bad.output());
+    } finally {
+      runtime.cli("tracing", "remove", "-n", "parity");
+      runtime.cli("tracing", "remove", "-n", "sampled");
+    }
+  }
+
+  /** How many of n requests to path reached the app with {@code trace_bit}. */
+  static int tracedOf(String path, int n) throws Exception {
+    int traced = 0;
+    for (int i = 0; i < n; i++) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), r.body());
+      traced += traceBit(app.last("sampling")).isPresent() ? 1 : 0;
+    }
+    return traced;
+  }
+
+  @Test
   void aHandlerThatWaitsForCloseBeforeAnsweringIsAnswered() throws Exception {
     HttpResponse<String> r = get("/parity/wait-close");
     assertEquals(200, r.statusCode(), r.body());

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         AppCommands.Info.class, RoutingCommand.class, LogsCommand.class, LoggingCommands.class, Cocaine.Version.class,
         MetricsCommand.class,
         CompletionCommand.class, TimeoutCommands.class, ConfigCommands.class,
-        UnicornCommands.class})
+        UnicornCommands.class, TracingCommands.class})
 public final class Cocaine implements Runnable {
   static final String VERSION = "0.1.0";
 

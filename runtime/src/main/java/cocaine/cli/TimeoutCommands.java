@@ -1,7 +1,7 @@
 package cocaine.cli;
 
 import cocaine.client.StorageClient;
-import cocaine.proxy.TimeoutFeed;
+import cocaine.proxy.StoredFeed;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.io.IOException;
@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "timeouts", description = "Manage the HTTP proxies' per-app and per-event timeouts (applied live).",
     subcommands = {TimeoutCommands.ListAll.class, TimeoutCommands.Set.class, TimeoutCommands.Remove.class})
 final class TimeoutCommands {
-  static final String COLLECTION = TimeoutFeed.COLLECTION;
-  static final List<String> TAGS = List.of(TimeoutFeed.TAG);
+  static final String COLLECTION = StoredFeed.TIMEOUTS;
+  static final List<String> TAGS = List.of(StoredFeed.TIMEOUTS);
   /** Longest timeout accepted: a day (the proxy refuses a stored one above it). */
   static final Duration LONGEST = Duration.ofDays(1);
 

@@ -10,7 +10,7 @@ import cocaine.wire.Values;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,17 +23,20 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * {@code timeouts}: keeps the proxy's {@link Timeouts} equal to the storage's {@code timeouts}
- * collection, live. It watches the collection on the storage service (method {@code watch}, pushed
- * by ZooKeeper's watches in a cluster), lists it, and reads again each key the watch names, so a
- * {@code cocaine timeouts set} applies to the next request without a restart. When the storage
- * cannot be reached it tries again after a back-off and the last timeouts stay in force.
+ * Keeps one {@link LiveTable} of the proxy (its {@link Timeouts}, its {@link TraceSampling}) equal
+ * to one storage collection, live. It watches the collection on the storage service (method
+ * {@code watch}, pushed by ZooKeeper's watches in a cluster), lists it, and reads again each key the
+ * watch names, so a {@code cocaine timeouts set} or {@code cocaine tracing set} applies to the next
+ * request without a restart. When the storage cannot be reached it tries again after a back-off and
+ * the last values stay in force.
+ *
+ * @param <T> the value of one key of the collection
  */
-public final class TimeoutFeed {
-  /** The storage collection, one key per app. */
-  public static final String COLLECTION = "timeouts";
-  /** The tag every key of the collection carries, so that {@code find} lists them. */
-  public static final String TAG = "timeouts";
+public final class StoredFeed<T> {
+  /** The collection of per-app timeouts ({@code timeouts/<app>} = {event: seconds}); also its tag. */
+  public static final String TIMEOUTS = "timeouts";
+  /** The collection of per-app trace sampling ({@code tracing/<app>} = percent 0..100); also its tag. */
+  public static final String TRACING = "tracing";
   static final int READ = 0;
   static final int FIND = 3;
   static final int WATCH = 4;
@@ -48,7 +51,7 @@ public final class TimeoutFeed {
 
   private record Changed(ClientConnection connection, String app) implements Command {}
 
-  private record Read(String app, Map<String, java.time.Duration> events) implements Command {}
+  private record Read(String app, Object value) implements Command {}
 
   private record Unreadable(String app, String why) implements Command {}
 
@@ -59,23 +62,24 @@ public final class TimeoutFeed {
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final LocatorClient locator;
-  private final Timeouts timeouts;
+  private final LiveTable<T> table;
   private final Duration minBackoff;
   private final Duration maxBackoff;
 
-  private TimeoutFeed(ActorContext<Command> ctx, TimerScheduler<Command> timers, LocatorClient locator,
-      Timeouts timeouts, Duration minBackoff, Duration maxBackoff) {
+  private StoredFeed(ActorContext<Command> ctx, TimerScheduler<Command> timers, LocatorClient locator,
+      LiveTable<T> table, Duration minBackoff, Duration maxBackoff) {
     this.ctx = ctx;
     this.timers = timers;
     this.locator = locator;
-    this.timeouts = timeouts;
+    this.table = table;
     this.minBackoff = minBackoff;
     this.maxBackoff = maxBackoff;
   }
 
-  static Behavior<Command> create(LocatorClient locator, Timeouts timeouts, Duration minBackoff, Duration maxBackoff) {
+  static <T> Behavior<Command> create(LocatorClient locator, LiveTable<T> table, Duration minBackoff,
+      Duration maxBackoff) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new TimeoutFeed(ctx, timers, locator, timeouts, minBackoff, maxBackoff).connecting(minBackoff, true)));
+        new StoredFeed<>(ctx, timers, locator, table, minBackoff, maxBackoff).connecting(minBackoff, true)));
   }
 
   private Behavior<Command> connecting(Duration backoff, boolean loud) {
@@ -96,7 +100,7 @@ public final class TimeoutFeed {
     ActorRef<Command> self = ctx.getSelf();
     // watch first, then list: a change made in between is read twice rather than missed
     Source.<Message>never()
-        .via(connection.channel(Message.of(WATCH, Values.str(COLLECTION)), Graph.STREAMING))
+        .via(connection.channel(Message.of(WATCH, Values.str(table.collection())), Graph.STREAMING))
         .runWith(Sink.foreach(m -> {
           if (m.type() == Graph.WRITE) {
             self.tell(new Changed(connection, Values.asString(m.args().get(0))));
@@ -107,7 +111,7 @@ public final class TimeoutFeed {
         }), ctx.getSystem())
         .whenComplete((done, failure) -> self.tell(new Ended(connection, failure == null ? "it ended"
             : LocatorClient.unwrap(failure).getMessage())));
-    ctx.pipeToSelf(connection.call(FIND, Values.str(COLLECTION), Values.strings(List.of(TAG))),
+    ctx.pipeToSelf(connection.call(FIND, Values.str(table.collection()), Values.strings(List.of(table.collection()))),
         (reply, failure) -> failure == null ? new Listed(connection, Values.asStrings(reply.get(0)))
             : new Ended(connection, "find failed: " + LocatorClient.unwrap(failure).getMessage()));
     return following(connection, backoff, loud);
@@ -120,11 +124,11 @@ public final class TimeoutFeed {
   private Behavior<Command> following(ClientConnection connection, Duration backoff, boolean loud) {
     return Behaviors.receive(Command.class)
         .onMessage(Listed.class, m -> m.connection() == connection, m -> {
-          Set<String> gone = new HashSet<>(timeouts.stored().keySet());
+          Set<String> gone = new HashSet<>(table.stored().keySet());
           gone.removeAll(m.apps());
-          gone.forEach(app -> timeouts.put(app, Map.of()));
+          gone.forEach(app -> table.put(app, null));
           m.apps().forEach(app -> read(connection, app));
-          ctx.getLog().info("following the app timeouts in storage ({} apps)", m.apps().size());
+          ctx.getLog().info("following storage '{}' ({} apps)", table.collection(), m.apps().size());
           return following(connection, minBackoff, true);
         })
         .onMessage(Changed.class, m -> m.connection() == connection, m -> {
@@ -132,20 +136,21 @@ public final class TimeoutFeed {
           return Behaviors.same();
         })
         .onMessage(Read.class, m -> {
-          if (!m.events().equals(timeouts.stored().getOrDefault(m.app(), Map.of()))) {
-            ctx.getLog().info("timeouts of app '{}' now {}", m.app(), m.events().isEmpty() ? "the default"
-                : m.events());
+          if (!Objects.equals(m.value(), table.stored().get(m.app()))) {
+            ctx.getLog().info("{}/{} now {}", table.collection(), m.app(), m.value() == null
+                ? "removed: the configured value applies" : m.value());
           }
-          timeouts.put(m.app(), m.events());
+          put(m);
           return Behaviors.same();
         })
         .onMessage(Unreadable.class, m -> {
-          ctx.getLog().warn("timeouts/{} cannot be used, its previous timeouts stay: {}", m.app(), m.why());
+          ctx.getLog().warn("{}/{} cannot be used, its previous value stays: {}", table.collection(), m.app(),
+              m.why());
           return Behaviors.same();
         })
         .onMessage(Ended.class, m -> m.connection() == connection, m -> {
           connection.close();
-          return failed("the watch of storage '" + COLLECTION + "' ended: " + m.why(), backoff, loud);
+          return failed("the watch of storage '" + table.collection() + "' ended: " + m.why(), backoff, loud);
         })
         .onMessage(Listed.class, m -> Behaviors.same())
         .onMessage(Changed.class, m -> Behaviors.same())
@@ -157,15 +162,20 @@ public final class TimeoutFeed {
         .build();
   }
 
+  @SuppressWarnings("unchecked")
+  private void put(Read m) {
+    table.put(m.app(), (T) m.value());
+  }
+
   private void read(ClientConnection connection, String app) {
-    ctx.pipeToSelf(connection.call(READ, Values.str(COLLECTION), Values.str(app)), (reply, failure) -> {
+    ctx.pipeToSelf(connection.call(READ, Values.str(table.collection()), Values.str(app)), (reply, failure) -> {
       if (failure != null) {
         Throwable cause = LocatorClient.unwrap(failure);
         return cause instanceof CocaineException e && e.code().equals(ErrorCode.NOT_FOUND)
-            ? new Read(app, Map.of()) : new Unreadable(app, cause.getMessage());
+            ? new Read(app, null) : new Unreadable(app, cause.getMessage());
       }
       try {
-        return new Read(app, Timeouts.parse(app, Values.toJava(Values.unpack(Values.asBytes(reply.get(0))))));
+        return new Read(app, table.parse(app, Values.toJava(Values.unpack(Values.asBytes(reply.get(0))))));
       } catch (RuntimeException e) {
         return new Unreadable(app, e.getMessage());
       }
@@ -174,7 +184,8 @@ public final class TimeoutFeed {
 
   private Behavior<Command> failed(String why, Duration backoff, boolean loud) {
     if (loud) {
-      ctx.getLog().warn("{}; app timeouts stay as they are, trying again in {} ms", why, backoff.toMillis());
+      ctx.getLog().warn("{}; the stored '{}' stay as they are, trying again in {} ms", why, table.collection(),
+          backoff.toMillis());
     } else {
       ctx.getLog().debug("{}; trying again in {} ms", why, backoff.toMillis());
     }
@@ -183,7 +194,7 @@ public final class TimeoutFeed {
     return Behaviors.receive(Command.class)
         .onMessage(Retry.class, r -> connecting(next, false))
         .onMessage(Read.class, m -> {
-          timeouts.put(m.app(), m.events());
+          put(m);
           return Behaviors.same();
         })
         .onAnyMessage(m -> Behaviors.same())

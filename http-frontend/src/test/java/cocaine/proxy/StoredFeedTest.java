@@ -26,8 +26,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The proxy's timeouts follow a real storage service's {@code timeouts} collection through its watch. */
-class TimeoutFeedTest {
+/**
+ * The proxy's timeouts and trace sampling follow a real storage service's {@code timeouts} and
+ * {@code tracing} collections through its watch.
+ */
+class StoredFeedTest {
   final ActorTestKit kit = ActorTestKit.create();
   @TempDir Path root;
   FilesStorage storage;
@@ -62,21 +65,56 @@ class TimeoutFeedTest {
   }
 
   void store(String app, Object value) throws Exception {
+    store(StoredFeed.TIMEOUTS, app, value);
+  }
+
+  void store(String collection, String app, Object value) throws Exception {
     byte[] blob = value instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
         : FrameEncoder.encodeValue(Values.fromJava(value));
-    storage.write(TimeoutFeed.COLLECTION, app, blob, List.of(TimeoutFeed.TAG)).toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
+    storage.write(collection, app, blob, List.of(collection)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   void changed(String app) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> watchers.containsKey(TimeoutFeed.COLLECTION));
-    watchers.get(TimeoutFeed.COLLECTION).accept(app);
+    changed(StoredFeed.TIMEOUTS, app);
+  }
+
+  void changed(String collection, String app) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> watchers.containsKey(collection));
+    watchers.get(collection).accept(app);
+  }
+
+  @Test
+  void storedSamplingWinsOverTheConfigAndARemovedKeyFallsBack() throws Exception {
+    TraceSampling sampling = new TraceSampling(ProxyConfig.from(ProxyConfigTest.settings(
+        "trace-sampling = [{ app = echo, percent = 5 }, { app = \"*\", percent = 1 }]")));
+    store(StoredFeed.TRACING, "echo", 100L);
+    kit.spawn(StoredFeed.create(locator, sampling, Duration.ofMillis(100), Duration.ofSeconds(1)));
+    await("what was stored before the proxy started").atMost(Duration.ofSeconds(10))
+        .until(() -> sampling.share("echo") == 1.0);
+    assertEquals(0.01, sampling.share("web"), 1e-9);
+
+    store(StoredFeed.TRACING, "web", 0.5);
+    changed(StoredFeed.TRACING, "web");
+    await().atMost(Duration.ofSeconds(10)).until(() -> sampling.share("web") == 0.005);
+
+    // a percent out of range is logged and the previous one stays
+    store(StoredFeed.TRACING, "echo", 250L);
+    changed(StoredFeed.TRACING, "echo");
+    store(StoredFeed.TRACING, "other", 0L);
+    changed(StoredFeed.TRACING, "other");
+    await().atMost(Duration.ofSeconds(10)).until(() -> sampling.stored().containsKey("other"));
+    assertEquals(0.0, sampling.share("other"));
+    assertEquals(1.0, sampling.share("echo"));
+
+    storage.remove(StoredFeed.TRACING, "echo").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    changed(StoredFeed.TRACING, "echo");
+    await().atMost(Duration.ofSeconds(10)).until(() -> sampling.share("echo") == 0.05);
   }
 
   @Test
   void storedTimeoutsApplyAtOnceAndFollowEveryChange() throws Exception {
     store("echo", Map.of("", 2L));
-    kit.spawn(TimeoutFeed.create(locator, timeouts, Duration.ofMillis(100), Duration.ofSeconds(1)));
+    kit.spawn(StoredFeed.create(locator, timeouts, Duration.ofMillis(100), Duration.ofSeconds(1)));
     await("what was stored before the proxy started").atMost(Duration.ofSeconds(10))
         .until(() -> timeouts.of("echo", "any").equals(new Timeouts.Timeout(Duration.ofSeconds(2), true)));
 
@@ -94,7 +132,7 @@ class TimeoutFeedTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> timeouts.of("web", "x").configured());
     assertEquals(Duration.ofMillis(7500), timeouts.of("echo", "slow").value());
 
-    storage.remove(TimeoutFeed.COLLECTION, "echo").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    storage.remove(StoredFeed.TIMEOUTS, "echo").toCompletableFuture().get(10, TimeUnit.SECONDS);
     changed("echo");
     await().atMost(Duration.ofSeconds(10)).until(() -> !timeouts.stored().containsKey("echo"));
   }
