@@ -127,7 +127,8 @@ public final class DockerIsolate implements Isolate {
     try {
       var ipam = daemon.api().inspectNetworkCmd().withNetworkId(network).exec().getIpam();
       String gateway = ipam == null || ipam.getConfig() == null ? null : ipam.getConfig().stream()
-          .map(c -> c.getGateway()).filter(g -> g != null && !g.isBlank() && !g.contains(":")).findFirst().orElse(null);
+          .map(c -> LocatorRoute.gatewayOf(c.getGateway(), c.getSubnet())).filter(g -> g != null).findFirst()
+          .orElse(null);
       if (gateway == null) {
         log.warn("app [{}]: network [{}] has no IPv4 gateway: workers get the node's own --locator", app, network);
       } else {

@@ -44,6 +44,36 @@ final class LocatorRoute {
     return to + endpoint.substring(colon);
   }
 
+  /**
+   * The node's IPv4 address on a network from its IPAM entry: the gateway when the daemon reports
+   * one, else the subnet's first host address, which is where Docker puts a bridge's gateway (some
+   * daemons, e.g. Debian's 20.10 in a nested container, leave {@code Gateway} empty); null when
+   * neither is an IPv4 value.
+   */
+  static String gatewayOf(String gateway, String subnet) {
+    if (gateway != null && !gateway.isBlank() && !gateway.contains(":")) {
+      return gateway;
+    }
+    if (subnet == null || !subnet.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+      return null;
+    }
+    String[] parts = subnet.split("/");
+    int bits = Integer.parseInt(parts[1]);
+    long address = 0;
+    for (String octet : parts[0].split("\\.")) {
+      int v = Integer.parseInt(octet);
+      if (v > 255) {
+        return null;
+      }
+      address = address << 8 | v;
+    }
+    if (bits > 30) {
+      return null; // no room for a gateway and a container
+    }
+    long first = (address & (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL) + 1;
+    return (first >> 24 & 255) + "." + (first >> 16 & 255) + "." + (first >> 8 & 255) + "." + (first & 255);
+  }
+
   static boolean isLoopback(String host) {
     return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }

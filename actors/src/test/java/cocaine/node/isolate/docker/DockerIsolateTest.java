@@ -2,6 +2,7 @@ package cocaine.node.isolate.docker;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -410,12 +411,17 @@ class DockerIsolateTest {
     assertTrue(stray.length() > 0);
   }
 
-  /** The default bridge's gateway as the docker CLI reports it. */
+  /** The default bridge's gateway as the docker CLI reports it (or its subnet's first address when it reports none). */
   static String bridgeGateway() throws Exception {
     Process p = new ProcessBuilder("docker", "network", "inspect", "bridge", "--format",
-        "{{range .IPAM.Config}}{{.Gateway}}{{end}}").redirectErrorStream(true).start();
+        "{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}{{end}}").redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
     assertEquals(0, p.waitFor(), out);
-    return out;
+    String[] gatewayAndSubnet = out.split(" ");
+    String gateway = gatewayAndSubnet.length == 2 ? gatewayAndSubnet[0] : "";
+    String subnet = gatewayAndSubnet[gatewayAndSubnet.length - 1];
+    String host = LocatorRoute.gatewayOf(gateway, subnet);
+    assertNotNull(host, "the default bridge has neither a gateway nor an IPv4 subnet: " + out);
+    return host;
   }
 }

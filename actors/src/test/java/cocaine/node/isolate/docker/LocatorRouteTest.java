@@ -28,4 +28,17 @@ class LocatorRouteTest {
     SortedMap<String, String> args = argv("127.0.0.1:10053");
     assertSame(args, LocatorRoute.forContainer(args, null));
   }
+
+  @Test
+  void theGatewayIsTheReportedOneElseTheSubnetsFirstAddress() {
+    assertEquals("172.17.0.1", LocatorRoute.gatewayOf("172.17.0.1", "172.17.0.0/16"));
+    assertEquals("172.17.0.1", LocatorRoute.gatewayOf("", "172.17.0.0/16"));
+    assertEquals("172.18.0.1", LocatorRoute.gatewayOf(null, "172.18.0.0/16"));
+    assertEquals("10.1.2.129", LocatorRoute.gatewayOf(null, "10.1.2.130/25"));
+    assertEquals("172.17.0.1", LocatorRoute.gatewayOf("fd00::1", "172.17.0.0/16"));
+    assertEquals(null, LocatorRoute.gatewayOf(null, "fd00::/64"));
+    assertEquals(null, LocatorRoute.gatewayOf(null, "300.1.1.0/24"));
+    assertEquals(null, LocatorRoute.gatewayOf(null, "10.0.0.0/31"));
+    assertEquals(null, LocatorRoute.gatewayOf("", ""));
+  }
 }
