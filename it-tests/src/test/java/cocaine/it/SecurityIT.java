@@ -252,7 +252,7 @@ class SecurityIT {
     cliOk("pool-limit", "profile", "view", "-n", "echo");
     cliOk("echo", "runlist", "view", "-n", RUNLIST);
     cliOk("echo", "group", "view", "-n", GROUP);
-    cliOk("[", "crashlog", "list", "-n", "echo");
+    cliOk("[", "crashlog", "list", "-n", "echo", "--json");
   }
 
   @Test
