@@ -164,6 +164,8 @@ class EngineBehaviourTest {
     try (WireClient app = node.appClient("app"); WireClient client = node.nodeClient()) {
       holdOnWorker(app);
       app.open(Message.of(AppService.ENQUEUE, Values.str("hold"))); // fills queue-limit 1
+      // another connection: without this wait its enqueue could reach the queue first and be the one queued
+      await().until(() -> ((Number) at(node.info("app"), "queue", "depth")).intValue() == 1);
       long refused = client.open(Message.of(NodeService.ENQUEUE, Values.str("app"), Values.str("ping")));
       assertEquals(ErrorCode.QUEUE_IS_FULL, client.next(refused).message().toException().code());
       for (int i = 0; i < 200; i++) {
