@@ -247,10 +247,12 @@ class WorkerTest {
     byte[] frame = FrameEncoder.encode(Message.of(0, Values.bytes(new byte[64 * 1024])).on(2));
     // one body frame trickles in over several disown periods (400 ms each), its heartbeat replies withheld
     int before = runtime.heartbeats();
-    int piece = frame.length / 40;
+    int piece = frame.length / 10;
     for (int at = 0; at < frame.length; at += piece) {
       runtime.sendBytes(Arrays.copyOfRange(frame, at, Math.min(frame.length, at + piece)));
-      Thread.sleep(50); // the pace of a slow sender, not a wait for a condition
+      // a piece per heartbeat (200 ms): slower than one disown period would allow without the bytes counting
+      int seen = runtime.heartbeats();
+      await().atMost(WAIT).until(() -> runtime.heartbeats() > seen || exit.isDone());
       assertFalse(exit.isDone(), "worker disowned a runtime that was sending: " + exit);
     }
     assertTrue(runtime.heartbeats() >= before + 2, "the trickle must outlast several heartbeats");
