@@ -101,6 +101,10 @@ final class NodeRole {
       // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
       ClusterStart.Cluster cluster = ClusterStart.startCluster(ctx, settings);
       locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
+    } else {
+      // a plain node with cocaine.locator.remote.enabled: apps of the other nodes it discovers
+      ClusterStart.startRemote(ctx, settings)
+          .ifPresent(cluster -> locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout))));
     }
     storage.watchGroups(group -> locator.tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
     // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs

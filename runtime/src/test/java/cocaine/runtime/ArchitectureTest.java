@@ -29,7 +29,8 @@ class ArchitectureTest {
     MODULES.put("wire", List.of("cocaine.wire.."));
     MODULES.put("framework", List.of("cocaine.worker..", "cocaine.client.."));
     MODULES.put("streams", List.of("cocaine.rpc.."));
-    MODULES.put("actors", List.of("cocaine.cluster..", "cocaine.gateway", "cocaine.gateway.userspace..",
+    MODULES.put("actors", List.of("cocaine.cluster..", "cocaine.gateway", "cocaine.gateway.adhoc..",
+        "cocaine.gateway.userspace..",
         "cocaine.locator", "cocaine.logging..", "cocaine.node..", "cocaine.security..", "cocaine.storage..",
         "cocaine.tracing..", "cocaine.cache..", "cocaine.chrono..", "cocaine.uniresis..", "cocaine.urlfetch..",
         "cocaine.unicorn.."));

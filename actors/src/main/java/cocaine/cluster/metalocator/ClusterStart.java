@@ -1,28 +1,40 @@
 package cocaine.cluster.metalocator;
 
+import cocaine.cache.CacheService;
+import cocaine.chrono.ChronoService;
+import cocaine.cluster.Announce;
 import cocaine.cluster.AnnounceGate;
 import cocaine.cluster.AnnounceKey;
 import cocaine.cluster.AnnounceReceiver;
-import cocaine.cluster.Announce;
 import cocaine.cluster.Announcer;
-import cocaine.cluster.zookeeper.NodeRegistry;
 import cocaine.cluster.MulticastSettings;
+import cocaine.cluster.zookeeper.NodeRegistry;
 import cocaine.config.ClusterSettings;
 import cocaine.config.Settings;
 import cocaine.gateway.Gateway;
+import cocaine.gateway.adhoc.AdhocGateway;
 import cocaine.locator.ConnectionLimits;
 import cocaine.locator.Endpoint;
 import cocaine.locator.Locator;
 import cocaine.locator.LocatorService;
 import cocaine.locator.ServiceInfo;
+import cocaine.logging.LoggingService;
+import cocaine.node.NodeService;
 import cocaine.rpc.service.Server;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.security.AccessToken;
 import cocaine.storage.Storage;
+import cocaine.storage.StorageService;
+import cocaine.unicorn.UnicornService;
+import cocaine.uniresis.UniresisService;
+import cocaine.urlfetch.UrlfetchService;
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -40,6 +52,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public final class ClusterStart {
   private static final int SUBSCRIPTION_BUFFER = 256;
+
+  /** The services every runtime serves itself: a node never takes them from a peer. */
+  public static final Set<String> PLATFORM_SERVICES = Set.of(LocatorService.NAME, StorageService.NAME,
+      LoggingService.NAME, NodeService.NAME, UnicornService.NAME, ChronoService.NAME, CacheService.NAME,
+      UrlfetchService.NAME, UniresisService.NAME);
 
   private ClusterStart() {}
 
@@ -99,10 +116,31 @@ public final class ClusterStart {
    * @throws IllegalStateException when the gateway or the announce socket cannot be set up
    */
   public static Cluster startCluster(ActorContext<?> ctx, Settings settings) {
+    return startCluster(ctx, settings, Gateway.open(ctx.getSystem(), settings), MetalocatorSettings.from(settings));
+  }
+
+  /**
+   * A plain node's view of the other nodes ({@code cocaine.locator.remote.enabled}, the original's
+   * {@code adhoc} gateway): the same discovery and links as a balancer's, an {@link AdhocGateway}
+   * that hands out a publishing node's own endpoints, and never a name of {@link #PLATFORM_SERVICES}
+   * from a peer. Empty when it is off or the node has no discovery ({@code cluster.type = none}).
+   * Give it to the node's locator with {@code UseRemote}: local services still win.
+   */
+  public static Optional<Cluster> startRemote(ActorContext<?> ctx, Settings settings) {
+    Config remote = settings.config().getConfig("cocaine.locator.remote");
+    if (!remote.getBoolean("enabled") || settings.locator().cluster().type() == ClusterSettings.Type.NONE) {
+      return Optional.empty();
+    }
+    Gateway table = new AdhocGateway(remote.getInt("max-services"), new SplittableRandom());
+    return Optional.of(startCluster(ctx, settings, table,
+        MetalocatorSettings.from(settings).reserving(PLATFORM_SERVICES)));
+  }
+
+  private static Cluster startCluster(ActorContext<?> ctx, Settings settings, Gateway gateway,
+      MetalocatorSettings metalocatorSettings) {
     ActorSystem<?> system = ctx.getSystem();
-    Gateway gateway = Gateway.open(system, settings);
     ActorRef<Metalocator.Command> metalocator = ctx.spawn(
-        Metalocator.create(MetalocatorSettings.from(settings), gateway), "metalocator");
+        Metalocator.create(metalocatorSettings, gateway), "metalocator");
     Optional<AnnounceReceiver> receiver = Optional.empty();
     if (settings.locator().cluster().type() == ClusterSettings.Type.MULTICAST) {
       MulticastSettings multicast = MulticastSettings.from(settings);

@@ -301,6 +301,9 @@ public final class Metalocator {
   private State apply(State s, String node, ConnectWrite write) {
     Map<String, Map<String, ServiceInfo>> services = new TreeMap<>(s.services());
     write.services().forEach((name, info) -> {
+      if (settings.reserved().contains(name)) {
+        return; // every node publishes its own platform services; this node serves its own
+      }
       Map<String, ServiceInfo> byNode = new TreeMap<>(services.getOrDefault(name, Map.of()));
       if (info.endpoints().isEmpty()) {
         if (byNode.remove(node) != null) {

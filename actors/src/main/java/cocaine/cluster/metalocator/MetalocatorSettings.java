@@ -9,6 +9,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -21,10 +22,14 @@ import java.util.TreeMap;
  * @param nodes      predefine only: uuid -> locator endpoint
  * @param cluster    this balancer's {@code x-cocaine-cluster}; nodes with another one are skipped
  * @param maxNodes   nodes tracked at once
+ * @param reserved   names no node may provide through this metalocator (a plain node's own
+ *                   platform services: each node serves its own); empty for a balancer
  */
 public record MetalocatorSettings(String uuid, ClusterSettings.Type discovery, Duration interval,
-    Map<String, Endpoint> nodes, String cluster, LinkSettings link, ConnectionSettings connection, int maxNodes) {
+    Map<String, Endpoint> nodes, String cluster, LinkSettings link, ConnectionSettings connection, int maxNodes,
+    Set<String> reserved) {
   public MetalocatorSettings {
+    reserved = Set.copyOf(reserved);
     Objects.requireNonNull(uuid, "uuid");
     Objects.requireNonNull(discovery, "discovery");
     Objects.requireNonNull(interval, "interval");
@@ -35,6 +40,17 @@ public record MetalocatorSettings(String uuid, ClusterSettings.Type discovery, D
     if (maxNodes < 1) {
       throw new IllegalArgumentException("maxNodes must be >= 1, got " + maxNodes);
     }
+  }
+
+  /** A balancer's: every name a node publishes is served. */
+  public MetalocatorSettings(String uuid, ClusterSettings.Type discovery, Duration interval, Map<String, Endpoint> nodes,
+      String cluster, LinkSettings link, ConnectionSettings connection, int maxNodes) {
+    this(uuid, discovery, interval, nodes, cluster, link, connection, maxNodes, Set.of());
+  }
+
+  /** The same, with {@code names} never taken from a node. */
+  public MetalocatorSettings reserving(Set<String> names) {
+    return new MetalocatorSettings(uuid, discovery, interval, nodes, cluster, link, connection, maxNodes, names);
   }
 
   public static MetalocatorSettings from(Settings settings) {
