@@ -1,9 +1,14 @@
 package cocaine.examples;
 
+import cocaine.client.ClientChannel;
 import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
+import cocaine.wire.ErrorCode;
+import cocaine.worker.Request;
+import cocaine.worker.Response;
 import cocaine.worker.Worker;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * {@code ping} never waits, so it runs on the worker's reader thread ({@link Worker#onChunks});
  * {@code slow} blocks, so it gets a handler thread ({@link Worker#on}). {@code storage} resolves the
  * {@code storage} service at the worker's {@code --locator} and answers the size of the app's
- * stored manifest: a worker's way back to the node's services (a container's too).
+ * stored manifest: a worker's way back to the node's services (a container's too). {@code relay}
+ * calls another app's {@code ping} through the locator (see {@link #relay}).
  */
 public final class Echo {
   public static final String SLOW_DELAY_ENV = "ECHO_SLOW_MS";
@@ -42,19 +48,55 @@ public final class Echo {
           while (req.read() != null) {
             // the request's body is not used
           }
-          Locator.Endpoint at = worker.settings().locators().get(0);
-          try (Locator locator = Locator.connect(at.host(), at.port());
+          try (Locator locator = locator(worker);
               StorageClient storage = new StorageClient(ServiceClient.connect(locator, "storage"), Duration.ofSeconds(10))) {
             byte[] manifest = storage.read("manifests", worker.settings().app());
             resp.write(("manifest of " + worker.settings().app() + ": " + manifest.length + " bytes")
                 .getBytes(StandardCharsets.UTF_8));
           }
           resp.close();
-        });
+        })
+        .on("relay", (req, resp) -> relay(worker, req, resp));
+  }
+
+  /**
+   * {@code relay}: the body names another app; it is resolved at the worker's {@code --locator}
+   * (that app may run on another node: remote resolve) and its {@code ping} answers "hello from
+   * APP"; that answer is written back. An app that calls another app.
+   */
+  static void relay(Worker worker, Request req, Response resp) {
+    StringBuilder body = new StringBuilder();
+    byte[] chunk;
+    while ((chunk = req.read()) != null) {
+      body.append(new String(chunk, StandardCharsets.UTF_8));
+    }
+    String target = body.toString().trim();
+    if (target.isEmpty()) {
+      resp.error(ErrorCode.INVALID_ARGUMENT, "relay: the body must name the app to call, got nothing");
+      return;
+    }
+    try (Locator locator = locator(worker);
+        ServiceClient app = ServiceClient.connect(locator, target)) {
+      ClientChannel call = app.enqueue("ping");
+      call.write(("hello from " + worker.settings().app()).getBytes(StandardCharsets.UTF_8));
+      call.close();
+      for (byte[] answer : call.readAll(Duration.ofSeconds(10))) {
+        resp.write(answer);
+      }
+      resp.close();
+    } catch (IOException | RuntimeException e) {
+      resp.error(ErrorCode.SERVICE_NOT_AVAILABLE, "relay to '" + target + "' failed: " + e.getMessage());
+    }
+  }
+
+  /** The locator of the node running this worker. */
+  static Locator locator(Worker worker) throws IOException {
+    Locator.Endpoint at = worker.settings().locators().get(0);
+    return Locator.connect(at.host(), at.port());
   }
 
   /** Echo as a blocking {@link cocaine.worker.Handler}, for apps whose other events block. */
-  static void echo(cocaine.worker.Request req, cocaine.worker.Response resp) {
+  static void echo(Request req, Response resp) {
     byte[] chunk;
     while ((chunk = req.read()) != null) {
       resp.write(chunk);
