@@ -91,6 +91,9 @@ public final class Echo {
 
   /** The locator of the node running this worker. */
   static Locator locator(Worker worker) throws IOException {
+    if (worker.settings().locators().isEmpty()) {
+      throw new IOException("this worker was started without --locator");
+    }
     Locator.Endpoint at = worker.settings().locators().get(0);
     return Locator.connect(at.host(), at.port());
   }

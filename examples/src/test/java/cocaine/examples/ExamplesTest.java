@@ -84,6 +84,24 @@ class ExamplesTest {
   }
 
   @Test
+  void echoRelayRefusesAnEmptyBodyAndAnUnreachableLocatorWithClearErrors() throws Exception {
+    serve(Echo.register(worker("echo"), Duration.ofMillis(1)));
+    runtime.invoke(2, "relay");
+    runtime.close(2);
+    Frame f = runtime.next(WAIT);
+    assertEquals(ErrorCode.INVALID_ARGUMENT, f.message().toException().code());
+    assertEquals("relay: the body must name the app to call, got nothing", f.message().toException().getMessage());
+
+    runtime.invoke(3, "relay");
+    runtime.write(3, "billing");
+    runtime.close(3);
+    f = runtime.next(WAIT);
+    assertEquals(ErrorCode.SERVICE_NOT_AVAILABLE, f.message().toException().code());
+    assertEquals("relay to 'billing' failed: this worker was started without --locator",
+        f.message().toException().getMessage());
+  }
+
+  @Test
   void echoSlowEchoesAfterItsDelay() throws Exception {
     serve(Echo.register(worker("echo"), Duration.ofMillis(20)));
     runtime.invoke(2, "slow");
