@@ -2,9 +2,12 @@ package cocaine.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +70,14 @@ class DesiredStateIT {
     assertCli(node1, "runs on the cluster: version 1", "app", "start", "--cluster", "-n", "echo", "-r", "echo");
     awaitServing(node1, true);
     awaitServing(node2, true);
+    await("status shows echo running as desired on both nodes").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> {
+          JsonNode actual = actual(node2, "echo");
+          for (String node : new String[] {"n1", "n2"}) {
+            assertEquals("running", actual.path(node).path("state").asText(), actual.toString());
+            assertFalse(actual.path(node).path("differs").asBoolean(true), actual.toString());
+          }
+        });
 
     RuntimeProcess.CliResult versions = node2.cli("app", "versions", "echo");
     assertEquals(0, versions.exit(), versions.output());
@@ -98,6 +109,15 @@ class DesiredStateIT {
             && report.output().contains("profile 'nosuch'"), node + ": " + report.output());
       });
     }
+    JsonNode ghost = actual(node1, "ghost");
+    for (String node : new String[] {"n1", "n2"}) {
+      assertEquals("broken", ghost.path(node).path("state").asText(), ghost.toString());
+      assertTrue(ghost.path(node).path("differs").asBoolean(false)
+          && ghost.path(node).path("reason").asText().contains("profile 'nosuch'"), ghost.toString());
+    }
+    RuntimeProcess.CliResult screen = node1.cli("status", "--interval", "200ms");
+    assertTrue(screen.output().contains("DESIRED VS ACTUAL")
+        && screen.output().matches("(?s).*ghost\\s+run v1\\s+n2\\s+\\* broken v1: .*"), screen.output());
     assertCli(node1, "", "storage", "remove", "desired", "ghost");
 
     assertCli(node1, "", "storage", "write", "versions", "other@3", "not a version", "-t", "app:other");
@@ -109,6 +129,18 @@ class DesiredStateIT {
     assertEquals(1, rollback.exit(), rollback.output());
     assertTrue(rollback.output().contains("cannot roll back to version 3: version record other@3 is not"),
         rollback.output());
+  }
+
+  /** {@code cocaine status --json}'s {@code actual} of {@code app}: node name -> its state there. */
+  static JsonNode actual(RuntimeProcess node, String app) throws Exception {
+    RuntimeProcess.CliResult status = node.cli("status", "--json", "--interval", "200ms");
+    assertEquals(0, status.exit(), status.output());
+    for (JsonNode row : new ObjectMapper().readTree(status.output()).path("apps")) {
+      if (row.path("app").asText().equals(app)) {
+        return row.path("actual");
+      }
+    }
+    throw new AssertionError("status names no app '" + app + "': " + status.output());
   }
 
   static void awaitServing(RuntimeProcess node, boolean serving) {

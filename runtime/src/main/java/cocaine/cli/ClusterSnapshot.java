@@ -5,6 +5,7 @@ import cocaine.client.Locator;
 import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
 import cocaine.cluster.desired.DesiredApp;
+import cocaine.cluster.desired.NodeReport;
 import cocaine.wire.Header;
 import cocaine.wire.Values;
 import java.io.IOException;
@@ -25,12 +26,13 @@ import java.util.TreeMap;
  * @param takenNanos when it was read ({@link System#nanoTime}), for the rates between two snapshots
  * @param nodes every node, this one first
  * @param desired each app's desired state by name
+ * @param reports what each node says it converged to ({@code converged/<node>}), those that parse
  * @param groups each routing group's split, as {@link RoutingCommand#groups}
  * @param crashes the newest crashlogs, newest first
  * @param problems what could not be read, each with its reason
  */
 record ClusterSnapshot(long takenNanos, List<NodeState> nodes, Map<String, DesiredApp> desired,
-    Map<String, Object> groups, List<Map<String, Object>> crashes, List<String> problems) {
+    List<NodeReport> reports, Map<String, Object> groups, List<Map<String, Object>> crashes, List<String> problems) {
 
   /**
    * One node.
@@ -57,6 +59,7 @@ record ClusterSnapshot(long takenNanos, List<NodeState> nodes, Map<String, Desir
       }
     }
     Map<String, DesiredApp> desired = new TreeMap<>();
+    List<NodeReport> reports = List.of();
     List<Map<String, Object>> recent = new ArrayList<>();
     try (StorageClient storage = target.storage()) {
       try {
@@ -67,6 +70,15 @@ record ClusterSnapshot(long takenNanos, List<NodeState> nodes, Map<String, Desir
         problems.add("desired state: " + e.getMessage());
       }
       try {
+        Map<String, byte[]> stored = new TreeMap<>();
+        for (String node : storage.find(NodeReport.COLLECTION, NodeReport.TAGS)) {
+          stored.put(node, storage.read(NodeReport.COLLECTION, node));
+        }
+        reports = DesiredVsActual.parse(stored, problems);
+      } catch (RuntimeException e) {
+        problems.add("node reports: " + e.getMessage());
+      }
+      try {
         recent = crashes(storage, crashes);
       } catch (RuntimeException e) {
         problems.add("crashlogs: " + e.getMessage());
@@ -74,7 +86,7 @@ record ClusterSnapshot(long takenNanos, List<NodeState> nodes, Map<String, Desir
     } catch (IOException | RuntimeException e) {
       problems.add("storage: " + e.getMessage());
     }
-    return new ClusterSnapshot(System.nanoTime(), nodes, desired, groups, recent, problems);
+    return new ClusterSnapshot(System.nanoTime(), nodes, desired, reports, groups, recent, problems);
   }
 
   private static NodeState node(Target target, List<Header> auth, String uuid, Locator.Endpoint at) {

@@ -20,12 +20,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code cocaine status}: the cluster on one screen (nodes with their uptime, apps with their desired
- * state, workers, queue, rates and p50/p99 latency per node, routing groups, recent crashes), from a {@link ClusterSnapshot} taken
+ * state, workers, queue, rates and p50/p99 latency per node, the desired state against each node's
+ * report ({@link DesiredVsActual}), routing groups, recent crashes), from a {@link ClusterSnapshot} taken
  * twice {@code --interval} apart for the rates. {@code --watch} redraws it in place on a terminal
  * and prints one screen after another elsewhere; {@code --json} prints the data.
  */
 @Command(name = "status", description = "Show the cluster on one screen: nodes, apps (desired and running, workers,"
-    + " queue, requests and errors per second, p50/p99 latency), routing groups and recent crashes.")
+    + " queue, requests and errors per second, p50/p99 latency), desired vs actual per node, routing groups and recent"
+    + " crashes.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin Target target;
   @Option(names = {"-w", "--watch"}, description = "redraw every --interval until interrupted (or --count screens)")
@@ -34,6 +36,10 @@ final class StatusCommand implements Callable<Integer> {
       description = "time between the two reads the rates come from, and between screens (default: ${DEFAULT-VALUE})")
   Duration interval;
   @Option(names = "--count", description = "with --watch, stop after this many screens") Integer count;
+  @Option(names = "--node-gone", defaultValue = "15s", converter = DurationConverter.class,
+      description = "a node whose report (converged/<node>) is older than this shows as gone (default: ${DEFAULT-VALUE},"
+          + " 3 x cocaine.node.report-every)")
+  Duration nodeGone;
   @Option(names = "--crashes", defaultValue = "5", description = "how many recent crashes to show (default: ${DEFAULT-VALUE})")
   int crashes;
   @Spec CommandLine.Model.CommandSpec spec;
@@ -52,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
     for (int screen = 1; ; screen++) {
       Thread.sleep(interval.toMillis()); // the rates are counts over this time
       ClusterSnapshot now = ClusterSnapshot.take(target, crashes);
-      Map<String, Object> data = data(before, now);
+      Map<String, Object> data = data(before, now, nodeGone);
       if (target.json) {
         Printer.print(out, data);
       } else {
@@ -72,8 +78,14 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
-  /** The snapshot as plain data, the form {@code --json} prints: rates from {@code before} to {@code now}. */
-  static Map<String, Object> data(ClusterSnapshot before, ClusterSnapshot now) {
+  /**
+   * The snapshot as plain data, the form {@code --json} prints: rates from {@code before} to {@code now};
+   * each desired app's {@code actual} per reporting node, a report older than {@code nodeGone} a node gone.
+   */
+  static Map<String, Object> data(ClusterSnapshot before, ClusterSnapshot now, Duration nodeGone) {
+    Instant time = Instant.now();
+    Map<String, Map<String, DesiredVsActual.Actual>> actual = DesiredVsActual.compare(now.desired(), now.reports(),
+        time, nodeGone);
     double seconds = Math.max(1e-3, (now.takenNanos() - before.takenNanos()) / 1e9);
     List<Map<String, Object>> nodes = new ArrayList<>();
     for (ClusterSnapshot.NodeState n : now.nodes()) {
@@ -101,6 +113,7 @@ final class StatusCommand implements Callable<Integer> {
         desired.put("running", d.running());
         desired.put("nodes", d.nodes());
         row.put("desired", desired);
+        row.put("actual", DesiredVsActual.data(actual.get(app)));
       }
       Map<String, Object> perNode = new LinkedHashMap<>();
       for (ClusterSnapshot.NodeState n : now.nodes()) {
@@ -113,7 +126,7 @@ final class StatusCommand implements Callable<Integer> {
       apps.add(row);
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("time", Instant.now().toString());
+    out.put("time", time.toString());
     out.put("nodes", nodes);
     out.put("apps", apps);
     out.put("groups", now.groups());
@@ -173,7 +186,7 @@ final class StatusCommand implements Callable<Integer> {
     Table apps = new Table("APP", "DESIRED", "NODE", "STATE", "UPTIME", "WORKERS", "QUEUE", "REQ/S", "ERR/S", "P50",
         "P99");
     for (Map<String, Object> app : (List<Map<String, Object>>) data.get("apps")) {
-      String desired = desired((Map<String, Object>) app.get("desired"));
+      String desired = DesiredVsActual.desiredText((Map<String, Object>) app.get("desired"));
       Map<String, Map<String, Object>> perNode = (Map<String, Map<String, Object>>) app.get("nodes");
       if (perNode.isEmpty()) {
         apps.row(app.get("app"), desired, "-", t.yellow("not running"), "-", "-", "-", "-", "-", "-", "-");
@@ -191,6 +204,13 @@ final class StatusCommand implements Callable<Integer> {
       out.println("(no apps: 'cocaine app upload' and 'cocaine app start' run one)");
     } else {
       apps.print(out, t);
+    }
+    Table converged = DesiredVsActual.table(t, (List<Map<String, Object>>) data.get("apps"));
+    if (!converged.isEmpty()) {
+      out.println();
+      out.println(t.bold("DESIRED VS ACTUAL") + t.dim("  (each node's converged/<node> report; * differs from the"
+          + " desired state)"));
+      converged.print(out, t);
     }
     Map<String, Object> groups = (Map<String, Object>) data.get("groups");
     if (!groups.isEmpty()) {
@@ -210,15 +230,6 @@ final class StatusCommand implements Callable<Integer> {
       out.println(t.yellow("note: ") + problem);
     }
     out.flush();
-  }
-
-  private static String desired(Map<String, Object> d) {
-    if (d == null) {
-      return "-";
-    }
-    List<?> nodes = (List<?>) d.get("nodes");
-    return (Boolean.TRUE.equals(d.get("running")) ? "run" : "stop") + " v" + d.get("version")
-        + (nodes.isEmpty() ? "" : " on " + nodes.size() + " nodes");
   }
 
   /** A latency for a person: {@code 1.5ms}, or {@code -} when the app has served nothing yet. */

@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocaine.cluster.desired.Convergence.AppState;
 import cocaine.cluster.desired.DesiredApp;
+import cocaine.cluster.desired.NodeReport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -89,7 +93,7 @@ class HumanOutputTest {
     DesiredApp desired = new DesiredApp("echo", "7", "echo", List.of(), true, 0);
     ClusterSnapshot first = snapshot(0, before, desired);
     ClusterSnapshot second = snapshot(2_000_000_000L, after, desired);
-    Map<String, Object> data = StatusCommand.data(first, second);
+    Map<String, Object> data = StatusCommand.data(first, second, Duration.ofSeconds(15));
     @SuppressWarnings("unchecked")
     Map<String, Object> echo = (Map<String, Object>) ((Map<String, Object>) ((List<Map<String, Object>>) data.get("apps"))
         .get(0).get("nodes")).get("node-uuid-1");
@@ -107,11 +111,23 @@ class HumanOutputTest {
     assertTrue(screen.contains("g      echo  100.0%"), screen);
     assertTrue(screen.contains("2015-01-01T00:00:00Z  echo  w1"), screen);
     assertTrue(screen.contains("note: crashlogs: wants a token"), screen);
+    assertTrue(screen.contains("DESIRED VS ACTUAL"), screen);
+    assertTrue(screen.matches("(?s).*echo\\s+run v7\\s+n1\\s+running v7\\s*\\n.*"), screen);
+    assertTrue(screen.matches("(?s).*echo\\s+run v7\\s+n2\\s+\\* broken v7: profile 'echo' is not stored\\s*\\n.*"), screen);
+    assertTrue(screen.matches("(?s).*echo\\s+run v7\\s+n3\\s+\\* gone: last report \\d+s ago\\s*\\n.*"), screen);
+    Map<String, Object> n2 = ((Map<String, Map<String, Object>>) ((List<Map<String, Object>>) data.get("apps")).get(0)
+        .get("actual")).get("n2");
+    assertEquals(Map.of("version", "7", "state", "broken", "reason", "profile 'echo' is not stored", "differs", true), n2,
+        "--json carries the same");
   }
 
   private static ClusterSnapshot snapshot(long nanos, Map<String, Object> info, DesiredApp desired) {
     return new ClusterSnapshot(nanos, List.of(new ClusterSnapshot.NodeState("node-uuid-1", "localhost:10053",
-        Map.of("echo", info), null)), Map.of("echo", desired), Map.of("g", Map.of("echo", "100.0%")),
+        Map.of("echo", info), null)), Map.of("echo", desired), List.of(
+            new NodeReport("n1", Instant.now(), Map.of("echo", new AppState("7", "running", ""))),
+            new NodeReport("n2", Instant.now(), Map.of("echo", new AppState("7", "broken", "profile 'echo' is not stored"))),
+            new NodeReport("n3", Instant.now().minusSeconds(600), Map.of("echo", new AppState("7", "running", "")))),
+        Map.of("g", Map.of("echo", "100.0%")),
         List.of(Map.of("app", "echo", "time", "2015-01-01T00:00:00Z", "uuid", "w1", "timestamp", 1L)),
         List.of("crashlogs: wants a token"));
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,8 @@ class StatusCommandTest {
         "timings", Map.of("50.00%", 0.0, "99.00%", 0.0));
     ClusterSnapshot snapshot = new ClusterSnapshot(0, List.of(new ClusterSnapshot.NodeState("n1", "localhost:10053",
         Map.of("idle", idle), null), new ClusterSnapshot.NodeState("n2", "localhost:10054", Map.of(), "refused")),
-        Map.of(), Map.of(), List.of(), List.of());
-    Map<String, Object> data = StatusCommand.data(snapshot, snapshot);
+        Map.of(), List.of(), Map.of(), List.of(), List.of());
+    Map<String, Object> data = StatusCommand.data(snapshot, snapshot, Duration.ofSeconds(15));
     Map<String, Object> row = ((Map<String, Map<String, Object>>) ((List<Map<String, Object>>) data.get("apps")).get(0)
         .get("nodes")).get("n1");
     assertTrue(row.containsKey("p99_ms") && row.get("p99_ms") == null && row.get("p50_ms") == null, row.toString());
