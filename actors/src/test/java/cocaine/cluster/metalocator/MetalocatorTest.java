@@ -20,7 +20,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +31,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,41 +44,36 @@ class MetalocatorTest {
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
   @TempDir Path dir;
-  final List<AutoCloseable> closing = new ArrayList<>();
+  Peers peers;
   final RecordingGateway gateway = new RecordingGateway();
 
+  @BeforeEach
+  void open() {
+    peers = new Peers(testKit, dir);
+  }
+
   @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : closing) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // already closed by the test
-      }
-    }
+  void closeAll() {
+    peers.close();
   }
 
   CapturedLog logged() {
-    CapturedLog log = CapturedLog.capture();
-    closing.add(log);
-    return log;
+    return peers.closeLast(CapturedLog.capture());
   }
 
   FakeNode node(String uuid) throws Exception {
-    return node(uuid, Map.of(), 0);
+    return peers.node(uuid);
   }
 
   FakeNode node(String uuid, Map<String, Object> extra, int port) throws Exception {
-    FakeNode n = FakeNode.start(testKit, uuid, extra, dir.resolve(uuid + "-" + closing.size()), port);
-    closing.add(n);
-    return n;
+    return peers.node(uuid, extra, port);
   }
 
   ActorRef<Metalocator.Command> metalocator(ClusterSettings.Type discovery, Duration interval, Map<String, Endpoint> nodes,
       LinkSettings link) {
     ActorRef<Metalocator.Command> m = testKit.spawn(Metalocator.create(new MetalocatorSettings("balancer", discovery,
         interval, nodes, "", link, ConnectionSettings.DEFAULTS, 16), gateway));
-    closing.add(0, () -> testKit.stop(m)); // links stop before the nodes go
+    peers.closeFirst(() -> testKit.stop(m));
     return m;
   }
 

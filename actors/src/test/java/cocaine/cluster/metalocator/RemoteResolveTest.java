@@ -16,7 +16,6 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +27,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,23 +44,20 @@ class RemoteResolveTest {
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
   @TempDir Path dir;
-  final List<AutoCloseable> closing = new ArrayList<>();
+  Peers peers;
+
+  @BeforeEach
+  void open() {
+    peers = new Peers(testKit, dir);
+  }
 
   @AfterEach
   void closeAll() {
-    for (AutoCloseable c : closing) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // already closed by the test
-      }
-    }
+    peers.close();
   }
 
   FakeNode node(String uuid) throws Exception {
-    FakeNode n = FakeNode.start(testKit, uuid, Map.of(), dir.resolve(uuid + "-" + closing.size()), 0);
-    closing.add(n);
-    return n;
+    return peers.node(uuid);
   }
 
   /** {@code self}'s locator answers from its peers: discovery {@code discovery}, predefined {@code nodes}. */
@@ -69,7 +66,7 @@ class RemoteResolveTest {
         FAST, ConnectionSettings.DEFAULTS, 16).reserving(ClusterStart.PLATFORM_SERVICES);
     ActorRef<Metalocator.Command> m = testKit.spawn(Metalocator.create(settings,
         new AdhocGateway(64, new SplittableRandom())));
-    closing.add(0, () -> testKit.stop(m));
+    peers.closeFirst(() -> testKit.stop(m));
     self.locator.tell(new Locator.UseRemote(new MetalocatorResolver(m, testKit.system().scheduler(), WAIT)));
     return m;
   }
