@@ -39,8 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 class RemoteResolveTest {
-  static final Duration WAIT = Duration.ofSeconds(20);
-  static final LinkSettings FAST = new LinkSettings(Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(400));
+  static final Duration WAIT = MetalocatorTest.WAIT;
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
   @TempDir Path dir;
@@ -63,7 +62,7 @@ class RemoteResolveTest {
   /** {@code self}'s locator answers from its peers: discovery {@code discovery}, predefined {@code nodes}. */
   ActorRef<Metalocator.Command> remote(FakeNode self, ClusterSettings.Type discovery, Map<String, Endpoint> nodes) {
     MetalocatorSettings settings = new MetalocatorSettings(self.uuid, discovery, Duration.ofMillis(200), nodes, "",
-        FAST, ConnectionSettings.DEFAULTS, 16).reserving(ClusterStart.PLATFORM_SERVICES);
+        MetalocatorTest.FAST, ConnectionSettings.DEFAULTS, 16).reserving(ClusterStart.PLATFORM_SERVICES);
     ActorRef<Metalocator.Command> m = testKit.spawn(Metalocator.create(settings,
         new AdhocGateway(64, new SplittableRandom())));
     peers.closeFirst(() -> testKit.stop(m));
