@@ -19,8 +19,8 @@ public final class Guardian {
   record Started(String role, String listening) implements Command {}
 
   /** The node's services are published and then its locator's port opened: it announces itself. */
-  record LocatorBound(Settings settings, java.util.List<cocaine.locator.Endpoint> endpoints, String listening)
-      implements Command {}
+  record LocatorBound(Settings settings, java.util.List<cocaine.locator.Endpoint> endpoints, String listening,
+      org.apache.pekko.actor.typed.ActorRef<cocaine.locator.Locator.Command> locator) implements Command {}
 
   /** An optional role (the builder next to others) cannot work here: it stays off, the rest runs. */
   record Off(String role, String reason) implements Command {}
@@ -86,7 +86,7 @@ public final class Guardian {
   }
 
   private Behavior<Command> onLocatorBound(LocatorBound m) {
-    return onStarted(NodeRole.announce(ctx, m.settings(), m.endpoints(), m.listening()));
+    return onStarted(NodeRole.announce(ctx, m.settings(), m.endpoints(), m.listening(), m.locator()));
   }
 
   private Behavior<Command> onFailed(Failed m) {

@@ -101,10 +101,6 @@ final class NodeRole {
       // Role all in a cluster: names this node does not serve resolve through the cluster's gateway.
       ClusterStart.Cluster cluster = ClusterStart.startCluster(ctx, settings);
       locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout)));
-    } else {
-      // a plain node with cocaine.locator.remote.enabled: apps of the other nodes it discovers
-      ClusterStart.startRemote(ctx, settings)
-          .ifPresent(cluster -> locator.tell(new Locator.UseRemote(cluster.resolver(system, askTimeout))));
     }
     storage.watchGroups(group -> locator.tell(new Locator.Refresh(List.of(group), system.ignoreRef())));
     // workers' stdout/stderr become records of app/<name> when the ring or a search engine keeps the logs
@@ -152,13 +148,27 @@ final class NodeRole {
                 new LocatorService(system, locator, settings.uuid(), askTimeout, access), connection)
             .thenApply(binding -> listening));
     ctx.pipeToSelf(started, (listening, failure) -> failure == null
-        ? new Guardian.LocatorBound(settings, locatorEndpoints, listening) : new Guardian.Failed("node", failure));
+        ? new Guardian.LocatorBound(settings, locatorEndpoints, listening, locator)
+        : new Guardian.Failed("node", failure));
   }
 
-  /** The locator listens: the node announces itself to the cluster and is ready. */
+  /**
+   * The locator listens: the node announces itself to the cluster and is ready; a plain node with
+   * {@code cocaine.locator.remote.enabled} now follows the other nodes it discovers, so their apps
+   * resolve here too (its links open only once it can be reached itself).
+   */
   static Guardian.Started announce(ActorContext<Guardian.Command> ctx, Settings settings, List<Endpoint> endpoints,
-      String listening) {
+      String listening, ActorRef<Locator.Command> locator) {
     ClusterStart.startAnnouncer(ctx, settings, endpoints);
+    if (!settings.plays(Role.BALANCER)) {
+      try {
+        ClusterStart.startRemote(ctx, settings).ifPresent(cluster -> locator.tell(
+            new Locator.UseRemote(cluster.resolver(ctx.getSystem(), settings.node().askTimeout()))));
+      } catch (IllegalStateException e) {
+        // the node serves its own apps; only the other nodes' stay unknown here
+        ctx.getLog().error("remote resolve is off: {}", e.getMessage());
+      }
+    }
     return new Guardian.Started("node", listening);
   }
 
