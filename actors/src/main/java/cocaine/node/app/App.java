@@ -255,7 +255,7 @@ public final class App {
         .onMessage(Reported.class, m -> onReport(held, publication, sinceNanos, m.report()))
         .onMessage(Gone.class, m -> held.gens().find(m.ref()).filter(l -> l.status() == Generations.Status.SERVING)
             .isPresent() ? broken(held.with(held.gens().without(m.ref())), publication.mayBePublished(), true,
-            engineDied()) : running(held.with(held.gens().without(m.ref())), publication, sinceNanos))
+            engineDied()) : running(new Rollover(this, ctx, name).gone(held, m.ref()), publication, sinceNanos))
         .onSignal(PostStop.class, m -> {
           host.running().remove(name, held.service()); // stopped by a failure: no stale entry
           return Behaviors.same();

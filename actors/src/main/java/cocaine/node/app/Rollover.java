@@ -53,7 +53,7 @@ final class Rollover {
     }
     LOG.info("app [{}]: rolling over from {} to {}", name, versions(h), m.lineup());
     h = h.with(gens);
-    return gens.waitsForReady() ? switchOver(h) : h;
+    return gens.waitsForReady() ? h : switchOver(h);
   }
 
   /** A generation's report other than a worker count or a serving one's death. */
@@ -71,6 +71,14 @@ final class Rollover {
       return held.with(held.gens().without(r.from()));
     }
     return held;
+  }
+
+  /** A generation stopped (a crash of its actor, or its end after a retirement). */
+  Holdings gone(Holdings held, ActorRef<Generation.Command> ref) {
+    boolean pending = held.gens().find(ref).filter(l -> l.status() == Generations.Status.PENDING).isPresent();
+    Holdings h = held.with(held.gens().without(ref));
+    return pending && h.gens().isRolling() ? abandon(h, new CocaineException(ErrorCode.UNCAUGHT, "app '" + name
+        + "': a new version's generation stopped before it was ready")) : h;
   }
 
   private Holdings switchOver(Holdings held) {
