@@ -77,7 +77,7 @@ public final class Node {
   private record Entry(ActorRef<App.Command> ref, String profile, List<ActorRef<StatusReply<Done>>> waiting) {}
 
   /** Apps whose teardown is still running, and the starts of the same names that wait for it. */
-  private record Leaving(ActorRef<App.Command> ref, List<StartApp> starts) {}
+  private record Leaving(ActorRef<App.Command> ref, List<Command> starts) {}
 
   private final ActorContext<Command> ctx;
   private final AppHost host;
@@ -147,7 +147,15 @@ public final class Node {
   }
 
   private Behavior<Command> onRoll(Map<String, Entry> apps, Map<String, Leaving> leaving, RollApp m) {
+    if (m.lineup().isEmpty()) {
+      return replyError(m.replyTo(), new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + m.app()
+          + "': a rollover needs at least one version"));
+    }
     Entry entry = apps.get(m.app());
+    if (entry == null && leaving.containsKey(m.app())) {
+      leaving.get(m.app()).starts().add(m); // started with its lineup once the old life is gone
+      return Behaviors.same();
+    }
     if (entry == null) {
       return onStart(apps, leaving, new StartApp(m.app(), m.lineup().get(0).profile(), m.replyTo()), m.lineup());
     }

@@ -45,7 +45,7 @@ class RolloverTest {
         new NodeConfig.Rollover(Duration.ofSeconds(20), Duration.ofSeconds(20)));
     node.storage.putMap("profiles", "echo", NodeFixture.profile("pool-limit", 1));
     version(1, Map.of());
-    version(2, Map.of());
+    version(2, Map.of("health", Map.of("event", "ping", "timeout", 5))); // answered: the gate passes
   }
 
   @AfterEach

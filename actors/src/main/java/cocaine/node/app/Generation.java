@@ -284,7 +284,8 @@ final class Generation {
   private CompletionStage<Done> probe(ActorRef<Engine.Command> engine, HealthCheck health) {
     long now = System.nanoTime();
     var upstream = new SessionUpstream(host.config().connection().channelBuffer(), () -> {});
-    Handoff.Feed<Message> rest = new Handoff.Feed<>(1, () -> {}, cause -> {});
+    Handoff.Feed<Message> rest = new Handoff.Feed<>(2, () -> {}, cause -> {});
+    rest.offer(Message.close()); // a client that sends nothing and closes its side, as a health check does
     rest.complete();
     engine.tell(new Engine.Enqueue(new Session(AppService.nextSessionId(), health.event(), List.of(), rest, upstream,
         now, now + health.timeout().toNanos(), SessionTrace.NONE)));
