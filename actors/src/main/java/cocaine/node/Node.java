@@ -4,6 +4,7 @@ import cocaine.model.InvalidModelException;
 import cocaine.model.Runlist;
 import cocaine.node.app.App;
 import cocaine.node.app.AppHost;
+import cocaine.node.app.Share;
 import cocaine.node.app.NodeConfig;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -42,6 +43,15 @@ public final class Node {
   /** Start {@code app} with {@code profile}; the reply comes once it is published, or with the cause. */
   public record StartApp(String app, String profile, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Serve {@code lineup} of {@code app} (cluster convergence): an app not in the table starts with it;
+   * a running one rolls over to it ({@link App.Roll}: the new versions start beside the serving one and
+   * take traffic once healthy; {@code renew} starts every version anew, a rolling restart). The reply
+   * comes once the lineup serves, or with the reason it does not.
+   */
+  public record RollApp(String app, List<Share> lineup, boolean renew, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /** Remove {@code app} from the table (reply at once); its teardown goes on in the background. */
   public record PauseApp(String app, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -67,7 +77,7 @@ public final class Node {
   private record Entry(ActorRef<App.Command> ref, String profile, List<ActorRef<StatusReply<Done>>> waiting) {}
 
   /** Apps whose teardown is still running, and the starts of the same names that wait for it. */
-  private record Leaving(ActorRef<App.Command> ref, List<StartApp> starts) {}
+  private record Leaving(ActorRef<App.Command> ref, List<Command> starts) {}
 
   private final ActorContext<Command> ctx;
   private final AppHost host;
@@ -107,6 +117,7 @@ public final class Node {
     return Behaviors.receive(Command.class)
         .onMessage(StartApp.class, m -> onStart(apps, leaving, m))
         .onMessage(PauseApp.class, m -> onPause(apps, leaving, m))
+        .onMessage(RollApp.class, m -> onRoll(apps, leaving, m))
         .onMessage(ListApps.class, m -> reply(m.replyTo(), List.copyOf(new TreeMap<>(apps).keySet())))
         .onMessage(FindApp.class, m -> reply(m.replyTo(), Optional.ofNullable(apps.get(m.app())).map(Entry::ref)))
         .onMessage(AppReported.class, m -> onReported(apps, m.started()))
@@ -135,7 +146,29 @@ public final class Node {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onRoll(Map<String, Entry> apps, Map<String, Leaving> leaving, RollApp m) {
+    if (m.lineup().isEmpty()) {
+      return replyError(m.replyTo(), new CocaineException(ErrorCode.INVALID_ARGUMENT, "app '" + m.app()
+          + "': a rollover needs at least one version"));
+    }
+    Entry entry = apps.get(m.app());
+    if (entry == null && leaving.containsKey(m.app())) {
+      leaving.get(m.app()).starts().add(m); // started with its lineup once the old life is gone
+      return Behaviors.same();
+    }
+    if (entry == null) {
+      return onStart(apps, leaving, new StartApp(m.app(), m.lineup().get(0).profile(), m.replyTo()), m.lineup());
+    }
+    entry.ref().tell(new App.Roll(m.lineup(), m.renew(), m.replyTo()));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onStart(Map<String, Entry> apps, Map<String, Leaving> leaving, StartApp m) {
+    return onStart(apps, leaving, m, Share.only("", m.profile()));
+  }
+
+  private Behavior<Command> onStart(Map<String, Entry> apps, Map<String, Leaving> leaving, StartApp m,
+      List<Share> lineup) {
     if (apps.containsKey(m.app())) {
       return replyError(m.replyTo(), new CocaineException(ErrorCode.ALREADY_STARTED, "app '" + m.app() + "' is already running"));
     }
@@ -153,7 +186,7 @@ public final class Node {
       waiting.add(m.replyTo());
     }
     String childName = "app:" + URLEncoder.encode(m.app(), StandardCharsets.UTF_8);
-    ActorRef<App.Command> ref = ctx.spawn(App.create(host, m.app(), m.profile(), started), childName);
+    ActorRef<App.Command> ref = ctx.spawn(App.create(host, m.app(), lineup, started), childName);
     ctx.watchWith(ref, new AppStopped(m.app(), ref));
     apps.put(m.app(), new Entry(ref, m.profile(), waiting));
     ctx.getLog().info("node: starting app [{}] with profile [{}]", m.app(), m.profile());
@@ -231,6 +264,7 @@ public final class Node {
         })
         .onMessage(StartApp.class, m -> replyError(m.replyTo(), down))
         .onMessage(PauseApp.class, m -> replyError(m.replyTo(), down))
+        .onMessage(RollApp.class, m -> replyError(m.replyTo(), down))
         .onMessage(PauseAnswered.class, m -> reply(m.replyTo(), StatusReply.success(Done.getInstance())))
         .onMessage(ListApps.class, m -> reply(m.replyTo(), List.of()))
         .onMessage(FindApp.class, m -> reply(m.replyTo(), Optional.empty()))

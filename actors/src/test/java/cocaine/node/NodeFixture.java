@@ -58,10 +58,16 @@ final class NodeFixture implements AutoCloseable {
   }
 
   NodeFixture(ActorTestKit testKit, String runlist, java.util.function.Consumer<NodeFixture> seed) throws Exception {
+    this(testKit, runlist, seed, NodeConfig.Rollover.DEFAULTS);
+  }
+
+  NodeFixture(ActorTestKit testKit, String runlist, java.util.function.Consumer<NodeFixture> seed,
+      NodeConfig.Rollover rollover) throws Exception {
     this.testKit = testKit;
     this.dir = Files.createTempDirectory(Path.of("/tmp"), "cn");
     this.config = new NodeConfig("127.0.0.1", "127.0.0.1", List.of(new Endpoint("127.0.0.1", 10053)),
-        dir.resolve("run"), dir.resolve("spool"), runlist, Duration.ofSeconds(10), ConnectionSettings.DEFAULTS, 64);
+        dir.resolve("run"), dir.resolve("spool"), runlist, Duration.ofSeconds(10), ConnectionSettings.DEFAULTS, 64)
+        .withRollover(rollover);
     this.outputs = ProcessIsolate.outputReaders(64);
     this.workerScript = writeWorkerScript(dir);
     seed.accept(this); // before the node boots and reads its runlist

@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (close after the client's close), crash (print, exit 3), flood (print a lot, then write "done"),
  * stream (write N chunks of M bytes, given as "N:M" in the first chunk), header:NAME (write the
  * header's value as a number), trace (write the invoke's trace_id, span_id and parent_id as three
- * numbers, -1 for one absent), fail (error [43, 7] "asked to fail").
+ * numbers, -1 for one absent), fail (error [43, 7] "asked to fail"), env:NAME (write the environment
+ * variable's value, "" when unset).
  */
 public final class TestWorker {
   private final Object writeLock = new Object();
@@ -178,7 +179,10 @@ public final class TestWorker {
         send(Message.close().on(ch));
       }
       default -> {
-        if (event.startsWith("header:")) {
+        if (event.startsWith("env:")) {
+          send(Message.write(Values.str(System.getenv().getOrDefault(event.substring(4), ""))).on(ch));
+          send(Message.close().on(ch));
+        } else if (event.startsWith("header:")) {
           long value = Header.find(headers, event.substring(7)).flatMap(Header::asLong).orElse(-1L);
           send(Message.write(Values.integer(value)).on(ch));
           send(Message.close().on(ch));

@@ -12,17 +12,22 @@ import java.util.Objects;
  *                   empty = {@code cocaine.network.hostname}
  * @param reportEvery how often the node rewrites its report of what it converged to ({@code converged/<name>}),
  *                   besides each change; deploys count a report older than 3 x this as a node gone
+ * @param healthDeadline how long a new version of a running app has to pass its health gate
+ * @param drainTimeout   how long a replaced version's open channels may take to finish
  */
-public record NodeSettings(String runlist, Duration askTimeout, String name, Duration reportEvery) {
+public record NodeSettings(String runlist, Duration askTimeout, String name, Duration reportEvery,
+    Duration healthDeadline, Duration drainTimeout) {
   public NodeSettings {
     Objects.requireNonNull(runlist, "runlist");
     Objects.requireNonNull(askTimeout, "askTimeout");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(reportEvery, "reportEvery");
+    Objects.requireNonNull(healthDeadline, "healthDeadline");
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
   }
 
   static NodeSettings from(SettingsReader r) {
     return new NodeSettings(r.nonEmptyString("runlist"), r.duration("ask-timeout"), r.string("name"),
-        r.duration("report-every"));
+        r.duration("report-every"), r.duration("health-deadline"), r.duration("drain-timeout"));
   }
 }

@@ -259,6 +259,33 @@ abstract class GitPushScenario {
 
   @Test
   @Order(9)
+  void pushWithTheCanaryOptionRunsBothVersionsUntilPromote() throws Exception {
+    String stable = runningImages().stream().distinct().findFirst().orElseThrow();
+    Files.writeString(repo.resolve("canary.txt"), "a canary\n");
+    commit("a canary");
+    String version = head();
+    Run refused = run(List.of("git", "push", "-o", "canary=120", url("http-echo"), "main"), repo, sshEnv(key));
+    assertNotEquals(0, refused.exit(), refused.output());
+    assertTrue(refused.output().contains("push option 'canary=120': the canary must be a percent of 1..99"),
+        refused.output());
+    Run push = run(List.of("git", "push", "-o", "canary=20", url("http-echo"), "main"), repo, sshEnv(key));
+    assertEquals(0, push.exit(), push.output());
+    assertTrue(push.output().contains("remote: release: 'http-echo' version 3 (" + REGISTRY + "/http-echo:" + version
+        + ") is the cluster's canary at 20% beside version 2"), push.output());
+    await("both versions run").atMost(TIMEOUT).untilAsserted(() -> assertEquals(java.util.Set.of(stable,
+        REGISTRY + "/http-echo:" + version), java.util.Set.copyOf(runningImages())));
+    RuntimeProcess.CliResult versions = runtime.cli(tokenEnv(), "app", "versions", "http-echo");
+    assertTrue(versions.output().contains("canary 20%"), versions.output());
+
+    RuntimeProcess.CliResult promoted = runtime.cli(tokenEnv(), "app", "promote", "http-echo");
+    assertEquals(0, promoted.exit(), promoted.output());
+    await("only the promoted version runs").atMost(TIMEOUT).untilAsserted(() -> assertEquals(
+        List.of(REGISTRY + "/http-echo:" + version), runningImages().stream().distinct().toList()));
+    assertEquals("promoted", curl("promoted"));
+  }
+
+  @Test
+  @Order(10)
   void cliDeployRunsTheSamePipelineFromADirectory() throws Exception {
     if (!token.isEmpty()) {
       RuntimeProcess.CliResult refused = runtime.cli("app", "deploy", repo.toString(), "--name", "http-echo-cli",

@@ -126,6 +126,7 @@ final class GitCommand implements Command, Runnable {
     try (Repository repo = open(app, true)) {
       ReceivePack rp = new ReceivePack(repo);
       rp.setAllowNonFastForwards(true);
+      rp.setAllowPushOptions(true); // git push -o canary=PERCENT
       rp.setPreReceiveHook((pack, commands) -> deploy(app, repo, pack, commands));
       server.pushLimit().receive(rp, app, in, out, err);
       finish(0, null);
@@ -187,10 +188,20 @@ final class GitCommand implements Command, Runnable {
       return;
     }
     String version = commit.abbreviate(7).name();
-    log.info("push of {} {} from {}: deploying", app, version, peer);
+    int canary;
+    try {
+      canary = canary(pack.getPushOptions());
+    } catch (IllegalArgumentException e) {
+      log.warn("push of {} from {}: {}", app, peer, e.getMessage());
+      say.accept("builder: " + e.getMessage());
+      rejectAll(commands, e.getMessage());
+      return;
+    }
+    log.info("push of {} {} from {}: deploying{}", app, version, peer, canary > 0 ? " as a canary at " + canary + "%"
+        : "");
     try {
       Deployment.Deployed d = Deployment.run(server.target(), app, version, new GitTree(repo, commit, app + ".git"),
-          say, "key:" + pusher.key());
+          say, "key:" + pusher.key(), canary);
       say.accept(String.format("deployed '%s' version %s as %s in %.1f s", app, version, d.image(),
           d.took().toMillis() / 1000.0));
       log.info("push of {} {} from {}: deployed as {} in {} ms", app, version, peer, d.image(), d.took().toMillis());
@@ -203,6 +214,29 @@ final class GitCommand implements Command, Runnable {
       Thread.currentThread().interrupt();
       rejectAll(commands, "the builder is stopping");
     }
+  }
+
+  /**
+   * The canary percent of {@code git push -o canary=PERCENT}, 0 without it.
+   *
+   * @throws IllegalArgumentException naming the option when it is not canary=1..99 (other options are refused too)
+   */
+  static int canary(java.util.List<String> options) {
+    int percent = 0;
+    for (String o : options == null ? java.util.List.<String>of() : options) {
+      if (!o.startsWith("canary=")) {
+        throw new IllegalArgumentException("unknown push option '" + o + "' (the builder takes -o canary=PERCENT)");
+      }
+      try {
+        percent = Integer.parseInt(o.substring(7));
+      } catch (NumberFormatException e) {
+        percent = -1;
+      }
+      if (percent < 1 || percent > 99) {
+        throw new IllegalArgumentException("push option '" + o + "': the canary must be a percent of 1..99");
+      }
+    }
+    return percent;
   }
 
   private static void rejectAll(Collection<ReceiveCommand> commands, String why) {

@@ -3,7 +3,12 @@ package cocaine.cli;
 import cocaine.client.StorageClient;
 import cocaine.cluster.desired.AppVersion;
 import cocaine.cluster.desired.DesiredApp;
+import cocaine.deploy.DeployFailed;
 import cocaine.deploy.Releases;
+import cocaine.deploy.RolloutWatch;
+import cocaine.wire.CocaineException;
+import cocaine.wire.ErrorCode;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -24,10 +29,43 @@ import picocli.CommandLine.Spec;
  * {@code start|stop|restart --cluster} do, all by writing the desired state every node follows.
  */
 final class AppClusterCommands {
+  /** A node whose report is older than this is not waited for (3 x node.report-every). */
+  private static final Duration NODE_GONE = Duration.ofSeconds(15);
+
   private AppClusterCommands() {}
 
   static Releases releases(Target target, StorageClient storage) throws IOException {
     return new Releases(storage, target.callerToken().fingerprint(), Clock.systemUTC());
+  }
+
+  /**
+   * {@code app upload --release}: records the next version and runs it on the cluster (as a canary at
+   * {@code canary} percent when above 0); with a {@code wait} above 0, waits for every node and rolls
+   * back when one cannot run it.
+   */
+  static void release(Target target, PrintWriter out, StorageClient storage, Releases releases, String app,
+      Map<String, Object> manifest, byte[] archive, String profile, int canary, Duration wait)
+      throws InterruptedException {
+    Optional<DesiredApp> before = releases.desired(app);
+    AppVersion v = releases.release(app, manifest, archive, "", profile, "", canary);
+    out.println("app '" + app + "' version " + v.number() + (canary > 0 ? " runs as a canary at " + canary
+        + "% beside version " + before.map(DesiredApp::version).orElse("?") : " runs") + " on the cluster with profile '"
+        + profile + "'");
+    out.flush();
+    if (wait.isZero()) {
+      return;
+    }
+    String label = releases.desired(app).map(DesiredApp::label).orElse(String.valueOf(v.number()));
+    try {
+      List<String> nodes = new RolloutWatch(storage, releases, app, v.number(), label, () -> {
+        releases.restore(app, before);
+        out.println("back to version " + before.map(DesiredApp::version).orElse("(none)") + " on the cluster");
+      }, wait, NODE_GONE, line -> out.println(line)).await();
+      out.println("app '" + app + "' version " + v.number() + " runs on " + String.join(", ", nodes));
+    } catch (DeployFailed e) {
+      throw new CocaineException(ErrorCode.IO_ERROR, "release of '" + app + "' version " + v.number() + " failed: "
+          + e.reason() + "; the previous version keeps running");
+    }
   }
 
   /** {@code start --cluster}: every node (of the record's {@code nodes}) runs the app. */
@@ -70,9 +108,10 @@ final class AppClusterCommands {
         Releases releases = releases(target, storage);
         Releases.History history = releases.history(name);
         List<AppVersion> all = history.versions();
-        String current = releases.desired(name).map(DesiredApp::version).orElse("");
+        Optional<DesiredApp> desired = releases.desired(name);
+        String current = desired.map(DesiredApp::version).orElse("");
         if (target.json) {
-          Printer.print(out, all.stream().map(v -> row(v, current)).toList());
+          Printer.print(out, all.stream().map(v -> row(v, current, desired)).toList());
           return 0;
         }
         history.unreadable().values().forEach(why -> spec.commandLine().getErr().println("warning: " + why));
@@ -81,19 +120,43 @@ final class AppClusterCommands {
               : " that can be read"));
           return 0;
         }
-        out.printf("%-3s %-8s %-24s %-10s %-12s %-18s %s%n", "", "VERSION", "TIME", "PROFILE", "COMMIT", "BY", "SOURCE");
+        out.printf("%-3s %-8s %-24s %-10s %-12s %-18s %-8s %s%n", "", "VERSION", "TIME", "PROFILE", "COMMIT", "BY",
+            "STATUS", "SOURCE");
         for (AppVersion v : all) {
-          out.printf("%-3s %-8d %-24s %-10s %-12s %-18s %s%n", current.equals(String.valueOf(v.number())) ? "*" : "",
-              v.number(), v.time(), v.profile(), v.commit().isEmpty() ? "-" : v.commit(), v.by(), v.source());
+          out.printf("%-3s %-8d %-24s %-10s %-12s %-18s %-8s %s%n", mark(v, desired), v.number(), v.time(), v.profile(),
+              v.commit().isEmpty() ? "-" : v.commit(), v.by(), status(v, desired), v.source());
+          if (v.isFailed()) {
+            out.println("    reason: " + v.reason());
+          }
         }
       }
       return 0;
     }
 
-    private static Map<String, Object> row(AppVersion v, String current) {
+    /** {@code *} the desired version, {@code c} its canary. */
+    private static String mark(AppVersion v, Optional<DesiredApp> desired) {
+      String n = String.valueOf(v.number());
+      return desired.map(d -> d.version().equals(n) ? "*" : d.canary() != null && d.canary().version().equals(n)
+          ? "c" : "").orElse("");
+    }
+
+    /** {@code failed}, {@code canary N%}, or {@code -}. */
+    private static String status(AppVersion v, Optional<DesiredApp> desired) {
+      if (v.isFailed()) {
+        return AppVersion.FAILED;
+      }
+      return desired.filter(d -> d.canary() != null && d.canary().version().equals(String.valueOf(v.number())))
+          .map(d -> "canary " + d.canary().percent() + "%").orElse("-");
+    }
+
+    private static Map<String, Object> row(AppVersion v, String current, Optional<DesiredApp> desired) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("version", v.number());
       m.put("current", current.equals(String.valueOf(v.number())));
+      m.put("canary", desired.map(d -> d.canary() != null && d.canary().version().equals(String.valueOf(v.number())))
+          .orElse(false));
+      m.put("status", v.status().isEmpty() ? "ok" : v.status());
+      m.put("reason", v.reason());
       m.put("time", v.time());
       m.put("profile", v.profile());
       m.put("commit", v.commit());
@@ -104,8 +167,26 @@ final class AppClusterCommands {
     }
   }
 
+  @Command(name = "promote", description = "Make an app's canary its only version on the whole cluster: the"
+      + " version it ran beside drains and stops.")
+  static final class Promote implements Callable<Integer> {
+    @Mixin Target target;
+    @Parameters(index = "0", paramLabel = "NAME", description = "app name") String name;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageClient storage = target.storage()) {
+        AppVersion v = releases(target, storage).promote(name);
+        spec.commandLine().getOut().println("app '" + name + "' runs version " + v.number() + " (its canary) on the"
+            + " whole cluster");
+      }
+      return 0;
+    }
+  }
+
   @Command(name = "rollback", description = "Run an earlier version of an app on the whole cluster "
-      + "(default: the one before the current).")
+      + "(default: the one before the current, failed ones left out; with a canary: drop the canary).")
   static final class Rollback implements Callable<Integer> {
     @Mixin Target target;
     @Parameters(index = "0", paramLabel = "NAME", description = "app name") String name;

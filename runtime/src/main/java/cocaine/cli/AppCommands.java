@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "app", description = "Upload, list, start and stop apps.",
     subcommands = {AppCommands.Upload.class, AppImportCommand.class, AppDeployCommand.class, AppCommands.ListApps.class, AppCommands.View.class,
         AppCommands.Remove.class, AppCommands.Start.class, AppCommands.Stop.class, AppCommands.Restart.class,
-        AppCommands.Info.class, AppCheckCommand.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class})
+        AppCommands.Info.class, AppCheckCommand.class, AppClusterCommands.Versions.class, AppClusterCommands.Rollback.class,
+        AppClusterCommands.Promote.class})
 final class AppCommands {
   static final List<String> APP_TAGS = List.of("app");
 
@@ -67,6 +68,13 @@ final class AppCommands {
     @Option(names = "--release", description = "also record it as the app's next version and run that on the cluster"
         + " with its current profile, as a deploy does (the app must run there: app start --cluster first);"
         + " app rollback goes back") boolean release;
+    @Option(names = "--canary", paramLabel = "PERCENT", description = "with --release: run the new version beside the"
+        + " current one at PERCENT (1..99) of the new channels on every node, until 'app promote' or 'app rollback'")
+    int canary;
+    @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverter.class, description = "with"
+        + " --release: wait this long for every node to run it (a node that cannot, its health gate included, rolls"
+        + " the cluster back and marks the version failed); 0 = do not wait (default: ${DEFAULT-VALUE})",
+        defaultValue = "0s") java.time.Duration await;
     @Option(names = {"--docker-address", "--docker_address"}, hidden = true) String docker;
     @Option(names = "--registry", hidden = true) String registry;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -80,6 +88,9 @@ final class AppCommands {
       }
       if (path != null && archivePath != null) {
         throw new IllegalArgumentException("give PATH or --package, not both");
+      }
+      if (!release && (canary != 0 || !await.isZero())) {
+        throw new IllegalArgumentException("--canary and --wait go with --release");
       }
       if (path == null && archivePath == null && manifest == null) {
         throw new IllegalArgumentException("give an app directory PATH, --package ARCHIVE with --manifest, or --manifest"
@@ -118,9 +129,8 @@ final class AppCommands {
             + millis(packed - started) + ", stored in " + millis(stored - packed) + " at "
             + Units.bytes(Math.round(archive.length / Math.max(1e-3, (stored - packed) / 1e9))) + "/s)"));
         if (release) {
-          AppVersion v = releases.release(app, manifestMap, archive, "", profile, "");
-          spec.commandLine().getOut().println("app '" + app + "' version " + v.number() + " runs on the cluster with"
-              + " profile '" + profile + "'");
+          AppClusterCommands.release(target, spec.commandLine().getOut(), storage, releases, app, manifestMap, archive,
+              profile, canary, await);
         }
       }
       return 0;

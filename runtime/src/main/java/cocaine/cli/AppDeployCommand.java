@@ -51,6 +51,9 @@ final class AppDeployCommand implements Callable<Integer> {
   Duration nodeGone;
   @Option(names = "--build-timeout", defaultValue = "10m", converter = DurationConverter.class,
       description = "longest build, and longest push (default: ${DEFAULT-VALUE})") Duration buildTimeout;
+  @Option(names = "--canary", paramLabel = "PERCENT", description = "run the new version beside the current one at"
+      + " PERCENT (1..99) of the new channels on every node, until 'cocaine app promote NAME' or 'rollback'")
+  int canary;
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -68,7 +71,7 @@ final class AppDeployCommand implements Callable<Integer> {
       ProgressLines lines = new ProgressLines(out, Terminal.detect());
       Deployment.Deployed d;
       try {
-        d = Deployment.run(to, app, tag, new DirectorySource(dir), lines, target.callerToken().fingerprint());
+        d = Deployment.run(to, app, tag, new DirectorySource(dir), lines, target.callerToken().fingerprint(), canary);
       } finally {
         lines.finish();
       }

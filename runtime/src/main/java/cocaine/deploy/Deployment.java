@@ -4,7 +4,6 @@ import cocaine.client.ServiceClient;
 import cocaine.client.StorageClient;
 import cocaine.cluster.desired.AppVersion;
 import cocaine.cluster.desired.DesiredApp;
-import cocaine.cluster.desired.NodeReport;
 import cocaine.model.InvalidModelException;
 import cocaine.model.Manifest;
 import cocaine.model.Profile;
@@ -26,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +55,6 @@ public final class Deployment {
   static final List<String> APP_TAGS = List.of("app");
   static final List<String> PROFILE_TAGS = List.of("profile");
   /** How often a deploy re-reads the nodes' reports while it waits. */
-  private static final Duration REPORT_POLL = Duration.ofMillis(250);
   /** How long after writing its lease a deploy reads it back: far longer than a storage write takes. */
   private static final Duration LEASE_SETTLE = Duration.ofSeconds(1);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,9 +69,11 @@ public final class Deployment {
   private final DeploySource source;
   private final Consumer<String> say;
   private final String by;
+  private final int canary;
 
   private Deployment(DeployTarget target, String app, String version, DeploySource source, Consumer<String> say,
-      String by) {
+      String by, int canary) {
+    this.canary = canary;
     this.target = target;
     this.app = app;
     this.version = version;
@@ -92,8 +91,17 @@ public final class Deployment {
    */
   public static Deployed run(DeployTarget target, String app, String version, DeploySource source,
       Consumer<String> say, String by) throws InterruptedException {
+    return run(target, app, version, source, say, by, 0);
+  }
+
+  /**
+   * Like the other {@code run}; with {@code canary} above 0 the new version runs as a canary at that
+   * percent of the new channels beside the desired one ({@code cocaine app promote} or {@code rollback} ends it).
+   */
+  public static Deployed run(DeployTarget target, String app, String version, DeploySource source,
+      Consumer<String> say, String by, int canary) throws InterruptedException {
     long started = System.nanoTime();
-    Deployment d = new Deployment(target, app, version, source, say, by);
+    Deployment d = new Deployment(target, app, version, source, say, by, canary);
     Deployed deployed = d.pipeline();
     return new Deployed(deployed.app(), deployed.version(), deployed.image(),
         Duration.ofNanos(System.nanoTime() - started));
@@ -120,9 +128,11 @@ public final class Deployment {
         Releases releases = new Releases(storage, by, Clock.systemUTC());
         Stored previous = step("store", () -> store(storage, releases, profile, plan.profile()));
         AppVersion released = step("store", () -> releases.release(app, manifest, null, plan.image(), profile,
-            version));
+            version, canary));
         say.accept("release: '" + app + "' version " + released.number() + " (" + plan.image() + ") is the cluster's"
-            + " desired state" + previous.desired().map(d -> ", replacing version " + d.version()).orElse(""));
+            + (canary > 0 ? " canary at " + canary + "% beside version " + previous.desired().map(DesiredApp::version)
+            .orElse("?") : " desired state" + previous.desired().map(d -> ", replacing version " + d.version())
+            .orElse("")));
         awaitRunning(storage, releases, released, previous);
       }
       return new Deployed(app, version, plan.image(), Duration.ZERO);
@@ -258,55 +268,17 @@ public final class Deployment {
   }
 
   /**
-   * Polls the nodes' reports until {@code released} runs on every live node that should run it;
-   * a node that reports it broken, or no node running it within the start timeout, puts the
-   * previous desired state back and fails the deploy.
+   * Waits until {@code released} runs on every live node that should run it ({@link RolloutWatch});
+   * a node that cannot run it, or no node running it within the start timeout, puts the previous
+   * desired state back, marks the version failed and fails the deploy.
    */
   private void awaitRunning(StorageClient storage, Releases releases, AppVersion released, Stored previous)
       throws InterruptedException {
-    String number = String.valueOf(released.number());
-    long deadline = System.nanoTime() + target.startTimeout().toNanos();
-    String said = "";
-    while (true) {
-      Rollout.Verdict verdict;
-      try {
-        verdict = Rollout.judge(app, number, reports(storage), Instant.now(), target.nodeGone());
-      } catch (CocaineException e) {
-        verdict = new Rollout.Waiting(List.of("the nodes' reports (" + e.getMessage() + ")"));
-      }
-      if (verdict instanceof Rollout.Running r) {
-        say.accept("start: app '" + app + "' runs version " + version + " (release " + number + ") on "
-            + String.join(", ", r.nodes()));
-        return;
-      }
-      if (verdict instanceof Rollout.Broken b) {
-        putBack(storage, releases, previous);
-        throw new DeployFailed("start", "node " + b.node() + " cannot start version " + number + ": " + b.reason());
-      }
-      if (System.nanoTime() - deadline > 0) {
-        putBack(storage, releases, previous);
-        throw new DeployFailed("start", "version " + number + " did not run within " + target.startTimeout()
-            + "; waiting for " + String.join(", ", ((Rollout.Waiting) verdict).waitingFor()));
-      }
-      String line = "start: waiting for " + String.join(", ", ((Rollout.Waiting) verdict).waitingFor());
-      if (!line.equals(said)) {
-        say.accept(line);
-        said = line;
-      }
-      Thread.sleep(REPORT_POLL.toMillis());
-    }
-  }
-
-  private List<NodeReport> reports(StorageClient storage) {
-    List<NodeReport> reports = new ArrayList<>();
-    for (String node : storage.find(NodeReport.COLLECTION, NodeReport.TAGS)) {
-      try {
-        reports.add(NodeReport.unpack(node, storage.read(NodeReport.COLLECTION, node)));
-      } catch (IllegalArgumentException e) {
-        log.warn("deploy of {}: node report left out: {}", app, e.getMessage());
-      }
-    }
-    return reports;
+    String label = releases.desired(app).map(DesiredApp::label).orElse(String.valueOf(released.number()));
+    List<String> nodes = new RolloutWatch(storage, releases, app, released.number(), label,
+        () -> putBack(storage, releases, previous), target.startTimeout(), target.nodeGone(), say).await();
+    say.accept("start: app '" + app + "' runs version " + version + " (release " + label + ") on "
+        + String.join(", ", nodes));
   }
 
   /** The desired state and manifest as they were before this deploy: the nodes converge back to them. */

@@ -50,6 +50,28 @@ public final class Releases {
    */
   public AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
       String commit) {
+    return release(app, manifest, archive, image, profile, commit, 0);
+  }
+
+  /**
+   * Like the other {@code release}; with {@code canaryPercent} above 0 the new version runs as a
+   * canary beside the desired one, at that percent of the new channels on every node, until
+   * {@link #promote} or {@link #rollback}. The current objects ({@code manifests/<app>}, {@code apps/<app>})
+   * stay the desired version's then.
+   *
+   * @throws IllegalArgumentException a canary of an app that does not run on the cluster, or a percent
+   *     outside 1..99
+   */
+  public AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
+      String commit, int canaryPercent) {
+    Optional<DesiredApp> current = canaryPercent == 0 ? Optional.empty() : desired(app);
+    if (canaryPercent != 0 && (canaryPercent < 1 || canaryPercent > 99)) {
+      throw new IllegalArgumentException("--canary must be a percent of 1..99, got " + canaryPercent);
+    }
+    if (canaryPercent != 0 && current.filter(DesiredApp::running).isEmpty()) {
+      throw new IllegalArgumentException("app '" + app + "' does not run on the cluster, so a canary has no version"
+          + " to run beside: deploy it without --canary first");
+    }
     History history = history(app);
     // an unreadable record keeps its number: the next version never overwrites it
     long number = Math.max(history.versions().stream().mapToLong(AppVersion::number).max().orElse(0),
@@ -60,8 +82,34 @@ public final class Releases {
       storage.write("apps", v.key(), FrameEncoder.encodeValue(Values.bytes(archive)), APP_TAGS);
     }
     storage.write(AppVersion.COLLECTION, v.key(), v.pack(), AppVersion.tags(app));
+    if (canaryPercent == 0) {
+      activate(v);
+    } else {
+      write(current.get().withCanary(String.valueOf(v.number()), canaryPercent, profile));
+    }
+    return v;
+  }
+
+  /**
+   * Makes the app's canary its only version: the desired one drains on every node.
+   *
+   * @throws CocaineException {@code [12, 2]} when the app has no canary
+   */
+  public AppVersion promote(String app) {
+    DesiredApp d = desired(app).filter(x -> x.canary() != null).orElseThrow(() -> new CocaineException(
+        ErrorCode.NOT_FOUND, "app '" + app + "' has no canary to promote (deploy one with --canary PERCENT)"));
+    long number = parse(app, d.canary().version());
+    AppVersion v = versions(app).stream().filter(x -> x.number() == number).findFirst()
+        .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "': its canary, version "
+            + number + ", has no record"));
     activate(v);
     return v;
+  }
+
+  /** Marks version {@code number} of {@code app} failed with {@code reason} (shown by {@code app versions}). */
+  public void markFailed(String app, long number, String reason) {
+    versions(app).stream().filter(v -> v.number() == number).findFirst().ifPresent(v ->
+        storage.write(AppVersion.COLLECTION, v.key(), v.failed(reason).pack(), AppVersion.tags(app)));
   }
 
   /**
@@ -112,11 +160,20 @@ public final class Releases {
   }
 
   /**
-   * Makes version {@code number} (or, when empty, the one before the current) current again.
+   * Makes version {@code number} (or, when empty, the one before the current, failed ones left
+   * out) current again. Without a number, an app with a canary only drops the canary.
    *
    * @throws CocaineException {@code [12, 2]} naming what is missing: the version, or its archive copy
    */
   public AppVersion rollback(String app, Optional<Long> number) {
+    Optional<DesiredApp> withCanary = desired(app).filter(d -> d.canary() != null);
+    if (number.isEmpty() && withCanary.isPresent()) {
+      DesiredApp d = withCanary.get();
+      write(d.atVersion(d.version(), d.profile()));
+      long stable = parse(app, d.version());
+      return versions(app).stream().filter(v -> v.number() == stable).findFirst()
+          .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no version " + stable));
+    }
     History history = history(app);
     List<AppVersion> all = history.versions();
     if (number.isPresent() && history.unreadable().containsKey(number.get())) {
@@ -131,7 +188,7 @@ public final class Releases {
       target = number.get();
     } else {
       long current = desired(app).map(d -> parse(app, d.version())).orElse(all.get(all.size() - 1).number());
-      target = all.stream().mapToLong(AppVersion::number).filter(n -> n < current).max()
+      target = all.stream().filter(v -> !v.isFailed()).mapToLong(AppVersion::number).filter(n -> n < current).max()
           .orElseThrow(() -> new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' has no version before "
               + current + " to roll back to"));
     }

@@ -17,13 +17,34 @@ import java.util.Objects;
  * @param commit  the source commit, or empty
  * @param time    ISO-8601 instant
  * @param by      token fingerprint or key of who made it
+ * @param status  empty, or {@code failed} when a deploy saw it fail on a node and rolled back
+ * @param reason  why it failed (the node and its words), else empty
  */
 public record AppVersion(String app, long number, String source, Map<String, Object> manifest, String profile,
-    String commit, String time, String by) {
+    String commit, String time, String by, String status, String reason) {
   public static final String COLLECTION = "versions";
+  /** The status of a version a deploy rolled back from. */
+  public static final String FAILED = "failed";
+
+  /** A version nobody judged yet. */
+  public AppVersion(String app, long number, String source, Map<String, Object> manifest, String profile,
+      String commit, String time, String by) {
+    this(app, number, source, manifest, profile, commit, time, by, "", "");
+  }
+
+  /** The same version, marked failed with {@code why}. */
+  public AppVersion failed(String why) {
+    return new AppVersion(app, number, source, manifest, profile, commit, time, by, FAILED, why);
+  }
+
+  public boolean isFailed() {
+    return FAILED.equals(status);
+  }
 
   public AppVersion {
     Objects.requireNonNull(app, "app");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(reason, "reason");
     manifest = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(manifest));
     if (number < 1) {
       throw new IllegalArgumentException("version of '" + app + "' must be 1 or more, got " + number);
@@ -53,6 +74,10 @@ public record AppVersion(String app, long number, String source, Map<String, Obj
     map.put("commit", commit);
     map.put("time", time);
     map.put("by", by);
+    if (!status.isEmpty()) {
+      map.put("status", status);
+      map.put("reason", reason);
+    }
     return FrameEncoder.encodeValue(Values.fromJava(map));
   }
 
@@ -71,7 +96,8 @@ public record AppVersion(String app, long number, String source, Map<String, Obj
       throw new IllegalArgumentException("version record " + key + ": 'manifest' must be a map");
     }
     return new AppVersion(app, n.longValue(), text(map, "source"), (Map<String, Object>) manifest,
-        required(key, map, "profile"), text(map, "commit"), text(map, "time"), text(map, "by"));
+        required(key, map, "profile"), text(map, "commit"), text(map, "time"), text(map, "by"), text(map, "status"),
+        text(map, "reason"));
   }
 
   private static String required(String key, Map<?, ?> map, String field) {

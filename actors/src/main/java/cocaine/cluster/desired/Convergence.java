@@ -2,6 +2,7 @@ package cocaine.cluster.desired;
 
 import cocaine.cluster.desired.Plan.Applied;
 import cocaine.node.Node;
+import cocaine.node.app.Share;
 import cocaine.storage.KeyWatch;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
@@ -57,7 +58,8 @@ public final class Convergence {
 
   private record Listed(Read read, List<String> running) implements Command {}
 
-  private record Answered(String app, Applied applied, StatusReply<Done> reply) implements Command {}
+  private record Answered(String app, DesiredApp desired, Applied applied, boolean retried, StatusReply<Done> reply)
+      implements Command {}
 
   private record ReportTick() implements Command {}
 
@@ -200,14 +202,14 @@ public final class Convergence {
     if (read.seq() != seqs.get(app)) {
       return Behaviors.same();
     }
-    String version = read.desired().map(DesiredApp::version).orElse("");
+    String version = read.desired().map(DesiredApp::label).orElse("");
     Plan.Step step = Plan.step(nodeName, read.desired(), m.running().contains(app), applied.get(app));
     if (step instanceof Plan.Start s) {
-      start(app, s.applied(), applied, states, "starting");
+      start(app, read.desired().get(), s.applied(), false, false, applied, states, "starting");
     } else if (step instanceof Plan.Restart r) {
-      ctx.getLog().info("convergence: restarting app [{}] at version {}", app, r.applied().version());
-      node.tell(new Node.PauseApp(app, ctx.getSystem().ignoreRef()));
-      start(app, r.applied(), applied, states, "restarting");
+      boolean renew = r.applied().onlyRestartedFrom(applied.get(app));
+      start(app, read.desired().get(), r.applied(), renew, false, applied, states, renew ? "restarting (rolling)"
+          : "rolling over");
     } else if (step instanceof Plan.Stop) {
       ctx.getLog().info("convergence: stopping app [{}]", app);
       node.tell(new Node.PauseApp(app, ctx.getSystem().ignoreRef()));
@@ -230,38 +232,51 @@ public final class Convergence {
     }
   }
 
-  private void start(String app, Applied target, Map<String, Applied> applied, Map<String, AppState> states,
-      String doing) {
+  /**
+   * Asks the node to serve the desired versions: an app it does not run starts with them, a running
+   * one rolls over to them (the old version serves until the new one passes its health gate).
+   */
+  private void start(String app, DesiredApp desired, Applied target, boolean renew, boolean retried,
+      Map<String, Applied> applied, Map<String, AppState> states, String doing) {
     applied.put(app, target);
-    states.put(app, new AppState(target.version(), "starting", ""));
-    ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}]", doing, app, target.version(),
+    states.put(app, new AppState(desired.label(), "starting", ""));
+    ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}]", doing, app, desired.label(),
         target.profile());
-    ctx.ask(REPLY, node, askTimeout, r -> new Node.StartApp(app, target.profile(), r),
-        (reply, failure) -> new Answered(app, target, failure != null
+    ctx.ask(REPLY, node, askTimeout, r -> new Node.RollApp(app, lineup(desired), renew, r),
+        (reply, failure) -> new Answered(app, desired, target, retried, failure != null
             ? StatusReply.error(new CocaineException(ErrorCode.TIMEOUT, "no answer from the node within " + askTimeout))
             : reply));
+  }
+
+  /** The versions a node runs of {@code d} and their weights: the version, or it and its canary. */
+  static List<Share> lineup(DesiredApp d) {
+    if (d.canary() == null) {
+      return Share.only(d.version(), d.profile());
+    }
+    return List.of(new Share(d.version(), d.profile(), 100 - d.canary().percent()),
+        new Share(d.canary().version(), d.canary().profile(), d.canary().percent()));
   }
 
   private Behavior<Command> onAnswered(Map<String, Applied> applied, Map<String, AppState> states, Answered m) {
     if (!m.applied().equals(applied.get(m.app()))) {
       return Behaviors.same(); // a later decision superseded this start
     }
+    String label = m.desired().label();
     if (m.reply().isSuccess()) {
-      states.put(m.app(), new AppState(m.applied().version(), "running", ""));
+      states.put(m.app(), new AppState(label, "running", ""));
       return Behaviors.same();
     }
     CocaineException c = cause(m.reply().getError());
-    if (c.code().equals(ErrorCode.ALREADY_STARTED)) {
-      // another start got there first (a start queued behind a stop, the runlist at boot): what runs
-      // may be another version, so the wanted one replaces it
-      ctx.getLog().info("convergence: app [{}] was started meanwhile by another start; restarting it at version {}",
-          m.app(), m.applied().version());
+    if (!m.retried() && (c.code().equals(ErrorCode.NOT_RUNNING) || c.code().equals(ErrorCode.ALREADY_STARTED))) {
+      // the node's app is broken or stopping and cannot roll over: a fresh life replaces it
+      ctx.getLog().info("convergence: app [{}] cannot roll over ({}); restarting it at version {}", m.app(),
+          c.getMessage(), label);
       node.tell(new Node.PauseApp(m.app(), ctx.getSystem().ignoreRef()));
-      start(m.app(), m.applied(), applied, states, "restarting");
+      start(m.app(), m.desired(), m.applied(), false, true, applied, states, "restarting");
       return Behaviors.same();
     }
-    ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), m.applied().version(), c.getMessage());
-    states.put(m.app(), new AppState(m.applied().version(), "broken", c.getMessage()));
+    ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), label, c.getMessage());
+    states.put(m.app(), new AppState(label, "broken", c.getMessage()));
     return Behaviors.same();
   }
 

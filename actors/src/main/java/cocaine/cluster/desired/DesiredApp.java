@@ -20,13 +20,34 @@ import java.util.Objects;
  * @param nodes   node names it runs on; empty = all
  * @param running false = stopped on every node (kept, so {@code start --cluster} finds its version)
  * @param restart raised by a cluster-wide restart; a node restarts the app when it changes
+ * @param canary  a second version that takes {@code percent} of the new channels on every node, or null
  */
 public record DesiredApp(String app, String version, String profile, List<String> nodes, boolean running,
-    long restart) {
+    long restart, Canary canary) {
+  /**
+   * A canary: {@code version} (with its {@code profile}) beside the desired one, at {@code percent} of
+   * the new channels, until {@code cocaine app promote} makes it the version or {@code rollback} drops it.
+   */
+  public record Canary(String version, int percent, String profile) {
+    public Canary {
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(profile, "profile");
+      if (version.isEmpty() || percent < 1 || percent > 99) {
+        throw new IllegalArgumentException("a canary needs a version and a percent of 1..99, got version '" + version
+            + "' at " + percent + "%");
+      }
+    }
+  }
+
   /** The storage collection; a platform collection (written and read with the access token). */
   public static final String COLLECTION = "desired";
   /** Every record carries it, so {@code find} lists them all. */
   public static final List<String> TAGS = List.of("desired");
+
+  /** Without a canary. */
+  public DesiredApp(String app, String version, String profile, List<String> nodes, boolean running, long restart) {
+    this(app, version, profile, nodes, running, restart, null);
+  }
 
   public DesiredApp {
     Objects.requireNonNull(app, "app");
@@ -45,15 +66,29 @@ public record DesiredApp(String app, String version, String profile, List<String
   }
 
   public DesiredApp withRunning(boolean value) {
-    return new DesiredApp(app, version, profile, nodes, value, restart);
+    return new DesiredApp(app, version, profile, nodes, value, restart, canary);
   }
 
   public DesiredApp restarted() {
-    return new DesiredApp(app, version, profile, nodes, true, restart + 1);
+    return new DesiredApp(app, version, profile, nodes, true, restart + 1, canary);
   }
 
+  /** The one version everywhere: a release, a rollback, a promote (any canary is dropped). */
   public DesiredApp atVersion(String newVersion, String newProfile) {
-    return new DesiredApp(app, newVersion, newProfile, nodes, true, restart);
+    return new DesiredApp(app, newVersion, newProfile, nodes, true, restart, null);
+  }
+
+  /** {@code newVersion} (with {@code newProfile}) as a canary at {@code percent} beside the desired version. */
+  public DesiredApp withCanary(String newVersion, int percent, String newProfile) {
+    return new DesiredApp(app, version, profile, nodes, true, restart, new Canary(newVersion, percent, newProfile));
+  }
+
+  /**
+   * What nodes report they run of it: the version, or with a canary {@code <version>+<canary>@<percent>}
+   * ({@code 2+3@20}); a deploy waits for its label on every node.
+   */
+  public String label() {
+    return canary == null ? version : version + "+" + canary.version() + "@" + canary.percent();
   }
 
   /** The stored form. */
@@ -64,6 +99,9 @@ public record DesiredApp(String app, String version, String profile, List<String
     map.put("nodes", nodes);
     map.put("running", running);
     map.put("restart", restart);
+    if (canary != null) {
+      map.put("canary", Map.of("version", canary.version(), "percent", canary.percent(), "profile", canary.profile()));
+    }
     return FrameEncoder.encodeValue(Values.fromJava(map));
   }
 
@@ -76,7 +114,24 @@ public record DesiredApp(String app, String version, String profile, List<String
   public static DesiredApp unpack(String app, byte[] blob) {
     Map<?, ?> map = StoredMap.read("desired state of '" + app + "'", blob);
     return new DesiredApp(app, string(app, map, "version"), string(app, map, "profile"), nodes(app, map),
-        bool(app, map), count(app, map));
+        bool(app, map), count(app, map), canary(app, map));
+  }
+
+  private static Canary canary(String app, Map<?, ?> map) {
+    Object v = map.get("canary");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Map<?, ?> c) || !(c.get("percent") instanceof Number p)) {
+      throw new IllegalArgumentException("desired state of '" + app + "': 'canary' must be {version, percent}, got "
+          + describe(v));
+    }
+    try {
+      return new Canary(string(app, c, "version"), p.intValue(), c.containsKey("profile") ? string(app, c, "profile")
+          : string(app, map, "profile"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("desired state of '" + app + "': " + e.getMessage(), e);
+    }
   }
 
   private static String string(String app, Map<?, ?> map, String key) {

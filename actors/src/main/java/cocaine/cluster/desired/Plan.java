@@ -11,10 +11,24 @@ import java.util.Optional;
 public final class Plan {
   private Plan() {}
 
-  /** What convergence last started on this node: the desired record's version, profile and restart count. */
-  public record Applied(String version, String profile, long restart) {
+  /**
+   * What convergence last started on this node: the desired record's version, profile, restart count
+   * and canary ({@code <version>@<percent>}, empty when none).
+   */
+  public record Applied(String version, String profile, long restart, String canary) {
+    public Applied(String version, String profile, long restart) {
+      this(version, profile, restart, "");
+    }
+
     public static Applied of(DesiredApp d) {
-      return new Applied(d.version(), d.profile(), d.restart());
+      return new Applied(d.version(), d.profile(), d.restart(),
+          d.canary() == null ? "" : d.canary().version() + "@" + d.canary().percent() + ":" + d.canary().profile());
+    }
+
+    /** Only the restart count differs from {@code other}: the same versions start anew (a rolling restart). */
+    public boolean onlyRestartedFrom(Applied other) {
+      return other != null && version.equals(other.version) && profile.equals(other.profile)
+          && canary.equals(other.canary) && restart != other.restart;
     }
   }
 
@@ -33,7 +47,7 @@ public final class Plan {
   /** Stop it (pause on this node). */
   public record Stop() implements Step {}
 
-  /** Stop the running life and start the wanted one. */
+  /** Move the running app to the wanted versions (a rollover on the node: the old serves until the new is healthy). */
   public record Restart(Applied applied) implements Step {}
 
   /**

@@ -2,8 +2,6 @@ package cocaine.node.app;
 
 import cocaine.locator.Endpoint;
 import cocaine.locator.ServiceInfo;
-import cocaine.node.engine.Engine;
-import cocaine.node.slot.SlotSettings;
 import cocaine.rpc.service.Server;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -19,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -27,12 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One app on this node: spooling -> binding -> publishing -> running -> stopping, or broken ({@code info}
- * shows the start states as spooling). Spooling reads the manifest, profile and archive from storage,
- * unpacks the archive through the isolate and opens the worker pipe ({@link Spooled}); binding starts
- * the engine and binds the app's invocation service on an ephemeral port; publishing announces it
- * ({@link Publication}); only then is the start reported. Any failure leaves the app broken with the
- * cause shown by {@code info}; nothing escapes the actor. What it holds ({@link Holdings}) is given
- * back when it stops or breaks.
+ * shows the start states as spooling). Spooling starts one {@link Generation} per version of its
+ * lineup (one; two during a canary), each reading its version from storage, unpacking it and starting
+ * its engine; binding binds the app's invocation service on an ephemeral port over their
+ * {@link Traffic}; publishing announces it ({@link Publication}); only then is the start reported.
+ * While it runs, a {@link Roll} starts the new versions beside the serving ones (the
+ * {@link Rollover}) and switches the traffic once they pass their health gate, so clients keep one
+ * service through an update. Any failure of the start leaves the app broken with the cause shown by
+ * {@code info}; nothing escapes the actor. What it holds ({@link Holdings}) is given back when it
+ * stops or breaks.
  */
 public final class App {
   /** What the node asks of an app. */
@@ -57,15 +59,21 @@ public final class App {
     }
   }
 
-  /** Spooling ended; {@code failure} is null when it worked, else {@code spooled} holds what it reached. */
-  private record Prepared(Spooled spooled, Throwable failure) implements Command {}
+  /**
+   * Serve {@code lineup} from now on: its new versions start beside the serving ones and take new
+   * channels once healthy; the versions it no longer names drain and stop ({@code renew}: every version
+   * starts anew, even one that serves already: a rolling restart). {@code replyTo} hears
+   * success once the lineup serves, or the reason it does not (the serving versions serve on).
+   */
+  public record Roll(List<Share> lineup, boolean renew, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  private record Reported(Generation.Report report) implements Command {}
+
+  private record Gone(ActorRef<Generation.Command> ref) implements Command {}
 
   private record Bound(Tcp.ServerBinding binding) implements Command {}
 
   private enum Published implements Command { INSTANCE }
-
-  /** The engine's count of active workers changed (drives publish-on / unpublish-under). */
-  private record ActiveChanged(int active) implements Command {}
 
   /** A publish or unpublish after the start finished; {@code failure} is null when it worked. */
   private record PublishChanged(boolean published, Throwable failure) implements Command {}
@@ -73,8 +81,6 @@ public final class App {
   private record Failed(Throwable cause) implements Command {}
 
   private enum Released implements Command { INSTANCE }
-
-  private record EngineStopped() implements Command {}
 
   private record Described(Map<String, Object> engine, Throwable failure, int flags,
       ActorRef<Map<String, Object>> replyTo) implements Command {}
@@ -99,64 +105,78 @@ public final class App {
   private final StashBuffer<Command> stash;
   private final AppHost host;
   private final String name;
-  private final String profileName;
   private final ActorRef<Started> onStart;
+  private final ActorRef<Generation.Report> reports;
 
-  private App(ActorContext<Command> ctx, StashBuffer<Command> stash, AppHost host, String name, String profileName,
+  private App(ActorContext<Command> ctx, StashBuffer<Command> stash, AppHost host, String name,
       ActorRef<Started> onStart) {
     this.ctx = ctx;
     this.stash = stash;
     this.host = host;
     this.name = name;
-    this.profileName = profileName;
     this.onStart = onStart;
+    this.reports = ctx.messageAdapter(Generation.Report.class, Reported::new);
   }
 
   /**
-   * An app that starts at once with the named profile.
+   * An app that starts at once with the named profile, from the current stored objects.
    *
    * @param onStart hears {@link Running} once the app is published, or {@link Broken} with the cause
    */
   public static Behavior<Command> create(AppHost host, String name, String profileName, ActorRef<Started> onStart) {
+    return create(host, name, Share.only("", profileName), onStart);
+  }
+
+  /** An app that starts at once with the versions of {@code lineup} (none gated: nothing serves yet). */
+  public static Behavior<Command> create(AppHost host, String name, List<Share> lineup, ActorRef<Started> onStart) {
     return Behaviors.setup(ctx -> Behaviors.withStash(STASH,
-        stash -> new App(ctx, stash, host, name, profileName, onStart).spooling()));
+        stash -> new App(ctx, stash, host, name, onStart).spooling(lineup)));
   }
 
-  // Reading the stored objects, unpacking, opening the worker pipe.
-  private Behavior<Command> spooling() {
-    ctx.pipeToSelf(Spooled.spool(host, name, profileName, ctx.getSystem(), Prepared::new),
-        (p, e) -> e == null ? p : new Prepared(Spooled.NONE, e));
-    return starting("spooling", Holdings.spooled(Spooled.NONE), Behaviors.receive(Command.class)
-        .onMessage(Prepared.class, m -> m.failure() == null ? bind(m.spooled()) : failedSpool(m)));
+  private Behavior<Command> spooling(List<Share> lineup) {
+    Generations gens = Generations.none();
+    for (Share share : lineup) {
+      gens = spawn(gens, share, false);
+    }
+    return spooling(Holdings.of(gens));
   }
 
-  private Behavior<Command> failedSpool(Prepared m) {
-    return broken(Holdings.spooled(m.spooled()), false, false, startError(m.failure()));
+  /** A new generation of {@code share} in the lowest free slot. */
+  Generations spawn(Generations gens, Share share, boolean gated) {
+    ActorRef<Generation.Command> ref = ctx.spawnAnonymous(Generation.create(host, name, share, gens.freeSlot(), gated,
+        reports));
+    ctx.watchWith(ref, new Gone(ref));
+    return gens.add(ref, share);
   }
 
-  // Starts the engine and binds the invocation service on an ephemeral port.
-  private Behavior<Command> bind(Spooled spooled) {
-    var slots = new SlotSettings(name, spooled.profile(), spooled.isolate(), spooled.pipe(),
-        host.config().locatorArgument(), spooled.manifest().environment(), host.storage());
-    ActorRef<Engine.Command> engine = ctx.spawn(Engine.create(slots, ctx.messageAdapter(Engine.ActiveWorkers.class,
-        a -> new ActiveChanged(a.active()))), "engine");
-    ctx.watchWith(engine, new EngineStopped());
-    var service = new AppService(name, spooled.profile(), engine, ctx.getSelf(), ctx.getSystem(),
-        host.config().askTimeout(), host.config().connection().channelBuffer());
+  // Every generation of the start spools and starts its engine.
+  private Behavior<Command> spooling(Holdings held) {
+    return starting("spooling", held, Behaviors.receive(Command.class)
+        .onMessage(Reported.class, m -> m.report() instanceof Generation.Ready r ? ready(held.with(held.gens().ready(r)))
+            : startReport(held, m.report(), null, s -> spooling(held))));
+  }
+
+  private Behavior<Command> ready(Holdings held) {
+    if (held.gens().waitsForReady()) {
+      return spooling(held);
+    }
+    var traffic = new Traffic(held.gens().with(Generations.Status.SERVING).stream().map(Generations.Live::route)
+        .toList());
+    var service = new AppService(name, traffic, ctx.getSelf(), ctx.getSystem(), host.config().askTimeout(),
+        host.config().connection().channelBuffer());
     // closes the clients' connections once the app is stopped; unbinding alone leaves them open
     SharedKillSwitch connections = KillSwitches.shared("app-connections");
     ctx.pipeToSelf(Server.bind(ctx.getSystem(), host.config().bindHost(), host.config().pinned().of(name), service,
-        host.config().connection(),
-        connections),
-        (b, e) -> e == null ? new Bound(b) : new Failed(e));
-    return binding(new Holdings(spooled, engine, service, connections, null), Publication.of(spooled.profile()));
+        host.config().connection(), connections), (b, e) -> e == null ? new Bound(b) : new Failed(e));
+    Holdings bound = held.serving(traffic, service, connections);
+    return binding(bound, Publication.of(bound.spooled().profile()));
   }
 
-  // The engine runs; the service is being bound.
+  // The engines run; the service is being bound.
   private Behavior<Command> binding(Holdings held, Publication publication) {
     return starting("spooling", held, Behaviors.receive(Command.class)
         .onMessage(Bound.class, m -> publish(held.withBinding(m.binding()), publication))
-        .onMessage(ActiveChanged.class, m -> binding(held, publication.withActive(m.active()))));
+        .onMessage(Reported.class, m -> startReport(held, m.report(), publication, p -> binding(held, p))));
   }
 
   // docs/protocol.md 3.6: published once publish-on workers are active (the engine starts them).
@@ -172,57 +192,92 @@ public final class App {
 
   private Behavior<Command> waitingForWorkers(Holdings held, Publication publication) {
     return starting("spooling", held, Behaviors.receive(Command.class)
-        .onMessage(ActiveChanged.class, m -> workersChanged(held, publication.withActive(m.active()))));
-  }
-
-  private Behavior<Command> workersChanged(Holdings held, Publication publication) {
-    return publication.startMayPublish() ? publish(held, publication) : waitingForWorkers(held, publication);
+        .onMessage(Reported.class, m -> startReport(held, m.report(), publication,
+            p -> p.startMayPublish() ? publish(held, p) : waitingForWorkers(held, p))));
   }
 
   private Behavior<Command> publishing(Holdings held, Publication publication) {
     return starting("spooling", held, Behaviors.receive(Command.class)
         .onMessage(Published.class, m -> run(held, publication.started(), System.nanoTime()))
-        .onMessage(ActiveChanged.class, m -> publishing(held, publication.withActive(m.active()))));
+        .onMessage(Reported.class, m -> startReport(held, m.report(), publication, p -> publishing(held, p))));
   }
 
-  /** The common part of the start states: failures break the app, stops wait until the start ends. */
+  /** A generation's report while the app starts: a failure breaks it, a worker count goes to {@code next}. */
+  private Behavior<Command> startReport(Holdings held, Generation.Report report, Publication publication,
+      java.util.function.Function<Publication, Behavior<Command>> next) {
+    if (report instanceof Generation.Failed f) {
+      return broken(held.with(held.gens().without(f.from())), false, false, startError(f.cause()));
+    }
+    if (report instanceof Generation.Died d) {
+      return broken(held.with(held.gens().without(d.from())), false, false, d.cause());
+    }
+    if (report instanceof Generation.Active a && publication != null && isPrimary(held, a.from())) {
+      return next.apply(publication.withActive(a.active()));
+    }
+    return Behaviors.same();
+  }
+
+  /** The common part of the start states: failures break the app, stops and rollovers wait until the start ends. */
   private Behavior<Command> starting(String state, Holdings held, BehaviorBuilder<Command> builder) {
     return builder
         .onMessage(Failed.class, m -> broken(held, false, false, startError(m.cause())))
-        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), false, false, engineDied()))
         .onMessage(Info.class, m -> reply(m.replyTo(), info(held).base(state, false, m.flags(), 0)))
-        .onMessage(Stop.class, m -> {
-          stash.stash(m);
-          return Behaviors.same();
-        })
+        .onMessage(Stop.class, m -> stashed(m))
+        .onMessage(Roll.class, m -> stashed(m))
         .onMessage(Described.class, m -> Behaviors.same())
+        .onMessage(Gone.class, m -> Behaviors.same())
         .build();
+  }
+
+  private Behavior<Command> stashed(Command m) {
+    stash.stash(m);
+    return Behaviors.same();
   }
 
   // Published: the node may hand it events; onStart hears it runs.
   private Behavior<Command> run(Holdings held, Publication publication, long sinceNanos) {
-    LOG.info("app [{}] is running with profile [{}] on port [{}]", name, profileName,
+    LOG.info("app [{}] is running version(s) {} on port [{}]", name, Rollover.versions(held),
         held.binding().localAddress().getPort());
     host.running().add(name, held.service()); // before anyone hears it runs
     onStart.tell(new Running(name, ctx.getSelf()));
     return stash.unstashAll(running(held, publication, sinceNanos));
   }
 
-  // Takes events until stopped; publishes and unpublishes as its workers come and go.
-  private Behavior<Command> running(Holdings held, Publication publication, long sinceNanos) {
+  // Takes events until stopped; publishes and unpublishes as its workers come and go; rolls over.
+  Behavior<Command> running(Holdings held, Publication publication, long sinceNanos) {
     return Behaviors.receive(Command.class)
         .onMessage(Info.class, m -> describe(held, m))
-        .onMessage(Described.class, m -> reply(m.replyTo(), info(held).running(publication.published(), m.flags(),
-            (System.nanoTime() - sinceNanos) / 1_000_000_000, m.engine(), m.failure())))
+        .onMessage(Described.class, m -> reply(m.replyTo(), Rollover.withVersions(held, info(held).running(
+            publication.published(), m.flags(), (System.nanoTime() - sinceNanos) / 1_000_000_000, m.engine(),
+            m.failure()))))
         .onMessage(Stop.class, m -> stopping(held, publication.mayBePublished(), m))
-        .onMessage(EngineStopped.class, m -> broken(held.withoutEngine(), publication.mayBePublished(), true, engineDied()))
+        .onMessage(Roll.class, m -> running(new Rollover(this, ctx, name).roll(held, m), publication, sinceNanos))
+        .onMessage(Reported.class, m -> onReport(held, publication, sinceNanos, m.report()))
+        .onMessage(Gone.class, m -> held.gens().find(m.ref()).filter(l -> l.status() == Generations.Status.SERVING)
+            .isPresent() ? broken(held.with(held.gens().without(m.ref())), publication.mayBePublished(), true,
+            engineDied()) : running(new Rollover(this, ctx, name).gone(held, m.ref()), publication, sinceNanos))
         .onSignal(PostStop.class, m -> {
           host.running().remove(name, held.service()); // stopped by a failure: no stale entry
           return Behaviors.same();
         })
-        .onMessage(ActiveChanged.class, m -> republish(held, publication.withActive(m.active()), sinceNanos))
         .onMessage(PublishChanged.class, m -> publishChanged(held, publication, sinceNanos, m))
         .build();
+  }
+
+  private Behavior<Command> onReport(Holdings held, Publication publication, long sinceNanos, Generation.Report r) {
+    if (r instanceof Generation.Active a) {
+      return isPrimary(held, a.from()) ? republish(held, publication.withActive(a.active()), sinceNanos)
+          : Behaviors.same();
+    }
+    if (r instanceof Generation.Died d && held.gens().find(d.from())
+        .filter(l -> l.status() == Generations.Status.SERVING).isPresent()) {
+      return broken(held.with(held.gens().without(d.from())), publication.mayBePublished(), true, d.cause());
+    }
+    return running(new Rollover(this, ctx, name).report(held, r), publication, sinceNanos);
+  }
+
+  private boolean isPrimary(Holdings held, ActorRef<Generation.Command> ref) {
+    return held.gens().primary().map(l -> l.ref().equals(ref)).orElse(false);
   }
 
   private Behavior<Command> publishChanged(Holdings held, Publication publication, long sinceNanos, PublishChanged m) {
@@ -250,7 +305,7 @@ public final class App {
   private Behavior<Command> stopping(Holdings held, boolean published, Stop stop) {
     LOG.info("app [{}] is stopping", name);
     host.running().remove(name, held.service());
-    ctx.unwatch(held.engine());
+    Rollover.refuse(held, "app '" + name + "' is stopping");
     ActorRef<Done> withdrawn = stop.withdrawn();
     release(held, published, () -> {
       if (withdrawn != null) {
@@ -268,6 +323,7 @@ public final class App {
         })
         .onMessage(Stop.class, m -> releasing(info, published, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info.base("stopping", published, m.flags(), 0)))
+        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is stopping"))))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -276,9 +332,7 @@ public final class App {
   private Behavior<Command> broken(Holdings held, boolean published, boolean started, CocaineException cause) {
     LOG.warn("app [{}] is broken: {} {}", name, cause.code(), cause.getMessage());
     host.running().remove(name, held.service());
-    if (held.engine() != null) {
-      ctx.unwatch(held.engine());
-    }
+    Rollover.refuse(held, "app '" + name + "' broke: " + cause.getMessage());
     if (!started) {
       onStart.tell(new Broken(name, ctx.getSelf(), cause));
     }
@@ -294,6 +348,7 @@ public final class App {
         })
         .onMessage(Stop.class, m -> brokenReleasing(info, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
+        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is broken"))))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -305,18 +360,24 @@ public final class App {
           return Behaviors.stopped();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
+        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is broken"))))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
+  private CocaineException notRunning(String why) {
+    return new CocaineException(ErrorCode.NOT_RUNNING, "app '" + name + "' " + why + ": it cannot roll over");
+  }
+
   private Behavior<Command> describe(Holdings held, Info m) {
-    if ((m.flags() & InfoFlags.OVERSEER) == 0) {
+    var primary = held.gens().primary();
+    if ((m.flags() & InfoFlags.OVERSEER) == 0 || primary.isEmpty()) {
       ctx.getSelf().tell(new Described(Map.of(), null, m.flags(), m.replyTo()));
       return Behaviors.same();
     }
     @SuppressWarnings({"unchecked", "rawtypes"})
     Class<Map<String, Object>> mapClass = (Class) Map.class;
-    ctx.ask(mapClass, held.engine(), host.config().askTimeout(), Engine.Describe::new,
+    ctx.ask(mapClass, primary.get().ref(), host.config().askTimeout(), Generation.Describe::new,
         (report, e) -> new Described(report, e, m.flags(), m.replyTo()));
     return Behaviors.same();
   }
@@ -328,7 +389,9 @@ public final class App {
   }
 
   private AppInfo info(Holdings held) {
-    return new AppInfo(profileName, held.spooled());
+    String profile = held.gens().primary().or(() -> held.gens().all().stream().findFirst())
+        .map(l -> l.share().profile()).orElse("");
+    return new AppInfo(profile, held.spooled());
   }
 
   private ServiceInfo serviceInfo(Holdings held) {
@@ -341,7 +404,7 @@ public final class App {
     return Behaviors.same();
   }
 
-  private static List<ActorRef<Done>> with(List<ActorRef<Done>> waiting, List<ActorRef<Done>> others) {
+  static List<ActorRef<Done>> with(List<ActorRef<Done>> waiting, List<ActorRef<Done>> others) {
     List<ActorRef<Done>> more = new ArrayList<>(waiting);
     more.addAll(others);
     return List.copyOf(more);

@@ -55,21 +55,20 @@ public final class AppService implements DirectService {
   private static final AtomicLong SESSION_IDS = new AtomicLong();
 
   private final String app;
-  private final Profile profile;
-  private final ActorRef<Engine.Command> engine;
+  private final Traffic traffic;
   private final ActorRef<App.Command> appActor;
   private final Scheduler scheduler;
   private final Duration askTimeout;
   private final int upstreamBuffer;
 
   /**
+   * @param traffic        the generations that take new channels (one, or two during a canary)
    * @param upstreamBuffer worker messages queued per session for a client that does not read
    */
-  public AppService(String app, Profile profile, ActorRef<Engine.Command> engine, ActorRef<App.Command> appActor,
+  public AppService(String app, Traffic traffic, ActorRef<App.Command> appActor,
       ActorSystem<?> system, Duration askTimeout, int upstreamBuffer) {
     this.app = app;
-    this.profile = profile;
-    this.engine = engine;
+    this.traffic = traffic;
     this.appActor = appActor;
     this.scheduler = system.scheduler();
     this.askTimeout = askTimeout;
@@ -128,23 +127,33 @@ public final class AppService implements DirectService {
    * @return the client's upstream, fed by the worker's pipe
    */
   public Handoff.Feed<Message> enqueue(String event, List<Header> headers, Handoff.Feed<Message> rest) {
-    Start start = start(headers);
-    engine.tell(new Engine.Enqueue(new Session(SESSION_IDS.incrementAndGet(), event, headers, rest,
+    Traffic.Route route = traffic.pick();
+    route.inFlight().incrementAndGet(); // its generation drains until the channel ends
+    Start start = start(headers, route);
+    route.engine().tell(new Engine.Enqueue(new Session(nextSessionId(), event, headers, rest,
         start.upstream(), start.nanos(), start.deadline(), start.trace())));
     return start.upstream().feed();
+  }
+
+  /** A session id unique on this node. */
+  static long nextSessionId() {
+    return SESSION_IDS.incrementAndGet();
   }
 
   /** A session's client side, when its enqueue came, its deadline and its spans. */
   private record Start(SessionUpstream upstream, long nanos, long deadline, SessionTrace trace) {}
 
-  private Start start(List<Header> headers) {
+  private Start start(List<Header> headers, Traffic.Route route) {
     long now = System.nanoTime();
     SessionTrace trace = SessionTrace.of(headers, app, now);
-    Runnable onStop = trace == SessionTrace.NONE ? () -> {} : trace::completed;
-    return new Start(new SessionUpstream(upstreamBuffer, onStop), now, deadline(headers, now), trace);
+    Runnable onStop = trace == SessionTrace.NONE ? route.inFlight()::decrementAndGet : () -> {
+      route.inFlight().decrementAndGet();
+      trace.completed();
+    };
+    return new Start(new SessionUpstream(upstreamBuffer, onStop), now, deadline(headers, now, route.profile()), trace);
   }
 
-  private long deadline(List<Header> headers, long now) {
+  private static long deadline(List<Header> headers, long now, Profile profile) {
     Duration timeout = Header.find(headers, Header.REQUEST_TIMEOUT)
         .flatMap(Header::asLong)
         .filter(ms -> ms > 0)
@@ -167,16 +176,20 @@ public final class AppService implements DirectService {
   public Source<Message, NotUsed> control(Source<Message, NotUsed> rest) {
     return rest
         .watchTermination((mat, done) -> {
-          done.whenComplete((d, e) -> engine.tell(new Engine.Pin(0)));
+          done.whenComplete((d, e) -> pin(0));
           return mat;
         })
         .mapConcat(m -> {
           if (m.type() == Graph.WRITE) {
-            engine.tell(new Engine.Pin(workers(m.args())));
+            pin(workers(m.args()));
           }
           return List.<Message>of();
         })
         .concat(Source.single(Message.value()));
+  }
+
+  private void pin(int workers) {
+    traffic.routes().forEach(r -> r.engine().tell(new Engine.Pin(workers)));
   }
 
   private int workers(List<org.msgpack.value.Value> args) {

@@ -25,9 +25,28 @@ import java.util.stream.Collectors;
  *     bounds each session's queue of worker chunks waiting for a slow client
  * @param maxWorkers live workers on this node at most (one output reader thread each)
  * @param pinned fixed ports of apps by name ({@code network.pinned}); the others are OS-assigned
+ * @param rollover how a new version of a running app replaces it ({@code node.health-deadline}, {@code node.drain-timeout})
  */
 public record NodeConfig(String bindHost, String announceHost, List<Endpoint> locator, Path runtimeDir, Path spoolDir,
-    String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers, PinnedPorts pinned) {
+    String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers, PinnedPorts pinned,
+    Rollover rollover) {
+  /**
+   * How a new version of a running app takes over on this node.
+   *
+   * @param healthDeadline how long a new version has to pass its health gate before it is given up
+   * @param drain          how long a replaced version's open channels may take to finish before it stops
+   */
+  public record Rollover(Duration healthDeadline, Duration drain) {
+    public static final Rollover DEFAULTS = new Rollover(Duration.ofSeconds(30), Duration.ofSeconds(30));
+
+    public Rollover {
+      if (healthDeadline.isNegative() || healthDeadline.isZero() || drain.isNegative()) {
+        throw new IllegalArgumentException("health-deadline must be above 0 and drain-timeout 0 or more, got "
+            + healthDeadline + " and " + drain);
+      }
+    }
+  }
+
   /** Workers per node unless told otherwise; each costs one thread reading its output. */
   public static final int DEFAULT_MAX_WORKERS = 1024;
 
@@ -44,6 +63,20 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
       throw new IllegalArgumentException("maxWorkers: " + maxWorkers + " (expected: >= 1)");
     }
     Objects.requireNonNull(pinned, "pinned");
+    Objects.requireNonNull(rollover, "rollover");
+  }
+
+  /** With the default rollover. */
+  public NodeConfig(String bindHost, String announceHost, List<Endpoint> locator, Path runtimeDir, Path spoolDir,
+      String runlist, Duration askTimeout, ConnectionSettings connection, int maxWorkers, PinnedPorts pinned) {
+    this(bindHost, announceHost, locator, runtimeDir, spoolDir, runlist, askTimeout, connection, maxWorkers, pinned,
+        Rollover.DEFAULTS);
+  }
+
+  /** The same with {@code next} rollover settings. */
+  public NodeConfig withRollover(Rollover next) {
+    return new NodeConfig(bindHost, announceHost, locator, runtimeDir, spoolDir, runlist, askTimeout, connection,
+        maxWorkers, pinned, next);
   }
 
   /** Without fixed ports: every app's is OS-assigned. */
@@ -59,7 +92,8 @@ public record NodeConfig(String bindHost, String announceHost, List<Endpoint> lo
     return new NodeConfig(network.host(), network.hostname(), locator, settings.paths().runtime(),
         settings.paths().spool(), settings.node().runlist(), settings.node().askTimeout(),
         ConnectionLimits.of(network),
-        DEFAULT_MAX_WORKERS, PinnedPorts.from(settings.config()));
+        DEFAULT_MAX_WORKERS, PinnedPorts.from(settings.config()),
+        new Rollover(settings.node().healthDeadline(), settings.node().drainTimeout()));
   }
 
   /** The {@code --locator} argument: endpoints joined with ',', IPv6 bracketed (docs/protocol.md 3.1). */

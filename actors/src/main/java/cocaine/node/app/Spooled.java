@@ -26,6 +26,7 @@ record Spooled(Map<String, Object> manifestData, Manifest manifest, Map<String, 
   static final Spooled NONE = new Spooled(null, null, null, null, null, null);
   /** Longest output line kept for crashlogs; the rest of a longer line is cut. */
   static final int OUTPUT_LINE_BYTES = 4096;
+  private static final String PROCESS = "process";
 
   /**
    * Spools {@code app} off the caller's thread: reads the stored app, creates its isolate and unpacks
@@ -34,31 +35,61 @@ record Spooled(Map<String, Object> manifestData, Manifest manifest, Map<String, 
    */
   static <T> CompletionStage<T> spool(AppHost host, String app, String profileName,
       ActorSystem<?> system, BiFunction<Spooled, Throwable, T> outcome) {
-    return StoredApp.read(host.storage(), app, profileName)
-        .thenCompose(stored -> unpack(host, app, system, read(stored), stored.archive(), outcome))
+    return spool(host, app, new Share("", profileName, 1), 0, system, outcome);
+  }
+
+  /**
+   * Spools one generation of {@code app}: the version {@code share} names (its own record, or the
+   * current objects when the version is empty or has no record), in side-by-side {@code slot}: slot 0
+   * is the app's own folder and worker pipe, a slot above uses folders and a pipe of its own, so two
+   * versions of one app run at once.
+   */
+  static <T> CompletionStage<T> spool(AppHost host, String app, Share share, int slot,
+      ActorSystem<?> system, BiFunction<Spooled, Throwable, T> outcome) {
+    return StoredApp.read(host.storage(), app, share.profile(), share.version())
+        .thenCompose(stored -> unpack(host, app, slot, system, read(stored), stored.archive(), outcome))
         .exceptionally(e -> outcome.apply(NONE, e));
   }
 
-  private static <T> CompletionStage<T> unpack(AppHost host, String app, ActorSystem<?> system,
+  private static <T> CompletionStage<T> unpack(AppHost host, String app, int slot, ActorSystem<?> system,
       Spooled read, Optional<byte[]> archive, BiFunction<Spooled, Throwable, T> outcome) {
     Profile profile = read.profile();
     var policy = new Isolate.OutputPolicy(profile.crashlogLimit(), OUTPUT_LINE_BYTES, profile.logOutput());
     Isolate isolate;
     try {
       isolate = host.isolates().create(app, read.manifest().slave(), profile.isolate().type(),
-          profile.isolate().args(), policy);
+          slotArgs(host, profile, slot, archive.isPresent()), policy);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(outcome.apply(read, e));
     }
     Spooled unpacking = read.withIsolate(isolate);
     return CompletableFuture.<Void>completedFuture(null)
         .thenCompose(v -> isolate.spool(archive)) // a spool that throws fails like one that completes failed
-        .thenApplyAsync(v -> outcome.apply(unpacking.withPipe(openPipe(host, app, system)), null), host.blocking())
+        .thenApplyAsync(v -> outcome.apply(unpacking.withPipe(openPipe(host, app, slot, system)), null),
+            host.blocking())
         .exceptionally(e -> outcome.apply(unpacking, e));
   }
 
-  private static WorkerListener openPipe(AppHost host, String app, ActorSystem<?> system) {
-    Path socket = host.config().runtimeDir().resolve(app + "." + ProcessHandle.current().pid());
+  /**
+   * The isolate's arguments for {@code slot}: an archive unpacked by the process isolate in a slot
+   * above 0 goes to {@code <spool>/.slot-<n>/<app>}, so it does not replace the folder the other
+   * generation's workers run from.
+   */
+  private static Map<String, Object> slotArgs(AppHost host, Profile profile, int slot, boolean archive) {
+    Map<String, Object> args = profile.isolate().args();
+    if (slot == 0 || !archive || !PROCESS.equals(profile.isolate().type())) {
+      return args;
+    }
+    Object spool = args.get("spool");
+    Path base = spool instanceof String s && s.startsWith("/") ? Path.of(s) : host.config().spoolDir();
+    Map<String, Object> out = new java.util.HashMap<>(args);
+    out.put("spool", base.resolve(".slot-" + slot).toString());
+    return out;
+  }
+
+  private static WorkerListener openPipe(AppHost host, String app, int slot, ActorSystem<?> system) {
+    Path socket = host.config().runtimeDir().resolve(app + "." + ProcessHandle.current().pid()
+        + (slot == 0 ? "" : "." + slot));
     try {
       return WorkerListener.bind(system, app, socket, host.config().connection().maxFrameBytes());
     } catch (IOException e) {

@@ -26,17 +26,54 @@ import org.slf4j.LoggerFactory;
 record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String, Object> profileData, Profile profile,
     Optional<byte[]> archive) {
   private static final Logger log = LoggerFactory.getLogger(StoredApp.class);
+  /** Where the deploys record each version (cocaine.cluster.desired.AppVersion). */
+  private static final String VERSIONS = "versions";
 
   /**
    * Reads and validates all three. Fails with {@code [12, 2]} naming what is missing, or
    * {@code [12, 22]} naming the object and the bad field.
    */
   static CompletionStage<StoredApp> read(Storage storage, String app, String profileName) {
-    CompletableFuture<Map<String, Object>> manifest = readMap(storage, app, "manifests", app, "manifest '" + app + "'")
-        .toCompletableFuture();
+    return read(storage, app, profileName, "");
+  }
+
+  /**
+   * Like the other {@code read}, of one recorded version: its manifest from {@code versions/<app>@<version>}
+   * and its archive from {@code apps/<app>@<version>}. An empty version, or one without a record (a
+   * desired state written by hand), reads the current objects.
+   */
+  static CompletionStage<StoredApp> read(Storage storage, String app, String profileName, String version) {
+    if (version.isEmpty()) {
+      return read(storage, app, profileName, readMap(storage, app, "manifests", app, "manifest '" + app + "'"),
+          readArchive(storage, app, app));
+    }
+    String key = app + "@" + version;
+    return storage.read(VERSIONS, key).handle((blob, e) -> e == null ? blob : null).thenCompose(blob -> {
+      if (blob == null) {
+        return read(storage, app, profileName, "");
+      }
+      CompletionStage<Map<String, Object>> manifest = CompletableFuture.supplyAsync(() -> versionManifest(app, key,
+          blob));
+      return read(storage, app, profileName, manifest, readArchive(storage, app, key)
+          .thenCompose(a -> a.isPresent() ? CompletableFuture.completedFuture(a) : readArchive(storage, app, app)));
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> versionManifest(String app, String key, byte[] blob) {
+    Object m = decodeMap(blob, app, "version record " + key).get("manifest");
+    if (!(m instanceof Map)) {
+      throw new CocaineException(ErrorCode.INVALID, "app '" + app + "': version record " + key + " has no manifest map");
+    }
+    return (Map<String, Object>) m;
+  }
+
+  private static CompletionStage<StoredApp> read(Storage storage, String app, String profileName,
+      CompletionStage<Map<String, Object>> manifestRead, CompletionStage<Optional<byte[]>> archiveRead) {
+    CompletableFuture<Map<String, Object>> manifest = manifestRead.toCompletableFuture();
     CompletableFuture<Map<String, Object>> profile = readMap(storage, app, "profiles", profileName,
         "profile '" + profileName + "'").toCompletableFuture();
-    CompletableFuture<Optional<byte[]>> archive = readArchive(storage, app).toCompletableFuture();
+    CompletableFuture<Optional<byte[]>> archive = archiveRead.toCompletableFuture();
     return manifest.thenCombine(profile, (m, p) -> new StoredApp(m, model(() -> Manifest.fromMap(app, m)), p,
             profile(app, profileName, p), Optional.empty()))
         .thenCombine(archive, (d, a) -> new StoredApp(d.manifestData, d.manifest, d.profileData, d.profile, a));
@@ -73,8 +110,8 @@ record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String
     });
   }
 
-  private static CompletionStage<Optional<byte[]>> readArchive(Storage storage, String app) {
-    return storage.read("apps", app).handle((blob, e) -> {
+  private static CompletionStage<Optional<byte[]>> readArchive(Storage storage, String app, String key) {
+    return storage.read("apps", key).handle((blob, e) -> {
       if (e == null) {
         return Optional.of(unwrapRaw(blob, app));
       }
@@ -82,7 +119,7 @@ record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String
       if (c.code().equals(ErrorCode.NOT_FOUND)) {
         return Optional.empty();
       }
-      throw new CocaineException(c.code(), "app '" + app + "': cannot read apps/" + app + ": " + c.getMessage(), c);
+      throw new CocaineException(c.code(), "app '" + app + "': cannot read apps/" + key + ": " + c.getMessage(), c);
     });
   }
 

@@ -2,10 +2,12 @@ package cocaine.cluster.desired;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.node.MemoryStorage;
 import cocaine.node.Node;
+import cocaine.node.app.Share;
 import cocaine.storage.KeyWatch;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -62,8 +64,8 @@ class ConvergenceTest {
     node.expectMessageClass(Node.ListApps.class).replyTo().tell(List.of(running));
   }
 
-  static Node.StartApp expectStart(TestProbe<Node.Command> node, String app) {
-    Node.StartApp s = node.expectMessageClass(Node.StartApp.class);
+  static Node.RollApp expectStart(TestProbe<Node.Command> node, String app) {
+    Node.RollApp s = node.expectMessageClass(Node.RollApp.class);
     assertEquals(app, s.app());
     return s;
   }
@@ -81,8 +83,8 @@ class ConvergenceTest {
     TestProbe<Node.Command> node = testKit.createTestProbe();
     ActorRef<Convergence.Command> c = start(node);
     answerList(node);
-    Node.StartApp s = expectStart(node, "echo");
-    assertEquals("default", s.profile());
+    Node.RollApp s = expectStart(node, "echo");
+    assertEquals(Share.only("1", "default"), s.lineup());
     s.replyTo().tell(StatusReply.success(Done.getInstance()));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(new Convergence.AppState("1", "running", ""), status(c).get("echo")));
 
@@ -95,7 +97,7 @@ class ConvergenceTest {
   }
 
   @Test
-  void newVersionRestartsAndUnchangedRecordDoesNothing() {
+  void newVersionRollsOverWithoutAStopAndUnchangedRecordDoesNothing() {
     DesiredApp echo = new DesiredApp("echo", "1", "default", List.of(), true, 0);
     desire(echo);
     TestProbe<Node.Command> node = testKit.createTestProbe();
@@ -110,8 +112,36 @@ class ConvergenceTest {
     desire(echo.atVersion("2", "default"));
     watch.fire("echo");
     answerList(node, "echo");
-    assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
-    expectStart(node, "echo");
+    Node.RollApp roll = expectStart(node, "echo"); // no pause: the node starts 2 beside 1
+    assertEquals(Share.only("2", "default"), roll.lineup());
+    assertFalse(roll.renew());
+
+    desire(echo.atVersion("2", "default").restarted());
+    watch.fire("echo");
+    answerList(node, "echo");
+    assertTrue(expectStart(node, "echo").renew(), "a restart --cluster is a rolling restart of the same version");
+  }
+
+  @Test
+  void aCanaryAsksForBothVersionsByWeightAndAFailedHealthGateIsReportedBrokenWithTheReason() {
+    DesiredApp echo = new DesiredApp("echo", "2", "default", List.of(), true, 0);
+    desire(echo);
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.success(Done.getInstance()));
+
+    desire(echo.withCanary("3", 20, "echo@3"));
+    watch.fire("echo");
+    answerList(node, "echo");
+    Node.RollApp roll = expectStart(node, "echo");
+    assertEquals(List.of(new Share("2", "default", 80), new Share("3", "echo@3", 20)), roll.lineup());
+    roll.replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.UNCAUGHT,
+        "app 'echo' version 3 is not healthy: its health event 'health' answered with an error")));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(new Convergence.AppState("2+3@20",
+        "broken", "app 'echo' version 3 is not healthy: its health event 'health' answered with an error"),
+        status(c).get("echo")));
+    node.expectNoMessage(Duration.ofMillis(200)); // no pause: version 2 serves on
   }
 
   @Test
@@ -140,7 +170,7 @@ class ConvergenceTest {
       node.expectMessageClass(Node.ListApps.class).replyTo().tell(List.of());
     }
     for (int i = 0; i < 2; i++) {
-      Node.StartApp s = node.expectMessageClass(Node.StartApp.class);
+      Node.RollApp s = node.expectMessageClass(Node.RollApp.class);
       s.replyTo().tell(s.app().equals("echo")
           ? StatusReply.error(new CocaineException(ErrorCode.NOT_FOUND, "app 'echo': profile 'nosuch' is not in storage"))
           : StatusReply.success(Done.getInstance()));
@@ -195,8 +225,8 @@ class ConvergenceTest {
     expectStart(node, "echo").replyTo().tell(StatusReply.error(
         new CocaineException(ErrorCode.ALREADY_STARTED, "app 'echo' is already running")));
     assertEquals("echo", node.expectMessageClass(Node.PauseApp.class).app());
-    Node.StartApp again = expectStart(node, "echo");
-    assertEquals("echo@v2", again.profile());
+    Node.RollApp again = expectStart(node, "echo");
+    assertEquals(Share.only("2", "echo@v2"), again.lineup());
     again.replyTo().tell(StatusReply.success(Done.getInstance()));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertEquals(new Convergence.AppState("2", "running", ""), status(c).get("echo")));

@@ -38,6 +38,18 @@ class DesiredAppTest {
   }
 
   @Test
+  void aCanaryReadsBackIsLabelledAndIsDroppedByANewVersion() {
+    DesiredApp d = new DesiredApp("echo", "2", "default", List.of(), true, 0).withCanary("3", 20, "echo@3");
+    assertEquals(d, DesiredApp.unpack("echo", d.pack()));
+    assertEquals("2+3@20", d.label());
+    assertEquals("3", d.atVersion("3", "echo@3").label());
+    assertMessage("a canary needs a version and a percent of 1..99", "echo", pack(Map.of("version", "1", "profile",
+        "p", "canary", Map.of("version", "2", "percent", 100))));
+    assertMessage("'canary' must be {version, percent}", "echo", pack(Map.of("version", "1", "profile", "p",
+        "canary", "2")));
+  }
+
+  @Test
   void stoppedRecordIsWantedNowhere() {
     assertFalse(new DesiredApp("echo", "1", "p", List.of(), false, 0).wantedOn("n1"));
   }
