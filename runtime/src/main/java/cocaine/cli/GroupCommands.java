@@ -65,14 +65,7 @@ final class GroupCommands implements StoredObjectCommands.Group {
   }
 
   @Command(name = "pop", description = "Remove an app from a group.")
-  static final class Pop extends StorageCommand.Named {
-    @Option(names = "--app", required = true) String app;
-
-    @Override
-    void run(StorageClient storage, PrintWriter out) {
-      StoredObjects.removeApp(storage, KIND, name, app);
-    }
-  }
+  static final class Pop extends StoredObjectCommands.RemoveApp {}
 
   @Command(name = "refresh", description = "Make the locator reload a group (all groups without -n).")
   static final class Refresh implements Callable<Integer> {

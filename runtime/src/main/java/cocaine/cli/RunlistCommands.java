@@ -43,14 +43,7 @@ final class RunlistCommands implements StoredObjectCommands.Group {
   }
 
   @Command(name = "remove-app", description = "Remove an app from a runlist.")
-  static final class RemoveApp extends StorageCommand.Named {
-    @Option(names = "--app", required = true) String app;
-
-    @Override
-    void run(StorageClient storage, PrintWriter out) {
-      StoredObjects.removeApp(storage, KIND, name, app);
-    }
-  }
+  static final class RemoveApp extends StoredObjectCommands.RemoveApp {}
 
   @Command(name = "create", description = "Store an empty runlist (an existing one is emptied, as the original did).")
   static final class Create extends StorageCommand.Named {

@@ -55,6 +55,16 @@ final class StoredObjectCommands {
     }
   }
 
+  /** Removes one app from a stored map of apps; runlist remove-app and group pop name it each. */
+  abstract static class RemoveApp extends StorageCommand.Named {
+    @Option(names = "--app", required = true) String app;
+
+    @Override
+    void run(StorageClient storage, PrintWriter out) {
+      StoredObjects.removeApp(storage, kind(spec), name, app);
+    }
+  }
+
   @Command(name = "copy", description = "Copy a ${PARENT-COMMAND-NAME} to --copyname.")
   static final class Copy implements Callable<Integer> {
     @Mixin Target target;
