@@ -7,16 +7,13 @@ import static cocaine.wire.Signature.optional;
 import static cocaine.wire.Signature.required;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
+import cocaine.rpc.service.MethodService;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
 import cocaine.wire.Signature;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,8 +21,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code chrono} service (version 1, as the original plugin): {@code notify_after(seconds,
@@ -33,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * each tick (and at once when {@code send_id}); {@code cancel(id)} and {@code restart(id)} act on a
  * timer from any channel. The timers live in the {@link Chrono} actor.
  */
-public final class ChronoService implements Service {
+public final class ChronoService extends MethodService {
   public static final String NAME = "chrono";
   public static final int VERSION = 1;
   public static final int NOTIFY_AFTER = 0;
@@ -53,8 +48,6 @@ public final class ChronoService implements Service {
       .method(RESTART, "restart", ID_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
-  private static final Logger log = LoggerFactory.getLogger(ChronoService.class);
-
   private final ActorSystem<?> system;
   private final ActorRef<Chrono.Command> chrono;
   private final Duration minInterval;
@@ -66,6 +59,7 @@ public final class ChronoService implements Service {
    */
   public ChronoService(ActorSystem<?> system, ActorRef<Chrono.Command> chrono, Duration minInterval,
       Duration askTimeout) {
+    super(NAME, VERSION, PROTOCOL);
     this.system = system;
     this.chrono = chrono;
     this.minInterval = minInterval;
@@ -73,47 +67,27 @@ public final class ChronoService implements Service {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
     List<Value> args = first.args();
-    try {
-      switch (first.type()) {
-        case NOTIFY_AFTER, NOTIFY_EVERY -> {
-          String method = first.type() == NOTIFY_AFTER ? "chrono.notify_after" : "chrono.notify_every";
-          Duration interval = interval(method, args);
-          boolean sendId = args.size() > 1 && args.get(1).asBooleanValue().getBoolean();
-          return timer(channel, interval, first.type() == NOTIFY_EVERY ? interval : Duration.ZERO, sendId);
-        }
-        case CANCEL -> {
-          long id = timerId("chrono.cancel", args);
-          return reply(AskPattern.<Chrono.Command, org.apache.pekko.Done>ask(chrono, r -> new Chrono.Cancel(id, r),
-              askTimeout, system.scheduler()).thenApply(d -> Message.value()));
-        }
-        case RESTART -> {
-          long id = timerId("chrono.restart", args);
-          return reply(AskPattern.<Chrono.Command, Chrono.Restarted>ask(chrono, r -> new Chrono.Restart(id, r),
-              askTimeout, system.scheduler()).thenApply(r -> r.refusal() == null ? Message.value()
-                  : Message.error(r.refusal())));
-        }
-        default -> throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "chrono has no method " + first.type());
+    switch (first.type()) {
+      case NOTIFY_AFTER, NOTIFY_EVERY -> {
+        String method = first.type() == NOTIFY_AFTER ? "chrono.notify_after" : "chrono.notify_every";
+        Duration interval = interval(method, args);
+        boolean sendId = args.size() > 1 && args.get(1).asBooleanValue().getBoolean();
+        return timer(channel, interval, first.type() == NOTIFY_EVERY ? interval : Duration.ZERO, sendId);
       }
-    } catch (CocaineException e) {
-      log.warn("chrono: refused a call from {}: {}", channel.peer(), e.getMessage());
-      return Source.single(Message.error(e));
+      case CANCEL -> {
+        long id = timerId("chrono.cancel", args);
+        return replyWithin(askTimeout, AskPattern.<Chrono.Command, org.apache.pekko.Done>ask(chrono,
+            r -> new Chrono.Cancel(id, r), askTimeout, system.scheduler()).thenApply(d -> Message.value()));
+      }
+      case RESTART -> {
+        long id = timerId("chrono.restart", args);
+        return replyWithin(askTimeout, AskPattern.<Chrono.Command, Chrono.Restarted>ask(chrono,
+            r -> new Chrono.Restart(id, r), askTimeout, system.scheduler())
+            .thenApply(r -> r.refusal() == null ? Message.value() : Message.error(r.refusal())));
+      }
+      default -> throw noMethod(first);
     }
   }
 
@@ -129,11 +103,6 @@ public final class ChronoService implements Service {
           done.whenComplete((d, e) -> chrono.tell(new Chrono.ChannelEnded(id)));
           return NotUsed.getInstance();
         });
-  }
-
-  private Source<Message, NotUsed> reply(CompletionStage<Message> answer) {
-    return Source.completionStage(answer.exceptionally(e -> Message.error(ErrorCode.TIMEOUT,
-        "chrono did not answer within " + askTimeout.toMillis() + " ms: " + e)));
   }
 
   private Duration interval(String method, List<Value> args) {

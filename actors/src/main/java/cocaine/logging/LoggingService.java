@@ -9,7 +9,7 @@ import static cocaine.wire.Signature.optional;
 import static cocaine.wire.Signature.required;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
+import cocaine.rpc.service.MethodService;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -36,8 +36,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code logging} service (version 2, docs/protocol.md 2.6), served by the {@link Logging}
@@ -47,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * for {@code cocaine logs}. With access control on, the methods that change what is written need the
  * token: whoever may silence the log may hide an attack.
  */
-public final class LoggingService implements Service {
+public final class LoggingService extends MethodService {
   public static final String NAME = "logging";
   public static final int VERSION = 2;
   public static final int EMIT = 0;
@@ -83,8 +81,6 @@ public final class LoggingService implements Service {
       .method(SET_CLUSTER_FILTER, "set_cluster_filter", SET_FILTER_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .method(READ, "read", READ_ARGS, Graph.TERMINAL, Graph.STREAMING)
       .build();
-
-  private static final Logger log = LoggerFactory.getLogger(LoggingService.class);
 
   private final ActorSystem<?> system;
   private final ActorRef<Logging.Command> logging;
@@ -129,6 +125,7 @@ public final class LoggingService implements Service {
 
   private LoggingService(ActorSystem<?> system, ActorRef<Logging.Command> logging, Duration askTimeout,
       AccessToken access, Clock clock, Optional<RingReader> ring, Optional<ClusterFilters> cluster) {
+    super(NAME, VERSION, PROTOCOL);
     this.system = system;
     this.logging = logging;
     this.askTimeout = askTimeout;
@@ -139,59 +136,49 @@ public final class LoggingService implements Service {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
-    try {
-      switch (first.type()) {
-        case EMIT:
-          // emit has no upstream at all: a bad record can only be logged, never answered
-          logging.tell(new Logging.Emit(record(first.args(), first.headers())));
-          return Source.empty();
-        case VERBOSITY:
-          return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, Logging.GetVerbosity::new, askTimeout, system.scheduler())
-              .thenApply(v -> Message.value(Values.integer(v.level().level()))));
-        case SET_VERBOSITY:
-          Severity level = setVerbosityArgs(first.args());
-          access.check(first.headers(), "logging.set_verbosity(" + level.level() + ")");
-          return reply(AskPattern.<Logging.Command, Logging.Verbosity>ask(logging, r -> new Logging.SetVerbosity(level, r), askTimeout, system.scheduler())
-              .thenApply(v -> Message.value()));
-        case EMIT_ACK:
-          LogRecord record = record(first.args(), first.headers());
-          return reply(this.<Boolean>ask(r -> new Logging.EmitAck(record, r)).thenApply(w -> Message.value(Values.bool(w))));
-        case LIST_LOGGERS:
-          return reply(this.<List<String>>ask(Logging.ListLoggers::new).thenApply(names -> Message.value(Values.strings(names))));
-        case SET_FILTER:
-        case SET_CLUSTER_FILTER:
-          return setFilter(first);
-        case REMOVE_FILTER:
-          return removeFilter(first);
-        case LIST_FILTERS:
-          return reply(this.<List<FilterTable.Filter>>ask(Logging.ListFilters::new).thenApply(LoggingService::filterList));
-        case READ:
-          // the lines hold workers' output, which crashlogs keep behind the token too
-          access.check(first.headers(), "logging.read");
-          return read(first.args());
-        default:
-          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "logging has no method " + first.type());
-      }
-    } catch (CocaineException e) {
-      log.warn("logging: refused a call from {}: {}", channel.peer(), e.getMessage());
-      return first.type() == EMIT ? Source.empty() : Source.single(Message.error(e));
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    switch (first.type()) {
+      case EMIT:
+        // emit has no upstream at all: a bad record can only be logged, never answered
+        logging.tell(new Logging.Emit(record(first.args(), first.headers())));
+        return Source.empty();
+      case VERBOSITY:
+        return replyWithin(askTimeout, this.<Logging.Verbosity>ask(Logging.GetVerbosity::new)
+            .thenApply(v -> Message.value(Values.integer(v.level().level()))));
+      case SET_VERBOSITY:
+        Severity level = setVerbosityArgs(first.args());
+        access.check(first.headers(), "logging.set_verbosity(" + level.level() + ")");
+        return replyWithin(askTimeout, this.<Logging.Verbosity>ask(r -> new Logging.SetVerbosity(level, r))
+            .thenApply(v -> Message.value()));
+      case EMIT_ACK:
+        LogRecord record = record(first.args(), first.headers());
+        return replyWithin(askTimeout, this.<Boolean>ask(r -> new Logging.EmitAck(record, r))
+            .thenApply(w -> Message.value(Values.bool(w))));
+      case LIST_LOGGERS:
+        return replyWithin(askTimeout, this.<List<String>>ask(Logging.ListLoggers::new)
+            .thenApply(names -> Message.value(Values.strings(names))));
+      case SET_FILTER:
+      case SET_CLUSTER_FILTER:
+        return setFilter(first);
+      case REMOVE_FILTER:
+        return removeFilter(first);
+      case LIST_FILTERS:
+        return replyWithin(askTimeout, this.<List<FilterTable.Filter>>ask(Logging.ListFilters::new)
+            .thenApply(LoggingService::filterList));
+      case READ:
+        // the lines hold workers' output, which crashlogs keep behind the token too
+        access.check(first.headers(), "logging.read");
+        return read(first.args());
+      default:
+        throw noMethod(first);
     }
+  }
+
+  /** A refused emit is only logged: emit has no upstream to answer on. */
+  @Override
+  protected Source<Message, NotUsed> refuse(ChannelContext channel, Message first, CocaineException refusal) {
+    Source<Message, NotUsed> answer = super.refuse(channel, first, refusal);
+    return first.type() == EMIT ? Source.empty() : answer;
   }
 
   private <T> CompletionStage<T> ask(java.util.function.Function<ActorRef<T>, Logging.Command> command) {
@@ -208,7 +195,8 @@ public final class LoggingService implements Service {
         request.filter(), clock.instant().plusSeconds(request.ttlSeconds()),
         local ? FilterTable.Disposition.LOCAL : FilterTable.Disposition.CLUSTER);
     if (local) {
-      return reply(this.<Long>ask(r -> new Logging.SetFilter(f, r)).thenApply(id -> Message.value(Values.integer(id))));
+      return replyWithin(askTimeout, this.<Long>ask(r -> new Logging.SetFilter(f, r))
+          .thenApply(id -> Message.value(Values.integer(id))));
     }
     ClusterFilters stored = cluster.orElseThrow(() -> new CocaineException(ErrorCode.SERVICE_NOT_AVAILABLE,
         method + ": this node has no cluster storage for filters"));
@@ -232,7 +220,7 @@ public final class LoggingService implements Service {
           }
           return cluster.get().remove(id).thenApply(stored -> stored || here);
         });
-    return reply(removed.thenApply(b -> Message.value(Values.bool(b))));
+    return replyWithin(askTimeout, removed.thenApply(b -> Message.value(Values.bool(b))));
   }
 
   private static Message filterList(List<FilterTable.Filter> filters) {
@@ -251,11 +239,6 @@ public final class LoggingService implements Service {
     LogQuery query = args.size() > 1 && args.get(1).isMapValue() ? RingReader.query(args.get(1)) : LogQuery.ALL;
     boolean follow = args.size() > 2 && args.get(2).isBooleanValue() && args.get(2).asBooleanValue().getBoolean();
     return reader.lines(Math.max(from, 0), query, follow);
-  }
-
-  private Source<Message, NotUsed> reply(CompletionStage<Message> answer) {
-    return Source.completionStage(answer.exceptionally(e -> Message.error(ErrorCode.TIMEOUT,
-        "logging did not answer within " + askTimeout.toMillis() + " ms: " + e)));
   }
 
   private LogRecord record(List<Value> args, List<Header> headers) {

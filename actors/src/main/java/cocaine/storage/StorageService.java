@@ -6,7 +6,7 @@ import static cocaine.wire.Signature.optional;
 import static cocaine.wire.Signature.required;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
+import cocaine.rpc.service.MethodService;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -17,14 +17,11 @@ import cocaine.wire.Protocol;
 import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code storage} service (version 1, docs/protocol.md 2.6): read, write, remove and find over a
@@ -33,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * on, writes need the token outside the open collections, and reads of the platform's and the
  * private collections need it too ({@link AccessToken}).
  */
-public final class StorageService implements Service {
+public final class StorageService extends MethodService {
   public static final String NAME = "storage";
   public static final int VERSION = 1;
   public static final int READ = 0;
@@ -54,8 +51,6 @@ public final class StorageService implements Service {
       .method(WATCH, "watch", Signature.of(required("collection", STR)), DISCARD, Graph.STREAMING)
       .build();
 
-  private static final Logger log = LoggerFactory.getLogger(StorageService.class);
-
   private final Storage storage;
   private final AccessToken access;
   private final KeyWatch watch;
@@ -74,51 +69,24 @@ public final class StorageService implements Service {
    * @param watch  what {@code watch} follows; null: {@code watch} is refused
    */
   public StorageService(Storage storage, AccessToken access, KeyWatch watch) {
+    super(NAME, VERSION, PROTOCOL);
     this.storage = storage;
     this.access = access;
     this.watch = watch;
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
-    List<Value> args = first.args();
-    CompletionStage<Message> reply;
-    try {
-      if (first.type() == WATCH) {
-        return watched(str(args, 0), first.headers(), rest);
-      }
-      reply = call(first.type(), args, first.headers());
-    } catch (CocaineException e) {
-      log.warn("storage: refused a call from {}: {}", channel.peer(), e.getMessage());
-      return Source.single(Message.error(e));
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    if (first.type() == WATCH) {
+      return watched(str(first.args(), 0), first.headers(), rest);
     }
-    return Source.completionStage(reply.exceptionally(e -> {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof CocaineException ce) {
-        return Message.error(ce);
-      }
-      log.error("storage: unexpected failure serving {}", channel.peer(), cause);
-      return Message.error(ErrorCode.UNCAUGHT, "storage failed: " + cause);
-    }));
+    return reply(channel, backend(first));
   }
 
-  private CompletionStage<Message> call(int method, List<Value> args, List<Header> headers) {
-    switch (method) {
+  private CompletionStage<Message> backend(Message first) {
+    List<Value> args = first.args();
+    List<Header> headers = first.headers();
+    switch (first.type()) {
       case READ:
         authorizeRead(headers, "read('" + str(args, 0) + "', '" + str(args, 1) + "')", str(args, 0));
         return storage.read(str(args, 0), str(args, 1)).thenApply(blob -> Message.value(Values.bytes(blob)));
@@ -134,7 +102,7 @@ public final class StorageService implements Service {
         return storage.find(str(args, 0), Values.asStrings(args.get(1)))
             .thenApply(keys -> Message.value(Values.strings(keys)));
       default:
-        throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "storage has no method " + method);
+        throw noMethod(first);
     }
   }
 

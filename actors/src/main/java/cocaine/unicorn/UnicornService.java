@@ -6,7 +6,7 @@ import static cocaine.wire.Signature.Type.STR;
 import static cocaine.wire.Signature.required;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
+import cocaine.rpc.service.MethodService;
 import cocaine.security.AccessToken;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -18,7 +18,6 @@ import cocaine.wire.Signature;
 import cocaine.wire.Values;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -26,8 +25,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code unicorn} service (version 1, docs/protocol.md 2.6): the original's ZooKeeper-backed
@@ -37,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * access control on, calls that change the tree (put, create, del, remove, increment, lock,
  * named_lock) need the token, and so do reads of {@code private-paths}.
  */
-public final class UnicornService implements Service {
+public final class UnicornService extends MethodService {
   public static final String NAME = "unicorn";
   public static final int VERSION = 1;
   public static final int SUBSCRIBE = 0;
@@ -69,8 +66,6 @@ public final class UnicornService implements Service {
       .method(NAMED_LOCK, "named_lock", PATH_VALUE, FINAL, Graph.PRIMITIVE)
       .build();
 
-  private static final Logger log = LoggerFactory.getLogger(UnicornService.class);
-
   private final ActorRef<Unicorn.Command> unicorn;
   private final Znodes znodes;
   private final AccessToken access;
@@ -78,6 +73,7 @@ public final class UnicornService implements Service {
 
   /** @param buffer updates a subscriber may leave untaken (subscription-buffer) */
   public UnicornService(ActorRef<Unicorn.Command> unicorn, Znodes znodes, AccessToken access, int buffer) {
+    super(NAME, VERSION, PROTOCOL);
     this.unicorn = unicorn;
     this.znodes = znodes;
     this.access = access;
@@ -85,55 +81,46 @@ public final class UnicornService implements Service {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
     List<Value> args = first.args();
-    String who = channel.peer() + " (channel " + channel.channel() + ")";
-    try {
-      String path = Values.asString(args.get(0));
-      String method = PROTOCOL.method(first.type()).name();
-      authorize(first.type(), method, path, first.headers());
-      switch (first.type()) {
-        case SUBSCRIBE:
-        case CHILDREN_SUBSCRIBE:
-          return subscribe(path, first.type() == CHILDREN_SUBSCRIBE, rest, who);
-        case PUT:
-          return reply(channel, znodes.put(path, args.get(1), Values.asLong(args.get(2)))
-              .thenApply(p -> Message.value(Values.bool(p.written()), p.now().toValue())));
-        case GET:
-          return reply(channel, znodes.get(path).thenApply(v -> Message.value(v.toValue())));
-        case CREATE:
-          return reply(channel, znodes.create(path, args.get(1)).thenApply(b -> Message.value(Values.bool(b))));
-        case DEL:
-        case REMOVE:
-          return reply(channel, znodes.remove(path, Values.asLong(args.get(1))).thenApply(b -> Message.value(Values.bool(b))));
-        case INCREMENT:
-          return reply(channel, znodes.increment(path, args.get(1)).thenApply(v -> Message.value(v.toValue())));
-        case LOCK:
-          return lock(path, znodes.pack(Values.integer(System.currentTimeMillis() / 1000)), rest, who, channel);
-        case NAMED_LOCK:
-          return lock(path, znodes.pack(args.get(1)), rest, who, channel);
-        default:
-          throw new CocaineException(ErrorCode.SLOT_NOT_FOUND, "unicorn has no method " + first.type());
-      }
-    } catch (CocaineException e) {
-      log.warn("unicorn: refused a call from {}: {} {}", who, e.code(), e.getMessage());
-      return Source.single(Message.error(e));
+    String who = who(channel);
+    String path = Values.asString(args.get(0));
+    String method = PROTOCOL.method(first.type()).name();
+    authorize(first.type(), method, path, first.headers());
+    switch (first.type()) {
+      case SUBSCRIBE:
+      case CHILDREN_SUBSCRIBE:
+        return subscribe(path, first.type() == CHILDREN_SUBSCRIBE, rest, who);
+      case PUT:
+        return reply(channel, znodes.put(path, args.get(1), Values.asLong(args.get(2)))
+            .thenApply(p -> Message.value(Values.bool(p.written()), p.now().toValue())));
+      case GET:
+        return reply(channel, znodes.get(path).thenApply(v -> Message.value(v.toValue())));
+      case CREATE:
+        return reply(channel, znodes.create(path, args.get(1)).thenApply(b -> Message.value(Values.bool(b))));
+      case DEL:
+      case REMOVE:
+        return reply(channel, znodes.remove(path, Values.asLong(args.get(1))).thenApply(b -> Message.value(Values.bool(b))));
+      case INCREMENT:
+        return reply(channel, znodes.increment(path, args.get(1)).thenApply(v -> Message.value(v.toValue())));
+      case LOCK:
+        return lock(path, znodes.pack(Values.integer(System.currentTimeMillis() / 1000)), rest, who, channel);
+      case NAMED_LOCK:
+        return lock(path, znodes.pack(args.get(1)), rest, who, channel);
+      default:
+        throw noMethod(first);
     }
+  }
+
+  /** Unicorn's refusals name the channel and the code, as a lock or a subscription is a channel's. */
+  @Override
+  protected Source<Message, NotUsed> refuse(ChannelContext channel, Message first, CocaineException refusal) {
+    log.warn("unicorn: refused a call from {}: {} {}", who(channel), refusal.code(), refusal.getMessage());
+    return Source.single(Message.error(refusal));
+  }
+
+  private static String who(ChannelContext channel) {
+    return channel.peer() + " (channel " + channel.channel() + ")";
   }
 
   private void authorize(int type, String method, String path, List<Header> headers) {
@@ -166,19 +153,17 @@ public final class UnicornService implements Service {
     }).mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
-  private static Source<Message, NotUsed> reply(ChannelContext channel, CompletionStage<Message> reply) {
-    return Source.completionStage(reply.exceptionally(e -> {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof java.util.concurrent.CancellationException) {
-        // the caller closed the channel or left before the lock was taken: nobody reads this
-        return Message.error(ErrorCode.CLOSED_UPSTREAM, "the channel was closed before the lock was taken");
-      }
-      if (cause instanceof CocaineException ce) {
-        log.info("unicorn: {} for {}", ce.getMessage(), channel.peer());
-        return Message.error(ce);
-      }
-      log.error("unicorn: unexpected failure serving {}", channel.peer(), cause);
-      return Message.error(UnicornError.BACKEND_INTERNAL_ERROR.code(), "unicorn failed: " + cause);
-    }));
+  @Override
+  protected Message failed(ChannelContext channel, Throwable cause) {
+    if (cause instanceof java.util.concurrent.CancellationException) {
+      // the caller closed the channel or left before the lock was taken: nobody reads this
+      return Message.error(ErrorCode.CLOSED_UPSTREAM, "the channel was closed before the lock was taken");
+    }
+    if (cause instanceof CocaineException ce) {
+      log.info("unicorn: {} for {}", ce.getMessage(), channel.peer());
+      return Message.error(ce);
+    }
+    log.error("unicorn: unexpected failure serving {}", channel.peer(), cause);
+    return Message.error(UnicornError.BACKEND_INTERNAL_ERROR.code(), "unicorn failed: " + cause);
   }
 }

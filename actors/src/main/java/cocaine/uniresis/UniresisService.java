@@ -1,8 +1,7 @@
 package cocaine.uniresis;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
-import cocaine.wire.ErrorCode;
+import cocaine.rpc.service.MethodService;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
@@ -26,7 +25,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * across restarts (kept in {@code uniresis.uuid} under the node's state folder). The answers are
  * fixed at start, so it holds no state and needs no actor.
  */
-public final class UniresisService implements Service {
+public final class UniresisService extends MethodService {
   public static final String NAME = "uniresis";
   public static final int VERSION = 1;
   public static final int CPU_COUNT = 0;
@@ -44,6 +43,7 @@ public final class UniresisService implements Service {
   private final String uuid;
 
   public UniresisService(int cpuCount, long memoryCount, String uuid) {
+    super(NAME, VERSION, PROTOCOL);
     this.cpuCount = cpuCount;
     this.memoryCount = memoryCount;
     this.uuid = uuid;
@@ -90,27 +90,12 @@ public final class UniresisService implements Service {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
     return Source.single(switch (first.type()) {
       case CPU_COUNT -> Message.value(Values.integer(cpuCount));
       case MEMORY_COUNT -> Message.value(Values.integer(memoryCount));
       case UUID_METHOD -> Message.value(Values.str(uuid));
-      default -> Message.error(ErrorCode.SLOT_NOT_FOUND, "uniresis has no method " + first.type());
+      default -> throw noMethod(first);
     });
   }
 }

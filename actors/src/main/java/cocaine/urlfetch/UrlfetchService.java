@@ -9,7 +9,7 @@ import static cocaine.wire.Signature.required;
 
 import cocaine.config.ServicesSettings;
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
+import cocaine.rpc.service.MethodService;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Graph;
@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,8 +34,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code urlfetch} service (version 1, as the original plugin): {@code get(url, timeout_ms,
@@ -47,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * refuses. At most {@code connections-limit} fetches run at once; one more is refused with [12, 11].
  * Its only state is that count, so it is not an actor.
  */
-public final class UrlfetchService implements Service {
+public final class UrlfetchService extends MethodService {
   public static final String NAME = "urlfetch";
   public static final int VERSION = 1;
   public static final int GET = 0;
@@ -64,8 +61,6 @@ public final class UrlfetchService implements Service {
       .method(POST, "post", POST_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
-  private static final Logger log = LoggerFactory.getLogger(UrlfetchService.class);
-
   private final ServicesSettings.Urlfetch settings;
   private final HttpClient client;
   private final Semaphore slots;
@@ -74,6 +69,7 @@ public final class UrlfetchService implements Service {
   private final ThreadPoolExecutor resolver;
 
   public UrlfetchService(ServicesSettings.Urlfetch settings) {
+    super(NAME, VERSION, PROTOCOL);
     this.settings = settings;
     this.slots = new Semaphore(settings.connectionsLimit());
     this.targets = TargetPolicy.of(settings);
@@ -90,29 +86,8 @@ public final class UrlfetchService implements Service {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
-    Fetch fetch;
-    try {
-      fetch = fetch(first.type(), first.args());
-    } catch (CocaineException e) {
-      log.warn("urlfetch: refused a call from {}: {}", channel.peer(), e.getMessage());
-      return Source.single(Message.error(e));
-    }
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+    Fetch fetch = fetch(first.type(), first.args());
     if (!slots.tryAcquire()) {
       log.warn("urlfetch: refused {} from {}: {} fetches in flight", fetch.uri(), channel.peer(),
           settings.connectionsLimit());
@@ -155,7 +130,7 @@ public final class UrlfetchService implements Service {
   }
 
   private static CocaineException failure(Fetch fetch, Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause = cause(e);
     if (cause instanceof CocaineException ce) {
       return ce;
     }

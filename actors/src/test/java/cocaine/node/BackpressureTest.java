@@ -12,33 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A client that does not read slows the worker down: nothing between them buffers without bound. */
-class BackpressureTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
+class BackpressureTest extends FreshNodeTest {
   static final int CHUNKS = 1000;
   static final int CHUNK_BYTES = 64 * 1024;
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
 
   @Test
   void slowClientStallsTheWorkerAndThenGetsEveryChunk() throws Exception {

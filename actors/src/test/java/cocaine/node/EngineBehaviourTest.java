@@ -17,32 +17,10 @@ import cocaine.wire.WireClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Admission, queueing, timeouts and pool sizing of one app, with real worker processes. */
-class EngineBehaviourTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
+class EngineBehaviourTest extends FreshNodeTest {
   private void startOneSlotApp(Object... profile) throws Exception {
     Object[] base = {"pool-limit", 1, "concurrency", 1, "queue-limit", 1};
     Object[] all = new Object[base.length + profile.length];

@@ -15,32 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** start_app answers an isolation refusal with its [category, code] and message; the app is broken with that cause. */
-class IsolationRefusalTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
+class IsolationRefusalTest extends FreshNodeTest {
   private CocaineException startFails(String app) throws Exception {
     Frame reply = node.startApp(app, app);
     assertEquals(1, reply.type(), "start_app: " + reply);

@@ -17,31 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class NodeTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
+class NodeTest extends FreshNodeTest {
   @Test
   void startAppRepliesAfterPublishAndEnqueueRoundTripsThroughARealWorker() throws Exception {
     Path argsFile = node.dir.resolve("argv");

@@ -13,35 +13,13 @@ import cocaine.wire.WireClient;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A profile written for 0.11/0.12, with keys this runtime does not read and the 0.11 names of its
  * timeouts, starts on the real node with one warning per key in the node's log (docs/protocol.md 4.3).
  */
-class ProfileMigrationTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
+class ProfileMigrationTest extends FreshNodeTest {
   @Test
   void anOldProfileStartsAndEachRenamedOrUnknownKeyIsLoggedOnce() throws Exception {
     Map<String, Object> profile = new LinkedHashMap<>(NodeFixture.profile());

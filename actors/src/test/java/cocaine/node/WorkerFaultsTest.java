@@ -17,32 +17,10 @@ import java.time.ZoneOffset;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Workers that die, hang or misbehave: callers get the cause, crashlogs are kept, the pool recovers. */
-class WorkerFaultsTest {
-  static final ActorTestKit testKit = ActorTestKit.create();
-  NodeFixture node;
-
-  @BeforeEach
-  void start() throws Exception {
-    node = new NodeFixture(testKit);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    node.close();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
+class WorkerFaultsTest extends FreshNodeTest {
   private Frame firstReply(String app, String event) throws Exception {
     try (WireClient client = node.appClient(app)) {
       long ch = client.open(Message.of(AppService.ENQUEUE, Values.str(event)));

@@ -54,6 +54,20 @@ class ExamplesTest {
     return Worker.create(runtime.settings(app, "u-1"));
   }
 
+  /** Serves {@code worker} and sends it one request on channel 2: {@code event}, each chunk (text or bytes), close. */
+  void request(Worker worker, String event, Object... chunks) {
+    serve(worker);
+    runtime.invoke(2, event);
+    for (Object chunk : chunks) {
+      if (chunk instanceof byte[] bytes) {
+        runtime.write(2, bytes);
+      } else {
+        runtime.write(2, (String) chunk);
+      }
+    }
+    runtime.close(2);
+  }
+
   static byte[] httpHead(String method, String uri, String body) {
     return FrameEncoder.encodeValue(Values.array(Values.str(method), Values.str(uri), Values.str("1.1"),
         Values.array(Values.array(Values.str("Host"), Values.str("localhost"))), Values.str(body)));
@@ -75,11 +89,7 @@ class ExamplesTest {
 
   @Test
   void echoPingEchoesEveryChunk() throws Exception {
-    serve(Echo.register(worker("echo"), Duration.ofMillis(1)));
-    runtime.invoke(2, "ping");
-    runtime.write(2, "a");
-    runtime.write(2, "b");
-    runtime.close(2);
+    request(Echo.register(worker("echo"), Duration.ofMillis(1)), "ping", "a", "b");
     assertEquals(List.of("a", "b"), FakeRuntime.texts(runtime.replies(2, WAIT)));
   }
 
@@ -103,10 +113,7 @@ class ExamplesTest {
 
   @Test
   void echoSlowEchoesAfterItsDelay() throws Exception {
-    serve(Echo.register(worker("echo"), Duration.ofMillis(20)));
-    runtime.invoke(2, "slow");
-    runtime.write(2, "x");
-    runtime.close(2);
+    request(Echo.register(worker("echo"), Duration.ofMillis(20)), "slow", "x");
     long start = System.nanoTime();
     assertEquals(List.of("x"), FakeRuntime.texts(runtime.replies(2, WAIT)));
     assertEquals(true, System.nanoTime() - start >= Duration.ofMillis(20).toNanos());
@@ -114,10 +121,7 @@ class ExamplesTest {
 
   @Test
   void httpEchoAnswersTheBodyAsTextPlain() throws Exception {
-    serve(HttpEcho.register(worker("http-echo")));
-    runtime.invoke(2, "echo");
-    runtime.write(2, httpHead("POST", "/", "hi"));
-    runtime.close(2);
+    request(HttpEcho.register(worker("http-echo")), "echo", httpHead("POST", "/", "hi"));
     List<Frame> replies = runtime.replies(2, WAIT);
     assertEquals(Values.array(Values.integer(200),
         Values.array(Values.array(Values.str("Content-Type"), Values.str("text/plain")))), unpack(replies.get(0)));
@@ -137,28 +141,19 @@ class ExamplesTest {
 
   @Test
   void httpEchoWithoutBodyAnswersMethodAndUri() throws Exception {
-    serve(HttpEcho.register(worker("http-echo")));
-    runtime.invoke(2, "echo");
-    runtime.write(2, httpHead("GET", "/some/path?q=1", ""));
-    runtime.close(2);
+    request(HttpEcho.register(worker("http-echo")), "echo", httpHead("GET", "/some/path?q=1", ""));
     assertEquals("GET /some/path?q=1", body(runtime.replies(2, WAIT)));
   }
 
   @Test
   void streamCountSendsNChunks() throws Exception {
-    serve(Stream.register(worker("stream")));
-    runtime.invoke(2, "count");
-    runtime.write(2, "5");
-    runtime.close(2);
+    request(Stream.register(worker("stream")), "count", "5");
     assertEquals(List.of("1", "2", "3", "4", "5"), FakeRuntime.texts(runtime.replies(2, WAIT)));
   }
 
   @Test
   void streamCountOverHttpReadsTheQuery() throws Exception {
-    serve(Stream.register(worker("stream")));
-    runtime.invoke(2, "count");
-    runtime.write(2, httpHead("GET", "/?n=3", ""));
-    runtime.close(2);
+    request(Stream.register(worker("stream")), "count", httpHead("GET", "/?n=3", ""));
     List<Frame> replies = runtime.replies(2, WAIT);
     assertEquals(Values.integer(200), unpack(replies.get(0)).asArrayValue().get(0));
     assertEquals("1\n2\n3\n", body(replies));
@@ -166,10 +161,7 @@ class ExamplesTest {
 
   @Test
   void streamCountRefusesANonNumberWithAClearError() throws Exception {
-    serve(Stream.register(worker("stream")));
-    runtime.invoke(2, "count");
-    runtime.write(2, "many");
-    runtime.close(2);
+    request(Stream.register(worker("stream")), "count", "many");
     Frame f = runtime.next(WAIT);
     assertEquals(1, f.type());
     assertEquals(ErrorCode.INVALID, f.message().toException().code());
@@ -192,20 +184,13 @@ class ExamplesTest {
 
   @Test
   void streamSinkCountsRawChunks() throws Exception {
-    serve(Stream.register(worker("stream")));
-    runtime.invoke(2, "sink");
-    runtime.write(2, "abc");
-    runtime.write(2, "de");
-    runtime.close(2);
+    request(Stream.register(worker("stream")), "sink", "abc", "de");
     assertEquals(List.of("5"), FakeRuntime.texts(runtime.replies(2, WAIT)));
   }
 
   @Test
   void crashPingStillWorks() throws Exception {
-    serve(Crash.register(worker("crash")));
-    runtime.invoke(2, "ping");
-    runtime.write(2, "alive");
-    runtime.close(2);
+    request(Crash.register(worker("crash")), "ping", "alive");
     assertEquals(List.of("alive"), FakeRuntime.texts(runtime.replies(2, WAIT)));
   }
 }

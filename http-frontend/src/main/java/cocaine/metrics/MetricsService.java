@@ -5,9 +5,7 @@ import static cocaine.wire.Signature.Type.STR;
 import static cocaine.wire.Signature.optional;
 
 import cocaine.rpc.service.ChannelContext;
-import cocaine.rpc.service.Service;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
+import cocaine.rpc.service.MethodService;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import cocaine.wire.Protocol;
@@ -25,8 +23,6 @@ import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.msgpack.value.Value;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code metrics} service (version 1, as the original runtime's): {@code fetch(type, query)}
@@ -37,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code cocaine.node.apps.running}, {@code jvm.memory.used{area=heap,id=G1 Eden Space}},
  * {@code cocaine.proxy.request.duration{app=echo}.count}. Reads a thread-safe registry; no state.
  */
-public final class MetricsService implements Service {
+public final class MetricsService extends MethodService {
   public static final String NAME = "metrics";
   public static final int VERSION = 1;
   public static final int FETCH = 0;
@@ -47,50 +43,29 @@ public final class MetricsService implements Service {
       .method(FETCH, "fetch", FETCH_ARGS, Graph.TERMINAL, Graph.PRIMITIVE)
       .build();
 
-  private static final Logger log = LoggerFactory.getLogger(MetricsService.class);
-
   private final MeterRegistry registry;
 
   public MetricsService(MeterRegistry registry) {
+    super(NAME, VERSION, PROTOCOL);
     this.registry = registry;
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int version() {
-    return VERSION;
-  }
-
-  @Override
-  public Protocol protocol() {
-    return PROTOCOL;
-  }
-
-  @Override
-  public Source<Message, NotUsed> open(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
+  protected Source<Message, NotUsed> call(ChannelContext channel, Message first, Source<Message, NotUsed> rest) {
     if (first.type() != FETCH) {
-      return Source.single(Message.error(ErrorCode.SLOT_NOT_FOUND, "metrics has no method " + first.type()));
+      throw noMethod(first);
     }
-    try {
-      List<Value> args = first.args();
-      String type = args.isEmpty() || args.get(0).isNilValue() ? "plain" : Values.asString(args.get(0));
-      if (!type.equals("plain") && !type.equals("json")) {
-        throw FETCH_ARGS.invalid("metrics.fetch", args, "type must be plain or json");
-      }
-      Value query = args.size() > 1 ? args.get(1) : Values.nil();
-      if (!query.isNilValue() && !query.isRawValue()) {
-        throw FETCH_ARGS.invalid("metrics.fetch", args, "query must be a string the names contain");
-      }
-      Map<String, Double> found = fetch(query.isNilValue() ? "" : Values.asString(query));
-      return Source.single(Message.value(Values.fromJava(type.equals("plain") ? found : tree(found))));
-    } catch (CocaineException e) {
-      log.warn("metrics: refused a call from {}: {}", channel.peer(), e.getMessage());
-      return Source.single(Message.error(e));
+    List<Value> args = first.args();
+    String type = args.isEmpty() || args.get(0).isNilValue() ? "plain" : Values.asString(args.get(0));
+    if (!type.equals("plain") && !type.equals("json")) {
+      throw FETCH_ARGS.invalid("metrics.fetch", args, "type must be plain or json");
     }
+    Value query = args.size() > 1 ? args.get(1) : Values.nil();
+    if (!query.isNilValue() && !query.isRawValue()) {
+      throw FETCH_ARGS.invalid("metrics.fetch", args, "query must be a string the names contain");
+    }
+    Map<String, Double> found = fetch(query.isNilValue() ? "" : Values.asString(query));
+    return Source.single(Message.value(Values.fromJava(type.equals("plain") ? found : tree(found))));
   }
 
   /** Every number of the registry whose full name contains {@code query}, sorted by name. */

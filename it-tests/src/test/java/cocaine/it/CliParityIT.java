@@ -190,6 +190,24 @@ class CliParityIT {
   }
 
   @Test
+  void runlistAndGroupEntriesAreAddedAndRemovedOneAppAtATime() throws Exception {
+    assertEquals(1, cocaine("runlist", "add-app", "-n", "rl-entries", "--app", "echo", "-r", "echo").exit(),
+        "no runlist and no --force");
+    ok("", cocaine("runlist", "add-app", "-n", "rl-entries", "--app", "echo", "-r", "echo", "--force"));
+    ok("\"echo\" : \"echo\"", cocaine("runlist", "view", "-n", "rl-entries", "--json"));
+    ok("", cocaine("runlist", "remove-app", "-n", "rl-entries", "--app", "echo"));
+    assertEquals("{ }", ok("", cocaine("runlist", "view", "-n", "rl-entries", "--json")).output().trim());
+    Command.Result gone = cocaine("runlist", "remove-app", "-n", "rl-entries", "--app", "echo");
+    assertTrue(gone.exit() == 1 && gone.output().contains("app 'echo' is not in runlist 'rl-entries'"), gone.output());
+    ok("created", cocaine("group", "create", "-n", "g-entries"));
+    ok("", cocaine("group", "push", "-n", "g-entries", "--app", "echo", "-w", "5"));
+    ok("\"echo\" : 5", cocaine("group", "view", "-n", "g-entries", "--json"));
+    ok("", cocaine("group", "pop", "-n", "g-entries", "--app", "echo"));
+    gone = cocaine("group", "pop", "-n", "g-entries", "--app", "echo");
+    assertTrue(gone.exit() == 1 && gone.output().contains("app 'echo' is not in group 'g-entries'"), gone.output());
+  }
+
+  @Test
   void profileRunlistAndGroupCopyAndRename() throws Exception {
     ok("uploaded", cocaine("runlist", "upload", "-n", "rl-a", "--runlist", "{\"echo\": \"echo\"}"));
     ok("created", cocaine("group", "create", "-n", "g-a", "-c", "{\"echo\": 3}"));

@@ -14,6 +14,7 @@ import cocaine.wire.Values;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,49 +187,29 @@ final class AppCommands {
   }
 
   @Command(name = "list", description = "List uploaded apps.")
-  static final class ListApps implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class ListApps extends StorageCommand {
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        HumanOutput.print(target, spec.commandLine().getOut(), storage.find("manifests", APP_TAGS), "APP");
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      HumanOutput.print(target, out, storage.find("manifests", APP_TAGS), "APP");
     }
   }
 
   @Command(name = "view", description = "Print an app's manifest.")
-  static final class View implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class View extends StorageCommand.Named {
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        HumanOutput.print(target, spec.commandLine().getOut(), Printer.unpack(storage.read("manifests", name)), "KEY");
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      HumanOutput.print(target, out, Printer.unpack(storage.read("manifests", name)), "KEY");
     }
   }
 
   @Command(name = "remove", description = "Remove an app's manifest and archive.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Remove extends StorageCommand.Named {
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        requireUploaded(storage, name);
-        storage.remove("manifests", name);
-        storage.remove("apps", name);
-      }
-      spec.commandLine().getOut().println("app '" + name + "' removed");
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      requireUploaded(storage, name);
+      storage.remove("manifests", name);
+      storage.remove("apps", name);
+      out.println("app '" + name + "' removed");
     }
   }
 

@@ -37,4 +37,21 @@ final class Editor {
           + "; nothing was stored (set $VISUAL or $EDITOR to the editor you want)");
     }
   }
+
+  /**
+   * Writes {@code shown} as JSON to a new file named {@code prefix...json}, opens it in the editor
+   * and returns it once the editor exits; the caller reads the edit and deletes the file. The file
+   * is deleted when the editor fails.
+   */
+  static Path editAsJson(Object shown, String prefix) throws IOException, InterruptedException {
+    Path file = Files.createTempFile(prefix, ".json");
+    Files.writeString(file, Printer.JSON.writeValueAsString(shown) + "\n");
+    try {
+      edit(file);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    return file;
+  }
 }

@@ -3,9 +3,8 @@ package cocaine.cli;
 import cocaine.client.Locator;
 import cocaine.client.StorageClient;
 import cocaine.routing.RoutingGroup;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +35,6 @@ final class GroupCommands implements StoredObjectCommands.Group {
     return KIND;
   }
 
-  static void store(StorageClient storage, String name, Map<String, Object> weights) {
-    RoutingGroup.fromMap(name, weights);
-    storage.write("groups", name, Printer.pack(weights), TAGS);
-  }
-
   @Command(name = "create", description = "Create a group from JSON {\"app\": weight, ...} (empty if omitted).")
   static final class Create implements Callable<Integer> {
     @Mixin Target target;
@@ -52,11 +46,7 @@ final class GroupCommands implements StoredObjectCommands.Group {
     public Integer call() throws IOException {
       Map<String, Object> weights = content == null ? new LinkedHashMap<>() : Printer.readJsonObject(content, "group");
       try (StorageClient storage = target.storage()) {
-        if (weights.isEmpty()) {
-          storage.write("groups", name, Printer.pack(weights), TAGS);
-        } else {
-          store(storage, name, weights);
-        }
+        StoredObjects.write(storage, KIND, name, weights);
       }
       spec.commandLine().getOut().println("group '" + name + "' created");
       return 0;
@@ -64,41 +54,18 @@ final class GroupCommands implements StoredObjectCommands.Group {
   }
 
   @Command(name = "push", description = "Add an app to a group, or change its weight.")
-  static final class Push implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
+  static final class Push extends StorageCommand.Named {
     @Option(names = "--app", required = true) String app;
     @Option(names = {"-w", "--weight"}, required = true) long weight;
 
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
-        weights.put(app, weight);
-        store(storage, name, weights);
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      StoredObjects.putApp(storage, KIND, name, app, weight, false);
     }
   }
 
   @Command(name = "pop", description = "Remove an app from a group.")
-  static final class Pop implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = "--app", required = true) String app;
-
-    @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        Map<String, Object> weights = StoredObjects.readMap(storage, "groups", name);
-        if (weights.remove(app) == null) {
-          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in group '" + name + "'");
-        }
-        storage.write("groups", name, Printer.pack(weights), TAGS);
-      }
-      return 0;
-    }
-  }
+  static final class Pop extends StoredObjectCommands.RemoveApp {}
 
   @Command(name = "refresh", description = "Make the locator reload a group (all groups without -n).")
   static final class Refresh implements Callable<Integer> {

@@ -2,9 +2,8 @@ package cocaine.cli;
 
 import cocaine.client.StorageClient;
 import cocaine.model.Runlist;
-import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,70 +31,30 @@ final class RunlistCommands implements StoredObjectCommands.Group {
   }
 
   @Command(name = "add-app", description = "Add an app with its profile to a runlist.")
-  static final class AddApp implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
+  static final class AddApp extends StorageCommand.Named {
     @Option(names = "--app", required = true) String app;
     @Option(names = {"-r", "--profile"}, required = true) String profile;
     @Option(names = {"-f", "--force"}, description = "create the runlist if it is missing") boolean force;
 
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        Map<String, Object> runlist;
-        try {
-          runlist = StoredObjects.readMap(storage, "runlists", name);
-        } catch (CocaineException e) {
-          if (!force || !e.code().equals(ErrorCode.NOT_FOUND)) {
-            throw e;
-          }
-          runlist = new LinkedHashMap<>();
-        }
-        runlist.put(app, profile);
-        Runlist.fromMap(name, runlist);
-        storage.write("runlists", name, Printer.pack(runlist), TAGS);
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      StoredObjects.putApp(storage, KIND, name, app, profile, force);
     }
   }
 
   @Command(name = "remove-app", description = "Remove an app from a runlist.")
-  static final class RemoveApp implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Option(names = "--app", required = true) String app;
-
-    @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        Map<String, Object> runlist = StoredObjects.readMap(storage, "runlists", name);
-        if (runlist.remove(app) == null) {
-          throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in runlist '" + name + "'");
-        }
-        storage.write("runlists", name, Printer.pack(runlist), TAGS);
-      }
-      return 0;
-    }
-  }
+  static final class RemoveApp extends StoredObjectCommands.RemoveApp {}
 
   @Command(name = "create", description = "Store an empty runlist (an existing one is emptied, as the original did).")
-  static final class Create implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Create extends StorageCommand.Named {
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        int apps = 0;
-        if (storage.find("runlists", TAGS).contains(name)) {
-          apps = StoredObjects.readMap(storage, "runlists", name).size();
-        }
-        StoredObjects.store(storage, KIND, name, new LinkedHashMap<>());
-        spec.commandLine().getOut().println("runlist '" + name + "' created"
-            + (apps == 0 ? "" : " (it replaced one of " + apps + " apps)"));
+    void run(StorageClient storage, PrintWriter out) {
+      int apps = 0;
+      if (storage.find("runlists", TAGS).contains(name)) {
+        apps = StoredObjects.readMap(storage, "runlists", name).size();
       }
-      return 0;
+      StoredObjects.write(storage, KIND, name, new LinkedHashMap<>());
+      out.println("runlist '" + name + "' created" + (apps == 0 ? "" : " (it replaced one of " + apps + " apps)"));
     }
   }
 
@@ -110,7 +69,7 @@ final class RunlistCommands implements StoredObjectCommands.Group {
     public Integer call() throws IOException {
       Map<String, Object> runlist = Printer.readJsonObject(source, "runlist");
       try (StorageClient storage = target.storage()) {
-        StoredObjects.store(storage, KIND, name, runlist);
+        StoredObjects.write(storage, KIND, name, runlist);
       }
       spec.commandLine().getOut().println("runlist '" + name + "' uploaded");
       return 0;

@@ -31,49 +31,37 @@ final class StoredObjectCommands {
   }
 
   @Command(name = "list", description = "List the stored ${PARENT-COMMAND-NAME}s.")
-  static final class ListAll implements Callable<Integer> {
-    @Mixin Target target;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class ListAll extends StorageCommand {
     @Override
-    public Integer call() throws IOException {
+    void run(StorageClient storage, PrintWriter out) {
       StoredObjects.Kind kind = kind(spec);
-      try (StorageClient storage = target.storage()) {
-        HumanOutput.print(target, spec.commandLine().getOut(), storage.find(kind.collection(), kind.tags()), "NAME");
-      }
-      return 0;
+      HumanOutput.print(target, out, storage.find(kind.collection(), kind.tags()), "NAME");
     }
   }
 
   @Command(name = "view", description = "Print a ${PARENT-COMMAND-NAME}.")
-  static final class View implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class View extends StorageCommand.Named {
     @Override
-    public Integer call() throws IOException {
-      StoredObjects.Kind kind = kind(spec);
-      try (StorageClient storage = target.storage()) {
-        HumanOutput.print(target, spec.commandLine().getOut(), StoredObjects.readMap(storage, kind.collection(), name),
-            "KEY");
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      HumanOutput.print(target, out, StoredObjects.readMap(storage, kind(spec).collection(), name), "KEY");
     }
   }
 
   @Command(name = "remove", description = "Remove a ${PARENT-COMMAND-NAME} (a missing one is fine).")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Option(names = {"-n", "--name"}, required = true) String name;
-    @Spec CommandLine.Model.CommandSpec spec;
+  static final class Remove extends StorageCommand.Named {
+    @Override
+    void run(StorageClient storage, PrintWriter out) {
+      storage.remove(kind(spec).collection(), name);
+    }
+  }
+
+  /** Removes one app from a stored map of apps; runlist remove-app and group pop name it each. */
+  abstract static class RemoveApp extends StorageCommand.Named {
+    @Option(names = "--app", required = true) String app;
 
     @Override
-    public Integer call() throws IOException {
-      try (StorageClient storage = target.storage()) {
-        storage.remove(kind(spec).collection(), name);
-      }
-      return 0;
+    void run(StorageClient storage, PrintWriter out) {
+      StoredObjects.removeApp(storage, kind(spec), name, app);
     }
   }
 
@@ -147,14 +135,7 @@ final class StoredObjectCommands {
       try (StorageClient storage = target.storage()) {
         before = StoredObjects.readMap(storage, kind.collection(), name);
       }
-      Path file = Files.createTempFile("cocaine-" + kind.what() + "-", ".json");
-      Files.writeString(file, Printer.JSON.writeValueAsString(before) + "\n");
-      try {
-        Editor.edit(file);
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        Files.deleteIfExists(file);
-        throw e;
-      }
+      Path file = Editor.editAsJson(before, "cocaine-" + kind.what() + "-");
       Map<String, Object> after;
       try {
         after = Printer.readJsonObject(file.toString(), kind.what());

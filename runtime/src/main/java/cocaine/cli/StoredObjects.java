@@ -26,12 +26,39 @@ final class StoredObjects {
     return new LinkedHashMap<>((Map<String, Object>) value);
   }
 
-  /** Stores {@code map} as {@code name} once {@code check} accepts it; says whether it replaced one. */
-  static boolean store(StorageClient storage, Kind kind, String name, Map<String, Object> map) {
+  /** Stores {@code map} as {@code name} once {@code check} accepts it. */
+  static void write(StorageClient storage, Kind kind, String name, Map<String, Object> map) {
     kind.check().accept(name, map);
-    boolean existed = storage.find(kind.collection(), kind.tags()).contains(name);
     storage.write(kind.collection(), name, Printer.pack(map), kind.tags());
-    return existed;
+  }
+
+  /**
+   * Sets an app's entry in the stored map {@code name} (a runlist's profile, a group's weight) and
+   * stores the map once {@code check} accepts it.
+   *
+   * @param create whether a missing map is started empty rather than refused [NOT_FOUND]
+   */
+  static void putApp(StorageClient storage, Kind kind, String name, String app, Object entry, boolean create) {
+    Map<String, Object> map;
+    try {
+      map = readMap(storage, kind.collection(), name);
+    } catch (CocaineException e) {
+      if (!create || !e.code().equals(ErrorCode.NOT_FOUND)) {
+        throw e;
+      }
+      map = new LinkedHashMap<>();
+    }
+    map.put(app, entry);
+    write(storage, kind, name, map);
+  }
+
+  /** Removes an app's entry from the stored map {@code name}; refuses [NOT_FOUND] an app it does not hold. */
+  static void removeApp(StorageClient storage, Kind kind, String name, String app) {
+    Map<String, Object> map = readMap(storage, kind.collection(), name);
+    if (map.remove(app) == null) {
+      throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "' is not in " + kind.what() + " '" + name + "'");
+    }
+    storage.write(kind.collection(), name, Printer.pack(map), kind.tags());
   }
 
   /**

@@ -6,6 +6,7 @@ import cocaine.wire.ErrorCode;
 import cocaine.wire.Values;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,150 +52,138 @@ final class UnicornCommands {
     return out;
   }
 
-  @Command(name = "get", description = "Print a node's value and version (version -1: no such node).")
-  static final class Get implements Callable<Integer> {
+  /** A unicorn command on one PATH: {@link #run} gets a connection, opened for it and closed after. */
+  abstract static class OnPath implements Callable<Integer> {
     @Mixin Target target;
     @Parameters(index = "0", paramLabel = "PATH") String path;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public final Integer call() throws IOException, InterruptedException {
+      check();
       try (UnicornClient unicorn = connect(target)) {
-        Printer.print(spec.commandLine().getOut(), shown(path, unicorn.get(path)));
+        return run(unicorn, spec.commandLine().getOut());
       }
+    }
+
+    /** Refuses bad arguments before anything is connected to. */
+    void check() {}
+
+    /** @return the exit code */
+    abstract int run(UnicornClient unicorn, PrintWriter out) throws IOException, InterruptedException;
+  }
+
+  /** A unicorn command that writes a JSON VALUE to PATH. */
+  abstract static class WithValue extends OnPath {
+    @Parameters(index = "1", paramLabel = "VALUE", description = "JSON, e.g. 42, '\"text\"', '{\"a\": [1, 2]}'") String value;
+    Object parsed;
+
+    @Override
+    void check() {
+      parsed = json(value);
+    }
+  }
+
+  @Command(name = "get", description = "Print a node's value and version (version -1: no such node).")
+  static final class Get extends OnPath {
+    @Override
+    int run(UnicornClient unicorn, PrintWriter out) {
+      Printer.print(out, shown(path, unicorn.get(path)));
       return 0;
     }
   }
 
   @Command(name = "put", description = "Replace a node's value with JSON VALUE, at --version (default: the version read now).")
-  static final class Put implements Callable<Integer> {
-    @Mixin Target target;
-    @Parameters(index = "0", paramLabel = "PATH") String path;
-    @Parameters(index = "1", paramLabel = "VALUE", description = "JSON, e.g. 42, '\"text\"', '{\"a\": [1, 2]}'") String value;
+  static final class Put extends WithValue {
     @Option(names = "--version", description = "write only if the node is at this version (compare and set)") Long version;
-    @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
-      Object parsed = json(value);
-      try (UnicornClient unicorn = connect(target)) {
-        long at = version != null ? version : unicorn.get(path).version();
-        if (at < 0) {
-          throw new CocaineException(new ErrorCode(11, 8), "unicorn put('" + path + "'): no such node; create it with "
-              + "'cocaine unicorn create " + path + " VALUE'");
-        }
-        UnicornClient.Put put = unicorn.put(path, parsed, at);
-        if (!put.written()) {
-          throw new CocaineException(new ErrorCode(11, 7), "unicorn put('" + path + "'): the node is at version "
-              + put.now().version() + ", not " + at + "; nothing was written (get it again and retry)");
-        }
-        Printer.print(spec.commandLine().getOut(), shown(path, put.now()));
+    int run(UnicornClient unicorn, PrintWriter out) {
+      long at = version != null ? version : unicorn.get(path).version();
+      if (at < 0) {
+        throw new CocaineException(new ErrorCode(11, 8), "unicorn put('" + path + "'): no such node; create it with "
+            + "'cocaine unicorn create " + path + " VALUE'");
       }
+      UnicornClient.Put put = unicorn.put(path, parsed, at);
+      if (!put.written()) {
+        throw new CocaineException(new ErrorCode(11, 7), "unicorn put('" + path + "'): the node is at version "
+            + put.now().version() + ", not " + at + "; nothing was written (get it again and retry)");
+      }
+      Printer.print(out, shown(path, put.now()));
       return 0;
     }
   }
 
   @Command(name = "create", description = "Create a node (and missing parents) holding JSON VALUE; fails if it exists.")
-  static final class Create implements Callable<Integer> {
-    @Mixin Target target;
-    @Parameters(index = "0", paramLabel = "PATH") String path;
-    @Parameters(index = "1", paramLabel = "VALUE", description = "JSON, e.g. 42, '\"text\"', '{\"a\": [1, 2]}'") String value;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Create extends WithValue {
     @Override
-    public Integer call() throws IOException {
-      Object parsed = json(value);
-      try (UnicornClient unicorn = connect(target)) {
-        unicorn.create(path, parsed);
-      }
-      spec.commandLine().getOut().println("unicorn node '" + path + "' created");
+    int run(UnicornClient unicorn, PrintWriter out) {
+      unicorn.create(path, parsed);
+      out.println("unicorn node '" + path + "' created");
       return 0;
     }
   }
 
   @Command(name = "remove", description = "Remove a node without children, at --version (default: any).")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Target target;
-    @Parameters(index = "0", paramLabel = "PATH") String path;
+  static final class Remove extends OnPath {
     @Option(names = "--version", defaultValue = "-1", description = "remove only if the node is at this version") long version;
-    @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
-      try (UnicornClient unicorn = connect(target)) {
-        unicorn.remove(path, version);
-      }
-      spec.commandLine().getOut().println("unicorn node '" + path + "' removed");
+    int run(UnicornClient unicorn, PrintWriter out) {
+      unicorn.remove(path, version);
+      out.println("unicorn node '" + path + "' removed");
       return 0;
     }
   }
 
   @Command(name = "edit", description = "Edit a node's value as JSON in $VISUAL/$EDITOR; stored at the version read"
       + " (created when there is no node), as the original tool's unicorn edit.")
-  static final class Edit implements Callable<Integer> {
-    @Mixin Target target;
-    @Parameters(index = "0", paramLabel = "PATH") String path;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Edit extends OnPath {
     @Override
-    public Integer call() throws IOException, InterruptedException {
-      try (UnicornClient unicorn = connect(target)) {
-        UnicornClient.Versioned before = unicorn.get(path);
-        Object shown = before.version() < 0 ? new LinkedHashMap<>() : Values.toJava(before.value());
-        Path file = Files.createTempFile("cocaine-unicorn-", ".json");
-        Files.writeString(file, Printer.JSON.writeValueAsString(shown) + "\n");
-        try {
-          Editor.edit(file);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-          Files.deleteIfExists(file);
-          throw e;
-        }
-        Object after;
-        try {
-          after = Printer.JSON.readValue(file.toFile(), Object.class);
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException("the edit is not JSON (" + e.getOriginalMessage() + "); nothing was stored."
-              + " Your edit is kept in " + file, e);
-        }
-        if (before.version() >= 0 && Printer.JSON.writeValueAsString(after).equals(Printer.JSON.writeValueAsString(shown))) {
-          Files.deleteIfExists(file);
-          spec.commandLine().getOut().println("unicorn node '" + path + "' unchanged");
-          return 0;
-        }
-        if (before.version() < 0) {
-          unicorn.create(path, after);
-        } else if (!unicorn.put(path, after, before.version()).written()) {
-          throw new CocaineException(new ErrorCode(11, 7), "unicorn edit('" + path + "'): the node changed while you"
-              + " edited it; nothing was stored. Your edit is kept in " + file);
-        }
-        Files.deleteIfExists(file);
-        spec.commandLine().getOut().println("unicorn node '" + path + "' stored");
+    int run(UnicornClient unicorn, PrintWriter out) throws IOException, InterruptedException {
+      UnicornClient.Versioned before = unicorn.get(path);
+      Object shown = before.version() < 0 ? new LinkedHashMap<>() : Values.toJava(before.value());
+      Path file = Editor.editAsJson(shown, "cocaine-unicorn-");
+      Object after;
+      try {
+        after = Printer.JSON.readValue(file.toFile(), Object.class);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("the edit is not JSON (" + e.getOriginalMessage() + "); nothing was stored."
+            + " Your edit is kept in " + file, e);
       }
+      if (before.version() >= 0 && Printer.JSON.writeValueAsString(after).equals(Printer.JSON.writeValueAsString(shown))) {
+        Files.deleteIfExists(file);
+        out.println("unicorn node '" + path + "' unchanged");
+        return 0;
+      }
+      if (before.version() < 0) {
+        unicorn.create(path, after);
+      } else if (!unicorn.put(path, after, before.version()).written()) {
+        throw new CocaineException(new ErrorCode(11, 7), "unicorn edit('" + path + "'): the node changed while you"
+            + " edited it; nothing was stored. Your edit is kept in " + file);
+      }
+      Files.deleteIfExists(file);
+      out.println("unicorn node '" + path + "' stored");
       return 0;
     }
   }
 
   @Command(name = "children", description = "List a node's children (sorted) and its child version.")
-  static final class Children implements Callable<Integer> {
-    @Mixin Target target;
-    @Parameters(index = "0", paramLabel = "PATH") String path;
-    @Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Children extends OnPath {
     @Override
-    public Integer call() throws IOException {
-      try (UnicornClient unicorn = connect(target);
-          UnicornClient.Subscription children = unicorn.subscribeChildren(path)) {
+    int run(UnicornClient unicorn, PrintWriter out) {
+      try (UnicornClient.Subscription children = unicorn.subscribeChildren(path)) {
         Duration wait = target.timeout;
         UnicornClient.Children now = children.nextChildren(wait);
         if (now == null) {
           throw new CocaineException(ErrorCode.TIMEOUT, "unicorn children('" + path + "') got no reply within "
               + wait.toMillis() + " ms");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("path", path);
-        out.put("children", now.names());
-        out.put("version", now.version());
-        Printer.print(spec.commandLine().getOut(), out);
+        Map<String, Object> shown = new LinkedHashMap<>();
+        shown.put("path", path);
+        shown.put("children", now.names());
+        shown.put("version", now.version());
+        Printer.print(out, shown);
       }
       return 0;
     }
