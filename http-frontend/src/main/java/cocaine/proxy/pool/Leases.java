@@ -42,7 +42,7 @@ public final class Leases {
     if (s == null || pool == null) {
       return null;
     }
-    Connection c = Connections.choose(connections.snapshot(), maxInFlight, ThreadLocalRandom.current());
+    Connection c = connections.lease(maxInFlight, ThreadLocalRandom.current());
     if (c == null) {
       return null;
     }
