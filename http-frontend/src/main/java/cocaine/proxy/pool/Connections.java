@@ -101,8 +101,10 @@ final class Connections {
    * null when there is none. From any thread.
    *
    * @param random breaks ties, so equal connections share the traffic evenly
+   * @param spread the window spans every connection: a retry goes to the least busy of all, so most
+   *               likely not back to the connection (and the node behind it) that refused it
    */
-  Connection lease(int maxInFlight, RandomGenerator random) {
+  Connection lease(int maxInFlight, RandomGenerator random, boolean spread) {
     Connection[] all = snapshot;
     int n = all.length;
     if (n == 0) {
@@ -112,7 +114,7 @@ final class Connections {
     for (Connection c : all) {
       busy += c.inFlight.get();
     }
-    int width = Math.min(n, busy / PACKING + 1);
+    int width = spread ? n : Math.min(n, busy / PACKING + 1);
     if (turn.incrementAndGet() % ((long) PACKING * width) == 0) {
       start.incrementAndGet();
     }

@@ -54,7 +54,7 @@ class ConnectionsTest {
   @Test
   void theConnectionWithFewestInFlightIsLeasedAndCountsOneMore() {
     Connections connections = of(20, 17, 18); // 55 in flight: the window spans all three
-    Connection leased = connections.lease(100, KEEP_FIRST);
+    Connection leased = connections.lease(100, KEEP_FIRST, false);
     assertEquals(2, leased.id);
     assertEquals(18, leased.inFlight.get());
     assertEquals(56, connections.inFlight());
@@ -62,9 +62,9 @@ class ConnectionsTest {
 
   @Test
   void tiesAreBrokenByTheRandomSoEqualConnectionsShare() {
-    assertEquals(1, of(16, 16, 16).lease(100, KEEP_FIRST).id);
-    assertEquals(3, of(16, 16, 16).lease(100, TAKE_LAST).id);
-    assertEquals(2, of(17, 16, 17, 16).lease(100, KEEP_FIRST).id, "only the fewest count as ties");
+    assertEquals(1, of(16, 16, 16).lease(100, KEEP_FIRST, false).id);
+    assertEquals(3, of(16, 16, 16).lease(100, TAKE_LAST, false).id);
+    assertEquals(2, of(17, 16, 17, 16).lease(100, KEEP_FIRST, false).id, "only the fewest count as ties");
   }
 
   @Test
@@ -94,7 +94,7 @@ class ConnectionsTest {
     Map<Long, Integer> perConnection = new HashMap<>();
     ArrayDeque<Connection> held = new ArrayDeque<>();
     for (int i = 0; i < total; i++) {
-      Connection c = connections.lease(1024, KEEP_FIRST);
+      Connection c = connections.lease(1024, KEEP_FIRST, false);
       perConnection.merge(c.id, 1, Integer::sum);
       held.add(c);
       if (held.size() > inFlight) {
@@ -108,8 +108,8 @@ class ConnectionsTest {
   void retiringAndFullConnectionsAreNotLeased() {
     Connections connections = of(0, 2, 5);
     connections.oldestLive().orElseThrow().retiring = true;
-    assertEquals(2, connections.lease(3, KEEP_FIRST).id);
-    assertNull(connections.lease(3, KEEP_FIRST), "the second is full now, the third was already");
+    assertEquals(2, connections.lease(3, KEEP_FIRST, false).id);
+    assertNull(connections.lease(3, KEEP_FIRST, false), "the second is full now, the third was already");
     assertEquals(2, connections.live());
     assertEquals(3, connections.size(), "a retiring connection stays until its requests are over");
   }
@@ -140,9 +140,17 @@ class ConnectionsTest {
   @Test
   void aFullConnectionIsNotOverbooked() {
     Connections connections = of(1, 1);
-    assertEquals(2, connections.lease(2, KEEP_FIRST).inFlight.get());
-    assertEquals(2, connections.lease(2, KEEP_FIRST).inFlight.get());
-    assertNull(connections.lease(2, KEEP_FIRST), "both are at the limit");
+    assertEquals(2, connections.lease(2, KEEP_FIRST, false).inFlight.get());
+    assertEquals(2, connections.lease(2, KEEP_FIRST, false).inFlight.get());
+    assertNull(connections.lease(2, KEEP_FIRST, false), "both are at the limit");
     assertEquals(4, connections.inFlight());
+  }
+
+  @Test
+  void aRetryGoesToTheLeastBusyOfAllConnectionsNotBackToTheWindow() {
+    Connections connections = of(1, 0, 0, 0); // the window is the first connection alone
+    assertEquals(1, connections.lease(100, KEEP_FIRST, false).id);
+    assertEquals(2, connections.lease(100, KEEP_FIRST, true).id);
+    assertEquals(4, connections.lease(100, TAKE_LAST, true).id, "equals share retries");
   }
 }
