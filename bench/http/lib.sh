@@ -4,6 +4,15 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK_PREFIX=cocaine-http-bench
 source "$BENCH_DIR/../../scripts/lib/runtime.sh"
 
+# Installs Debian packages $@ (as root, or with sudo).
+apt_install() {
+  log "installing $*"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 # Installs the Debian packages named when their command is missing ($1 command, $2 package, ...).
 need() {
   local missing=()
@@ -12,23 +21,13 @@ need() {
     shift 2
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
   fi
 }
 
 # Installs Debian package $2 when file $1 is missing (a module rather than a command).
 need_file() {
-  if [ ! -e "$1" ]; then
-    log "installing $2"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
-  fi
+  [ -e "$1" ] || apt_install "$2"
 }
 
 # Waits until `curl ARGS` through the proxy succeeds (the app's first workers are up).
