@@ -16,10 +16,10 @@ import java.util.random.RandomGenerator;
  * one for every {@link #PACKING} requests in flight (so the frames of concurrent requests share
  * writes), the least busy of the window taking the next one; the window moves on by one connection
  * every {@link #PACKING} requests per connection it spans, so over time every connection carries the
- * same share of requests (what a balancer's virtual endpoint and a routing group's weights rely on). A retiring connection
- * takes no new request and is closed once its last one is over. Changed by the pool actor only;
- * requests read its {@link #snapshot} and count themselves in and out of a connection's
- * {@code inFlight} from their own threads ({@link Leases}).
+ * same share of requests (what a balancer's virtual endpoint and a routing group's weights rely on).
+ * A retiring connection takes no new request and is closed once its last one is over. Changed by the
+ * pool actor only; requests read its {@link #snapshot} and count themselves in and out of a
+ * connection's {@code inFlight} from their own threads ({@link Leases}).
  */
 final class Connections {
 
