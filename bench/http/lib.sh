@@ -4,6 +4,15 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK_PREFIX=cocaine-http-bench
 source "$BENCH_DIR/../../scripts/lib/runtime.sh"
 
+# Installs Debian packages $@ (as root, or with sudo).
+apt_install() {
+  log "installing $*"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 # Installs the Debian packages named when their command is missing ($1 command, $2 package, ...).
 need() {
   local missing=()
@@ -12,23 +21,13 @@ need() {
     shift 2
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
   fi
 }
 
 # Installs Debian package $2 when file $1 is missing (a module rather than a command).
 need_file() {
-  if [ ! -e "$1" ]; then
-    log "installing $2"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
-  fi
+  [ -e "$1" ] || apt_install "$2"
 }
 
 # Waits until `curl ARGS` through the proxy succeeds (the app's first workers are up).
@@ -84,4 +83,96 @@ CONF
   nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
   NGINX_PID=$!
   BENCH_PIDS+=("$NGINX_PID")
+}
+
+# --- the wrk rounds shared by wrk.sh and ab.sh -------------------------------------------------
+# Settings (env overrides): ROUNDS SECONDS_PER_RUN WARMUP CONNECTIONS THREADS BODY, and the
+# http-echo profile both deploy.
+wrk_settings() {
+  ROUNDS="${ROUNDS:-3}"
+  SECONDS_PER_RUN="${SECONDS_PER_RUN:-${SECONDS_PER_SIDE:-10}}"
+  WARMUP="${WARMUP:-15}"
+  CONNECTIONS="${CONNECTIONS:-64}"
+  THREADS="${THREADS:-2}"
+  BODY="${BODY:-1024}"
+  PROFILE='{"pool-limit": 2, "concurrency": 64, "queue-limit": 1000, "heartbeat-timeout": 30,
+  "handshake-timeout": 20, "terminate-timeout": 5}'
+  BASE="$WORK"
+  OTHER_RUNTIMES=()
+  declare -gA URL PIDS_OF
+  SIDES=()
+}
+
+# lib.sh stops the runtime started last; the ones before it (OTHER_RUNTIMES) are stopped here, by pid.
+stop_other_runtimes() {
+  local p
+  for p in "${OTHER_RUNTIMES[@]}"; do
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${OTHER_RUNTIMES[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  WORK="$BASE"
+}
+
+# The wrk script of every run: POST with a BODY-byte body.
+write_post_lua() {
+  cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = string.rep("x", $BODY)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+}
+
+# CPU ticks (user + system) of the server behind side $1 (PIDS_OF): the process and its children.
+side_ticks() {
+  local root="${PIDS_OF[$1]}" p sum=0
+  for p in $root $(pgrep -P "$root" || true); do
+    [ -r "/proc/$p/stat" ] || continue
+    sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+  done
+  echo "$sum"
+}
+
+# run_wrk SIDE NAME SECONDS: one wrk run against URL[SIDE]; $WORK/NAME.wrk and $WORK/NAME.ticks.
+run_wrk() {
+  local before after
+  before="$(side_ticks "$1")"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" --timeout 10s --latency -s "$WORK/post.lua" "${URL[$1]}" \
+    >"$WORK/$2.wrk"
+  after="$(side_ticks "$1")"
+  echo $((after - before)) >"$WORK/$2.ticks"
+}
+
+# A side's name in file names.
+side_file() { echo "${1//:/_}"; }
+
+# A warm-up of every side in SIDES, then ROUNDS rounds that run every side once, in an order that
+# alternates round by round, so load from elsewhere on the machine hits all sides alike.
+interleaved_rounds() {
+  local side r k order
+  for side in "${SIDES[@]}"; do
+    log "$side: warm-up ${WARMUP}s"
+    run_wrk "$side" "warmup-$(side_file "$side")" "$WARMUP"
+  done
+  for r in $(seq 1 "$ROUNDS"); do
+    order=("${SIDES[@]}")
+    if [ $((r % 2)) = 0 ]; then
+      order=()
+      for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do order+=("${SIDES[$k]}"); done
+    fi
+    for side in "${order[@]}"; do
+      log "round $r/$ROUNDS: $side, ${SECONDS_PER_RUN}s, $CONNECTIONS connections, ${BODY}-byte POST body"
+      run_wrk "$side" "$(side_file "$side")-$r" "$SECONDS_PER_RUN"
+    done
+  done
+}
+
+# The table of the rounds (bench/http/rounds.py): per side the medians and, against side nginx, the ratio.
+rounds_table() {
+  local names=() side
+  for side in "${SIDES[@]}"; do names+=("$(side_file "$side")"); done
+  python3 "$BENCH_DIR/rounds.py" "$WORK" "$(getconf CLK_TCK)" "$ROUNDS" "${names[@]}"
 }

@@ -8,29 +8,10 @@
 #   THREADS=2 BODY=1024)
 source "$(dirname "$0")/lib.sh"
 need wrk wrk
-SECONDS_PER_ROUND="${SECONDS_PER_ROUND:-10}"
-ROUNDS="${ROUNDS:-3}"
-WARMUP="${WARMUP:-15}"
-CONNECTIONS="${CONNECTIONS:-64}"
-THREADS="${THREADS:-2}"
-BODY="${BODY:-1024}"
-PROFILE='{"pool-limit": 2, "concurrency": 64, "queue-limit": 1000, "heartbeat-timeout": 30,
-  "handshake-timeout": 20, "terminate-timeout": 5}'
+wrk_settings
+SECONDS_PER_ROUND="${SECONDS_PER_ROUND:-$SECONDS_PER_RUN}"
+trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
 
-# lib.sh runs one runtime: the first one started here is stopped by this script, the second by lib.sh
-BASE="$WORK"
-FIRST_PID=""
-stop_first() {
-  if [ -n "$FIRST_PID" ] && kill -0 "$FIRST_PID" 2>/dev/null; then
-    kill -TERM "$FIRST_PID" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$FIRST_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$FIRST_PID" 2>/dev/null || true
-  fi
-  WORK="$BASE"
-}
-trap 'rc=$?; stop_first; (exit $rc); cleanup' EXIT
-
-declare -A URL
 for side in on off; do
   WORK="$BASE/$side"
   mkdir -p "$WORK"
@@ -39,18 +20,11 @@ cocaine.tracing.enabled = $side"
   deploy_app http-echo "$APPS/http-echo" "$PROFILE"
   URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
   await_http -d hi "${URL[$side]}"
-  if [ "$side" = on ]; then
-    FIRST_PID="$RT_PID"
-    BENCH_PIDS+=("$RT_PID")
-  fi
+  [ "$side" = on ] && OTHER_RUNTIMES+=("$RT_PID")
 done
 WORK="$BASE"
 
-cat >"$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = string.rep("x", $BODY)
-wrk.headers["Content-Type"] = "application/octet-stream"
-LUA
+write_post_lua
 
 for side in on off; do
   log "tracing $side: warm-up ${WARMUP}s"

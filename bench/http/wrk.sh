@@ -17,37 +17,12 @@
 #        PACED_RATE=2000 (0 skips the paced run: p99 of proxy and nginx at a fixed rate, Paced.java)
 source "$(dirname "$0")/lib.sh"
 need_nginx_echo
-ROUNDS="${ROUNDS:-3}"
-SECONDS_PER_RUN="${SECONDS_PER_RUN:-${SECONDS_PER_SIDE:-10}}"
-WARMUP="${WARMUP:-15}"
-CONNECTIONS="${CONNECTIONS:-64}"
-THREADS="${THREADS:-2}"
-BODY="${BODY:-1024}"
+wrk_settings
 ACCESS_LOGS="${ACCESS_LOGS:-on off}"
 SECONDARY="${SECONDARY:-1}"
 PACED_RATE="${PACED_RATE:-2000}"
-PROFILE='{"pool-limit": 2, "concurrency": 64, "queue-limit": 1000, "heartbeat-timeout": 30,
-  "handshake-timeout": 20, "terminate-timeout": 5}'
+trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
 
-# lib.sh stops the runtime it started last; the others are stopped here, by pid
-BASE="$WORK"
-OTHER_RUNTIMES=()
-stop_others() {
-  local p
-  for p in "${OTHER_RUNTIMES[@]}"; do
-    pkill -TERM -P "$p" 2>/dev/null || true
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${OTHER_RUNTIMES[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  WORK="$BASE"
-}
-trap 'rc=$?; stop_others; (exit $rc); cleanup' EXIT
-
-declare -A URL PIDS_OF
-SIDES=()
 for mode in $ACCESS_LOGS; do
   [ -n "$RT_PID" ] && OTHER_RUNTIMES+=("$RT_PID")
   WORK="$BASE/proxy-$mode"
@@ -59,7 +34,7 @@ cocaine.proxy.access-log.enabled = off"
   deploy_app http-echo "$APPS/http-echo" "$PROFILE"
   side="proxy"; [ "$mode" = off ] && side="proxy-nolog"
   URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
-  PIDS_OF[$side]="runtime:$RT_PID"
+  PIDS_OF[$side]="$RT_PID"
   await_http -d hi "${URL[$side]}"
   SIDES+=("$side")
 done
@@ -99,56 +74,16 @@ fi
 start_nginx_echo "$fronts
 $jdk"
 for side in "${!URL[@]}"; do
-  case "$side" in nginx*) PIDS_OF[$side]="nginx:$NGINX_PID"; await_http -d hi "${URL[$side]}" ;; esac
+  case "$side" in nginx*) PIDS_OF[$side]="$NGINX_PID"; await_http -d hi "${URL[$side]}" ;; esac
 done
 [ "$(curl -fsS -d hello "${URL[nginx]:-${URL[nginx-nolog]}}")" = hello ] || { echo "nginx echo does not echo" >&2; exit 1; }
 
-cat >"$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = string.rep("x", $BODY)
-wrk.headers["Content-Type"] = "application/octet-stream"
-LUA
-
-# CPU ticks (user + system) of the server behind a side: the process and its children
-ticks() {
-  local root="${PIDS_OF[$1]#*:}" p sum=0
-  for p in $root $(pgrep -P "$root" || true); do
-    [ -r "/proc/$p/stat" ] || continue
-    sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-  done
-  echo "$sum"
-}
-HZ="$(getconf CLK_TCK)"
-
-# run SIDE NAME SECONDS: one wrk run; output in $WORK/NAME.wrk, CPU ticks in $WORK/NAME.ticks
-run() {
-  local before after
-  before="$(ticks "$1")"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3}s" --timeout 10s --latency -s "$WORK/post.lua" "${URL[$1]}" \
-    >"$WORK/$2.wrk"
-  after="$(ticks "$1")"
-  echo $((after - before)) >"$WORK/$2.ticks"
-}
-
-for side in "${SIDES[@]}"; do
-  log "$side: warm-up ${WARMUP}s"
-  run "$side" "warmup-$side" "$WARMUP"
-done
-for r in $(seq 1 "$ROUNDS"); do
-  order=("${SIDES[@]}")
-  if [ $((r % 2)) = 0 ]; then
-    order=()
-    for ((i = ${#SIDES[@]} - 1; i >= 0; i--)); do order+=("${SIDES[$i]}"); done
-  fi
-  for side in "${order[@]}"; do
-    log "round $r/$ROUNDS: $side, ${SECONDS_PER_RUN}s, $CONNECTIONS connections, ${BODY}-byte POST body"
-    run "$side" "$side-$r" "$SECONDS_PER_RUN"
-  done
-done
+write_post_lua
+interleaved_rounds
 if [ "$SECONDARY" = 1 ]; then
   log "secondary: nginx -> JDK httpserver, warm-up and one run"
-  run nginx-jdk warmup-nginx-jdk 5
-  run nginx-jdk nginx-jdk-1 "$SECONDS_PER_RUN"
+  run_wrk nginx-jdk warmup-nginx-jdk 5
+  run_wrk nginx-jdk nginx-jdk-1 "$SECONDS_PER_RUN"
 fi
 
 PACED=""
@@ -163,41 +98,7 @@ if [ "$PACED_RATE" != 0 ]; then
   done
 fi
 
-python3 - "$WORK" "$HZ" "$ROUNDS" "$SECONDARY" "${SIDES[@]}" <<'PY' >"$WORK/table.txt"
-import re, statistics, sys
-work, hz, rounds, secondary, sides = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
-def parse(name):
-    text = open(f"{work}/{name}.wrk").read()
-    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", text).group(1))
-    n = int(re.search(r"(\d+) requests in", text).group(1))
-    def pct(q):
-        m = re.search(rf"^\s*{q}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
-        f = {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
-        return float(m.group(1)) * f
-    errs = re.search(r"Socket errors:\s*(.*)", text)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
-    ticks = int(open(f"{work}/{name}.ticks").read())
-    return dict(rps=rps, n=n, p50=pct(50), p99=pct(99), us=ticks / hz * 1e6 / max(n, 1),
-                errors=(errs.group(1) if errs else "") + (f" non-2xx {non2xx.group(1)}" if non2xx else ""))
-med = {}
-print(f"{'side':12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>10}  runs (req/s)  errors")
-for side in sides:
-    runs = [parse(f"{side}-{r}") for r in range(1, rounds + 1)]
-    m = {k: statistics.median(x[k] for x in runs) for k in ("rps", "p50", "p99", "us")}
-    med[side] = m
-    errors = "; ".join(x["errors"] for x in runs if x["errors"]) or "none"
-    print(f"{side:12} {m['rps']:9.0f} {m['p50']:8.2f} {m['p99']:8.2f} {m['us']:10.0f}  "
-          + " ".join(f"{x['rps']:.0f}" for x in runs) + f"  {errors}")
-for p, n, label in (("proxy", "nginx", "access log on"), ("proxy-nolog", "nginx-nolog", "access log off")):
-    if p in med and n in med:
-        a, b = med[p], med[n]
-        print(f"ratio ({label}): req/s proxy/nginx = {a['rps'] / b['rps']:.2f}x (target >= 0.50x)   "
-              f"p99 proxy/nginx = {a['p99'] / b['p99']:.2f}x   CPU/req proxy/nginx = {a['us'] / b['us']:.1f}x")
-if secondary == "1":
-    x = parse("nginx-jdk-1")
-    print(f"secondary, not the limit: nginx -> JDK httpserver (Echo.java), one run: {x['rps']:.0f} req/s, "
-          f"p99 {x['p99']:.2f} ms; proxy/that = {med.get('proxy', med.get('proxy-nolog'))['rps'] / x['rps']:.2f}x")
-PY
+rounds_table >"$WORK/table.txt"
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 cat "$WORK/table.txt"

@@ -131,7 +131,7 @@ final class Exchange {
   }
 
   private CompletionStage<HttpResponse> attempt(Call call, int tries, ByteString wholeBody) {
-    return lease(call).thenCompose(leased -> {
+    return lease(call, tries > 0).thenCompose(leased -> {
       if (leased instanceof Pool.Refused refused) {
         CocaineException cause = refused.cause();
         if (refused.retriable() && tries < config.proxy().retries()) {
@@ -215,10 +215,10 @@ final class Exchange {
   }
 
   /** A connection from the pool's {@link cocaine.proxy.pool.Leases} at once, else by asking the proxy actor. */
-  private CompletionStage<Pool.Leased> lease(Call call) {
+  private CompletionStage<Pool.Leased> lease(Call call, boolean retry) {
     long leaseStart = System.nanoTime();
     Optional<String> sticky = call.request().getHeader(config.headers().sticky()).map(HttpHeader::value);
-    Pool.Granted now = directory.tryLease(call.app(), sticky);
+    Pool.Granted now = directory.tryLease(call.app(), sticky, retry);
     if (now != null) {
       RequestSpans.leased(call.trace(), call.app(), leaseStart, now, null);
       return CompletableFuture.completedFuture(now);

@@ -17,14 +17,17 @@ final class PoolDirectory {
   /** Null until the first rings came or the proxy stopped waiting for them. */
   private volatile Rings rings;
 
-  /** A connection to the app (or the member of a routing group) at once, or null: ask the actor. */
-  Pool.Granted tryLease(String app, Optional<String> sticky) {
+  /**
+   * A connection to the app (or the member of a routing group) at once, or null: ask the actor.
+   * {@code retry}: see {@link Leases#tryLease}.
+   */
+  Pool.Granted tryLease(String app, Optional<String> sticky, boolean retry) {
     Rings r = rings;
     if (r == null) {
       return null;
     }
     Leases leases = pools.get(r.member(app, sticky).orElse(app));
-    return leases == null ? null : leases.tryLease();
+    return leases == null ? null : leases.tryLease(retry);
   }
 
   void rings(Rings rings) {

@@ -1,11 +1,12 @@
 package cocaine.wire;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.value.ExtensionValue;
@@ -18,30 +19,70 @@ import org.msgpack.value.Value;
  * uncompressed literals {@code [false, name, value]}.
  */
 public final class FrameEncoder {
-  // Most frames are small: the default 8 KiB buffer would cost more to allocate than to fill.
   private static final MessagePack.PackerConfig CONFIG =
       new MessagePack.PackerConfig().withStr8FormatSupport(false).withBufferSize(512);
+  /** Each thread packs into its own {@link Scratch}, so encoding allocates only the bytes it returns. */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private FrameEncoder() {}
 
   public static byte[] encode(Frame frame) {
-    MessageBufferPacker packer = CONFIG.newBufferPacker();
-    try {
-      write(packer, frame);
-      return packer.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return pack(packer -> write(packer, frame));
   }
 
   /** Packs any value in the old dialect, e.g. a stored object or an HTTP request chunk. */
   public static byte[] encodeValue(Value value) {
-    MessageBufferPacker packer = CONFIG.newBufferPacker();
+    return pack(packer -> writeValue(packer, value));
+  }
+
+  private interface Packing {
+    void into(MessagePacker packer) throws IOException;
+  }
+
+  private static byte[] pack(Packing packing) {
+    Scratch scratch = SCRATCH.get();
+    boolean reusable = false;
     try {
-      writeValue(packer, value);
-      return packer.toByteArray();
+      packing.into(scratch.packer);
+      scratch.packer.flush();
+      byte[] bytes = Arrays.copyOf(scratch.bytes, scratch.size);
+      reusable = scratch.bytes.length <= Scratch.KEPT_BYTES;
+      return bytes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      if (reusable) {
+        scratch.size = 0;
+      } else { // a large frame's buffer is not kept; a failed packing may have left bytes in the packer
+        SCRATCH.remove();
+      }
+    }
+  }
+
+  /** One thread's packer and the bytes packed so far; kept while its buffer stays small. */
+  private static final class Scratch extends OutputStream {
+    static final int KEPT_BYTES = 64 * 1024;
+    final MessagePacker packer = CONFIG.newPacker(this);
+    byte[] bytes = new byte[1024];
+    int size;
+
+    @Override
+    public void write(int b) {
+      grow(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      grow(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    private void grow(int more) {
+      if (size + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      }
     }
   }
 

@@ -2,8 +2,10 @@ package cocaine.wire;
 
 import static cocaine.wire.WireBytes.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.msgpack.value.ValueFactory;
@@ -46,5 +48,17 @@ class FrameEncoderTest {
   void errorMessageShape() {
     byte[] bytes = FrameEncoder.encode(Message.error(ErrorCode.SLOT_NOT_FOUND, "x").on(3));
     assertEquals("94 03 01 92 92 07 05 a1 78 90", hex(bytes));
+  }
+
+  @Test
+  void aThreadEncodesTheSameBytesAfterALargeFrameAndAfterAFailedOne() {
+    Frame small = Message.of(0, Values.str("echo")).on(1);
+    String expected = hex(FrameEncoder.encode(small));
+    byte[] big = FrameEncoder.encode(new Frame(3, 0, List.of(Values.bytes(new byte[200_000])), List.of()));
+    assertEquals(200_000 + 10, big.length); // 94 03 00 91 db+length ... 90
+    assertEquals(expected, hex(FrameEncoder.encode(small)), "after a frame larger than the kept buffer");
+    assertThrows(IllegalArgumentException.class, () -> FrameEncoder.encode(new Frame(4, 0,
+        List.of(Values.str("half"), ValueFactory.newInteger(BigInteger.ONE.shiftLeft(70))), List.of())));
+    assertEquals(expected, hex(FrameEncoder.encode(small)), "after a packing that failed half way");
   }
 }

@@ -7,12 +7,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
  * A {@link Pool}'s connections to its app, oldest first (a refresh retires from the front), and the
- * choice of the one a request goes to: the usable connection with the fewest requests in flight. A
- * retiring connection takes no new request and is closed once its last one is over. Changed by the
+ * choice of the one a request goes to. Requests are packed onto a window of consecutive connections,
+ * one for every {@link #PACKING} requests in flight (so the frames of concurrent requests share
+ * writes), the least busy of the window taking the next one; the window moves on by one connection
+ * every {@link #PACKING} requests per connection it spans, so over time every connection carries the
+ * same share of requests (what a balancer's virtual endpoint and a routing group's weights rely on).
+ * A retiring connection takes no new request and is closed once its last one is over. Changed by the
  * pool actor only; requests read its {@link #snapshot} and count themselves in and out of a
  * connection's {@code inFlight} from their own threads ({@link Leases}).
  */
@@ -33,7 +38,16 @@ final class Connections {
     }
   }
 
+  /**
+   * Requests in flight per connection of the window before it takes one more connection, and
+   * requests per connection of the window leased before it moves on by one.
+   */
+  static final int PACKING = 16;
   private static final Connection[] NONE = new Connection[0];
+  /** Leases so far. */
+  private final AtomicLong turn = new AtomicLong();
+  /** Where the window starts (modulo the connections). */
+  private final AtomicLong start = new AtomicLong();
   private final Map<Long, Connection> byId = new LinkedHashMap<>();
   private volatile Connection[] snapshot = NONE;
 
@@ -82,21 +96,48 @@ final class Connections {
   }
 
   /**
-   * The connection for one more request, counted in flight on it: among those not retiring and below
-   * {@code maxInFlight}, one with the fewest in flight; null when there is none.
+   * The connection for one more request, counted in flight on it: the least busy of the window's
+   * connections that are not retiring and below {@code maxInFlight}, else of all such connections;
+   * null when there is none. From any thread.
    *
-   * @param random breaks ties, so idle connections share the traffic evenly
+   * @param random breaks ties, so equal connections share the traffic evenly
+   * @param spread the window spans every connection: a retry goes to the least busy of all, so most
+   *               likely not back to the connection (and the node behind it) that refused it
    */
-  Connection lease(int maxInFlight, RandomGenerator random) {
-    return choose(snapshot, maxInFlight, random);
+  Connection lease(int maxInFlight, RandomGenerator random, boolean spread) {
+    Connection[] all = snapshot;
+    int n = all.length;
+    if (n == 0) {
+      return null;
+    }
+    int busy = 0;
+    for (Connection c : all) {
+      busy += c.inFlight.get();
+    }
+    int width = spread ? n : Math.min(n, busy / PACKING + 1);
+    if (turn.incrementAndGet() % ((long) PACKING * width) == 0) {
+      start.incrementAndGet();
+    }
+    int first = (int) (start.get() % n);
+    Connection best = leastBusy(all, first, width, maxInFlight, random);
+    if (best == null && width < n) {
+      best = leastBusy(all, first, n, maxInFlight, random);
+    }
+    if (best != null && best.inFlight.incrementAndGet() > maxInFlight) {
+      best.inFlight.decrementAndGet(); // others took its last places meanwhile
+      return null;
+    }
+    return best;
   }
 
-  /** {@link #lease} over {@code connections}, from any thread. */
-  static Connection choose(Connection[] connections, int maxInFlight, RandomGenerator random) {
+  /** Of the {@code width} connections from {@code start} on (wrapping), a usable one with the fewest in flight. */
+  private static Connection leastBusy(Connection[] all, int start, int width, int maxInFlight,
+      RandomGenerator random) {
     Connection best = null;
     int bestLoad = 0;
     int ties = 0;
-    for (Connection c : connections) {
+    for (int i = 0; i < width; i++) {
+      Connection c = all[(start + i) % all.length];
       int load = c.inFlight.get();
       if (c.retiring || load >= maxInFlight) {
         continue;
@@ -106,13 +147,8 @@ final class Connections {
         bestLoad = load;
         ties = 1;
       } else if (load == bestLoad && random.nextInt(++ties) == 0) {
-        // reservoir choice among equals, so idle connections share the traffic evenly
-        best = c;
+        best = c; // reservoir choice among equals
       }
-    }
-    if (best != null && best.inFlight.incrementAndGet() > maxInFlight) {
-      best.inFlight.decrementAndGet(); // others took its last places meanwhile
-      return null;
     }
     return best;
   }

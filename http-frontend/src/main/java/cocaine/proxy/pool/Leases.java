@@ -36,13 +36,17 @@ public final class Leases {
     this.streaming = streaming;
   }
 
-  /** A connection for one request, or null when the pool must be asked: none usable, or not ready yet. */
-  public Pool.Granted tryLease() {
+  /**
+   * A connection for one request, or null when the pool must be asked: none usable, or not ready yet.
+   *
+   * @param retry the request was refused on another connection: it goes to the least busy of all
+   */
+  public Pool.Granted tryLease(boolean retry) {
     Boolean s = streaming;
     if (s == null || pool == null) {
       return null;
     }
-    Connection c = Connections.choose(connections.snapshot(), maxInFlight, ThreadLocalRandom.current());
+    Connection c = connections.lease(maxInFlight, ThreadLocalRandom.current(), retry);
     if (c == null) {
       return null;
     }

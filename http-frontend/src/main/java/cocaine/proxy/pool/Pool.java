@@ -316,7 +316,8 @@ public final class Pool {
     if (streaming == null) {
       return false;
     }
-    Connections.Connection best = connections.lease(options.maxChannelsPerConnection(), ThreadLocalRandom.current());
+    Connections.Connection best =
+        connections.lease(options.maxChannelsPerConnection(), ThreadLocalRandom.current(), false);
     if (best == null) {
       return false;
     }

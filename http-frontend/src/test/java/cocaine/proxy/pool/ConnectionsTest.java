@@ -2,9 +2,14 @@ package cocaine.proxy.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.proxy.pool.Connections.Connection;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
@@ -48,26 +53,63 @@ class ConnectionsTest {
 
   @Test
   void theConnectionWithFewestInFlightIsLeasedAndCountsOneMore() {
-    Connections connections = of(3, 1, 2);
-    Connection leased = connections.lease(100, KEEP_FIRST);
+    Connections connections = of(20, 17, 18); // 55 in flight: the window spans all three
+    Connection leased = connections.lease(100, KEEP_FIRST, false);
     assertEquals(2, leased.id);
-    assertEquals(2, leased.inFlight.get());
-    assertEquals(7, connections.inFlight());
+    assertEquals(18, leased.inFlight.get());
+    assertEquals(56, connections.inFlight());
   }
 
   @Test
   void tiesAreBrokenByTheRandomSoEqualConnectionsShare() {
-    assertEquals(1, of(0, 0, 0).lease(100, KEEP_FIRST).id);
-    assertEquals(3, of(0, 0, 0).lease(100, TAKE_LAST).id);
-    assertEquals(2, of(1, 0, 1, 0).lease(100, KEEP_FIRST).id, "only the fewest count as ties");
+    assertEquals(1, of(16, 16, 16).lease(100, KEEP_FIRST, false).id);
+    assertEquals(3, of(16, 16, 16).lease(100, TAKE_LAST, false).id);
+    assertEquals(2, of(17, 16, 17, 16).lease(100, KEEP_FIRST, false).id, "only the fewest count as ties");
+  }
+
+  @Test
+  void concurrentRequestsArePackedOntoAFewConnections() {
+    Connections connections = of(new int[32]);
+    Map<Long, Integer> perConnection = closedLoop(connections, 64, 32 * Connections.PACKING * 10);
+    long busy = Arrays.stream(connections.snapshot()).filter(c -> c.inFlight.get() > 0).count();
+    assertTrue(busy <= 6, busy + " of 32 connections carry the 64 requests in flight: their frames do not share writes");
+    assertTrue(busy >= 4, "only " + busy + " connections carry the 64 requests in flight, more than 16 each");
+    assertEquals(32, perConnection.size(), "the window moves over every connection");
+  }
+
+  @Test
+  void overTimeEveryConnectionCarriesTheSameShare() {
+    for (int inFlight : new int[] {1, 40, 64, 200}) {
+      Map<Long, Integer> perConnection = closedLoop(of(new int[32]), inFlight, 32 * Connections.PACKING * 40);
+      int fewest = perConnection.values().stream().min(Integer::compare).orElseThrow();
+      int most = perConnection.values().stream().max(Integer::compare).orElseThrow();
+      assertTrue(perConnection.size() == 32 && fewest >= 600 && most <= 680, "with " + inFlight
+          + " in flight the shares " + perConnection + " are not 640 each within 6%: a routing group's weights"
+          + " would not show");
+    }
+  }
+
+  /** Leases {@code total} times, each request over once {@code inFlight} later ones started; leases per connection. */
+  private static Map<Long, Integer> closedLoop(Connections connections, int inFlight, int total) {
+    Map<Long, Integer> perConnection = new HashMap<>();
+    ArrayDeque<Connection> held = new ArrayDeque<>();
+    for (int i = 0; i < total; i++) {
+      Connection c = connections.lease(1024, KEEP_FIRST, false);
+      perConnection.merge(c.id, 1, Integer::sum);
+      held.add(c);
+      if (held.size() > inFlight) {
+        held.poll().inFlight.decrementAndGet();
+      }
+    }
+    return perConnection;
   }
 
   @Test
   void retiringAndFullConnectionsAreNotLeased() {
     Connections connections = of(0, 2, 5);
     connections.oldestLive().orElseThrow().retiring = true;
-    assertEquals(2, connections.lease(3, KEEP_FIRST).id);
-    assertNull(connections.lease(3, KEEP_FIRST), "the second is full now, the third was already");
+    assertEquals(2, connections.lease(3, KEEP_FIRST, false).id);
+    assertNull(connections.lease(3, KEEP_FIRST, false), "the second is full now, the third was already");
     assertEquals(2, connections.live());
     assertEquals(3, connections.size(), "a retiring connection stays until its requests are over");
   }
@@ -96,12 +138,19 @@ class ConnectionsTest {
   }
 
   @Test
-  void requestsChooseFromTheSnapshotAndAFullOneIsNotOverbooked() {
+  void aFullConnectionIsNotOverbooked() {
     Connections connections = of(1, 1);
-    Connection[] seen = connections.snapshot();
-    assertEquals(2, Connections.choose(seen, 2, KEEP_FIRST).inFlight.get());
-    assertEquals(2, Connections.choose(seen, 2, KEEP_FIRST).inFlight.get());
-    assertNull(Connections.choose(seen, 2, KEEP_FIRST), "both are at the limit");
+    assertEquals(2, connections.lease(2, KEEP_FIRST, false).inFlight.get());
+    assertEquals(2, connections.lease(2, KEEP_FIRST, false).inFlight.get());
+    assertNull(connections.lease(2, KEEP_FIRST, false), "both are at the limit");
     assertEquals(4, connections.inFlight());
+  }
+
+  @Test
+  void aRetryGoesToTheLeastBusyOfAllConnectionsNotBackToTheWindow() {
+    Connections connections = of(1, 0, 0, 0); // the window is the first connection alone
+    assertEquals(1, connections.lease(100, KEEP_FIRST, false).id);
+    assertEquals(2, connections.lease(100, KEEP_FIRST, true).id);
+    assertEquals(4, connections.lease(100, TAKE_LAST, true).id, "equals share retries");
   }
 }

@@ -84,6 +84,11 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
     private boolean flushScheduled;
     /** A write the socket did not take whole: wait for it to be writable. */
     private boolean blocked;
+    /**
+     * The last read took less than it could: the socket had no more then, so the next read waits for
+     * the selector instead of trying (a read that finds nothing costs a system call for nothing).
+     */
+    private boolean drained;
     private boolean closed;
     private SelectionKey key;
     /** The event loop this stream runs on, else the server's selector thread. */
@@ -123,7 +128,12 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       setHandler(out, new AbstractOutHandler() {
         @Override
         public void onPull() {
-          read();
+          if (drained) {
+            drained = false;
+            loop.interest(key, SelectionKey.OP_READ);
+          } else {
+            read();
+          }
         }
 
         @Override
@@ -180,6 +190,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
         loop.interest(key, SelectionKey.OP_READ);
         return;
       }
+      drained = n < readBytes;
       readBuffer.flip();
       push(out, ByteString.fromByteBuffer(readBuffer)); // a copy: the buffer is the thread's
     }
