@@ -9,16 +9,16 @@
 #  - ZooKeeper's watch count (four-letter words wchs and mntr) and znode count;
 #  - heap used per node after a full GC (jcmd GC.heap_info), and RSS.
 # Usage: bench/cluster/desired-state.sh   (env: APPS=1000; needs ZooKeeper, scripts/zookeeper.sh)
+APPS_N=${APPS:-1000} # read before runtime.sh, whose APPS is the examples' folder
 WORK_PREFIX=cocaine-bench-cluster
 source "$(dirname "$0")/../../scripts/lib/runtime.sh"
 check_built
-APPS_N=${APPS:-1000}
 CP="$(ls "$ROOT"/runtime/target/cocaine-runtime-*.jar | head -n 1):$ROOT/runtime/target/lib/*"
 ZK_PORT=$(free_port)
 NODE_PIDS=()
 
 zk_stop() { "$ROOT/scripts/zookeeper.sh" stop "$WORK/zk" >/dev/null 2>&1 || true; }
-trap 'zk_stop; cleanup' EXIT
+trap 'rc=$?; zk_stop; (exit $rc); cleanup' EXIT
 
 fourletter() { # fourletter WORD: ZooKeeper's answer
   timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ZK_PORT && printf $1 >&3 && cat <&3"
@@ -42,7 +42,8 @@ cocaine {
   storage { backend = zookeeper, zookeeper { connect = "127.0.0.1:$ZK_PORT", root = "/bench" } }
 }
 CONF
-  "$ROOT/bin/cocaine-runtime" --role node --config "$dir/runtime.conf" >>"$dir/runtime.log" 2>&1 &
+  [ -f "$dir/runtime.log" ] && mv "$dir/runtime.log" "$dir/runtime.log.before-restart"
+  "$ROOT/bin/cocaine-runtime" --role node --config "$dir/runtime.conf" >"$dir/runtime.log" 2>&1 &
   NODE_PIDS[$i]=$!
   BENCH_PIDS+=($!)
   for _ in $(seq 1 1200); do
@@ -87,4 +88,7 @@ for i in 1 2 3; do
   threads=$(ls /proc/"$pid"/task | wc -l)
   echo "n$i: heap after full GC: ${heap:-unknown}; RSS $(grep VmRSS /proc/"$pid"/status | awk '{print $2 " " $3}'); threads $threads"
 done
+# which threads grow with the apps: names without their trailing numbers, most common first
+echo "n1's threads by name: $(jcmd "${NODE_PIDS[1]}" Thread.print 2>/dev/null | sed -n 's/^"\([^"]*\)".*/\1/p' \
+  | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn | head -n 4 | awk '{c=$1; $1=""; printf "%s x%s;", $0, c}')"
 BENCH_OK=1
