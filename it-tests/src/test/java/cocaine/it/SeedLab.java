@@ -163,10 +163,19 @@ final class SeedLab {
 
   /** Sessions {@code app} has accepted on node {@code host} so far (node {@code info}); -1 when it does not run there. */
   long accepted(String host, String app) {
+    return infoNumber(host, app, "requests", "accepted");
+  }
+
+  /** Workers of {@code app} up on node {@code host} (node {@code info}: pool.active); -1 when it does not run there. */
+  long activeWorkers(String host, String app) {
+    return infoNumber(host, app, "pool", "active");
+  }
+
+  private long infoNumber(String host, String app, String section, String key) {
     try (ServiceClient client = ServiceClient.connect(address(host), LOCATOR_PORT, "node")) {
       Object info = Values.toJava(Connection.await(client.call("info", app, 1), Duration.ofSeconds(5), "info").get(0));
-      Object requests = ((Map<?, ?>) info).get("requests");
-      return requests == null ? -1 : ((Number) ((Map<?, ?>) requests).get("accepted")).longValue();
+      Object part = ((Map<?, ?>) info).get(section);
+      return part == null ? -1 : ((Number) ((Map<?, ?>) part).get(key)).longValue();
     } catch (Exception e) {
       return -1;
     }

@@ -15,8 +15,15 @@ import java.util.TreeMap;
  * outcome and no step lost more than it may.
  */
 final class SeedLoadReport {
-  /** A step's window of the load: requests sent in [fromMs, toMs); at most {@code maxFailed} may fail. */
-  record Step(String name, long fromMs, long toMs, int maxFailed) {}
+  /**
+   * A step's window of the load: requests sent in [fromMs, toMs) and done in [doneFromMs,
+   * doneToMs); at most {@code maxFailed} may fail.
+   */
+  record Step(String name, long fromMs, long toMs, long doneFromMs, long doneToMs, int maxFailed) {
+    Step(String name, long fromMs, long toMs, int maxFailed) {
+      this(name, fromMs, toMs, 0, Long.MAX_VALUE, maxFailed);
+    }
+  }
 
   /** One measured span. */
   record Figure(String name, long ms) {}
@@ -61,7 +68,8 @@ final class SeedLoadReport {
   }
 
   private static boolean in(ChaosIT.Outcome o, Step s) {
-    return o.sentMs() >= s.fromMs() && o.sentMs() < s.toMs();
+    return o.sentMs() >= s.fromMs() && o.sentMs() < s.toMs() && o.doneMs() >= s.doneFromMs()
+        && o.doneMs() < s.doneToMs();
   }
 
   private static Map<String, Long> counts(List<ChaosIT.Outcome> outcomes, Step s) {

@@ -58,8 +58,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SeedTopologyIT {
   static final int RATE = 50;
-  /** A request with no reply past this is hung; the proxy answers within its 5 s timeout. */
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /** A request with no reply past this is hung; the proxy answers within its 10 s timeout (lb.conf). */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   static final Duration CONVERGE = Duration.ofSeconds(120);
   /**
    * After node2's process is gone, how long a request may still be sent on one of the proxy's
@@ -125,7 +125,7 @@ class SeedTopologyIT {
     GitPushScenario.copyTree(GitPushScenario.APP, repo);
     Files.writeString(repo.resolve("Dockerfile"), "FROM " + DockerLab.BASE_IMAGE + "\nWORKDIR /app\nCOPY . /app/\n");
     Files.writeString(repo.resolve("cocaine.json"), "{\"manifest\": {\"slave\": \"/app/run.sh\"},"
-        + " \"profile\": {\"pool-limit\": 1, \"handshake-timeout\": 30, \"log-output\": true}}\n");
+        + " \"profile\": {\"pool-limit\": 1, \"queue-limit\": 1000, \"handshake-timeout\": 30, \"log-output\": true}}\n");
     SeedLab.assertOk(git("init", "-q", "-b", "main", "."), "git init");
     SeedLab.assertOk(git("add", "-A"), "git add");
     SeedLab.assertOk(git("commit", "-q", "-m", "the seed's app"), "git commit");
@@ -180,8 +180,11 @@ class SeedTopologyIT {
     long serving = awaitServing(FIRST_NODES, APP, pushed);
     figures.add(new SeedLoadReport.Figure("git push returned -> every node serves it (3 nodes)", serving - pushed));
     // each node's first worker starts in its container while requests queue for it: the load's
-    // answers are steady once a run of them succeeds with none in flight before them
-    long steady = pushed + ClusterIT.awaitServing(loadDir, "the load's answers are steady", pushed, CONVERGE);
+    // answers are steady once every node has a worker up and then a run of answers succeeds
+    await("a worker up on every node").atMost(CONVERGE).pollInterval(Duration.ofMillis(200))
+        .until(() -> FIRST_NODES.stream().allMatch(h -> lab.activeWorkers(h, APP) > 0));
+    long up = System.currentTimeMillis();
+    long steady = up + ClusterIT.awaitServing(loadDir, "the load's answers are steady", up, CONVERGE);
     figures.add(new SeedLoadReport.Figure("git push returned -> the load's answers are steady", steady - pushed));
     steps.add(new SeedLoadReport.Step("0 warm-up: the proxy learns the app, first workers start", 0, steady,
         Integer.MAX_VALUE));
@@ -212,8 +215,11 @@ class SeedTopologyIT {
   @Test
   @Order(4)
   void aKilledNodeConvergesBackAfterItsRestart() throws Exception {
-    closeStep();
     long killed = System.currentTimeMillis();
+    // step 1 keeps what was done before the kill; what was in flight at it belongs to this step
+    assertTrue(!steps.isEmpty() && steps.get(steps.size() - 1).toMs() == Long.MAX_VALUE, "step 1 did not run");
+    SeedLoadReport.Step before = steps.remove(steps.size() - 1);
+    steps.add(new SeedLoadReport.Step(before.name(), before.fromMs(), killed, 0, killed, before.maxFailed()));
     RuntimeProcess node2 = nodes.get("node2");
     node2.kill9();
     long dead = System.currentTimeMillis();
@@ -229,8 +235,8 @@ class SeedTopologyIT {
     // only requests in flight on node2 when it died may fail: those the proxy had sent on its
     // connections to node2 before it saw them close (the balancer withdraws node2 as its link drops)
     long seen = dead + IN_FLIGHT_AT_KILL.toMillis();
-    steps.add(new SeedLoadReport.Step("4 kill -9 of node2's runtime: in flight at the kill", killed, seen,
-        Integer.MAX_VALUE));
+    steps.add(new SeedLoadReport.Step("4 kill -9 of node2's runtime: in flight at the kill", before.fromMs(), seen, killed,
+        Long.MAX_VALUE, Integer.MAX_VALUE));
     steps.add(new SeedLoadReport.Step("4 node2 down, restarted, converges back", seen, Long.MAX_VALUE, 0));
   }
 
@@ -317,7 +323,8 @@ class SeedTopologyIT {
   private void closeStep() {
     if (!steps.isEmpty() && steps.get(steps.size() - 1).toMs() == Long.MAX_VALUE) {
       SeedLoadReport.Step last = steps.remove(steps.size() - 1);
-      steps.add(new SeedLoadReport.Step(last.name(), last.fromMs(), System.currentTimeMillis(), last.maxFailed()));
+      steps.add(new SeedLoadReport.Step(last.name(), last.fromMs(), System.currentTimeMillis(), last.doneFromMs(),
+          last.doneToMs(), last.maxFailed()));
     }
   }
 
