@@ -403,8 +403,10 @@ public final class ChaosLoad {
   /** POST {@code request-ID} to the proxy; 200 with the same body is an answer, any status an error. */
   private final class HttpLane extends Lane {
     private final URI uri;
+    // a connect is part of the request: it may take up to the request's deadline (a busy proxy
+    // accepts late; the kernel retries a dropped SYN after 1 s, 3 s, ...)
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(1)).build();
+        .connectTimeout(timeout).build();
 
     HttpLane(URI uri) {
       super("http");
@@ -419,6 +421,10 @@ public final class ChaosLoad {
           .POST(HttpRequest.BodyPublishers.ofString(payload)).build();
       client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, e) -> {
         if (e != null) {
+          if (e.getCause() instanceof java.net.http.HttpConnectTimeoutException) {
+            finish(id, false, "io: no connection to the proxy within " + timeout.toMillis() + " ms");
+            return;
+          }
           if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
             return; // the expiry marks it hung
           }

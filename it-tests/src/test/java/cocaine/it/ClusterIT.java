@@ -156,7 +156,7 @@ class ClusterIT extends ClusterScenario {
    * {@code sinceMs} (with no request in flight before them), and returns how long after {@code
    * sinceMs} the first of those was sent.
    */
-  private static long awaitServing(Path loadDir, String what, long sinceMs, Duration atMost) {
+  static long awaitServing(Path loadDir, String what, long sinceMs, Duration atMost) {
     long[] recovered = new long[1];
     await(what).atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> {
       List<ChaosIT.Outcome> lane = new ArrayList<>(ChaosIT.outcomes(loadDir).stream()

@@ -342,7 +342,7 @@ abstract class GitPushScenario {
     return "ssh://ape@127.0.0.1:" + sshPort + "/" + app + ".git";
   }
 
-  private static Map<String, String> sshEnv(Path identity) {
+  static Map<String, String> sshEnv(Path identity) {
     Map<String, String> env = new HashMap<>(gitEnv());
     env.put("GIT_SSH_COMMAND", "ssh -i " + identity + " -o IdentitiesOnly=yes -o StrictHostKeyChecking=no"
         + " -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes");
@@ -355,7 +355,7 @@ abstract class GitPushScenario {
     return k;
   }
 
-  private static String publicKey(Path key) throws IOException {
+  static String publicKey(Path key) throws IOException {
     return Files.readString(Path.of(key + ".pub")).strip();
   }
 
@@ -408,7 +408,7 @@ abstract class GitPushScenario {
     return run(command, repo, gitEnv());
   }
 
-  private static Map<String, String> gitEnv() {
+  static Map<String, String> gitEnv() {
     return Map.of("GIT_AUTHOR_NAME", "it", "GIT_AUTHOR_EMAIL", "it@example.com", "GIT_COMMITTER_NAME", "it",
         "GIT_COMMITTER_EMAIL", "it@example.com", "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null");
   }
@@ -427,7 +427,7 @@ abstract class GitPushScenario {
     return DockerLab.nodeContainers(nodeLabel, all);
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> walk = Files.walk(from)) {
       for (Path p : walk.toList()) {
         Path target = to.resolve(from.relativize(p).toString());

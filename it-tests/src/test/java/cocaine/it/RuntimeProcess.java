@@ -121,13 +121,22 @@ final class RuntimeProcess implements AutoCloseable {
     if (NOT_AWAITED.equals(readyService)) {
       return runtime;
     }
+    runtime.awaitReady(readyService, Duration.ofSeconds(60));
+    return runtime;
+  }
+
+  /**
+   * Waits until the locator resolves {@code readyService} (null: the proxy's HTTP port accepts),
+   * at most {@code atMost}; closes the runtime and fails with its output when it does not come up.
+   */
+  void awaitReady(String readyService, Duration atMost) {
     try {
       await(readyService == null ? "proxy's HTTP port " + host + ":" + proxyPort
-          : "runtime's locator on " + host + ":" + locatorPort).atMost(Duration.ofSeconds(60))
+          : "runtime's locator on " + host + ":" + locatorPort).atMost(atMost)
           .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
           .until(() -> {
             if (!process.isAlive()) {
-              throw new AssertionError("runtime exited with " + process.exitValue() + ":\n" + runtime.output());
+              throw new AssertionError("runtime exited with " + process.exitValue() + ":\n" + output());
             }
             if (readyService == null) {
               try (Socket s = new Socket(host, proxyPort)) {
@@ -139,10 +148,9 @@ final class RuntimeProcess implements AutoCloseable {
             }
           });
     } catch (RuntimeException | AssertionError e) {
-      runtime.close();
-      throw new AssertionError("runtime did not come up:\n" + runtime.output(), e);
+      close();
+      throw new AssertionError("runtime did not come up:\n" + output(), e);
     }
-    return runtime;
   }
 
   /** With this as the ready service, {@link #start(Path, String, String, String)} returns at once: the test waits. */

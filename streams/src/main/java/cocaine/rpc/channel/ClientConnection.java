@@ -65,7 +65,7 @@ public final class ClientConnection {
     return CompletableFuture.supplyAsync(() -> open(host, port, address), blocking).thenApply(socket -> {
       try {
         ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
-            .join(Flow.fromGraph(new SocketStage(socket, SelectorLoop.sharedTcp(), address, IO_BYTES, IO_BYTES)))
+            .join(Flow.fromGraph(new SocketStage(socket, SelectorLoop.shared(), address, IO_BYTES, IO_BYTES)))
             .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
             .run(system);
         return new ClientConnection(system, address, settings, handle);

@@ -71,7 +71,7 @@ public final class Server {
       // a restarted runtime binds its fixed port again while the last one's connections are in TIME_WAIT
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.bind(new InetSocketAddress(host, port), BACKLOG);
-      listener = new Listener(system, server, SelectorLoop.sharedTcp(), service, settings, connections);
+      listener = new Listener(system, server, SelectorLoop.shared(), service, settings, connections);
     } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
       if (server != null) {
         closeQuietly(server);

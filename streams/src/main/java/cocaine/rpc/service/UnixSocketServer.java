@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A listening unix stream socket (the node's worker pipes, docs/protocol.md 1.1), each accepted
  * connection served by a byte flow. Pekko's Tcp has no unix sockets: each connection is a
- * non-blocking socket read and written by its stream ({@link SocketStage}), with one selector thread
- * per listening socket for the moments a socket would block. Reads of up to {@value #CHUNK_BYTES}
+ * non-blocking socket read and written by its stream ({@link SocketStage}), with the process's one
+ * selector thread ({@link SelectorLoop#shared()}) for the moments a socket would block. Reads of up to {@value #CHUNK_BYTES}
  * bytes stop while the handler has not taken the last one; the socket is closed when the handler
  * stops reading, or when both directions have ended.
  */
@@ -83,7 +83,7 @@ public final class UnixSocketServer implements AutoCloseable {
     Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
     SelectorLoop loop;
     try {
-      loop = new SelectorLoop("unix-socket-" + socketPath.getFileName() + "-io");
+      loop = SelectorLoop.shared();
     } catch (IOException e) {
       server.close();
       throw e;
@@ -101,7 +101,6 @@ public final class UnixSocketServer implements AutoCloseable {
 
   /** Stops accepting and deletes the socket file; connections already accepted go on. */
   public void unbind() {
-    loop.closeWhenIdle();
     try {
       server.close();
     } catch (IOException e) {

@@ -17,21 +17,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class SelectorLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
-  private static SelectorLoop sharedTcp;
+  private static SelectorLoop shared;
   private final Selector selector;
   private final Thread thread;
-  private volatile boolean closing;
 
   /**
-   * One selector thread for every TCP connection of the process, accepted or made, as Pekko IO had:
-   * it only wakes a connection's stream when its socket, which would have blocked, becomes ready,
-   * so one thread keeps up, and a loop per port would add an idle thread per app. Never closed.
+   * One selector thread for every connection of the process, TCP (accepted or made, as Pekko IO
+   * had) and unix (the workers' sockets): it only wakes a connection's stream when its socket,
+   * which would have blocked, becomes ready, so one thread keeps up, and a loop per port or per
+   * worker socket would add an idle thread per app (3,000 threads for 1,000 apps, bench/README.md
+   * "Cluster benchmark"). Never closed.
    */
-  public static synchronized SelectorLoop sharedTcp() throws IOException {
-    if (sharedTcp == null) {
-      sharedTcp = new SelectorLoop("rpc-tcp-io");
+  public static synchronized SelectorLoop shared() throws IOException {
+    if (shared == null) {
+      shared = new SelectorLoop("rpc-socket-io");
     }
-    return sharedTcp;
+    return shared;
   }
 
   public SelectorLoop(String name) throws IOException {
@@ -66,21 +67,10 @@ public final class SelectorLoop implements AutoCloseable {
     selector.wakeup();
   }
 
-  /** Ends the thread once no socket is registered any more. */
-  public void closeWhenIdle() {
-    closing = true;
-    selector.wakeup();
-  }
-
   private void run() {
     while (selector.isOpen()) {
-      if (closing && selector.keys().isEmpty()) {
-        close();
-        return;
-      }
       try {
-        // a bounded wait, so that keys cancelled by closed sockets leave keys() while idle too
-        selector.select(SelectorLoop::ready, closing ? 1000 : 0);
+        selector.select(SelectorLoop::ready, 0);
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {
