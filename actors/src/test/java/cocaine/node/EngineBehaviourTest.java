@@ -82,6 +82,10 @@ class EngineBehaviourTest extends FreshNodeTest {
   void requestTimeoutOnAWorkerEndsBothSidesWithTimeoutError() throws Exception {
     startOneSlotApp("request-timeout", 0.5);
     try (WireClient client = node.appClient("app")) {
+      // a worker is up first: under load its spawn alone can outlast 0.5 s, and the call would then
+      // expire in the queue ([20991, 1]) instead of on the worker, which is what this case is about
+      long warm = client.open(Message.of(AppService.ENQUEUE, Values.str("ping")));
+      assertEquals(Message.write(Values.str("pong")).on(warm), client.next(warm, Duration.ofSeconds(20)));
       long ch = client.open(Message.of(AppService.ENQUEUE, Values.str("hold")));
 
       Frame reply = client.next(ch, Duration.ofSeconds(20));
