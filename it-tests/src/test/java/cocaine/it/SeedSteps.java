@@ -77,8 +77,8 @@ final class SeedSteps {
         .until(() -> versions(it, 20).containsKey("3"));
     Map<String, Integer> split = versions(it, CANARY_SAMPLE);
     double share = 100.0 * split.getOrDefault("3", 0) / CANARY_SAMPLE;
-    it.figures.add(new SeedLoadReport.Figure("canary 20%: requests of " + CANARY_SAMPLE + " to version 3 (not ms)",
-        split.getOrDefault("3", 0)));
+    it.figures.add(new SeedLoadReport.Figure("canary 20%: of " + CANARY_SAMPLE + " requests, version 3 answered",
+        split.getOrDefault("3", 0), "requests"));
     System.out.printf("SeedTopologyIT: canary split over %d requests through the proxy: %s (%.1f%% to version 3)%n",
         CANARY_SAMPLE, split, share);
     assertEquals(List.of("1", "3"), List.copyOf(split.keySet()), "only versions 1 and 3 answer: " + split);
