@@ -25,8 +25,12 @@ final class SeedLoadReport {
     }
   }
 
-  /** One measured span. */
-  record Figure(String name, long ms) {}
+  /** One measured figure: a span in ms, or a count in {@code unit}. */
+  record Figure(String name, long value, String unit) {
+    Figure(String name, long ms) {
+      this(name, ms, "ms");
+    }
+  }
 
   private SeedLoadReport() {}
 
@@ -43,7 +47,7 @@ final class SeedLoadReport {
           firstError.isEmpty() ? "" : "  e.g. " + firstError));
     }
     for (Figure f : figures) {
-      b.append(String.format("%-70s %6d ms%n", f.name(), f.ms()));
+      b.append(String.format("%-70s %6d %s%n", f.name(), f.value(), f.unit()));
     }
     b.append("whole run: ").append(ChaosLoad.readSummary(loadDir.resolve("summary.json"))).append('\n');
     return b.toString();

@@ -31,11 +31,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * host (builder role), three nodes (docker isolate, ZooKeeper storage and discovery), a balancer
  * with the nftables gateway and the proxy, and a client host running {@code git push}, the CLI and
  * a counted load of {@value #RATE} req/s through the proxy ({@link ChaosLoad}, its own JVM). In
- * order: a pushed app serves from every node; node2's runtime killed and restarted converges back;
+ * order: a pushed app serves from every node; a second push is a rolling update, then a rollback,
+ * a 20% canary (its split measured) and its promotion ({@link SeedSteps}); a push whose health event
+ * fails is rolled back automatically; node2's runtime killed and restarted converges back;
  * node4 joins and takes traffic; one ZooKeeper server lost, then the whole ensemble, under which a
  * deploy fails clearly and after which everything converges; the app's log lines are read from
  * every node with {@code cocaine logs} from the client host. The load's requests per step are
- * asserted at the end: none failed in steps 1, 5 and 6, only those in flight at the kill in step 4,
+ * asserted at the end: none failed in steps 1, 2, 3, 5 and 6, only those in flight at the kill in step 4,
  * every request answered exactly once. Figures go to {@code it-tests/target/seed-figures.txt}.
  *
  * <p>The simulation's compromise: every host is a network namespace of this machine, and the
@@ -44,9 +46,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace and reach their node at its lab address through the root namespace's leg on the lab's
  * switch ({@code scripts/seed-lab.sh}). The registry the build host pushes to is the one that daemon
  * pulls from, {@code 127.0.0.1:5000} in the root namespace ({@code scripts/registry.sh}): on real
- * machines it would be an address of the build host every node's daemon trusts. Steps 2 (rolling
- * update, rollback, canary, promote) and 3 (health gate) are written below and wired in once those
- * commands exist on main. Step 7 reads each node's log ring (no search engine in the {@code logs}
+ * machines it would be an address of the build host every node's daemon trusts. Step 7 reads each node's log ring (no search engine in the {@code logs}
  * host yet: OpenSearch's test script serves loopback only).
  * Needs root, dockerd, ZooKeeper, nft, git and ssh; a missing one fails the test with the reason.
  */
@@ -124,8 +124,7 @@ class SeedTopologyIT {
     repo = Files.createDirectories(dir.resolve(APP));
     GitPushScenario.copyTree(GitPushScenario.APP, repo);
     Files.writeString(repo.resolve("Dockerfile"), "FROM " + DockerLab.BASE_IMAGE + "\nWORKDIR /app\nCOPY . /app/\n");
-    Files.writeString(repo.resolve("cocaine.json"), "{\"manifest\": {\"slave\": \"/app/run.sh\"},"
-        + " \"profile\": {\"pool-limit\": 1, \"queue-limit\": 1000, \"handshake-timeout\": 30, \"log-output\": true}}\n");
+    Files.writeString(repo.resolve("cocaine.json"), SeedSteps.cocaineJson("1", false));
     SeedLab.assertOk(git("init", "-q", "-b", "main", "."), "git init");
     SeedLab.assertOk(git("add", "-A"), "git add");
     SeedLab.assertOk(git("commit", "-q", "-m", "the seed's app"), "git commit");
@@ -198,16 +197,19 @@ class SeedTopologyIT {
   }
 
   /**
-   * Step 2, wired in once branch {@code roll} is on main: a second push is a rolling update, then
-   * {@code cocaine app rollback}, then {@code cocaine app deploy --canary 20} whose split through
-   * the proxy ({@code X-Cocaine-App-Version}) is 20% +- 2 pt over 5,000 requests, then {@code
+   * Step 2: a second push is a rolling update, then {@code cocaine app rollback}, then {@code git
+   * push -o canary=20} whose split through the proxy is 20% +- 2 pt over 5,000 requests, then {@code
    * cocaine app promote}; no request of the load fails.
    */
+  @Test
+  @Order(2)
   void rollingUpdateRollbackCanaryAndPromoteLoseNoRequest() throws Exception {
     SeedSteps.rollingUpdateRollbackCanaryAndPromote(this);
   }
 
-  /** Step 3, wired in with step 2: a push whose health event fails is rolled back automatically. */
+  /** Step 3: a push whose health event fails is rolled back automatically; the old version serves throughout. */
+  @Test
+  @Order(3)
   void aVersionWhoseHealthEventFailsIsRolledBackAndTheOldOneServesThroughout() throws Exception {
     SeedSteps.healthGateRollsBack(this);
   }
@@ -216,8 +218,8 @@ class SeedTopologyIT {
   @Order(4)
   void aKilledNodeConvergesBackAfterItsRestart() throws Exception {
     long killed = System.currentTimeMillis();
-    // step 1 keeps what was done before the kill; what was in flight at it belongs to this step
-    assertTrue(!steps.isEmpty() && steps.get(steps.size() - 1).toMs() == Long.MAX_VALUE, "step 1 did not run");
+    // the step before keeps what was done before the kill; what was in flight at it belongs to this step
+    assertTrue(!steps.isEmpty() && steps.get(steps.size() - 1).toMs() == Long.MAX_VALUE, "step 3 did not run");
     SeedLoadReport.Step before = steps.remove(steps.size() - 1);
     steps.add(new SeedLoadReport.Step(before.name(), before.fromMs(), killed, 0, killed, before.maxFailed()));
     RuntimeProcess node2 = nodes.get("node2");
@@ -319,6 +321,12 @@ class SeedTopologyIT {
     SeedLoadReport.assertSteps(loadDir, steps, report);
   }
 
+  /** Ends the step that runs and starts the next one, whose requests may not fail. */
+  void beginStep(String name) {
+    closeStep();
+    steps.add(new SeedLoadReport.Step(name, System.currentTimeMillis(), Long.MAX_VALUE, 0));
+  }
+
   /** Ends the step that runs (its window closes now). */
   private void closeStep() {
     if (!steps.isEmpty() && steps.get(steps.size() - 1).toMs() == Long.MAX_VALUE) {
@@ -355,9 +363,12 @@ class SeedTopologyIT {
         .redirectErrorStream(true).redirectOutput(loadDir.resolve("load.out").toFile()).start();
   }
 
-  Run push(String app) throws Exception {
-    return lab.inNamespace("client", List.of("git", "push", "ssh://ape@" + lab.address("build") + ":"
-        + SeedLab.SSH_PORT + "/" + app + ".git", "main"), repo, GitPushScenario.sshEnv(key));
+  /** {@code git push [options] URL main} of {@code app} from the client host. */
+  Run push(String app, String... options) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git", "push"));
+    command.addAll(List.of(options));
+    command.addAll(List.of("ssh://ape@" + lab.address("build") + ":" + SeedLab.SSH_PORT + "/" + app + ".git", "main"));
+    return lab.inNamespace("client", command, repo, GitPushScenario.sshEnv(key));
   }
 
   Run git(String... args) throws Exception {
