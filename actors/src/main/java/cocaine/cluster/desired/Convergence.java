@@ -3,7 +3,6 @@ package cocaine.cluster.desired;
 import cocaine.cluster.desired.Plan.Applied;
 import cocaine.node.Node;
 import cocaine.node.app.Share;
-import cocaine.node.engine.Backoff;
 import cocaine.storage.KeyWatch;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
@@ -36,7 +35,7 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <p>It asks the node for at most {@code startsAtOnce} starts at once ({@link StartQueue}): a restarted
  * node with 1,000 apps would otherwise flood the storage with their reads. A start or record read
- * refused for a reason that may pass ({@link #retryable}) is tried again with a {@link Backoff};
+ * refused for a reason that may pass ({@link Retries#retryable}) is tried again after a back-off;
  * any other refusal leaves the app broken until its desired record changes.
  */
 public final class Convergence {
@@ -92,8 +91,8 @@ public final class Convergence {
   private final Clock clock;
   private final TimerScheduler<Command> timers;
   private final StartQueue<Pending> turns;
-  /** Per app (and per {@code desired/<app>} read), the back-off of its retries; gone once it succeeds. */
-  private final Map<String, Backoff> backoffs = new HashMap<>();
+  /** Per app (and per {@code desired/<app>} read), the back-off of its retries. */
+  private final Retries retries = new Retries();
 
   private Convergence(ActorContext<Command> ctx, Storage storage, ActorRef<Node.Command> node, String nodeName,
       Duration askTimeout, Clock clock, TimerScheduler<Command> timers, int startsAtOnce) {
@@ -195,7 +194,7 @@ public final class Convergence {
         CocaineException c = cause(e);
         return c.code().equals(ErrorCode.NOT_FOUND)
             ? new Read(app, seq, Optional.empty(), null, false)
-            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(), retryable(c));
+            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(), Retries.retryable(c));
       }
       try {
         return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null, false);
@@ -214,7 +213,7 @@ public final class Convergence {
       // what runs keeps running: an unreadable record says nothing about what to do
       String reason = m.unusable();
       if (m.retry()) {
-        Duration after = backOff(DesiredApp.COLLECTION + "/" + m.app());
+        Duration after = retries.refused(DesiredApp.COLLECTION + "/" + m.app(), System.nanoTime());
         timers.startSingleTimer("read:" + m.app(), new Changed(m.app()), after);
         reason = reason + " (reading it again in " + after.toMillis() + " ms)";
       }
@@ -222,7 +221,7 @@ public final class Convergence {
       states.put(m.app(), new AppState("", "broken", reason));
       return Behaviors.same();
     }
-    backoffs.remove(DesiredApp.COLLECTION + "/" + m.app());
+    retries.succeeded(DesiredApp.COLLECTION + "/" + m.app());
     ctx.ask(NAMES, node, askTimeout, Node.ListApps::new, (names, failure) -> failure != null
         ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage(), false)
         : new Listed(m, names));
@@ -307,7 +306,7 @@ public final class Convergence {
     }
     String label = p.desired().label();
     if (m.reply().isSuccess()) {
-      backoffs.remove(m.app());
+      retries.succeeded(m.app());
       states.put(m.app(), new AppState(label, "running", ""));
       return Behaviors.same();
     }
@@ -320,8 +319,8 @@ public final class Convergence {
       start(m.app(), new Pending(p.desired(), p.target(), false, true, "restarting"), applied, states);
       return Behaviors.same();
     }
-    if (retryable(c)) {
-      Duration after = backOff(m.app());
+    if (Retries.retryable(c)) {
+      Duration after = retries.refused(m.app(), System.nanoTime());
       ctx.getLog().warn("convergence: app [{}] version {} not started, trying again in {} ms: {}", m.app(), label,
           after.toMillis(), c.getMessage());
       states.put(m.app(), new AppState(label, "starting", "trying again in " + after.toMillis() + " ms: "
@@ -332,25 +331,6 @@ public final class Convergence {
     ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), label, c.getMessage());
     states.put(m.app(), new AppState(label, "broken", c.getMessage()));
     return Behaviors.same();
-  }
-
-  /**
-   * A refusal that may pass, so the start or read is tried again: the storage is busy (its call queue
-   * full, [12,11] {@code TRY_AGAIN}), unreachable ([12,5] {@code IO_ERROR}: ZooKeeper's connection lost,
-   * its session expired) or closed ([7,3] {@code NOT_CONNECTED}). Not a timeout ([0x51FF,3]): the node
-   * answers it for a version that failed its health gate, which a deploy rolls back.
-   */
-  static boolean retryable(CocaineException c) {
-    return c.code().equals(ErrorCode.TRY_AGAIN) || c.code().equals(ErrorCode.IO_ERROR)
-        || c.code().equals(ErrorCode.NOT_CONNECTED);
-  }
-
-  /** The next wait before trying {@code key} again: 1 s, doubled while failures follow within 32 s. */
-  private Duration backOff(String key) {
-    long now = System.nanoTime();
-    Backoff b = backoffs.getOrDefault(key, Backoff.NONE).crashed(now);
-    backoffs.put(key, b);
-    return b.delayAt(now);
   }
 
   private static CocaineException cause(Throwable t) {
