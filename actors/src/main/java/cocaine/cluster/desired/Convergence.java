@@ -194,7 +194,8 @@ public final class Convergence {
         CocaineException c = cause(e);
         return c.code().equals(ErrorCode.NOT_FOUND)
             ? new Read(app, seq, Optional.empty(), null, false)
-            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(), Retries.retryable(c));
+            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(),
+                Retries.retryable(c));
       }
       try {
         return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null, false);
@@ -325,7 +326,9 @@ public final class Convergence {
           after.toMillis(), c.getMessage());
       states.put(m.app(), new AppState(label, "starting", "trying again in " + after.toMillis() + " ms: "
           + c.getMessage()));
-      timers.startSingleTimer("start:" + m.app(), new Retry(m.app(), p), after);
+      // not a "retried" restart: the node may answer the next try that its app is broken, and restart it
+      timers.startSingleTimer("start:" + m.app(), new Retry(m.app(),
+          new Pending(p.desired(), p.target(), p.renew(), false, "trying again")), after);
       return Behaviors.same();
     }
     ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), label, c.getMessage());

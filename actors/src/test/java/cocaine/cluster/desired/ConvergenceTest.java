@@ -61,8 +61,8 @@ class ConvergenceTest {
   }
 
   ActorRef<Convergence.Command> start(TestProbe<Node.Command> node, int startsAtOnce) {
-    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5), Duration.ofSeconds(1),
-        startsAtOnce));
+    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5),
+        Duration.ofSeconds(1), startsAtOnce));
   }
 
   static void answerList(TestProbe<Node.Command> node, String... running) {
