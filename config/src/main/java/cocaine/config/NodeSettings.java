@@ -14,9 +14,11 @@ import java.util.Objects;
  *                   besides each change; deploys count a report older than 3 x this as a node gone
  * @param healthDeadline how long a new version of a running app has to pass its health gate
  * @param drainTimeout   how long a replaced version's open channels may take to finish
+ * @param startsAtOnce   how many starts or rollovers of the desired state's apps convergence asks the node
+ *                       for at once; the others wait their turn
  */
 public record NodeSettings(String runlist, Duration askTimeout, String name, Duration reportEvery,
-    Duration healthDeadline, Duration drainTimeout) {
+    Duration healthDeadline, Duration drainTimeout, int startsAtOnce) {
   public NodeSettings {
     Objects.requireNonNull(runlist, "runlist");
     Objects.requireNonNull(askTimeout, "askTimeout");
@@ -24,10 +26,14 @@ public record NodeSettings(String runlist, Duration askTimeout, String name, Dur
     Objects.requireNonNull(reportEvery, "reportEvery");
     Objects.requireNonNull(healthDeadline, "healthDeadline");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (startsAtOnce < 1) {
+      throw new IllegalArgumentException("startsAtOnce must be at least 1: " + startsAtOnce);
+    }
   }
 
   static NodeSettings from(SettingsReader r) {
     return new NodeSettings(r.nonEmptyString("runlist"), r.duration("ask-timeout"), r.string("name"),
-        r.duration("report-every"), r.duration("health-deadline"), r.duration("drain-timeout"));
+        r.duration("report-every"), r.duration("health-deadline"), r.duration("drain-timeout"),
+        (int) r.integer("starts-at-once", 1, 10_000));
   }
 }

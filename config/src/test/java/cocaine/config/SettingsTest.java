@@ -68,7 +68,7 @@ class SettingsTest {
         new LoggingSettings.Ring(true, Path.of("/tmp/cocaine/log/ring"), 8L * 1024 * 1024, 8, 8192,
             Duration.ofMillis(200))), s.logging());
     assertEquals(new NodeSettings("default", Duration.ofSeconds(30), "", Duration.ofSeconds(5),
-        Duration.ofSeconds(30), Duration.ofSeconds(30)), s.node());
+        Duration.ofSeconds(30), Duration.ofSeconds(30), 16), s.node());
     assertEquals(new ClusterSettings(Type.NONE, "239.0.100.53", 10053, Duration.ofSeconds(5), false, 1, Map.of(), "/cocaine-nodes"),
         s.locator().cluster());
     assertEquals(List.of(), s.locator().restrict());

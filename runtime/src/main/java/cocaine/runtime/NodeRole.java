@@ -114,8 +114,9 @@ final class NodeRole {
     String nodeName = settings.node().name().isEmpty() ? network.hostname() : settings.node().name();
     // a shutting-down node refuses the starts convergence may still ask for
     ctx.spawn(Behaviors.supervise(
+        // a start or rollover answers after its health gate
         Convergence.create(storage, storage, node, nodeName, askTimeout.plus(settings.node().healthDeadline()),
-            settings.node().reportEvery())) // a start or rollover answers after its health gate
+            settings.node().reportEvery(), settings.node().startsAtOnce()))
         .onFailure(SupervisorStrategy.restart()), "convergence");
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-apps",
         () -> AskPattern.<Node.Command, Done>ask(node, Node.Shutdown::new, Duration.ofSeconds(30), system.scheduler())

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -31,6 +32,11 @@ import org.apache.pekko.pattern.StatusReply;
  * (a missing profile, say), marks that app broken with the reason; the others converge. What it
  * converged to it reports in {@code converged/<node>} ({@link NodeReport}) at each change and every
  * {@code reportEvery}, so a deploy can wait for its version on every node.
+ *
+ * <p>It asks the node for at most {@code startsAtOnce} starts at once ({@link StartQueue}): a restarted
+ * node with 1,000 apps would otherwise flood the storage with their reads. A start or record read
+ * refused for a reason that may pass ({@link Retries#retryable}) is tried again after a back-off;
+ * any other refusal leaves the app broken until its desired record changes.
  */
 public final class Convergence {
   /** What the watch, the runtime and {@code status} send. */
@@ -48,20 +54,27 @@ public final class Convergence {
    * @param desired the desired version, or empty when the record is gone or does not parse
    * @param state   {@code running}, {@code starting}, {@code stopped}, {@code elsewhere} (wanted on other
    *                nodes) or {@code broken}
-   * @param reason  why it is broken, else empty
+   * @param reason  why it is broken, or why a start is being retried, else empty
    */
   public record AppState(String desired, String state, String reason) {}
 
   private record Keys(List<String> keys, Throwable failure) implements Command {}
 
-  private record Read(String app, long seq, Optional<DesiredApp> desired, String unusable) implements Command {}
+  /** @param retry the record could not be read for a reason that may pass: read it again later */
+  private record Read(String app, long seq, Optional<DesiredApp> desired, String unusable, boolean retry)
+      implements Command {}
 
   private record Listed(Read read, List<String> running) implements Command {}
 
-  private record Answered(String app, DesiredApp desired, Applied applied, boolean retried, StatusReply<Done> reply)
-      implements Command {}
+  private record Answered(String app, Pending start, StatusReply<Done> reply) implements Command {}
 
   private record ReportTick() implements Command {}
+
+  /** A start or rollover, asked now or waiting its turn. */
+  private record Pending(DesiredApp desired, Applied target, boolean renew, boolean retried, String doing) {}
+
+  /** The back-off after a retryable refusal of {@code app}'s start is over. */
+  private record Retry(String app, Pending start) implements Command {}
 
   private record Reported(Throwable failure) implements Command {}
 
@@ -76,10 +89,16 @@ public final class Convergence {
   private final String nodeName;
   private final Duration askTimeout;
   private final Clock clock;
+  private final TimerScheduler<Command> timers;
+  private final StartQueue<Pending> turns;
+  /** Per app (and per {@code desired/<app>} read), the back-off of its retries. */
+  private final Retries retries = new Retries();
 
   private Convergence(ActorContext<Command> ctx, Storage storage, ActorRef<Node.Command> node, String nodeName,
-      Duration askTimeout, Clock clock) {
+      Duration askTimeout, Clock clock, TimerScheduler<Command> timers, int startsAtOnce) {
     this.ctx = ctx;
+    this.timers = timers;
+    this.turns = new StartQueue<>(startsAtOnce);
     this.storage = storage;
     this.node = node;
     this.nodeName = nodeName;
@@ -92,16 +111,17 @@ public final class Convergence {
    *
    * @param askTimeout  longest wait for the node's list and starts
    * @param reportEvery how often the node's report is rewritten when nothing changed
+   * @param startsAtOnce starts and rollovers asked of the node at once; the others wait their turn
    */
   public static Behavior<Command> create(Storage storage, KeyWatch watch, ActorRef<Node.Command> node,
-      String nodeName, Duration askTimeout, Duration reportEvery) {
+      String nodeName, Duration askTimeout, Duration reportEvery, int startsAtOnce) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<Command> self = ctx.getSelf();
       AutoCloseable handle = watch.watch(DesiredApp.COLLECTION, key -> self.tell(new Changed(key)));
       ctx.pipeToSelf(storage.find(DesiredApp.COLLECTION, DesiredApp.TAGS), Keys::new);
       timers.startTimerWithFixedDelay(new ReportTick(), reportEvery);
       self.tell(new ReportTick()); // a node with no apps is still seen
-      return new Convergence(ctx, storage, node, nodeName, askTimeout, Clock.systemUTC())
+      return new Convergence(ctx, storage, node, nodeName, askTimeout, Clock.systemUTC(), timers, startsAtOnce)
           .converging(handle, new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
     }));
   }
@@ -128,6 +148,12 @@ public final class Convergence {
         .onMessage(Read.class, m -> report(onRead(seqs, states, m), states, written, false))
         .onMessage(Listed.class, m -> report(onListed(seqs, applied, states, m), states, written, false))
         .onMessage(Answered.class, m -> report(onAnswered(applied, states, m), states, written, false))
+        .onMessage(Retry.class, m -> {
+          if (m.start().target().equals(applied.get(m.app()))) { // else a later decision superseded it
+            start(m.app(), m.start(), applied, states);
+          }
+          return report(Behaviors.same(), states, written, false);
+        })
         .onMessage(ReportTick.class, m -> report(Behaviors.same(), states, written, true))
         .onMessage(Reported.class, m -> {
           if (m.failure() != null) {
@@ -167,13 +193,14 @@ public final class Convergence {
       if (e != null) {
         CocaineException c = cause(e);
         return c.code().equals(ErrorCode.NOT_FOUND)
-            ? new Read(app, seq, Optional.empty(), null)
-            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage());
+            ? new Read(app, seq, Optional.empty(), null, false)
+            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(),
+                Retries.retryable(c));
       }
       try {
-        return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null);
+        return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null, false);
       } catch (IllegalArgumentException bad) {
-        return new Read(app, seq, Optional.empty(), bad.getMessage());
+        return new Read(app, seq, Optional.empty(), bad.getMessage(), false);
       }
     });
     return Behaviors.same();
@@ -185,12 +212,19 @@ public final class Convergence {
     }
     if (m.unusable() != null) {
       // what runs keeps running: an unreadable record says nothing about what to do
-      ctx.getLog().error("convergence: app [{}] broken: {}", m.app(), m.unusable());
-      states.put(m.app(), new AppState("", "broken", m.unusable()));
+      String reason = m.unusable();
+      if (m.retry()) {
+        Duration after = retries.refused(DesiredApp.COLLECTION + "/" + m.app(), System.nanoTime());
+        timers.startSingleTimer("read:" + m.app(), new Changed(m.app()), after);
+        reason = reason + " (reading it again in " + after.toMillis() + " ms)";
+      }
+      ctx.getLog().error("convergence: app [{}] broken: {}", m.app(), reason);
+      states.put(m.app(), new AppState("", "broken", reason));
       return Behaviors.same();
     }
+    retries.succeeded(DesiredApp.COLLECTION + "/" + m.app());
     ctx.ask(NAMES, node, askTimeout, Node.ListApps::new, (names, failure) -> failure != null
-        ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage())
+        ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage(), false)
         : new Listed(m, names));
     return Behaviors.same();
   }
@@ -205,15 +239,16 @@ public final class Convergence {
     String version = read.desired().map(DesiredApp::label).orElse("");
     Plan.Step step = Plan.step(nodeName, read.desired(), m.running().contains(app), applied.get(app));
     if (step instanceof Plan.Start s) {
-      start(app, read.desired().get(), s.applied(), false, false, applied, states, "starting");
+      start(app, new Pending(read.desired().get(), s.applied(), false, false, "starting"), applied, states);
     } else if (step instanceof Plan.Restart r) {
       boolean renew = r.applied().onlyRestartedFrom(applied.get(app));
-      start(app, read.desired().get(), r.applied(), renew, false, applied, states, renew ? "restarting (rolling)"
-          : "rolling over");
+      start(app, new Pending(read.desired().get(), r.applied(), renew, false, renew ? "restarting (rolling)"
+          : "rolling over"), applied, states);
     } else if (step instanceof Plan.Stop) {
       ctx.getLog().info("convergence: stopping app [{}]", app);
       node.tell(new Node.PauseApp(app, ctx.getSystem().ignoreRef()));
       applied.remove(app);
+      turns.drop(app);
       putState(states, app, version, read.desired());
     } else if (step instanceof Plan.Adopt a) {
       applied.put(app, a.applied());
@@ -232,18 +267,25 @@ public final class Convergence {
     }
   }
 
+  /** Asks the node for {@code p} now, or when its turn comes. */
+  private void start(String app, Pending p, Map<String, Applied> applied, Map<String, AppState> states) {
+    applied.put(app, p.target());
+    states.put(app, new AppState(p.desired().label(), "starting", ""));
+    if (turns.admit(app, p)) {
+      ask(app, p);
+    }
+  }
+
   /**
    * Asks the node to serve the desired versions: an app it does not run starts with them, a running
    * one rolls over to them (the old version serves until the new one passes its health gate).
    */
-  private void start(String app, DesiredApp desired, Applied target, boolean renew, boolean retried,
-      Map<String, Applied> applied, Map<String, AppState> states, String doing) {
-    applied.put(app, target);
-    states.put(app, new AppState(desired.label(), "starting", ""));
-    ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}]", doing, app, desired.label(),
-        target.profile());
-    ctx.ask(REPLY, node, askTimeout, r -> new Node.RollApp(app, lineup(desired), renew, r),
-        (reply, failure) -> new Answered(app, desired, target, retried, failure != null
+  private void ask(String app, Pending p) {
+    DesiredApp desired = p.desired();
+    ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}] ({} waiting their turn)", p.doing(), app,
+        desired.label(), p.target().profile(), turns.waiting());
+    ctx.ask(REPLY, node, askTimeout, r -> new Node.RollApp(app, lineup(desired), p.renew(), r),
+        (reply, failure) -> new Answered(app, p, failure != null
             ? StatusReply.error(new CocaineException(ErrorCode.TIMEOUT, "no answer from the node within " + askTimeout))
             : reply));
   }
@@ -258,21 +300,35 @@ public final class Convergence {
   }
 
   private Behavior<Command> onAnswered(Map<String, Applied> applied, Map<String, AppState> states, Answered m) {
-    if (!m.applied().equals(applied.get(m.app()))) {
+    turns.answered().ifPresent(next -> ask(next.getKey(), next.getValue()));
+    Pending p = m.start();
+    if (!p.target().equals(applied.get(m.app()))) {
       return Behaviors.same(); // a later decision superseded this start
     }
-    String label = m.desired().label();
+    String label = p.desired().label();
     if (m.reply().isSuccess()) {
+      retries.succeeded(m.app());
       states.put(m.app(), new AppState(label, "running", ""));
       return Behaviors.same();
     }
     CocaineException c = cause(m.reply().getError());
-    if (!m.retried() && (c.code().equals(ErrorCode.NOT_RUNNING) || c.code().equals(ErrorCode.ALREADY_STARTED))) {
+    if (!p.retried() && (c.code().equals(ErrorCode.NOT_RUNNING) || c.code().equals(ErrorCode.ALREADY_STARTED))) {
       // the node's app is broken or stopping and cannot roll over: a fresh life replaces it
       ctx.getLog().info("convergence: app [{}] cannot roll over ({}); restarting it at version {}", m.app(),
           c.getMessage(), label);
       node.tell(new Node.PauseApp(m.app(), ctx.getSystem().ignoreRef()));
-      start(m.app(), m.desired(), m.applied(), false, true, applied, states, "restarting");
+      start(m.app(), new Pending(p.desired(), p.target(), false, true, "restarting"), applied, states);
+      return Behaviors.same();
+    }
+    if (Retries.retryable(c)) {
+      Duration after = retries.refused(m.app(), System.nanoTime());
+      ctx.getLog().warn("convergence: app [{}] version {} not started, trying again in {} ms: {}", m.app(), label,
+          after.toMillis(), c.getMessage());
+      states.put(m.app(), new AppState(label, "starting", "trying again in " + after.toMillis() + " ms: "
+          + c.getMessage()));
+      // not a "retried" restart: the node may answer the next try that its app is broken, and restart it
+      timers.startSingleTimer("start:" + m.app(), new Retry(m.app(),
+          new Pending(p.desired(), p.target(), p.renew(), false, "trying again")), after);
       return Behaviors.same();
     }
     ctx.getLog().error("convergence: app [{}] version {} broken: {}", m.app(), label, c.getMessage());

@@ -57,7 +57,12 @@ class ConvergenceTest {
   }
 
   ActorRef<Convergence.Command> start(TestProbe<Node.Command> node) {
-    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5), Duration.ofSeconds(1)));
+    return start(node, 16);
+  }
+
+  ActorRef<Convergence.Command> start(TestProbe<Node.Command> node, int startsAtOnce) {
+    return testKit.spawn(Convergence.create(storage, watch, node.ref(), "n1", Duration.ofSeconds(5),
+        Duration.ofSeconds(1), startsAtOnce));
   }
 
   static void answerList(TestProbe<Node.Command> node, String... running) {
@@ -240,5 +245,72 @@ class ConvergenceTest {
     answerList(node);
     node.expectNoMessage(Duration.ofMillis(200));
     assertEquals("elsewhere", status(c).get("echo").state());
+  }
+
+  @Test
+  void atMostStartsAtOnceAreOutstandingAndTheOthersStartAsTheyAreAnswered() {
+    for (int i = 0; i < 7; i++) {
+      desire(new DesiredApp("app" + i, "1", "default", List.of(), true, 0));
+    }
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node, 3);
+    java.util.Deque<Node.RollApp> outstanding = new java.util.ArrayDeque<>();
+    java.util.Set<String> started = new java.util.TreeSet<>();
+    while (started.size() < 7) {
+      Node.Command m = node.receiveMessage(Duration.ofSeconds(5));
+      if (m instanceof Node.ListApps l) {
+        l.replyTo().tell(List.of());
+      } else if (m instanceof Node.RollApp r) {
+        outstanding.add(r);
+        started.add(r.app());
+        assertTrue(outstanding.size() <= 3, "more than 3 starts outstanding: " + outstanding.size());
+        if (outstanding.size() == 3 || started.size() == 7) {
+          node.expectNoMessage(Duration.ofMillis(300)); // the others wait for an answer
+          outstanding.poll().replyTo().tell(StatusReply.success(Done.getInstance()));
+        }
+      }
+    }
+    outstanding.forEach(r -> r.replyTo().tell(StatusReply.success(Done.getInstance())));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Map<String, Convergence.AppState> states = status(c);
+      assertEquals(7, states.size());
+      states.forEach((app, s) -> assertEquals("running", s.state(), app));
+    });
+  }
+
+  @Test
+  void aStartRefusedBecauseTheStorageIsBusyIsTriedAgainAndThenRuns() {
+    desire(new DesiredApp("echo", "1", "default", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.TRY_AGAIN,
+        "app 'echo': cannot read manifests/echo: storage (ZooKeeper at x) is busy: 1024 operations waiting")));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Convergence.AppState s = status(c).get("echo");
+      assertEquals("starting", s.state());
+      assertTrue(s.reason().contains("is busy"), s.reason());
+    });
+    Node.RollApp again = node.expectMessageClass(Node.RollApp.class, Duration.ofSeconds(5)); // after ~1 s
+    assertEquals(Share.only("1", "default"), again.lineup());
+    again.replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.IO_ERROR,
+        "storage unavailable: ZooKeeper at x cannot be reached (ConnectionLossException)")));
+    again = node.expectMessageClass(Node.RollApp.class, Duration.ofSeconds(8)); // after ~2 s
+    again.replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(new Convergence.AppState("1", "running", ""), status(c).get("echo")));
+  }
+
+  @Test
+  void aPermanentRefusalIsNotTriedAgain() {
+    desire(new DesiredApp("echo", "1", "nosuch", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.error(
+        new CocaineException(ErrorCode.NOT_FOUND, "app 'echo': profile 'nosuch' is not in storage")));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals("broken", status(c).get("echo").state()));
+    node.expectNoMessage(Duration.ofMillis(2500)); // past the first back-off (1 s) and the second (2 s)
+    assertEquals("broken", status(c).get("echo").state());
   }
 }
