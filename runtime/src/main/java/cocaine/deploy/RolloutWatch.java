@@ -6,7 +6,9 @@ import cocaine.wire.CocaineException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +39,11 @@ public record RolloutWatch(StorageClient storage, Releases releases, String app,
   public List<String> await() throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     String said = "";
+    Set<String> leftOut = new HashSet<>(); // a report that does not parse is logged once, not every poll
     while (true) {
       Rollout.Verdict verdict;
       try {
-        verdict = Rollout.judge(app, label, reports(), Instant.now(), nodeGone);
+        verdict = Rollout.judge(app, label, reports(leftOut), Instant.now(), nodeGone);
       } catch (CocaineException e) {
         verdict = new Rollout.Waiting(List.of("the nodes' reports (" + e.getMessage() + ")"));
       }
@@ -75,13 +78,15 @@ public record RolloutWatch(StorageClient storage, Releases releases, String app,
     return new DeployFailed("start", reason);
   }
 
-  private List<NodeReport> reports() {
+  private List<NodeReport> reports(Set<String> leftOut) {
     List<NodeReport> reports = new ArrayList<>();
     for (String node : storage.find(NodeReport.COLLECTION, NodeReport.TAGS)) {
       try {
         reports.add(NodeReport.unpack(node, storage.read(NodeReport.COLLECTION, node)));
       } catch (IllegalArgumentException e) {
-        log.warn("deploy of {}: node report left out: {}", app, e.getMessage());
+        if (leftOut.add(node)) {
+          log.warn("deploy of {}: node report left out: {}", app, e.getMessage());
+        }
       }
     }
     return reports;
