@@ -13,6 +13,8 @@ import cocaine.wire.Frame;
 import cocaine.wire.Message;
 import cocaine.wire.Values;
 import cocaine.wire.WireClient;
+import cocaine.wire.ErrorCode;
+import cocaine.wire.CocaineException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,6 +145,8 @@ class RolloverTest {
     assertTrue(rolled.isError(), rolled.toString());
     String reason = rolled.getError().getMessage();
     assertTrue(reason.contains("version 3 is not healthy") && reason.contains("health event 'fail'"), reason);
+    assertEquals(ErrorCode.NOT_HEALTHY, ((CocaineException) rolled.getError()).code(),
+        "a failed gate has a code of its own, not a timeout's: convergence does not try it again");
     try (WireClient client = node.appClient("echo")) {
       assertEquals("1", served(client));
     }

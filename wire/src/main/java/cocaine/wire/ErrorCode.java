@@ -65,6 +65,12 @@ public record ErrorCode(int category, int code) {
   public static final ErrorCode NOT_RUNNING = new ErrorCode(CATEGORY_NODE, 6);
   public static final ErrorCode SPOOL_ERROR = new ErrorCode(CATEGORY_NODE, 7);
   public static final ErrorCode PUBLISH_ERROR = new ErrorCode(CATEGORY_NODE, 8);
+  /**
+   * This project's own (the original's node codes end at 8): a version that failed its health gate
+   * (no worker within the health deadline, or its health event unanswered or answered with an error).
+   * Permanent for that version, unlike {@link #TIMEOUT}, which convergence tries again.
+   */
+  public static final ErrorCode NOT_HEALTHY = new ErrorCode(CATEGORY_NODE, 9);
 
   public static final ErrorCode QUEUE_IS_FULL = new ErrorCode(CATEGORY_OVERSEER, 1);
   public static final ErrorCode POOL_IS_FULL = new ErrorCode(CATEGORY_OVERSEER, 2);

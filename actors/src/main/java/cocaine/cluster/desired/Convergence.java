@@ -60,8 +60,8 @@ public final class Convergence {
 
   private record Keys(List<String> keys, Throwable failure) implements Command {}
 
-  /** @param retry the record could not be read for a reason that may pass: read it again later */
-  private record Read(String app, long seq, Optional<DesiredApp> desired, String unusable, boolean retry)
+  /** @param failure why the storage could not read the record (tried again if {@link Retries} says so), or null */
+  private record Read(String app, long seq, Optional<DesiredApp> desired, String unusable, CocaineException failure)
       implements Command {}
 
   private record Listed(Read read, List<String> running) implements Command {}
@@ -193,14 +193,13 @@ public final class Convergence {
       if (e != null) {
         CocaineException c = cause(e);
         return c.code().equals(ErrorCode.NOT_FOUND)
-            ? new Read(app, seq, Optional.empty(), null, false)
-            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(),
-                Retries.retryable(c));
+            ? new Read(app, seq, Optional.empty(), null, null)
+            : new Read(app, seq, Optional.empty(), "cannot read desired/" + app + ": " + c.getMessage(), c);
       }
       try {
-        return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null, false);
+        return new Read(app, seq, Optional.of(DesiredApp.unpack(app, blob)), null, null);
       } catch (IllegalArgumentException bad) {
-        return new Read(app, seq, Optional.empty(), bad.getMessage(), false);
+        return new Read(app, seq, Optional.empty(), bad.getMessage(), null);
       }
     });
     return Behaviors.same();
@@ -213,10 +212,11 @@ public final class Convergence {
     if (m.unusable() != null) {
       // what runs keeps running: an unreadable record says nothing about what to do
       String reason = m.unusable();
-      if (m.retry()) {
-        Duration after = retries.refused(DesiredApp.COLLECTION + "/" + m.app(), System.nanoTime());
-        timers.startSingleTimer("read:" + m.app(), new Changed(m.app()), after);
-        reason = reason + " (reading it again in " + after.toMillis() + " ms)";
+      Optional<Duration> after = m.failure() == null ? Optional.empty()
+          : retries.refused(DesiredApp.COLLECTION + "/" + m.app(), m.failure(), System.nanoTime());
+      if (after.isPresent()) {
+        timers.startSingleTimer("read:" + m.app(), new Changed(m.app()), after.get());
+        reason = reason + " (reading it again in " + after.get().toMillis() + " ms)";
       }
       ctx.getLog().error("convergence: app [{}] broken: {}", m.app(), reason);
       states.put(m.app(), new AppState("", "broken", reason));
@@ -224,7 +224,7 @@ public final class Convergence {
     }
     retries.succeeded(DesiredApp.COLLECTION + "/" + m.app());
     ctx.ask(NAMES, node, askTimeout, Node.ListApps::new, (names, failure) -> failure != null
-        ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage(), false)
+        ? new Read(m.app(), m.seq(), m.desired(), "node did not list its apps: " + failure.getMessage(), null)
         : new Listed(m, names));
     return Behaviors.same();
   }
@@ -320,8 +320,9 @@ public final class Convergence {
       start(m.app(), new Pending(p.desired(), p.target(), false, true, "restarting"), applied, states);
       return Behaviors.same();
     }
-    if (Retries.retryable(c)) {
-      Duration after = retries.refused(m.app(), System.nanoTime());
+    Optional<Duration> retry = retries.refused(m.app(), c, System.nanoTime());
+    if (retry.isPresent()) {
+      Duration after = retry.get();
       ctx.getLog().warn("convergence: app [{}] version {} not started, trying again in {} ms: {}", m.app(), label,
           after.toMillis(), c.getMessage());
       states.put(m.app(), new AppState(label, "starting", "trying again in " + after.toMillis() + " ms: "

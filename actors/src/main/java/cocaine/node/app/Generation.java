@@ -162,10 +162,10 @@ final class Generation {
           return gating(spooled, route, health, true);
         })
         .onMessage(Probed.class, m -> m.failure() == null ? healthy(spooled, route, 1)
-            : failed(spooled, route, new CocaineException(ErrorCode.UNCAUGHT, "app '" + app + "' version "
+            : failed(spooled, route, new CocaineException(ErrorCode.NOT_HEALTHY, "app '" + app + "' version "
                 + share.version() + " is not healthy: its health event '" + health.get().event() + "' "
                 + App.asCocaine(m.failure()).getMessage())))
-        .onMessage(GateTimeout.class, m -> failed(spooled, route, new CocaineException(ErrorCode.TIMEOUT,
+        .onMessage(GateTimeout.class, m -> failed(spooled, route, new CocaineException(ErrorCode.NOT_HEALTHY,
             "app '" + app + "' version " + share.version() + " was not healthy within "
                 + host.config().rollover().healthDeadline() + (probing ? ": its health event '"
                 + health.get().event() + "' did not answer" : ": no worker handshook"))))

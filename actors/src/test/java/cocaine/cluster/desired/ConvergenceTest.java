@@ -141,12 +141,12 @@ class ConvergenceTest {
     answerList(node, "echo");
     Node.RollApp roll = expectStart(node, "echo");
     assertEquals(List.of(new Share("2", "default", 80), new Share("3", "echo@3", 20)), roll.lineup());
-    roll.replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.UNCAUGHT,
+    roll.replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.NOT_HEALTHY,
         "app 'echo' version 3 is not healthy: its health event 'health' answered with an error")));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(new Convergence.AppState("2+3@20",
         "broken", "app 'echo' version 3 is not healthy: its health event 'health' answered with an error"),
         status(c).get("echo")));
-    node.expectNoMessage(Duration.ofMillis(200)); // no pause: version 2 serves on
+    node.expectNoMessage(Duration.ofMillis(2500)); // no pause (version 2 serves on), no retry past the 1 s back-off
   }
 
   @Test
@@ -312,5 +312,25 @@ class ConvergenceTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals("broken", status(c).get("echo").state()));
     node.expectNoMessage(Duration.ofMillis(2500)); // past the first back-off (1 s) and the second (2 s)
     assertEquals("broken", status(c).get("echo").state());
+  }
+
+  @Test
+  void aTimeoutIsTriedAgainWithABackOffAndThenRuns() {
+    desire(new DesiredApp("echo", "1", "default", List.of(), true, 0));
+    TestProbe<Node.Command> node = testKit.createTestProbe();
+    ActorRef<Convergence.Command> c = start(node);
+    answerList(node);
+    expectStart(node, "echo").replyTo().tell(StatusReply.error(new CocaineException(ErrorCode.TIMEOUT,
+        "app 'echo': pulling registry/echo:1 took longer than 60 s")));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Convergence.AppState s = status(c).get("echo");
+      assertEquals("starting", s.state(), "a deploy waits on: " + s);
+      assertTrue(s.reason().contains("took longer"), s.reason());
+    });
+    Node.RollApp again = node.expectMessageClass(Node.RollApp.class, Duration.ofSeconds(5)); // after ~1 s
+    assertEquals(Share.only("1", "default"), again.lineup());
+    again.replyTo().tell(StatusReply.success(Done.getInstance()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(new Convergence.AppState("1", "running", ""), status(c).get("echo")));
   }
 }
