@@ -2,6 +2,7 @@ package cocaine.node.app;
 
 import cocaine.node.isolate.Isolate;
 import cocaine.node.isolate.ProcessIsolate;
+import cocaine.node.isolate.SideBySide;
 import cocaine.storage.Storage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -19,8 +20,9 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
 
   /**
    * Apps run as local processes (the process isolate) or in Docker containers (the docker isolate),
-   * as each profile's {@code isolate.type} says; blocking work on Pekko's blocking dispatcher. Starts
-   * removing the containers an earlier run of this node left on the default Docker daemon.
+   * as each profile's {@code isolate.type} says; blocking work on Pekko's blocking dispatcher. Removes
+   * the side-by-side spool folders ({@link SideBySide}) and starts removing the containers an earlier
+   * run of this node left on the default Docker daemon.
    *
    * @param outputReaders see {@link ProcessIsolate#outputReaders(int)}; shut it down after the node
    */
@@ -33,6 +35,7 @@ public record AppHost(Storage storage, Publisher publisher, Isolate.Factory isol
   public static AppHost processes(ActorSystem<?> system, Storage storage, Publisher publisher, NodeConfig config,
       ExecutorService outputReaders, Isolate.OutputListener outputListener) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    SideBySide.sweep(config.spoolDir()); // before any app spools: no generation uses one yet
     Isolate.Factory isolates = NodeIsolates.create(system.settings().config(), config, blocking, outputReaders,
         outputListener);
     return new AppHost(storage, publisher, isolates, config, blocking, new RunningApps());

@@ -41,9 +41,10 @@ final class Generation {
 
   /**
    * Take no more part: drain (when {@code drain}; else stop at once, as an app's stop does), stop,
-   * and tell {@code replyTo} once everything is given back.
+   * and tell {@code replyTo} once everything is given back. {@code discard}: the app serves on
+   * without this version (a rollover), so its spool folder goes too; an app's stop keeps it.
    */
-  record Retire(ActorRef<Done> replyTo, boolean drain) implements Command {}
+  record Retire(ActorRef<Done> replyTo, boolean drain, boolean discard) implements Command {}
 
   /** The engine's report (queue, pool, requests) for the app's info. */
   record Describe(ActorRef<Map<String, Object>> replyTo) implements Command {}
@@ -118,7 +119,7 @@ final class Generation {
     return Behaviors.receive(Command.class)
         .onMessage(Prepared.class, m -> m.failure() == null ? start(m.spooled(), gated)
             : failed(m.spooled(), null, App.asCocaine(m.failure())))
-        .onMessage(Retire.class, m -> failed(Spooled.NONE, null, retired(), List.of(m.replyTo())))
+        .onMessage(Retire.class, m -> failed(Spooled.NONE, null, retired(), List.of(m.replyTo()), false))
         .onMessage(Describe.class, m -> reply(m.replyTo(), Map.of()))
         .build();
   }
@@ -128,7 +129,7 @@ final class Generation {
     try {
       health = HealthCheck.of(app, spooled.manifest());
     } catch (CocaineException e) {
-      return failed(spooled, null, e);
+      return failed(spooled, null, e, List.of(), gated);
     }
     var slots = new SlotSettings(app, spooled.profile(), spooled.isolate(), spooled.pipe(),
         host.config().locatorArgument(), spooled.manifest().environment(), host.storage());
@@ -170,7 +171,7 @@ final class Generation {
                 + host.config().rollover().healthDeadline() + (probing ? ": its health event '"
                 + health.get().event() + "' did not answer" : ": no worker handshook"))))
         .onMessage(EngineStopped.class, m -> failed(spooled, null, engineDied()))
-        .onMessage(Retire.class, m -> failed(spooled, route, retired(), List.of(m.replyTo())))
+        .onMessage(Retire.class, m -> failed(spooled, route, retired(), List.of(m.replyTo()), m.discard()))
         .onMessage(Describe.class, m -> describe(route, m))
         .build();
   }
@@ -191,10 +192,10 @@ final class Generation {
         })
         .onMessage(EngineStopped.class, m -> {
           parent.tell(new Died(ctx.getSelf(), engineDied()));
-          return release(spooled, null, List.of());
+          return release(spooled, null, List.of(), false);
         })
-        .onMessage(Retire.class, m -> !m.drain() ? drained(spooled, route, List.of(m.replyTo())) : drain(spooled,
-            route, m))
+        .onMessage(Retire.class, m -> !m.drain() ? drained(spooled, route, List.of(m.replyTo()), m.discard())
+            : drain(spooled, route, m))
         .onMessage(Describe.class, m -> describe(route, m))
         .onMessage(Probed.class, m -> Behaviors.same())
         .build();
@@ -204,46 +205,55 @@ final class Generation {
     timers.startTimerWithFixedDelay(DrainTick.INSTANCE, DRAIN_CHECK);
     timers.startSingleTimer(DrainTimeout.INSTANCE, host.config().rollover().drain());
     ctx.getSelf().tell(DrainTick.INSTANCE);
-    return draining(spooled, route, List.of(m.replyTo()));
+    return draining(spooled, route, List.of(m.replyTo()), m.discard());
   }
 
   // Out of the traffic: the channels open on it finish, up to the drain timeout.
-  private Behavior<Command> draining(Spooled spooled, Traffic.Route route, List<ActorRef<Done>> waiting) {
+  private Behavior<Command> draining(Spooled spooled, Traffic.Route route, List<ActorRef<Done>> waiting,
+      boolean discard) {
     return Behaviors.receive(Command.class)
-        .onMessage(DrainTick.class, m -> route.inFlight().get() > 0 ? Behaviors.same() : drained(spooled, route, waiting))
+        .onMessage(DrainTick.class, m -> route.inFlight().get() > 0 ? Behaviors.same()
+            : drained(spooled, route, waiting, discard))
         .onMessage(DrainTimeout.class, m -> {
           ctx.getLog().warn("app [{}] version [{}]: [{}] channels still open after the drain timeout {}; stopping",
               app, share.version(), route.inFlight().get(), host.config().rollover().drain());
-          return drained(spooled, route, waiting);
+          return drained(spooled, route, waiting, discard);
         })
-        .onMessage(Retire.class, m -> m.drain() ? draining(spooled, route, App.with(waiting, List.of(m.replyTo())))
-            : drained(spooled, route, App.with(waiting, List.of(m.replyTo()))))
-        .onMessage(EngineStopped.class, m -> release(spooled, null, waiting))
+        .onMessage(Retire.class, m -> m.drain() ? draining(spooled, route, App.with(waiting, List.of(m.replyTo())),
+            discard && m.discard()) : drained(spooled, route, App.with(waiting, List.of(m.replyTo())),
+            discard && m.discard()))
+        .onMessage(EngineStopped.class, m -> release(spooled, null, waiting, discard))
         .onMessage(Describe.class, m -> describe(route, m))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
-  private Behavior<Command> drained(Spooled spooled, Traffic.Route route, List<ActorRef<Done>> waiting) {
+  private Behavior<Command> drained(Spooled spooled, Traffic.Route route, List<ActorRef<Done>> waiting,
+      boolean discard) {
     timers.cancelAll();
     ctx.getLog().info("app [{}] version [{}] drained; stopping it", app, share.version());
-    return release(spooled, route.engine(), waiting);
+    return release(spooled, route.engine(), waiting, discard);
   }
 
+  // A version that failed to spool or its health gate is given up: its spool folder goes too.
   private Behavior<Command> failed(Spooled spooled, Traffic.Route route, CocaineException cause) {
-    return failed(spooled, route, cause, List.of());
+    return failed(spooled, route, cause, List.of(), true);
   }
 
   private Behavior<Command> failed(Spooled spooled, Traffic.Route route, CocaineException cause,
-      List<ActorRef<Done>> waiting) {
+      List<ActorRef<Done>> waiting, boolean discard) {
     timers.cancelAll();
     ctx.getLog().warn("app [{}] version [{}]: {}", app, share.version(), cause.getMessage());
     parent.tell(new Failed(ctx.getSelf(), spooled, cause));
-    return release(spooled, route == null ? null : route.engine(), waiting);
+    return release(spooled, route == null ? null : route.engine(), waiting, discard);
   }
 
-  // Stops the engine (when there is one), closes the pipe and the isolate, then stops.
-  private Behavior<Command> release(Spooled spooled, ActorRef<Engine.Command> engine, List<ActorRef<Done>> waiting) {
+  /**
+   * Stops the engine (when there is one), closes the pipe and the isolate, removes the spool folder
+   * when {@code discard}, then stops.
+   */
+  private Behavior<Command> release(Spooled spooled, ActorRef<Engine.Command> engine, List<ActorRef<Done>> waiting,
+      boolean discard) {
     CompletionStage<Done> stopped = CompletableFuture.completedFuture(Done.getInstance());
     if (engine != null) {
       ctx.unwatch(engine);
@@ -251,15 +261,18 @@ final class Generation {
       stopped = AskPattern.<Engine.Command, Done>ask(engine, Engine.Stop::new, limit, ctx.getSystem().scheduler())
           .exceptionally(e -> Done.getInstance());
     }
-    ctx.pipeToSelf(stopped.thenApply(d -> {
+    ctx.pipeToSelf(stopped.thenApplyAsync(d -> {
       if (spooled.pipe() != null) {
         spooled.pipe().close();
       }
       if (spooled.isolate() != null) {
         spooled.isolate().close();
+        if (discard) {
+          spooled.isolate().discard();
+        }
       }
       return d;
-    }), (d, e) -> Released.INSTANCE);
+    }, host.blocking()), (d, e) -> Released.INSTANCE);
     return releasing(waiting);
   }
 

@@ -70,7 +70,7 @@ record Holdings(Generations gens, Traffic traffic, AppService service, SharedKil
       Duration limit = live.spooled().profile() == null ? ENGINE_STOP_MARGIN.multipliedBy(2)
           : live.spooled().profile().timeouts().terminate().plus(ENGINE_STOP_MARGIN);
       chain = chain.thenCompose(d -> quietly(AskPattern.<Generation.Command, Done>ask(live.ref(),
-          r -> new Generation.Retire(r, false), limit, scheduler), app, "terminate the workers"));
+          r -> new Generation.Retire(r, false, false), limit, scheduler), app, "terminate the workers"));
     }
     SharedKillSwitch clients = connections;
     return chain.thenApply(d -> {

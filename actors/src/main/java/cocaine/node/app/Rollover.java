@@ -85,7 +85,7 @@ final class Rollover {
     ActorRef<StatusReply<Done>> replyTo = held.gens().replyTo();
     Generations.Switch sw = held.gens().switchOver();
     held.traffic().set(sw.routes());
-    sw.retire().forEach(g -> g.tell(new Generation.Retire(ctx.getSystem().ignoreRef(), true)));
+    sw.retire().forEach(g -> g.tell(new Generation.Retire(ctx.getSystem().ignoreRef(), true, true)));
     Holdings after = held.with(sw.after());
     LOG.info("app [{}] now serves {}; {} generation(s) drain", name, versions(after), sw.retire().size());
     if (replyTo != null) {
@@ -97,7 +97,7 @@ final class Rollover {
   private Holdings abandon(Holdings held, CocaineException cause) {
     ActorRef<StatusReply<Done>> replyTo = held.gens().replyTo();
     Generations.Switch sw = held.gens().abandon();
-    sw.retire().forEach(g -> g.tell(new Generation.Retire(ctx.getSystem().ignoreRef(), false)));
+    sw.retire().forEach(g -> g.tell(new Generation.Retire(ctx.getSystem().ignoreRef(), false, true)));
     LOG.warn("app [{}]: rollover given up, still serving {}: {}", name, versions(held), cause.getMessage());
     if (replyTo != null) {
       replyTo.tell(StatusReply.error(cause));

@@ -3,6 +3,7 @@ package cocaine.node.app;
 import cocaine.model.Manifest;
 import cocaine.model.Profile;
 import cocaine.node.isolate.Isolate;
+import cocaine.node.isolate.SideBySide;
 import cocaine.node.slot.WorkerListener;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
@@ -83,7 +84,7 @@ record Spooled(Map<String, Object> manifestData, Manifest manifest, Map<String, 
     Object spool = args.get("spool");
     Path base = spool instanceof String s && s.startsWith("/") ? Path.of(s) : host.config().spoolDir();
     Map<String, Object> out = new java.util.HashMap<>(args);
-    out.put("spool", base.resolve(".slot-" + slot).toString());
+    out.put("spool", SideBySide.spool(base, slot).toString());
     return out;
   }
 

@@ -30,6 +30,13 @@ public interface Isolate {
   /** Releases what {@link #spool} prepared that is not kept between starts; never fails. */
   default void close() {}
 
+  /**
+   * Removes the files {@link #spool} unpacked for good (a version retired by a rolling update), once
+   * its workers are gone and it is closed; leaves them when another spool of the app has replaced
+   * them since. Blocking; never fails (a failure is one log line).
+   */
+  default void discard() {}
+
   /** A running worker process as the runtime sees it. */
   interface Worker {
     long pid();

@@ -7,7 +7,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +61,8 @@ public final class ProcessIsolate implements Isolate {
   private volatile String userGroup;
   private volatile Path workDir;
   private volatile Path executable;
+  /** The identity (device, inode) of the folder {@link #spool} unpacked, or null when it unpacked none. */
+  private volatile Object unpacked;
 
   ProcessIsolate(String app, String slave, ProcessPolicy policy, Path spool, Duration killTimeout,
       OutputPolicy outputPolicy, Executor blocking, ExecutorService outputReaders, OutputListener outputListener,
@@ -172,6 +177,7 @@ public final class ProcessIsolate implements Isolate {
       deleteTree(appDir);
       Files.move(tmpDir, appDir);
       tmpDir = null;
+      unpacked = Files.readAttributes(appDir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     } catch (AppArchive.Refused e) {
       throw new CocaineException(ErrorCode.SPOOL_ERROR, "app '" + app + "': the archive (apps/" + app + ") is refused,"
           + " nothing was unpacked: " + e.getMessage());
@@ -180,6 +186,26 @@ public final class ProcessIsolate implements Isolate {
           + appDir + ": " + e, e);
     } finally {
       quietlyDelete(tmpDir);
+    }
+  }
+
+  @Override
+  public void discard() {
+    Object mine = unpacked;
+    if (mine == null) {
+      return;
+    }
+    Path appDir = policy.appFolder(app, spool);
+    try {
+      if (!mine.equals(Files.readAttributes(appDir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey())) {
+        return; // another spool of the app unpacked there since: it is theirs
+      }
+      deleteTree(appDir);
+      log.info("app [{}]: removed its retired spool folder [{}]", app, appDir);
+    } catch (NoSuchFileException e) {
+      // gone already
+    } catch (IOException | RuntimeException e) {
+      log.warn("app [{}]: cannot remove its retired spool folder [{}]: {}", app, appDir, e.toString());
     }
   }
 
@@ -344,7 +370,7 @@ public final class ProcessIsolate implements Isolate {
     }
   }
 
-  private static void quietlyDelete(Path p) {
+  static void quietlyDelete(Path p) {
     if (p == null) {
       return;
     }

@@ -88,6 +88,39 @@ class ProcessIsolateTest {
   }
 
   @Test
+  void discardRemovesOnlyTheFolderItUnpackedAndAFailureIsNoCrash() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("content"));
+    Files.writeString(content.resolve("worker"), "exit 0\n");
+    Isolate retired = isolate("worker", Map.of());
+    retired.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Isolate next = isolate("worker", Map.of()); // another life of the app, unpacked over the same folder
+    next.spool(Optional.of(tarGz(content))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    retired.discard();
+    assertTrue(Files.exists(dir.resolve("spool/app/worker")), "not the folder it unpacked: left to its owner");
+
+    next.discard();
+    assertTrue(Files.notExists(dir.resolve("spool/app")));
+    next.discard(); // gone already: nothing to do, no exception
+    isolate("/bin/true", Map.of()).discard(); // unpacked nothing: removes nothing
+  }
+
+  @Test
+  void sweepRemovesSlotFoldersOnlyAndAMissingSpoolIsNoError() throws Exception {
+    Path spool = dir.resolve("spool");
+    SideBySide.sweep(spool);
+    Files.createDirectories(SideBySide.spool(spool, 1).resolve("app"));
+    Files.createDirectories(SideBySide.spool(spool, 2));
+    Files.createDirectories(spool.resolve("app"));
+
+    SideBySide.sweep(spool);
+
+    try (var left = Files.list(spool)) {
+      assertEquals(List.of(spool.resolve("app")), left.toList());
+    }
+  }
+
+  @Test
   void noArchiveAndARelativeSlaveIsRefusedNamingBoth() {
     Isolate isolate = isolate("run.sh", Map.of());
 
