@@ -17,8 +17,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -72,6 +70,7 @@ public final class Server {
       server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.bind(new InetSocketAddress(host, port), BACKLOG);
       listener = new Listener(system, server, SelectorLoop.shared(), service, settings, connections);
+      listener.start();
     } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
       if (server != null) {
         closeQuietly(server);
@@ -81,9 +80,6 @@ public final class Server {
       failure.initCause(e);
       return CompletableFuture.failedFuture(failure);
     }
-    Thread acceptor = new Thread(listener::acceptLoop, "rpc-" + service.name() + "-" + listener.local.getPort() + "-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
     // as with Pekko IO, whose listener was an actor of the system: the port closes with the system;
     // weakly, so that the system does not keep every unbound listener (an app's, per start) till then
     WeakReference<Listener> open = new WeakReference<>(listener);
@@ -96,7 +92,7 @@ public final class Server {
     return CompletableFuture.completedFuture(listener.binding());
   }
 
-  /** One listening port: its acceptor thread hands each connection to a stream of its own. */
+  /** One listening port: its accepting (on the shared selector) hands each connection to a stream of its own. */
   private static final class Listener {
     private final ActorSystem<?> system;
     private final ServerSocketChannel server;
@@ -106,9 +102,7 @@ public final class Server {
     private final ConnectionSettings settings;
     private final SharedKillSwitch connections;
     private final ClientCounts clients;
-    private final CountDownLatch unbinding = new CountDownLatch(1);
-    /** Completes once the acceptor has stopped and the listening socket is closed. */
-    private final CompletableFuture<Done> unbound = new CompletableFuture<>();
+    private volatile AcceptLoop accepting;
 
     Listener(ActorSystem<?> system, ServerSocketChannel server, SelectorLoop loop, Service service,
         ConnectionSettings settings, SharedKillSwitch connections) throws IOException {
@@ -125,28 +119,22 @@ public final class Server {
     Tcp.ServerBinding binding() {
       scala.Function0<scala.concurrent.Future<BoxedUnit>> unbindAction =
           () -> FutureConverters.asScala(unbind().thenApply(d -> BoxedUnit.UNIT));
+      CompletionStage<Done> unbound = accepting.closed().thenApply(v -> Done.getInstance());
       return new Tcp.ServerBinding(new org.apache.pekko.stream.scaladsl.Tcp.ServerBinding(local, unbindAction,
           FutureConverters.asScala(unbound)));
     }
 
-    /** Closing the socket ends a blocked accept at once; the connections accepted so far go on. */
-    CompletableFuture<Done> unbind() {
-      unbinding.countDown();
-      closeQuietly(server);
-      return unbound;
+    void start() throws IOException {
+      accepting = AcceptLoop.start(server, loop, "'" + service.name() + "' on " + text(local),
+          system.executionContext(), this::serve);
     }
 
-    void acceptLoop() {
-      try {
-        AcceptLoop.run(server, "'" + service.name() + "' on " + text(local),
-            millis -> unbinding.await(millis, TimeUnit.MILLISECONDS), this::serve);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        closeQuietly(server);
+    /** Stops accepting and closes the port (it may be bound again once this completes); connections go on. */
+    CompletionStage<Done> unbind() {
+      return accepting.close().thenApply(v -> {
         log.debug("'{}' stopped listening on {}", service.name(), text(local));
-        unbound.complete(Done.getInstance());
-      }
+        return Done.getInstance();
+      });
     }
 
     private void serve(SocketChannel socket) {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * A listening unix stream socket (the node's worker pipes, docs/protocol.md 1.1), each accepted
  * connection served by a byte flow. Pekko's Tcp has no unix sockets: each connection is a
  * non-blocking socket read and written by its stream ({@link SocketStage}), with the process's one
- * selector thread ({@link SelectorLoop#shared()}) for the moments a socket would block. Reads of up to {@value #CHUNK_BYTES}
+ * selector thread ({@link SelectorLoop#shared()}) for the moments a socket would block, and for
+ * accepting (no thread per socket). Reads of up to {@value #CHUNK_BYTES}
  * bytes stop while the handler has not taken the last one; the socket is closed when the handler
  * stops reading, or when both directions have ended.
  */
@@ -31,12 +32,11 @@ public final class UnixSocketServer implements AutoCloseable {
   private static final int CHUNK_BYTES = 64 * 1024;
 
   private final Path path;
-  private final ServerSocketChannel server;
   private final SelectorLoop loop;
+  private AcceptLoop accepting;
 
-  private UnixSocketServer(Path path, ServerSocketChannel server, SelectorLoop loop) {
+  private UnixSocketServer(Path path, SelectorLoop loop) {
     this.path = path;
-    this.server = server;
     this.loop = loop;
   }
 
@@ -88,10 +88,14 @@ public final class UnixSocketServer implements AutoCloseable {
       server.close();
       throw e;
     }
-    UnixSocketServer bound = new UnixSocketServer(socketPath, server, loop);
-    Thread acceptor = new Thread(() -> bound.acceptLoop(system, handler), "unix-socket-" + socketPath.getFileName() + "-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    UnixSocketServer bound = new UnixSocketServer(socketPath, loop);
+    try {
+      bound.accepting = AcceptLoop.start(server, loop, "unix socket " + socketPath, system.executionContext(),
+          socket -> bound.accepted(system, socket, handler));
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
     return bound;
   }
 
@@ -101,11 +105,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
   /** Stops accepting and deletes the socket file; connections already accepted go on. */
   public void unbind() {
-    try {
-      server.close();
-    } catch (IOException e) {
-      log.warn("closing unix socket {}: {}", path, e.toString());
-    }
+    accepting.close();
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
@@ -118,22 +118,14 @@ public final class UnixSocketServer implements AutoCloseable {
     unbind();
   }
 
-  private void acceptLoop(ActorSystem<?> system, Function<UnixConnectionInfo, Flow<ByteString, ByteString, ?>> handler) {
+  private void accepted(ActorSystem<?> system, SocketChannel socket,
+      Function<UnixConnectionInfo, Flow<ByteString, ByteString, ?>> handler) {
+    UnixConnectionInfo info = new UnixConnectionInfo(ServerConnection.nextConnectionId(), path);
     try {
-      AcceptLoop.run(server, "unix socket " + path, millis -> {
-        Thread.sleep(millis);
-        return !server.isOpen();
-      }, socket -> {
-        UnixConnectionInfo info = new UnixConnectionInfo(ServerConnection.nextConnectionId(), path);
-        try {
-          serve(system, socket, info, handler.apply(info));
-        } catch (RuntimeException e) {
-          log.error("cannot serve {}", info.peer(), e);
-          closeQuietly(socket);
-        }
-      });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      serve(system, socket, info, handler.apply(info));
+    } catch (RuntimeException e) {
+      log.error("cannot serve {}", info.peer(), e);
+      closeQuietly(socket);
     }
   }
 

@@ -2,38 +2,88 @@ package cocaine.rpc.transport;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The blocking accept loop of a listening socket (TCP or unix), run on the socket's own thread
- * until the socket is closed. A failing accept (no file descriptors left, say) fails again at once,
- * so it is logged once and retried every {@value #RETRY_MILLIS} ms, and logged again once it works.
+ * The accepting of a listening socket (TCP or unix) on the process's shared {@link SelectorLoop}: no
+ * thread of its own, so a node's threads do not grow with its apps' ports and worker sockets. Each
+ * round takes what the kernel has queued and hands every connection to {@code serve} on an executor
+ * (the selector thread only moves bytes). A failing accept (no file descriptors left, say) fails
+ * again at once, so it is logged once and retried every {@value #RETRY_MILLIS} ms, and logged again
+ * once it works.
  */
 public final class AcceptLoop {
   static final long RETRY_MILLIS = 100;
+  /** Connections taken in one round before the other sockets of the selector get their turn. */
+  private static final int PER_ROUND = 64;
   private static final Logger log = LoggerFactory.getLogger(AcceptLoop.class);
 
-  /** Waits before the next attempt; true when the socket was closed meanwhile. */
-  public interface Pause {
-    boolean closedWithin(long millis) throws InterruptedException;
+  private final ServerSocketChannel server;
+  private final SelectorLoop loop;
+  private final String what;
+  private final Executor serveOn;
+  private final Consumer<SocketChannel> serve;
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private volatile SelectionKey key;
+  private volatile boolean closing;
+  /** Only the selector thread reads and writes it. */
+  private boolean failing;
+
+  private AcceptLoop(ServerSocketChannel server, SelectorLoop loop, String what, Executor serveOn,
+      Consumer<SocketChannel> serve) {
+    this.server = server;
+    this.loop = loop;
+    this.what = what;
+    this.serveOn = serveOn;
+    this.serve = serve;
   }
 
-  private AcceptLoop() {}
+  /**
+   * Starts accepting on {@code server} (bound; made non-blocking here) until {@link #close}.
+   *
+   * @param what    names the socket in log lines, e.g. "'echo' on 127.0.0.1:4000"
+   * @param serveOn runs {@code serve} for each accepted connection
+   * @throws IOException when the socket cannot be registered with the selector
+   */
+  public static AcceptLoop start(ServerSocketChannel server, SelectorLoop loop, String what, Executor serveOn,
+      Consumer<SocketChannel> serve) throws IOException {
+    AcceptLoop a = new AcceptLoop(server, loop, what, serveOn, serve);
+    server.configureBlocking(false);
+    a.key = loop.register(server, ops -> a.accept());
+    loop.interest(a.key, SelectionKey.OP_ACCEPT);
+    return a;
+  }
 
   /**
-   * Accepts until {@code server} is closed, handing each connection to {@code serve}.
-   *
-   * @param what names the socket in log lines, e.g. "'echo' on 127.0.0.1:4000"
-   * @throws InterruptedException when the thread was interrupted during a pause
+   * Stops accepting and closes the socket; completes once its descriptor is released, so the port
+   * may be bound again. Connections accepted so far go on.
    */
-  public static void run(ServerSocketChannel server, String what, Pause pause, Consumer<SocketChannel> serve)
-      throws InterruptedException {
-    boolean failing = false;
-    while (true) {
+  public CompletionStage<Void> close() {
+    if (!closing) {
+      closing = true;
+      loop.release(key, server, () -> closed.complete(null));
+    }
+    return closed;
+  }
+
+  /** Completes once {@link #close} has released the socket. */
+  public CompletionStage<Void> closed() {
+    return closed;
+  }
+
+  // On the selector thread: the kernel has connections queued.
+  private void accept() {
+    for (int i = 0; i < PER_ROUND && !closing; i++) {
       SocketChannel socket;
       try {
         socket = server.accept();
@@ -45,16 +95,32 @@ public final class AcceptLoop {
               e.toString(), RETRY_MILLIS);
           failing = true;
         }
-        if (pause.closedWithin(RETRY_MILLIS)) {
-          return;
-        }
-        continue;
+        CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS)
+            .execute(() -> loop.interest(key, SelectionKey.OP_ACCEPT));
+        return;
+      }
+      if (socket == null) {
+        break;
       }
       if (failing) {
         log.info("{} accepts connections again", what);
         failing = false;
       }
-      serve.accept(socket);
+      hand(socket);
+    }
+    loop.interest(key, SelectionKey.OP_ACCEPT);
+  }
+
+  private void hand(SocketChannel socket) {
+    try {
+      serveOn.execute(() -> serve.accept(socket));
+    } catch (RejectedExecutionException e) { // the system is shutting down
+      log.debug("{} cannot serve a connection: {}", what, e.toString());
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
     }
   }
 }

@@ -5,7 +5,10 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.Channel;
+import java.nio.channels.SelectableChannel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +23,12 @@ public final class SelectorLoop implements AutoCloseable {
   private static SelectorLoop shared;
   private final Selector selector;
   private final Thread thread;
+  /** Work for the selector's thread, run between two rounds. */
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
   /**
-   * One selector thread for every connection of the process, TCP (accepted or made, as Pekko IO
-   * had) and unix (the workers' sockets): it only wakes a connection's stream when its socket,
+   * One selector thread for every connection and listening socket of the process, TCP (accepted or
+   * made, as Pekko IO had) and unix (the workers' sockets): it only wakes a connection's stream when its socket,
    * which would have blocked, becomes ready, so one thread keeps up, and a loop per port or per
    * worker socket would add an idle thread per app (3,000 threads for 1,000 apps, bench/README.md
    * "Cluster benchmark"). Never closed.
@@ -43,7 +48,7 @@ public final class SelectorLoop implements AutoCloseable {
   }
 
   /** Watches {@code socket} (non-blocking) for nothing yet; {@code ready} gets the ready operations. */
-  SelectionKey register(SocketChannel socket, IntConsumer ready) throws IOException {
+  SelectionKey register(SelectableChannel socket, IntConsumer ready) throws IOException {
     SelectionKey key = socket.register(selector, 0, ready);
     selector.wakeup(); // a registration waits for the selector's next round
     return key;
@@ -67,10 +72,35 @@ public final class SelectorLoop implements AutoCloseable {
     selector.wakeup();
   }
 
+  /**
+   * Drops {@code key} and closes {@code channel} on the selector's thread, so its descriptor is
+   * released at once (a listening socket's port may then be bound again); {@code then} runs after.
+   */
+  void release(SelectionKey key, Channel channel, Runnable then) {
+    tasks.add(() -> {
+      key.cancel();
+      try {
+        selector.selectNow(SelectorLoop::ready); // deregisters the cancelled key
+      } catch (IOException e) {
+        log.debug("socket selector {}: {}", thread.getName(), e.toString());
+      }
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("closing {}: {}", channel, e.toString());
+      }
+      then.run();
+    });
+    selector.wakeup();
+  }
+
   private void run() {
     while (selector.isOpen()) {
       try {
         selector.select(SelectorLoop::ready, 0);
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+          task.run();
+        }
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {
