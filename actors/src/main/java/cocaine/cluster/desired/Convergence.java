@@ -2,7 +2,6 @@ package cocaine.cluster.desired;
 
 import cocaine.cluster.desired.Plan.Applied;
 import cocaine.node.Node;
-import cocaine.node.app.Share;
 import cocaine.storage.KeyWatch;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
@@ -284,19 +283,10 @@ public final class Convergence {
     DesiredApp desired = p.desired();
     ctx.getLog().info("convergence: {} app [{}] version {} with profile [{}] ({} waiting their turn)", p.doing(), app,
         desired.label(), p.target().profile(), turns.waiting());
-    ctx.ask(REPLY, node, askTimeout, r -> new Node.RollApp(app, lineup(desired), p.renew(), r),
+    ctx.ask(REPLY, node, askTimeout, r -> new Node.RollApp(app, desired.lineup(), p.renew(), r),
         (reply, failure) -> new Answered(app, p, failure != null
             ? StatusReply.error(new CocaineException(ErrorCode.TIMEOUT, "no answer from the node within " + askTimeout))
             : reply));
-  }
-
-  /** The versions a node runs of {@code d} and their weights: the version, or it and its canary. */
-  static List<Share> lineup(DesiredApp d) {
-    if (d.canary() == null) {
-      return Share.only(d.version(), d.profile());
-    }
-    return List.of(new Share(d.version(), d.profile(), 100 - d.canary().percent()),
-        new Share(d.canary().version(), d.canary().profile(), d.canary().percent()));
   }
 
   private Behavior<Command> onAnswered(Map<String, Applied> applied, Map<String, AppState> states, Answered m) {

@@ -1,5 +1,6 @@
 package cocaine.cluster.desired;
 
+import cocaine.node.app.Share;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Values;
 import java.util.ArrayList;
@@ -81,6 +82,15 @@ public record DesiredApp(String app, String version, String profile, List<String
   /** {@code newVersion} (with {@code newProfile}) as a canary at {@code percent} beside the desired version. */
   public DesiredApp withCanary(String newVersion, int percent, String newProfile) {
     return new DesiredApp(app, version, profile, nodes, true, restart, new Canary(newVersion, percent, newProfile));
+  }
+
+  /** The versions a node runs and their weights: the version, or it and its canary. */
+  public List<Share> lineup() {
+    if (canary == null) {
+      return Share.only(version, profile);
+    }
+    return List.of(new Share(version, profile, 100 - canary.percent()),
+        new Share(canary.version(), canary.profile(), canary.percent()));
   }
 
   /**

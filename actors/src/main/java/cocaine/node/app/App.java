@@ -1,14 +1,10 @@
 package cocaine.node.app;
 
-import cocaine.locator.Endpoint;
-import cocaine.locator.ServiceInfo;
 import cocaine.rpc.service.Server;
 import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -186,7 +182,7 @@ public final class App {
           publication.publishOn());
       return waitingForWorkers(held, publication);
     }
-    ctx.pipeToSelf(host.publisher().publish(serviceInfo(held)), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
+    ctx.pipeToSelf(host.publisher().publish(held.serviceInfo(name, host.config().announceHost())), (d, e) -> e == null ? Published.INSTANCE : new Failed(e));
     return publishing(held, publication);
   }
 
@@ -206,7 +202,7 @@ public final class App {
   private Behavior<Command> startReport(Holdings held, Generation.Report report, Publication publication,
       java.util.function.Function<Publication, Behavior<Command>> next) {
     if (report instanceof Generation.Failed f) {
-      return broken(held.with(held.gens().without(f.from())), false, false, startError(f.cause()));
+      return broken(held.with(held.gens().without(f.from())), false, false, AppErrors.startError(name, f.cause()));
     }
     if (report instanceof Generation.Died d) {
       return broken(held.with(held.gens().without(d.from())), false, false, d.cause());
@@ -220,8 +216,8 @@ public final class App {
   /** The common part of the start states: failures break the app, stops and rollovers wait until the start ends. */
   private Behavior<Command> starting(String state, Holdings held, BehaviorBuilder<Command> builder) {
     return builder
-        .onMessage(Failed.class, m -> broken(held, false, false, startError(m.cause())))
-        .onMessage(Info.class, m -> reply(m.replyTo(), info(held).base(state, false, m.flags(), 0)))
+        .onMessage(Failed.class, m -> broken(held, false, false, AppErrors.startError(name, m.cause())))
+        .onMessage(Info.class, m -> reply(m.replyTo(), AppInfo.of(held).base(state, false, m.flags(), 0)))
         .onMessage(Stop.class, m -> stashed(m))
         .onMessage(Roll.class, m -> stashed(m))
         .onMessage(Described.class, m -> Behaviors.same())
@@ -247,7 +243,7 @@ public final class App {
   Behavior<Command> running(Holdings held, Publication publication, long sinceNanos) {
     return Behaviors.receive(Command.class)
         .onMessage(Info.class, m -> describe(held, m))
-        .onMessage(Described.class, m -> reply(m.replyTo(), Rollover.withVersions(held, info(held).running(
+        .onMessage(Described.class, m -> reply(m.replyTo(), Rollover.withVersions(held, AppInfo.of(held).running(
             publication.published(), m.flags(), (System.nanoTime() - sinceNanos) / 1_000_000_000, m.engine(),
             m.failure()))))
         .onMessage(Stop.class, m -> stopping(held, publication.mayBePublished(), m))
@@ -255,7 +251,7 @@ public final class App {
         .onMessage(Reported.class, m -> onReport(held, publication, sinceNanos, m.report()))
         .onMessage(Gone.class, m -> held.gens().find(m.ref()).filter(l -> l.status() == Generations.Status.SERVING)
             .isPresent() ? broken(held.with(held.gens().without(m.ref())), publication.mayBePublished(), true,
-            engineDied()) : running(new Rollover(this, ctx, name).gone(held, m.ref()), publication, sinceNanos))
+            AppErrors.engineDied(name)) : running(new Rollover(this, ctx, name).gone(held, m.ref()), publication, sinceNanos))
         .onSignal(PostStop.class, m -> {
           host.running().remove(name, held.service()); // stopped by a failure: no stale entry
           return Behaviors.same();
@@ -295,7 +291,7 @@ public final class App {
     Publication.Change change = publication.due();
     switch (change) {
       case UNPUBLISH -> ctx.pipeToSelf(host.publisher().unpublish(name), (d, e) -> new PublishChanged(false, e));
-      case PUBLISH -> ctx.pipeToSelf(host.publisher().publish(serviceInfo(held)), (d, e) -> new PublishChanged(true, e));
+      case PUBLISH -> ctx.pipeToSelf(host.publisher().publish(held.serviceInfo(name, host.config().announceHost())), (d, e) -> new PublishChanged(true, e));
       case NONE -> { }
     }
     return running(held, publication.begun(change), sinceNanos);
@@ -312,7 +308,7 @@ public final class App {
         withdrawn.tell(Done.getInstance());
       }
     });
-    return releasing(info(held), published, List.of(stop.replyTo()));
+    return releasing(AppInfo.of(held), published, List.of(stop.replyTo()));
   }
 
   private Behavior<Command> releasing(AppInfo info, boolean published, List<ActorRef<Done>> waiting) {
@@ -323,7 +319,7 @@ public final class App {
         })
         .onMessage(Stop.class, m -> releasing(info, published, with(waiting, m.all())))
         .onMessage(Info.class, m -> reply(m.replyTo(), info.base("stopping", published, m.flags(), 0)))
-        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is stopping"))))
+        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(AppErrors.notRunning(name, "is stopping"))))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -337,36 +333,27 @@ public final class App {
       onStart.tell(new Broken(name, ctx.getSelf(), cause));
     }
     release(held, published, () -> {});
-    return stash.unstashAll(brokenReleasing(info(held).broken(published, cause), List.of()));
+    return stash.unstashAll(showingBroken(AppInfo.of(held).broken(published, cause), false, List.of()));
   }
 
-  private Behavior<Command> brokenReleasing(Map<String, Object> info, List<ActorRef<Done>> waiting) {
+  /** Broken; {@code released} once what it held is given back: a stop then ends it at once. */
+  private Behavior<Command> showingBroken(Map<String, Object> info, boolean released, List<ActorRef<Done>> waiting) {
     return Behaviors.receive(Command.class)
         .onMessage(Released.class, m -> {
           waiting.forEach(r -> r.tell(Done.getInstance()));
-          return waiting.isEmpty() ? brokenReleased(info) : Behaviors.stopped();
+          return waiting.isEmpty() ? showingBroken(info, true, waiting) : Behaviors.stopped();
         })
-        .onMessage(Stop.class, m -> brokenReleasing(info, with(waiting, m.all())))
-        .onMessage(Info.class, m -> reply(m.replyTo(), info))
-        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is broken"))))
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Command> brokenReleased(Map<String, Object> info) {
-    return Behaviors.receive(Command.class)
         .onMessage(Stop.class, m -> {
+          if (!released) {
+            return showingBroken(info, false, with(waiting, m.all()));
+          }
           m.all().forEach(r -> r.tell(Done.getInstance()));
           return Behaviors.stopped();
         })
         .onMessage(Info.class, m -> reply(m.replyTo(), info))
-        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(notRunning("is broken"))))
+        .onMessage(Roll.class, m -> reply(m.replyTo(), StatusReply.error(AppErrors.notRunning(name, "is broken"))))
         .onAnyMessage(m -> Behaviors.same())
         .build();
-  }
-
-  private CocaineException notRunning(String why) {
-    return new CocaineException(ErrorCode.NOT_RUNNING, "app '" + name + "' " + why + ": it cannot roll over");
   }
 
   private Behavior<Command> describe(Holdings held, Info m) {
@@ -388,17 +375,6 @@ public final class App {
         (d, e) -> Released.INSTANCE);
   }
 
-  private AppInfo info(Holdings held) {
-    String profile = held.gens().primary().or(() -> held.gens().all().stream().findFirst())
-        .map(l -> l.share().profile()).orElse("");
-    return new AppInfo(profile, held.spooled());
-  }
-
-  private ServiceInfo serviceInfo(Holdings held) {
-    return new ServiceInfo(name, List.of(new Endpoint(host.config().announceHost(),
-        held.binding().localAddress().getPort())), SERVICE_VERSION, AppService.PROTOCOL);
-  }
-
   private static <T> Behavior<Command> reply(ActorRef<T> to, T value) {
     to.tell(value);
     return Behaviors.same();
@@ -408,29 +384,5 @@ public final class App {
     List<ActorRef<Done>> more = new ArrayList<>(waiting);
     more.addAll(others);
     return List.copyOf(more);
-  }
-
-  private CocaineException startError(Throwable t) {
-    CocaineException c = asCocaine(t);
-    if (c.getMessage() != null && c.getMessage().contains("'" + name + "'")) {
-      return c;
-    }
-    return new CocaineException(c.code(), "app '" + name + "': " + c.getMessage(), c);
-  }
-
-  private CocaineException engineDied() {
-    return new CocaineException(ErrorCode.UNCAUGHT, "app '" + name + "': its engine stopped unexpectedly");
-  }
-
-  /** The CocaineException inside a failed stage; anything else becomes an uncaught error. */
-  static CocaineException asCocaine(Throwable t) {
-    Throwable cause = t;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof CocaineException c) {
-      return c;
-    }
-    return new CocaineException(ErrorCode.UNCAUGHT, String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause));
   }
 }

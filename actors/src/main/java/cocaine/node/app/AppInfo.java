@@ -13,6 +13,13 @@ import java.util.Map;
  * @param spooled what the app read; its maps are null before spooling read them
  */
 record AppInfo(String profileName, Spooled spooled) {
+  /** What {@code held} shows: the serving primary's profile (else the first generation's) and what it spooled. */
+  static AppInfo of(Holdings held) {
+    String profile = held.gens().primary().or(() -> held.gens().all().stream().findFirst())
+        .map(l -> l.share().profile()).orElse("");
+    return new AppInfo(profile, held.spooled());
+  }
+
   /** The parts every state shows. */
   Map<String, Object> base(String state, boolean published, int flags, long uptimeSeconds) {
     Map<String, Object> out = new LinkedHashMap<>();

@@ -1,22 +1,14 @@
 package cocaine.node.app;
 
 import cocaine.node.engine.Engine;
-import cocaine.node.slot.Session;
-import cocaine.node.slot.SessionTrace;
-import cocaine.node.slot.SessionUpstream;
 import cocaine.node.slot.SlotSettings;
-import cocaine.rpc.channel.Handoff;
 import cocaine.wire.CocaineException;
-import cocaine.wire.ErrorCode;
-import cocaine.wire.Graph;
-import cocaine.wire.Message;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,7 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * One version of an app on this node, beside the others under the app's one service: spools it
@@ -118,8 +109,8 @@ final class Generation {
   private Behavior<Command> spooling(boolean gated) {
     return Behaviors.receive(Command.class)
         .onMessage(Prepared.class, m -> m.failure() == null ? start(m.spooled(), gated)
-            : failed(m.spooled(), null, App.asCocaine(m.failure())))
-        .onMessage(Retire.class, m -> failed(Spooled.NONE, null, retired(), List.of(m.replyTo()), false))
+            : failed(m.spooled(), null, AppErrors.asCocaine(m.failure())))
+        .onMessage(Retire.class, m -> failed(Spooled.NONE, null, AppErrors.withdrawn(app, share.version()), List.of(m.replyTo()), false))
         .onMessage(Describe.class, m -> reply(m.replyTo(), Map.of()))
         .build();
   }
@@ -159,19 +150,16 @@ final class Generation {
           if (health.isEmpty()) {
             return healthy(spooled, route, m.active());
           }
-          ctx.pipeToSelf(probe(route.engine(), health.get()), (d, e) -> new Probed(e));
+          ctx.pipeToSelf(health.get().probe(route.engine(), host.config().connection().channelBuffer(),
+              ctx.getSystem()), (d, e) -> new Probed(e));
           return gating(spooled, route, health, true);
         })
         .onMessage(Probed.class, m -> m.failure() == null ? healthy(spooled, route, 1)
-            : failed(spooled, route, new CocaineException(ErrorCode.NOT_HEALTHY, "app '" + app + "' version "
-                + share.version() + " is not healthy: its health event '" + health.get().event() + "' "
-                + App.asCocaine(m.failure()).getMessage())))
-        .onMessage(GateTimeout.class, m -> failed(spooled, route, new CocaineException(ErrorCode.NOT_HEALTHY,
-            "app '" + app + "' version " + share.version() + " was not healthy within "
-                + host.config().rollover().healthDeadline() + (probing ? ": its health event '"
-                + health.get().event() + "' did not answer" : ": no worker handshook"))))
-        .onMessage(EngineStopped.class, m -> failed(spooled, null, engineDied()))
-        .onMessage(Retire.class, m -> failed(spooled, route, retired(), List.of(m.replyTo()), m.discard()))
+            : failed(spooled, route, AppErrors.notHealthy(app, share.version(), health.get().event(), m.failure())))
+        .onMessage(GateTimeout.class, m -> failed(spooled, route, AppErrors.notHealthyWithin(app, share.version(),
+            host.config().rollover().healthDeadline(), probing ? health.get().event() : null)))
+        .onMessage(EngineStopped.class, m -> failed(spooled, null, AppErrors.engineDied(app, share.version())))
+        .onMessage(Retire.class, m -> failed(spooled, route, AppErrors.withdrawn(app, share.version()), List.of(m.replyTo()), m.discard()))
         .onMessage(Describe.class, m -> describe(route, m))
         .build();
   }
@@ -191,7 +179,7 @@ final class Generation {
           return Behaviors.same();
         })
         .onMessage(EngineStopped.class, m -> {
-          parent.tell(new Died(ctx.getSelf(), engineDied()));
+          parent.tell(new Died(ctx.getSelf(), AppErrors.engineDied(app, share.version())));
           return release(spooled, null, List.of(), false);
         })
         .onMessage(Retire.class, m -> !m.drain() ? drained(spooled, route, List.of(m.replyTo()), m.discard())
@@ -291,46 +279,6 @@ final class Generation {
   private Behavior<Command> describe(Traffic.Route route, Describe m) {
     route.engine().tell(new Engine.Describe(m.replyTo()));
     return Behaviors.same();
-  }
-
-  /** The health event through the engine as a client's enqueue would go; fails on an error or no answer. */
-  private CompletionStage<Done> probe(ActorRef<Engine.Command> engine, HealthCheck health) {
-    long now = System.nanoTime();
-    var upstream = new SessionUpstream(host.config().connection().channelBuffer(), () -> {});
-    Handoff.Feed<Message> rest = new Handoff.Feed<>(2, () -> {}, cause -> {});
-    rest.offer(Message.close()); // a client that sends nothing and closes its side, as a health check does
-    rest.complete();
-    engine.tell(new Engine.Enqueue(new Session(AppService.nextSessionId(), health.event(), List.of(), rest, upstream,
-        now, now + health.timeout().toNanos(), SessionTrace.NONE)));
-    return upstream.source().runWith(Sink.seq(), ctx.getSystem())
-        .toCompletableFuture()
-        .orTimeout(health.timeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((messages, e) -> {
-          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-              ? e.getCause() : e;
-          if (cause instanceof java.util.concurrent.TimeoutException) {
-            throw new CocaineException(ErrorCode.TIMEOUT, "did not answer within " + health.timeout());
-          }
-          if (cause != null) {
-            throw new CocaineException(ErrorCode.UNCAUGHT, "failed: " + App.asCocaine(cause).getMessage());
-          }
-          for (Message msg : messages) {
-            if (msg.type() == Graph.ERROR) {
-              throw new CocaineException(ErrorCode.UNCAUGHT, "answered with an error: " + msg.args());
-            }
-          }
-          return Done.getInstance();
-        });
-  }
-
-  private CocaineException engineDied() {
-    return new CocaineException(ErrorCode.UNCAUGHT, "app '" + app + "' version " + share.version()
-        + ": its engine stopped unexpectedly");
-  }
-
-  private CocaineException retired() {
-    return new CocaineException(ErrorCode.NOT_RUNNING, "app '" + app + "' version " + share.version()
-        + " was withdrawn before it was ready");
   }
 
   private static <T> Behavior<Command> reply(ActorRef<T> to, T value) {

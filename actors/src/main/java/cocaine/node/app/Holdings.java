@@ -1,6 +1,9 @@
 package cocaine.node.app;
 
+import cocaine.locator.Endpoint;
+import cocaine.locator.ServiceInfo;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -34,6 +37,12 @@ record Holdings(Generations gens, Traffic traffic, AppService service, SharedKil
 
   Holdings serving(Traffic t, AppService s, SharedKillSwitch c) {
     return new Holdings(gens, t, s, c, binding);
+  }
+
+  /** The app's service as the locator announces it: its bound port at {@code announceHost}. */
+  ServiceInfo serviceInfo(String app, String announceHost) {
+    return new ServiceInfo(app, List.of(new Endpoint(announceHost, binding.localAddress().getPort())),
+        App.SERVICE_VERSION, AppService.PROTOCOL);
   }
 
   Holdings withBinding(Tcp.ServerBinding bound) {
@@ -85,7 +94,7 @@ record Holdings(Generations gens, Traffic traffic, AppService service, SharedKil
   private static CompletionStage<Done> quietly(CompletionStage<Done> step, String app, String what) {
     return step.handle((d, e) -> {
       if (e != null) {
-        LOG.warn("app [{}]: cannot {}: {}", app, what, App.asCocaine(e).getMessage());
+        LOG.warn("app [{}]: cannot {}: {}", app, what, AppErrors.asCocaine(e).getMessage());
       }
       return Done.getInstance();
     });

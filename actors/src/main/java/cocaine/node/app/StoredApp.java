@@ -98,7 +98,7 @@ record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String
       String what) {
     return storage.read(collection, key).handle((blob, e) -> {
       if (e != null) {
-        CocaineException c = App.asCocaine(e);
+        CocaineException c = AppErrors.asCocaine(e);
         if (c.code().equals(ErrorCode.NOT_FOUND)) {
           throw new CocaineException(ErrorCode.NOT_FOUND, "app '" + app + "': " + what + " is not in storage ("
               + collection + "/" + key + ")");
@@ -115,7 +115,7 @@ record StoredApp(Map<String, Object> manifestData, Manifest manifest, Map<String
       if (e == null) {
         return Optional.of(unwrapRaw(blob, app));
       }
-      CocaineException c = App.asCocaine(e);
+      CocaineException c = AppErrors.asCocaine(e);
       if (c.code().equals(ErrorCode.NOT_FOUND)) {
         return Optional.empty();
       }
