@@ -1,11 +1,13 @@
 package cocaine.storage.zookeeper;
 
 import cocaine.config.Settings;
+import cocaine.config.SettingsException;
 import cocaine.config.ZookeeperSettings;
 import cocaine.storage.Storage;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +43,12 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   // Each lost attempt means another writer won; with N writers of one key a write may lose N - 1
   // times in a row, so the bound is well above the writers a cluster has, yet finite.
   private static final int ATTEMPTS = 32;
-  /** ZooKeeper's default jute.maxbuffer: a znode's data must stay below it. */
-  private static final int MAX_CHUNK_BYTES = 1 << 20;
+  /**
+   * The largest chunk: ZooKeeper's default jute.maxbuffer (1 MiB) bounds a whole request, so a
+   * chunk leaves 16 KiB of it for the request around the data (path, ACL, framing).
+   */
+  static final int MAX_CHUNK_BYTES = (1 << 20) - 16 * 1024;
+  private static final String CHUNK_BYTES = "chunk-bytes";
 
   private final CuratorFramework client;
   private final Layout layout;
@@ -62,7 +68,28 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
   public static ZookeeperStorage open(Settings settings) {
     Config c = settings.config().getConfig("cocaine.storage.zookeeper");
     return open(settings.storage().zookeeper(), c.getDuration("connection-timeout"), c.getInt("io-threads"),
-        c.getInt("queue-limit"), (int) Math.min(Integer.MAX_VALUE, c.getBytes("chunk-bytes")));
+        c.getInt("queue-limit"), chunkBytes(c));
+  }
+
+  /**
+   * {@code chunk-bytes} of {@code c} ({@code cocaine.storage.zookeeper}), from 1 to {@link #MAX_CHUNK_BYTES}.
+   *
+   * @throws SettingsException naming the key, its value and the bound
+   */
+  static int chunkBytes(Config c) {
+    String key = "cocaine.storage.zookeeper." + CHUNK_BYTES;
+    long n;
+    try {
+      n = c.getBytes(CHUNK_BYTES);
+    } catch (ConfigException e) {
+      throw new SettingsException("bad value for '" + key + "': must be a size like 512KiB, got "
+          + (c.hasPath(CHUNK_BYTES) ? c.getValue(CHUNK_BYTES).render() : "nothing"), e);
+    }
+    if (n < 1 || n > MAX_CHUNK_BYTES) {
+      throw new SettingsException("bad value for '" + key + "': must be from 1 to " + MAX_CHUNK_BYTES
+          + " bytes (ZooKeeper's jute.maxbuffer, 1 MiB, less 16 KiB for the request around a chunk), got " + n);
+    }
+    return (int) n;
   }
 
   /**
@@ -77,9 +104,9 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
       throw new IllegalArgumentException("ioThreads " + ioThreads + ", queueLimit " + queueLimit + " and chunkBytes "
           + chunkBytes + " must be >= 1");
     }
-    if (chunkBytes >= MAX_CHUNK_BYTES) {
+    if (chunkBytes > MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException("cocaine.storage.zookeeper.chunk-bytes " + chunkBytes
-          + " must be below 1 MiB: ZooKeeper refuses larger znodes (jute.maxbuffer)");
+          + " must be at most " + MAX_CHUNK_BYTES + ": ZooKeeper refuses larger requests (jute.maxbuffer)");
     }
     Layout layout = Layout.of(zk.root());
     CuratorFramework client = CuratorFrameworkFactory.builder()
