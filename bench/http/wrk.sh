@@ -15,6 +15,7 @@
 #        ACCESS_LOGS="on off" (a runtime that has no `cocaine.proxy.access-log` key: ACCESS_LOGS=on)
 #        SECONDARY=1 (0 skips the JDK-backend line) PROXY_TIMEOUT=5s
 #        PACED_RATE=2000 (0 skips the paced run: p99 of proxy and nginx at a fixed rate, Paced.java)
+#        ROUNDS=0: only the paced run (after one warm-up of each side), PACED_RUNS=1 of them per side, interleaved
 source "$(dirname "$0")/lib.sh"
 need_nginx_echo
 wrk_settings
@@ -79,8 +80,15 @@ done
 [ "$(curl -fsS -d hello "${URL[nginx]:-${URL[nginx-nolog]}}")" = hello ] || { echo "nginx echo does not echo" >&2; exit 1; }
 
 write_post_lua
-interleaved_rounds
-if [ "$SECONDARY" = 1 ]; then
+if [ "$ROUNDS" = 0 ]; then
+  for side in "${SIDES[@]}"; do
+    log "$side: warm-up ${WARMUP}s"
+    run_wrk "$side" "warmup-$(side_file "$side")" "$WARMUP"
+  done
+else
+  interleaved_rounds
+fi
+if [ "$SECONDARY" = 1 ] && [ "$ROUNDS" != 0 ]; then
   log "secondary: nginx -> JDK httpserver, warm-up and one run"
   run_wrk nginx-jdk warmup-nginx-jdk 5
   run_wrk nginx-jdk nginx-jdk-1 "$SECONDS_PER_RUN"
@@ -88,25 +96,31 @@ fi
 
 PACED=""
 if [ "$PACED_RATE" != 0 ]; then
-  for side in "${SIDES[@]}"; do
-    case "$side" in *nolog) continue ;; esac
-    log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s"
-    java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
-      >"$WORK/paced-$side.out" 2>&1 || true
-    PACED="$PACED$side $(tail -n 1 "$WORK/paced-$side.out")
+  for r in $(seq 1 "${PACED_RUNS:-1}"); do
+    for side in "${SIDES[@]}"; do
+      case "$side" in *nolog) continue ;; esac
+      log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+      java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
+        >"$WORK/paced-$side.out" 2>&1 || true
+      PACED="$PACED$side $(tail -n 1 "$WORK/paced-$side.out")
 "
+    done
   done
 fi
 
-rounds_table >"$WORK/table.txt"
+[ "$ROUNDS" = 0 ] || rounds_table >"$WORK/table.txt"
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-cat "$WORK/table.txt"
+[ "$ROUNDS" = 0 ] || echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+[ "$ROUNDS" = 0 ] || cat "$WORK/table.txt"
 if [ -n "$PACED" ]; then
-  echo "paced at $PACED_RATE req/s (Paced.java, latency from each request's scheduled start):"
+  echo "paced at $PACED_RATE req/s (Paced.java, latency from each request's scheduled start; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
   printf '%s' "$PACED"
-  awk '/^proxy /{for(i=1;i<=NF;i++) if($i=="p99") pp=$(i+1)} /^nginx /{for(i=1;i<=NF;i++) if($i=="p99") np=$(i+1)}
-    END { if (pp && np) printf "ratio paced p99 proxy/nginx = %.2fx (target <= 2.00x)\n", pp / np }' <<<"$PACED"
+  # the median p99 of each side's paced runs
+  awk 'function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    /^proxy /{for(i=1;i<=NF;i++) if($i=="p99") pp[++np]=$(i+1)} /^nginx /{for(i=1;i<=NF;i++) if($i=="p99") ng[++nn]=$(i+1)}
+    END { if (np && nn) { a = med(pp, np); b = med(ng, nn)
+      printf "ratio paced p99 proxy/nginx = %.2fx (target <= 2.00x; medians of %d runs: %.2f / %.2f ms)\n", a / b, np, a, b } }' <<<"$PACED"
 fi
 echo
 for mode in $ACCESS_LOGS; do

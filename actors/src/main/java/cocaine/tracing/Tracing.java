@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +19,7 @@ public final class Tracing {
 
   private final boolean enabled;
   private final String node;
-  private final AtomicReferenceArray<Span> ring;
+  private final SpanRing ring;
   private final AtomicLong written = new AtomicLong();
   private final List<Consumer<Span>> listeners = new CopyOnWriteArrayList<>();
   /** Maps System.nanoTime to epoch time once, so spans of one process never go back in time. */
@@ -33,7 +32,7 @@ public final class Tracing {
     }
     this.enabled = enabled;
     this.node = node;
-    this.ring = new AtomicReferenceArray<>(capacity);
+    this.ring = new SpanRing(capacity);
   }
 
   /** This process's recorder. */
@@ -62,7 +61,7 @@ public final class Tracing {
   }
 
   public int capacity() {
-    return ring.length();
+    return ring.capacity();
   }
 
   /** A new span id, like the C++ runtime's: 1 to 2^63 - 2, never 0 ("none"). */
@@ -85,8 +84,16 @@ public final class Tracing {
       return;
     }
     long now = System.nanoTime();
-    record(new Span(traceId, spanId, parentId, name, node, app == null ? "" : app, slot == null ? "" : slot,
-        micros(startNanos), Math.max(0, (now - startNanos) / 1000), error, attributes));
+    String a = app == null ? "" : app;
+    String s = slot == null ? "" : slot;
+    long start = micros(startNanos);
+    long duration = Math.max(0, (now - startNanos) / 1000);
+    if (listeners.isEmpty()) {
+      ring.put(written.getAndIncrement(), traceId, spanId, parentId, name, node, a, s, start, duration, error,
+          attributes);
+      return;
+    }
+    record(new Span(traceId, spanId, parentId, name, node, a, s, start, duration, error, attributes));
   }
 
   /** Keeps span in the ring and hands it to the listeners. */
@@ -94,8 +101,8 @@ public final class Tracing {
     if (!enabled) {
       return;
     }
-    long n = written.getAndIncrement();
-    ring.set((int) (n % ring.length()), span);
+    ring.put(written.getAndIncrement(), span.traceId(), span.spanId(), span.parentId(), span.name(), span.node(),
+        span.app(), span.slot(), span.startMicros(), span.durationMicros(), span.error(), span.attributes());
     for (Consumer<Span> l : listeners) {
       l.accept(span);
     }
@@ -121,10 +128,10 @@ public final class Tracing {
     if (cursor < 0) {
       return new Batch(List.of(), end);
     }
-    long start = Math.max(cursor, Math.max(end - ring.length(), end - limit));
+    long start = Math.max(cursor, Math.max(end - ring.capacity(), end - limit));
     List<Span> out = new ArrayList<>((int) Math.max(0, end - start));
     for (long i = start; i < end; i++) {
-      Span s = ring.get((int) (i % ring.length()));
+      Span s = ring.get(i);
       if (s != null) {
         out.add(s);
       }
@@ -138,8 +145,9 @@ public final class Tracing {
   /** The spans of one trace still in the ring, by start time. */
   public List<Span> trace(long traceId) {
     List<Span> out = new ArrayList<>();
-    for (int i = 0; i < ring.length(); i++) {
-      Span s = ring.get(i);
+    long end = written.get();
+    for (long n = Math.max(0, end - ring.capacity()); n < end; n++) {
+      Span s = ring.holds(n, traceId) ? ring.get(n) : null;
       if (s != null && s.traceId() == traceId) {
         out.add(s);
       }

@@ -78,4 +78,57 @@ class TracingTest {
     assertTrue(queue.durationMicros() >= 2000, "duration from the start's nanoTime: " + queue.durationMicros());
     assertTrue(queue.failed());
   }
+
+  @Test
+  void aSpanRecordedWithoutListenersReadsBackWithEveryField() {
+    Tracing t = Tracing.configure(true, 4, "n");
+    long before = System.nanoTime() - 3_000_000;
+    t.record(7, 8, 9, Span.QUEUE, "echo", "slot-a", before, "late", Map.of("depth", 3));
+    t.record(7, 10, 8, Span.SLOT, null, null, System.nanoTime(), null, Map.of());
+    List<Span> spans = t.trace(7);
+    assertEquals(2, spans.size());
+    Span queue = spans.get(0);
+    assertEquals(List.of(7L, 8L, 9L), List.of(queue.traceId(), queue.spanId(), queue.parentId()));
+    assertEquals(List.of(Span.QUEUE, "n", "echo", "slot-a", "late"),
+        List.of(queue.name(), queue.node(), queue.app(), queue.slot(), queue.error()));
+    assertEquals(Map.of("depth", 3), queue.attributes());
+    assertTrue(queue.durationMicros() >= 3000, "duration from the start's nanoTime: " + queue.durationMicros());
+    assertEquals(t.micros(before), queue.startMicros());
+    Span slot = spans.get(1);
+    assertEquals(List.of("", "", Map.of()), List.of(slot.app(), slot.slot(), slot.attributes()));
+    assertEquals(null, slot.error());
+  }
+
+  @Test
+  void readersNeverSeeASpanHalfWrittenByAnotherThread() throws Exception {
+    Tracing t = Tracing.configure(true, 8, "n");
+    int perWriter = 200_000;
+    Thread[] writers = new Thread[2];
+    for (int w = 0; w < writers.length; w++) {
+      long base = (w + 1) * 1_000_000_000L;
+      writers[w] = new Thread(() -> {
+        for (long i = 1; i <= perWriter; i++) {
+          long id = base + i;
+          // every field of a span says the same id: a span read with fields of two spans shows
+          t.record(id, id, id, Span.PROXY, "app-" + id, "", 0, null, Map.of("id", id));
+        }
+      });
+      writers[w].start();
+    }
+    long seen = 0;
+    while (writers[0].isAlive() || writers[1].isAlive()) {
+      for (Span s : t.recent(8)) {
+        long id = s.traceId();
+        assertEquals(List.of(id, id, "app-" + id, Map.of("id", id)),
+            List.of(s.spanId(), s.parentId(), s.app(), s.attributes()), "a torn span");
+        seen++;
+      }
+    }
+    for (Thread w : writers) {
+      w.join();
+    }
+    assertEquals(2L * perWriter, t.recorded());
+    assertEquals(8, t.recent(100).size(), "once the writers are done, the ring is full");
+    assertTrue(seen > 0, "the reader read while the writers wrote");
+  }
 }
