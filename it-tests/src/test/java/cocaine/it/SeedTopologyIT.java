@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.it.DockerLab.Run;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +87,8 @@ class SeedTopologyIT {
   Path key;
   Path loadDir;
   Process load;
+  /** OpenSearch starting in the logs host while the rest comes up; step 7 waits for it. */
+  CompletableFuture<Void> search;
   /** The load's outcomes are judged per step: requests sent in [fromMs, toMs). */
   final List<SeedLoadReport.Step> steps = new ArrayList<>();
   final List<SeedLoadReport.Figure> figures = new ArrayList<>();
@@ -102,6 +112,13 @@ class SeedTopologyIT {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "seed-").toAbsolutePath();
     lab = new SeedLab("seed", "10.79.16", dir);
     lab.up();
+    search = CompletableFuture.runAsync(() -> {
+      try {
+        lab.startSearch();
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
     SeedLab.inParallel(List.<Callable<Void>>of(() -> zk(1), () -> zk(2), () -> zk(3)));
 
     Path data = Files.createDirectories(dir.resolve("builder"));
@@ -149,6 +166,14 @@ class SeedTopologyIT {
       }
     }
     if (lab != null) {
+      if (search != null) {
+        try {
+          search.get(SeedLab.STARTUP.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          // stopped below all the same
+        }
+        lab.stopSearch();
+      }
       for (RuntimeProcess node : nodes.values()) {
         for (String id : DockerLab.nodeContainers(node.dir().resolve("run").toAbsolutePath().normalize().toString(),
             true)) {
@@ -287,25 +312,59 @@ class SeedTopologyIT {
   }
 
   /**
-   * Step 7 with the log store the seed has without a search engine: each node's log ring, read from
-   * the client host with {@code cocaine logs --grep NAME --host NODE}: every node's lines about the
-   * app. Not {@code --app NAME}: that selects the app's own output (source {@code app/NAME}), and
-   * the http-echo worker writes none while it serves. A search engine in the {@code logs} host,
-   * which would answer for all nodes at once, is not part of this run.
+   * Step 7: {@code cocaine logs -f --app NAME --url http://LOGS:9201} run on the client host prints
+   * lines of the app from every node, read from the one OpenSearch of the {@code logs} host that all
+   * nodes ship to. The app's own lines: each http-echo worker writes one at its start through the
+   * node's logging service (source {@code app/NAME}), and the node names itself in each line. The
+   * follow runs as a stream until every node's line arrived, then is stopped as Ctrl-C would.
    */
   @Test
   @Order(7)
-  void logsOfTheAppComeFromEveryNode() {
+  void logsOfTheAppComeFromEveryNode() throws Exception {
     closeStep();
-    steps.add(new SeedLoadReport.Step("7 logs read from every node", System.currentTimeMillis(), Long.MAX_VALUE, 0));
-    for (String node : nodes.keySet()) {
-      await("lines about " + APP + " in " + node + "'s log ring").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
-          .untilAsserted(() -> {
-            Run r = lab.cli(node, "logs", "--grep", APP, "--since", "1h");
-            SeedLab.assertOk(r, "cocaine logs --grep " + APP + " on " + node);
-            assertTrue(r.output().contains("app [" + APP + "] is running"), node + ": " + r.output());
-          });
+    steps.add(new SeedLoadReport.Step("7 logs of the app from every node", System.currentTimeMillis(), Long.MAX_VALUE, 0));
+    search.get(SeedLab.STARTUP.toSeconds(), TimeUnit.SECONDS);
+    Process follow = new ProcessBuilder("ip", "netns", "exec", lab.ns("client"),
+        RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs", "-f", "--app", APP, "--since", "1h", "--url",
+        lab.searchUrl()).redirectError(lab.dir.resolve("logs-follow.err").toFile()).start();
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(follow.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        // the process was stopped
+      }
+    }, "seed-logs-follow");
+    reader.start();
+    long started = System.currentTimeMillis();
+    try {
+      await("cocaine logs -f --app " + APP + " shows a worker's start from " + nodes.keySet()).atMost(CONVERGE)
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> !follow.isAlive() || nodes.keySet().stream().allMatch(n -> workerStarted(lines, n)));
+      assertTrue(follow.isAlive(), "cocaine logs -f exited " + follow.exitValue() + ":\n" + String.join("\n", lines)
+          + "\n" + Files.readString(lab.dir.resolve("logs-follow.err")));
+      figures.add(new SeedLoadReport.Figure("cocaine logs -f started -> a line of the app from each of "
+          + nodes.size() + " nodes", System.currentTimeMillis() - started));
+    } finally {
+      follow.destroy(); // SIGTERM: its Ctrl-C path
+      if (!follow.waitFor(10, TimeUnit.SECONDS)) {
+        follow.destroyForcibly();
+      }
+      reader.join(5_000);
     }
+    for (String node : nodes.keySet()) {
+      assertTrue(workerStarted(lines, node), node + " in:\n" + String.join("\n", lines));
+    }
+    assertTrue(lines.stream().allMatch(l -> l.contains(" [app/" + APP)), "only lines of " + APP + ":\n"
+        + String.join("\n", lines));
+  }
+
+  /** A line of cocaine logs' text form: {@code <time> INFO [app/NAME] <node>: worker started: version ...}. */
+  private static boolean workerStarted(List<String> lines, String node) {
+    return lines.stream().anyMatch(l -> l.contains(" [app/" + APP + "] " + node + ": worker started: version "));
   }
 
   @Test
