@@ -43,8 +43,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * a 20% canary (its split measured) and its promotion ({@link SeedSteps}); a push whose health event
  * fails is rolled back automatically; node2's runtime killed and restarted converges back;
  * node4 joins and takes traffic; one ZooKeeper server lost, then the whole ensemble, under which a
- * deploy fails clearly and after which everything converges; the app's log lines are read from
- * every node with {@code cocaine logs} from the client host. The load's requests per step are
+ * deploy fails clearly and after which everything converges; {@code cocaine logs -f --app NAME}
+ * from the client host shows the app's lines from every node, read from OpenSearch in the {@code
+ * logs} host (started in {@code @BeforeAll} beside the rest, bound to its lab address), which every
+ * node ships its log to. The load's requests per step are
  * asserted at the end: none failed in steps 1, 2, 3, 5 and 6, only those in flight at the kill in step 4,
  * every request answered exactly once. Figures go to {@code it-tests/target/seed-figures.txt}.
  *
@@ -54,9 +56,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace and reach their node at its lab address through the root namespace's leg on the lab's
  * switch ({@code scripts/seed-lab.sh}). The registry the build host pushes to is the one that daemon
  * pulls from, {@code 127.0.0.1:5000} in the root namespace ({@code scripts/registry.sh}): on real
- * machines it would be an address of the build host every node's daemon trusts. Step 7 reads each node's log ring (no search engine in the {@code logs}
- * host yet: OpenSearch's test script serves loopback only).
- * Needs root, dockerd, ZooKeeper, nft, git and ssh; a missing one fails the test with the reason.
+ * machines it would be an address of the build host every node's daemon trusts.
+ * Needs root, dockerd, ZooKeeper, nft, git, ssh and OpenSearch's runner ({@code scripts/opensearch.sh
+ * fetch}); a missing one fails the test with the reason.
  */
 @Tag("netns")
 @Tag("docker")
