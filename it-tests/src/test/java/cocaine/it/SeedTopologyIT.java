@@ -346,8 +346,10 @@ class SeedTopologyIT {
       await("cocaine logs -f --app " + APP + " shows a worker's start from " + nodes.keySet()).atMost(CONVERGE)
           .pollInterval(Duration.ofMillis(500))
           .until(() -> !follow.isAlive() || nodes.keySet().stream().allMatch(n -> workerStarted(lines, n)));
-      assertTrue(follow.isAlive(), "cocaine logs -f exited " + follow.exitValue() + ":\n" + String.join("\n", lines)
-          + "\n" + Files.readString(lab.dir.resolve("logs-follow.err")));
+      if (!follow.isAlive()) {
+        throw new AssertionError("cocaine logs -f exited " + follow.exitValue() + ":\n" + String.join("\n", lines)
+            + "\n" + Files.readString(lab.dir.resolve("logs-follow.err")));
+      }
       figures.add(new SeedLoadReport.Figure("cocaine logs -f started -> a line of the app from each of "
           + nodes.size() + " nodes", System.currentTimeMillis() - started));
     } finally {
@@ -360,6 +362,9 @@ class SeedTopologyIT {
     for (String node : nodes.keySet()) {
       assertTrue(workerStarted(lines, node), node + " in:\n" + String.join("\n", lines));
     }
+    System.out.println("SeedTopologyIT: cocaine logs -f --app " + APP + " printed " + lines.size() + " lines, e.g.:\n"
+        + String.join("\n", nodes.keySet().stream().map(n -> lines.stream().filter(l -> l.contains("] " + n + ": "))
+            .findFirst().orElse("-")).toList()));
     assertTrue(lines.stream().allMatch(l -> l.contains(" [app/" + APP)), "only lines of " + APP + ":\n"
         + String.join("\n", lines));
   }
