@@ -1,12 +1,16 @@
 package cocaine.examples;
 
+import cocaine.worker.AppLog;
 import cocaine.worker.Http;
 import cocaine.worker.HttpRequest;
 import cocaine.worker.HttpResponse;
 import cocaine.worker.Worker;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The http-echo app (HTTP convention): event {@code echo} answers 200 text/plain with the request
@@ -17,8 +21,15 @@ import java.util.concurrent.TimeUnit;
  * update can be watched; {@code health} (a plain event, the manifest's {@code "health": {"event":
  * "health"}}) answers "ok", or fails when the environment sets {@code HEALTH_FAIL=1}. Through the proxy:
  * {@code curl -d hi http://127.0.0.1:8080/http-echo/echo} prints {@code hi}.
+ *
+ * <p>Its own log ({@link AppLog}, source {@code app/<name>}, so {@code cocaine logs --app NAME} shows
+ * it): one line when a worker starts, naming its version, host and uuid, and one per {@value
+ * #LOG_EVERY} echoes a worker served; never a line per request (the proxy benchmark runs this app).
  */
 public final class HttpEcho {
+  /** A worker writes "served N echoes" at every LOG_EVERY-th echo. */
+  static final long LOG_EVERY = 10_000;
+
   private HttpEcho() {}
 
   public static void main(String[] args) {
@@ -31,8 +42,19 @@ public final class HttpEcho {
 
   /** Registers the app's events, {@code slow} with the given delay. */
   public static Worker register(Worker worker, Duration slowDelay) {
+    AppLog log = AppLog.of(worker.settings());
+    String version = System.getenv().getOrDefault("APP_VERSION", "unversioned");
+    log.info("worker started: version " + version + " on " + host(), Map.of("version", version, "host", host(),
+        "uuid", worker.settings().uuid()));
+    AtomicLong echoes = new AtomicLong();
     return worker
-        .on("echo", Http.handler(HttpEcho::echo))
+        .on("echo", Http.handler((req, resp) -> {
+          echo(req, resp);
+          long n = echoes.incrementAndGet();
+          if (n % LOG_EVERY == 0) {
+            log.info("served " + n + " echoes", Map.of("echoes", n, "uuid", worker.settings().uuid()));
+          }
+        }))
         .on("size", Http.handler(HttpEcho::size))
         .on("version", Http.handler((req, resp) -> {
           resp.status(200).header("Content-Type", "text/plain");
@@ -53,6 +75,19 @@ public final class HttpEcho {
           TimeUnit.NANOSECONDS.sleep(slowDelay.toNanos());
           echo(req, resp);
         }));
+  }
+
+  /** The host (in a container: the container's) the worker runs on, as the logs name it. */
+  static String host() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static void size(HttpRequest req, HttpResponse resp) throws IOException {

@@ -172,6 +172,34 @@ abstract class SearchLogsScenario {
     assertFalse(line.get("attributes").get("worker").asText().isEmpty(), line.toString());
   }
 
+  /**
+   * An app's own lines (the Java framework's {@code AppLog}, sent through the node's logging service):
+   * the http-echo worker's start line is searchable as source {@code app/http-echo} with its
+   * attributes, and {@code cocaine logs --app http-echo} prints it naming the node.
+   */
+  @Test
+  @Order(3)
+  void anAppsOwnLinesThroughTheLoggingServiceAreSearchable() throws Exception {
+    assertCli("app", "upload", APPS.resolve("http-echo").toString(), "--name", "http-echo");
+    assertCli("profile", "upload", "-n", "http-echo", "-r", APPS.resolve("http-echo").resolve("profile.json").toString());
+    assertCli("app", "start", "-n", "http-echo", "-r", "http-echo");
+    runtime.cli("call", "http-echo", "version"); // a worker starts for it (its answer does not matter here)
+
+    await("the worker's start line in the engine").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> hits("app/http-echo").stream().anyMatch(d -> d.get("message").asText()
+            .startsWith("worker started: version unversioned on ")));
+    JsonNode line = hits("app/http-echo").stream().filter(d -> d.get("message").asText().startsWith("worker started"))
+        .findFirst().orElseThrow();
+    assertEquals("info", line.get("level").asText(), line.toString());
+    assertEquals("unversioned", line.get("attributes").get("version").asText(), line.toString());
+    assertFalse(line.get("attributes").get("uuid").asText().isEmpty(), line.toString());
+    List<String> printed = logs("--app", "http-echo", "--grep", "worker started");
+    assertFalse(printed.isEmpty(), "cocaine logs --app http-echo printed nothing");
+    assertTrue(printed.get(0).contains(" INFO    [app/http-echo] " + line.get("node").asText() + ": worker started: "),
+        printed.get(0));
+  }
+
   @Test
   @Order(3)
   void runtimesOwnLogLinesAreSearchableAsSourceRuntime() throws Exception {

@@ -34,6 +34,8 @@ final class SeedLab {
   static final int PROXY_PORT = 8080;
   static final int SSH_PORT = 2222;
   static final int ZK_PORT = 2181;
+  /** OpenSearch's HTTP port on the {@code logs} host (scripts/opensearch.sh takes 9201..9299). */
+  static final int SEARCH_PORT = 9201;
   /** A runtime's start on a machine this test shares with others: several JVMs start at once. */
   static final Duration STARTUP = Duration.ofSeconds(180);
   /** Hosts in the order seed-lab.sh numbers them: NET.1, NET.2, ... */
@@ -91,6 +93,31 @@ final class SeedLab {
     assertEquals(0, r.exit(), "zookeeper.sh " + how + " zk" + id + ": " + r.output());
   }
 
+  /** The search engine every node ships its log to: OpenSearch on the {@code logs} host. */
+  String searchUrl() {
+    return "http://" + address("logs") + ":" + SEARCH_PORT;
+  }
+
+  /**
+   * Starts OpenSearch in the {@code logs} host, bound to its lab address ({@code scripts/opensearch.sh
+   * start DIR PORT HOST}); returns once it answers. Its runner's jars are fetched first, in the root
+   * namespace (the lab has no way out): a machine that cannot fetch them fails here with the reason.
+   */
+  void startSearch() throws Exception {
+    Run fetch = DockerLab.run(List.of(SCRIPTS.resolve("opensearch.sh").toString(), "fetch"));
+    assertEquals(0, fetch.exit(), "SeedTopologyIT needs OpenSearch's runner for its logs host: " + fetch.output());
+    Run r = inNamespace("logs", List.of(SCRIPTS.resolve("opensearch.sh").toString(), "start",
+        dir.resolve("logs").toString(), String.valueOf(SEARCH_PORT), address("logs")));
+    assertEquals(0, r.exit(), "opensearch.sh start in the logs host: " + r.output());
+  }
+
+  /** Stops the {@code logs} host's OpenSearch, if it was started (its data stays in the lab's folder). */
+  void stopSearch() throws Exception {
+    if (Files.exists(dir.resolve("logs/opensearch.pid"))) {
+      DockerLab.run(List.of(SCRIPTS.resolve("opensearch.sh").toString(), "stop", dir.resolve("logs").toString()));
+    }
+  }
+
   /** The host's config file: the template {@code seed/<template>.conf} with its {@code {{KEY}}}s filled in. */
   static String config(String template, Map<String, String> values) throws IOException {
     String text;
@@ -115,6 +142,7 @@ final class SeedLab {
     values.put("NAME", host);
     values.put("ADDRESS", address(host));
     values.put("ZOOKEEPER", zookeeper());
+    values.put("SEARCH", searchUrl());
     return ready(RuntimeProcess.startIn(ns(host), address(host), dir.resolve(host), "node", config("node", values),
         RuntimeProcess.NOT_AWAITED), "storage");
   }
