@@ -109,7 +109,8 @@ final class AppChannel implements ClientConnection.Replies {
   }
 
   /**
-   * Completes once the first reply is in or the channel failed without one, on a dispatcher thread:
+   * Completes once the first reply is in or the channel failed without one, on a dispatcher thread
+   * (the connection's own when the answer ended before the dispatcher's look, see {@link #end}):
    * its non-async dependents may go on with the request there.
    */
   CompletionStage<First> first() {
@@ -131,22 +132,29 @@ final class AppChannel implements ClientConnection.Replies {
     }
   }
 
+  /**
+   * The answer is all in: when it ended before the dispatcher's look ({@link #decide}), usually
+   * because it came in one read, {@link #first} completes here, on the connection's thread, with
+   * the whole of it; the look then finds it decided. Waiting for the look cost a request one or two
+   * more tasks on the dispatcher and a wake-up of its other thread.
+   */
   @Override
   public void end(Throwable cause) {
     AsyncCallback<Boolean> r;
-    boolean decideNow;
+    First decidedNow = null;
     synchronized (this) {
       ended = true;
       failure = cause;
       r = reader;
-      decideNow = !decided && replies.isEmpty();
-      if (decideNow) {
+      if (!decided) {
         decided = true;
+        decidedNow = new First(List.copyOf(replies), true, cause);
+        replies.clear();
       }
     }
-    if (decideNow) {
+    if (decidedNow != null) {
       cancelTimeout();
-      first.complete(new First(List.of(), true, cause));
+      first.complete(decidedNow);
     }
     if (r != null) {
       r.invoke(Boolean.TRUE);

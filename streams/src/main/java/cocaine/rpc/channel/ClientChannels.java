@@ -100,12 +100,14 @@ public final class ClientChannels extends AbstractGraphStageWithMaterializedValu
             + " (limit " + maxChannels + "); retry when some of them end");
       }
       long id = ++lastId;
+      // on the thread that completes it: Pekko's stage runs a plain whenComplete on the common pool,
+      // which cost every request a task there and a wake-up of one of its threads
       callback.invokeWithFeedbackCompletionStage(new Register(id, first, upstream, credit, peer))
-          .whenComplete((done, notDelivered) -> {
+          .whenCompleteAsync((done, notDelivered) -> {
             if (notDelivered != null) {
               peer.lost(disconnected());
             }
-          });
+          }, Runnable::run);
       return id;
     }
 
