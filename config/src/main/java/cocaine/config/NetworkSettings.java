@@ -16,12 +16,17 @@ import java.util.Objects;
  * @param maxConnectionsPerClient connections one client address may hold open to one port
  * @param wireBudgetBytes bytes read off the sockets of all connections and not yet decoded, together,
  *     before the reads of connections in the middle of a frame stop ({@code wire-budget})
+ * @param messageBudgetBytes bytes of decoded messages all server connections hold together (not yet
+ *     taken by their service, or not yet written to the peer) before the reads of connections
+ *     holding some stop ({@code message-budget})
  */
 public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
     int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight, int maxConnectionsPerClient,
-    long wireBudgetBytes) {
+    long wireBudgetBytes, long messageBudgetBytes) {
   /** The share of the heap {@code wire-budget = auto} gives: a quarter. */
   public static final long WIRE_BUDGET_HEAP_SHARE = 4;
+  /** The share of the heap {@code message-budget = auto} gives: a quarter. */
+  public static final long MESSAGE_BUDGET_HEAP_SHARE = 4;
 
   public NetworkSettings {
     Objects.requireNonNull(host, "host");
@@ -64,11 +69,17 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         (int) r.integer("max-channels", 1, Integer.MAX_VALUE),
         r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE),
         (int) r.integer("max-connections-per-client", 1, Integer.MAX_VALUE),
-        wireBudget(r.bytesOrAuto("wire-budget", 1, Long.MAX_VALUE)));
+        wireBudget(r.bytesOrAuto("wire-budget", 1, Long.MAX_VALUE)),
+        heapShare(r.bytesOrAuto("message-budget", 1, Long.MAX_VALUE), MESSAGE_BUDGET_HEAP_SHARE));
   }
 
   /** {@code auto} (-1): a quarter of this process's heap. */
   static long wireBudget(long configured) {
-    return configured < 0 ? Runtime.getRuntime().maxMemory() / WIRE_BUDGET_HEAP_SHARE : configured;
+    return heapShare(configured, WIRE_BUDGET_HEAP_SHARE);
+  }
+
+  /** {@code auto} (-1): the heap divided by {@code share}; else what was configured. */
+  private static long heapShare(long configured, long share) {
+    return configured < 0 ? Runtime.getRuntime().maxMemory() / share : configured;
   }
 }

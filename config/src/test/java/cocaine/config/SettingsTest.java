@@ -59,7 +59,8 @@ class SettingsTest {
   void referenceDefaultsAreTheDocumentedOnes() {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
-        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024, Runtime.getRuntime().maxMemory() / 4), s.network());
+        65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024, Runtime.getRuntime().maxMemory() / 4,
+        Runtime.getRuntime().maxMemory() / 4), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());
@@ -265,6 +266,14 @@ class SettingsTest {
     assertEquals(256L << 20, load("cocaine.network.wire-budget = 256MiB").network().wireBudgetBytes());
     SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.wire-budget = 0"));
     assertTrue(e.getMessage().contains("'cocaine.network.wire-budget'"), e.getMessage());
+  }
+
+  @Test
+  void messageBudgetIsAQuarterOfTheHeapOrTheSizeGiven() {
+    assertEquals(Runtime.getRuntime().maxMemory() / 4, load("").network().messageBudgetBytes());
+    assertEquals(32L << 20, load("cocaine.network.message-budget = 32MiB").network().messageBudgetBytes());
+    SettingsException e = assertThrows(SettingsException.class, () -> load("cocaine.network.message-budget = 0"));
+    assertTrue(e.getMessage().contains("'cocaine.network.message-budget'"), e.getMessage());
   }
 
   @Test

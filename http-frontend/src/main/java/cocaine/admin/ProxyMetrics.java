@@ -1,6 +1,8 @@
 package cocaine.admin;
 
+import cocaine.metrics.WireBudgetMeters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,11 +16,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * What the HTTP proxy counts, kept in a Micrometer registry that the admin API serves as
- * Prometheus text: requests by app and status, their latency, retries, aborted responses and the
- * size of every app's pool. Thread-safe; pools write their gauges, request handlers the rest.
+ * Prometheus text: requests by app and status, their latency, retries, aborted responses, the
+ * size of every app's pool, the body budget and the process's wire budgets ({@link WireBudgetMeters}). Thread-safe; pools write their gauges, request handlers the rest.
  */
 public final class ProxyMetrics {
   /** The app label of requests that never reached a pool with a live connection (unknown apps). */
@@ -32,9 +35,23 @@ public final class ProxyMetrics {
     this.registry = registry;
   }
 
-  /** A fresh registry of its own, for a process that has no other meters. */
+  /** A fresh registry of its own, for a process that has no other meters; with the wire budgets' meters. */
   public static ProxyMetrics create() {
-    return new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    return new ProxyMetrics((PrometheusMeterRegistry) WireBudgetMeters.bind(
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+  }
+
+  /**
+   * The meters of the proxy's body budget ({@code cocaine.proxy.body-budget}): bytes of bodies held
+   * now, the ceiling, and requests refused (503) because it was spent.
+   */
+  public void bodyBudget(LongSupplier held, long limit, LongSupplier refused) {
+    Gauge.builder("cocaine.proxy.body.budget.held", held, LongSupplier::getAsLong).baseUnit("bytes")
+        .description("bytes of HTTP bodies the proxy holds now").strongReference(true).register(registry);
+    Gauge.builder("cocaine.proxy.body.budget.limit", () -> limit).baseUnit("bytes")
+        .description("the ceiling of the bytes of HTTP bodies held").register(registry);
+    FunctionCounter.builder("cocaine.proxy.body.budget.refused", refused, LongSupplier::getAsLong)
+        .description("requests refused with 503 because the body budget was spent").register(registry);
   }
 
   public MeterRegistry registry() {

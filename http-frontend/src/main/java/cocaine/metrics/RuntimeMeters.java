@@ -12,7 +12,8 @@ import java.util.function.IntSupplier;
 
 /**
  * The node's own meters that {@code metrics.fetch} and {@code cocaine metrics} read: the JVM's
- * memory, threads, GC, classes, CPU and uptime, and the node's running apps.
+ * memory, threads, GC, classes, CPU and uptime, the node's running apps, and the process's wire
+ * budgets ({@link WireBudgetMeters}).
  */
 public final class RuntimeMeters {
   private RuntimeMeters() {}
@@ -33,6 +34,6 @@ public final class RuntimeMeters {
     new JvmGcMetrics().bindTo(registry);
     Gauge.builder("cocaine.node.apps.running", runningApps, s -> s.getAsInt())
         .description("apps running on this node").strongReference(true).register(registry);
-    return registry;
+    return WireBudgetMeters.bind(registry);
   }
 }

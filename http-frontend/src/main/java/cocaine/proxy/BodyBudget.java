@@ -14,6 +14,7 @@ final class BodyBudget {
   private final long withReserve;
   private long held;
   private long bigHeld;
+  private long refused;
 
   BodyBudget(long budget) {
     if (budget < 1) {
@@ -28,6 +29,7 @@ final class BodyBudget {
   synchronized boolean tryTake(long bytes) {
     boolean big = bytes > small;
     if (held + bytes > withReserve || (big && bigHeld + bytes > budget)) {
+      refused++;
       return false;
     }
     held += bytes;
@@ -48,6 +50,11 @@ final class BodyBudget {
   /** Bytes held now. */
   synchronized long held() {
     return held;
+  }
+
+  /** Times {@link #tryTake} said no. */
+  synchronized long refused() {
+    return refused;
   }
 
   long budget() {

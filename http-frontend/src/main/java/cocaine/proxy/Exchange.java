@@ -83,6 +83,7 @@ final class Exchange {
     this.metrics = metrics;
     this.dispatcher = system.executionContext();
     BodyBudget budget = new BodyBudget(config.bodyBudgetBytes());
+    metrics.bodyBudget(budget::held, budget.budget(), budget::refused);
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
     this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)));

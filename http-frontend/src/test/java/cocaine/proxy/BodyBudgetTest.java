@@ -12,6 +12,7 @@ class BodyBudgetTest {
     BodyBudget b = new BodyBudget(64 << 20);
     assertTrue(b.tryTake(40 << 20));
     assertFalse(b.tryTake(40 << 20), "40 + 40 MiB is over 64 MiB");
+    assertEquals(1, b.refused(), "the refusal is counted");
     assertTrue(b.tryTake(24 << 20));
     assertEquals(64 << 20, b.held());
     b.give(40 << 20);

@@ -48,7 +48,8 @@ public final class Main implements Callable<Integer> {
       AnnounceKey.from(settings.config()); // so does an unreadable or too short cluster key
       HttpsSettings.from(settings.config(), "cocaine.proxy"); // and HTTPS settings that do not go together
       HttpsSettings.from(settings.config(), "cocaine.admin");
-      WireBudget.useForProcess(settings.network().wireBudgetBytes()); // before any connection is made
+      // before any connection is made
+      WireBudget.useForProcess(settings.network().wireBudgetBytes(), settings.network().messageBudgetBytes());
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;

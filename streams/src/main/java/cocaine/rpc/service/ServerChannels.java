@@ -5,6 +5,7 @@ import cocaine.rpc.channel.ChannelTable;
 import cocaine.rpc.channel.FeedInlet;
 import cocaine.rpc.channel.Handoff;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.rpc.transport.WireBudget;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import cocaine.wire.Frame;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * on their channel; the connection goes on. All buffers are bounded: {@code channelBuffer} messages
  * per channel towards the service (plus {@link #HANDOFF_WINDOW} handed to it ahead of its demand),
  * one message per channel towards the peer, a few refusals, and {@code maxBytesInFlight} for all of
- * them together (reads stop while it is reached). A call with no reply at all (dispatch and upstream
+ * them together (reads stop while it is reached); the same bytes count against the process's
+ * {@link WireBudget#messages()}, all connections together. A call with no reply at all (dispatch and upstream
  * terminal, like logging's {@code emit}) takes no channel slot. Each live channel is a
  * {@link ServerChannel}.
  */
@@ -62,15 +64,22 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
   private final ConnectionSettings settings;
   private final long connectionId;
   private final String peer;
+  private final WireBudget budget;
   private final Inlet<Frame> in = Inlet.create("ServerChannels.in");
   private final Outlet<Frame> out = Outlet.create("ServerChannels.out");
   private final FlowShape<Frame, Frame> shape = FlowShape.of(in, out);
 
   ServerChannels(Service service, ConnectionSettings settings, long connectionId, String peer) {
+    this(service, settings, connectionId, peer, WireBudget.messages());
+  }
+
+  /** @param budget where this connection's held messages count with every other connection's */
+  ServerChannels(Service service, ConnectionSettings settings, long connectionId, String peer, WireBudget budget) {
     this.service = service;
     this.settings = settings;
     this.connectionId = connectionId;
     this.peer = peer;
+    this.budget = budget;
   }
 
   @Override
@@ -94,6 +103,9 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     private final AsyncCallback<Object> routed = createAsyncCallback(FeedInlet::dispatch);
     /** A service stopped reading a channel. */
     private final AsyncCallback<ServerChannel> cancelled = createAsyncCallback(ServerChannel::restCancelled);
+    /** The process's message budget has room again. */
+    private final AsyncCallback<Boolean> budgetFreed = createAsyncCallback(b -> pullIfReady());
+    private final Runnable wakeUp = () -> budgetFreed.invoke(Boolean.TRUE);
     private final Map<Long, ServerChannel> live = new HashMap<>();
     /** Methods whose ignored extra arguments were logged on this connection. */
     private final Set<Integer> extrasTold = new HashSet<>();
@@ -101,7 +113,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     private int pendingRefusals;
     /** Channels whose buffer towards the service is full; reads stop while any is. */
     private int saturated;
-    /** Weight of the messages waiting in every channel and in {@link #output}. */
+    /** Weight of the messages waiting in every channel and in {@link #output}; counted in {@link #budget} too. */
     private long inFlight;
 
     Logic() {
@@ -147,6 +159,22 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     @Override
     public void preStart() {
       pull(in);
+    }
+
+    @Override
+    public void postStop() {
+      budget.give(inFlight);
+      inFlight = 0;
+    }
+
+    /** The messages held by this connection grew (or shrank, when negative) by {@code bytes}. */
+    private void hold(long bytes) {
+      inFlight += bytes;
+      if (bytes >= 0) {
+        budget.take(bytes);
+      } else {
+        budget.give(-bytes);
+      }
     }
 
     /**
@@ -307,7 +335,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
     @Override
     public void send(Frame frame, ServerChannel owner) {
       output.add(new Queued(frame, owner));
-      inFlight += weight(frame.args(), frame.headers());
+      hold(weight(frame.args(), frame.headers()));
       emitOutput();
     }
 
@@ -316,7 +344,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
         return;
       }
       Queued q = output.poll();
-      inFlight -= weight(q.frame().args(), q.frame().headers());
+      hold(-weight(q.frame().args(), q.frame().headers()));
       push(out, q.frame());
       if (q.owner() == null) {
         pendingRefusals--;
@@ -328,7 +356,7 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
     private void pullIfReady() {
       if (!isClosed(in) && !hasBeenPulled(in) && saturated == 0 && pendingRefusals < MAX_PENDING_REFUSALS
-          && inFlight < settings.maxBytesInFlight()) {
+          && inFlight < settings.maxBytesInFlight() && budget.mayRead(this, inFlight > 0, wakeUp)) {
         pull(in);
       }
     }
@@ -347,12 +375,12 @@ public final class ServerChannels extends GraphStage<FlowShape<Frame, Frame>> {
 
     @Override
     public void held(Message m) {
-      inFlight += weight(m.args(), m.headers());
+      hold(weight(m.args(), m.headers()));
     }
 
     @Override
     public void released(Message m) {
-      inFlight -= weight(m.args(), m.headers());
+      hold(-weight(m.args(), m.headers()));
     }
 
     @Override

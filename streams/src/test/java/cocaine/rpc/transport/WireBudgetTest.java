@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -62,6 +63,21 @@ class WireBudgetTest {
     budget.frameDone(a);
     assertTrue(woken.get());
     assertTrue(budget.mayRead(b, true, () -> { }));
+  }
+
+  @Test
+  void aMessageBudgetHasNoOverdraftAndWakesEachWaiterOnce() {
+    WireBudget budget = WireBudget.forMessages(10);
+    budget.take(10);
+    AtomicInteger woken = new AtomicInteger();
+    Runnable wakeUp = woken::incrementAndGet;
+    Object reader = new Object();
+    assertFalse(budget.mayRead(reader, true, wakeUp), "no overdraft for a reader holding messages");
+    assertFalse(budget.mayRead(reader, true, wakeUp), "asked twice, still waiting");
+    assertTrue(budget.mayRead(new Object(), false, () -> { }), "a reader holding nothing reads");
+    assertEquals(2, budget.pauses());
+    budget.give(1);
+    assertEquals(1, woken.get(), "woken once however often it asked");
   }
 
   @Test
