@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * order: a pushed app serves from every node; a second push is a rolling update, then a rollback,
  * a 20% canary (its split measured) and its promotion ({@link SeedSteps}); a push whose health event
  * fails is rolled back automatically; node2's runtime killed and restarted converges back;
- * node4 joins and takes traffic; one ZooKeeper server lost, then the whole ensemble, under which a
+ * node4 joins and takes traffic, and an app placed on node1 only answers a client of node3's locator
+ * ({@link SeedRemoteResolve}); one ZooKeeper server lost, then the whole ensemble, under which a
  * deploy fails clearly and after which everything converges; the app's log lines are read from
  * every node with {@code cocaine logs} from the client host. The load's requests per step are
  * asserted at the end: none failed in steps 1, 2, 3, 5 and 6, only those in flight at the kill in step 4,
@@ -251,6 +252,7 @@ class SeedTopologyIT {
     nodes.put("node4", lab.startNode("node4"));
     long serving = awaitServing(List.of("node4"), APP, joined);
     figures.add(new SeedLoadReport.Figure("node4 started -> node4 serves the cluster's app", serving - joined));
+    SeedRemoteResolve.anAppOfNode1AnswersThroughNode3sLocator(this);
   }
 
   @Test

@@ -68,11 +68,16 @@ final class AppClusterCommands {
     }
   }
 
-  /** {@code start --cluster}: every node (of the record's {@code nodes}) runs the app. */
-  static int start(Target target, PrintWriter out, String app, String profile) throws IOException {
+  /** {@code start --cluster}: every node (of the record's {@code nodes}, placed anew when given) runs the app. */
+  static int start(Target target, PrintWriter out, String app, String profile, Optional<List<String>> nodes)
+      throws IOException {
+    if (nodes.isPresent() && nodes.get().stream().anyMatch(String::isBlank)) {
+      throw new IllegalArgumentException("--nodes names nodes, comma-separated, got an empty name in " + nodes.get());
+    }
     try (StorageClient storage = target.storage()) {
-      DesiredApp d = releases(target, storage).setRunning(app, true, profile);
-      out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'");
+      DesiredApp d = releases(target, storage).setRunning(app, true, profile, nodes);
+      out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'"
+          + (d.nodes().isEmpty() ? "" : ", on " + String.join(", ", d.nodes())));
     }
     return 0;
   }
