@@ -221,8 +221,8 @@ final class AppCommands {
     @Option(names = {"-r", "--profile"}, required = true) String profile;
     @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
     @Option(names = "--nodes", split = ",", paramLabel = "NODE", description = "with --cluster: only on these nodes"
-        + " (their cocaine.node.name, comma-separated); the other nodes resolve it through their locators (default:"
-        + " the nodes it was placed on, at first every node)") List<String> nodes;
+        + " (their cocaine.node.name, comma-separated; 'all': every node); the other nodes resolve it through their"
+        + " locators (default: the nodes it was placed on, at first every node)") List<String> nodes;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
