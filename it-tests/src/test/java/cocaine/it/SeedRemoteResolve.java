@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * {@link SeedTopologyIT}'s step 5b (issue 16, "any node resolves any app"), under the counted load:
- * the seed app's running version is started under a second name on node1 only ({@code cocaine app
- * start --cluster --nodes node1}); from the client host, {@code cocaine call} against node3's
+ * the seed app's running version (its manifest, profile and image) is started under a second name
+ * on node1 only ({@code cocaine app start --cluster --nodes node1}); from the client host, {@code cocaine call} against node3's
  * locator reaches it by name: node3 does not run it, its locator resolves it to node1's address
  * (remote resolve), and node1's counter of it rises. A client-to-app call through another node's
  * locator, not an app-to-app call (RemoteResolveIT has the app-to-app relay on two runtimes).
@@ -38,7 +38,13 @@ final class SeedRemoteResolve {
       AppVersion v = releases.versions(SeedTopologyIT.APP).stream()
           .filter(x -> String.valueOf(x.number()).equals(running)).findFirst().orElseThrow();
       storage.write("manifests", ONE, FrameEncoder.encodeValue(Values.fromJava(v.manifest())), List.of("app"));
-      profile = v.profile(); // the version's own profile names its image
+      profile = v.profile();
+      // the docker isolate runs <registry>/<app>:<tag>: the same image, named for this app
+      String image = v.source();
+      String renamed = image.replace("/" + SeedTopologyIT.APP + ":", "/" + ONE + ":");
+      assertTrue(!renamed.equals(image), "version " + running + " of " + SeedTopologyIT.APP + " runs no image: " + image);
+      DockerLab.assertDocker("tag", image, renamed);
+      DockerLab.assertDocker("push", renamed);
     }
     Run start = it.lab.cli("node3", "app", "start", "--cluster", "-n", ONE, "-r", profile, "--nodes", "node1");
     long started = System.currentTimeMillis();
