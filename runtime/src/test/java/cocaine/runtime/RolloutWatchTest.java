@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A deploy's wait ({@link RolloutWatch}) against the storage service as a node serves it (files
  * backend, its watch of the writes through it: {@link ServedStorage}), over TCP with the Java
- * {@link StorageClient}: a node's report ends the wait when it is written, pushed
- * by {@code watch}, not at the next poll; a storage that cannot watch is polled.
+ * {@link StorageClient}: while no report changes the deploy reads none, and a node's report ends
+ * the wait when it is written, pushed by {@code watch}; a storage that cannot watch is polled.
  */
 class RolloutWatchTest {
   /** Well under the watch's 5 s safety re-read: only a pushed report is seen this soon. */
@@ -95,6 +95,9 @@ class RolloutWatchTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> !said.isEmpty());
     // the watch is open and the first read is done: the deploy waits for n1 now
     assertEquals(List.of("start: waiting for n1 (starting)"), said);
+    int listed = served.finds(NodeReport.COLLECTION);
+    await("no read of the reports while none changes").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4))
+        .until(() -> served.finds(NodeReport.COLLECTION) == listed);
     long written = System.nanoTime();
     report("n1", "2", "running", "");
     assertEquals(List.of("n1"), waited.get(PUSHED.toMillis(), TimeUnit.MILLISECONDS));

@@ -8,6 +8,7 @@ import cocaine.config.Settings;
 import cocaine.rpc.service.Server;
 import cocaine.rpc.transport.ConnectionSettings;
 import cocaine.security.AccessToken;
+import cocaine.storage.Storage;
 import cocaine.storage.StorageService;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
@@ -15,7 +16,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -28,12 +32,15 @@ import org.apache.pekko.stream.javadsl.Tcp;
 final class ServedStorage implements AutoCloseable {
   final ClosableStorage storage;
   final StorageClient client;
+  /** {@code find} calls the service took, per collection: how often a follower listed it. */
+  final Map<String, AtomicInteger> finds;
   private final ActorSystem<Void> system;
   private final Tcp.ServerBinding binding;
 
-  private ServedStorage(ActorSystem<Void> system, ClosableStorage storage, Tcp.ServerBinding binding,
-      StorageClient client) {
+  private ServedStorage(ActorSystem<Void> system, ClosableStorage storage, Map<String, AtomicInteger> finds,
+      Tcp.ServerBinding binding, StorageClient client) {
     this.system = system;
+    this.finds = finds;
     this.storage = storage;
     this.binding = binding;
     this.client = client;
@@ -46,7 +53,9 @@ final class ServedStorage implements AutoCloseable {
         .parseString("pekko.coordinated-shutdown.exit-jvm = off").withFallback(ConfigFactory.load()));
     ClosableStorage storage = ClosableStorage.open(Settings.load("node", ConfigFactory.parseString(
         "cocaine.paths.storage = \"" + dir.toString().replace("\\", "/") + "\"")));
-    StorageService service = new StorageService(storage, AccessToken.NONE, watching ? storage : null);
+    Map<String, AtomicInteger> finds = new ConcurrentHashMap<>();
+    StorageService service = new StorageService(new Counted(storage, finds), AccessToken.NONE,
+        watching ? storage : null);
     Tcp.ServerBinding binding = Server.bind(system, "127.0.0.1", 0, service, ConnectionSettings.DEFAULTS)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     Map<Integer, String> methods = new TreeMap<>();
@@ -54,7 +63,35 @@ final class ServedStorage implements AutoCloseable {
     StorageClient client = new StorageClient(ServiceClient.connect(new Locator.Resolved(service.name(), List.of(
         new Locator.Endpoint("127.0.0.1", binding.localAddress().getPort())), service.version(), methods,
         service.protocol().toValue()), Connection.Settings.DEFAULT), Duration.ofSeconds(10));
-    return new ServedStorage(system, storage, binding, client);
+    return new ServedStorage(system, storage, finds, binding, client);
+  }
+
+  int finds(String collection) {
+    return finds.computeIfAbsent(collection, c -> new AtomicInteger()).get();
+  }
+
+  /** The node's storage, counting the {@code find} calls. */
+  private record Counted(Storage storage, Map<String, AtomicInteger> finds) implements Storage {
+    @Override
+    public CompletionStage<byte[]> read(String collection, String key) {
+      return storage.read(collection, key);
+    }
+
+    @Override
+    public CompletionStage<Void> write(String collection, String key, byte[] blob, List<String> tags) {
+      return storage.write(collection, key, blob, tags);
+    }
+
+    @Override
+    public CompletionStage<Void> remove(String collection, String key) {
+      return storage.remove(collection, key);
+    }
+
+    @Override
+    public CompletionStage<List<String>> find(String collection, List<String> tags) {
+      finds.computeIfAbsent(collection, c -> new AtomicInteger()).incrementAndGet();
+      return storage.find(collection, tags);
+    }
   }
 
   @Override
