@@ -2,11 +2,14 @@ package cocaine.client;
 
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import cocaine.wire.Graph;
 import cocaine.wire.Header;
+import cocaine.wire.Message;
 import cocaine.wire.Values;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.msgpack.value.Value;
 
 /**
@@ -59,6 +62,59 @@ public final class StorageClient implements AutoCloseable {
     List<Value> args = Connection.await(service.callWith("find", headers, collection, tags), timeout,
         "storage find('" + collection + "', " + tags + ")");
     return args.isEmpty() ? List.of() : Values.asStrings(args.get(0));
+  }
+
+  /**
+   * Follows {@code collection} (method {@code watch}, docs/protocol.md 2.6): the key of each create,
+   * change or removal from now on, pushed by the storage (ZooKeeper's watches in a cluster). Open it
+   * before reading what it guards, so a change in between is read twice rather than missed.
+   */
+  public Watch watch(String collection) {
+    return new Watch(collection, service.stream("watch", headers, collection));
+  }
+
+  /** One open {@link #watch}; close it to stop. */
+  public static final class Watch implements AutoCloseable {
+    /** The one message a watcher may send: stop ({@code {0: ["discard", {}]}}). */
+    private static final int DISCARD = 0;
+    private final String collection;
+    private final ClientChannel channel;
+
+    private Watch(String collection, ClientChannel channel) {
+      this.collection = collection;
+      this.channel = channel;
+    }
+
+    /**
+     * The next key changed, or empty when none within {@code timeout}.
+     *
+     * @throws CocaineException the watch ended: the storage's error (a watcher too slow is failed
+     *     with {@code [12, 105]}), its close, or {@code [7, 3]} when the connection is gone; open
+     *     another and read again
+     */
+    public Optional<String> next(Duration timeout) {
+      Message m = channel.receive(timeout);
+      if (m == null) {
+        return Optional.empty();
+      }
+      return switch (m.type()) {
+        case Graph.WRITE -> Optional.of(Values.asString(m.args().get(0)));
+        case Graph.ERROR -> throw m.toException();
+        default -> throw new CocaineException(ErrorCode.NOT_CONNECTED, "storage watch('" + collection
+            + "'): the storage ended it");
+      };
+    }
+
+    /** Sends the watch's {@code discard}, so the storage stops following, and drops what still comes. */
+    @Override
+    public void close() {
+      try {
+        channel.send(Message.of(DISCARD));
+      } catch (RuntimeException e) {
+        // the connection is gone or the storage ended the watch: there is nothing left to stop
+      }
+      channel.cancel();
+    }
   }
 
   public ServiceClient service() {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 16's rolling update on one {@code --role all} runtime (files storage, process isolate) under
  * a constant, counted load of 50 req/s through the proxy: a new version replaces the old without a
  * failed request, a rollback does too, a {@code --canary 20} release takes 20% +- 2 pt of 5,000
- * requests, {@code promote} leaves only it, and a version whose health event fails is rolled back
+ * requests, {@code promote} leaves only it (rollback and promote return once only their version
+ * answers), and a version whose health event fails is rolled back
  * automatically (marked failed with the reason) while the old one serves throughout. Prints the
  * figures: time from the command returning to the new version serving, failed requests per step.
  */
@@ -87,6 +88,18 @@ class RollingUpdateIT {
   static HttpResponse<String> get() throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.proxyPort() + "/" + NAME
         + "/version")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Right after {@code rollback} or {@code promote} returned (they wait for the nodes): 20 requests
+   * in a row answer {@code version} only, none the version it replaced.
+   */
+  static void answersOnly(String version) throws Exception {
+    for (int i = 0; i < 20; i++) {
+      HttpResponse<String> r = get();
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(version, r.body(), "request " + (i + 1) + " after the command returned");
+    }
   }
 
   static RuntimeProcess.CliResult cli(String expected, String... args) throws Exception {
@@ -168,7 +181,10 @@ class RollingUpdateIT {
     underLoad("rolling update 1 -> 2", "2", () -> cli("runs on", "app", "upload", v2.toString(), "--name", NAME,
         "--release", "--wait", "120s"));
 
-    underLoad("rollback 2 -> 1", "1", () -> cli("rolls back to version 1", "app", "rollback", NAME));
+    underLoad("rollback 2 -> 1", "1", () -> {
+      cli("serves on", "app", "rollback", NAME);
+      answersOnly("1");
+    });
 
     Path v3 = version(3, false);
     underLoad("canary 3 at 20%", "1", () -> cli("canary at 20%", "app", "upload", v3.toString(), "--name", NAME,
@@ -189,7 +205,10 @@ class RollingUpdateIT {
     assertTrue(Math.abs(canaryShare - 20.0) <= 2.0, "20% +- 2 pt: " + split);
     RuntimeProcess.CliResult versions = cli("canary 20%", "app", "versions", NAME);
 
-    underLoad("promote 3", "3", () -> cli("runs version 3", "app", "promote", NAME));
+    underLoad("promote 3", "3", () -> {
+      cli("version 3 serves on", "app", "promote", NAME);
+      answersOnly("3");
+    });
     Load after = underLoad("after promote", "3", () -> { });
     assertEquals(java.util.Set.of("3"), after.answers.keySet(), "only the promoted version serves");
 

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * order: a pushed app serves from every node; a second push is a rolling update, then a rollback,
  * a 20% canary (its split measured) and its promotion ({@link SeedSteps}); a push whose health event
  * fails is rolled back automatically; node2's runtime killed and restarted converges back;
- * node4 joins and takes traffic; one ZooKeeper server lost, then the whole ensemble, under which a
+ * node4 joins and takes traffic, and an app placed on node1 only answers a client of node3's locator
+ * ({@link SeedRemoteResolve}); one ZooKeeper server lost, then the whole ensemble, under which a
  * deploy fails clearly and after which everything converges; {@code cocaine logs -f --app NAME}
  * from the client host shows the app's lines from every node, read from OpenSearch in the {@code
  * logs} host (started in {@code @BeforeAll} beside the rest, bound to its lab address), which every
@@ -278,6 +279,7 @@ class SeedTopologyIT {
     nodes.put("node4", lab.startNode("node4"));
     long serving = awaitServing(List.of("node4"), APP, joined);
     figures.add(new SeedLoadReport.Figure("node4 started -> node4 serves the cluster's app", serving - joined));
+    SeedRemoteResolve.anAppOfNode1AnswersThroughNode3sLocator(this);
   }
 
   @Test

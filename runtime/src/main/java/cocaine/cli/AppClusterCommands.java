@@ -3,6 +3,7 @@ package cocaine.cli;
 import cocaine.client.StorageClient;
 import cocaine.cluster.desired.AppVersion;
 import cocaine.cluster.desired.DesiredApp;
+import cocaine.cluster.desired.NodeReport;
 import cocaine.deploy.DeployFailed;
 import cocaine.deploy.Releases;
 import cocaine.deploy.RolloutWatch;
@@ -55,12 +56,8 @@ final class AppClusterCommands {
     if (wait.isZero()) {
       return;
     }
-    String label = releases.desired(app).map(DesiredApp::label).orElse(String.valueOf(v.number()));
     try {
-      List<String> nodes = new RolloutWatch(storage, releases, app, v.number(), label, () -> {
-        releases.restore(app, before);
-        out.println("back to version " + before.map(DesiredApp::version).orElse("(none)") + " on the cluster");
-      }, wait, NODE_GONE, line -> out.println(line)).await();
+      List<String> nodes = awaitNodes(storage, releases, app, v.number(), before, wait, NODE_GONE, out);
       out.println("app '" + app + "' version " + v.number() + " runs on " + String.join(", ", nodes));
     } catch (DeployFailed e) {
       throw new CocaineException(ErrorCode.IO_ERROR, "release of '" + app + "' version " + v.number() + " failed: "
@@ -68,11 +65,74 @@ final class AppClusterCommands {
     }
   }
 
-  /** {@code start --cluster}: every node (of the record's {@code nodes}) runs the app. */
-  static int start(Target target, PrintWriter out, String app, String profile) throws IOException {
+  /**
+   * Waits ({@link RolloutWatch}) until every live node that should run {@code app} serves what its
+   * desired state now says, version {@code number}; a node that cannot, or no node within
+   * {@code wait}, puts {@code before} back and marks the version failed.
+   *
+   * @return the nodes that serve it
+   * @throws DeployFailed after the rollback, with the node's reason
+   */
+  static List<String> awaitNodes(StorageClient storage, Releases releases, String app, long number,
+      Optional<DesiredApp> before, Duration wait, Duration nodeGone, PrintWriter out) throws InterruptedException {
+    String label = releases.desired(app).map(DesiredApp::label).orElse(String.valueOf(number));
+    return new RolloutWatch(storage, releases, app, number, label, () -> {
+      releases.restore(app, before);
+      out.println("back to " + before.map(d -> "version " + d.label()).orElse("no version") + " on the cluster");
+    }, wait, nodeGone, line -> {
+      out.println(line);
+      out.flush();
+    }).await();
+  }
+
+  /**
+   * How {@code promote} and {@code rollback} wait for the nodes, with the spelling of {@code app
+   * deploy}: by default until every node serves the resulting version.
+   */
+  static final class NodesWait {
+    @Option(names = "--no-wait", description = "return once the cluster's desired state is written, without waiting"
+        + " for the nodes") boolean noWait;
+    @Option(names = "--start-timeout", defaultValue = "5m", converter = DurationConverter.class,
+        description = "longest wait for the nodes to serve it; past it, or when a node cannot run it, the desired"
+            + " state goes back to what it was (default: ${DEFAULT-VALUE})") Duration startTimeout;
+    @Option(names = "--node-gone", defaultValue = "15s", converter = DurationConverter.class,
+        description = "a node whose report is older than this is not waited for (default: ${DEFAULT-VALUE})")
+    Duration nodeGone;
+
+    /**
+     * Waits unless {@code --no-wait}; a node that cannot serve it fails the command ({@code [IO_ERROR]})
+     * with the node's reason, after {@code before} is back.
+     */
+    void await(StorageClient storage, Releases releases, String app, AppVersion v, Optional<DesiredApp> before,
+        String what, PrintWriter out) throws InterruptedException {
+      if (noWait) {
+        return;
+      }
+      try {
+        List<String> nodes = awaitNodes(storage, releases, app, v.number(), before, startTimeout, nodeGone, out);
+        out.println("app '" + app + "' version " + v.number() + " serves on " + String.join(", ", nodes));
+      } catch (DeployFailed e) {
+        throw new CocaineException(ErrorCode.IO_ERROR, what + " of '" + app + "' to version " + v.number()
+            + " failed: " + e.reason() + "; " + before.map(d -> "version " + d.label() + " keeps running")
+            .orElse("nothing runs"));
+      }
+    }
+  }
+
+  /** {@code start --cluster}: every node (of the record's {@code nodes}, placed anew when given) runs the app. */
+  static int start(Target target, PrintWriter out, String app, String profile, Optional<List<String>> nodes)
+      throws IOException {
+    if (nodes.isPresent() && nodes.get().stream().anyMatch(String::isBlank)) {
+      throw new IllegalArgumentException("--nodes names nodes, comma-separated, got an empty name in " + nodes.get());
+    }
+    nodes = nodes.map(n -> n.equals(List.of("all")) ? List.of() : n); // the record's empty list: every node
     try (StorageClient storage = target.storage()) {
-      DesiredApp d = releases(target, storage).setRunning(app, true, profile);
-      out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'");
+      DesiredApp d = releases(target, storage).setRunning(app, true, profile, nodes);
+      out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'"
+          + (d.nodes().isEmpty() ? "" : ", on " + String.join(", ", d.nodes())));
+      List<String> reporting = storage.find(NodeReport.COLLECTION, NodeReport.TAGS);
+      d.nodes().stream().filter(n -> !reporting.contains(n)).forEach(n -> out.println("warning: no node named '" + n
+          + "' reports to the cluster (cocaine status lists the nodes); it runs the app once it joins"));
     }
     return 0;
   }
@@ -168,37 +228,49 @@ final class AppClusterCommands {
   }
 
   @Command(name = "promote", description = "Make an app's canary its only version on the whole cluster: the"
-      + " version it ran beside drains and stops.")
+      + " version it ran beside drains and stops; returns once every node serves only it (see --no-wait).")
   static final class Promote implements Callable<Integer> {
     @Mixin Target target;
     @Parameters(index = "0", paramLabel = "NAME", description = "app name") String name;
+    @Mixin NodesWait wait;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
       try (StorageClient storage = target.storage()) {
-        AppVersion v = releases(target, storage).promote(name);
-        spec.commandLine().getOut().println("app '" + name + "' runs version " + v.number() + " (its canary) on the"
-            + " whole cluster");
+        Releases releases = releases(target, storage);
+        Optional<DesiredApp> before = releases.desired(name);
+        AppVersion v = releases.promote(name);
+        out.println("app '" + name + "' runs version " + v.number() + " (its canary) on the whole cluster");
+        out.flush();
+        wait.await(storage, releases, name, v, before, "promote", out);
       }
       return 0;
     }
   }
 
   @Command(name = "rollback", description = "Run an earlier version of an app on the whole cluster "
-      + "(default: the one before the current, failed ones left out; with a canary: drop the canary).")
+      + "(default: the one before the current, failed ones left out; with a canary: drop the canary);"
+      + " returns once every node serves it (see --no-wait).")
   static final class Rollback implements Callable<Integer> {
     @Mixin Target target;
     @Parameters(index = "0", paramLabel = "NAME", description = "app name") String name;
     @Option(names = "--to", paramLabel = "VERSION", description = "the version to run") Long to;
+    @Mixin NodesWait wait;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
       try (StorageClient storage = target.storage()) {
-        AppVersion v = releases(target, storage).rollback(name, Optional.ofNullable(to));
-        spec.commandLine().getOut().println("app '" + name + "' rolls back to version " + v.number() + " (" + v.time()
-            + ", " + v.source() + ") on the cluster");
+        Releases releases = releases(target, storage);
+        Optional<DesiredApp> before = releases.desired(name);
+        AppVersion v = releases.rollback(name, Optional.ofNullable(to));
+        out.println("app '" + name + "' rolls back to version " + v.number() + " (" + v.time() + ", " + v.source()
+            + ") on the cluster");
+        out.flush();
+        wait.await(storage, releases, name, v, before, "rollback", out);
       }
       return 0;
     }

@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.msgpack.value.Value;
@@ -219,12 +220,19 @@ final class AppCommands {
     @Option(names = {"-n", "--name"}, required = true) String name;
     @Option(names = {"-r", "--profile"}, required = true) String profile;
     @Option(names = "--cluster", description = "on every node: set the cluster's desired state") boolean cluster;
+    @Option(names = "--nodes", split = ",", paramLabel = "NODE", description = "with --cluster: only on these nodes"
+        + " (their cocaine.node.name, comma-separated; 'all': every node); the other nodes resolve it through their"
+        + " locators (default: the nodes it was placed on, at first every node)") List<String> nodes;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+      if (nodes != null && !cluster) {
+        throw new IllegalArgumentException("--nodes goes with --cluster");
+      }
       if (cluster) {
-        return AppClusterCommands.start(target, spec.commandLine().getOut(), name, profile);
+        return AppClusterCommands.start(target, spec.commandLine().getOut(), name, profile,
+            Optional.ofNullable(nodes));
       }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");

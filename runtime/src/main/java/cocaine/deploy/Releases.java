@@ -64,6 +64,11 @@ public final class Releases {
    */
   public AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
       String commit, int canaryPercent) {
+    return release(app, manifest, archive, image, profile, commit, canaryPercent, Optional.empty());
+  }
+
+  private AppVersion release(String app, Map<String, Object> manifest, byte[] archive, String image, String profile,
+      String commit, int canaryPercent, Optional<List<String>> nodes) {
     Optional<DesiredApp> current = canaryPercent == 0 ? Optional.empty() : desired(app);
     if (canaryPercent != 0 && (canaryPercent < 1 || canaryPercent > 99)) {
       throw new IllegalArgumentException("--canary must be a percent of 1..99, got " + canaryPercent);
@@ -83,7 +88,7 @@ public final class Releases {
     }
     storage.write(AppVersion.COLLECTION, v.key(), v.pack(), AppVersion.tags(app));
     if (canaryPercent == 0) {
-      activate(v);
+      activate(v, nodes);
     } else {
       write(current.get().withCanary(String.valueOf(v.number()), canaryPercent, profile));
     }
@@ -204,6 +209,15 @@ public final class Releases {
    * stored manifest and archive as a version first, with {@code profile}.
    */
   public DesiredApp setRunning(String app, boolean running, String profile) {
+    return setRunning(app, running, profile, Optional.empty());
+  }
+
+  /**
+   * Like the other {@code setRunning}; {@code nodes}, when present, names the nodes it runs on from
+   * now on (empty list = every node), as each node calls itself ({@code cocaine.node.name}). One
+   * write: no node starts it in between.
+   */
+  public DesiredApp setRunning(String app, boolean running, String profile, Optional<List<String>> nodes) {
     Optional<DesiredApp> current = desired(app);
     if (current.isEmpty()) {
       if (!running) {
@@ -214,13 +228,14 @@ public final class Releases {
       }
       Map<String, Object> manifest = map(app, "manifests", app);
       byte[] archive = archive(app, app).orElse(null);
-      release(app, manifest, archive, "", profile, "");
+      release(app, manifest, archive, "", profile, "", 0, nodes);
       return desired(app).orElseThrow();
     }
     DesiredApp next = current.get().withRunning(running);
     if (profile != null && !profile.isEmpty()) {
       next = next.atVersion(next.version(), profile).withRunning(running);
     }
+    next = nodes.map(next::onNodes).orElse(next);
     write(next);
     return next;
   }
@@ -246,6 +261,11 @@ public final class Releases {
   }
 
   private void activate(AppVersion v) {
+    activate(v, Optional.empty());
+  }
+
+  /** {@code nodes}, when present, places a first desired state (empty list = every node). */
+  private void activate(AppVersion v, Optional<List<String>> nodes) {
     Optional<byte[]> archive = archive(v.app(), v.key());
     if (archive.isEmpty() && v.source().startsWith("sha256:")) {
       throw new CocaineException(ErrorCode.NOT_FOUND, "the archive of " + v.app() + " version " + v.number()
@@ -257,7 +277,7 @@ public final class Releases {
     }
     DesiredApp next = desired(v.app())
         .map(d -> d.atVersion(String.valueOf(v.number()), v.profile()))
-        .orElse(new DesiredApp(v.app(), String.valueOf(v.number()), v.profile(), List.of(), true, 0));
+        .orElse(new DesiredApp(v.app(), String.valueOf(v.number()), v.profile(), nodes.orElse(List.of()), true, 0));
     write(next);
   }
 

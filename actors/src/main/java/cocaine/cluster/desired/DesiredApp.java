@@ -70,6 +70,11 @@ public record DesiredApp(String app, String version, String profile, List<String
     return new DesiredApp(app, version, profile, nodes, value, restart, canary);
   }
 
+  /** Runs on the nodes named (empty = every node); the version, profile and canary stay. */
+  public DesiredApp onNodes(List<String> names) {
+    return new DesiredApp(app, version, profile, names, running, restart, canary);
+  }
+
   public DesiredApp restarted() {
     return new DesiredApp(app, version, profile, nodes, true, restart + 1, canary);
   }
