@@ -5,6 +5,7 @@ import cocaine.cluster.desired.AppVersion;
 import cocaine.cluster.desired.DesiredApp;
 import cocaine.cluster.desired.NodeReport;
 import cocaine.deploy.DeployFailed;
+import cocaine.deploy.Placement;
 import cocaine.deploy.Releases;
 import cocaine.deploy.RolloutWatch;
 import cocaine.wire.CocaineException;
@@ -120,13 +121,19 @@ final class AppClusterCommands {
   }
 
   /** {@code start --cluster}: every node (of the record's {@code nodes}, placed anew when given) runs the app. */
-  static int start(Target target, PrintWriter out, String app, String profile, Optional<List<String>> nodes)
-      throws IOException {
+  static int start(Target target, PrintWriter out, String app, String profile, Optional<List<String>> nodes,
+      Optional<Integer> count) throws IOException {
     if (nodes.isPresent() && nodes.get().stream().anyMatch(String::isBlank)) {
       throw new IllegalArgumentException("--nodes names nodes, comma-separated, got an empty name in " + nodes.get());
     }
+    if (count.isPresent() && count.get() < 1) {
+      throw new IllegalArgumentException("--count must be at least 1, got " + count.get());
+    }
     nodes = nodes.map(n -> n.equals(List.of("all")) ? List.of() : n); // the record's empty list: every node
     try (StorageClient storage = target.storage()) {
+      if (count.isPresent()) {
+        nodes = Optional.of(Placement.pick(app, storage.find(NodeReport.COLLECTION, NodeReport.TAGS), count.get()));
+      }
       DesiredApp d = releases(target, storage).setRunning(app, true, profile, nodes);
       out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'"
           + (d.nodes().isEmpty() ? "" : ", on " + String.join(", ", d.nodes())));

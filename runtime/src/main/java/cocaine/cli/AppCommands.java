@@ -223,16 +223,23 @@ final class AppCommands {
     @Option(names = "--nodes", split = ",", paramLabel = "NODE", description = "with --cluster: only on these nodes"
         + " (their cocaine.node.name, comma-separated; 'all': every node); the other nodes resolve it through their"
         + " locators (default: the nodes it was placed on, at first every node)") List<String> nodes;
+    @Option(names = "--count", paramLabel = "N", description = "with --cluster: on N of the nodes that report to the"
+        + " cluster, chosen by a rendezvous hash of the app's and the nodes' names (the same nodes give the same"
+        + " choice; apps spread) and written as their names: a node that leaves is replaced at the next start")
+    Integer count;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      if (nodes != null && !cluster) {
-        throw new IllegalArgumentException("--nodes goes with --cluster");
+      if ((nodes != null || count != null) && !cluster) {
+        throw new IllegalArgumentException((nodes != null ? "--nodes" : "--count") + " goes with --cluster");
+      }
+      if (nodes != null && count != null) {
+        throw new IllegalArgumentException("--nodes names the nodes, --count says how many: give one of them");
       }
       if (cluster) {
         return AppClusterCommands.start(target, spec.commandLine().getOut(), name, profile,
-            Optional.ofNullable(nodes));
+            Optional.ofNullable(nodes), Optional.ofNullable(count));
       }
       try (ServiceClient node = target.service("node")) {
         Connection.await(node.callWith("start_app", target.authorization(), name, profile), target.timeout, "node.start_app");

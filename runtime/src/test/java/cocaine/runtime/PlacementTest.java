@@ -1,16 +1,21 @@
 package cocaine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.client.StorageClient;
 import cocaine.cluster.desired.DesiredApp;
+import cocaine.deploy.Placement;
 import cocaine.deploy.Releases;
 import cocaine.wire.FrameEncoder;
 import cocaine.wire.Values;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,5 +57,43 @@ class PlacementTest {
       DesiredApp everywhere = releases.setRunning("echo", true, null, Optional.of(List.of()));
       assertTrue(everywhere.nodes().isEmpty() && everywhere.wantedOn("node4"), everywhere.toString());
     }
+  }
+
+  @Test
+  void aCountPicksTheSameNodesForTheSameSetSpreadsAppsAndMovesLittleWhenANodeLeaves() {
+    List<String> nodes = List.of("node1", "node2", "node3", "node4", "node5");
+    Map<String, Integer> load = new HashMap<>();
+    int moved = 0;
+    for (int i = 0; i < 1000; i++) {
+      String app = "app" + i;
+      List<String> two = Placement.pick(app, nodes, 2);
+      assertEquals(2, two.size());
+      List<String> reversed = new ArrayList<>(nodes);
+      Collections.reverse(reversed);
+      assertEquals(two, Placement.pick(app, reversed, 2), "the order given does not matter");
+      assertEquals(two.stream().sorted().toList(), two, "written sorted by name");
+      two.forEach(n -> load.merge(n, 1, Integer::sum));
+      List<String> without = Placement.pick(app, nodes.subList(0, 4), 2); // node5 left
+      if (!two.contains("node5")) {
+        assertEquals(two, without, app + ": node5 was not among its nodes, so nothing moves");
+      } else {
+        moved++;
+        assertTrue(without.containsAll(two.stream().filter(n -> !n.equals("node5")).toList()), app + ": " + without);
+      }
+    }
+    // 2,000 placements over 5 nodes: 400 each if even; a hash that does not spread is far off
+    load.values().forEach(n -> assertTrue(n > 300 && n < 500, "placements per node: " + load));
+    assertTrue(moved > 300 && moved < 500, "apps that had node5: " + moved);
+  }
+
+  @Test
+  void aCountBelowOneOrAboveTheNodesThatReportIsRefusedNamingThem() {
+    IllegalArgumentException over = assertThrows(IllegalArgumentException.class,
+        () -> Placement.pick("echo", List.of("node1", "node2"), 3));
+    assertTrue(over.getMessage().contains("only 2 nodes report to the cluster (node1, node2)"), over.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Placement.pick("echo", List.of("node1"), 0));
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+        () -> Placement.pick("echo", List.of(), 1));
+    assertTrue(none.getMessage().contains("only 0 nodes report"), none.getMessage());
   }
 }
