@@ -61,4 +61,20 @@ class FrameEncoderTest {
         List.of(Values.str("half"), ValueFactory.newInteger(BigInteger.ONE.shiftLeft(70))), List.of())));
     assertEquals(expected, hex(FrameEncoder.encode(small)), "after a packing that failed half way");
   }
+
+  @Test
+  void aLargePayloadCostsLittleMoreThanItsCopiesNotABufferTwiceItsSize() {
+    byte[] body = new byte[16 << 20];
+    Frame frame = new Frame(1, 0, List.of(Values.bytes(body)), List.of(Header.of("x", "y")));
+    FrameEncoder.encode(new Frame(1, 0, List.of(Values.str("warm")), List.of())); // the thread's scratch exists
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    byte[] encoded = FrameEncoder.encode(frame);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(encoded.length > body.length, "the frame holds the body");
+    // the scratch (the body and room for the headers after it) and the result: ~2x; growing by
+    // doubling for the header bytes after the body made it ~4x (a second scratch twice its size)
+    assertTrue(allocated < 2.5 * body.length, "encoding a 16 MiB body allocated " + allocated + " bytes");
+  }
 }
