@@ -16,7 +16,8 @@ import java.util.random.RandomGenerator;
  * one for every {@link #PACKING} requests in flight (so the frames of concurrent requests share
  * writes), the least busy of the window taking the next one; the window moves on by one connection
  * every {@link #PACKING} requests per connection it spans, so over time every connection carries the
- * same share of requests (what a balancer's virtual endpoint and a routing group's weights rely on).
+ * same share of requests (what a balancer's virtual endpoint and a routing group's weights rely on);
+ * a request that finds nothing in flight moves it on at once (requests one after another go round).
  * A retiring connection takes no new request and is closed once its last one is over. Changed by the
  * pool actor only; requests read its {@link #snapshot} and count themselves in and out of a
  * connection's {@code inFlight} from their own threads ({@link Leases}).
@@ -115,7 +116,9 @@ final class Connections {
       busy += c.inFlight.get();
     }
     int width = spread ? n : Math.min(n, busy / PACKING + 1);
-    if (turn.incrementAndGet() % ((long) PACKING * width) == 0) {
+    // nothing in flight: no frames to share a write with, so the window moves on at once and requests
+    // one after another go round every connection (and the nodes behind them), not 16 to one
+    if (busy == 0 || turn.incrementAndGet() % ((long) PACKING * width) == 0) {
       start.incrementAndGet();
     }
     int first = (int) (start.get() % n);

@@ -78,6 +78,20 @@ class ConnectionsTest {
   }
 
   @Test
+  void requestsOneAfterAnotherGoRoundEveryConnection() {
+    Connections connections = of(new int[8]);
+    List<Long> seen = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      Connection c = connections.lease(100, KEEP_FIRST, false);
+      seen.add(c.id);
+      c.inFlight.decrementAndGet(); // answered before the next is sent
+    }
+    // connections lead to nodes picked by resolve: 16 in a row on one connection reached one node only
+    assertEquals(8, seen.stream().distinct().count(), "connections used: " + seen);
+    assertEquals(seen.subList(0, 8), seen.subList(8, 16), "round and round: " + seen);
+  }
+
+  @Test
   void overTimeEveryConnectionCarriesTheSameShare() {
     for (int inFlight : new int[] {1, 40, 64, 200}) {
       Map<Long, Integer> perConnection = closedLoop(of(new int[32]), inFlight, 32 * Connections.PACKING * 40);
