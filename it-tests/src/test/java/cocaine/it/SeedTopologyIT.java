@@ -345,9 +345,16 @@ class SeedTopologyIT {
     reader.start();
     long started = System.currentTimeMillis();
     try {
-      await("cocaine logs -f --app " + APP + " shows a worker's start from " + nodes.keySet()).atMost(CONVERGE)
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> !follow.isAlive() || nodes.keySet().stream().allMatch(n -> workerStarted(lines, n)));
+      try {
+        await("cocaine logs -f --app " + APP + " shows a worker's start from " + nodes.keySet()).atMost(CONVERGE)
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> !follow.isAlive() || nodes.keySet().stream().allMatch(n -> workerStarted(lines, n)));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("cocaine logs -f --app " + APP + " showed no worker start from "
+            + nodes.keySet().stream().filter(n -> !workerStarted(lines, n)).toList() + " within " + CONVERGE
+            + "; its " + lines.size() + " lines:\n" + String.join("\n", lines) + "\nits stderr:\n"
+            + Files.readString(lab.dir.resolve("logs-follow.err")), e);
+      }
       if (!follow.isAlive()) {
         throw new AssertionError("cocaine logs -f exited " + follow.exitValue() + ":\n" + String.join("\n", lines)
             + "\n" + Files.readString(lab.dir.resolve("logs-follow.err")));
