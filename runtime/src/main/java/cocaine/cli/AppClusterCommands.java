@@ -131,13 +131,13 @@ final class AppClusterCommands {
     }
     nodes = nodes.map(n -> n.equals(List.of("all")) ? List.of() : n); // the record's empty list: every node
     try (StorageClient storage = target.storage()) {
+      List<String> reporting = storage.find(NodeReport.COLLECTION, NodeReport.TAGS);
       if (count.isPresent()) {
-        nodes = Optional.of(Placement.pick(app, storage.find(NodeReport.COLLECTION, NodeReport.TAGS), count.get()));
+        nodes = Optional.of(Placement.pick(app, reporting, count.get()));
       }
       DesiredApp d = releases(target, storage).setRunning(app, true, profile, nodes);
       out.println("app '" + app + "' runs on the cluster: version " + d.version() + ", profile '" + d.profile() + "'"
           + (d.nodes().isEmpty() ? "" : ", on " + String.join(", ", d.nodes())));
-      List<String> reporting = storage.find(NodeReport.COLLECTION, NodeReport.TAGS);
       d.nodes().stream().filter(n -> !reporting.contains(n)).forEach(n -> out.println("warning: no node named '" + n
           + "' reports to the cluster (cocaine status lists the nodes); it runs the app once it joins"));
     }
