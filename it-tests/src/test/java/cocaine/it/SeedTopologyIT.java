@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.it.DockerLab.Run;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * fails is rolled back automatically; node2's runtime killed and restarted converges back;
  * node4 joins and takes traffic, and an app placed on node1 only answers a client of node3's locator
  * ({@link SeedRemoteResolve}); one ZooKeeper server lost, then the whole ensemble, under which a
- * deploy fails clearly and after which everything converges; the app's log lines are read from
- * every node with {@code cocaine logs} from the client host. The load's requests per step are
+ * deploy fails clearly and after which everything converges; {@code cocaine logs -f --app NAME}
+ * from the client host shows the app's lines from every node, read from OpenSearch in the {@code
+ * logs} host (started in {@code @BeforeAll} beside the rest, bound to its lab address), which every
+ * node ships its log to. The load's requests per step are
  * asserted at the end: none failed in steps 1, 2, 3, 5 and 6, only those in flight at the kill in step 4,
  * every request answered exactly once. Figures go to {@code it-tests/target/seed-figures.txt}.
  *
@@ -47,9 +57,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace and reach their node at its lab address through the root namespace's leg on the lab's
  * switch ({@code scripts/seed-lab.sh}). The registry the build host pushes to is the one that daemon
  * pulls from, {@code 127.0.0.1:5000} in the root namespace ({@code scripts/registry.sh}): on real
- * machines it would be an address of the build host every node's daemon trusts. Step 7 reads each node's log ring (no search engine in the {@code logs}
- * host yet: OpenSearch's test script serves loopback only).
- * Needs root, dockerd, ZooKeeper, nft, git and ssh; a missing one fails the test with the reason.
+ * machines it would be an address of the build host every node's daemon trusts.
+ * Needs root, dockerd, ZooKeeper, nft, git, ssh and OpenSearch's runner ({@code scripts/opensearch.sh
+ * fetch}); a missing one fails the test with the reason.
  */
 @Tag("netns")
 @Tag("docker")
@@ -80,6 +90,8 @@ class SeedTopologyIT {
   Path key;
   Path loadDir;
   Process load;
+  /** OpenSearch starting in the logs host while the rest comes up; step 7 waits for it. */
+  CompletableFuture<Void> search;
   /** The load's outcomes are judged per step: requests sent in [fromMs, toMs). */
   final List<SeedLoadReport.Step> steps = new ArrayList<>();
   final List<SeedLoadReport.Figure> figures = new ArrayList<>();
@@ -103,6 +115,13 @@ class SeedTopologyIT {
     Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "seed-").toAbsolutePath();
     lab = new SeedLab("seed", "10.79.16", dir);
     lab.up();
+    search = CompletableFuture.runAsync(() -> {
+      try {
+        lab.startSearch();
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
     SeedLab.inParallel(List.<Callable<Void>>of(() -> zk(1), () -> zk(2), () -> zk(3)));
 
     Path data = Files.createDirectories(dir.resolve("builder"));
@@ -150,6 +169,14 @@ class SeedTopologyIT {
       }
     }
     if (lab != null) {
+      if (search != null) {
+        try {
+          search.get(SeedLab.STARTUP.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          // stopped below all the same
+        }
+        lab.stopSearch();
+      }
       for (RuntimeProcess node : nodes.values()) {
         for (String id : DockerLab.nodeContainers(node.dir().resolve("run").toAbsolutePath().normalize().toString(),
             true)) {
@@ -289,25 +316,73 @@ class SeedTopologyIT {
   }
 
   /**
-   * Step 7 with the log store the seed has without a search engine: each node's log ring, read from
-   * the client host with {@code cocaine logs --grep NAME --host NODE}: every node's lines about the
-   * app. Not {@code --app NAME}: that selects the app's own output (source {@code app/NAME}), and
-   * the http-echo worker writes none while it serves. A search engine in the {@code logs} host,
-   * which would answer for all nodes at once, is not part of this run.
+   * Step 7: {@code cocaine logs -f --app NAME --url http://LOGS:9201} run on the client host prints
+   * lines of the app from every node, read from the one OpenSearch of the {@code logs} host that all
+   * nodes ship to. The app's own lines: each http-echo worker writes one at its start through the
+   * node's logging service (source {@code app/NAME}), and the node names itself in each line. The
+   * follow runs as a stream until every node's line arrived, then is stopped as Ctrl-C would.
    */
   @Test
   @Order(7)
-  void logsOfTheAppComeFromEveryNode() {
+  void logsOfTheAppComeFromEveryNode() throws Exception {
     closeStep();
-    steps.add(new SeedLoadReport.Step("7 logs read from every node", System.currentTimeMillis(), Long.MAX_VALUE, 0));
-    for (String node : nodes.keySet()) {
-      await("lines about " + APP + " in " + node + "'s log ring").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
-          .untilAsserted(() -> {
-            Run r = lab.cli(node, "logs", "--grep", APP, "--since", "1h");
-            SeedLab.assertOk(r, "cocaine logs --grep " + APP + " on " + node);
-            assertTrue(r.output().contains("app [" + APP + "] is running"), node + ": " + r.output());
-          });
+    steps.add(new SeedLoadReport.Step("7 logs of the app from every node", System.currentTimeMillis(), Long.MAX_VALUE, 0));
+    search.get(SeedLab.STARTUP.toSeconds(), TimeUnit.SECONDS);
+    Process follow = new ProcessBuilder("ip", "netns", "exec", lab.ns("client"),
+        RuntimeProcess.HOME.resolve("bin/cocaine").toString(), "logs", "-f", "--app", APP, "--since", "1h", "--url",
+        lab.searchUrl()).redirectError(lab.dir.resolve("logs-follow.err").toFile()).start();
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(follow.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        // the process was stopped
+      }
+    }, "seed-logs-follow");
+    reader.start();
+    long started = System.currentTimeMillis();
+    try {
+      try {
+        await("cocaine logs -f --app " + APP + " shows a worker's start from " + nodes.keySet()).atMost(CONVERGE)
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> !follow.isAlive() || nodes.keySet().stream().allMatch(n -> workerStarted(lines, n)));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("cocaine logs -f --app " + APP + " showed no worker start from "
+            + nodes.keySet().stream().filter(n -> !workerStarted(lines, n)).toList() + " within " + CONVERGE
+            + "; its " + lines.size() + " lines:\n" + String.join("\n", lines) + "\nits stderr:\n"
+            + Files.readString(lab.dir.resolve("logs-follow.err")) + "\n(a worker writes its lines through its node's"
+            + " locator, from its container on the host's docker0: one that cannot reach the node's lab address"
+            + " prints them on its stderr instead; scripts/seed-lab.sh masquerades that path)", e);
+      }
+      if (!follow.isAlive()) {
+        throw new AssertionError("cocaine logs -f exited " + follow.exitValue() + ":\n" + String.join("\n", lines)
+            + "\n" + Files.readString(lab.dir.resolve("logs-follow.err")));
+      }
+      figures.add(new SeedLoadReport.Figure("cocaine logs -f started -> a line of the app from each of "
+          + nodes.size() + " nodes", System.currentTimeMillis() - started));
+    } finally {
+      follow.destroy(); // SIGTERM: its Ctrl-C path
+      if (!follow.waitFor(10, TimeUnit.SECONDS)) {
+        follow.destroyForcibly();
+      }
+      reader.join(5_000);
     }
+    for (String node : nodes.keySet()) {
+      assertTrue(workerStarted(lines, node), node + " in:\n" + String.join("\n", lines));
+    }
+    System.out.println("SeedTopologyIT: cocaine logs -f --app " + APP + " printed " + lines.size() + " lines, e.g.:\n"
+        + String.join("\n", nodes.keySet().stream().map(n -> lines.stream().filter(l -> l.contains("] " + n + ": "))
+            .findFirst().orElse("-")).toList()));
+    assertTrue(lines.stream().allMatch(l -> l.contains(" [app/" + APP)), "only lines of " + APP + ":\n"
+        + String.join("\n", lines));
+  }
+
+  /** A line of cocaine logs' text form: {@code <time> INFO [app/NAME] <node>: worker started: version ...}. */
+  private static boolean workerStarted(List<String> lines, String node) {
+    return lines.stream().anyMatch(l -> l.contains(" [app/" + APP + "] " + node + ": worker started: version "));
   }
 
   @Test
