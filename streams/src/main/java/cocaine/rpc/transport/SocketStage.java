@@ -40,6 +40,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
   private final String peer;
   private final int readBytes;
   private final int writeBytes;
+  private final boolean writesOutlastReads;
   private final Inlet<ByteString> in = Inlet.create("SocketStage.write");
   private final Outlet<ByteString> out = Outlet.create("SocketStage.read");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -50,11 +51,23 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
    * @param writeBytes bytes gathered for one write before pulling stops until it is written
    */
   public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes) {
+    this(socket, loop, peer, readBytes, writeBytes, false);
+  }
+
+  /**
+   * @param writesOutlastReads when the reading side is cancelled, stop reading but write what comes
+   *     until the writing side ends, then close (an HTTP server that cancels its input after a
+   *     {@code Connection: close} answer, or that drains on stop, still sends its last bytes); false:
+   *     a cancelled reading side closes the socket at once
+   */
+  public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes,
+      boolean writesOutlastReads) {
     this.socket = socket;
     this.loop = loop;
     this.peer = peer;
     this.readBytes = readBytes;
     this.writeBytes = writeBytes;
+    this.writesOutlastReads = writesOutlastReads;
   }
 
   @Override
@@ -138,7 +151,9 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
 
         @Override
         public void onDownstreamFinish(Throwable cause) {
-          close();
+          if (!writesOutlastReads || isClosed(in) && pending.isEmpty()) {
+            close();
+          } // else the writing side ends it: finishWriting() closes once out is closed too
         }
       });
     }
