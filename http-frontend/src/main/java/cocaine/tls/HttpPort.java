@@ -12,6 +12,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +63,8 @@ public final class HttpPort {
   private final Function<HttpRequest, CompletionStage<HttpResponse>> handler;
   private final LoggingAdapter pekkoLog;
   private final SelectorLoop loop;
-  /** Shut down on stop: each connection reads no more, answers what it has read, then closes. */
-  private final SharedKillSwitch draining;
+  /** The connections open now, each told when the stop begins. */
+  private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
   /** Aborted at the stop's deadline: the connections still open are cut. */
   private final SharedKillSwitch cutting;
   private final AtomicInteger open = new AtomicInteger();
@@ -82,7 +84,6 @@ public final class HttpPort {
     this.handler = handler;
     this.loop = loop;
     this.pekkoLog = Logging.getLogger(system.classicSystem(), HttpPort.class);
-    this.draining = KillSwitches.shared("http-draining-" + local.getPort());
     this.cutting = KillSwitches.shared("http-cut-" + local.getPort());
   }
 
@@ -142,7 +143,7 @@ public final class HttpPort {
   public CompletionStage<Done> terminate(Duration grace) {
     stopping = true;
     return accepting.close().thenCompose(unbound -> {
-      draining.shutdown();
+      connections.forEach(HttpConnection::stop);
       if (open.get() == 0) {
         allClosed.complete(null);
       }
@@ -168,9 +169,14 @@ public final class HttpPort {
       socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
       InetSocketAddress remote = (InetSocketAddress) socket.getRemoteAddress();
       peer = remote.getAddress().getHostAddress() + ":" + remote.getPort();
-      connection(Optional.of(remote))
+      HttpConnection c = new HttpConnection("http-" + peer, handler, () -> stopping);
+      connections.add(c);
+      connection(Optional.of(remote), c)
           .watchTermination((mat, done) -> {
-            done.whenComplete((d, e) -> connectionEnded(true));
+            done.whenComplete((d, e) -> {
+              connections.remove(c);
+              connectionEnded(true);
+            });
             return mat;
           })
           .join(Flow.fromGraph(new SocketStage(socket, loop, peer, READ_BYTES, WRITE_BYTES, true)))
@@ -184,7 +190,7 @@ public final class HttpPort {
 
   /** HTTP over one connection's bytes: pekko-http's layer, the handler, the idle timeout, the stop's switches. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Flow<ByteString, ByteString, NotUsed> connection(Optional<InetSocketAddress> remote) {
+  private Flow<ByteString, ByteString, NotUsed> connection(Optional<InetSocketAddress> remote, HttpConnection c) {
     BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> plain = (BidiFlow) TLSPlacebo.getInstance();
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> http =
         Http.get(system).serverLayer(settings, remote, pekkoLog).atop(plain);
@@ -193,8 +199,8 @@ public final class HttpPort {
       http = http.atop(BidiFlow.bidirectionalIdleTimeout(Duration.ofNanos(idle.toNanos())));
     }
     http = http.atop(BidiFlow.fromFlows(Flow.<ByteString>create().via(cutting.flow()),
-        Flow.<ByteString>create().via(draining.flow())));
-    return Flow.<HttpRequest>create().mapAsync(settings.getPipeliningLimit(), handler).join(http);
+        c.reading()));
+    return Flow.<HttpRequest>create().mapAsync(settings.getPipeliningLimit(), c::handle).join(http);
   }
 
   private void refuse(SocketChannel socket, int now) {

@@ -55,10 +55,11 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
   }
 
   /**
-   * @param writesOutlastReads when the reading side is cancelled, stop reading but write what comes
-   *     until the writing side ends, then close (an HTTP server that cancels its input after a
-   *     {@code Connection: close} answer, or that drains on stop, still sends its last bytes); false:
-   *     a cancelled reading side closes the socket at once
+   * @param writesOutlastReads the writing side decides, as Pekko IO's connections without half-close:
+   *     a cancelled reading side only stops reading, and the socket closes once the writing side has
+   *     ended and its bytes are written (an HTTP server's last answer before {@code Connection: close}
+   *     or a stop is sent whole); false: a cancelled reading side closes the socket at once, and the
+   *     end of the writing side shuts down output only, reads going on until the peer closes
    */
   public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes,
       boolean writesOutlastReads) {
@@ -160,6 +161,9 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
 
     @Override
     public void preStart() {
+      if (writesOutlastReads) {
+        setKeepGoing(true); // both ports closed with bytes still to write: the last flush must still run
+      }
       try {
         socket.configureBlocking(false);
         key = loop.register(socket, ready::invoke);
@@ -252,8 +256,13 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       }
     }
 
-    // Nothing more to write: the peer reads end-of-stream; reads go on until the peer closes too.
+    // Nothing more to write: the peer reads end-of-stream; reads go on until the peer closes too,
+    // unless the writing side decides (writesOutlastReads): then the socket closes, as Pekko IO's did.
     private void finishWriting() {
+      if (writesOutlastReads) {
+        close();
+        return;
+      }
       try {
         socket.shutdownOutput();
       } catch (IOException e) {
