@@ -55,6 +55,8 @@ public final class HttpPort {
   private static final int READ_BYTES = 64 * 1024;
   /** Response bytes gathered for one write; over it the connection stops taking more until written. */
   private static final int WRITE_BYTES = 64 * 1024;
+  /** How long the connections cut at the stop's deadline get to close before the stop completes anyway. */
+  private static final long CUT_MILLIS = 2_000;
 
   private final ActorSystem<?> system;
   private final String name;
@@ -154,7 +156,8 @@ public final class HttpPort {
           cutting.abort(new IOException(name + " stopped"));
         }
       });
-      return allClosed;
+      // a connection the cut could not end (none is known) must not hold the process's stop for ever
+      return allClosed.copy().completeOnTimeout(null, grace.toMillis() + CUT_MILLIS, TimeUnit.MILLISECONDS);
     }).thenApply(v -> Done.getInstance());
   }
 
@@ -204,17 +207,16 @@ public final class HttpPort {
   }
 
   private void refuse(SocketChannel socket, int now) {
+    if (!stopping) {
+      refused.incrementAndGet(); // before the close: whoever sees the close sees the count
+      if (refusing.compareAndSet(false, true)) {
+        log.warn("{} on {} refused a connection: {} are open (limit pekko.http.server.max-connections = {}); "
+            + "later refusals are counted, not logged, until one closes", name, local, now - 1,
+            settings.getMaxConnections());
+      }
+    }
     closeQuietly(socket);
     connectionEnded(false);
-    if (stopping) {
-      return;
-    }
-    refused.incrementAndGet();
-    if (refusing.compareAndSet(false, true)) {
-      log.warn("{} on {} refused a connection: {} are open (limit pekko.http.server.max-connections = {}); "
-          + "later refusals are counted, not logged, until one closes", name, local, now - 1,
-          settings.getMaxConnections());
-    }
   }
 
   /** @param served false for a connection refused as it was accepted */

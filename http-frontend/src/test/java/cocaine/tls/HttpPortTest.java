@@ -304,4 +304,56 @@ class HttpPortTest {
     assertTrue(e.getCause().getMessage().contains("test port cannot listen on 127.0.0.1:" + taken.getPort()),
         e.getCause().getMessage());
   }
+
+  @Test
+  void aPeerResetMidBodyFailsOnlyThatRequestAndThePortServesOn() throws IOException {
+    CompletableFuture<Throwable> bodyEnded = new CompletableFuture<>();
+    HttpPort p = bind(settings(), r -> {
+      if (r.getUri().path().equals("/upload")) {
+        return r.entity().getDataBytes().runFold(0L, (n, b) -> n + b.size(), system).handle((n, e) -> {
+          bodyEnded.complete(e);
+          return HttpResponse.create().withEntity("got " + n);
+        });
+      }
+      return echoPath(r);
+    });
+    Socket s = connect(p);
+    send(s, "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(100_000));
+    await().atMost(Duration.ofSeconds(10)).until(() -> p.openConnections() == 1);
+    s.setSoLinger(true, 0);
+    s.close(); // RST
+    Throwable failure = bodyEnded.orTimeout(10, TimeUnit.SECONDS).join();
+    assertTrue(failure != null, "the cut body ends the handler's read with an error");
+    await().atMost(Duration.ofSeconds(10)).until(() -> p.openConnections() == 0);
+    Socket next = connect(p);
+    send(next, get("/next"));
+    assertTrue(readUntil(next, "/next", 1).endsWith("/next"));
+  }
+
+  /** The parser's body limit, with a handler that reads the body: answered as pekko-http on Pekko IO answered it. */
+  @Test
+  void aBodyOverTheParsersLimitIsRefusedAsOnPekkoIo() throws IOException {
+    ServerSettings s = settings();
+    ServerSettings limited = s.withParserSettings(s.getParserSettings().withMaxContentLength(1000));
+    Function<HttpRequest, CompletionStage<HttpResponse>> reading = r -> r.entity().toStrict(5000, system)
+        .thenApply(e -> HttpResponse.create().withEntity("took it"));
+    var pekkoIo = org.apache.pekko.http.javadsl.Http.get(system).newServerAt("127.0.0.1", 0).withSettings(limited)
+        .bind(reading).toCompletableFuture().join();
+    String big = "POST /big HTTP/1.1\r\nHost: test\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(2000);
+    try {
+      Socket old = new Socket();
+      sockets.add(old);
+      old.connect(pekkoIo.localAddress(), 5000);
+      old.setSoTimeout(10_000);
+      send(old, big);
+      String before = readUntil(old, "\r\n", 1).split("\r\n")[0];
+      Socket now = connect(bind(limited, reading));
+      send(now, big);
+      String after = readUntil(now, "\r\n", 1).split("\r\n")[0];
+      assertFalse(before.contains(" 200 "), before);
+      assertEquals(before, after);
+    } finally {
+      pekkoIo.unbind();
+    }
+  }
 }
