@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -52,6 +53,18 @@ public final class ProxyMetrics {
         .description("the ceiling of the bytes of HTTP bodies held").register(registry);
     FunctionCounter.builder("cocaine.proxy.body.budget.refused", refused, LongSupplier::getAsLong)
         .description("requests refused with 503 because the body budget was spent").register(registry);
+  }
+
+  /**
+   * The meters of the proxy's plain-HTTP port: connections open now, and those closed at once
+   * because {@code pekko.http.server.max-connections} were open.
+   */
+  public void httpConnections(IntSupplier open, LongSupplier refused) {
+    Gauge.builder("cocaine.proxy.http.connections", open, IntSupplier::getAsInt)
+        .description("client connections open on the proxy's plain-HTTP port").strongReference(true)
+        .register(registry);
+    FunctionCounter.builder("cocaine.proxy.http.connections.refused", refused, LongSupplier::getAsLong)
+        .description("client connections closed at once because max-connections were open").register(registry);
   }
 
   public MeterRegistry registry() {

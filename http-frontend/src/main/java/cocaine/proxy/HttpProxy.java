@@ -273,6 +273,7 @@ public final class HttpProxy {
             return CompletableFuture.<Running>failedFuture(cause);
           }
           system.getWhenTerminated().thenRun(exchange::close); // the access log's last lines
+          listeners.httpPort().ifPresent(p -> metrics.httpConnections(p::openConnections, p::refusedConnections));
           log.info("HTTP proxy listening on {}, resolving apps through {}", listeners, locator.address());
           return CompletableFuture.completedFuture(new Running(listeners, proxy, locator, exchange::close));
         })

@@ -26,16 +26,17 @@ import org.apache.pekko.japi.function.Function;
 /**
  * The bound ports of one HTTP front end (the proxy, the admin API), as {@link HttpsSettings} say:
  * HTTPS with a {@link ReloadingCertificate}, and plain HTTP serving the same handler, redirecting
- * to HTTPS, or not opened.
+ * to HTTPS, or not opened. Plain HTTP runs on the runtime's own transport ({@link HttpPort}); HTTPS
+ * stays on Pekko IO with pekko-http's TLS.
  */
 public final class Listeners {
   private final HttpsSettings.HttpMode mode;
-  private final Optional<ServerBinding> http;
+  private final Optional<HttpPort> http;
   private final Optional<ServerBinding> https;
   private final Optional<ReloadingCertificate> certificate;
   private final Optional<Cancellable> watch;
 
-  private Listeners(HttpsSettings.HttpMode mode, Optional<ServerBinding> http, Optional<ServerBinding> https,
+  private Listeners(HttpsSettings.HttpMode mode, Optional<HttpPort> http, Optional<ServerBinding> https,
       Optional<ReloadingCertificate> certificate, Optional<Cancellable> watch) {
     this.mode = mode;
     this.http = http;
@@ -56,7 +57,7 @@ public final class Listeners {
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
     Http pekko = Http.get(system);
     if (settings.tls().isEmpty()) {
-      return pekko.newServerAt(host, httpPort).withSettings(serverSettings).bind(handler)
+      return HttpPort.bind(system, name, host, httpPort, serverSettings, handler)
           .thenApply(b -> new Listeners(settings.http(), Optional.of(b), Optional.empty(), Optional.empty(), Optional.empty()));
     }
     HttpsSettings.Tls tls = settings.tls().get();
@@ -70,15 +71,15 @@ public final class Listeners {
         .bind(handler)
         .thenCompose(secure -> {
           int httpsPort = secure.localAddress().getPort();
-          CompletionStage<Optional<ServerBinding>> plain = switch (settings.http()) {
+          CompletionStage<Optional<HttpPort>> plain = switch (settings.http()) {
             case OFF -> CompletableFuture.completedFuture(Optional.empty());
-            case ON -> pekko.newServerAt(host, httpPort).withSettings(serverSettings).bind(handler).thenApply(Optional::of);
+            case ON -> HttpPort.bind(system, name, host, httpPort, serverSettings, handler).thenApply(Optional::of);
             case REDIRECT -> {
               Function<HttpRequest, CompletionStage<HttpResponse>> redirecting = request -> {
                 request.discardEntityBytes(system);
                 return CompletableFuture.completedFuture(redirect(request, httpsPort));
               };
-              yield pekko.newServerAt(host, httpPort).withSettings(serverSettings).bind(redirecting).thenApply(Optional::of);
+              yield HttpPort.bind(system, name, host, httpPort, serverSettings, redirecting).thenApply(Optional::of);
             }
           };
           return plain.handle((bound, failure) -> {
@@ -102,12 +103,17 @@ public final class Listeners {
 
   /** The plain HTTP address when it is open, else the HTTPS one. */
   public InetSocketAddress localAddress() {
-    return http.or(() -> https).orElseThrow().localAddress();
+    return http.map(HttpPort::localAddress).or(() -> https.map(ServerBinding::localAddress)).orElseThrow();
   }
 
   /** Where plain HTTP listens (serving or redirecting); empty when it is off. */
   public Optional<InetSocketAddress> httpAddress() {
-    return http.map(ServerBinding::localAddress);
+    return http.map(HttpPort::localAddress);
+  }
+
+  /** The plain HTTP port, for its connection counts; empty when it is off. */
+  public Optional<HttpPort> httpPort() {
+    return http;
   }
 
   /** Where HTTPS listens; empty without a certificate. */

@@ -21,4 +21,18 @@ class ProxyMetricsTest {
     assertEquals(4, registry.get("cocaine.proxy.request.duration").tags("app", "echo").timer().count());
     assertEquals(1, registry.get("cocaine.proxy.request.duration").tags("app", "other").timer().count());
   }
+
+  @Test
+  void theHttpPortsConnectionsAreReadWhenScraped() {
+    ProxyMetrics metrics = ProxyMetrics.create();
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(3);
+    java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    metrics.httpConnections(open::get, refused::get);
+    var registry = metrics.registry();
+    assertEquals(3.0, registry.get("cocaine.proxy.http.connections").gauge().value());
+    open.set(1);
+    refused.set(2);
+    assertEquals(1.0, registry.get("cocaine.proxy.http.connections").gauge().value());
+    assertEquals(2.0, registry.get("cocaine.proxy.http.connections.refused").functionCounter().count());
+  }
 }

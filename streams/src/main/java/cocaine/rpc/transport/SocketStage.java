@@ -40,6 +40,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
   private final String peer;
   private final int readBytes;
   private final int writeBytes;
+  private final boolean writingDecides;
   private final Inlet<ByteString> in = Inlet.create("SocketStage.write");
   private final Outlet<ByteString> out = Outlet.create("SocketStage.read");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -50,11 +51,27 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
    * @param writeBytes bytes gathered for one write before pulling stops until it is written
    */
   public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes) {
+    this(socket, loop, peer, readBytes, writeBytes, false);
+  }
+
+  /**
+   * @param writingDecides the writing side decides, as Pekko IO's connections without half-close:
+   *     a cancelled reading side only stops reading, and the socket closes once the writing side has
+   *     ended and its bytes are written (an HTTP server's last answer before {@code Connection: close}
+   *     or a stop is sent whole); false: a cancelled reading side closes the socket at once, and the
+   *     end of the writing side shuts down output only, reads going on until the peer closes. In
+   *     that mode each element is also written as it comes instead of after the stream's waiting
+   *     events: an HTTP connection has one answer at a time, so the wait would gather nothing and
+   *     cost a dispatcher turn per answer
+   */
+  public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes,
+      boolean writingDecides) {
     this.socket = socket;
     this.loop = loop;
     this.peer = peer;
     this.readBytes = readBytes;
     this.writeBytes = writeBytes;
+    this.writingDecides = writingDecides;
   }
 
   @Override
@@ -101,7 +118,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
           ByteString bytes = grab(in);
           pending.add(bytes.asByteBuffer());
           pendingBytes += bytes.size();
-          if (pendingBytes >= writeBytes) {
+          if (pendingBytes >= writeBytes || writingDecides) {
             flush();
           } else {
             pull(in);
@@ -138,13 +155,18 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
 
         @Override
         public void onDownstreamFinish(Throwable cause) {
-          close();
+          if (!writingDecides || isClosed(in) && pending.isEmpty()) {
+            close();
+          } // else the writing side ends it: finishWriting() closes once out is closed too
         }
       });
     }
 
     @Override
     public void preStart() {
+      if (writingDecides) {
+        setKeepGoing(true); // both ports closed with bytes still to write: the last flush must still run
+      }
       try {
         socket.configureBlocking(false);
         key = loop.register(socket, ready::invoke);
@@ -237,8 +259,13 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       }
     }
 
-    // Nothing more to write: the peer reads end-of-stream; reads go on until the peer closes too.
+    // Nothing more to write: the peer reads end-of-stream; reads go on until the peer closes too,
+    // unless the writing side decides (writingDecides): then the socket closes, as Pekko IO's did.
     private void finishWriting() {
+      if (writingDecides) {
+        close();
+        return;
+      }
       try {
         socket.shutdownOutput();
       } catch (IOException e) {
