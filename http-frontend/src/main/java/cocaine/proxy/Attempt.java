@@ -54,14 +54,16 @@ final class Attempt {
   private final Executor dispatcher;
   private final RequestBody body;
   private final AppResponse appResponse;
+  private final Deadlines deadlines;
 
-  Attempt(ActorSystem<?> system, ProxyConfig config, RequestBody body, AppResponse appResponse) {
+  Attempt(ActorSystem<?> system, ProxyConfig config, RequestBody body, AppResponse appResponse, Deadlines deadlines) {
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
     this.dispatcher = system.executionContext();
     this.body = body;
     this.appResponse = appResponse;
+    this.deadlines = deadlines;
   }
 
   /**
@@ -103,7 +105,7 @@ final class Attempt {
     AppChannel channel;
     try {
       channel = AppChannel.open(granted.connection(), enqueue, chunk, config.connection().channelBuffer(),
-          system.executionContext(), system.scheduler(), call.remaining(), config.cancelOnDisconnect(),
+          system.executionContext(), deadlines, call.deadlineNanos(), config.cancelOnDisconnect(),
           () -> RequestSide.cancelMessage(call, new TimeoutException(), maxBodyBytes), () -> {
             granted.release();
             RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, null);

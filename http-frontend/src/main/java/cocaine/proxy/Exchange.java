@@ -60,6 +60,7 @@ final class Exchange {
   private final RequestBody body;
   private final Attempt attempts;
   private final AccessLog accessLog;
+  private final Deadlines deadlines;
   private final Timeouts timeouts;
   private final TraceSampling sampling;
   private final LocatorClient locator;
@@ -86,7 +87,9 @@ final class Exchange {
     metrics.bodyBudget(budget::held, budget.budget(), budget::refused);
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
-    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)));
+    this.deadlines = new Deadlines(system.scheduler(), system.executionContext());
+    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)),
+        deadlines);
   }
 
   /** Never fails: every problem becomes a response. */
@@ -250,8 +253,9 @@ final class Exchange {
     return e.bodyUnread() ? response.addHeader(Connection.create("close")) : response;
   }
 
-  /** Writes what the access log holds and stops its writer. */
+  /** Writes what the access log holds and stops its writer; stops the sweep of deadlines. */
   void close() {
+    deadlines.close();
     accessLog.close();
   }
 
