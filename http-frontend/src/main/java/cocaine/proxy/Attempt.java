@@ -75,10 +75,9 @@ final class Attempt {
   CompletionStage<Outcome> send(Call call, Pool.Granted granted, ByteString wholeBody,
       Source<ByteString, NotUsed> streamed, boolean mayRetry) {
     HttpRequest request = call.request();
-    byte[] whole = wholeBody.toArrayUnsafe();
     byte[] chunk = RequestChunk.encode(request.method().value(), call.route().uri(),
         request.protocol().equals(HttpProtocols.HTTP_1_0) ? "1.0" : "1.1",
-        ForwardedHeaders.toApp(call, whole, streamed != null), whole);
+        ForwardedHeaders.toApp(call, wholeBody.size(), streamed != null), wholeBody);
     int maxFrame = config.connection().maxFrameBytes();
     if (chunk.length > maxFrame - FRAME_OVERHEAD) {
       // the node would close the connection on it, and every request on that connection with it
