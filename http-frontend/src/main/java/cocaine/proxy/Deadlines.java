@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
- * The deadlines of the calls in flight (their app's first reply), checked by one periodic sweep, as
+ * The deadlines of the calls in flight (their app's first reply; a big answer's write that never
+ * started, {@link ResponseBody}), checked by one periodic sweep, as
  * nginx keeps its timers in one tree, instead of a scheduler task per call: Pekko's scheduler keeps a
  * cancelled task in its wheel until its deadline, so every answered request left one behind that
  * survived young GCs for the whole timeout. A deadline taken out ({@link Entry#cancel}) leaves

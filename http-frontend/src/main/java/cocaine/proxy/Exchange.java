@@ -88,8 +88,8 @@ final class Exchange {
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
     this.deadlines = new Deadlines(system.scheduler(), system.executionContext());
-    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)),
-        deadlines);
+    this.attempts = new Attempt(system, config, body,
+        new AppResponse(mat, accessLog, new ResponseBody(budget, deadlines)), deadlines);
   }
 
   /** Never fails: every problem becomes a response. */
