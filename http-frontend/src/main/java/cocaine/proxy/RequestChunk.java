@@ -17,6 +17,8 @@ import org.msgpack.core.MessagePacker;
  * msgpack values and no copy of the body on the way.
  */
 public final class RequestChunk {
+  private static final ThreadLocal<byte[]> STAGE = ThreadLocal.withInitial(() -> new byte[8192]);
+
   private RequestChunk() {}
 
   /**
@@ -41,10 +43,13 @@ public final class RequestChunk {
       for (ByteBuffer part : body.getByteBuffers()) {
         if (part.hasArray()) {
           packer.writePayload(part.array(), part.arrayOffset() + part.position(), part.remaining());
-        } else {
-          byte[] copy = new byte[part.remaining()];
-          part.get(copy);
-          packer.writePayload(copy);
+        } else { // pekko's buffers are read-only views: through this thread's stage, not a new array
+          byte[] stage = STAGE.get();
+          while (part.hasRemaining()) {
+            int n = Math.min(stage.length, part.remaining());
+            part.get(stage, 0, n);
+            packer.writePayload(stage, 0, n);
+          }
         }
       }
     });
