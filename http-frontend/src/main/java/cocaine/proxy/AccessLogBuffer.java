@@ -110,17 +110,17 @@ final class AccessLogBuffer implements AutoCloseable {
 
   /** Writes what is buffered now, and reports lines dropped since the last report. */
   void flush() {
-    StringBuilder out;
+    StringBuilder taken = null;
     synchronized (this) {
-      out = current;
-      if (out.length() > 0) {
-        current = new StringBuilder(out.capacity());
+      if (current.length() > 0) {
+        taken = current;
+        current = new StringBuilder(taken.capacity());
         count = 0;
       }
     }
     drain();
-    if (out.length() > 0) {
-      this.out.write(out);
+    if (taken != null) { // never the buffer requests append to
+      out.write(taken);
     }
     long total = dropped.get();
     if (total > reported) {
