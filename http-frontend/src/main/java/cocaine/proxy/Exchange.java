@@ -15,6 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -61,6 +63,7 @@ final class Exchange {
   private final Attempt attempts;
   private final AccessLog accessLog;
   private final Deadlines deadlines;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Timeouts timeouts;
   private final TraceSampling sampling;
   private final LocatorClient locator;
@@ -90,6 +93,11 @@ final class Exchange {
     this.deadlines = new Deadlines(system.scheduler(), system.executionContext());
     this.attempts = new Attempt(system, config, body,
         new AppResponse(mat, accessLog, new ResponseBody(budget, deadlines)), deadlines);
+    // once requests are done, before the runtime's log leaves its sinks: the last lines reach the log ring too
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-proxy-access-log", () -> {
+      close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
   }
 
   /** Never fails: every problem becomes a response. */
@@ -253,8 +261,11 @@ final class Exchange {
     return e.bodyUnread() ? response.addHeader(Connection.create("close")) : response;
   }
 
-  /** Writes what the access log holds and stops its writer; stops the sweep of deadlines. */
+  /** Writes what the access log holds and stops its writer; stops the sweep of deadlines. Once. */
   void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     deadlines.close();
     accessLog.close();
   }
