@@ -9,6 +9,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  * span, and the body bytes it held given back to the {@link BodyBudget}.
  */
 final class AccessLog implements AutoCloseable {
+  private static final int LINE_KEPT = 1024;
+  private static final ThreadLocal<StringBuilder> LINE = ThreadLocal.withInitial(() -> new StringBuilder(256));
   private final ProxyMetrics metrics;
   private final BodyBudget budget;
   /** Null when the access log is off. */
@@ -30,6 +32,7 @@ final class AccessLog implements AutoCloseable {
     if (lines != null) {
       lines.append(line(call.request(), status, call.app(), call.trace().requestId(), nanos)
           .append(" event=").append(call.route().event()));
+      done();
     }
   }
 
@@ -56,13 +59,24 @@ final class AccessLog implements AutoCloseable {
     metrics.request(metricApp, e.status(), nanos);
     if (lines != null) {
       lines.append(line(request, e.status(), app, requestId, nanos).append(" error=").append(e.getMessage()));
+      done();
     }
   }
 
+  /** This thread's line, reused: the buffer copies it at once. */
   private static StringBuilder line(HttpRequest request, int status, String app, String requestId, long nanos) {
-    return new StringBuilder(160).append(request.method().value()).append(' ').append(request.getUri().path())
+    StringBuilder line = LINE.get();
+    line.setLength(0);
+    return line.append(request.method().value()).append(' ').append(request.getUri().path())
         .append(" -> ").append(status).append(" app=").append(app).append(" id=").append(requestId)
         .append(" ms=").append(nanos / 1_000_000);
+  }
+
+  /** A line made long by an error's text is not kept. */
+  private static void done() {
+    if (LINE.get().capacity() > LINE_KEPT) {
+      LINE.remove();
+    }
   }
 
   @Override

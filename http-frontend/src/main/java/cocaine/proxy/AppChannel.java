@@ -11,8 +11,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import scala.concurrent.ExecutionContextExecutor;
 
@@ -45,7 +43,7 @@ final class AppChannel implements ClientConnection.Replies {
   private final ArrayDeque<Message> replies = new ArrayDeque<>();
   private final Runnable onEnd;
   private Wire channel;
-  private Cancellable timeout;
+  private Deadlines.Entry timeout;
   private boolean ended;
   private Throwable failure;
   /** The request side ended: close or error sent. */
@@ -71,13 +69,13 @@ final class AppChannel implements ClientConnection.Replies {
   /**
    * Opens the channel with {@code enqueue} and sends {@code chunk}.
    *
-   * @param noReplyWithin the first reply's deadline: past it the app gets {@code error} and the attempt
-   *     fails with a {@link TimeoutException}
+   * @param deadlineNanos the first reply's deadline ({@link System#nanoTime()}), kept in {@code deadlines}:
+   *     past it the app gets {@code error} and the attempt fails with a {@link TimeoutException}
    * @throws cocaine.wire.CocaineException when the connection cannot open a channel now
    */
   static AppChannel open(ClientConnection connection, Message enqueue, Message chunk, int window,
       ExecutionContextExecutor dispatcher,
-      Scheduler scheduler, java.time.Duration noReplyWithin, boolean holdOpen, Supplier<Message> onTimeout,
+      Deadlines deadlines, long deadlineNanos, boolean holdOpen, Supplier<Message> onTimeout,
       Runnable onEnd) {
     AppChannel c = new AppChannel(dispatcher, onEnd);
     synchronized (c) {
@@ -103,9 +101,14 @@ final class AppChannel implements ClientConnection.Replies {
         c.channel.send(Message.close());
         c.finished = true;
       }
-      c.timeout = scheduler.scheduleOnce(noReplyWithin, () -> c.timedOut(onTimeout), dispatcher);
+      c.expireAt(deadlines, deadlineNanos, onTimeout);
     }
     return c;
+  }
+
+  /** Past {@code deadlineNanos} with no reply, the app gets {@code onTimeout}'s message and {@link #first} fails. */
+  synchronized void expireAt(Deadlines deadlines, long deadlineNanos, Supplier<Message> onTimeout) {
+    timeout = deadlines.add(deadlineNanos, () -> timedOut(onTimeout));
   }
 
   /**
@@ -203,7 +206,7 @@ final class AppChannel implements ClientConnection.Replies {
   }
 
   private void cancelTimeout() {
-    Cancellable t;
+    Deadlines.Entry t;
     synchronized (this) {
       t = timeout;
     }

@@ -54,14 +54,16 @@ final class Attempt {
   private final Executor dispatcher;
   private final RequestBody body;
   private final AppResponse appResponse;
+  private final Deadlines deadlines;
 
-  Attempt(ActorSystem<?> system, ProxyConfig config, RequestBody body, AppResponse appResponse) {
+  Attempt(ActorSystem<?> system, ProxyConfig config, RequestBody body, AppResponse appResponse, Deadlines deadlines) {
     this.system = system;
     this.mat = Materializer.matFromSystem(system);
     this.config = config;
     this.dispatcher = system.executionContext();
     this.body = body;
     this.appResponse = appResponse;
+    this.deadlines = deadlines;
   }
 
   /**
@@ -73,10 +75,9 @@ final class Attempt {
   CompletionStage<Outcome> send(Call call, Pool.Granted granted, ByteString wholeBody,
       Source<ByteString, NotUsed> streamed, boolean mayRetry) {
     HttpRequest request = call.request();
-    byte[] whole = wholeBody.toArrayUnsafe();
     byte[] chunk = RequestChunk.encode(request.method().value(), call.route().uri(),
         request.protocol().equals(HttpProtocols.HTTP_1_0) ? "1.0" : "1.1",
-        ForwardedHeaders.toApp(call, whole, streamed != null), whole);
+        ForwardedHeaders.toApp(call, wholeBody.size(), streamed != null), wholeBody);
     int maxFrame = config.connection().maxFrameBytes();
     if (chunk.length > maxFrame - FRAME_OVERHEAD) {
       // the node would close the connection on it, and every request on that connection with it
@@ -103,7 +104,7 @@ final class Attempt {
     AppChannel channel;
     try {
       channel = AppChannel.open(granted.connection(), enqueue, chunk, config.connection().channelBuffer(),
-          system.executionContext(), system.scheduler(), call.remaining(), config.cancelOnDisconnect(),
+          system.executionContext(), deadlines, call.deadlineNanos(), config.cancelOnDisconnect(),
           () -> RequestSide.cancelMessage(call, new TimeoutException(), maxBodyBytes), () -> {
             granted.release();
             RequestSpans.channel(call.trace(), granted.app(), granted.endpoint(), channelStart, null);

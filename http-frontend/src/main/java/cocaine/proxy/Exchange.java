@@ -15,6 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -60,6 +62,8 @@ final class Exchange {
   private final RequestBody body;
   private final Attempt attempts;
   private final AccessLog accessLog;
+  private final Deadlines deadlines;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Timeouts timeouts;
   private final TraceSampling sampling;
   private final LocatorClient locator;
@@ -86,7 +90,14 @@ final class Exchange {
     metrics.bodyBudget(budget::held, budget.budget(), budget::refused);
     this.body = new RequestBody(config, mat, dispatcher, budget);
     this.accessLog = new AccessLog(metrics, budget, config.accessLog());
-    this.attempts = new Attempt(system, config, body, new AppResponse(mat, accessLog, new ResponseBody(budget, mat)));
+    this.deadlines = new Deadlines(system.scheduler(), system.executionContext());
+    this.attempts = new Attempt(system, config, body,
+        new AppResponse(mat, accessLog, new ResponseBody(budget, deadlines)), deadlines);
+    // once requests are done, before the runtime's log leaves its sinks: the last lines reach the log ring too
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-proxy-access-log", () -> {
+      close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
   }
 
   /** Never fails: every problem becomes a response. */
@@ -250,8 +261,12 @@ final class Exchange {
     return e.bodyUnread() ? response.addHeader(Connection.create("close")) : response;
   }
 
-  /** Writes what the access log holds and stops its writer. */
+  /** Writes what the access log holds and stops its writer; stops the sweep of deadlines. Once. */
   void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    deadlines.close();
     accessLog.close();
   }
 

@@ -55,7 +55,7 @@ final class ForwardedHeaders {
    * The HTTP headers the app sees: like the tornado proxy, the request's cookies first as
    * {@code [name, value]} pairs, then the client's headers in order, with the entity's type and length.
    */
-  static List<Map.Entry<String, String>> toApp(Call call, byte[] body, boolean streamed) {
+  static List<Map.Entry<String, String>> toApp(Call call, int bodyLength, boolean streamed) {
     HttpRequest request = call.request();
     List<Map.Entry<String, String>> out = new ArrayList<>();
     for (HttpHeader h : request.getHeaders()) {
@@ -74,8 +74,8 @@ final class ForwardedHeaders {
     if (!type.equals(ContentTypes.NO_CONTENT_TYPE)) {
       out.add(Map.entry("Content-Type", type.toString()));
     }
-    if (!streamed && (body.length > 0 || BODY_METHODS.contains(request.method().value()))) {
-      out.add(Map.entry("Content-Length", Integer.toString(body.length)));
+    if (!streamed && (bodyLength > 0 || BODY_METHODS.contains(request.method().value()))) {
+      out.add(Map.entry("Content-Length", Integer.toString(bodyLength)));
     } else if (streamed) {
       OptionalLong length = request.entity().getContentLengthOption();
       // The app reads further chunks only when the head declares a body (framework HttpRequest).

@@ -2,6 +2,8 @@ package cocaine.proxy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -18,6 +20,9 @@ public final class ProxyError extends RuntimeException {
   public static final String POWERED_BY = "X-Powered-By";
   public static final String REQUEST_ID = "X-Request-Id";
   public static final String APPLICATION = "X-Cocaine-Application";
+  private static final HttpHeader POWERED_BY_COCAINE = RawHeader.create(POWERED_BY, "Cocaine");
+  private static final int KNOWN_APPS_MAX = 1024;
+  private static final Map<String, HttpHeader> KNOWN_APPS = new ConcurrentHashMap<>();
 
   private final int status;
   private final int retryAfterSeconds;
@@ -66,14 +71,27 @@ public final class ProxyError extends RuntimeException {
 
   /** Headers every proxy response carries. */
   static List<HttpHeader> common(String requestId, String app) {
-    List<HttpHeader> headers = new ArrayList<>(3);
-    headers.add(RawHeader.create(POWERED_BY, "Cocaine"));
+    List<HttpHeader> headers = new ArrayList<>(4);
+    headers.add(POWERED_BY_COCAINE);
     if (requestId != null) {
       headers.add(RawHeader.create(REQUEST_ID, requestId));
     }
     if (app != null) {
-      headers.add(RawHeader.create(APPLICATION, app));
+      headers.add(applicationHeader(app));
     }
     return headers;
+  }
+
+  /** The app's header, made once per app name (up to {@link #KNOWN_APPS_MAX}; past that, per request). */
+  private static HttpHeader applicationHeader(String app) {
+    HttpHeader known = KNOWN_APPS.get(app);
+    if (known != null) {
+      return known;
+    }
+    HttpHeader made = RawHeader.create(APPLICATION, app);
+    if (KNOWN_APPS.size() < KNOWN_APPS_MAX) {
+      KNOWN_APPS.put(app, made);
+    }
+    return made;
   }
 }

@@ -2,14 +2,11 @@ package cocaine.proxy;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import scala.concurrent.duration.FiniteDuration;
 
 /**
  * The body of an app's whole answer (one the app sent complete at once) as the entity the client
@@ -24,11 +21,11 @@ final class ResponseBody {
   static final int STRICT_BYTES = 64 * 1024;
 
   private final BodyBudget budget;
-  private final Materializer mat;
+  private final Deadlines deadlines;
 
-  ResponseBody(BodyBudget budget, Materializer mat) {
+  ResponseBody(BodyBudget budget, Deadlines deadlines) {
     this.budget = budget;
-    this.mat = mat;
+    this.deadlines = deadlines;
   }
 
   /**
@@ -49,7 +46,7 @@ final class ResponseBody {
           + size + " bytes of app '" + call.app() + "'; try again shortly", RequestBody.RETRY_AFTER_SECONDS, false);
     }
     Held held = new Held(size);
-    held.guard = mat.scheduleOnce(FiniteDuration.fromNanos(call.timeout().toNanos()), held::unlessStarted);
+    held.guard = deadlines.add(System.nanoTime() + call.timeout().toNanos(), held::unlessStarted);
     return HttpEntities.create(type, size, Source.single(body)
         .mapMaterializedValue(notUsed -> {
           held.started();
@@ -65,7 +62,7 @@ final class ResponseBody {
   private final class Held {
     private final AtomicLong bytes;
     private final AtomicBoolean started = new AtomicBoolean();
-    private volatile Cancellable guard;
+    private volatile Deadlines.Entry guard;
 
     Held(long bytes) {
       this.bytes = new AtomicLong(bytes);
@@ -73,7 +70,7 @@ final class ResponseBody {
 
     void started() {
       started.set(true);
-      Cancellable g = guard;
+      Deadlines.Entry g = guard;
       if (g != null) {
         g.cancel();
       }

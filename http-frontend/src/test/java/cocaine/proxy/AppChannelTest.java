@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.wire.CocaineException;
@@ -14,6 +15,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -124,5 +127,34 @@ class AppChannelTest {
     assertEquals(1, sent.size(), "close or error, never both");
     assertEquals(1, closed.get());
     assertEquals(1, ended.get());
+  }
+
+  @Test
+  void noReplyByTheDeadlineCutsTheChannelWithTheTimeoutsMessage() {
+    Deadlines deadlines = new Deadlines();
+    Message cut = Message.error(ErrorCode.TIMEOUT, "no reply within 30 s");
+    channel.expireAt(deadlines, 1_000, () -> cut);
+    deadlines.sweep(999);
+    assertFalse(channel.first().toCompletableFuture().isDone(), "not before its deadline");
+    deadlines.sweep(1_000);
+    CompletionException e = assertThrows(CompletionException.class, () -> channel.first().toCompletableFuture().join());
+    assertTrue(e.getCause() instanceof TimeoutException, e.toString());
+    assertEquals(List.of(cut), sent, "the app is told");
+    assertEquals(1, closed.get());
+    assertEquals(1, ended.get());
+    assertEquals(0, deadlines.size());
+  }
+
+  @Test
+  void aReplyBeforeTheDeadlineLeavesNothingInTheTable() {
+    Deadlines deadlines = new Deadlines();
+    channel.expireAt(deadlines, 1_000, () -> Message.error(ErrorCode.TIMEOUT, "late"));
+    assertEquals(1, deadlines.size());
+    channel.reply(chunk("head"));
+    channel.end(null);
+    assertEquals(0, deadlines.size(), "taken out when the answer is decided");
+    deadlines.sweep(2_000);
+    assertTrue(sent.isEmpty());
+    assertFalse(channel.first().toCompletableFuture().isCompletedExceptionally());
   }
 }

@@ -33,7 +33,7 @@ class RequestChunkFuzzTest {
     }
     byte[] body = data.consumeRemainingAsBytes();
 
-    byte[] chunk = RequestChunk.encode(method, uri, version, headers, body);
+    byte[] chunk = RequestChunk.encode(method, uri, version, headers, org.apache.pekko.util.ByteString.fromArray(body));
 
     Value v;
     try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(chunk)) {

@@ -24,8 +24,11 @@ class ResponseBodyTest {
   static final Materializer mat = Materializer.matFromSystem(kit.system());
   static final int BIG = 1 << 20;
 
+  static final Deadlines deadlines = new Deadlines(kit.system().scheduler(), kit.system().executionContext());
+
   @AfterAll
   static void stop() {
+    deadlines.close();
     kit.shutdownTestKit();
   }
 
@@ -46,7 +49,7 @@ class ResponseBodyTest {
   @Test
   void aSmallAnswerIsStrictAndNotCounted() {
     BodyBudget budget = new BodyBudget(4L * BIG);
-    ResponseEntity e = new ResponseBody(budget, mat).entity(call(Duration.ofSeconds(5)), ContentTypes.TEXT_PLAIN_UTF8,
+    ResponseEntity e = new ResponseBody(budget, deadlines).entity(call(Duration.ofSeconds(5)), ContentTypes.TEXT_PLAIN_UTF8,
         bytes(ResponseBody.STRICT_BYTES));
     assertInstanceOf(HttpEntity.Strict.class, e);
     assertEquals(0, budget.held());
@@ -55,7 +58,7 @@ class ResponseBodyTest {
   @Test
   void aBigAnswerIsHeldUntilWrittenWhole() throws Exception {
     BodyBudget budget = new BodyBudget(4L * BIG);
-    ResponseEntity e = new ResponseBody(budget, mat).entity(call(Duration.ofSeconds(30)), ContentTypes.TEXT_PLAIN_UTF8,
+    ResponseEntity e = new ResponseBody(budget, deadlines).entity(call(Duration.ofSeconds(30)), ContentTypes.TEXT_PLAIN_UTF8,
         bytes(BIG).concat(bytes(BIG)));
     assertEquals(2L * BIG, budget.held());
     assertEquals(2L * BIG, e.getContentLengthOption().getAsLong());
@@ -67,7 +70,7 @@ class ResponseBodyTest {
   void aBigAnswerWithNoRoomIs503WithRetryAfterNamingTheBudget() {
     BodyBudget budget = new BodyBudget(4L * BIG);
     assertTrue(budget.tryTake(4L * BIG));
-    ProxyError e = assertThrows(ProxyError.class, () -> new ResponseBody(budget, mat)
+    ProxyError e = assertThrows(ProxyError.class, () -> new ResponseBody(budget, deadlines)
         .entity(call(Duration.ofSeconds(5)), ContentTypes.TEXT_PLAIN_UTF8, bytes(BIG)));
     assertEquals(503, e.status());
     assertTrue(e.getMessage().contains("cocaine.proxy.body-budget") && e.getMessage().contains("app 'app'"),
@@ -82,7 +85,7 @@ class ResponseBodyTest {
     Call call = call(Duration.ofSeconds(30));
     assertTrue(budget.tryTake(4L * BIG));
     call.bodyHeld().set(4L * BIG); // the request's body: the whole budget
-    ResponseEntity e = new ResponseBody(budget, mat).entity(call, ContentTypes.TEXT_PLAIN_UTF8, bytes(4 * BIG));
+    ResponseEntity e = new ResponseBody(budget, deadlines).entity(call, ContentTypes.TEXT_PLAIN_UTF8, bytes(4 * BIG));
     assertEquals(4L * BIG, budget.held());
     assertEquals(0, call.bodyHeld().get());
     written(e);
@@ -92,7 +95,7 @@ class ResponseBodyTest {
   @Test
   void aBigAnswerNeverWrittenIsGivenBackAfterTheAppsTimeout() {
     BodyBudget budget = new BodyBudget(4L * BIG);
-    new ResponseBody(budget, mat).entity(call(Duration.ofMillis(200)), ContentTypes.TEXT_PLAIN_UTF8, bytes(BIG));
+    new ResponseBody(budget, deadlines).entity(call(Duration.ofMillis(200)), ContentTypes.TEXT_PLAIN_UTF8, bytes(BIG));
     assertEquals(BIG, budget.held());
     await("given back after the timeout").atMost(Duration.ofSeconds(5)).until(() -> budget.held() == 0);
   }

@@ -35,11 +35,17 @@ public final class FrameEncoder {
     return pack(packer -> writeValue(packer, value));
   }
 
-  private interface Packing {
+  /** What a caller packs itself (strings as old-style raw: no str8), for {@link #pack}. */
+  public interface Packing {
     void into(MessagePacker packer) throws IOException;
   }
 
-  private static byte[] pack(Packing packing) {
+  /**
+   * The bytes {@code packing} writes, packed in this thread's reused buffer (old-style raw strings,
+   * as {@link #encodeValue}): for a caller that writes straight to the packer instead of building
+   * a {@link Value} first.
+   */
+  public static byte[] pack(Packing packing) {
     Scratch scratch = SCRATCH.get();
     boolean reusable = false;
     try {
