@@ -65,6 +65,8 @@ public final class HttpPort {
   private final Function<HttpRequest, CompletionStage<HttpResponse>> handler;
   private final LoggingAdapter pekkoLog;
   private final SelectorLoop loop;
+  /** pekko.http.server.linger-timeout: how long a closing connection's last bytes wait for a peer that does not read. */
+  private final java.time.Duration linger;
   /** The connections open now, each told when the stop begins. */
   private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
   /** Aborted at the stop's deadline: the connections still open are cut. */
@@ -83,6 +85,9 @@ public final class HttpPort {
     this.name = name;
     this.local = local;
     this.settings = settings;
+    scala.concurrent.duration.Duration lingerSetting = settings.getTimeouts().lingerTimeout();
+    this.linger = lingerSetting.isFinite() ? java.time.Duration.ofNanos(lingerSetting.toNanos())
+        : java.time.Duration.ofDays(365); // "infinite" as configured: the operator's choice
     this.handler = handler;
     this.loop = loop;
     this.pekkoLog = Logging.getLogger(system.classicSystem(), HttpPort.class);
@@ -182,7 +187,7 @@ public final class HttpPort {
             });
             return mat;
           })
-          .join(Flow.fromGraph(new SocketStage(socket, loop, peer, READ_BYTES, WRITE_BYTES, true)))
+          .join(Flow.fromGraph(new SocketStage(socket, loop, peer, READ_BYTES, WRITE_BYTES, true, linger)))
           .run(system);
     } catch (IOException | RuntimeException e) { // the peer left as it was accepted, or the system stops
       log.debug("{} on {} cannot serve a connection from {}: {}", name, local, peer, e.toString());

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -15,6 +16,7 @@ import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,8 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
   private final int readBytes;
   private final int writeBytes;
   private final boolean writingDecides;
+  /** writingDecides: how long the bytes left after both sides ended may wait for a peer that does not read. */
+  private final Duration linger;
   private final Inlet<ByteString> in = Inlet.create("SocketStage.write");
   private final Outlet<ByteString> out = Outlet.create("SocketStage.read");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -51,8 +55,11 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
    * @param writeBytes bytes gathered for one write before pulling stops until it is written
    */
   public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes) {
-    this(socket, loop, peer, readBytes, writeBytes, false);
+    this(socket, loop, peer, readBytes, writeBytes, false, DEFAULT_LINGER);
   }
+
+  /** The time a writing-decides connection's last bytes get to be written: Pekko IO's linger-timeout. */
+  public static final Duration DEFAULT_LINGER = Duration.ofMinutes(1);
 
   /**
    * @param writingDecides the writing side decides, as Pekko IO's connections without half-close:
@@ -66,12 +73,24 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
    */
   public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes,
       boolean writingDecides) {
+    this(socket, loop, peer, readBytes, writeBytes, writingDecides, DEFAULT_LINGER);
+  }
+
+  /**
+   * @param linger with {@code writingDecides}: once the writing side has ended (or the reading side
+   *     was cancelled) with bytes still unwritten, the most they wait for a peer that does not read
+   *     before the socket is closed anyway; without it such a peer would keep the connection
+   *     (and its bytes) for ever, as no stage above is left to time it out
+   */
+  public SocketStage(SocketChannel socket, SelectorLoop loop, String peer, int readBytes, int writeBytes,
+      boolean writingDecides, Duration linger) {
     this.socket = socket;
     this.loop = loop;
     this.peer = peer;
     this.readBytes = readBytes;
     this.writeBytes = writeBytes;
     this.writingDecides = writingDecides;
+    this.linger = linger;
   }
 
   @Override
@@ -84,7 +103,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
     return new Logic();
   }
 
-  private final class Logic extends GraphStageLogic {
+  private final class Logic extends TimerGraphStageLogic {
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
     /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
     private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
@@ -134,6 +153,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
           if (!flushScheduled && !blocked) {
             flush();
           }
+          lingerIfStuck();
         }
 
         @Override
@@ -157,7 +177,9 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
         public void onDownstreamFinish(Throwable cause) {
           if (!writingDecides || isClosed(in) && pending.isEmpty()) {
             close();
-          } // else the writing side ends it: finishWriting() closes once out is closed too
+          } else { // the writing side ends it: finishWriting() closes once out is closed too
+            lingerIfStuck();
+          }
         }
       });
     }
@@ -243,6 +265,9 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
             pendingBytes = pending.stream().mapToLong(ByteBuffer::remaining).sum();
             blocked = true;
             loop.interest(key, SelectionKey.OP_WRITE);
+            if (isClosed(in) || isClosed(out)) {
+              lingerIfStuck();
+            }
             return;
           }
         }
@@ -274,6 +299,19 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       if (isClosed(out)) {
         close();
       }
+    }
+
+    /** writingDecides, an end reached with bytes the peer has not taken: they get {@link #linger}, no more. */
+    private void lingerIfStuck() {
+      if (writingDecides && !closed && !pending.isEmpty() && !isTimerActive("linger")) {
+        scheduleOnce("linger", linger);
+      }
+    }
+
+    @Override
+    public void onTimer(Object timerKey) {
+      log.debug("{} did not take the last {} bytes within {}: closed", peer, pendingBytes, linger);
+      close();
     }
 
     private void close() {

@@ -1,6 +1,8 @@
 package cocaine.rpc.transport;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocaine.rpc.service.TestSystem;
 import java.io.IOException;
@@ -59,5 +61,28 @@ class SocketStageTest {
   @Test
   void otherwiseACancelledReadingSideClosesTheSocketAtOnce() throws IOException {
     assertEquals("", peerReads(false));
+  }
+
+  /**
+   * A peer that takes nothing: the answer is far larger than the sockets' buffers and the stream
+   * has ended, so no stage above is left to time the connection out; the linger closes it.
+   */
+  @Test
+  void whenTheWritingSideDecidesAPeerThatDoesNotReadIsClosedAfterTheLinger() throws IOException {
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      server.bind(new InetSocketAddress("127.0.0.1", 0));
+      try (Socket peer = new Socket()) {
+        peer.setReceiveBufferSize(4096);
+        peer.connect(server.getLocalAddress());
+        SocketChannel accepted = server.accept();
+        Flow<ByteString, ByteString, ?> app = Flow.fromSinkAndSource(Sink.cancelled(),
+            Source.single(ByteString.fromArray(new byte[32 << 20])));
+        app.join(Flow.fromGraph(new SocketStage(accepted, loop, "test peer", 1024, 1024, true,
+            Duration.ofMillis(300)))).run(TestSystem.get());
+        await("the socket of a peer that does not read closed").atMost(Duration.ofSeconds(10))
+            .until(() -> !accepted.isOpen());
+        assertTrue(peer.getInputStream().available() < (32 << 20), "the peer did not take the answer");
+      }
+    }
   }
 }
