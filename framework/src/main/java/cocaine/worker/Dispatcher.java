@@ -14,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,10 @@ final class Dispatcher implements Runnable {
    * for each of them.
    */
   private final List<Runnable> starting = new ArrayList<>();
+  /** Requests of an {@link InlineHttp} handler whose head chunk has not come yet, by channel. */
+  private final Map<Long, AwaitingHead> awaitingHead = new HashMap<>();
+
+  private record AwaitingHead(InlineHttp handler, Response response) {}
 
   /** {@code sessions} maps each open channel to its {@link Request} or {@link InlineCall}. */
   Dispatcher(Worker.Settings settings, Pipe pipe, Events events, Map<Long, Object> sessions, Heartbeat heartbeat,
@@ -145,12 +150,21 @@ final class Dispatcher implements Runnable {
     Request request = new Request(ch, event, frame.headers(), settings.requestBuffer(), settings.maxBodyBytes());
     Response response = new Response(pipe, ch);
     sessions.put(ch, request);
+    if (handler instanceof InlineHttp inline) {
+      awaitingHead.put(ch, new AwaitingHead(inline, response));
+      return;
+    }
     starting.add(() -> handlerThreads.start(handler, request, response));
   }
 
   /** A write, error or close for the request of a blocking handler. */
   private void deliver(Request request, Frame frame) throws InterruptedException {
     long ch = frame.channel();
+    AwaitingHead inline = awaitingHead.remove(ch);
+    if (inline != null) {
+      head(inline, request, frame);
+      return;
+    }
     switch (frame.type()) {
       case 0 -> {
         Value chunk = Request.chunkOf(frame);
@@ -175,6 +189,36 @@ final class Dispatcher implements Runnable {
         request.end();
       }
       default -> LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
+    }
+  }
+
+  /** The first frame of an {@link InlineHttp} request: its head chunk, or its end before one. */
+  private void head(AwaitingHead inline, Request request, Frame frame) {
+    long ch = frame.channel();
+    switch (frame.type()) {
+      case 0 -> {
+        // a handler waiting for the runtime to read its reply holds the reader: not a silent runtime
+        heartbeat.readerStalled(true);
+        try {
+          inline.handler().head(Request.chunkOf(frame), request, inline.response(), handlerThreads);
+        } finally {
+          heartbeat.readerStalled(false);
+        }
+      }
+      case 1 -> {
+        sessions.remove(ch);
+        request.fail(frame.message().toException());
+        inline.handler().noHead(request, inline.response(), handlerThreads);
+      }
+      case 2 -> {
+        sessions.remove(ch);
+        request.end();
+        inline.handler().noHead(request, inline.response(), handlerThreads);
+      }
+      default -> {
+        awaitingHead.put(ch, inline);
+        LOG.log(Level.WARNING, "dropping {0}: message type {1} is not write/error/close", frame, frame.type());
+      }
     }
   }
 

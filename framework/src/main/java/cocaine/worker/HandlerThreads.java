@@ -51,7 +51,8 @@ final class HandlerThreads {
     pool.shutdownNow();
   }
 
-  private static void serve(Handler handler, Request request, Response response) {
+  /** Runs one invocation on the calling thread: the handler, close if left open, its failure as the spec's error. */
+  static void serve(Handler handler, Request request, Response response) {
     try {
       handler.handle(request, response);
       if (!response.isClosed()) {

@@ -24,23 +24,44 @@ public final class Http {
    * the handler did not start gets {@code 200} with no headers; an open one is closed on return.
    */
   public static Handler handler(HttpHandler handler) {
-    return (request, response) -> {
-      Value first = request.readValue();
-      HttpResponse httpResponse = new HttpResponse(response);
-      if (first == null) {
-        badRequest(request, httpResponse, "the request was closed before its HTTP head chunk");
-        return;
-      }
-      HttpRequest httpRequest;
-      try {
-        httpRequest = HttpRequest.decode(first, request);
-      } catch (CocaineException e) {
-        badRequest(request, httpResponse, e.getMessage());
-        return;
-      }
-      handler.handle(httpRequest, httpResponse);
-      httpResponse.finish();
-    };
+    return (request, response) -> serve(handler, request, request.readValue(), response);
+  }
+
+  /**
+   * As {@link #handler}, for an HTTP handler that never waits (an echo, a lookup in memory): a
+   * request that comes whole in its head chunk (no body, or the body in the head, as a non-streaming
+   * app gets it) is served on the worker's reader thread, as a {@link ChunkHandler} is, with no
+   * thread hand-off; its reply leaves with the other replies of the same read in one write. A
+   * request whose body follows in further chunks is served on a handler thread, as by
+   * {@link #handler}. While the handler runs, the worker reads nothing: it must not block.
+   */
+  public static Handler inline(HttpHandler handler) {
+    return new InlineHttp(handler);
+  }
+
+  /** Serves one request whose head chunk is {@code first} (null when the request closed before it). */
+  static void serve(HttpHandler handler, Request request, Value first, Response response) throws Exception {
+    HttpResponse httpResponse = new HttpResponse(response);
+    if (first == null) {
+      badRequest(request, httpResponse, "the request was closed before its HTTP head chunk");
+      return;
+    }
+    HttpRequest httpRequest;
+    try {
+      httpRequest = HttpRequest.decode(first, request);
+    } catch (CocaineException e) {
+      badRequest(request, httpResponse, e.getMessage());
+      return;
+    }
+    handler.handle(httpRequest, httpResponse);
+    httpResponse.finish();
+  }
+
+  /** Serves a decoded request: the handler, then close unless the handler closed. */
+  static void respond(HttpHandler handler, HttpRequest request, Response response) throws Exception {
+    HttpResponse httpResponse = new HttpResponse(response);
+    handler.handle(request, httpResponse);
+    httpResponse.finish();
   }
 
   private static void badRequest(Request request, HttpResponse response, String problem) {

@@ -26,6 +26,7 @@ public final class HttpRequest {
   private final List<Map.Entry<String, String>> headers;
   private final Request request;
   private final BodyStream body;
+  private final boolean bodyFollows;
 
   private HttpRequest(String method, String uri, String version, List<Map.Entry<String, String>> headers,
                       byte[] firstBody, Request request) {
@@ -34,7 +35,8 @@ public final class HttpRequest {
     this.version = version;
     this.headers = Collections.unmodifiableList(headers);
     this.request = request;
-    this.body = new BodyStream(firstBody, request, bodyFollows(firstBody, this.headers));
+    this.bodyFollows = bodyFollows(firstBody, this.headers);
+    this.body = new BodyStream(firstBody, request, bodyFollows);
   }
 
   /**
@@ -163,6 +165,11 @@ public final class HttpRequest {
 
   /** The whole body, bounded by the worker's {@code maxBodyBytes} ({@code [12, 27]} past it). */
   public byte[] bodyBytes() throws IOException {
+    byte[] whole = body.takeWhole();
+    if (whole != null) {
+      body.checkLimit(whole.length);
+      return whole;
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
     int n;
@@ -171,6 +178,11 @@ public final class HttpRequest {
       body.checkLimit(out.size());
     }
     return out.toByteArray();
+  }
+
+  /** Whether the body comes in chunks after the head (see {@link #bodyFollows(byte[], List)}). */
+  boolean bodyFollows() {
+    return bodyFollows;
   }
 
   /** The underlying invocation (event, Cocaine headers such as trace ids). */
@@ -189,6 +201,16 @@ public final class HttpRequest {
       this.current = first;
       this.request = request;
       this.ended = !more;
+    }
+
+    /** The whole body when it is the head's and nothing of it was read yet (no copy), else null. */
+    byte[] takeWhole() {
+      if (!ended || pos != 0) {
+        return null;
+      }
+      byte[] whole = current;
+      pos = whole.length;
+      return whole;
     }
 
     void checkLimit(long size) {
