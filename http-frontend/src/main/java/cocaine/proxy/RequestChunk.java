@@ -40,6 +40,7 @@ public final class RequestChunk {
         raw(packer, h.getValue());
       }
       packer.packRawStringHeader(body.size());
+      FrameEncoder.reserve(body.size()); // one buffer for a body written in pieces, not one growth per piece
       for (ByteBuffer part : body.getByteBuffers()) {
         if (part.hasArray()) {
           packer.writePayload(part.array(), part.arrayOffset() + part.position(), part.remaining());

@@ -65,6 +65,16 @@ public final class FrameEncoder {
     }
   }
 
+  /**
+   * Called inside a {@link Packing} before it writes {@code bytes} more in pieces (a large payload
+   * copied out of read-only buffers): this thread's buffer grows once to hold them. Grown piece by
+   * piece it would grow by an eighth each time, copying a 64 MiB body some 60 times over, with the
+   * old and the new buffer alive at each step.
+   */
+  public static void reserve(long bytes) {
+    SCRATCH.get().reserve(bytes);
+  }
+
   /** One thread's packer and the bytes packed so far; kept while its buffer stays small. */
   private static final class Scratch extends OutputStream {
     static final int KEPT_BYTES = 64 * 1024;
@@ -85,6 +95,14 @@ public final class FrameEncoder {
       grow(len);
       System.arraycopy(b, off, bytes, size, len);
       size += len;
+    }
+
+    /** Room for {@code more} bytes after what is packed (and what the packer still buffers). */
+    void reserve(long more) {
+      long wanted = (long) size + more + HEADROOM;
+      if (wanted > bytes.length) {
+        bytes = Arrays.copyOf(bytes, (int) Math.min(wanted, Integer.MAX_VALUE - 8));
+      }
     }
 
     /**
