@@ -32,22 +32,20 @@ for dir in "$@"; do
   SIDES+=("w$i")
   log "side w$i: $dir ($(grep -o 'exec java.*Xmx[0-9a-z]*' "$dir/run.sh"))"
 done
-cat >"$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = string.rep("x", $BODY)
-LUA
+write_post_lua
 
 # the worker process of app $1 (its argv names the app)
 worker_pid() { pgrep -f -- "--app $1 " | head -1; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s }'; }
 
-# run SIDE NAME [SECONDS]: one wrk run; one line "req/s p99ms worker_ticks runtime_ticks worker_switches rss_kb"
-run() {
+# run_wrk SIDE NAME SECONDS (lib.sh's interleaved_rounds calls it): one wrk run; one line
+# "req/s p99ms worker_ticks runtime_ticks worker_switches rss_kb"
+run_wrk() {
   local w wt0 rt0 ws0
   w="$(worker_pid "$1")"
   wt0="$(ticks "$w")"; rt0="$(ticks "$RT_PID")"; ws0="$(switches "$w")"
-  wrk -t2 -c"$CONNECTIONS" -d"${3:-$SECONDS_PER_RUN}s" --timeout 10s --latency -s "$WORK/post.lua" \
+  wrk -t2 -c"$CONNECTIONS" -d"${3}s" --timeout 10s --latency -s "$WORK/post.lua" \
     "http://127.0.0.1:$PROXY_PORT/$1/echo" >"$WORK/$2.wrk"
   echo "$(awk '/^Requests\/sec/ { print $2 }' "$WORK/$2.wrk") \
 $(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) sub(/ms/, "", v); \
@@ -58,21 +56,7 @@ $(awk '/VmRSS/ { print $2 }' "/proc/$w/status")" >"$WORK/$2.run"
   return 0
 }
 
-for side in "${SIDES[@]}"; do
-  log "$side: warm-up ${WARMUP}s"
-  run "$side" "warmup-$side" "$WARMUP"
-done
-for r in $(seq 1 "$ROUNDS"); do
-  order=("${SIDES[@]}")
-  if [ $((r % 2)) = 0 ]; then
-    order=()
-    for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do order+=("${SIDES[$k]}"); done
-  fi
-  for side in "${order[@]}"; do
-    log "round $r/$ROUNDS: $side (load $(cut -d' ' -f1 /proc/loadavg))"
-    run "$side" "$side-$r"
-  done
-done
+interleaved_rounds
 if [ "$PACED_RATE" != 0 ]; then
   for r in $(seq 1 "${PACED_RUNS:-1}"); do
     for side in "${SIDES[@]}"; do
@@ -91,7 +75,7 @@ i=0
 for side in "${SIDES[@]}"; do
   i=$((i + 1))
   dir="${!i}"
-  paced="$(for f in "$WORK"/paced-"$side"-*.out; do [ -f "$f" ] && tail -n 1 "$f" | awk '{ for (k = 1; k < NF; k++) if ($k == "p99") print $(k + 1) }'; done | sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }')"
+  paced="$(for f in "$WORK"/paced-"$side"-*.out; do [ -f "$f" ] || continue; tail -n 1 "$f" | awk '{ for (k = 1; k < NF; k++) if ($k == "p99") print $(k + 1) }'; done | sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }')"
   cat "$WORK"/"$side"-*.run | python3 -c "
 import sys, statistics as st
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
