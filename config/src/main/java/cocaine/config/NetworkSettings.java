@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param messageBudgetBytes bytes of decoded messages all server connections hold together (not yet
  *     taken by their service, or not yet written to the peer) before the reads of connections
  *     holding some stop ({@code message-budget})
+ * @param inProcess a client of this process connects to a server of this process without a socket
+ *     ({@code in-process}; the HTTP proxy to the apps of its own node under {@code --role all})
  */
 public record NetworkSettings(String host, String hostname, int locatorPort, PortRange sharedPorts,
     int maxFrameBytes, int channelBuffer, int maxChannels, long maxBytesInFlight, int maxConnectionsPerClient,
-    long wireBudgetBytes, long messageBudgetBytes) {
+    long wireBudgetBytes, long messageBudgetBytes, boolean inProcess) {
   /** The share of the heap {@code wire-budget = auto} gives: a quarter. */
   public static final long WIRE_BUDGET_HEAP_SHARE = 4;
   /** The share of the heap {@code message-budget = auto} gives: a quarter. */
@@ -70,7 +72,8 @@ public record NetworkSettings(String host, String hostname, int locatorPort, Por
         r.bytes("max-bytes-in-flight", 1, Long.MAX_VALUE),
         (int) r.integer("max-connections-per-client", 1, Integer.MAX_VALUE),
         wireBudget(r.bytesOrAuto("wire-budget", 1, Long.MAX_VALUE)),
-        heapShare(r.bytesOrAuto("message-budget", 1, Long.MAX_VALUE), MESSAGE_BUDGET_HEAP_SHARE));
+        heapShare(r.bytesOrAuto("message-budget", 1, Long.MAX_VALUE), MESSAGE_BUDGET_HEAP_SHARE),
+        r.bool("in-process"));
   }
 
   /** {@code auto} (-1): a quarter of this process's heap. */

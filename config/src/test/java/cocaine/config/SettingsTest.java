@@ -60,7 +60,7 @@ class SettingsTest {
     Settings s = Settings.load("all", Optional.empty());
     assertEquals(new NetworkSettings("127.0.0.1", "127.0.0.1", 10053, new NetworkSettings.PortRange(0, 0),
         65 * 1024 * 1024, 16, 1024, 64L * 1024 * 1024, 1024, Runtime.getRuntime().maxMemory() / 4,
-        Runtime.getRuntime().maxMemory() / 4), s.network());
+        Runtime.getRuntime().maxMemory() / 4, true), s.network());
     assertTrue(s.network().sharedPorts().osAssigned());
     assertEquals(new PathsSettings(Path.of("/tmp/cocaine/run"), Path.of("/tmp/cocaine/spool"),
         Path.of("/tmp/cocaine/storage")), s.paths());

@@ -3,6 +3,7 @@ package cocaine.runtime;
 import cocaine.cluster.AnnounceKey;
 import cocaine.config.Settings;
 import cocaine.config.SettingsException;
+import cocaine.rpc.transport.InProcess;
 import cocaine.rpc.transport.WireBudget;
 import cocaine.security.AccessToken;
 import cocaine.tls.HttpsSettings;
@@ -50,6 +51,7 @@ public final class Main implements Callable<Integer> {
       HttpsSettings.from(settings.config(), "cocaine.admin");
       // before any connection is made
       WireBudget.useForProcess(settings.network().wireBudgetBytes(), settings.network().messageBudgetBytes());
+      InProcess.useForProcess(settings.network().inProcess());
     } catch (SettingsException e) {
       System.err.println("cocaine-runtime: " + e.getMessage());
       return 2;

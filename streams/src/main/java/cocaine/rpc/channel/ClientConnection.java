@@ -2,6 +2,7 @@ package cocaine.rpc.channel;
 
 import cocaine.rpc.transport.Codec;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.rpc.transport.InProcess;
 import cocaine.rpc.transport.SelectorLoop;
 import cocaine.rpc.transport.SocketStage;
 import cocaine.wire.CocaineException;
@@ -13,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -53,7 +55,8 @@ public final class ClientConnection {
   }
 
   /**
-   * Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. The
+   * Connects; fails with {@link ErrorCode#NOT_CONNECTED} when the peer cannot be reached. A server of
+   * this process is joined without a socket when {@link InProcess} has its address; otherwise the
    * socket is read and written by the connection's own stream ({@link SocketStage}), as the
    * runtime's servers do; only the connect itself, rare, blocks a thread of Pekko's blocking
    * dispatcher, for at most {@link #CONNECT_TIMEOUT_MILLIS}.
@@ -61,6 +64,11 @@ public final class ClientConnection {
   public static CompletionStage<ClientConnection> connect(ActorSystem<?> system, String host, int port,
       ConnectionSettings settings) {
     String address = host + ":" + port;
+    Optional<InProcess.Port> local = InProcess.find(host, port);
+    if (local.isPresent()) {
+      return CompletableFuture.supplyAsync(() -> inProcess(system, address, settings, local.get()),
+          system.executionContext());
+    }
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     return CompletableFuture.supplyAsync(() -> open(host, port, address), blocking).thenApply(socket -> {
       try {
@@ -74,6 +82,20 @@ public final class ClientConnection {
         throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
       }
     });
+  }
+
+  /** A connection to a server of this process ({@link InProcess}): its side joined to ours, no socket. */
+  private static ClientConnection inProcess(ActorSystem<?> system, String address, ConnectionSettings settings,
+      InProcess.Port port) {
+    try {
+      ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
+          .join(port.serve().get())
+          .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
+          .run(port.system()); // the server's system, as its accepted TCP connections: they end with it
+      return new ClientConnection(system, address, settings, handle);
+    } catch (RuntimeException e) { // that system is shutting down
+      throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
+    }
   }
 
   private static SocketChannel open(String host, int port, String address) {

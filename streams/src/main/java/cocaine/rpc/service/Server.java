@@ -2,6 +2,7 @@ package cocaine.rpc.service;
 
 import cocaine.rpc.transport.AcceptLoop;
 import cocaine.rpc.transport.ConnectionSettings;
+import cocaine.rpc.transport.InProcess;
 import cocaine.rpc.transport.SelectorLoop;
 import cocaine.rpc.transport.SocketStage;
 import java.io.IOException;
@@ -43,6 +44,8 @@ public final class Server {
   private static final int WRITE_BYTES = 64 * 1024;
   /** Connections the kernel completes while the acceptor is busy, as Pekko IO's default. */
   private static final int BACKLOG = 100;
+  /** {@link ChannelContext#peer()} of a connection from this process. */
+  public static final String IN_PROCESS_PEER = "in-process";
   private Server() {}
 
   /**
@@ -103,6 +106,7 @@ public final class Server {
     private final SharedKillSwitch connections;
     private final ClientCounts clients;
     private volatile AcceptLoop accepting;
+    private volatile Runnable unlisten = () -> { };
 
     Listener(ActorSystem<?> system, ServerSocketChannel server, SelectorLoop loop, Service service,
         ConnectionSettings settings, SharedKillSwitch connections) throws IOException {
@@ -127,14 +131,27 @@ public final class Server {
     void start() throws IOException {
       accepting = AcceptLoop.start(server, loop, "'" + service.name() + "' on " + text(local),
           system.executionContext(), this::serve);
+      unlisten = InProcess.listen(local, new InProcess.Port(system, this::serveInProcess));
     }
 
     /** Stops accepting and closes the port (it may be bound again once this completes); connections go on. */
     CompletionStage<Done> unbind() {
+      unlisten.run();
       return accepting.close().thenApply(v -> {
         log.debug("'{}' stopped listening on {}", service.name(), text(local));
         return Done.getInstance();
       });
+    }
+
+    /**
+     * The server's side of a connection from this process ({@link InProcess}): served as an accepted
+     * one, but not counted against a client address (there is no remote client to hold sockets).
+     */
+    private Flow<ByteString, ByteString, ?> serveInProcess() {
+      long id = ServerConnection.nextConnectionId();
+      log.debug("'{}' accepted connection {} in-process", service.name(), id);
+      Flow<ByteString, ByteString, ?> flow = ServerConnection.flow(service, settings, id, IN_PROCESS_PEER);
+      return connections != null ? flow.via(connections.flow()) : flow;
     }
 
     private void serve(SocketChannel socket) {
