@@ -16,7 +16,7 @@ import org.apache.pekko.util.ByteString;
  * the connection to the server's in one stream instead of two ends of a loopback socket. Only the
  * socket goes: frames are still encoded and decoded and the server applies the limits it applies
  * to a TCP connection. With {@code --role all} the HTTP proxy's pools reach the apps of their own node
- * this way (docs/design.md, "In-process connections"). Off unless the process turns it on
+ * this way (docs/design.md, the HTTP proxy's request path). Off unless the process turns it on
  * ({@code cocaine.network.in-process}); addresses that are not IP literals always go over TCP.
  */
 public final class InProcess {
