@@ -17,15 +17,18 @@ import java.util.concurrent.locks.LockSupport;
  * {@code BODY} bytes on a fixed schedule ({@code RATE / CONNECTIONS} a second, connections offset
  * evenly). A request's latency runs from its scheduled start, not from when it was sent, so a slow
  * answer also counts against the requests that had to wait behind it (no coordinated omission).
- * The first {@value #WARMUP_SECONDS} s run at the same rate but are not counted: the connections are
+ * The first 3 s (-Dwarmup=S) run at the same rate but are not counted: the connections are
  * made and both sides' code warmed then, as wrk2 calibrates first. Run:
  * {@code java Paced.java URL RATE SECONDS CONNECTIONS BODY}; the last line printed is
  * {@code requests N errors E p50 X p99 Y max Z} (milliseconds, counted requests only).
  */
 public final class Paced {
-  /** With -Dslow=MS, each request slower than that is printed with when it was due (a stall's time). */
+  /**
+   * With -Dslow=MS, each request slower than that is printed with when it was due (a stall's time):
+   * seconds since the start, and on the monotonic clock, which {@code perf record -k monotonic} uses.
+   */
   private static final long SLOW_MS = Long.getLong("slow", 0);
-  private static final int WARMUP_SECONDS = 3;
+  private static final int WARMUP_SECONDS = Integer.getInteger("warmup", 3);
 
   public static void main(String[] args) throws Exception {
     URI uri = URI.create(args[0]);
@@ -81,8 +84,9 @@ public final class Paced {
             }
             latencies[id][done[id]++] = System.nanoTime() - scheduled;
             if (SLOW_MS > 0 && latencies[id][done[id] - 1] > SLOW_MS * 1_000_000L) {
-              System.out.printf("slow: %.1f ms at %.3f s (connection %d)%n", latencies[id][done[id] - 1] / 1e6,
-                  (scheduled - start) / 1e9, id);
+              System.out.printf("slow: %.1f ms at %.3f s (monotonic %.6f s, connection %d)%n",
+                  latencies[id][done[id] - 1] / 1e6,
+                  (scheduled - start) / 1e9, scheduled / 1e9, id); // nanoTime is CLOCK_MONOTONIC on Linux
             }
           } catch (IOException e) {
             if (scheduled - start >= counted) {
