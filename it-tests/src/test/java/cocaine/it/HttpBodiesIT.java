@@ -77,6 +77,14 @@ class HttpBodiesIT {
     }
   }
 
+  /** Under --role all the proxy's pool reaches the app of its own node in memory (cocaine.network.in-process). */
+  @Test
+  void theProxyReachesTheAppOfItsOwnNodeWithoutASocket() throws Exception {
+    assertEquals(200, post("size", "hi".getBytes(StandardCharsets.UTF_8)).statusCode());
+    List<OwnSockets.Connection> toItself = OwnSockets.toItself(runtime.process().pid());
+    assertTrue(toItself.isEmpty(), "the runtime holds both ends of TCP connections " + toItself);
+  }
+
   @Test
   void twentyMegabytesReachTheAppWhole() throws Exception {
     byte[] body = random(20_000_000, 1);
