@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -103,28 +102,25 @@ public final class HttpPort {
    */
   public static CompletionStage<HttpPort> bind(ActorSystem<?> system, String name, String host, int port,
       ServerSettings settings, Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
-    ServerSocketChannel server = null;
+    ServerSocketChannel server;
     try {
-      server = ServerSocketChannel.open();
-      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      server.bind(new InetSocketAddress(host, port), settings.getBacklog());
+      server = AcceptLoop.listen(name, host, port, settings.getBacklog());
+    } catch (BindException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
       HttpPort p = new HttpPort(system, name, (InetSocketAddress) server.getLocalAddress(), settings, handler,
           SelectorLoop.shared());
       p.accepting = AcceptLoop.start(server, p.loop, name + " on " + p.local, system.executionContext(), p::serve);
       system.getWhenTerminated().thenRun(() -> p.accepting.close());
       return CompletableFuture.completedFuture(p);
-    } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
-      if (server != null) {
-        try {
-          server.close();
-        } catch (IOException ignored) {
-          // failing anyway
-        }
+    } catch (IOException e) {
+      try {
+        server.close();
+      } catch (IOException ignored) {
+        // failing anyway
       }
-      BindException failure = new BindException(name + " cannot listen on " + host + ":" + port + ": "
-          + (e instanceof UnresolvedAddressException ? "unknown host" : e.getMessage()));
-      failure.initCause(e);
-      return CompletableFuture.failedFuture(failure);
+      return CompletableFuture.failedFuture(AcceptLoop.cannotListen(name, host, port, e));
     }
   }
 

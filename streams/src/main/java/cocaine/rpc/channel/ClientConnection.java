@@ -26,6 +26,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.msgpack.value.Value;
 
 /**
@@ -72,11 +73,8 @@ public final class ClientConnection {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     return CompletableFuture.supplyAsync(() -> open(host, port, address), blocking).thenApply(socket -> {
       try {
-        ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
-            .join(Flow.fromGraph(new SocketStage(socket, SelectorLoop.shared(), address, IO_BYTES, IO_BYTES)))
-            .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
-            .run(system);
-        return new ClientConnection(system, address, settings, handle);
+        return over(Flow.fromGraph(new SocketStage(socket, SelectorLoop.shared(), address, IO_BYTES, IO_BYTES)),
+            system, system, address, settings);
       } catch (IOException | RuntimeException e) {
         closeQuietly(socket);
         throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
@@ -87,15 +85,21 @@ public final class ClientConnection {
   /** A connection to a server of this process ({@link InProcess}): its side joined to ours, no socket. */
   private static ClientConnection inProcess(ActorSystem<?> system, String address, ConnectionSettings settings,
       InProcess.Port port) {
-    try {
-      ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
-          .join(port.serve().get())
-          .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
-          .run(port.system()); // the server's system, as its accepted TCP connections: they end with it
-      return new ClientConnection(system, address, settings, handle);
+    try { // run in the server's system, as its accepted TCP connections: they end with it
+      return over(port.serve().get(), port.system(), system, address, settings);
     } catch (RuntimeException e) { // that system is shutting down
       throw new CocaineException(ErrorCode.NOT_CONNECTED, "cannot connect to " + address + ": " + e, e);
     }
+  }
+
+  /** This side's channels and codec over {@code bytes} (a socket's, or an in-process server's), run in {@code runIn}. */
+  private static ClientConnection over(Flow<ByteString, ByteString, ?> bytes, ActorSystem<?> runIn,
+      ActorSystem<?> system, String address, ConnectionSettings settings) {
+    ClientChannels.Handle handle = Codec.codec(settings.maxFrameBytes())
+        .join(bytes)
+        .joinMat(Flow.fromGraph(new ClientChannels(address, settings.maxChannels())), Keep.right())
+        .run(runIn);
+    return new ClientConnection(system, address, settings, handle);
   }
 
   private static SocketChannel open(String host, int port, String address) {

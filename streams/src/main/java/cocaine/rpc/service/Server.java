@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -65,23 +64,20 @@ public final class Server {
    */
   public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, String host, int port, Service service,
       ConnectionSettings settings, SharedKillSwitch connections) {
-    ServerSocketChannel server = null;
+    String what = "'" + service.name() + "'";
+    ServerSocketChannel server;
     Listener listener;
     try {
-      server = ServerSocketChannel.open();
-      // a restarted runtime binds its fixed port again while the last one's connections are in TIME_WAIT
-      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      server.bind(new InetSocketAddress(host, port), BACKLOG);
+      server = AcceptLoop.listen(what, host, port, BACKLOG);
+    } catch (BindException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
       listener = new Listener(system, server, SelectorLoop.shared(), service, settings, connections);
       listener.start();
-    } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
-      if (server != null) {
-        closeQuietly(server);
-      }
-      BindException failure = new BindException("'" + service.name() + "' cannot listen on " + host + ":" + port + ": "
-          + (e instanceof UnresolvedAddressException ? "unknown host" : e.getMessage()));
-      failure.initCause(e);
-      return CompletableFuture.failedFuture(failure);
+    } catch (IOException e) {
+      closeQuietly(server);
+      return CompletableFuture.failedFuture(AcceptLoop.cannotListen(what, host, port, e));
     }
     // as with Pekko IO, whose listener was an actor of the system: the port closes with the system;
     // weakly, so that the system does not keep every unbound listener (an app's, per start) till then
@@ -150,7 +146,12 @@ public final class Server {
     private Flow<ByteString, ByteString, ?> serveInProcess() {
       long id = ServerConnection.nextConnectionId();
       log.debug("'{}' accepted connection {} in-process", service.name(), id);
-      Flow<ByteString, ByteString, ?> flow = ServerConnection.flow(service, settings, id, IN_PROCESS_PEER);
+      return serverSide(id, IN_PROCESS_PEER);
+    }
+
+    /** One connection's server side, ended by the port's {@code connections} switch when it has one. */
+    private Flow<ByteString, ByteString, ?> serverSide(long id, String peer) {
+      Flow<ByteString, ByteString, ?> flow = ServerConnection.flow(service, settings, id, peer);
       return connections != null ? flow.via(connections.flow()) : flow;
     }
 
@@ -184,15 +185,12 @@ public final class Server {
         }
       };
       try {
-        Flow<ByteString, ByteString, ?> flow = ServerConnection.flow(service, settings, id, peer)
+        serverSide(id, peer)
             .watchTermination((mat, done) -> {
               done.whenComplete((d, e) -> release.run());
               return mat;
-            });
-        if (connections != null) {
-          flow = flow.via(connections.flow());
-        }
-        flow.join(Flow.fromGraph(new SocketStage(socket, loop, peer, READ_BYTES, WRITE_BYTES))).run(system);
+            })
+            .join(Flow.fromGraph(new SocketStage(socket, loop, peer, READ_BYTES, WRITE_BYTES))).run(system);
       } catch (RuntimeException e) { // the system is shutting down, say
         log.warn("'{}' cannot serve connection {} from {}: {}", service.name(), id, peer, e.toString());
         release.run();

@@ -1,10 +1,14 @@
 package cocaine.rpc.transport;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -46,6 +50,40 @@ public final class AcceptLoop {
     this.what = what;
     this.serveOn = serveOn;
     this.serve = serve;
+  }
+
+  /**
+   * A TCP socket listening at {@code host:port} (0: a free port), with {@code SO_REUSEADDR} so a
+   * restarted process binds its fixed port again while the last one's connections are in TIME_WAIT.
+   *
+   * @param what names the listener in the failure, e.g. {@code 'echo'} or {@code HTTP proxy}
+   * @throws BindException "{@code what} cannot listen on host:port: why" (an unknown host too)
+   */
+  public static ServerSocketChannel listen(String what, String host, int port, int backlog) throws BindException {
+    ServerSocketChannel server = null;
+    try {
+      server = ServerSocketChannel.open();
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.bind(new InetSocketAddress(host, port), backlog);
+      return server;
+    } catch (IOException | IllegalArgumentException e) { // an unresolved host or a port out of range, too
+      if (server != null) {
+        try {
+          server.close();
+        } catch (IOException ignored) {
+          // failing anyway
+        }
+      }
+      throw cannotListen(what, host, port, e);
+    }
+  }
+
+  /** The failure {@link #listen} throws, for a listener that fails after it was bound. */
+  public static BindException cannotListen(String what, String host, int port, Exception cause) {
+    BindException failure = new BindException(what + " cannot listen on " + host + ":" + port + ": "
+        + (cause instanceof UnresolvedAddressException ? "unknown host" : cause.getMessage()));
+    failure.initCause(cause);
+    return failure;
   }
 
   /**
