@@ -192,7 +192,7 @@ public final class HttpPort {
     }
   }
 
-  /** HTTP over one connection's bytes: pekko-http's layer, the handler, the idle timeout, the stop's switches. */
+  /** HTTP over one connection's bytes: pekko-http's layer, split bodies made whole, the handler, the idle timeout, the stop's switches. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Flow<ByteString, ByteString, NotUsed> connection(Optional<InetSocketAddress> remote, HttpConnection c) {
     BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> plain = (BidiFlow) TLSPlacebo.getInstance();
@@ -204,7 +204,10 @@ public final class HttpPort {
     }
     http = http.atop(BidiFlow.fromFlows(Flow.<ByteString>create().via(cutting.flow()),
         c.reading()));
-    return Flow.<HttpRequest>create().mapAsync(settings.getPipeliningLimit(), c::handle).join(http);
+    return Flow.<HttpRequest>create()
+        .flatMapConcat(request -> SplitBodies.whole(request, READ_BYTES))
+        .mapAsync(settings.getPipeliningLimit(), c::handle)
+        .join(http);
   }
 
   private void refuse(SocketChannel socket, int now) {
