@@ -8,12 +8,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * The fixed-size ring behind {@link Tracing}: the latest spans kept as columns of preallocated
  * arrays, not as one {@link Span} object each. A span's fields are copied in when it is recorded
  * and a {@link Span} is made again only when someone reads it, so the spans the ring holds cost the
- * garbage collector nothing to copy while they wait to be overwritten. Writers on any thread;
- * readers take a slot only when its sequence number is the same before and after they copied it.
+ * garbage collector nothing to copy while they wait to be overwritten. Writers on any thread, each
+ * owning its slot while it fills it; readers take a slot only when its sequence number is the same
+ * before and after they copied it.
  */
 final class SpanRing {
   private final int capacity;
-  /** Per slot: 1 + the number of the span it holds, or 0 while a writer fills it. */
+  /** Per slot: 1 + the number of the span it holds, or -(1 + the number of the span a writer is filling it with). */
   private final AtomicLongArray sequence;
   private final long[] traceId;
   private final long[] spanId;
@@ -47,12 +48,22 @@ final class SpanRing {
     return capacity;
   }
 
-  /** Keeps the span numbered n (0, 1, ... in recording order) in its slot, over the one before it. */
+  /**
+   * Keeps the span numbered n (0, 1, ... in recording order) in its slot, over the one before it.
+   * Two writers meet in a slot only when the ring went round while one of them was writing (a
+   * thread stalled for a whole ring of spans): then the span that finds the slot being written, or
+   * holding a newer span, is not kept, rather than mixing its fields with the other's.
+   */
   void put(long n, long trace, long span, long parent, String spanName, String spanNode, String spanApp,
       String spanSlot, long start, long duration, String spanError, Map<String, Object> spanAttributes) {
     int i = (int) (n % capacity);
-    sequence.set(i, 0);
-    VarHandle.storeStoreFence();
+    long held;
+    do {
+      held = sequence.get(i);
+      if (held < 0 || held > n + 1) {
+        return;
+      }
+    } while (!sequence.compareAndSet(i, held, -(n + 1))); // a full fence: no field is written before it
     traceId[i] = trace;
     spanId[i] = span;
     parentId[i] = parent;
