@@ -115,11 +115,7 @@ public final class HttpPort {
       system.getWhenTerminated().thenRun(() -> p.accepting.close());
       return CompletableFuture.completedFuture(p);
     } catch (IOException e) {
-      try {
-        server.close();
-      } catch (IOException ignored) {
-        // failing anyway
-      }
+      closeQuietly(server);
       return CompletableFuture.failedFuture(AcceptLoop.cannotListen(name, host, port, e));
     }
   }
@@ -234,9 +230,9 @@ public final class HttpPort {
     }
   }
 
-  private static void closeQuietly(SocketChannel socket) {
+  private static void closeQuietly(java.nio.channels.Channel channel) {
     try {
-      socket.close();
+      channel.close();
     } catch (IOException ignored) {
       // closing anyway
     }

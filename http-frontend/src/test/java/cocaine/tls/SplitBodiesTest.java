@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -110,7 +111,7 @@ class SplitBodiesTest {
     IOException cut = new IOException("peer gone mid-request");
     List<HttpRequest> out = run(post(5, Source.failed(cut)), 65536);
     assertEquals(1, out.size());
-    CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, () -> read(out.get(0)));
+    CompletionException e = assertThrows(CompletionException.class, () -> read(out.get(0)));
     assertSame(cut, e.getCause());
   }
 
@@ -119,7 +120,7 @@ class SplitBodiesTest {
     IOException cut = new IOException("peer gone mid-request");
     List<HttpRequest> out = run(post(11, Source.single(ByteString.fromString("hello ")).concat(Source.failed(cut))), 65536);
     assertEquals(1, out.size());
-    CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, () -> read(out.get(0)));
+    CompletionException e = assertThrows(CompletionException.class, () -> read(out.get(0)));
     assertTrue(e.getCause() == cut || e.getCause().getCause() == cut, e.toString());
   }
 }
