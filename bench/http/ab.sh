@@ -7,7 +7,7 @@
 # median of the rounds per side (req/s, p50, p99, server CPU per request from /proc) and its ratio
 # to nginx. For "what did this step gain": bench/http/ab.sh main HEAD~1 HEAD
 # Usage: bench/http/ab.sh REV [REV...]   (env: ROUNDS=3 SECONDS_PER_RUN=10 WARMUP=15 CONNECTIONS=64
-#   THREADS=2 BODY=1024 PROXY_TIMEOUT=5s; KEEP_TREES=1 keeps the worktrees in the temp dir;
+#   THREADS=2 BODY=1024 PROXY_TIMEOUT=5s; PACED_RUNS=0 paced runs per side after the rounds, at PACED_RATE=2000; KEEP_TREES=1 keeps the worktrees in the temp dir;
 #   CONF_<n>="hocon" adds settings to the n-th side's runtime, e.g. two sides of one commit:
 #   CONF_2="cocaine.proxy.pool-size = 4" bench/http/ab.sh HEAD HEAD)
 source "$(dirname "$0")/lib.sh"
@@ -67,7 +67,10 @@ SIDES+=(nginx)
 
 write_post_lua
 interleaved_rounds
+PACED_RATE="${PACED_RATE:-2000}"
+[ "${PACED_RUNS:-0}" = 0 ] || paced_runs
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, access logs on, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 rounds_table
+paced_summary
 BENCH_OK=1

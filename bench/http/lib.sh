@@ -103,6 +103,38 @@ wrk_settings() {
   SIDES=()
 }
 
+# --- the paced runs shared by wrk.sh and ab.sh --------------------------------------------------
+# PACED_RUNS (default 1) runs of Paced.java at PACED_RATE req/s for SECONDS_PER_RUN s against each
+# side but the *nolog ones, interleaved; each side's last line is kept in PACED for paced_summary.
+paced_runs() {
+  PACED=""
+  local r side
+  for r in $(seq 1 "${PACED_RUNS:-1}"); do
+    for side in "${SIDES[@]}"; do
+      case "$side" in *nolog) continue ;; esac
+      log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+      java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
+        >"$WORK/paced-$(side_file "$side").out" 2>&1 || true
+      PACED="$PACED$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")
+"
+    done
+  done
+}
+
+# Prints the paced runs and, per side, the median of its p99s and its ratio to nginx's.
+paced_summary() {
+  [ -n "${PACED:-}" ] || return 0
+  echo "paced at $PACED_RATE req/s (Paced.java, latency from each request's scheduled start; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
+  printf '%s' "$PACED"
+  awk 'function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { for (i = 2; i <= NF; i++) if ($i == "p99") { n[$1]++; v[$1, n[$1]] = $(i + 1) } }
+    END { if (!n["nginx"]) exit
+      for (k = 1; k <= n["nginx"]; k++) g[k] = v["nginx", k]; base = med(g, n["nginx"])
+      for (s in n) if (s != "nginx") { for (k = 1; k <= n[s]; k++) x[k] = v[s, k]; m = med(x, n[s])
+        printf "ratio paced p99 %s/nginx = %.2fx (target <= 2.00x; medians of %d runs: %.2f / %.2f ms)\n", s, m / base, n[s], m, base } }' <<<"$PACED"
+}
+
 # lib.sh stops the runtime started last; the ones before it (OTHER_RUNTIMES) are stopped here, by pid.
 stop_other_runtimes() {
   local p

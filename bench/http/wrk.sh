@@ -94,34 +94,13 @@ if [ "$SECONDARY" = 1 ] && [ "$ROUNDS" != 0 ]; then
   run_wrk nginx-jdk nginx-jdk-1 "$SECONDS_PER_RUN"
 fi
 
-PACED=""
-if [ "$PACED_RATE" != 0 ]; then
-  for r in $(seq 1 "${PACED_RUNS:-1}"); do
-    for side in "${SIDES[@]}"; do
-      case "$side" in *nolog) continue ;; esac
-      log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
-      java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
-        >"$WORK/paced-$side.out" 2>&1 || true
-      PACED="$PACED$side $(tail -n 1 "$WORK/paced-$side.out")
-"
-    done
-  done
-fi
+[ "$PACED_RATE" = 0 ] || paced_runs
 
 [ "$ROUNDS" = 0 ] || rounds_table >"$WORK/table.txt"
 echo
 [ "$ROUNDS" = 0 ] || echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 [ "$ROUNDS" = 0 ] || cat "$WORK/table.txt"
-if [ -n "$PACED" ]; then
-  echo "paced at $PACED_RATE req/s (Paced.java, latency from each request's scheduled start; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
-  printf '%s' "$PACED"
-  # the median p99 of each side's paced runs
-  awk 'function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    /^proxy /{for(i=1;i<=NF;i++) if($i=="p99") pp[++np]=$(i+1)} /^nginx /{for(i=1;i<=NF;i++) if($i=="p99") ng[++nn]=$(i+1)}
-    END { if (np && nn) { a = med(pp, np); b = med(ng, nn)
-      printf "ratio paced p99 proxy/nginx = %.2fx (target <= 2.00x; medians of %d runs: %.2f / %.2f ms)\n", a / b, np, a, b } }' <<<"$PACED"
-fi
+paced_summary
 echo
 for mode in $ACCESS_LOGS; do
   WORK="$BASE/proxy-$mode"

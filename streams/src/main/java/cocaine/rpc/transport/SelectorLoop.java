@@ -1,6 +1,7 @@
 package cocaine.rpc.transport;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -32,6 +33,8 @@ public final class SelectorLoop implements AutoCloseable {
    * eventfd write, a return from the wait, a read) -- 1.5% of the runtime's CPU went to wake-ups.
    */
   private volatile boolean waiting;
+  /** This thread's buffer for the sockets it reads ({@link SelectorRead}): each read is copied out at once. */
+  private ByteBuffer readBuffer;
 
   /**
    * One selector thread for every connection and listening socket of the process, TCP (accepted or
@@ -58,6 +61,16 @@ public final class SelectorLoop implements AutoCloseable {
   SelectionKey register(SelectableChannel socket, IntConsumer ready) throws IOException {
     SelectionKey key = socket.register(selector, 0, ready);
     selector.wakeup(); // a registration waits for the selector's next round
+    return key;
+  }
+
+  /**
+   * Watches {@code socket} for nothing yet; this thread reads it for its owner when asked ({@link
+   * SelectorRead#want}), and the owner gets the other ready operations as with {@link #register}.
+   */
+  SelectionKey register(SelectableChannel socket, SelectorRead reads) throws IOException {
+    SelectionKey key = socket.register(selector, 0, reads);
+    selector.wakeup();
     return key;
   }
 
@@ -129,6 +142,13 @@ public final class SelectorLoop implements AutoCloseable {
     }
   }
 
+  private ByteBuffer readBuffer(int bytes) {
+    if (readBuffer == null || readBuffer.capacity() < bytes) {
+      readBuffer = ByteBuffer.allocateDirect(bytes);
+    }
+    return readBuffer;
+  }
+
   /**
    * A selected key: drops the interest in what is ready (its owner asks again when it must wait once
    * more) and tells the owner.
@@ -138,6 +158,10 @@ public final class SelectorLoop implements AutoCloseable {
     int ops;
     try {
       ops = key.readyOps();
+      if (key.attachment() instanceof SelectorRead reads) {
+        reads.selected(key, ops, readBuffer(reads.limit()));
+        return;
+      }
       key.interestOpsAnd(~ops);
     } catch (CancelledKeyException e) {
       return; // the socket was closed meanwhile; its owner has stopped

@@ -105,6 +105,9 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
 
   private final class Logic extends TimerGraphStageLogic {
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
+    /** The reads the selector's thread makes for this stage once the socket had nothing more to give. */
+    private final AsyncCallback<SelectorRead.Outcome> delivered = createAsyncCallback(this::onDelivered);
+    private SelectorRead reads;
     /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
     private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
     /**
@@ -166,8 +169,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
         @Override
         public void onPull() {
           if (drained) {
-            drained = false;
-            loop.interest(key, SelectionKey.OP_READ);
+            reads.want(loop, key);
           } else {
             read();
           }
@@ -191,7 +193,8 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       }
       try {
         socket.configureBlocking(false);
-        key = loop.register(socket, ready::invoke);
+        reads = new SelectorRead(socket, readBytes, ready::invoke, delivered::invoke);
+        key = loop.register(socket, reads);
       } catch (IOException | ClosedSelectorException e) { // the loop closed: its server was unbound meanwhile
         log.debug("cannot watch {}: {}", peer, e.toString());
         close();
@@ -204,12 +207,29 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       if (closed) {
         return;
       }
-      if ((ops & SelectionKey.OP_READ) != 0 && isAvailable(out)) {
-        read();
-      }
       if ((ops & SelectionKey.OP_WRITE) != 0 && blocked) {
         blocked = false;
         flush();
+      }
+    }
+
+    private void onDelivered(SelectorRead.Outcome outcome) {
+      if (closed) {
+        return;
+      }
+      if (outcome instanceof SelectorRead.Bytes b) {
+        drained = !b.full();
+        if (isAvailable(out)) { // else the reading side was cancelled meanwhile
+          push(out, b.bytes());
+        }
+      } else if (outcome instanceof SelectorRead.Failed f) {
+        log.debug("reading {} failed: {}", peer, f.error().toString());
+        close();
+      } else {
+        complete(out);
+        if (isClosed(in)) {
+          close();
+        }
       }
     }
 
@@ -231,7 +251,8 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
         return;
       }
       if (n == 0) {
-        loop.interest(key, SelectionKey.OP_READ);
+        drained = true;
+        reads.want(loop, key);
         return;
       }
       drained = n < readBytes;
