@@ -22,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A connected non-blocking socket as a flow: bytes pushed in are written, bytes read come out. Reads
- * and writes are done by the stage itself, on the stream's thread, as far as the socket allows
- * without waiting; only when it would wait is the socket watched by the server's {@link SelectorLoop},
- * which calls the stage back. A request thus crosses no thread of its own. The elements pushed during one run of the stream go out in
+ * A connected non-blocking socket as a flow: bytes pushed in are written, bytes read come out. Writes,
+ * and reads while the socket has more, are done by the stage itself, on the stream's thread, as far
+ * as the socket allows without waiting; a write that would wait has the {@link SelectorLoop} call the
+ * stage back, and once a read has emptied the socket the loop's thread makes the next read itself
+ * when the stage asks ({@link SelectorRead}). A request thus crosses no thread of its own. The elements pushed during one run of the stream go out in
  * one gathering write. Holds up to {@code writeBytes} (plus one element) to write; the read buffer
  * belongs to the stream's thread, so an idle connection holds no buffer at all.
  */
@@ -124,13 +125,13 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
     /** A write the socket did not take whole: wait for it to be writable. */
     private boolean blocked;
     /**
-     * The last read took less than it could: the socket had no more then, so the next read waits for
-     * the selector instead of trying (a read that finds nothing costs a system call for nothing).
+     * The last read took less than it could: the socket had no more then, so the next read is the
+     * selector's, made when the socket is readable (a read that finds nothing costs a system call for
+     * nothing).
      */
     private boolean drained;
     private boolean closed;
     private SelectionKey key;
-    /** The event loop this stream runs on, else the server's selector thread. */
 
     Logic() {
       super(shape);
