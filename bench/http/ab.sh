@@ -35,35 +35,20 @@ for rev in "$@"; do
   TREES+=("$tree")
   (cd "$tree" && nice -n 5 ./mvnw -B -q -o -DskipTests package >"$BASE/build-$i.log" 2>&1) \
     || { echo "build of $rev failed: $BASE/build-$i.log" >&2; exit 1; }
-  [ -n "$RT_PID" ] && OTHER_RUNTIMES+=("$RT_PID")
   ROOT="$tree"
   APPS="$tree/examples/target/apps"
   WORK="$BASE/rt-$i"
   mkdir -p "$WORK"
   conf_var="CONF_$i"
-  start_runtime "cocaine.proxy.timeout = ${PROXY_TIMEOUT:-5s}
-${!conf_var:-}"
   [ -n "${!conf_var:-}" ] && side="$side+conf"
-  deploy_app http-echo "$APPS/http-echo" "$PROFILE"
-  URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
-  PIDS_OF[$side]="$RT_PID"
+  add_proxy_side "$side" "cocaine.proxy.timeout = ${PROXY_TIMEOUT:-5s}
+${!conf_var:-}"
   [ -n "${!conf_var:-}" ] && log "side $side: ${!conf_var}"
-  await_http -d hi "${URL[$side]}"
-  SIDES+=("$side")
 done
 ROOT="$HERE_ROOT"
 WORK="$BASE"
 
-FRONT_PORT="$(free_port)"
-start_nginx_echo "  server {
-    listen 127.0.0.1:$FRONT_PORT;
-    access_log $WORK/nginx/logs/access.log combined buffer=64k flush=1s;
-    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
-  }"
-URL[nginx]="http://127.0.0.1:$FRONT_PORT/echo"
-PIDS_OF[nginx]="$NGINX_PID"
-await_http -d hi "${URL[nginx]}"
-SIDES+=(nginx)
+add_nginx_side
 
 write_post_lua
 interleaved_rounds

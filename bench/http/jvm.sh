@@ -14,28 +14,12 @@ trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
 i=0
 while :; do
   i=$((i+1)); v="OPTS_$i"; [ -n "${!v:-}" ] || break
-  [ -n "$RT_PID" ] && OTHER_RUNTIMES+=("$RT_PID")
   WORK="$BASE/rt-$i"; mkdir -p "$WORK"
   export COCAINE_JAVA_OPTS="-Xmx512m ${!v} -Xlog:gc,gc+age=trace:file=$OUT/gc-$i.log:uptimenanos"
-  start_runtime "cocaine.proxy.timeout = 5s"
-  deploy_app http-echo "$APPS/http-echo" "$PROFILE"
-  side="$i"
-  URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
-  PIDS_OF[$side]="$RT_PID"
-  await_http -d hi "${URL[$side]}"
-  SIDES+=("$side")
+  add_proxy_side "$i" "cocaine.proxy.timeout = 5s"
 done
 WORK="$BASE"
-FRONT_PORT="$(free_port)"
-start_nginx_echo "  server {
-    listen 127.0.0.1:$FRONT_PORT;
-    access_log $WORK/nginx/logs/access.log combined buffer=64k flush=1s;
-    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
-  }"
-URL[nginx]="http://127.0.0.1:$FRONT_PORT/echo"
-PIDS_OF[nginx]="$NGINX_PID"
-await_http -d hi "${URL[nginx]}"
-SIDES+=(nginx)
+add_nginx_side
 write_post_lua
 
 interleaved_rounds

@@ -135,6 +135,34 @@ paced_summary() {
         printf "ratio paced p99 %s/nginx = %.2fx (target <= 2.00x; medians of %d runs: %.2f / %.2f ms)\n", s, m / base, n[s], m, base } }' <<<"$PACED"
 }
 
+# Starts a runtime (--role all) with the settings $2 and http-echo on it, as side $1 of the rounds
+# (URL, PIDS_OF, SIDES); the runtime started before it, if any, is kept in OTHER_RUNTIMES to stop.
+add_proxy_side() {
+  local side="$1"
+  [ -n "$RT_PID" ] && OTHER_RUNTIMES+=("$RT_PID")
+  start_runtime "$2"
+  deploy_app http-echo "$APPS/http-echo" "$PROFILE"
+  URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
+  PIDS_OF[$side]="$RT_PID"
+  await_http -d hi "${URL[$side]}"
+  SIDES+=("$side")
+}
+
+# Starts nginx -> nginx echo module, its access log buffered, as side `nginx` of the rounds.
+add_nginx_side() {
+  local port
+  port="$(free_port)"
+  start_nginx_echo "  server {
+    listen 127.0.0.1:$port;
+    access_log $WORK/nginx/logs/access.log combined buffer=64k flush=1s;
+    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+  URL[nginx]="http://127.0.0.1:$port/echo"
+  PIDS_OF[nginx]="$NGINX_PID"
+  await_http -d hi "${URL[nginx]}"
+  SIDES+=(nginx)
+}
+
 # lib.sh stops the runtime started last; the ones before it (OTHER_RUNTIMES) are stopped here, by pid.
 stop_other_runtimes() {
   local p

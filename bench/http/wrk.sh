@@ -25,19 +25,13 @@ PACED_RATE="${PACED_RATE:-2000}"
 trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
 
 for mode in $ACCESS_LOGS; do
-  [ -n "$RT_PID" ] && OTHER_RUNTIMES+=("$RT_PID")
   WORK="$BASE/proxy-$mode"
   mkdir -p "$WORK"
   conf="cocaine.proxy.timeout = ${PROXY_TIMEOUT:-5s}"
   [ "$mode" = off ] && conf="$conf
 cocaine.proxy.access-log.enabled = off"
-  start_runtime "$conf"
-  deploy_app http-echo "$APPS/http-echo" "$PROFILE"
   side="proxy"; [ "$mode" = off ] && side="proxy-nolog"
-  URL[$side]="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
-  PIDS_OF[$side]="$RT_PID"
-  await_http -d hi "${URL[$side]}"
-  SIDES+=("$side")
+  add_proxy_side "$side" "$conf"
 done
 WORK="$BASE"
 

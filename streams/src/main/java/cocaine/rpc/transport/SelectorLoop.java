@@ -59,9 +59,7 @@ public final class SelectorLoop implements AutoCloseable {
 
   /** Watches {@code socket} (non-blocking) for nothing yet; {@code ready} gets the ready operations. */
   SelectionKey register(SelectableChannel socket, IntConsumer ready) throws IOException {
-    SelectionKey key = socket.register(selector, 0, ready);
-    selector.wakeup(); // a registration waits for the selector's next round
-    return key;
+    return watch(socket, ready);
   }
 
   /**
@@ -69,8 +67,12 @@ public final class SelectorLoop implements AutoCloseable {
    * SelectorRead#want}), and the owner gets the other ready operations as with {@link #register}.
    */
   SelectionKey register(SelectableChannel socket, SelectorRead reads) throws IOException {
-    SelectionKey key = socket.register(selector, 0, reads);
-    selector.wakeup();
+    return watch(socket, reads);
+  }
+
+  private SelectionKey watch(SelectableChannel socket, Object owner) throws IOException {
+    SelectionKey key = socket.register(selector, 0, owner);
+    selector.wakeup(); // a registration waits for the selector's next round
     return key;
   }
 

@@ -76,6 +76,28 @@ final class SelectorRead {
     }
   }
 
+  /**
+   * One read of at most {@code limit} bytes into {@code buffer}, whoever makes it (the selector's
+   * thread here, the stage's own while its socket has more); null when the socket had nothing.
+   */
+  static Outcome read(SocketChannel socket, ByteBuffer buffer, int limit) {
+    buffer.clear().limit(limit);
+    int n;
+    try {
+      n = socket.read(buffer);
+    } catch (IOException e) {
+      return new Failed(e);
+    }
+    if (n == 0) {
+      return null;
+    }
+    if (n < 0) {
+      return END;
+    }
+    buffer.flip();
+    return new Bytes(ByteString.fromByteBuffer(buffer), n == limit); // a copy: the buffer is the reader's thread's
+  }
+
   private void readable(SelectionKey key, ByteBuffer buffer) {
     if (!wanted.getAndSet(false)) {
       // Nobody waits: stop watching, or a level-triggered selector would return at once, again.
@@ -85,25 +107,14 @@ final class SelectorRead {
       }
       return;
     }
-    buffer.clear().limit(limit);
-    int n;
-    try {
-      n = socket.read(buffer);
-    } catch (IOException e) {
-      key.interestOpsAnd(~SelectionKey.OP_READ);
-      delivered.accept(new Failed(e));
-      return;
-    }
-    if (n == 0) {
+    Outcome outcome = read(socket, buffer, limit);
+    if (outcome == null) {
       wanted.set(true); // readiness without bytes: wait for the next one
       return;
     }
-    if (n < 0) {
+    if (!(outcome instanceof Bytes)) {
       key.interestOpsAnd(~SelectionKey.OP_READ);
-      delivered.accept(END);
-      return;
     }
-    buffer.flip();
-    delivered.accept(new Bytes(ByteString.fromByteBuffer(buffer), n == limit)); // a copy: the buffer is the thread's
+    delivered.accept(outcome);
   }
 }

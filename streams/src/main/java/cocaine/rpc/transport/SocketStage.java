@@ -107,7 +107,7 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
   private final class Logic extends TimerGraphStageLogic {
     private final AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
     /** The reads the selector's thread makes for this stage once the socket had nothing more to give. */
-    private final AsyncCallback<SelectorRead.Outcome> delivered = createAsyncCallback(this::onDelivered);
+    private final AsyncCallback<SelectorRead.Outcome> delivered = createAsyncCallback(this::onRead);
     private SelectorRead reads;
     /** Runs after the stream's current batch of events: the frames pushed meanwhile go in one write. */
     private final AsyncCallback<Boolean> flushLater = createAsyncCallback(b -> flush());
@@ -214,7 +214,8 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
       }
     }
 
-    private void onDelivered(SelectorRead.Outcome outcome) {
+    /** A read's outcome, the stage's own or the selector's. */
+    private void onRead(SelectorRead.Outcome outcome) {
       if (closed) {
         return;
       }
@@ -235,30 +236,13 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
     }
 
     private void read() {
-      ByteBuffer readBuffer = readBuffer();
-      int n;
-      try {
-        n = socket.read(readBuffer);
-      } catch (IOException e) {
-        log.debug("reading {} failed: {}", peer, e.toString());
-        close();
-        return;
-      }
-      if (n < 0) {
-        complete(out);
-        if (isClosed(in)) {
-          close();
-        }
-        return;
-      }
-      if (n == 0) {
+      SelectorRead.Outcome outcome = SelectorRead.read(socket, readBuffer(), readBytes);
+      if (outcome == null) {
         drained = true;
         reads.want(loop, key);
-        return;
+      } else {
+        onRead(outcome);
       }
-      drained = n < readBytes;
-      readBuffer.flip();
-      push(out, ByteString.fromByteBuffer(readBuffer)); // a copy: the buffer is the thread's
     }
 
     private ByteBuffer readBuffer() {
@@ -267,7 +251,6 @@ public final class SocketStage extends GraphStage<FlowShape<ByteString, ByteStri
         buffer = ByteBuffer.allocateDirect(readBytes);
         READ_BUFFER.set(buffer);
       }
-      buffer.clear().limit(readBytes);
       return buffer;
     }
 
