@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import cocaine.config.ZookeeperSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,15 @@ class ZookeeperStorageTest {
   static final Path SCRIPT = Path.of(System.getProperty("user.dir")).resolve("../scripts/zookeeper.sh").normalize();
   static final Duration WAIT = Duration.ofSeconds(60);
   static final AtomicInteger ROOTS = new AtomicInteger();
+  /**
+   * Every call of the storage is answered within its connection-timeout; under load a round trip
+   * that carries a chunk took 300-450 ms here, so the tests that are not about that timeout get the
+   * configured one, not a second that a few round trips use up.
+   */
+  static final Duration CONNECTION_TIMEOUT =
+      ConfigFactory.defaultReference().getDuration("cocaine.storage.zookeeper.connection-timeout");
+  /** For the tests of what a call does once ZooKeeper is gone: short, so that they wait little for it. */
+  static final Duration SHORT_TIMEOUT = Duration.ofSeconds(1);
 
   @TempDir static Path zkDir;
   static int port;
@@ -91,12 +101,12 @@ class ZookeeperStorageTest {
   @BeforeEach
   void open() {
     root = "/cocaine-test-" + ROOTS.incrementAndGet();
-    storage = open(1024);
+    storage = open(1024, CONNECTION_TIMEOUT);
   }
 
-  ZookeeperStorage open(int chunkBytes) {
+  ZookeeperStorage open(int chunkBytes, Duration connectionTimeout) {
     return ZookeeperStorage.open(new ZookeeperSettings("127.0.0.1:" + port, root, Duration.ofSeconds(10)),
-        Duration.ofSeconds(1), 2, 64, chunkBytes);
+        connectionTimeout, 2, 64, chunkBytes);
   }
 
   @AfterEach
@@ -151,7 +161,7 @@ class ZookeeperStorageTest {
     byte[] big = new byte[3 * 1024 * 1024 + 17]; // well past ZooKeeper's 1 MiB znode limit
     ThreadLocalRandom.current().nextBytes(big);
     storage.close();
-    storage = open(256 * 1024);
+    storage = open(256 * 1024, CONNECTION_TIMEOUT);
     get(storage.write("apps", "echo@1", big, List.of("archive")));
     assertArrayEquals(big, get(storage.read("apps", "echo@1")));
     byte[] bigger = new byte[2 * 1024 * 1024];
@@ -232,6 +242,8 @@ class ZookeeperStorageTest {
     AtomicReference<CocaineException> lastFailure = new AtomicReference<>();
     AtomicInteger failures = new AtomicInteger();
     AtomicBoolean writing = new AtomicBoolean(true);
+    storage.close();
+    storage = open(1024, SHORT_TIMEOUT);
     Thread writer = new Thread(() -> {
       // until told to stop, not for a number of writes: while ZooKeeper is down writes fail at once, and a
       // count ran out before it was back (seen: 100,000 failed writes in the outage, none after it)
@@ -283,6 +295,8 @@ class ZookeeperStorageTest {
 
   @Test
   void everyCallIsAnsweredWithinTheConnectionTimeoutWhenZooKeeperStopsAnswering() throws Exception {
+    storage.close();
+    storage = open(1024, SHORT_TIMEOUT);
     get(storage.write("crashlogs", "before", bytes("x"), List.of()));
     // A frozen server keeps its connections open: the client still counts itself connected, so
     // calls wait for replies instead of failing at once, and the later ones queue behind them.
