@@ -4,7 +4,7 @@
 # with PACED=1, of Paced.java at PACED_RATE req/s); writes the stacks folded by fold.py to OUT
 # (default bench/http/flame-proxy.collapsed.txt), which flamegraph.pl and speedscope.app read, and
 # prints the share of the samples per thread group and per top-level part.
-# Usage: bench/http/flame.sh   (env: EVENT=itimer WARMUP=25 PROFILE_SECONDS=15 PACED=0 PACED_RATE=2000 OUT=...)
+# Usage: bench/http/flame.sh   (env: EVENT=cpu INTERVAL=1ms WARMUP=25 PROFILE_SECONDS=15 PACED=0 PACED_RATE=2000 OUT=... RAW_OUT=...)
 source "$(dirname "$0")/lib.sh"
 need wrk wrk
 wrk_settings
@@ -35,11 +35,12 @@ log "load: $load"
 $load >"$WORK/load.out" 2>&1 &
 LOAD_PID=$!
 sleep "$settle"
-log "profiling the runtime (pid $RT_PID, event ${EVENT:-itimer}) for ${PROFILE_SECONDS}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
-java -jar "$AP_JAR" profiler -e "${EVENT:-itimer}" -d "$PROFILE_SECONDS" -t -o collapsed -f "$WORK/raw.collapsed" "$RT_PID" >/dev/null
+log "profiling the runtime (pid $RT_PID, event ${EVENT:-cpu}) for ${PROFILE_SECONDS}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+java -jar "$AP_JAR" profiler -e "${EVENT:-cpu}" -i "${INTERVAL:-1ms}" -d "$PROFILE_SECONDS" -t -o collapsed -f "$WORK/raw.collapsed" "$RT_PID" >/dev/null
 wait "$LOAD_PID" || true
 grep -E 'Requests/sec|^requests' "$WORK/load.out" || tail -n 3 "$WORK/load.out"
 python3 "$BENCH_DIR/fold.py" <"$WORK/raw.collapsed" >"$OUT"
+[ -z "${RAW_OUT:-}" ] || cp "$WORK/raw.collapsed" "$RAW_OUT" # unfolded, for a closer look
 log "wrote $OUT ($(wc -l <"$OUT") stacks, load $(cut -d' ' -f1-3 /proc/loadavg))"
 python3 - "$OUT" <<'PY'
 import collections, re, sys
