@@ -74,15 +74,27 @@ final class Chunks {
   }
 
   /** Deletes the set the pointer {@code data} names; a failure is logged, the set is then left over. */
-  void delete(String collection, String key, byte[] data) {
-    delete(collection, key, ChunkPointer.fields(data)[0]);
+  void delete(String collection, String key, byte[] data, Runnable progress) {
+    delete(collection, key, ChunkPointer.fields(data)[0], progress);
   }
 
-  /** Deletes the set {@code chunkSet}; a failure is logged, the set is then left over. */
-  void delete(String collection, String key, String chunkSet) {
+  /**
+   * Deletes the set {@code chunkSet} chunk by chunk, {@code progress} after each: a set of many
+   * chunks takes many round trips, each of which the call's timeout bounds, not their sum. A failure
+   * is logged, the set is then left over.
+   */
+  void delete(String collection, String key, String chunkSet, Runnable progress) {
     String path = layout.chunks(collection, key) + "/" + chunkSet;
     try {
-      client.delete().deletingChildrenIfNeeded().forPath(path);
+      for (String chunk : client.getChildren().forPath(path)) {
+        try {
+          client.delete().forPath(path + "/" + chunk);
+        } catch (KeeperException.NoNodeException e) {
+          // already gone
+        }
+        progress.run();
+      }
+      client.delete().forPath(path);
     } catch (KeeperException.NoNodeException e) {
       // already gone
     } catch (Exception e) {

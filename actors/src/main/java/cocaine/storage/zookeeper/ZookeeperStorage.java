@@ -173,12 +173,13 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
       }
       try {
         byte[] replaced = replace(collection, key, data, new TreeSet<>(tags));
+        progress.run();
         if (replaced != null && ChunkPointer.marks(replaced)) {
-          chunks.delete(collection, key, replaced);
+          chunks.delete(collection, key, replaced, progress);
         }
       } catch (Exception e) {
         if (chunkSet != null) {
-          chunks.delete(collection, key, chunkSet);
+          chunks.delete(collection, key, chunkSet, progress);
         }
         throw e;
       }
@@ -225,7 +226,7 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
 
   @Override
   public CompletionStage<Void> remove(String collection, String key) {
-    return calls.submit("remove", collection, key, () -> {
+    return calls.submit("remove", collection, key, (CallQueue.Steps<Void>) progress -> {
       Layout.validate("collection", collection);
       Layout.validate("key", key);
       String path = layout.value(collection, key);
@@ -255,7 +256,8 @@ public final class ZookeeperStorage implements Storage, AutoCloseable {
           continue;
         }
         if (ChunkPointer.marks(old)) {
-          chunks.delete(collection, key, old);
+          progress.run();
+          chunks.delete(collection, key, old, progress);
         }
         return null;
       }

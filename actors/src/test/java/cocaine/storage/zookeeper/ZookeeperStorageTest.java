@@ -179,6 +179,30 @@ class ZookeeperStorageTest {
   }
 
   @Test
+  void theTimeoutBoundsEachWaitForZookeeperNotTheNumberOfChunks() throws Exception {
+    // 1-byte chunks: each value below is 2,500 znodes, so deleting one takes longer than the 1 s
+    // connection-timeout in all, while each round trip takes a millisecond or so
+    storage.close();
+    storage = open(1, SHORT_TIMEOUT);
+    byte[] first = new byte[2500];
+    byte[] second = new byte[2500];
+    ThreadLocalRandom.current().nextBytes(first);
+    ThreadLocalRandom.current().nextBytes(second);
+    get(storage.write("apps", "echo@1", first, List.of("archive")));
+    get(storage.write("apps", "echo@1", second, List.of("archive"))); // new chunks, then the old ones deleted
+    assertArrayEquals(second, get(storage.read("apps", "echo@1")));
+    assertEquals(1, chunkSets("apps", "echo@1"), "the replaced value's chunks are deleted");
+    long start = System.nanoTime();
+    get(storage.remove("apps", "echo@1"));
+    Duration removing = Duration.ofNanos(System.nanoTime() - start);
+    assertEquals(0, chunkSets("apps", "echo@1"));
+    assertEquals(ErrorCode.NOT_FOUND, failure(storage.read("apps", "echo@1")).code());
+    // what the test is about: deleting a value's chunks outlasts the timeout (so did the replacing write's)
+    assertTrue(removing.compareTo(SHORT_TIMEOUT) > 0,
+        "removing 2,500 chunks took " + removing.toMillis() + " ms, less than the timeout: use more chunks here");
+  }
+
+  @Test
   void aDamagedChunkPointerIsAClearErrorNotAHugeBuffer() throws Exception {
     get(storage.write("apps", "echo@1", new byte[3000], List.of())); // 3 chunks of 1 KiB
     try (CuratorFramework zk = CuratorFrameworkFactory.newClient("127.0.0.1:" + port, new RetryOneTime(100))) {
