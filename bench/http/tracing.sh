@@ -2,8 +2,9 @@
 # The HTTP proxy with tracing on vs off, same run, same client: two runtimes (--role all), one with
 # cocaine.tracing.enabled = on and one with off, each proxying to its own http-echo (2 workers);
 # wrk, keep-alive, POST with a 1 KiB body, 64 connections. After a warm-up of each, the measured
-# runs alternate on/off ROUNDS times so that load from elsewhere on the machine hits both alike.
-# Prints requests/s and p99 of each side and the ratio (target: tracing on >= 0.95x tracing off).
+# runs alternate on/off ROUNDS times (on first in odd rounds, off first in even ones) so that load
+# from elsewhere on the machine hits both alike. Prints requests/s and p99 of each round, each side's
+# median and the ratio of the medians (target: tracing on >= 0.95x tracing off).
 # Usage: bench/http/tracing.sh   (env: SECONDS_PER_ROUND=10 ROUNDS=3 WARMUP=15 CONNECTIONS=64
 #   THREADS=2 BODY=1024)
 source "$(dirname "$0")/lib.sh"
@@ -31,7 +32,9 @@ for side in on off; do
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/post.lua" "${URL[$side]}" >/dev/null
 done
 for round in $(seq 1 "$ROUNDS"); do
-  for side in on off; do
+  order="on off"
+  [ $((round % 2)) = 0 ] && order="off on" # neither side always runs first, as in ab.sh
+  for side in $order; do
     log "round $round, tracing $side: ${SECONDS_PER_ROUND}s"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --timeout 10s --latency -s "$WORK/post.lua" \
       "${URL[$side]}" >"$WORK/$side.$round.wrk"
@@ -46,20 +49,22 @@ p99() {
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_ROUND}s x $ROUNDS rounds, POST ${BODY} B, keep-alive ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-8s %s\n' tracing "req/s per round (p99 ms)"
-declare -A MEAN
+declare -A MEDIAN
 for side in on off; do
   line=""
-  sum=0
+  all=""
   for round in $(seq 1 "$ROUNDS"); do
     r="$(rps "$WORK/$side.$round.wrk")"
     line="$line $r ($(p99 "$WORK/$side.$round.wrk"))"
-    sum="$(awk -v a="$sum" -v b="$r" 'BEGIN { print a + b }')"
+    all="$all $r"
   done
-  MEAN[$side]="$(awk -v s="$sum" -v n="$ROUNDS" 'BEGIN { printf "%.0f", s / n }')"
-  printf '%-8s%s  mean %s req/s\n' "$side" "$line" "${MEAN[$side]}"
+  # the median, not the mean: one round hit by something else on the machine does not decide
+  MEDIAN[$side]="$(tr ' ' '\n' <<<"$all" | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 }
+    END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+  printf '%-8s%s  median %s req/s\n' "$side" "$line" "${MEDIAN[$side]}"
 done
-awk -v on="${MEAN[on]}" -v off="${MEAN[off]}" 'BEGIN {
-  printf "ratio  rps on/off = %.3fx (target >= 0.95x)\n", on / off }'
+awk -v on="${MEDIAN[on]}" -v off="${MEDIAN[off]}" 'BEGIN {
+  printf "ratio  rps on/off = %.3fx (medians; target >= 0.95x)\n", on / off }'
 echo
 WORK="$BASE/off" runtime_report || true
 BENCH_OK=1
