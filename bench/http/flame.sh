@@ -4,7 +4,8 @@
 # with PACED=1, of Paced.java at PACED_RATE req/s); writes the stacks folded by fold.py to OUT
 # (default bench/http/flame-proxy.collapsed.txt), which flamegraph.pl and speedscope.app read, and
 # prints the share of the samples per thread group and per top-level part.
-# Usage: bench/http/flame.sh   (env: EVENT=cpu INTERVAL=1ms WARMUP=25 PROFILE_SECONDS=15 PACED=0 PACED_RATE=2000 OUT=... RAW_OUT=...)
+# Usage: bench/http/flame.sh   (env: EVENT=cpu INTERVAL=1ms WARMUP=25 PROFILE_SECONDS=15 PACED=0 PACED_RATE=2000 OUT=... RAW_OUT=...
+#   CONF="hocon" adds settings to the runtime, e.g. CONF="cocaine.tracing.enabled = off")
 source "$(dirname "$0")/lib.sh"
 need wrk wrk
 wrk_settings
@@ -17,7 +18,8 @@ PROFILE_SECONDS="${PROFILE_SECONDS:-15}"
 WARMUP="${WARMUP:-25}"
 
 export COCAINE_JAVA_OPTS="${COCAINE_JAVA_OPTS:--Xmx512m}"
-start_runtime "cocaine.proxy.timeout = 5s"
+start_runtime "cocaine.proxy.timeout = 5s
+${CONF:-}"
 deploy_app http-echo "$APPS/http-echo" "$PROFILE"
 E="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
 await_http -d hi "$E"
