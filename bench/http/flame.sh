@@ -18,11 +18,9 @@ PROFILE_SECONDS="${PROFILE_SECONDS:-15}"
 WARMUP="${WARMUP:-25}"
 
 export COCAINE_JAVA_OPTS="${COCAINE_JAVA_OPTS:--Xmx512m}"
-start_runtime "cocaine.proxy.timeout = 5s
+add_proxy_side proxy "cocaine.proxy.timeout = 5s
 ${CONF:-}"
-deploy_app http-echo "$APPS/http-echo" "$PROFILE"
-E="http://127.0.0.1:$PROXY_PORT/http-echo/echo"
-await_http -d hi "$E"
+E="${URL[proxy]}"
 write_post_lua
 log "warm-up: wrk -t$THREADS -c$CONNECTIONS for ${WARMUP}s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$E" >/dev/null
