@@ -79,7 +79,9 @@ final class AppChannel implements ClientConnection.Replies {
       Runnable onEnd) {
     AppChannel c = new AppChannel(dispatcher, onEnd);
     synchronized (c) {
-      ClientConnection.DirectChannel direct = connection.open(enqueue, Graph.STREAMING, window, c);
+      // the chunk (and close) go with the channel's opening: one hand-over to the connection's stream
+      ClientConnection.DirectChannel direct = connection.open(enqueue,
+          holdOpen ? List.of(chunk) : List.of(chunk, Message.close()), Graph.STREAMING, window, c);
       c.channel = new Wire() {
         @Override
         public void send(Message message) {
@@ -96,11 +98,7 @@ final class AppChannel implements ClientConnection.Replies {
           direct.close();
         }
       };
-      c.channel.send(chunk);
-      if (!holdOpen) {
-        c.channel.send(Message.close());
-        c.finished = true;
-      }
+      c.finished = !holdOpen;
       c.expireAt(deadlines, deadlineNanos, onTimeout);
     }
     return c;

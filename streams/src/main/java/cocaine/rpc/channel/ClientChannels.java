@@ -7,6 +7,7 @@ import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,7 +50,9 @@ public final class ClientChannels extends AbstractGraphStageWithMaterializedValu
 
   private sealed interface Command {}
 
-  private record Register(long id, Message first, Graph upstream, int credit, Peer peer) implements Command {}
+  /** {@code then}: the channel's next messages, sent with its first in one command to the stage. */
+  private record Register(long id, Message first, List<Message> then, Graph upstream, int credit, Peer peer)
+      implements Command {}
 
   private record Send(long id, Message message) implements Command {}
 
@@ -89,8 +92,11 @@ public final class ClientChannels extends AbstractGraphStageWithMaterializedValu
     private long lastId;
     private boolean stopped;
 
-    /** Allocates the next id and queues the channel's first frame; ids go out in this order. */
-    synchronized long register(Message first, Graph upstream, int credit, Peer peer) {
+    /**
+     * Allocates the next id and queues the channel's first frame, then the messages {@code then}
+     * as {@link #send} would; ids go out in this order.
+     */
+    synchronized long register(Message first, List<Message> then, Graph upstream, int credit, Peer peer) {
       if (stopped) {
         throw disconnected();
       }
@@ -102,7 +108,7 @@ public final class ClientChannels extends AbstractGraphStageWithMaterializedValu
       long id = ++lastId;
       // on the thread that completes it: Pekko's stage runs a plain whenComplete on the common pool,
       // which cost every request a task there and a wake-up of one of its threads
-      callback.invokeWithFeedbackCompletionStage(new Register(id, first, upstream, credit, peer))
+      callback.invokeWithFeedbackCompletionStage(new Register(id, first, then, upstream, credit, peer))
           .whenCompleteAsync((done, notDelivered) -> {
             if (notDelivered != null) {
               peer.lost(disconnected());
@@ -219,6 +225,9 @@ public final class ClientChannels extends AbstractGraphStageWithMaterializedValu
         Entry e = new Entry(r.id(), r.peer(), r.upstream(), r.credit());
         entries.put(r.id(), e);
         output.add(new Queued(r.first().on(r.id()), null));
+        for (Message m : r.then()) {
+          output.add(new Queued(m.on(r.id()), e));
+        }
         if (r.upstream().isTerminal()) {
           endReplies(e, null);
         }

@@ -180,12 +180,15 @@ public final class ClientConnection {
    * For a request that costs microseconds, materializing a stream per channel costs more than the
    * request ({@link #channel} is the stream's way).
    *
+   * @param then the channel's next messages, sent after {@code first} as {@link DirectChannel#send}
+   *     would: in the same hand-over to the connection's stream, not one each
+   *
    * @throws CocaineException {@link ErrorCode#NOT_CONNECTED} when the connection is gone,
    *     {@link ErrorCode#TRY_AGAIN} when it has {@code maxChannels} open already
    */
-  public DirectChannel open(Message first, Graph upstream, int window, Replies replies) {
+  public DirectChannel open(Message first, List<Message> then, Graph upstream, int window, Replies replies) {
     java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-    long id = handle.register(first, upstream, window, new ClientChannels.Peer() {
+    long id = handle.register(first, then, upstream, window, new ClientChannels.Peer() {
       @Override
       public void reply(Message message) {
         replies.reply(message);

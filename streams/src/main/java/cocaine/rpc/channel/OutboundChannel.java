@@ -4,6 +4,7 @@ import cocaine.wire.CocaineException;
 import cocaine.wire.Graph;
 import cocaine.wire.Message;
 import java.util.ArrayDeque;
+import java.util.List;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -115,7 +116,7 @@ public final class OutboundChannel extends GraphStage<FlowShape<Message, Message
           }
         };
         try {
-          id = connection.register(first, upstream, window, peer);
+          id = connection.register(first, List.of(), upstream, window, peer);
         } catch (CocaineException e) {
           failStage(e);
           return;
