@@ -23,7 +23,8 @@ public final class FeedInlet<T> implements ChannelInlet<T> {
   private boolean completing;
   private boolean closed;
 
-  private record Routed(FeedInlet<?> inlet, Object event) {}
+  /** The owning stage's event: this inlet's feed has events to {@link Handoff.Feed#drain}. */
+  private record Signal(FeedInlet<?> inlet) {}
 
   /**
    * @param owner the owning stage's callback that calls {@link #dispatch}
@@ -34,14 +35,13 @@ public final class FeedInlet<T> implements ChannelInlet<T> {
   }
 
   /** What the owning stage's shared callback does with each event. */
-  public static void dispatch(Object routed) {
-    Routed r = (Routed) routed;
-    r.inlet().onEvent(r.event());
+  public static void dispatch(Object signal) {
+    ((Signal) signal).inlet().drain();
   }
 
   /** Cancels a feed nobody will read, as a cancelled source would. */
   public static void cancel(Handoff.Feed<?> feed) {
-    feed.attach(event -> {});
+    feed.attach(() -> {});
     feed.consumerCancelled(SubscriptionWithCancelException.NoMoreElementsNeeded$.MODULE$);
     feed.consumerStopped();
   }
@@ -53,8 +53,14 @@ public final class FeedInlet<T> implements ChannelInlet<T> {
 
   /** Starts taking the feed's events; the handler must be set. */
   public void attach() {
-    List<Object> early = feed.attach(event -> owner.invoke(new Routed(this, event)));
-    for (Object e : early) {
+    Signal signal = new Signal(this);
+    for (Object e : feed.attach(() -> owner.invoke(signal))) {
+      onEvent(e);
+    }
+  }
+
+  private void drain() {
+    for (Object e : feed.drain()) {
       onEvent(e);
     }
   }

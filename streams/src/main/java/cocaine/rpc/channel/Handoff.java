@@ -46,9 +46,19 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
      * with two, a take could decide on a count the producer has filled up again since.
      */
     private final AtomicInteger state = new AtomicInteger();
-    /** Events given before the consumer's stage exists, in order; null once it is attached. */
-    private List<Object> early = new ArrayList<>();
-    private Consumer<Object> events;
+    /**
+     * Events given and not yet taken by the consumer ({@link #drain}), in order. Before the consumer's
+     * stage exists they wait here for {@link #attach}; after, the consumer is signalled once per batch,
+     * not once per event: a worker's head, body and close read in one go cost its consumer one
+     * cross-stream message, not four.
+     */
+    private List<Object> pending = new ArrayList<>(4);
+    private Runnable signal;
+    private boolean attached;
+    /** A signal is on its way and the consumer has not drained since: later events ride with it. */
+    private boolean signalled;
+    /** The consumer stopped: events are dropped, as a stopped stage's callback drops them. */
+    private boolean gone;
 
     /**
      * @param window elements handed over and not yet taken, at most (at least 1)
@@ -102,29 +112,44 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
     }
 
     private void send(Object event) {
-      Consumer<Object> target;
+      Runnable target;
       synchronized (this) {
-        if (events == null) {
-          early.add(event);
+        if (gone) {
           return;
         }
-        target = events;
+        pending.add(event);
+        if (!attached || signalled) {
+          return;
+        }
+        signalled = true;
+        target = signal;
       }
-      target.accept(event);
+      target.run();
     }
 
     /**
-     * The consumer has started: returns the events given so far; later ones go to {@code callback},
-     * which must hand them to the consumer's own stream (an {@link AsyncCallback}).
+     * The consumer has started: returns the events given so far. Once later events are there,
+     * {@code signal} is run, once until the consumer calls {@link #drain}; it must hand the work to
+     * the consumer's own stream (an {@link AsyncCallback}).
      */
-    synchronized List<Object> attach(Consumer<Object> callback) {
-      if (early == null) {
+    synchronized List<Object> attach(Runnable signal) {
+      if (attached) {
         throw new IllegalStateException("a handoff feed can be consumed only once");
       }
-      List<Object> before = early;
-      early = null;
-      events = callback;
-      return before;
+      attached = true;
+      this.signal = signal;
+      return drain();
+    }
+
+    /** For the consumer, on its signal: the events given since its last drain, in order. */
+    synchronized List<Object> drain() {
+      signalled = false;
+      if (pending.isEmpty()) {
+        return List.of();
+      }
+      List<Object> taken = pending;
+      pending = new ArrayList<>(4);
+      return taken;
     }
 
     /** The consumer stopped reading. */
@@ -132,8 +157,12 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
       cancelled.accept(cause);
     }
 
-    /** The consumer has stopped, whichever way. */
+    /** The consumer has stopped, whichever way: later events are dropped. */
     void consumerStopped() {
+      synchronized (this) {
+        gone = true;
+        pending = List.of();
+      }
       stopped.run();
     }
 
