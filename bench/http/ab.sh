@@ -55,7 +55,9 @@ interleaved_rounds
 PACED_RATE="${PACED_RATE:-2000}"
 [ "${PACED_RUNS:-0}" = 0 ] || paced_runs
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, access logs on, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-rounds_table
+if [ "$ROUNDS" != 0 ]; then # ROUNDS=0: the warm-ups and the paced runs only
+  echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency, POST ${BODY} B, keep-alive, access logs on, median of $ROUNDS interleaved rounds after ${WARMUP}s warm-up ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  rounds_table
+fi
 paced_summary
 BENCH_OK=1

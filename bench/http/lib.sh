@@ -105,18 +105,26 @@ wrk_settings() {
 
 # --- the paced runs shared by wrk.sh and ab.sh --------------------------------------------------
 # PACED_RUNS (default 1) runs of Paced.java at PACED_RATE req/s for SECONDS_PER_RUN s against each
-# side but the *nolog ones, interleaved; each side's last line is kept in PACED for paced_summary.
+# side but the *nolog ones, interleaved, the order of the sides reversed every other run (a side that
+# always follows another inherits its leftovers); each run's last line is kept in PACED for
+# paced_summary and appended to $WORK/paced.txt.
 paced_runs() {
   PACED=""
-  local r side
+  local r side k order
   for r in $(seq 1 "${PACED_RUNS:-1}"); do
-    for side in "${SIDES[@]}"; do
+    order=("${SIDES[@]}")
+    if [ $((r % 2)) = 0 ]; then
+      order=()
+      for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do order+=("${SIDES[$k]}"); done
+    fi
+    for side in "${order[@]}"; do
       case "$side" in *nolog) continue ;; esac
       log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
       java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
         >"$WORK/paced-$(side_file "$side").out" 2>&1 || true
       PACED="$PACED$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")
 "
+      echo "$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")" >>"$WORK/paced.txt"
     done
   done
 }

@@ -19,7 +19,8 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * A source fed from another stream, ahead of demand, within a window of elements: the producer
  * hands over elements without waiting to be pulled, and hears back only when it stopped at a full
  * window and the consumer took one. Pekko's sub-sources cost two cross-stream messages per element
- * (a pull one way, the element the other); this costs one, plus one per full window.
+ * (a pull one way, the element the other); this costs at most one (elements handed over before the
+ * consumer's stage ran share one), plus one per full window.
  *
  * <p>The producer keeps the {@link Feed}; the source may be materialized once.
  */

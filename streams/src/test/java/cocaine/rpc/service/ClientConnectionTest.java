@@ -133,6 +133,31 @@ class ClientConnectionTest {
   }
 
   @Test
+  void aDirectChannelSendsTheMessagesGivenAtItsOpeningInOrderAfterItsFirst() throws Exception {
+    List<Message> replies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    List<Message> then = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      then.add(Message.write(Values.integer(i)));
+    }
+    then.add(Message.close());
+    client.open(Message.of(TestService.STREAM), then, Graph.STREAMING, 16, new ClientConnection.Replies() {
+      @Override
+      public void reply(Message message) {
+        replies.add(message);
+      }
+
+      @Override
+      public void end(Throwable failure) {
+        ended.complete(failure);
+      }
+    });
+    assertEquals(null, ended.get(10, TimeUnit.SECONDS), "ended by the service's close, not a failure");
+    List<Message> expected = new ArrayList<>(then);
+    assertEquals(expected, replies, "echoed in the order given, the service's close last");
+  }
+
+  @Test
   void slowReplyConsumerBackpressuresTheService() throws Exception {
     TestSubscriber.Probe<Message> replies = Source.<Message>empty()
         .via(client.channel(Message.of(TestService.FLOOD), Graph.STREAMING))
