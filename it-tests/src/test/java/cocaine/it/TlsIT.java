@@ -97,8 +97,13 @@ class TlsIT {
   void theAdminPortIsHttpsOnly() throws Exception {
     Command.Result ping = curl("--cacert", ca(), "https://127.0.0.1:" + adminTls + "/ping");
     assertEquals("OK\n", ping.output());
+    // `http = off`: no HTTP answer on the plain admin port. Usually nothing listens there (curl's exit
+    // 7), but the number was only free when the test picked it, and a listener the runtime binds on
+    // an ephemeral port (an app's service) can get it: that one is not HTTP and closes (exit 52).
+    // (curl exits 0 on any HTTP answer)
     Command.Result plain = curl("http://127.0.0.1:" + runtime.adminPort() + "/ping");
-    assertEquals(7, plain.exit(), "nothing listens on the plain admin port: " + plain.output());
+    assertTrue(plain.exit() == 7 || plain.exit() == 52,
+        "no HTTP answer on the plain admin port: exit " + plain.exit() + ", " + plain.output());
   }
 
   @Test
