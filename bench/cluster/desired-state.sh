@@ -18,7 +18,7 @@ ZK_PORT=$(free_port)
 NODE_PIDS=()
 
 zk_stop() { "$ROOT/scripts/zookeeper.sh" stop "$WORK/zk" >/dev/null 2>&1 || true; }
-trap 'rc=$?; zk_stop; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; zk_stop; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 
 fourletter() { # fourletter WORD: ZooKeeper's answer
   timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ZK_PORT && printf $1 >&3 && cat <&3"

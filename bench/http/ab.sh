@@ -22,7 +22,7 @@ stop_all() {
     for t in "${TREES[@]}"; do git -C "$HERE_ROOT" worktree remove --force "$t" 2>/dev/null || true; done
   fi
 }
-trap 'rc=$?; stop_all; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_all; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 
 i=0
 for rev in "$@"; do

@@ -17,7 +17,7 @@ wrk_settings
 PACED_RATE="${PACED_RATE:-2000}"
 PACED_RUNS="${PACED_RUNS:-5}"
 WANTED=" ${SIDES_WANTED:-nginx floor relay proxy} "
-trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_other_runtimes; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 
 [[ "$WANTED" == *" nginx "* ]] && add_nginx_side
 if [[ "$WANTED" == *" floor "* || "$WANTED" == *" relay "* ]]; then

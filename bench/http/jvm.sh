@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 need_nginx_echo
 wrk_settings
 OUT="${OUT:-$WORK/gc}"; mkdir -p "$OUT"
-trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_other_runtimes; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 i=0
 while :; do
   i=$((i+1)); v="OPTS_$i"; [ -n "${!v:-}" ] || break

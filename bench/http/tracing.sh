@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk wrk
 wrk_settings
 SECONDS_PER_ROUND="${SECONDS_PER_ROUND:-$SECONDS_PER_RUN}"
-trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_other_runtimes; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 
 for side in on off; do
   WORK="$BASE/$side"

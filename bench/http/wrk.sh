@@ -22,7 +22,7 @@ wrk_settings
 ACCESS_LOGS="${ACCESS_LOGS:-on off}"
 SECONDARY="${SECONDARY:-1}"
 PACED_RATE="${PACED_RATE:-2000}"
-trap 'rc=$?; stop_other_runtimes; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_other_runtimes; (exit $rc); cleanup' EXIT # set +e: a failed run must still reach cleanup
 
 for mode in $ACCESS_LOGS; do
   WORK="$BASE/proxy-$mode"
