@@ -105,26 +105,22 @@ wrk_settings() {
 
 # --- the paced runs shared by wrk.sh and ab.sh --------------------------------------------------
 # PACED_RUNS (default 1) runs of Paced.java at PACED_RATE req/s for SECONDS_PER_RUN s against each
-# side but the *nolog ones, interleaved, the order of the sides reversed every other run (a side that
-# always follows another inherits its leftovers); each run's last line is kept in PACED for
+# side but the *nolog ones, interleaved in round_order; each run's last line is kept in PACED for
 # paced_summary and appended to $WORK/paced.txt.
 paced_runs() {
   PACED=""
-  local r side k order
+  local r side line
   for r in $(seq 1 "${PACED_RUNS:-1}"); do
-    order=("${SIDES[@]}")
-    if [ $((r % 2)) = 0 ]; then
-      order=()
-      for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do order+=("${SIDES[$k]}"); done
-    fi
-    for side in "${order[@]}"; do
+    round_order "$r"
+    for side in "${ORDER[@]}"; do
       case "$side" in *nolog) continue ;; esac
       log "paced: $side at $PACED_RATE req/s for ${SECONDS_PER_RUN}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
       java -Xmx128m "$BENCH_DIR/Paced.java" "${URL[$side]}" "$PACED_RATE" "$SECONDS_PER_RUN" "$CONNECTIONS" "$BODY" \
         >"$WORK/paced-$(side_file "$side").out" 2>&1 || true
-      PACED="$PACED$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")
+      line="$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")"
+      PACED="$PACED$line
 "
-      echo "$side $(tail -n 1 "$WORK/paced-$(side_file "$side").out")" >>"$WORK/paced.txt"
+      echo "$line" >>"$WORK/paced.txt"
     done
   done
 }
@@ -214,24 +210,31 @@ run_wrk() {
   echo $((after - before)) >"$WORK/$2.ticks"
 }
 
+# ORDER: SIDES in round $1's order, reversed in even rounds (a side that always follows another
+# inherits its leftovers).
+round_order() {
+  local k
+  ORDER=("${SIDES[@]}")
+  if [ $(($1 % 2)) = 0 ]; then
+    ORDER=()
+    for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do ORDER+=("${SIDES[$k]}"); done
+  fi
+}
+
 # A side's name in file names.
 side_file() { echo "${1//:/_}"; }
 
 # A warm-up of every side in SIDES, then ROUNDS rounds that run every side once, in an order that
 # alternates round by round, so load from elsewhere on the machine hits all sides alike.
 interleaved_rounds() {
-  local side r k order
+  local side r
   for side in "${SIDES[@]}"; do
     log "$side: warm-up ${WARMUP}s"
     run_wrk "$side" "warmup-$(side_file "$side")" "$WARMUP"
   done
   for r in $(seq 1 "$ROUNDS"); do
-    order=("${SIDES[@]}")
-    if [ $((r % 2)) = 0 ]; then
-      order=()
-      for ((k = ${#SIDES[@]} - 1; k >= 0; k--)); do order+=("${SIDES[$k]}"); done
-    fi
-    for side in "${order[@]}"; do
+    round_order "$r"
+    for side in "${ORDER[@]}"; do
       log "round $r/$ROUNDS: $side, ${SECONDS_PER_RUN}s, $CONNECTIONS connections, ${BODY}-byte POST body"
       run_wrk "$side" "$(side_file "$side")-$r" "$SECONDS_PER_RUN"
     done

@@ -2,6 +2,7 @@ package cocaine.rpc.channel;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
@@ -54,8 +55,8 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
      * cross-stream message, not four.
      */
     private List<Object> pending = new ArrayList<>(4);
+    /** The consumer's, once it is attached; null before. */
     private Runnable signal;
-    private boolean attached;
     /** A signal is on its way and the consumer has not drained since: later events ride with it. */
     private boolean signalled;
     /** The consumer stopped: events are dropped, as a stopped stage's callback drops them. */
@@ -119,7 +120,7 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
           return;
         }
         pending.add(event);
-        if (!attached || signalled) {
+        if (signal == null || signalled) {
           return;
         }
         signalled = true;
@@ -134,11 +135,10 @@ public final class Handoff<T> extends AbstractGraphStageWithMaterializedValue<So
      * the consumer's own stream (an {@link AsyncCallback}).
      */
     synchronized List<Object> attach(Runnable signal) {
-      if (attached) {
+      if (this.signal != null) {
         throw new IllegalStateException("a handoff feed can be consumed only once");
       }
-      attached = true;
-      this.signal = signal;
+      this.signal = Objects.requireNonNull(signal);
       return drain();
     }
 
