@@ -12,6 +12,13 @@ import java.util.Objects;
  * @param storage root of the files storage backend
  */
 public record PathsSettings(Path runtime, Path spool, Path storage) {
+  /**
+   * The longest {@code runtime} folder, in bytes of its absolute path: a worker socket in it
+   * ({@code /<app>.<pid>[.<slot>]}, or {@code /~<16 hex>.<pid>[.<slot>]} for a long app name: up to
+   * 29 bytes) must fit the 106 bytes the JDK binds a unix socket at.
+   */
+  public static final int MAX_RUNTIME_BYTES = 106 - 29;
+
   public PathsSettings {
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(spool, "spool");
@@ -19,8 +26,15 @@ public record PathsSettings(Path runtime, Path spool, Path storage) {
   }
 
   static PathsSettings from(SettingsReader r) {
+    Path runtime = Path.of(r.nonEmptyString("runtime"));
+    int bytes = runtime.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > MAX_RUNTIME_BYTES) {
+      throw r.refuse("runtime", "must be a folder whose absolute path has at most " + MAX_RUNTIME_BYTES + " bytes, so"
+          + " that its worker sockets' paths fit the 106 bytes of a unix socket's; " + runtime.toAbsolutePath()
+          + " has " + bytes);
+    }
     return new PathsSettings(
-        Path.of(r.nonEmptyString("runtime")),
+        runtime,
         Path.of(r.nonEmptyString("spool")),
         Path.of(r.nonEmptyString("storage")));
   }

@@ -110,6 +110,17 @@ class SettingsTest {
   }
 
   @Test
+  void aRuntimeFolderTooLongForItsWorkerSocketsStopsStartup() throws IOException {
+    String fits = "/" + "r".repeat(PathsSettings.MAX_RUNTIME_BYTES - 1);
+    Path ok = write("cocaine.paths.runtime = \"" + fits + "\"\n");
+    assertEquals(Path.of(fits), Settings.load("node", Optional.of(ok)).paths().runtime());
+    Path file = write("cocaine.paths.runtime = \"" + fits + "r\"\n");
+    SettingsException e = assertThrows(SettingsException.class, () -> Settings.load("node", Optional.of(file)));
+    assertTrue(e.getMessage().startsWith("bad value for 'cocaine.paths.runtime' in " + file + ":1: must be a folder"
+        + " whose absolute path has at most 77 bytes"), e.getMessage());
+  }
+
+  @Test
   void unknownKeySuggestsTheClosestKnownOne() throws IOException {
     Path file = write("cocaine.proxy.pool_size = 3\n");
     SettingsException e = assertThrows(SettingsException.class, () -> Settings.load("proxy", Optional.of(file)));

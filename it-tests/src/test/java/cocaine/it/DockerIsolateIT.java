@@ -62,7 +62,7 @@ class DockerIsolateIT {
 
     // the locator and the services listen on every address, the bridge's gateway among them
     runtime = RuntimeProcess.start(dir.resolve("runtime"), "node", "cocaine.network.host = \"0.0.0.0\"");
-    nodeLabel = dir.resolve("runtime").resolve("run").toAbsolutePath().normalize().toString();
+    nodeLabel = runtime.runDir().toAbsolutePath().normalize().toString();
     assertCli(0, "uploaded", "app", "upload", "--manifest", ECHO.resolve("manifest.json").toString(), "--name", "echo");
     assertCli(0, "uploaded", "profile", "upload", "-n", "echo-docker", "-r", profile("\"registry\": \"" + REGISTRY
         + "\", \"repository\": \"" + REPOSITORY + "\", \"tag\": \"" + TAG + "\", \"memory_limit\": \"256m\""));

@@ -90,7 +90,7 @@ abstract class GitPushScenario {
     }
     runtime = RuntimeProcess.start(dir.resolve("runtime"), "all", security + "cocaine.builder { port = " + sshPort
         + ", data = \"" + data + "\", registry = \"" + REGISTRY + "\", max-push-size = " + MAX_PUSH + " }");
-    nodeLabel = dir.resolve("runtime").resolve("run").toAbsolutePath().normalize().toString();
+    nodeLabel = runtime.runDir().toAbsolutePath().normalize().toString();
     // the role ends ready, off or failed; which one, and why, is in the runtime's output
     try {
       await("the builder role starts").atMost(Duration.ofSeconds(120))

@@ -29,8 +29,11 @@ final class RuntimeProcess implements AutoCloseable {
   private final int proxyPort;
   private final int adminPort;
 
-  /** How a runtime was started, so that {@link #restart()} can do it again. */
-  private record Launch(List<String> prefix, String role, String readyService) {}
+  /**
+   * How a runtime was started, so that {@link #restart()} can do it again; {@code runDir} is its
+   * {@code paths.runtime}.
+   */
+  private record Launch(List<String> prefix, String role, String readyService, Path runDir) {}
 
   private RuntimeProcess(Process process, Path dir, Launch launch, String host, int locatorPort, int proxyPort,
       int adminPort) {
@@ -83,19 +86,21 @@ final class RuntimeProcess implements AutoCloseable {
    * killed; its output is appended to the same file.
    */
   RuntimeProcess restart() throws IOException {
-    return run(new Launch(launch.prefix(), launch.role(), launch.readyService()), host, locatorPort, proxyPort,
-        adminPort, dir);
+    return run(launch, host, locatorPort, proxyPort, adminPort, dir);
   }
 
   /** @param readyService resolved to tell the runtime is up; null for a proxy: its HTTP port is */
   private static RuntimeProcess launch(List<String> prefix, String host, int locatorPort, int proxyPort, int adminPort,
       Path dir, String role, String extraConfig, String readyService) throws IOException {
     Files.createDirectories(dir);
+    // not under dir: the worker sockets' paths must fit a unix socket's 106 bytes wherever the
+    // checkout is (CI's is longer than a developer's); removed on close
+    Path runDir = Files.createTempDirectory("cocaine-it-run-");
     Path conf = dir.resolve("runtime.conf");
     Files.writeString(conf, String.join("\n",
         "cocaine {",
         "  network.locator-port = " + locatorPort,
-        "  paths { runtime = \"" + dir.resolve("run") + "\", spool = \"" + dir.resolve("spool")
+        "  paths { runtime = \"" + runDir + "\", spool = \"" + dir.resolve("spool")
             + "\", storage = \"" + dir.resolve("storage") + "\" }",
         "  logging.file.path = \"" + dir.resolve("log/cocaine.jsonl") + "\"",
         "  services.uniresis.state-dir = \"" + dir.resolve("state") + "\"",
@@ -103,7 +108,7 @@ final class RuntimeProcess implements AutoCloseable {
         "  admin.port = " + adminPort,
         "}",
         extraConfig, ""));
-    return run(new Launch(prefix, role, readyService), host, locatorPort, proxyPort, adminPort, dir);
+    return run(new Launch(prefix, role, readyService, runDir), host, locatorPort, proxyPort, adminPort, dir);
   }
 
   private static RuntimeProcess run(Launch launch, String host, int locatorPort, int proxyPort, int adminPort, Path dir)
@@ -182,6 +187,11 @@ final class RuntimeProcess implements AutoCloseable {
     return dir;
   }
 
+  /** Its {@code paths.runtime}: worker sockets and the pid file; names the node in Docker labels. */
+  Path runDir() {
+    return launch.runDir();
+  }
+
   Process process() {
     return process;
   }
@@ -238,6 +248,18 @@ final class RuntimeProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+    }
+    removeRunDir();
+  }
+
+  /** Best effort: a socket of a worker still exiting may come and go while the folder is removed. */
+  private void removeRunDir() {
+    try (var files = Files.walk(launch.runDir())) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // left in the temp folder; nothing reads it again
     }
   }
 }

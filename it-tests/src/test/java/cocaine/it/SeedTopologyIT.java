@@ -178,7 +178,7 @@ class SeedTopologyIT {
         lab.stopSearch();
       }
       for (RuntimeProcess node : nodes.values()) {
-        for (String id : DockerLab.nodeContainers(node.dir().resolve("run").toAbsolutePath().normalize().toString(),
+        for (String id : DockerLab.nodeContainers(node.runDir().toAbsolutePath().normalize().toString(),
             true)) {
           DockerLab.docker("rm", "-f", id);
         }

@@ -89,8 +89,7 @@ record Spooled(Map<String, Object> manifestData, Manifest manifest, Map<String, 
   }
 
   private static WorkerListener openPipe(AppHost host, String app, int slot, ActorSystem<?> system) {
-    Path socket = host.config().runtimeDir().resolve(app + "." + ProcessHandle.current().pid()
-        + (slot == 0 ? "" : "." + slot));
+    Path socket = PipePath.of(host.config().runtimeDir(), app, ProcessHandle.current().pid(), slot);
     try {
       return WorkerListener.bind(system, app, socket, host.config().connection().maxFrameBytes());
     } catch (IOException e) {
