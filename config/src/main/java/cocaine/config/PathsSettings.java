@@ -30,8 +30,7 @@ public record PathsSettings(Path runtime, Path spool, Path storage) {
     int bytes = runtime.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (bytes > MAX_RUNTIME_BYTES) {
       throw r.refuse("runtime", "must be a folder whose absolute path has at most " + MAX_RUNTIME_BYTES + " bytes, so"
-          + " that its worker sockets' paths fit the 106 bytes of a unix socket's; " + runtime.toAbsolutePath()
-          + " has " + bytes);
+          + " that its worker sockets' paths fit the 106 bytes of a unix socket's (it has " + bytes + ")");
     }
     return new PathsSettings(
         runtime,

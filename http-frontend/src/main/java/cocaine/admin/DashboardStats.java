@@ -43,7 +43,11 @@ final class DashboardStats {
   }
 
   void add(Span s) {
-    if (s.app().isEmpty()) {
+    String name = s.name();
+    boolean first = name.equals(Span.PROXY) || name.equals(Span.APP_SERVICE) && s.parentId() == 0;
+    // most spans of a request (worker, connection, ...) count nowhere: no map lookup for them
+    if (s.app().isEmpty()
+        || !first && !name.equals(Span.QUEUE) && !name.equals(Span.POOL) && !name.equals(Span.SLOT)) {
       return;
     }
     App a = apps.get(s.app());
@@ -53,7 +57,6 @@ final class DashboardStats {
       }
       a = apps.computeIfAbsent(s.app(), k -> new App());
     }
-    boolean first = s.name().equals(Span.PROXY) || s.name().equals(Span.APP_SERVICE) && s.parentId() == 0;
     if (first) {
       a.requests.increment();
       a.micros.add(s.durationMicros());
@@ -62,13 +65,13 @@ final class DashboardStats {
         a.errors.increment();
       }
     }
-    if (s.name().equals(Span.QUEUE) && s.attributes().get("depth") instanceof Number n) {
+    if (name.equals(Span.QUEUE) && s.attributes().get("depth") instanceof Number n) {
       a.queueDepth.set(n.longValue());
     }
-    if (s.name().equals(Span.POOL) && s.attributes().get("member") instanceof String member) {
+    if (name.equals(Span.POOL) && s.attributes().get("member") instanceof String member) {
       routed(s.app(), member);
     }
-    if (s.name().equals(Span.SLOT)) {
+    if (name.equals(Span.SLOT)) {
       place(a.slots, s.slot());
       place(a.nodes, s.node());
     }
