@@ -12,12 +12,14 @@ import java.util.Objects;
  * @param storage root of the files storage backend
  */
 public record PathsSettings(Path runtime, Path spool, Path storage) {
+  /** The longest unix socket path the JDK binds: {@code sun_path} is 108 bytes with its NUL, the JDK keeps one more. */
+  public static final int MAX_SOCKET_BYTES = 106;
   /**
    * The longest {@code runtime} folder, in bytes of its absolute path: a worker socket in it
    * ({@code /<app>.<pid>[.<slot>]}, or {@code /~<16 hex>.<pid>[.<slot>]} for a long app name: up to
-   * 29 bytes) must fit the 106 bytes the JDK binds a unix socket at.
+   * 29 bytes) must fit {@link #MAX_SOCKET_BYTES}.
    */
-  public static final int MAX_RUNTIME_BYTES = 106 - 29;
+  public static final int MAX_RUNTIME_BYTES = MAX_SOCKET_BYTES - 29;
 
   public PathsSettings {
     Objects.requireNonNull(runtime, "runtime");
@@ -30,7 +32,7 @@ public record PathsSettings(Path runtime, Path spool, Path storage) {
     int bytes = runtime.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (bytes > MAX_RUNTIME_BYTES) {
       throw r.refuse("runtime", "must be a folder whose absolute path has at most " + MAX_RUNTIME_BYTES + " bytes, so"
-          + " that its worker sockets' paths fit the 106 bytes of a unix socket's (it has " + bytes + ")");
+          + " that its worker sockets' paths fit the " + MAX_SOCKET_BYTES + " bytes of a unix socket's (it has " + bytes + ")");
     }
     return new PathsSettings(
         runtime,

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * @param bindHost address the apps' invocation services listen on ({@code network.host})
  * @param announceHost address published for them ({@code network.hostname})
  * @param locator the local locator's endpoints, passed to workers as {@code --locator}
- * @param runtimeDir worker sockets: {@code <runtimeDir>/<app>.<pid>} ({@code paths.runtime})
+ * @param runtimeDir worker sockets: {@code <runtimeDir>/<app>.<pid>} ({@code paths.runtime}; see PipePath)
  * @param spoolDir unpacked archives, unless a profile sets {@code isolate.args.spool} ({@code paths.spool})
  * @param runlist runlist started at boot ({@code node.runlist})
  * @param askTimeout how long the node service waits for an app's answer ({@code node.ask-timeout})

@@ -1,5 +1,6 @@
 package cocaine.node.app;
 
+import cocaine.config.PathsSettings;
 import cocaine.wire.CocaineException;
 import cocaine.wire.ErrorCode;
 import java.nio.charset.StandardCharsets;
@@ -11,14 +12,13 @@ import java.util.HexFormat;
 /**
  * Where an app's worker pipe listens: {@code <paths.runtime>/<app>.<pid>[.<slot>]}, or, when that
  * is longer than a unix socket's path may be, {@code <paths.runtime>/~<64 bits of the app's SHA-256>.<pid>[.<slot>]}
- * (workers get the path as {@code --endpoint}, so its name is free). The kernel takes 107 bytes and
- * the JDK 106; a folder that leaves no room even for the short name is refused with what to change.
+ * (workers get the path as {@code --endpoint}, so its name is free). A folder that leaves no room even
+ * for the short name is refused with what to change; the settings refuse such a folder at startup.
  * The hash is long enough that no two apps' names meet by chance or by design: binding replaces a
  * socket file left at the path.
  */
 final class PipePath {
-  /** The longest socket path the JDK binds ({@code sun_path} is 108 bytes with its NUL; the JDK keeps one more). */
-  static final int MAX_BYTES = 106;
+  static final int MAX_BYTES = PathsSettings.MAX_SOCKET_BYTES;
 
   private PipePath() {
   }
