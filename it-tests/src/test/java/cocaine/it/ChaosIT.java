@@ -319,7 +319,7 @@ class ChaosIT {
   }
 
   static List<ProcessHandle> workers() {
-    String mine = dir.toString();
+    String mine = node.runDir().toString(); // the node's paths.runtime, where its workers' sockets are
     return ProcessHandle.allProcesses().filter(p -> {
       String cmd = p.info().commandLine().orElse("");
       return cmd.contains("--app ") && cmd.contains("--endpoint " + mine);
